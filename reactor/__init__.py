@@ -1,0 +1,130 @@
+"""Reactor: an actor-pipeline LLM router.
+
+# Layout
+
+- runtime: `Actor`, `Mailbox`, `Flow`, `System`, `Clock` (generic, no LLM knowledge)
+- messages: `_wire` (OpenAI wire format), `_events` (flow events), `_messages` (between
+  stages), `_config` (router.toml)
+- wiring: `_pipeline` (which stage feeds which), `_router` (the embedded API),
+  `_server` (aiohttp), `_cli` (the `reactor` command)
+
+Stages live in the `stages` package and import only from here.
+"""
+
+from reactor._actor import Actor as Actor
+from reactor._clock import Clock as Clock
+from reactor._clock import FakeClock as FakeClock
+from reactor._clock import SystemClock as SystemClock
+from reactor._config import AdmissionConfig as AdmissionConfig
+from reactor._config import AnalyzerConfig as AnalyzerConfig
+from reactor._config import BreakerConfig as BreakerConfig
+from reactor._config import CacheConfig as CacheConfig
+from reactor._config import MetricsConfig as MetricsConfig
+from reactor._config import ModelConfig as ModelConfig
+from reactor._config import OpenAIUpstream as OpenAIUpstream
+from reactor._config import ProviderConfig as ProviderConfig
+from reactor._config import RouterConfig as RouterConfig
+from reactor._config import RuntimeConfig as RuntimeConfig
+from reactor._config import SelectorConfig as SelectorConfig
+from reactor._config import SimulatedUpstream as SimulatedUpstream
+from reactor._config import load_config as load_config
+from reactor._config import parse_config as parse_config
+from reactor._errors import ConfigError as ConfigError
+from reactor._errors import Escalated as Escalated
+from reactor._errors import FlowClosed as FlowClosed
+from reactor._errors import MailboxClosed as MailboxClosed
+from reactor._errors import MailboxFull as MailboxFull
+from reactor._errors import ReactorError as ReactorError
+from reactor._errors import RequestFailed as RequestFailed
+from reactor._errors import RouterClosed as RouterClosed
+from reactor._events import Done as Done
+from reactor._events import ErrorInfo as ErrorInfo
+from reactor._events import Failed as Failed
+from reactor._events import FlowEvent as FlowEvent
+from reactor._events import Started as Started
+from reactor._events import Token as Token
+from reactor._events import Usage as Usage
+from reactor._fanout import Outcomes as Outcomes
+from reactor._flow import Flow as Flow
+from reactor._mailbox import Mailbox as Mailbox
+from reactor._messages import Admitted as Admitted
+from reactor._messages import Analyze as Analyze
+from reactor._messages import Analyzed as Analyzed
+from reactor._messages import Attempt as Attempt
+from reactor._messages import Candidate as Candidate
+from reactor._messages import Completed as Completed
+from reactor._messages import Decision as Decision
+from reactor._messages import Dispatch as Dispatch
+from reactor._messages import Features as Features
+from reactor._messages import Job as Job
+from reactor._messages import Routed as Routed
+from reactor._messages import Select as Select
+from reactor._messages import Submitted as Submitted
+from reactor._messages import TaskType as TaskType
+from reactor._system import RestartPolicy as RestartPolicy
+from reactor._system import System as System
+from reactor._wire import ChatCompletion as ChatCompletion
+from reactor._wire import ChatMessage as ChatMessage
+from reactor._wire import ChatRequest as ChatRequest
+from reactor._wire import InvalidRequest as InvalidRequest
+from reactor._wire import decode_chat_request as decode_chat_request
+
+__all__ = [
+    "Actor",
+    "AdmissionConfig",
+    "Admitted",
+    "Analyze",
+    "Analyzed",
+    "AnalyzerConfig",
+    "Attempt",
+    "BreakerConfig",
+    "CacheConfig",
+    "Candidate",
+    "ChatCompletion",
+    "ChatMessage",
+    "ChatRequest",
+    "Clock",
+    "Completed",
+    "ConfigError",
+    "Decision",
+    "Dispatch",
+    "Done",
+    "ErrorInfo",
+    "Escalated",
+    "Failed",
+    "FakeClock",
+    "Features",
+    "Flow",
+    "FlowClosed",
+    "FlowEvent",
+    "InvalidRequest",
+    "Job",
+    "Mailbox",
+    "MailboxClosed",
+    "MailboxFull",
+    "MetricsConfig",
+    "ModelConfig",
+    "OpenAIUpstream",
+    "Outcomes",
+    "ProviderConfig",
+    "ReactorError",
+    "RequestFailed",
+    "RestartPolicy",
+    "Routed",
+    "RouterClosed",
+    "RouterConfig",
+    "RuntimeConfig",
+    "Select",
+    "SelectorConfig",
+    "SimulatedUpstream",
+    "Started",
+    "Submitted",
+    "System",
+    "SystemClock",
+    "TaskType",
+    "Token",
+    "Usage",
+    "decode_chat_request",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,118 @@
+"""Actors: private state, one bounded mailbox, one message at a time.
+
+An actor is a thin async shell: `handle` decides what a message means, usually by
+calling a pure synchronous core, then forwards messages on. Work that takes long (an
+upstream call, a cache replay) runs in a task the actor owns, started with `spawn`,
+bounded by the actor's semaphore: when every slot is taken the actor stops
+reading its mailbox, the mailbox fills, and the senders upstream wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar, TypeVarTuple
+
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
+
+from reactor._mailbox import Mailbox
+
+M = TypeVar("M")
+Ts = TypeVarTuple("Ts")
+
+
+class Actor(Generic[M]):
+    """Base class: subclasses implement `handle` and may override the hooks."""
+
+    name: str = "actor"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        mailbox_size: int = 256,
+        max_tasks: int = 1024,
+        checkpoint_every: int = 64,
+    ) -> None:
+        if name is not None:
+            self.name = name
+        self.mailbox: Mailbox[M] = Mailbox(
+            self.name, mailbox_size, checkpoint_every=checkpoint_every
+        )
+        self._max_tasks = max_tasks
+        self._limiter = anyio.Semaphore(max_tasks)
+        self._tg: TaskGroup | None = None
+        self._early: set[int] = set()
+        self.current: M | None = None
+        self.restarts = 0
+        self.started_once = False
+
+    # hooks
+
+    async def started(self) -> None:
+        """Runs at every (re)start, before the first message: (re)build state here."""
+
+    async def handle(self, message: M) -> None:
+        raise NotImplementedError
+
+    def crashed(self, message: M | None, exc: BaseException) -> None:
+        """The handler of `message` raised `exc`; tell whoever waits on it."""
+
+    async def stopping(self) -> None:
+        """Runs when the mailbox has closed and drained, before the actor exits."""
+
+    # running
+
+    @property
+    def tasks_running(self) -> int:
+        return self._max_tasks - self._limiter.value
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Serve the mailbox until it closes. Exceptions propagate to the supervisor."""
+        self._limiter = anyio.Semaphore(self._max_tasks)
+        self._early.clear()
+        async with anyio.create_task_group() as tg:
+            self._tg = tg
+            try:
+                await self.started()
+                task_status.started()
+                self.started_once = True
+                receive = self.mailbox.receive
+                handle = self.handle
+                while True:
+                    try:
+                        message = await receive()
+                    except anyio.EndOfStream:
+                        break
+                    self.current = message
+                    await handle(message)
+                    self.current = None
+                await self.stopping()
+            finally:
+                self._tg = None
+
+    async def spawn(self, func: Callable[[*Ts], Awaitable[Any]], *args: *Ts) -> None:
+        """Run `func(*args)` as a task of this actor, waiting for a free slot.
+
+        The task holds its slot until it returns, or until it calls `release_slot`.
+        """
+        if self._tg is None:
+            raise RuntimeError(f"actor {self.name!r} is not running")
+        await self._limiter.acquire()
+        self._tg.start_soon(self._run_task, func, args)
+
+    def release_slot(self) -> None:
+        """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
+        self._limiter.release()
+        holder = anyio.get_current_task().id
+        self._early.add(holder)
+
+    async def _run_task(self, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+        try:
+            await func(*args)
+        finally:
+            me = anyio.get_current_task().id
+            if me in self._early:
+                self._early.discard(me)
+            else:
+                self._limiter.release()

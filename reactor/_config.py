@@ -1,0 +1,243 @@
+"""router.toml, decoded once into one typed tree.
+
+Every table is a Struct with `forbid_unknown_fields=True`, so a typo is an error, not
+a silently ignored key. Errors carry the path of the bad key (`models[2].price_in`).
+Upstream kinds are a tagged union on `kind`. This is the only module that reads the
+environment (for API keys).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+import msgspec
+
+from reactor._errors import ConfigError
+
+PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
+Mode = Literal["fast", "balanced", "accurate"]
+
+
+class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class ServerConfig(Base):
+    host: str = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
+    max_body_bytes: PositiveInt = 4 * 1024 * 1024
+    drain_timeout_s: NonNegative = 30.0
+
+
+class RuntimeConfig(Base):
+    mailbox_size: PositiveInt = 256
+    flow_size: PositiveInt = 16
+    checkpoint_every: PositiveInt = 64
+    max_restarts: Annotated[int, msgspec.Meta(ge=0)] = 5
+    restart_window_s: Positive = 60.0
+    restart_backoff_s: NonNegative = 0.05
+    restart_backoff_max_s: NonNegative = 5.0
+
+
+class AdmissionConfig(Base):
+    max_in_flight: PositiveInt = 1024
+    retry_after_s: NonNegative = 1.0
+    requests_per_minute: PositiveInt | None = None
+
+
+class CacheConfig(Base):
+    enabled: bool = True
+    ttl_s: Positive = 3600.0
+    max_entries: PositiveInt = 10_000
+    max_temperature: NonNegative = 0.0
+    version: str = "1"
+
+
+class AnalyzerConfig(Base):
+    chars_per_token: Positive = 4.0
+
+
+class Alias(Base):
+    name: str
+    mode: Mode = "balanced"
+    models: list[str] = []
+
+
+class SelectorConfig(Base):
+    default_mode: Mode = "balanced"
+    aliases: list[Alias] = []
+    max_fallbacks: Annotated[int, msgspec.Meta(ge=0)] = 2
+
+
+class BreakerConfig(Base):
+    failure_threshold: PositiveInt = 5
+    cooldown_s: Positive = 30.0
+    probe_timeout_s: Positive = 60.0
+
+
+class ProviderConfig(Base):
+    max_concurrency: PositiveInt = 512
+    connect_timeout_s: Positive = 5.0
+    total_timeout_s: Positive = 300.0
+
+
+class MetricsConfig(Base):
+    enabled: bool = True
+
+
+class SimulatedUpstream(Base, tag="simulated", tag_field="kind"):
+    """A model with no network: deterministic text at a configured pace."""
+
+    ttft_ms: NonNegative = 0.0
+    tokens_per_s: NonNegative = 0.0
+    output_tokens: PositiveInt = 48
+    error_rate: Fraction = 0.0
+    seed: int = 0
+
+
+class OpenAIUpstream(Base, tag="openai", tag_field="kind"):
+    """Any OpenAI-compatible chat-completions endpoint."""
+
+    base_url: str
+    model: str | None = None
+    api_key_env: str | None = None
+    api_key: str | None = None
+    headers: dict[str, str] = {}
+
+    def resolve_key(self) -> str | None:
+        if self.api_key is not None:
+            return self.api_key
+        if self.api_key_env is not None:
+            return os.environ.get(self.api_key_env) or None
+        return None
+
+
+Upstream = SimulatedUpstream | OpenAIUpstream
+
+
+class ModelConfig(Base):
+    name: str
+    upstream: Upstream
+    price_in: NonNegative = 0.0
+    """USD per million prompt tokens."""
+    price_out: NonNegative = 0.0
+    """USD per million completion tokens."""
+    quality: Fraction = 0.5
+    """Prior probability of a good answer, before any outcome is seen."""
+    quality_by_task: dict[str, Fraction] = {}
+    context_window: PositiveInt = 8192
+    max_output_tokens: PositiveInt = 4096
+    ttft_ms: NonNegative = 500.0
+    """Expected time to first token, until live measurements replace it."""
+    tokens_per_s: Positive = 50.0
+    tiers: list[str] = []
+    """Tiers allowed to use this model; empty means every tier."""
+    tools: bool = False
+    json_mode: bool = False
+    vision: bool = False
+    failover: list[str] = []
+
+
+class RouterConfig(Base):
+    models: list[ModelConfig]
+    server: ServerConfig = ServerConfig()
+    runtime: RuntimeConfig = RuntimeConfig()
+    admission: AdmissionConfig = AdmissionConfig()
+    cache: CacheConfig = CacheConfig()
+    analyzer: AnalyzerConfig = AnalyzerConfig()
+    selector: SelectorConfig = SelectorConfig()
+    breaker: BreakerConfig = BreakerConfig()
+    provider: ProviderConfig = ProviderConfig()
+    metrics: MetricsConfig = MetricsConfig()
+
+    def model(self, name: str) -> ModelConfig | None:
+        for model in self.models:
+            if model.name == name:
+                return model
+        return None
+
+
+_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+
+
+def _explain(exc: msgspec.ValidationError) -> tuple[str, str]:
+    text = str(exc)
+    match = _AT.search(text)
+    path = match.group("path").lstrip(".") if match else ""
+    message = text[: match.start()] if match else text
+    for pattern, verb in ((_MISSING, "missing required key"), (_UNKNOWN, "unknown key")):
+        found = pattern.search(message)
+        if found:
+            field = found.group("field")
+            path = f"{path}.{field}" if path else field
+            message = verb
+    message = re.sub(r"`(\w+)`", r"\1", message)
+    return path, message[:1].lower() + message[1:]
+
+
+def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:
+    """Decode TOML text into a checked `RouterConfig`, or raise `ConfigError`."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", source=source) from None
+    try:
+        config = msgspec.convert(raw, RouterConfig, strict=True)
+    except msgspec.ValidationError as exc:
+        path, message = _explain(exc)
+        raise ConfigError(message, path=path, source=source) from None
+    _check(config, source)
+    return config
+
+
+def load_config(path: str | Path) -> RouterConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    return parse_config(text, source=str(path))
+
+
+def _check(config: RouterConfig, source: str) -> None:
+    """Rules that cross keys, which a schema cannot say."""
+    if not config.models:
+        raise ConfigError("at least one model is required", path="models", source=source)
+    names: set[str] = set()
+    for i, model in enumerate(config.models):
+        if model.name in names:
+            raise ConfigError(
+                f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
+            )
+        names.add(model.name)
+    for i, model in enumerate(config.models):
+        for j, other in enumerate(model.failover):
+            if other not in names:
+                raise ConfigError(
+                    f"unknown model {other!r}", path=f"models[{i}].failover[{j}]", source=source
+                )
+    aliases: set[str] = set()
+    for i, alias in enumerate(config.selector.aliases):
+        if alias.name in names or alias.name in aliases:
+            raise ConfigError(
+                f"alias {alias.name!r} clashes with a model or another alias",
+                path=f"selector.aliases[{i}].name",
+                source=source,
+            )
+        aliases.add(alias.name)
+        for j, other in enumerate(alias.models):
+            if other not in names:
+                raise ConfigError(
+                    f"unknown model {other!r}",
+                    path=f"selector.aliases[{i}].models[{j}]",
+                    source=source,
+                )

@@ -1,0 +1,60 @@
+"""The events a flow carries back to the caller, in order.
+
+`Started` (which model answers, and why), any number of `Token`, then exactly one of
+`Done` or `Failed`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+
+class ErrorInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """An OpenAI-style error, plus the HTTP status it maps to."""
+
+    status: int
+    type: str
+    message: str
+    code: str | None = None
+    param: str | None = None
+    retry_after_s: float | None = None
+
+
+class Usage(msgspec.Struct, frozen=True, kw_only=True):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+CacheStatus = Literal["miss", "exact", "semantic", "off"]
+
+
+class Started(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    model: str
+    reason: str
+    cache: CacheStatus = "miss"
+    similarity: float | None = None
+    attempt: int = 1
+
+
+class Token(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    text: str
+
+
+class Done(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    finish_reason: str
+    usage: Usage
+    cost_usd: float = 0.0
+
+
+class Failed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    error: ErrorInfo
+    finish_reason: str = "error"
+
+
+FlowEvent = Started | Token | Done | Failed

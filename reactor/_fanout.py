@@ -1,0 +1,69 @@
+"""Outcome fan-out: every finished request, told to every stage that keeps books.
+
+Two kinds of subscriber. *Books* (cost, metrics, ledger) sit outside the request path,
+so publishing waits for room: nothing is lost, and a slow book-keeper slows new work
+instead of dropping records. *Learners* (cache store, breaker, selector) sit in the
+request path; a stage that publishes while holding a pipeline slot must not wait on
+them, or the pipeline can wait on itself. So in-path stages publish to books only, and
+the provider publishes to everyone only after giving up its concurrency slot; the
+admission permit, held until the outcome is settled, bounds how many may wait.
+"""
+
+from __future__ import annotations
+
+from reactor._errors import MailboxClosed
+from reactor._events import ErrorInfo, Usage
+from reactor._mailbox import Mailbox
+from reactor._messages import Completed, Job
+
+
+class Outcomes:
+    def __init__(self) -> None:
+        self._books: list[Mailbox[Completed]] = []
+        self._learners: list[Mailbox[Completed]] = []
+        self.published_total = 0
+
+    def add_book(self, mailbox: Mailbox[Completed]) -> None:
+        self._books.append(mailbox)
+
+    def add_learner(self, mailbox: Mailbox[Completed]) -> None:
+        self._learners.append(mailbox)
+
+    async def to_books(self, outcome: Completed) -> None:
+        """Tell the book-keepers; then the request is settled."""
+        try:
+            for mailbox in self._books:
+                try:
+                    await mailbox.send(outcome)
+                except MailboxClosed:
+                    pass  # shutting down: that book-keeper has already stopped
+        finally:
+            self.published_total += 1
+            outcome.job.flow.settle()
+
+    async def to_all(self, outcome: Completed) -> None:
+        """Tell the learners and the book-keepers; call only without a pipeline slot."""
+        try:
+            for mailbox in self._learners:
+                try:
+                    await mailbox.send(outcome)
+                except MailboxClosed:
+                    pass
+        finally:
+            await self.to_books(outcome)
+
+    async def reject(self, job: Job, error: ErrorInfo, now: float) -> None:
+        """End `job` before any upstream call: tell the caller, then the books."""
+        job.flow.fail_nowait(error)
+        await self.to_books(
+            Completed(
+                job=job,
+                status="rejected",
+                model=None,
+                attempts=[],
+                usage=Usage(),
+                cost_usd=0.0,
+                latency_s=now - job.received_at,
+                error=error,
+            )
+        )

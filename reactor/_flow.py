@@ -1,0 +1,182 @@
+"""Flows: the per-request reply stream.
+
+A flow carries typed events from whichever stage answers (cache or provider) to the
+caller: `Started`, then `Token`s, then exactly one of `Done` or `Failed`. Its buffer is
+small and bounded, so a slow reader makes the producer wait, and the producer's read
+loop waits on the upstream socket in turn.
+
+A reader that goes away calls `abandon()`: the buffer closes, the producer's next emit
+raises `FlowClosed`, and the producer's attached cancel scope is cancelled at once so an
+upstream call blocked in a read stops too. A flow that ends without a terminal event is
+reported to the reader as a failure, never as a clean end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from reactor._errors import FlowClosed
+from reactor._events import Done, ErrorInfo, Failed, FlowEvent
+
+_TRUNCATED = ErrorInfo(
+    status=502,
+    type="upstream_error",
+    code="incomplete_response",
+    message="the response ended before it was complete",
+)
+
+
+class Flow:
+    """One request's reply channel; one producer at a time, one reader."""
+
+    __slots__ = (
+        "_holds",
+        "_on_close",
+        "_receive",
+        "_scope",
+        "_send",
+        "abandoned",
+        "closed",
+        "request_id",
+        "terminal",
+    )
+
+    def __init__(self, request_id: str, size: int = 16) -> None:
+        self.request_id = request_id
+        send, receive = anyio.create_memory_object_stream[FlowEvent](size)
+        self._send: MemoryObjectSendStream[FlowEvent] = send
+        self._receive: MemoryObjectReceiveStream[FlowEvent] = receive
+        self._scope: anyio.CancelScope | None = None
+        self._on_close: list[Callable[[], None]] = []
+        # The request is over when the reader has closed the flow and the stage that
+        # ended it has published its outcome; admission permits are released then.
+        self._holds = 2
+        self.terminal: Done | Failed | None = None
+        self.abandoned = False
+        self.closed = False
+
+    # producer side
+
+    @property
+    def finished(self) -> bool:
+        """A terminal event was emitted (or the reader left): emit nothing more."""
+        return self.terminal is not None or self.abandoned
+
+    async def emit(self, event: FlowEvent) -> None:
+        """Send one event, waiting while the reader is behind."""
+        if self.terminal is not None:
+            raise RuntimeError(f"flow {self.request_id} already ended")
+        try:
+            self._send.send_nowait(event)
+        except anyio.WouldBlock:
+            try:
+                await self._send.send(event)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                raise FlowClosed(self.request_id) from None
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            raise FlowClosed(self.request_id) from None
+        if isinstance(event, Done | Failed):
+            self.terminal = event
+            self._send.close()
+
+    def fail_nowait(self, error: ErrorInfo) -> bool:
+        """End the flow with an error without waiting; False if it could not be delivered.
+
+        Used on paths that must not block (shedding, crash clean-up). If the buffer is
+        full the reader still learns of the failure: closing the buffer without a
+        terminal event reads as a truncated response.
+        """
+        if self.finished:
+            return False
+        failed = Failed(error=error)
+        self.terminal = failed
+        try:
+            self._send.send_nowait(failed)
+        except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
+            self._send.close()
+            return False
+        self._send.close()
+        return True
+
+    def attach(self, scope: anyio.CancelScope) -> None:
+        """Register the producer's scope: abandoning the flow cancels it."""
+        self._scope = scope
+        if self.abandoned:
+            scope.cancel()
+
+    def detach(self) -> None:
+        """The producer exits; if it emitted no terminal event the reader sees a failure."""
+        self._scope = None
+        self._send.close()
+
+    def settle(self) -> None:
+        """The outcome of this request has been published (call exactly once)."""
+        self._drop_hold()
+
+    # both sides
+
+    def on_release(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the reader has closed and the outcome is settled."""
+        if self._holds <= 0:
+            callback()
+        else:
+            self._on_close.append(callback)
+
+    def _drop_hold(self) -> None:
+        self._holds -= 1
+        if self._holds == 0:
+            callbacks, self._on_close = self._on_close, []
+            for callback in callbacks:
+                callback()
+
+    # reader side
+
+    async def receive(self) -> FlowEvent:
+        """The next event. A flow closed without a terminal event yields a `Failed`."""
+        try:
+            event = self._receive.receive_nowait()
+        except anyio.WouldBlock:
+            try:
+                event = await self._receive.receive()
+            except anyio.EndOfStream:
+                return Failed(error=_TRUNCATED)
+        except anyio.EndOfStream:
+            return Failed(error=_TRUNCATED)
+        return event
+
+    async def events(self) -> AsyncIterator[FlowEvent]:
+        """Iterate events up to and including the terminal one, then close."""
+        try:
+            while True:
+                event = await self.receive()
+                yield event
+                if isinstance(event, Done | Failed):
+                    return
+        finally:
+            self.close()
+
+    def abandon(self) -> None:
+        """The reader is gone: stop the producer and release everything."""
+        if self.closed:
+            return
+        if self.terminal is None:
+            self.abandoned = True
+            if self._scope is not None:
+                self._scope.cancel()
+        self.close()
+
+    def close(self) -> None:
+        """The reader is finished; release what the request held (admission permits)."""
+        if self.closed:
+            return
+        if self.terminal is None and not self.abandoned:
+            self.abandoned = True
+            if self._scope is not None:
+                self._scope.cancel()
+        self.closed = True
+        self._receive.close()
+        self._send.close()
+        self._drop_hold()

@@ -1,0 +1,113 @@
+"""Which stage feeds which: the one place that knows the pipeline's shape.
+
+    submit -> admission -> cache -> analyzer -> selector -> breaker -> provider
+    provider => outcomes: learners (cache, selector, breaker), books (cost, metrics)
+
+Every edge waits when the next mailbox is full, except the first: `Router.submit`
+uses `try_send`, so a full pipeline sheds at the door instead of queueing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from reactor._actor import Actor
+from reactor._clock import Clock
+from reactor._config import RouterConfig
+from reactor._fanout import Outcomes
+from reactor._mailbox import Mailbox
+from reactor._messages import Submitted
+from reactor._system import RestartPolicy, System
+
+
+class Pipeline:
+    """The built actors, their entry mailbox, and handles the server reads."""
+
+    def __init__(self, config: RouterConfig, clock: Clock) -> None:
+        # Imported here: stages import `reactor`, so `reactor` may not import them at load.
+        from stages.admission import Admission
+        from stages.analyzer import Analyzer
+        from stages.breaker import Breaker, Breakers
+        from stages.cache import ExactCache
+        from stages.cost import CostTracker
+        from stages.metrics import Metrics
+        from stages.provider import Provider
+        from stages.selector import Catalogue, Selector
+
+        runtime = config.runtime
+        sizes: dict[str, int] = {
+            "mailbox_size": runtime.mailbox_size,
+            "checkpoint_every": runtime.checkpoint_every,
+        }
+        self.config = config
+        self.clock = clock
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.outcomes = Outcomes()
+
+        self.cost = CostTracker(**sizes)
+        self.metrics = Metrics(self.registry, **sizes)
+        self.provider = Provider(config.models, config.provider, self.outcomes, clock, **sizes)
+        self.breakers = Breakers(config.breaker, clock)
+        self.breaker = Breaker(self.breakers, self.provider.mailbox, self.outcomes, clock,
+                               **sizes)
+        self.catalogue = Catalogue(config.models, config.selector)
+        self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
+                                 **sizes)
+        self.analyzer = Analyzer(config.analyzer, self.selector.mailbox, **sizes)
+        self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
+                                flow_size=runtime.flow_size, **sizes)
+        self.admission = Admission(config.admission, self.cache.mailbox, self.outcomes, clock,
+                                   **sizes)
+
+        for learner in (self.cache, self.selector, self.breaker):
+            self.outcomes.add_learner(learner.mailbox)  # type: ignore[arg-type]
+        if config.metrics.enabled:
+            self.outcomes.add_book(self.metrics.mailbox)
+        self.outcomes.add_book(self.cost.mailbox)
+
+        self.entry: Mailbox[Submitted] = self.admission.mailbox
+        # Downstream first, so nothing sends to an actor that has not started.
+        self.actors: list[Actor[Any]] = [
+            self.cost, self.metrics, self.provider, self.breaker, self.selector,
+            self.analyzer, self.cache, self.admission,
+        ]
+        self.system = System(clock=clock, policy=RestartPolicy(
+            max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,
+            backoff_s=runtime.restart_backoff_s, backoff_max_s=runtime.restart_backoff_max_s))
+        for actor in self.actors:
+            self.system.add(actor)
+
+
+class RuntimeCollector(Collector):
+    """Mailbox depths, blocked senders, tasks and restarts, read at scrape time."""
+
+    def __init__(self, actors: list[Actor[Any]], extra: dict[str, Any]) -> None:
+        self.actors = actors
+        self.extra = extra
+
+    def collect(self) -> Iterator[Any]:
+        depth = GaugeMetricFamily("reactor_mailbox_depth", "Messages waiting.", labels=["actor"])
+        blocked = GaugeMetricFamily("reactor_mailbox_blocked_senders",
+                                    "Senders waiting for room.", labels=["actor"])
+        tasks = GaugeMetricFamily("reactor_actor_tasks", "Tasks running.", labels=["actor"])
+        restarts = CounterMetricFamily("reactor_actor_restarts", "Restarts after a crash.",
+                                       labels=["actor"])
+        waited = CounterMetricFamily("reactor_mailbox_wait_seconds",
+                                     "Time senders spent waiting for room.", labels=["actor"])
+        for actor in self.actors:
+            mailbox = actor.mailbox
+            depth.add_metric([actor.name], mailbox.depth)
+            blocked.add_metric([actor.name], mailbox.blocked_senders)
+            tasks.add_metric([actor.name], actor.tasks_running)
+            restarts.add_metric([actor.name], actor.restarts)
+            waited.add_metric([actor.name], mailbox.wait_seconds_total)
+        yield from (depth, blocked, tasks, restarts, waited)
+        for name, read in self.extra.items():
+            family = GaugeMetricFamily(name, name.replace("_", " "))
+            family.add_metric([], float(read()))
+            yield family

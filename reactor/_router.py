@@ -1,0 +1,302 @@
+"""The embedded API: a whole router inside another asyncio program.
+
+    async with Router.from_toml("router.toml") as router:
+        answer = await router.complete(request)
+        async for event in router.stream(request): ...
+
+`submit` is the primitive both use (and the HTTP server too): it never waits. A full
+admission mailbox, or a router that is shutting down, answers at once with an error
+event carrying a retry hint.
+"""
+
+from __future__ import annotations
+
+import os
+import types
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, Self
+
+import anyio
+import msgspec
+import structlog
+from anyio.abc import TaskGroup
+
+from reactor._clock import Clock, SystemClock
+from reactor._config import RouterConfig, load_config
+from reactor._errors import MailboxClosed, RequestFailed, RouterClosed
+from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
+from reactor._flow import Flow
+from reactor._messages import Job, Submitted
+from reactor._pipeline import Pipeline, RuntimeCollector
+from reactor._wire import (
+    ChatCompletion,
+    ChatRequest,
+    Choice,
+    CompletionUsage,
+    ModelCard,
+    ResponseMessage,
+    RouterInfo,
+    check_chat_request,
+)
+
+log = structlog.get_logger("reactor.router")
+
+SHUTTING_DOWN = ErrorInfo(status=503, type="service_unavailable", code="shutting_down",
+                          message="the router is shutting down", retry_after_s=1.0)
+
+
+class Answer(msgspec.Struct, kw_only=True):
+    """What the flow said, gathered: the pieces of a non-streaming response."""
+
+    request_id: str
+    model: str = ""
+    reason: str = ""
+    cache: str = "miss"
+    similarity: float | None = None
+    text: str = ""
+    done: Done | None = None
+
+    def completion(self, created: int) -> ChatCompletion:
+        assert self.done is not None
+        usage = self.done.usage
+        return ChatCompletion(
+            id=f"chatcmpl-{self.request_id}",
+            created=created,
+            model=self.model,
+            choices=[Choice(index=0, message=ResponseMessage(content=self.text),
+                            finish_reason=self.done.finish_reason)],
+            usage=CompletionUsage(prompt_tokens=usage.prompt_tokens,
+                                  completion_tokens=usage.completion_tokens,
+                                  total_tokens=usage.total_tokens),
+            router=RouterInfo(request_id=self.request_id, model=self.model, reason=self.reason,
+                              cache=self.cache, cost_usd=self.done.cost_usd,
+                              similarity=self.similarity),
+        )
+
+
+async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
+    """Read a flow to its end; the answer, or the error that ended it."""
+    answer = Answer(request_id=flow.request_id)
+    parts: list[str] = []
+    try:
+        event = first if first is not None else await flow.receive()
+        while True:
+            match event:
+                case Started(model=model, reason=reason, cache=cache, similarity=similarity):
+                    answer.model, answer.reason = model, reason
+                    answer.cache, answer.similarity = cache, similarity
+                case Token(text=text):
+                    parts.append(text)
+                case Done() as done:
+                    answer.done = done
+                    answer.text = "".join(parts)
+                    return answer
+                case Failed() as failed:
+                    return failed
+            event = await flow.receive()
+    finally:
+        flow.close()
+
+
+class Router:
+    """A running pipeline; use as an async context manager."""
+
+    def __init__(self, config: RouterConfig, *, clock: Clock | None = None) -> None:
+        self.config = config
+        self.clock: Clock = clock or SystemClock()
+        self.pipeline = Pipeline(config, self.clock)
+        self._tg: TaskGroup | None = None
+        self._accepting = False
+        self._in_flight = 0
+        self._idle = anyio.Event()
+        self._idle.set()
+        self._ids = 0
+        self._id_prefix = os.urandom(4).hex()
+        self.shed_total = 0
+        self.pipeline.registry.register(RuntimeCollector(self.pipeline.actors, {
+            "reactor_in_flight": lambda: self._in_flight,
+            "reactor_shed_total": lambda: self.shed_total,
+        }))
+
+    @classmethod
+    def from_toml(cls, path: str | Path, *, clock: Clock | None = None) -> Router:
+        return cls(load_config(path), clock=clock)
+
+    # lifecycle
+
+    async def __aenter__(self) -> Self:
+        tg = anyio.create_task_group()
+        await tg.__aenter__()
+        try:
+            await tg.start(self.pipeline.system.run)
+        except BaseException:
+            await tg.__aexit__(None, None, None)
+            raise
+        self._tg = tg
+        self._accepting = True
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: types.TracebackType | None) -> bool | None:
+        tg = self._tg
+        if tg is None:
+            return None
+        if exc_type is None:
+            await self.drain(self.config.server.drain_timeout_s)
+        self._accepting = False
+        self.pipeline.system.stop()
+        self._tg = None
+        return await tg.__aexit__(exc_type, exc, tb)
+
+    def stop_admitting(self) -> None:
+        """New requests get 503 from now on; those in flight go on."""
+        self._accepting = False
+
+    async def drain(self, timeout_s: float) -> bool:
+        """Stop admitting and wait (at most `timeout_s`) for in-flight requests to end."""
+        self.stop_admitting()
+        with anyio.move_on_after(timeout_s):
+            await self._idle.wait()
+        if self._in_flight:
+            log.warning("drain_timed_out", in_flight=self._in_flight)
+        return self._in_flight == 0
+
+    @property
+    def accepting(self) -> bool:
+        return self._accepting
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    # requests
+
+    def new_request_id(self) -> str:
+        self._ids += 1
+        return f"{self._id_prefix}{self._ids:08x}"
+
+    def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
+               timeout_s: float | None = None, request_id: str | None = None) -> Flow:
+        """Start a request; read its events from the returned flow. Never waits."""
+        request_id = request_id or self.new_request_id()
+        flow = Flow(request_id, self.config.runtime.flow_size)
+        if not self._accepting:
+            self._refuse(flow, SHUTTING_DOWN)
+            return flow
+        now = self.clock.now()
+        job = Job(id=request_id, request=request, flow=flow, received_at=now, tenant=tenant,
+                  tier=tier, deadline=None if timeout_s is None else now + timeout_s)
+        self._in_flight += 1
+        if self._idle.is_set():
+            self._idle = anyio.Event()
+        flow.on_release(self._released)
+        try:
+            sent = self.pipeline.entry.try_send(Submitted(job=job))
+        except MailboxClosed:
+            sent = False
+        if not sent:
+            self.shed_total += 1
+            flow.fail_nowait(ErrorInfo(
+                status=503, type="overloaded_error", code="overloaded",
+                message="the router is overloaded; retry later",
+                retry_after_s=self.config.admission.retry_after_s))
+            flow.settle()
+        return flow
+
+    def _refuse(self, flow: Flow, error: ErrorInfo) -> None:
+        flow.fail_nowait(error)
+        flow.settle()
+
+    def _released(self) -> None:
+        self._in_flight -= 1
+        if self._in_flight == 0:
+            self._idle.set()
+
+    async def complete(self, request: ChatRequest | dict[str, Any], *,
+                       tenant: str = "default", tier: str = "default") -> ChatCompletion:
+        """Send one request and wait for the whole answer; raises `RequestFailed`."""
+        request = self._coerce(request)
+        if request.stream:
+            request = msgspec.structs.replace(request, stream=False)
+        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+        if isinstance(result, Failed):
+            error = result.error
+            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+        return result.completion(int(self.clock.wall()))
+
+    async def stream(self, request: ChatRequest | dict[str, Any], *, tenant: str = "default",
+                     tier: str = "default") -> AsyncIterator[FlowEvent]:
+        """Send one request and yield its events as they come, ending with Done or Failed.
+
+        Leaving the loop early cancels the upstream call.
+        """
+        request = self._coerce(request)
+        if not request.stream:
+            request = msgspec.structs.replace(request, stream=True)
+        flow = self.submit(request, tenant=tenant, tier=tier)
+        try:
+            while True:
+                event = await flow.receive()
+                yield event
+                if isinstance(event, Done | Failed):
+                    return
+        finally:
+            flow.abandon()
+
+    def _coerce(self, request: ChatRequest | dict[str, Any]) -> ChatRequest:
+        if self._tg is None:
+            raise RouterClosed("use `async with router:` before sending requests")
+        if isinstance(request, dict):
+            request = msgspec.convert(request, ChatRequest)
+        check_chat_request(request)
+        return request
+
+    # introspection
+
+    def models(self) -> list[ModelCard]:
+        unavailable = self.pipeline.provider.unavailable()
+        cards = [ModelCard(id="auto", owned_by="reactor")]
+        cards += [ModelCard(id=alias.name, owned_by="reactor")
+                  for alias in self.config.selector.aliases]
+        cards += [ModelCard(id=m.name, owned_by=m.upstream.__struct_config__.tag or "upstream",
+                            available=m.name not in unavailable,
+                            unavailable_reason=unavailable.get(m.name))
+                  for m in self.config.models]
+        return cards
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        unavailable = self.pipeline.provider.unavailable()
+        usable = [m.name for m in self.config.models if m.name not in unavailable]
+        ready = self._accepting and bool(usable)
+        return ready, {
+            "ready": ready,
+            "accepting": self._accepting,
+            "models_available": usable,
+            "models_unavailable": unavailable,
+            "in_flight": self._in_flight,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        pipeline = self.pipeline
+        cache = pipeline.cache
+        return {
+            "in_flight": self._in_flight,
+            "shed": self.shed_total + pipeline.admission.gate.shed_total,
+            "cost": pipeline.cost.snapshot(),
+            "cache": {"hits": cache.hits, "misses": cache.misses, "evictions": cache.evictions},
+            "breakers": self.breaker_states(),
+            "mailboxes": {a.name: {"depth": a.mailbox.depth, "size": a.mailbox.size,
+                                   "blocked": a.mailbox.blocked_senders,
+                                   "restarts": a.restarts}
+                          for a in pipeline.actors},
+        }
+
+    def breaker_states(self) -> dict[str, Any]:
+        breakers = self.pipeline.breakers
+        return {m.name: {"state": breakers.state(m.name),
+                         "consecutive_failures": breakers.get(m.name).failures,
+                         "opened_total": breakers.get(m.name).opened_total}
+                for m in self.config.models}
+
+

@@ -1,0 +1,112 @@
+"""The system: one root task group, every actor supervised, graceful shutdown.
+
+Only the supervisor catches `Exception`. A crashed actor is told which message it was
+handling (so that request's caller gets an error instead of a hang), waits a backoff
+that doubles with each crash, and restarts with the same mailbox: queued messages are
+not lost. More than `max_restarts` crashes inside `window_s` escalate: the system stops
+and `run` raises `Escalated`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import anyio
+import structlog
+from anyio.abc import TaskStatus
+
+from reactor._actor import Actor
+from reactor._clock import Clock, SystemClock
+from reactor._errors import Escalated
+
+log = structlog.get_logger("reactor.system")
+
+
+class RestartPolicy:
+    __slots__ = ("backoff_max_s", "backoff_s", "max_restarts", "window_s")
+
+    def __init__(
+        self,
+        max_restarts: int = 5,
+        window_s: float = 60.0,
+        backoff_s: float = 0.05,
+        backoff_max_s: float = 5.0,
+    ) -> None:
+        self.max_restarts = max_restarts
+        self.window_s = window_s
+        self.backoff_s = backoff_s
+        self.backoff_max_s = backoff_max_s
+
+
+class System:
+    """Starts, supervises and stops a set of actors."""
+
+    def __init__(self, *, clock: Clock | None = None, policy: RestartPolicy | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.policy = policy or RestartPolicy()
+        self.actors: list[Actor[Any]] = []
+        self._scope: anyio.CancelScope | None = None
+
+    def add(self, actor: Actor[Any]) -> None:
+        self.actors.append(actor)
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Run every actor until `stop` is called or one escalates."""
+        try:
+            with anyio.CancelScope() as scope:
+                self._scope = scope
+                async with anyio.create_task_group() as tg:
+                    for actor in self.actors:
+                        await tg.start(self._supervise, actor)
+                    task_status.started()
+        except BaseExceptionGroup as group:
+            escalated = group.subgroup(Escalated)
+            if escalated is not None and len(escalated.exceptions) == 1:
+                raise escalated.exceptions[0] from group
+            raise
+        finally:
+            self._scope = None
+
+    def stop(self) -> None:
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def _supervise(
+        self, actor: Actor[Any], *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        crashes: deque[float] = deque()
+        policy = self.policy
+        first = True
+        while True:
+            try:
+                if first:
+                    first = False
+                    await actor.run(task_status=task_status)
+                else:
+                    await actor.run()
+                return
+            except Exception as exc:
+                if not actor.started_once:
+                    raise
+                message = actor.current
+                actor.current = None
+                actor.crashed(message, exc)
+                now = self.clock.now()
+                crashes.append(now)
+                while crashes and crashes[0] < now - policy.window_s:
+                    crashes.popleft()
+                log.error(
+                    "actor_crashed",
+                    actor=actor.name,
+                    error=repr(exc),
+                    restarts_in_window=len(crashes),
+                    exc_info=exc,
+                )
+                if len(crashes) > policy.max_restarts:
+                    log.critical("actor_escalated", actor=actor.name, crashes=len(crashes))
+                    raise Escalated(actor.name, len(crashes), exc) from exc
+                backoff = min(policy.backoff_max_s, policy.backoff_s * 2 ** (len(crashes) - 1))
+                await self.clock.sleep(backoff)
+                actor.restarts += 1
+                log.warning("actor_restarted", actor=actor.name, restarts=actor.restarts)

@@ -1,0 +1,289 @@
+"""The OpenAI chat-completions wire format, as typed Structs.
+
+Requests are decoded straight into `ChatRequest` at the HTTP edge (or built by an
+embedding program); unknown fields are ignored, as OpenAI's SDKs add new ones often.
+Fields Reactor only passes through (tool schemas, logit bias) stay `msgspec.Raw`: opaque
+JSON, never parsed into dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import msgspec
+
+
+class TextPart(msgspec.Struct, frozen=True, kw_only=True, tag="text", tag_field="type"):
+    text: str
+
+
+class ImageURL(msgspec.Struct, frozen=True, kw_only=True):
+    url: str
+    detail: str | None = None
+
+
+class ImagePart(msgspec.Struct, frozen=True, kw_only=True, tag="image_url", tag_field="type"):
+    image_url: ImageURL
+
+
+ContentPart = TextPart | ImagePart
+
+
+class FunctionCall(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    arguments: str
+
+
+class ToolCall(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    function: FunctionCall
+    type: Literal["function"] = "function"
+
+
+class ChatMessage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    role: Literal["system", "developer", "user", "assistant", "tool"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message's text, parts joined; images contribute nothing."""
+        content = self.content
+        if content is None:
+            return ""
+        if isinstance(content, str):
+            return content
+        return "\n".join(part.text for part in content if isinstance(part, TextPart))
+
+
+class FunctionDef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    name: str
+    description: str | None = None
+    parameters: msgspec.Raw | None = None
+    strict: bool | None = None
+
+
+class Tool(msgspec.Struct, frozen=True, kw_only=True):
+    function: FunctionDef
+    type: Literal["function"] = "function"
+
+
+class ResponseFormat(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: msgspec.Raw | None = None
+
+
+class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
+    include_usage: bool = False
+
+
+class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Relative weights the caller puts on quality, cost and latency."""
+
+    quality: float = 0.0
+    cost: float = 0.0
+    latency: float = 0.0
+
+
+class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    max_cost_usd: float | None = None
+    max_latency_ms: float | None = None
+    min_quality: float | None = None
+
+
+class CacheOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    mode: Literal["off", "exact", "semantic"] | None = None
+    ttl_s: float | None = None
+
+
+class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    messages: list[ChatMessage]
+    model: str = "auto"
+    stream: bool = False
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    n: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    logit_bias: msgspec.Raw | None = None
+    tools: list[Tool] | None = None
+    tool_choice: msgspec.Raw | None = None
+    parallel_tool_calls: bool | None = None
+    response_format: ResponseFormat | None = None
+    stream_options: StreamOptions | None = None
+    user: str | None = None
+    # Reactor's own extensions; OpenAI SDKs send them through `extra_body`.
+    mode: Literal["fast", "balanced", "accurate"] | None = None
+    preferences: Preferences | None = None
+    constraints: Constraints | None = None
+    cache: CacheOptions | None = None
+
+    @property
+    def output_limit(self) -> int | None:
+        return self.max_completion_tokens if self.max_completion_tokens is not None \
+            else self.max_tokens
+
+    @property
+    def last_user_text(self) -> str:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message.text
+        return ""
+
+
+class ResponseMessage(msgspec.Struct, frozen=True, kw_only=True):
+    role: Literal["assistant"] = "assistant"
+    content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    refusal: None = None
+
+
+class Choice(msgspec.Struct, frozen=True, kw_only=True):
+    index: int
+    message: ResponseMessage
+    finish_reason: str | None
+    logprobs: None = None
+
+
+class CompletionUsage(msgspec.Struct, frozen=True, kw_only=True):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What Reactor decided, attached to responses as `router`."""
+
+    request_id: str
+    model: str
+    reason: str
+    cache: str = "miss"
+    cost_usd: float = 0.0
+    similarity: float | None = None
+
+
+class ChatCompletion(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: CompletionUsage
+    object: Literal["chat.completion"] = "chat.completion"
+    system_fingerprint: str | None = None
+    router: RouterInfo | None = None
+
+    @property
+    def text(self) -> str:
+        return self.choices[0].message.content or "" if self.choices else ""
+
+
+class Delta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChunkChoice(msgspec.Struct, frozen=True, kw_only=True):
+    index: int
+    delta: Delta
+    finish_reason: str | None = None
+    logprobs: None = None
+
+
+class ChatCompletionChunk(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    usage: CompletionUsage | None = None
+    router: RouterInfo | None = None
+
+
+class ErrorBody(msgspec.Struct, frozen=True, kw_only=True):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorResponse(msgspec.Struct, frozen=True, kw_only=True):
+    error: ErrorBody
+
+
+class ModelCard(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    owned_by: str
+    created: int = 0
+    object: Literal["model"] = "model"
+    available: bool = True
+    unavailable_reason: str | None = None
+
+
+class ModelList(msgspec.Struct, frozen=True, kw_only=True):
+    data: list[ModelCard]
+    object: Literal["list"] = "list"
+
+
+_PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
+_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+
+
+class InvalidRequest(ValueError):
+    """A request body failed validation; `param` names the offending field."""
+
+    def __init__(self, message: str, param: str | None) -> None:
+        self.param = param
+        super().__init__(message)
+
+
+_decoder = msgspec.json.Decoder(ChatRequest)
+
+
+def decode_chat_request(body: bytes) -> ChatRequest:
+    """Decode and check a chat request body, or raise `InvalidRequest` naming the field."""
+    try:
+        request = _decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise invalid_from_validation(exc) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}", None) from None
+    check_chat_request(request)
+    return request
+
+
+def invalid_from_validation(exc: msgspec.ValidationError) -> InvalidRequest:
+    text = str(exc)
+    match = _PATH.search(text)
+    path = match.group("path").lstrip(".") if match else ""
+    message = text[: match.start()] if match else text
+    missing = _MISSING.search(message)
+    if missing:
+        path = f"{path}.{missing.group('field')}" if path else missing.group("field")
+    param = path or None
+    where = f"{param}: " if param else ""
+    return InvalidRequest(f"{where}{message}", param)
+
+
+def check_chat_request(request: ChatRequest) -> None:
+    """The rules a schema cannot say."""
+    if not request.messages:
+        raise InvalidRequest("messages: at least one message is required", "messages")
+    if request.n not in (None, 1):
+        raise InvalidRequest("n: only n=1 is supported", "n")
+    if request.temperature is not None and not 0.0 <= request.temperature <= 2.0:
+        raise InvalidRequest("temperature: must be between 0 and 2", "temperature")
+    if request.top_p is not None and not 0.0 <= request.top_p <= 1.0:
+        raise InvalidRequest("top_p: must be between 0 and 1", "top_p")
+    for name in ("max_tokens", "max_completion_tokens"):
+        value = getattr(request, name)
+        if value is not None and value < 1:
+            raise InvalidRequest(f"{name}: must be at least 1", name)
+    if not request.model:
+        raise InvalidRequest("model: must not be empty", "model")

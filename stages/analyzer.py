@@ -1,0 +1,112 @@
+"""Analyzer: what kind of prompt is this, and how big and hard?
+
+Inbox: `Analyze`. Emits: `Select` to the selector. Backpressure: waits on the
+selector's mailbox. The core (`analyze`) is a pure function of the request.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from reactor import (
+    Actor,
+    Analyze,
+    AnalyzerConfig,
+    ChatRequest,
+    Features,
+    Mailbox,
+    Select,
+    TaskType,
+)
+
+_WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_CODE = re.compile(
+    r"```|\bdef |\bclass |\bfunction\b|\breturn\b|#include|=>|\bimport \w|;\s*$|\{\s*$"
+    r"|\b(python|javascript|typescript|java|rust|golang|c\+\+|sql|regex|bash|html|css)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MATH = re.compile(
+    r"\d\s*[-+*/^=]\s*\d|\b(equation|integral|derivative|solve|probability|theorem|prove"
+    r"|calculate|compute|sum of|how many|percent|matrix)\b|[∑∫√π]",
+    re.IGNORECASE,
+)
+_RULES: list[tuple[TaskType, re.Pattern[str]]] = [
+    ("translation", re.compile(r"\btranslat\w*\b|\bin (french|spanish|german|chinese|japanese"
+                               r"|italian|portuguese|russian|korean)\b", re.I)),
+    ("summarization", re.compile(r"\bsummar\w*|\btl;?dr\b|\bkey points\b|\bcondense\b", re.I)),
+    ("extraction", re.compile(r"\bextract\w*|\blist all\b|\bpull out\b|\bparse\b|\bfind all\b",
+                              re.I)),
+    ("classification", re.compile(r"\bclassif\w*|\bcategori[sz]e\b|\bsentiment\b|\blabel\b"
+                                  r"|\bwhich category\b", re.I)),
+    ("creative_writing", re.compile(r"\b(write|compose)\b.*\b(poem|story|song|essay|haiku"
+                                    r"|limerick|script|novel)\b|\bpoem\b|\bstory\b", re.I)),
+    ("reasoning", re.compile(r"\bwhy\b|\bexplain\b|\breason\w*|\bcompare\b|\banaly[sz]e\b"
+                             r"|\bstep by step\b|\btrade-?offs?\b|\bpros and cons\b", re.I)),
+    ("open_qa", re.compile(r"^\s*(what|who|when|where|which|how)\b|\?\s*$", re.I)),
+]
+_HARD = re.compile(r"\b(prove|optimi[sz]e|design|architect|complex|rigorous|edge cases"
+                   r"|step by step|derive|trade-?offs?|concurren\w+|distributed)\b", re.I)
+
+
+def estimate_tokens(text: str, chars_per_token: float = 4.0) -> int:
+    """A tokenizer-free estimate: words and punctuation, cross-checked by length."""
+    if not text:
+        return 0
+    pieces = len(_WORDS.findall(text))
+    by_chars = len(text) / chars_per_token
+    return max(1, math.ceil(max(pieces * 0.75, by_chars * 0.5) * 0.5 + by_chars * 0.5))
+
+
+def classify(text: str) -> tuple[TaskType, float, bool, bool]:
+    has_code = bool(_CODE.search(text))
+    has_math = bool(_MATH.search(text))
+    if has_code:
+        return "code", 0.7, has_code, has_math
+    for task, pattern in _RULES:
+        if pattern.search(text):
+            return task, 0.6, has_code, has_math
+    if has_math:
+        return "math", 0.6, has_code, has_math
+    return "chat", 0.4, has_code, has_math
+
+
+def analyze(request: ChatRequest, config: AnalyzerConfig) -> Features:
+    prompt = "\n".join(message.text for message in request.messages)
+    last = request.last_user_text or prompt
+    tokens = estimate_tokens(prompt, config.chars_per_token) + 4 * len(request.messages)
+    task, confidence, has_code, has_math = classify(last)
+    hard = len(_HARD.findall(last))
+    complexity = min(
+        1.0,
+        0.15
+        + 0.1 * math.log10(1 + tokens)
+        + 0.15 * hard
+        + (0.2 if task in ("code", "math", "reasoning") else 0.0)
+        + (0.1 if has_math else 0.0),
+    )
+    ascii_share = sum(1 for ch in last[:400] if ch.isascii()) / max(1, len(last[:400]))
+    return Features(
+        prompt_tokens=tokens,
+        task=task,
+        task_confidence=confidence,
+        complexity=round(complexity, 3),
+        has_code=has_code,
+        has_math=has_math,
+        language="en" if ascii_share > 0.9 else "other",
+        turns=sum(1 for message in request.messages if message.role == "user"),
+        output_tokens=request.output_limit,
+    )
+
+
+class Analyzer(Actor[Analyze]):
+    name = "analyzer"
+
+    def __init__(self, config: AnalyzerConfig, downstream: Mailbox[Select], **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.downstream = downstream
+
+    async def handle(self, message: Analyze) -> None:
+        features = analyze(message.job.request, self.config)
+        await self.downstream.send(Select(job=message.job, features=features))

@@ -1,0 +1,148 @@
+"""Breaker: stop sending work to a model that keeps failing.
+
+Inbox: `Routed` (filter the chain) and `Completed` (learn from attempts). Emits:
+`Dispatch` to the provider, or ends the job with 503 when every model in its chain is
+open. Backpressure: waits on the provider's mailbox.
+
+Per model: closed -> open after `failure_threshold` consecutive failures (or at once
+for a 429 with Retry-After, which also sets the cooldown); open -> half-open after the
+cooldown, when exactly one probe request may pass; the probe's success closes the
+breaker, its failure reopens it. A probe that never reports back frees its slot after
+`probe_timeout_s`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from reactor import (
+    Actor,
+    Attempt,
+    BreakerConfig,
+    Clock,
+    Completed,
+    Dispatch,
+    ErrorInfo,
+    Mailbox,
+    Outcomes,
+    Routed,
+)
+
+State = Literal["closed", "open", "half_open"]
+
+
+class ModelBreaker(msgspec.Struct, kw_only=True):
+    state: State = "closed"
+    failures: int = 0
+    opened_at: float = 0.0
+    cooldown_s: float = 0.0
+    probe_started: float | None = None
+    opened_total: int = 0
+
+
+class Breakers:
+    """The pure core: breaker state for every model."""
+
+    def __init__(self, config: BreakerConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.models: dict[str, ModelBreaker] = {}
+
+    def get(self, model: str) -> ModelBreaker:
+        breaker = self.models.get(model)
+        if breaker is None:
+            breaker = self.models[model] = ModelBreaker()
+        return breaker
+
+    def state(self, model: str) -> State:
+        breaker = self.get(model)
+        if breaker.state == "open" and self.clock.now() >= breaker.opened_at + breaker.cooldown_s:
+            return "half_open"
+        return breaker.state
+
+    def admit(self, model: str) -> Literal["pass", "probe", "blocked"]:
+        """May a request go to `model` now? A 'probe' reserves the half-open slot."""
+        breaker = self.get(model)
+        if breaker.state == "closed":
+            return "pass"
+        now = self.clock.now()
+        if breaker.state == "open" and now < breaker.opened_at + breaker.cooldown_s:
+            return "blocked"
+        if breaker.probe_started is not None and now < breaker.probe_started + \
+                self.config.probe_timeout_s:
+            return "blocked"
+        breaker.state = "half_open"
+        breaker.probe_started = now
+        return "probe"
+
+    def record(self, attempt: Attempt) -> None:
+        breaker = self.get(attempt.model)
+        if attempt.status in ("skipped", "cancelled"):
+            if attempt.probe:
+                breaker.probe_started = None
+            return
+        if attempt.status == "ok":
+            breaker.failures = 0
+            if breaker.state != "closed":
+                breaker.state = "closed"
+                breaker.probe_started = None
+            return
+        breaker.failures += 1
+        if attempt.retry_after_s is not None and attempt.error == "rate_limited":
+            self._open(breaker, max(attempt.retry_after_s, 0.001))
+        elif breaker.state == "half_open" or breaker.failures >= self.config.failure_threshold:
+            self._open(breaker, self.config.cooldown_s)
+
+    def _open(self, breaker: ModelBreaker, cooldown_s: float) -> None:
+        if breaker.state != "open":
+            breaker.opened_total += 1
+        breaker.state = "open"
+        breaker.opened_at = self.clock.now()
+        breaker.cooldown_s = cooldown_s
+        breaker.probe_started = None
+
+
+class Breaker(Actor[Routed | Completed]):
+    name = "breaker"
+
+    def __init__(self, breakers: Breakers, downstream: Mailbox[Dispatch], outcomes: Outcomes,
+                 clock: Clock, **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.breakers = breakers
+        self.downstream = downstream
+        self.outcomes = outcomes
+        self.clock = clock
+
+    async def handle(self, message: Routed | Completed) -> None:
+        match message:
+            case Routed(job=job, features=features, decision=decision):
+                chain: list[str] = []
+                probes: list[str] = []
+                for model in decision.chain:
+                    verdict = self.breakers.admit(model)
+                    if verdict == "blocked":
+                        continue
+                    chain.append(model)
+                    if verdict == "probe":
+                        probes.append(model)
+                if not chain:
+                    error = ErrorInfo(
+                        status=503, type="service_unavailable", code="circuit_open",
+                        message="every model able to serve this request is failing "
+                        f"(circuit open): {', '.join(decision.chain)}",
+                        retry_after_s=self._soonest(decision.chain))
+                    await self.outcomes.reject(job, error, self.clock.now())
+                    return
+                await self.downstream.send(Dispatch(job=job, features=features, decision=decision,
+                                                    chain=chain, probes=probes))
+            case Completed(attempts=attempts):
+                for attempt in attempts:
+                    self.breakers.record(attempt)
+
+    def _soonest(self, models: list[str]) -> float:
+        now = self.clock.now()
+        waits = [b.opened_at + b.cooldown_s - now for m in models
+                 if (b := self.breakers.get(m)).state == "open"]
+        return round(max(0.0, min(waits, default=1.0)), 3)

@@ -1,0 +1,156 @@
+"""Exact cache: the same request, asked again, answered from memory.
+
+Inbox: `Admitted` (look up) and `Completed` (store complete answers). Emits: `Analyze`
+to the analyzer on a miss; on a hit it replays the stored answer into the job's flow
+itself (as one JSON body, or as a token stream) and tells the books. Backpressure:
+waits on the analyzer's mailbox; long replays run in tasks bounded by the actor.
+
+The key is a hash of everything that changes the answer (messages, model or alias,
+sampling parameters, tools, response format), the tenant, and a version tag config
+can bump. Only answers that finished cleanly are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+
+import msgspec
+from aiocache import SimpleMemoryCache
+
+from reactor import (
+    Actor,
+    Admitted,
+    Analyze,
+    CacheConfig,
+    ChatRequest,
+    Clock,
+    Completed,
+    Done,
+    FlowClosed,
+    Job,
+    Mailbox,
+    Outcomes,
+    Started,
+    Token,
+    Usage,
+)
+
+STORABLE_FINISH = frozenset({"stop", "length"})
+_CHUNK = re.compile(r"\S+\s*|\s+")
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    model: str
+    text: str
+    finish_reason: str
+    usage: Usage
+    cost_usd: float
+
+
+class _KeyParts(msgspec.Struct, array_like=True):
+    version: str
+    tenant: str
+    request: ChatRequest
+
+
+def cache_key(request: ChatRequest, tenant: str, version: str) -> str:
+    """A deterministic key: the same on every machine and in every process."""
+    canonical = msgspec.structs.replace(
+        request, stream=False, stream_options=None, user=None, cache=None
+    )
+    blob = msgspec.json.encode(_KeyParts(version=version, tenant=tenant, request=canonical))
+    return hashlib.blake2b(blob, digest_size=20).hexdigest()
+
+
+def cacheable(request: ChatRequest, config: CacheConfig) -> bool:
+    if not config.enabled:
+        return False
+    if request.cache is not None and request.cache.mode == "off":
+        return False
+    temperature = 1.0 if request.temperature is None else request.temperature
+    return temperature <= config.max_temperature
+
+
+class ExactCache(Actor[Admitted | Completed]):
+    name = "cache"
+
+    def __init__(self, config: CacheConfig, downstream: Mailbox[Analyze], outcomes: Outcomes,
+                 clock: Clock, flow_size: int = 16, **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.downstream = downstream
+        self.outcomes = outcomes
+        self.clock = clock
+        self.flow_size = flow_size
+        self.store = SimpleMemoryCache(timeout=None)
+        self._lru: OrderedDict[str, None] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+        self.evictions = 0
+
+    async def handle(self, message: Admitted | Completed) -> None:
+        match message:
+            case Admitted(job=job):
+                if cacheable(job.request, self.config):
+                    key = cache_key(job.request, job.tenant, self.config.version)
+                    entry: Entry | None = await self.store.get(key)
+                    if entry is not None:
+                        self.hits += 1
+                        self._lru.move_to_end(key)
+                        await self._replay_soon(job, entry)
+                        return
+                    self.misses += 1
+                await self.downstream.send(Analyze(job=job))
+            case Completed() as outcome:
+                await self._store(outcome)
+
+    async def _store(self, outcome: Completed) -> None:
+        if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None:
+            return
+        if outcome.finish_reason not in STORABLE_FINISH or not outcome.text:
+            return
+        job = outcome.job
+        if not cacheable(job.request, self.config):
+            return
+        key = cache_key(job.request, job.tenant, self.config.version)
+        entry = Entry(model=outcome.model, text=outcome.text,
+                      finish_reason=outcome.finish_reason, usage=outcome.usage,
+                      cost_usd=outcome.cost_usd)
+        ttl = self.config.ttl_s
+        if job.request.cache is not None and job.request.cache.ttl_s is not None:
+            ttl = job.request.cache.ttl_s
+        await self.store.set(key, entry, ttl=ttl)
+        self._lru[key] = None
+        self._lru.move_to_end(key)
+        while len(self._lru) > self.config.max_entries:
+            old, _ = self._lru.popitem(last=False)
+            await self.store.delete(old)
+            self.evictions += 1
+
+    async def _replay_soon(self, job: Job, entry: Entry) -> None:
+        chunks = _CHUNK.findall(entry.text) if job.request.stream else [entry.text]
+        if len(chunks) + 2 <= self.flow_size:
+            await self._replay(job, entry, chunks)
+        else:
+            await self.spawn(self._replay, job, entry, chunks)
+
+    async def _replay(self, job: Job, entry: Entry, chunks: list[str]) -> None:
+        flow = job.flow
+        status: str = "ok"
+        try:
+            await flow.emit(Started(model=entry.model, reason="exact cache hit", cache="exact"))
+            for chunk in chunks:
+                await flow.emit(Token(text=chunk))
+            await flow.emit(Done(finish_reason=entry.finish_reason, usage=entry.usage,
+                                 cost_usd=0.0))
+        except FlowClosed:
+            status = "cancelled"
+        finally:
+            flow.detach()
+        await self.outcomes.to_books(Completed(
+            job=job, status="ok" if status == "ok" else "cancelled", model=entry.model,
+            attempts=[], usage=entry.usage, cost_usd=0.0,
+            latency_s=self.clock.now() - job.received_at, ttft_s=0.0, text="",
+            finish_reason=entry.finish_reason, cache="exact", saved_usd=entry.cost_usd))

@@ -1,0 +1,60 @@
+"""Cost tracker: what every request cost, by model and by tenant, and what the cache saved.
+
+Inbox: `Completed`. Emits nothing; `snapshot()` is read by the stats endpoint.
+Backpressure: publishers wait on this mailbox (books are never dropped).
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from reactor import Actor, Completed
+
+
+class Totals(msgspec.Struct, kw_only=True):
+    requests: int = 0
+    failures: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    saved_usd: float = 0.0
+
+
+class Ledger:
+    def __init__(self) -> None:
+        self.total = Totals()
+        self.by_model: dict[str, Totals] = {}
+        self.by_tenant: dict[str, Totals] = {}
+
+    def add(self, outcome: Completed) -> None:
+        rows = [self.total, self.by_tenant.setdefault(outcome.job.tenant, Totals())]
+        if outcome.model is not None:
+            rows.append(self.by_model.setdefault(outcome.model, Totals()))
+        for row in rows:
+            row.requests += 1
+            if outcome.status != "ok":
+                row.failures += 1
+            row.prompt_tokens += outcome.usage.prompt_tokens if outcome.cache == "miss" else 0
+            row.completion_tokens += outcome.usage.completion_tokens \
+                if outcome.cache == "miss" else 0
+            row.cost_usd += outcome.cost_usd
+            row.saved_usd += outcome.saved_usd
+
+
+class CostTracker(Actor[Completed]):
+    name = "cost"
+
+    def __init__(self, **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.ledger = Ledger()
+
+    async def handle(self, message: Completed) -> None:
+        self.ledger.add(message)
+
+    def snapshot(self) -> dict[str, object]:
+        ledger = self.ledger
+        return {
+            "total": msgspec.to_builtins(ledger.total),
+            "by_model": {k: msgspec.to_builtins(v) for k, v in sorted(ledger.by_model.items())},
+            "by_tenant": {k: msgspec.to_builtins(v) for k, v in sorted(ledger.by_tenant.items())},
+        }

@@ -1,0 +1,54 @@
+"""Metrics: Prometheus counters and histograms, from outcomes.
+
+Inbox: `Completed`. Emits nothing; the server renders `registry` at `/metrics`.
+Backpressure: publishers wait on this mailbox. Each router has its own registry, so
+two routers in one process (tests, embedding) never mix their numbers.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from reactor import Actor, Completed
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+                   60, 120)
+
+
+class Metrics(Actor[Completed]):
+    name = "metrics"
+
+    def __init__(self, registry: CollectorRegistry, **kwargs: int) -> None:
+        super().__init__(**kwargs)
+        self.registry = registry
+        self.requests = Counter("reactor_requests", "Requests by outcome.",
+                                ["model", "status", "cache"], registry=registry)
+        self.attempts = Counter("reactor_upstream_attempts", "Upstream attempts by result.",
+                                ["model", "status", "error"], registry=registry)
+        self.latency = Histogram("reactor_request_duration_seconds",
+                                 "Time from arrival to the last event.", ["model"],
+                                 buckets=LATENCY_BUCKETS, registry=registry)
+        self.ttft = Histogram("reactor_time_to_first_token_seconds",
+                              "Time from the upstream call to its first token.", ["model"],
+                              buckets=LATENCY_BUCKETS, registry=registry)
+        self.tokens = Counter("reactor_tokens", "Tokens by direction.", ["model", "direction"],
+                              registry=registry)
+        self.cost = Counter("reactor_cost_usd", "Upstream spend in USD.", ["model"],
+                            registry=registry)
+        self.saved = Counter("reactor_cache_saved_usd", "Spend avoided by cache hits.",
+                             ["cache"], registry=registry)
+
+    async def handle(self, message: Completed) -> None:
+        model = message.model or "none"
+        self.requests.labels(model, message.status, message.cache).inc()
+        self.latency.labels(model).observe(message.latency_s)
+        for attempt in message.attempts:
+            self.attempts.labels(attempt.model, attempt.status, attempt.error or "").inc()
+            if attempt.ttft_s is not None:
+                self.ttft.labels(attempt.model).observe(attempt.ttft_s)
+        if message.cache == "miss" and message.model is not None:
+            self.tokens.labels(model, "prompt").inc(message.usage.prompt_tokens)
+            self.tokens.labels(model, "completion").inc(message.usage.completion_tokens)
+            self.cost.labels(model).inc(message.cost_usd)
+        if message.saved_usd:
+            self.saved.labels(message.cache).inc(message.saved_usd)

@@ -1,0 +1,68 @@
+"""Upstream adapters: one per wire format, all behind the `Upstream` protocol.
+
+An adapter turns a `ChatRequest` into one upstream call and reports text as it arrives
+through `on_text`; it returns a `Reply` when the answer finished cleanly, or a `Fault`
+naming what went wrong (including what an HTTP 200 can hide: an empty answer, a stream
+cut before its finish reason, garbage on the wire). Adapters never raise for upstream
+trouble; exceptions out of them are bugs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Literal, Protocol
+
+import msgspec
+
+from reactor import ChatRequest, Usage
+
+FaultKind = Literal[
+    "rate_limited",
+    "server_error",
+    "client_error",
+    "auth",
+    "connect",
+    "timeout",
+    "malformed",
+    "truncated",
+    "empty",
+    "unavailable",
+]
+
+OnText = Callable[[str], Awaitable[None]]
+
+
+class Reply(msgspec.Struct, frozen=True, kw_only=True):
+    finish_reason: str
+    usage: Usage | None = None
+
+
+class Fault(msgspec.Struct, frozen=True, kw_only=True):
+    kind: FaultKind
+    message: str
+    status: int | None = None
+    retry_after_s: float | None = None
+
+
+class Upstream(Protocol):
+    model: str
+
+    def unavailable(self) -> str | None:
+        """Why this model cannot be called (a missing key), or None."""
+        ...
+
+    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form only)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return max(0.0, seconds)

@@ -1,0 +1,191 @@
+"""OpenAI-compatible chat completions (OpenAI, Groq, OpenRouter, vLLM, Ollama, ...).
+
+Sends the caller's request with Reactor's own fields removed and the model name
+replaced by the upstream's; streams with `stream_options.include_usage` so usage comes
+back on streams too. Reads SSE line by line: a stream must end with a finish reason,
+or the answer is reported `truncated`, never passed off as complete.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import msgspec
+
+from reactor import ChatRequest, OpenAIUpstream, Usage
+from reactor._wire import StreamOptions
+from stages.upstreams import Fault, OnText, Reply, parse_retry_after
+
+
+class _Delta(msgspec.Struct):
+    content: str | None = None
+
+
+class _Message(msgspec.Struct):
+    content: str | None = None
+
+
+class _Choice(msgspec.Struct):
+    message: _Message | None = None
+    delta: _Delta | None = None
+    finish_reason: str | None = None
+
+
+class _Usage(msgspec.Struct):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Error(msgspec.Struct):
+    message: str = ""
+    type: str | None = None
+    code: str | int | None = None
+
+
+class _Body(msgspec.Struct):
+    choices: list[_Choice] = []
+    usage: _Usage | None = None
+    error: _Error | None = None
+
+
+_body = msgspec.json.Decoder(_Body)
+_encoder = msgspec.json.Encoder()
+
+
+def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
+    detail = text[:300]
+    try:
+        error = _body.decode(text).error
+        if error is not None and error.message:
+            detail = error.message[:300]
+    except msgspec.DecodeError:
+        pass
+    message = f"upstream answered {status}: {detail}"
+    if status == 429:
+        return Fault(kind="rate_limited", status=status, message=message,
+                     retry_after_s=parse_retry_after(retry_after))
+    if status in (401, 403):
+        return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
+                     f"({status})")
+    if status >= 500:
+        return Fault(kind="server_error", status=status, message=message,
+                     retry_after_s=parse_retry_after(retry_after))
+    return Fault(kind="client_error", status=status, message=message)
+
+
+class OpenAICompatible:
+    def __init__(self, model: str, config: OpenAIUpstream, session: aiohttp.ClientSession,
+                 *, connect_timeout_s: float = 5.0) -> None:
+        self.model = model
+        self.config = config
+        self.session = session
+        self.url = config.base_url.rstrip("/") + "/chat/completions"
+        self.upstream_model = config.model or model
+        self._key = config.resolve_key()
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
+
+    def unavailable(self) -> str | None:
+        if self.config.api_key_env is not None and self._key is None:
+            return f"environment variable {self.config.api_key_env} is not set"
+        return None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", **self.config.headers}
+        if self._key is not None:
+            headers["Authorization"] = f"Bearer {self._key}"
+        return headers
+
+    def _payload(self, request: ChatRequest, stream: bool) -> bytes:
+        body = msgspec.structs.replace(
+            request, model=self.upstream_model, stream=stream, mode=None, preferences=None,
+            constraints=None, cache=None,
+            stream_options=StreamOptions(include_usage=True) if stream else None,
+        )
+        return _encoder.encode(body)
+
+    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+        reason = self.unavailable()
+        if reason is not None:
+            return Fault(kind="unavailable", message=reason)
+        try:
+            async with self.session.post(self.url, data=self._payload(request, stream),
+                                         headers=self._headers(),
+                                         timeout=self._timeout) as response:
+                if response.status != 200:
+                    text = await response.text(errors="replace")
+                    return status_fault(response.status, text,
+                                        response.headers.get("Retry-After"))
+                if stream:
+                    return await self._read_stream(response, on_text)
+                return await self._read_json(response, on_text)
+        except aiohttp.ClientConnectorError as exc:
+            return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
+        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
+            return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
+        except aiohttp.ClientError as exc:
+            return Fault(kind="connect", message=f"upstream request failed: {exc}")
+
+    async def _read_json(self, response: aiohttp.ClientResponse, on_text: OnText) -> Reply | Fault:
+        raw = await response.read()
+        try:
+            body = _body.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        if body.error is not None:
+            return Fault(kind="server_error", message=f"upstream error: {body.error.message}")
+        if not body.choices or body.choices[0].message is None:
+            return Fault(kind="empty", message="upstream answered with no choices")
+        choice = body.choices[0]
+        text = choice.message.content if choice.message else None
+        if not text:
+            return Fault(kind="empty", message="upstream answered with empty content")
+        if choice.finish_reason is None:
+            return Fault(kind="truncated", message="upstream answer has no finish reason")
+        await on_text(text)
+        return Reply(finish_reason=choice.finish_reason, usage=_usage(body.usage))
+
+    async def _read_stream(self, response: aiohttp.ClientResponse,
+                           on_text: OnText) -> Reply | Fault:
+        finish: str | None = None
+        usage: Usage | None = None
+        got_text = False
+        async for line in response.content:
+            if not line.startswith(b"data:"):
+                continue
+            data = line[5:].strip()
+            if data == b"[DONE]":
+                break
+            try:
+                chunk = _body.decode(data)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return Fault(kind="malformed",
+                             message=f"upstream sent a malformed stream event: {data[:120]!r}")
+            if chunk.error is not None:
+                return Fault(kind="server_error",
+                             message=f"upstream error mid-stream: {chunk.error.message}")
+            if chunk.usage is not None:
+                usage = _usage(chunk.usage)
+            for choice in chunk.choices[:1]:
+                if choice.delta is not None and choice.delta.content:
+                    got_text = True
+                    await on_text(choice.delta.content)
+                if choice.finish_reason is not None:
+                    finish = choice.finish_reason
+        else:
+            if finish is None:
+                return Fault(kind="truncated", message="upstream stream ended without [DONE]"
+                             " or a finish reason")
+        if finish is None:
+            return Fault(kind="truncated", message="upstream stream ended without a finish "
+                         "reason")
+        if not got_text:
+            return Fault(kind="empty", message="upstream stream carried no content")
+        return Reply(finish_reason=finish, usage=usage)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def _usage(usage: _Usage | None) -> Usage | None:
+    if usage is None:
+        return None
+    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)

@@ -1,0 +1,76 @@
+"""The simulated upstream: deterministic text, configured pace, no network.
+
+The same prompt to the same model always gets the same words. Time to first token and
+tokens per second come from config and are spent on the injected clock, so tests can
+run them on a fake clock; `error_rate` fails that share of calls, chosen by a seeded
+generator so a run can be repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+from reactor import ChatRequest, Clock, SimulatedUpstream, Usage
+from stages.upstreams import Fault, OnText, Reply
+
+VOCABULARY = (
+    "the a of to and in is that for it as with on by this be are from at or an which "
+    "model answer request token stream router latency cost quality cache prompt result "
+    "data system value time first next each more than other into over such only also "
+    "because when where while after before between through during without within "
+    "simple clear short long fast careful exact useful likely general specific small "
+    "large early later often always never usually probably certainly indeed however "
+    "therefore thus hence so yet still even just well"
+).split()
+
+
+def simulated_words(model: str, prompt: str, count: int) -> list[str]:
+    seed = int.from_bytes(hashlib.blake2b(f"{model}\0{prompt}".encode(), digest_size=8).digest())
+    rng = random.Random(seed)
+    words = rng.choices(VOCABULARY, k=count)
+    words[0] = words[0].capitalize()
+    return [f"{word} " if i < count - 1 else f"{word}." for i, word in enumerate(words)]
+
+
+class Simulated:
+    def __init__(self, model: str, config: SimulatedUpstream, clock: Clock) -> None:
+        self.model = model
+        self.config = config
+        self.clock = clock
+        self._errors = random.Random(config.seed)
+
+    def unavailable(self) -> str | None:
+        return None
+
+    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+        config = self.config
+        count = config.output_tokens
+        limit = request.output_limit
+        finish = "stop"
+        if limit is not None and limit < count:
+            count, finish = limit, "length"
+        prompt = "\n".join(message.text for message in request.messages)
+        if config.error_rate and self._errors.random() < config.error_rate:
+            if config.ttft_ms:
+                await self.clock.sleep(config.ttft_ms / 1000)
+            return Fault(kind="server_error", status=500, message="simulated upstream error")
+        words = simulated_words(self.model, prompt, count)
+        if config.ttft_ms:
+            await self.clock.sleep(config.ttft_ms / 1000)
+        if stream:
+            gap = 1.0 / config.tokens_per_s if config.tokens_per_s else 0.0
+            for i, word in enumerate(words):
+                if gap and i:
+                    await self.clock.sleep(gap)
+                await on_text(word)
+        else:
+            if config.tokens_per_s:
+                await self.clock.sleep((count - 1) / config.tokens_per_s)
+            await on_text("".join(words))
+        prompt_tokens = max(1, len(prompt) // 4) + 4 * len(request.messages)
+        return Reply(finish_reason=finish,
+                     usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=count))
+
+    async def aclose(self) -> None:
+        pass
