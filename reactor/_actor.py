@@ -15,7 +15,9 @@ from typing import Any, Generic, TypeVar, TypeVarTuple
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
+from reactor._events import ErrorInfo
 from reactor._mailbox import Mailbox
+from reactor._messages import Completed, Job
 
 M = TypeVar("M")
 Ts = TypeVarTuple("Ts")
@@ -56,7 +58,17 @@ class Actor(Generic[M]):
         raise NotImplementedError
 
     def crashed(self, message: M | None, exc: BaseException) -> None:
-        """The handler of `message` raised `exc`; tell whoever waits on it."""
+        """The handler of `message` raised `exc`; tell whoever waits on it.
+
+        By default a request in the pipeline ends with a 500 (never a hang); an outcome
+        being booked is already settled and is left alone.
+        """
+        job = getattr(message, "job", None)
+        if isinstance(job, Job) and not isinstance(message, Completed):
+            job.flow.fail_nowait(ErrorInfo(
+                status=500, type="server_error", code="internal_error",
+                message=f"internal error in stage {self.name!r}; the stage was restarted"))
+            job.flow.settle()
 
     async def stopping(self) -> None:
         """Runs when the mailbox has closed and drained, before the actor exits."""

@@ -67,6 +67,8 @@ class System:
             raise
         finally:
             self._scope = None
+            for actor in self.actors:
+                actor.mailbox.close()
 
     def stop(self) -> None:
         if self._scope is not None:

@@ -138,11 +138,10 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
         return ""
 
 
-class ResponseMessage(msgspec.Struct, frozen=True, kw_only=True):
+class ResponseMessage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    content: str | None
     role: Literal["assistant"] = "assistant"
-    content: str | None = None
     tool_calls: list[ToolCall] | None = None
-    refusal: None = None
 
 
 class Choice(msgspec.Struct, frozen=True, kw_only=True):
@@ -193,10 +192,9 @@ class ChunkChoice(msgspec.Struct, frozen=True, kw_only=True):
     index: int
     delta: Delta
     finish_reason: str | None = None
-    logprobs: None = None
 
 
-class ChatCompletionChunk(msgspec.Struct, frozen=True, kw_only=True):
+class ChatCompletionChunk(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     id: str
     created: int
     model: str

@@ -158,11 +158,12 @@ class Provider(Actor[Dispatch]):
                     tokens = 0
 
                     async def on_text(text: str, name: str = name, index: int = index) -> None:
-                        nonlocal emitted, first_at, tokens
+                        nonlocal emitted, first_at, tokens, answered
                         if first_at is None:
                             first_at = clock.now()
                         if not emitted:
                             emitted = True
+                            answered = name
                             reason = dispatch.decision.reason if index == 0 else \
                                 f"fallback after {dispatch.chain[index - 1]} failed"
                             await flow.emit(Started(model=name, reason=reason, attempt=index + 1))

@@ -1,0 +1,470 @@
+"""A fake OpenAI-compatible chat-completions server, for tests and benchmarks.
+
+It speaks the real wire format over real HTTP (aiohttp.web on 127.0.0.1):
+
+- `POST /v1/chat/completions`: a JSON `chat.completion`, or with `"stream": true` an SSE
+  stream of `chat.completion.chunk` events (a role delta, one content delta per word, a
+  delta carrying the finish reason, a usage chunk with `choices: []` when
+  `stream_options.include_usage` is true, then `data: [DONE]`).
+- `GET /v1/models`: the one model it serves.
+
+The answer is deterministic: `output_tokens` words picked by a hash of the prompt
+(`fake_text(prompt, n)` gives the same text), cut to `max_completion_tokens` /
+`max_tokens` with `finish_reason: "length"`. Latency is off unless asked for:
+`headers_delay_s` before the response starts, `token_delay_s` between words.
+
+Faults (`FAULTS`) are chosen per server (`fault=`), by a queue the test fills so that
+"the first call fails, the second succeeds" can be said (`faults=` or `fake.faults`,
+where `None` is a healthy answer), or per request with the `x-fake-fault` header
+(`none` forces a healthy answer). The header wins over the queue, the queue over the
+server's default.
+
+It records what it saw: `requests` (how many chat calls), `seen` (the last parsed
+bodies and headers), and `disconnects` / `disconnected`, counted and set when a client
+goes away while the server is still answering or hanging (the handler is cancelled,
+as the runner uses `handler_cancellation=True`, or a write fails). `hanging` is set when
+a handler starts to hang, so a test knows when to cancel its call.
+
+    async with FakeUpstream(output_tokens=8, faults=["http_500", None]) as fake:
+        ...  # point a client at fake.base_url, which ends in /v1
+
+For benchmarks: `python -m bench.fake_upstream --port 8001 --ttft-ms 200 --token-ms 20`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Literal, get_args
+
+import anyio
+import msgspec
+from aiohttp import web
+from multidict import CIMultiDict
+
+Fault = Literal[
+    "http_500",
+    "http_503",
+    "http_429",
+    "hang_before_headers",
+    "hang_after_first_token",
+    "malformed_sse",
+    "drop_mid_stream",
+    "empty",
+    "empty_body",
+    "no_finish_reason",
+    "no_done",
+]
+"""What goes wrong.
+
+- `http_500`, `http_503`, `http_429`: an OpenAI-style error body with that status; 503 and
+  429 carry `Retry-After: retry_after_s`.
+- `hang_before_headers`: no response until the client goes away (or the server stops).
+- `hang_after_first_token`: headers and the first word (or the start of the JSON body),
+  then nothing.
+- `malformed_sse`: a `data:` line that is not JSON after the first word (JSON mode: a
+  body cut in the middle).
+- `drop_mid_stream`: the connection is aborted after `drop_after_tokens` words (JSON mode:
+  after half of the announced Content-Length).
+- `empty`: a well-formed 200 with no content (`""` in JSON mode, no content deltas when
+  streaming), finish reason `stop`.
+- `empty_body`: a 200 with a zero-length body.
+- `no_finish_reason`: every word, then `[DONE]`, but `finish_reason` is always null.
+- `no_done`: the whole stream, finish reason and usage included, but no `data: [DONE]`
+  (JSON mode: a normal answer).
+"""
+
+FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
+FAULT_HEADER: Final = "x-fake-fault"
+TOKENS_HEADER: Final = "x-fake-tokens"
+
+VOCABULARY: Final = (
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
+    "november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu "
+    "amber basil cedar dune ember fern grove heath iris jade kelp loam moss"
+).split()
+
+_json = msgspec.json.Encoder()
+
+
+def fake_words(prompt: str, count: int) -> list[str]:
+    """The pieces a fake answer to `prompt` is streamed in: one word each."""
+    seed = int.from_bytes(hashlib.blake2b(prompt.encode(), digest_size=8).digest())
+    words = random.Random(seed).choices(VOCABULARY, k=count)
+    if words:
+        words[0] = words[0].capitalize()
+    return [f"{word} " if i < count - 1 else f"{word}." for i, word in enumerate(words)]
+
+
+def fake_text(prompt: str, count: int) -> str:
+    """The whole fake answer to `prompt` with `count` words."""
+    return "".join(fake_words(prompt, count))
+
+
+def prompt_of(body: dict[str, Any]) -> str:
+    """The text of every message, joined by newlines; image parts contribute nothing."""
+    texts: list[str] = []
+    messages = body.get("messages")
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            texts.append(content)
+        elif isinstance(content, list):
+            texts.extend(part["text"] for part in content
+                         if isinstance(part, dict) and isinstance(part.get("text"), str))
+    return "\n".join(texts)
+
+
+@dataclass(frozen=True)
+class SeenRequest:
+    """One chat-completions call as the fake received it."""
+
+    body: dict[str, Any]
+    headers: CIMultiDict[str]
+    fault: Fault | None
+
+
+class FakeUpstream:
+    """An OpenAI-compatible server on 127.0.0.1; use as `async with FakeUpstream() as f`."""
+
+    def __init__(
+        self,
+        *,
+        model: str = "fake-model",
+        output_tokens: int = 16,
+        headers_delay_s: float = 0.0,
+        token_delay_s: float = 0.0,
+        fault: Fault | None = None,
+        faults: Iterable[Fault | None] = (),
+        retry_after_s: float = 1.0,
+        drop_after_tokens: int = 2,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        history: int = 64,
+    ) -> None:
+        self.faults: deque[Fault | None] = deque(faults)
+        for name in (fault, *self.faults):
+            _check_fault(name)
+        if output_tokens < 0 or drop_after_tokens < 0:
+            raise ValueError("output_tokens and drop_after_tokens must not be negative")
+        self.model = model
+        self.output_tokens = output_tokens
+        self.headers_delay_s = headers_delay_s
+        self.token_delay_s = token_delay_s
+        self.fault = fault
+        self.retry_after_s = retry_after_s
+        self.drop_after_tokens = drop_after_tokens
+        self.host = host
+        self.port = port
+        self.requests = 0
+        self.seen: deque[SeenRequest] = deque(maxlen=history)
+        self.disconnects = 0
+        self.disconnected = asyncio.Event()
+        self.hanging = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self._ids = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def bodies(self) -> list[dict[str, Any]]:
+        return [seen.body for seen in self.seen]
+
+    @property
+    def last(self) -> SeenRequest:
+        if not self.seen:
+            raise LookupError("the fake upstream has not received a chat request yet")
+        return self.seen[-1]
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            raise RuntimeError("the fake upstream is already running")
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        # Short shutdown: hanging handlers are released by `_stopping`, streaming ones
+        # with long delays are cut rather than waited for.
+        runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
+                               shutdown_timeout=0.5)
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.port = int(runner.addresses[0][1])
+        self._stopping.clear()
+        self._runner = runner
+
+    async def aclose(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        self._stopping.set()
+        await runner.cleanup()
+
+    async def __aenter__(self) -> FakeUpstream:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+            await self.aclose()
+
+    async def _models(self, request: web.Request) -> web.Response:
+        card = {"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}
+        return _json_response(200, {"object": "list", "data": [card]})
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        try:
+            body = msgspec.json.decode(await request.read())
+        except msgspec.DecodeError:
+            return _error(400, "invalid_request_error", "the body is not valid JSON")
+        if not isinstance(body, dict):
+            return _error(400, "invalid_request_error", "the body must be a JSON object")
+        try:
+            fault = self._fault_for(request)
+            count = self._count_for(request, body)
+        except ValueError as exc:
+            return _error(400, "invalid_request_error", str(exc))
+        self.requests += 1
+        self.seen.append(SeenRequest(body=body, headers=request.headers.copy(), fault=fault))
+        try:
+            return await self._answer(request, body, fault, count)
+        except asyncio.CancelledError:
+            if not self._stopping.is_set():
+                self._client_left()
+            raise
+
+    def _fault_for(self, request: web.Request) -> Fault | None:
+        header = request.headers.get(FAULT_HEADER)
+        queued = self.faults.popleft() if self.faults else self.fault
+        if header is None:
+            return queued
+        if header == "none":
+            return None
+        _check_fault(header)
+        return header  # type: ignore[return-value]  # checked above
+
+    def _count_for(self, request: web.Request, body: dict[str, Any]) -> int:
+        header = request.headers.get(TOKENS_HEADER)
+        if header is None:
+            return self.output_tokens
+        try:
+            count = int(header)
+        except ValueError:
+            count = -1
+        if count < 0:
+            raise ValueError(f"{TOKENS_HEADER} must be a non-negative integer")
+        return count
+
+    def _client_left(self) -> None:
+        self.disconnects += 1
+        self.disconnected.set()
+
+    async def _hang(self, request: web.Request) -> None:
+        """Wait until the client goes away (we get cancelled) or the server stops."""
+        self.hanging.set()
+        await self._stopping.wait()
+        if request.transport is not None:
+            request.transport.abort()
+
+    async def _answer(self, request: web.Request, body: dict[str, Any], fault: Fault | None,
+                      count: int) -> web.StreamResponse:
+        if self.headers_delay_s:
+            await anyio.sleep(self.headers_delay_s)
+        match fault:
+            case "http_500":
+                return _error(500, "server_error", "the fake upstream failed")
+            case "http_503":
+                return _error(503, "service_unavailable", "the fake upstream is overloaded",
+                              retry_after_s=self.retry_after_s)
+            case "http_429":
+                return _error(429, "rate_limit_error", "rate limit reached for requests",
+                              code="rate_limit_exceeded", retry_after_s=self.retry_after_s)
+            case "hang_before_headers":
+                await self._hang(request)
+                return web.Response(status=504)
+            case "empty_body":
+                return web.Response(status=200, body=b"", content_type=(
+                    "text/event-stream" if body.get("stream") is True else "application/json"))
+            case _:
+                pass
+        answer = _Answer(self, body, count)
+        if body.get("stream") is True:
+            return await self._stream(request, answer, fault)
+        return await self._complete(request, answer, fault)
+
+    async def _complete(self, request: web.Request, answer: _Answer,
+                        fault: Fault | None) -> web.StreamResponse:
+        if self.token_delay_s and answer.count:
+            await anyio.sleep(self.token_delay_s * answer.count)
+        content = "" if fault == "empty" else answer.text
+        finish = None if fault == "no_finish_reason" else answer.finish
+        raw = _json.encode({
+            "id": answer.id, "object": "chat.completion", "created": answer.created,
+            "model": answer.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "logprobs": None, "finish_reason": finish}],
+            "usage": answer.usage(0 if fault == "empty" else answer.count),
+        })
+        match fault:
+            case "malformed_sse":
+                return web.Response(status=200, body=raw[: len(raw) // 2],
+                                    content_type="application/json")
+            case "drop_mid_stream" | "hang_after_first_token":
+                response = web.StreamResponse(status=200, headers={
+                    "Content-Type": "application/json", "Content-Length": str(len(raw))})
+                try:
+                    await response.prepare(request)
+                    await response.write(raw[: len(raw) // 2])
+                except ConnectionResetError:
+                    self._client_left()
+                    return response
+                if fault == "hang_after_first_token":
+                    await self._hang(request)
+                elif request.transport is not None:
+                    request.transport.abort()
+                return response
+            case _:
+                return web.Response(status=200, body=raw, content_type="application/json")
+
+    async def _stream(self, request: web.Request, answer: _Answer,
+                      fault: Fault | None) -> web.StreamResponse:
+        response = web.StreamResponse(status=200, headers={
+            "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        words = [] if fault == "empty" else fake_words(answer.prompt, answer.count)
+        try:
+            await response.prepare(request)
+            await response.write(_event(answer.chunk({"role": "assistant", "content": ""})))
+            for i, word in enumerate(words):
+                if fault == "drop_mid_stream" and i == self.drop_after_tokens:
+                    if request.transport is not None:
+                        request.transport.abort()
+                    return response
+                if i and self.token_delay_s:
+                    await anyio.sleep(self.token_delay_s)
+                await response.write(_event(answer.chunk({"content": word})))
+                if i == 0 and fault == "hang_after_first_token":
+                    await self._hang(request)
+                    return response
+                if i == 0 and fault == "malformed_sse":
+                    await response.write(b'data: {"id": "' + answer.id.encode() +
+                                         b'", "choices": [{"delta": {"content": \n\n')
+            if fault != "no_finish_reason":
+                await response.write(_event(answer.chunk({}, finish=answer.finish)))
+            if answer.include_usage:
+                await response.write(_event(answer.usage_chunk(len(words))))
+            if fault != "no_done":
+                await response.write(b"data: [DONE]\n\n")
+            await response.write_eof()
+        except ConnectionResetError:
+            self._client_left()
+        return response
+
+
+class _Answer:
+    """The parts of one answer that every chunk or body repeats."""
+
+    def __init__(self, fake: FakeUpstream, body: dict[str, Any], count: int) -> None:
+        fake._ids += 1
+        self.id = f"chatcmpl-fake-{fake._ids}"
+        self.created = int(time.time())
+        model = body.get("model")
+        self.model = model if isinstance(model, str) and model else fake.model
+        self.prompt = prompt_of(body)
+        limit = body.get("max_completion_tokens", body.get("max_tokens"))
+        self.count, self.finish = count, "stop"
+        if isinstance(limit, int) and limit < count:
+            self.count, self.finish = max(0, limit), "length"
+        self.text = fake_text(self.prompt, self.count)
+        options = body.get("stream_options")
+        self.include_usage = isinstance(options, dict) and options.get("include_usage") is True
+
+    def usage(self, completion_tokens: int) -> dict[str, int]:
+        prompt_tokens = max(1, len(self.prompt) // 4)
+        return {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens}
+
+    def chunk(self, delta: dict[str, str], *, finish: str | None = None) -> dict[str, Any]:
+        chunk: dict[str, Any] = {
+            "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+            "model": self.model,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}],
+        }
+        if self.include_usage:
+            chunk["usage"] = None
+        return chunk
+
+    def usage_chunk(self, completion_tokens: int) -> dict[str, Any]:
+        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                "model": self.model, "choices": [], "usage": self.usage(completion_tokens)}
+
+
+def _check_fault(name: str | None) -> None:
+    if name is not None and name not in FAULTS:
+        raise ValueError(f"unknown fault {name!r}; expected one of {', '.join(FAULTS)}")
+
+
+def _event(chunk: dict[str, Any]) -> bytes:
+    return b"data: " + _json.encode(chunk) + b"\n\n"
+
+
+def _json_response(status: int, payload: dict[str, Any],
+                   headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=_json.encode(payload),
+                        content_type="application/json", headers=headers)
+
+
+def _error(status: int, type_: str, message: str, *, code: str | None = None,
+           retry_after_s: float | None = None) -> web.Response:
+    headers = {} if retry_after_s is None else {"Retry-After": f"{retry_after_s:g}"}
+    payload = {"error": {"message": message, "type": type_, "param": None, "code": code}}
+    return _json_response(status, payload, headers)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    fake = FakeUpstream(model=args.model, output_tokens=args.tokens,
+                        headers_delay_s=args.ttft_ms / 1000, token_delay_s=args.token_ms / 1000,
+                        fault=args.fault, retry_after_s=args.retry_after,
+                        host=args.host, port=args.port)
+    async with fake:
+        print(f"fake upstream listening on {fake.base_url}", flush=True)
+        await anyio.sleep_forever()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.fake_upstream",
+                                     description="A fake OpenAI-compatible upstream.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--model", default="fake-model")
+    parser.add_argument("--tokens", type=int, default=16, help="words per answer")
+    parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before headers")
+    parser.add_argument("--token-ms", type=float, default=0.0, help="delay between words")
+    parser.add_argument("--fault", choices=FAULTS, default=None,
+                        help="fail every call this way (x-fake-fault overrides it)")
+    parser.add_argument("--retry-after", type=float, default=1.0,
+                        help="Retry-After seconds on 429 and 503")
+    parser.add_argument("--no-uvloop", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        anyio.run(_serve, args, backend_options={"use_uvloop": not args.no_uvloop})
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The `reactor` command: serve, route, check-config, bench."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Coroutine
+from typing import Any
+
+
+from reactor import _logging
+from reactor._config import RouterConfig, load_config
+from reactor._errors import ConfigError, RequestFailed
+from reactor._events import Done, Failed, Started, Token
+from reactor._router import Router
+from reactor._wire import ChatMessage, ChatRequest
+
+EXIT_CONFIG = 2
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on every platform we run
+        return asyncio.run(coro)
+    return uvloop.run(coro)
+
+
+def _load(path: str) -> RouterConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    names = ", ".join(model.name for model in config.models)
+    print(f"{args.config}: ok ({len(config.models)} models: {names})")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from reactor._server import serve
+
+    config = _load(args.config)
+    host = args.host or config.server.host
+    port = config.server.port if args.port is None else args.port
+
+    def announce(url: str) -> None:
+        print(f"reactor listening on {url}", flush=True)
+
+    async def main() -> int:
+        await serve(Router(config), host, port, reuse_port=args.reuse_port,
+                    on_listening=announce)
+        return 0
+
+    return _run(main())
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+    request = ChatRequest(messages=[ChatMessage(role="user", content=args.prompt)],
+                          model=args.model, mode=args.mode, stream=True)
+
+    async def main() -> int:
+        async with Router(config) as router:
+            async for event in router.stream(request):
+                match event:
+                    case Started(model=model, reason=reason, cache=cache):
+                        print(f"model: {model}\nreason: {reason}\ncache: {cache}\n",
+                              flush=True)
+                    case Token(text=text):
+                        print(text, end="", flush=True)
+                    case Done(finish_reason=finish, usage=usage, cost_usd=cost):
+                        print(f"\n\nfinish: {finish}  tokens: {usage.prompt_tokens} in, "
+                              f"{usage.completion_tokens} out  cost: ${cost:.6f}")
+                    case Failed(error=error):
+                        print(f"\nerror {error.status} {error.code}: {error.message}",
+                              file=sys.stderr)
+                        return 1
+        return 0
+
+    try:
+        return _run(main())
+    except RequestFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reactor", description=__doc__)
+    parser.add_argument("--log-level", default="info",
+                        choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--config", default="router.toml")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--reuse-port", action="store_true",
+                       help="share the port with other reactor processes (SO_REUSEPORT)")
+    serve.set_defaults(func=cmd_serve)
+
+    route = sub.add_parser("route", help="route one prompt and stream the answer")
+    route.add_argument("prompt")
+    route.add_argument("--config", default="router.toml")
+    route.add_argument("--model", default="auto")
+    route.add_argument("--mode", choices=["fast", "balanced", "accurate"], default=None)
+    route.set_defaults(func=cmd_route)
+
+    check = sub.add_parser("check-config", help="validate a router.toml")
+    check.add_argument("config", nargs="?", default="router.toml")
+    check.set_defaults(func=cmd_check_config)
+
+    bench = sub.add_parser("bench", help="benchmarks (see bench/)")
+    bench.add_argument("what", choices=["pipeline", "mailbox"])
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    import importlib
+
+    module = importlib.import_module(f"bench.{args.what}")
+    result: int = module.main(args.rest)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _logging.configure(args.log_level, args.log_json)
+    try:
+        code: int = args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def entry() -> None:
+    raise SystemExit(main())
+
+
+__all__ = ["main"]

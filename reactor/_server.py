@@ -1,0 +1,270 @@
+"""The HTTP face: OpenAI-compatible endpoints and the router's own, on aiohttp.
+
+A streaming response is written as the flow's events arrive; a client that goes away
+(aiohttp cancels the handler, or a write fails) abandons the flow, which cancels the
+upstream call. A failure after the stream began is written as an OpenAI-style error
+event and the stream ends without `[DONE]`: a client can always tell a broken answer
+from a complete one.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import msgspec
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
+from reactor._flow import Flow
+from reactor._router import Router, gather
+from reactor._wire import (
+    CacheOptions,
+    ChatCompletionChunk,
+    ChatRequest,
+    ChunkChoice,
+    CompletionUsage,
+    Delta,
+    ErrorBody,
+    ErrorResponse,
+    InvalidRequest,
+    ModelList,
+    RouterInfo,
+    decode_chat_request,
+)
+
+log = structlog.get_logger("reactor.server")
+ROUTER = web.AppKey("router", Router)
+_encode = msgspec.json.Encoder().encode
+
+
+def json_response(payload: Any, status: int = 200,
+                  headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=_encode(payload), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def error_response(error: ErrorInfo, request_id: str | None = None) -> web.Response:
+    headers: dict[str, str] = {}
+    if error.retry_after_s is not None:
+        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
+    if request_id is not None:
+        headers["x-reactor-request-id"] = request_id
+    body = ErrorResponse(error=ErrorBody(message=error.message, type=error.type,
+                                         param=error.param, code=error.code))
+    return json_response(body, error.status, headers)
+
+
+def _decision_headers(request_id: str, started: Started) -> dict[str, str]:
+    headers = {
+        "x-reactor-request-id": request_id,
+        "x-reactor-model": started.model,
+        "x-reactor-reason": started.reason.encode("ascii", "replace").decode(),
+        "x-reactor-cache": started.cache,
+    }
+    if started.similarity is not None:
+        headers["x-reactor-similarity"] = f"{started.similarity:.4f}"
+    return headers
+
+
+@web.middleware
+async def errors_as_json(request: web.Request,
+                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                         ) -> web.StreamResponse:
+    """Every error the framework raises (404, 405, 413) in OpenAI's JSON shape."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        kind = "invalid_request_error" if exc.status < 500 else "server_error"
+        return error_response(ErrorInfo(status=exc.status, type=kind, message=exc.reason,
+                                        code=exc.reason.lower().replace(" ", "_")))
+
+
+async def chat_completions(request: web.Request) -> web.StreamResponse:
+    router = request.app[ROUTER]
+    body = await request.read()
+    try:
+        chat = decode_chat_request(body)
+    except InvalidRequest as exc:
+        return error_response(ErrorInfo(status=400, type="invalid_request_error",
+                                        message=str(exc), param=exc.param,
+                                        code="invalid_value"))
+    if "no-cache" in request.headers.get("Cache-Control", "") or \
+            "no-store" in request.headers.get("Cache-Control", ""):
+        chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="off"))
+    flow = router.submit(chat)
+    try:
+        first = await flow.receive()
+        if isinstance(first, Failed):
+            return error_response(first.error, flow.request_id)
+        if not chat.stream:
+            result = await gather(flow, first)
+            if isinstance(result, Failed):
+                return error_response(result.error, flow.request_id)
+            completion = result.completion(int(router.clock.wall()))
+            started = Started(model=result.model, reason=result.reason, cache=result.cache,  # type: ignore[arg-type]
+                              similarity=result.similarity)
+            return json_response(completion, headers=_decision_headers(flow.request_id, started))
+        return await _stream(request, router, chat, flow, first)
+    finally:
+        flow.abandon()
+
+
+async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow: Flow,
+                  first: FlowEvent) -> web.StreamResponse:
+    assert isinstance(first, Started)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream",
+        "Cache-Control": "no-cache",
+        **_decision_headers(flow.request_id, first),
+    })
+    await response.prepare(request)
+    chunk_id = f"chatcmpl-{flow.request_id}"
+    created = int(router.clock.wall())
+    model = first.model
+
+    def chunk(delta: Delta, finish: str | None = None, usage: CompletionUsage | None = None,
+              info: RouterInfo | None = None) -> bytes:
+        payload = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+                                      choices=[ChunkChoice(index=0, delta=delta,
+                                                           finish_reason=finish)],
+                                      usage=usage, router=info)
+        return b"data: " + _encode(payload) + b"\n\n"
+
+    await response.write(chunk(Delta(role="assistant", content="")))
+    include_usage = chat.stream_options is not None and chat.stream_options.include_usage
+    while True:
+        event = await flow.receive()
+        match event:
+            case Token(text=text):
+                await response.write(chunk(Delta(content=text)))
+            case Done(finish_reason=finish, usage=usage, cost_usd=cost):
+                totals = CompletionUsage(prompt_tokens=usage.prompt_tokens,
+                                         completion_tokens=usage.completion_tokens,
+                                         total_tokens=usage.total_tokens)
+                info = RouterInfo(request_id=flow.request_id, model=model, reason=first.reason,
+                                  cache=first.cache, cost_usd=cost, similarity=first.similarity)
+                await response.write(chunk(Delta(), finish, totals, info))
+                if include_usage:
+                    final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+                                                choices=[], usage=totals)
+                    await response.write(b"data: " + _encode(final) + b"\n\n")
+                await response.write(b"data: [DONE]\n\n")
+                break
+            case Failed(error=error, finish_reason=finish):
+                await response.write(chunk(Delta(), finish))
+                body = ErrorResponse(error=ErrorBody(message=error.message, type=error.type,
+                                                     param=error.param, code=error.code))
+                await response.write(b"data: " + _encode(body) + b"\n\n")
+                break
+            case Started():
+                pass
+    flow.close()
+    await response.write_eof()
+    return response
+
+
+async def list_models(request: web.Request) -> web.Response:
+    return json_response(ModelList(data=request.app[ROUTER].models()))
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    ready, detail = request.app[ROUTER].readiness()
+    return json_response(detail, 200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = generate_latest(request.app[ROUTER].pipeline.registry)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+async def stats(request: web.Request) -> web.Response:
+    return json_response(request.app[ROUTER].stats())
+
+
+async def breakers(request: web.Request) -> web.Response:
+    return json_response(request.app[ROUTER].breaker_states())
+
+
+def make_app(router: Router) -> web.Application:
+    app = web.Application(client_max_size=router.config.server.max_body_bytes,
+                          middlewares=[errors_as_json])
+    app[ROUTER] = router
+    app.router.add_post("/v1/chat/completions", chat_completions)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/api/v1/stats", stats)
+    app.router.add_get("/api/v1/breakers", breakers)
+    return app
+
+
+class Server:
+    """A router behind a listening socket; `async with Server(router, port=0) as s`."""
+
+    def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 0,
+                 *, reuse_port: bool = False) -> None:
+        self.router = router
+        self.host = host
+        self.port = port
+        self.reuse_port = reuse_port
+        self._runner: web.AppRunner | None = None
+
+    async def __aenter__(self) -> Server:
+        runner = web.AppRunner(make_app(self.router), handler_cancellation=True,
+                               access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
+        await site.start()
+        self._runner = runner
+        sockets = [s for server in runner.sites for s in _sockets(server)]
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def close(self) -> None:
+        await self.__aexit__(None, None, None)
+
+
+def _sockets(site: Any) -> list[Any]:
+    server = getattr(site, "_server", None)
+    return list(getattr(server, "sockets", None) or [])
+
+
+async def serve(router: Router, host: str, port: int, *, reuse_port: bool = False,
+                on_listening: Callable[[str], None] | None = None) -> None:
+    """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close."""
+    stop = anyio.Event()
+    async with router:
+        async with Server(router, host, port, reuse_port=reuse_port) as server:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                if on_listening is not None:
+                    on_listening(server.url)
+                log.info("listening", url=server.url, models=len(router.config.models))
+                async for signum in signals:
+                    log.info("shutting_down", signal=signal.Signals(signum).name,
+                             in_flight=router.in_flight)
+                    stop.set()
+                    break
+            drained = await router.drain(router.config.server.drain_timeout_s)
+            log.info("drained", complete=drained)
