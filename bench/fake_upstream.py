@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import importlib.util
 import random
 import time
 from collections import deque
@@ -82,6 +83,7 @@ Fault = Literal[
 """
 
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
+_BY_NAME: Final[dict[str, Fault]] = {name: name for name in FAULTS}
 FAULT_HEADER: Final = "x-fake-fault"
 TOKENS_HEADER: Final = "x-fake-tokens"
 
@@ -236,7 +238,7 @@ class FakeUpstream:
             return _error(400, "invalid_request_error", "the body must be a JSON object")
         try:
             fault = self._fault_for(request)
-            count = self._count_for(request, body)
+            count = self._count_for(request)
         except ValueError as exc:
             return _error(400, "invalid_request_error", str(exc))
         self.requests += 1
@@ -256,9 +258,9 @@ class FakeUpstream:
         if header == "none":
             return None
         _check_fault(header)
-        return header  # type: ignore[return-value]  # checked above
+        return _BY_NAME[header]
 
-    def _count_for(self, request: web.Request, body: dict[str, Any]) -> int:
+    def _count_for(self, request: web.Request) -> int:
         header = request.headers.get(TOKENS_HEADER)
         if header is None:
             return self.output_tokens
@@ -302,7 +304,8 @@ class FakeUpstream:
                     "text/event-stream" if body.get("stream") is True else "application/json"))
             case _:
                 pass
-        answer = _Answer(self, body, count)
+        self._ids += 1
+        answer = _Answer(f"chatcmpl-fake-{self._ids}", body, count, default_model=self.model)
         if body.get("stream") is True:
             return await self._stream(request, answer, fault)
         return await self._complete(request, answer, fault)
@@ -378,12 +381,11 @@ class FakeUpstream:
 class _Answer:
     """The parts of one answer that every chunk or body repeats."""
 
-    def __init__(self, fake: FakeUpstream, body: dict[str, Any], count: int) -> None:
-        fake._ids += 1
-        self.id = f"chatcmpl-fake-{fake._ids}"
+    def __init__(self, answer_id: str, body: dict[str, Any], count: int, *, default_model: str) -> None:
+        self.id = answer_id
         self.created = int(time.time())
         model = body.get("model")
-        self.model = model if isinstance(model, str) and model else fake.model
+        self.model = model if isinstance(model, str) and model else default_model
         self.prompt = prompt_of(body)
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         self.count, self.finish = count, "stop"
@@ -460,8 +462,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="Retry-After seconds on 429 and 503")
     parser.add_argument("--no-uvloop", action="store_true")
     args = parser.parse_args(argv)
+    uvloop = not args.no_uvloop and importlib.util.find_spec("uvloop") is not None
     try:
-        anyio.run(_serve, args, backend_options={"use_uvloop": not args.no_uvloop})
+        anyio.run(_serve, args, backend_options={"use_uvloop": uvloop})
     except KeyboardInterrupt:
         pass
 

@@ -14,6 +14,7 @@ explicitly every `checkpoint_every` messages.
 from __future__ import annotations
 
 import time
+import weakref
 from typing import Generic, TypeVar
 
 import anyio
@@ -40,6 +41,7 @@ class Mailbox(Generic[T]):
         "rejected_total",
         "size",
         "wait_seconds_total",
+        "__weakref__",
     )
 
     def __init__(self, name: str, size: int, *, checkpoint_every: int = 64) -> None:
@@ -50,6 +52,9 @@ class Mailbox(Generic[T]):
         send, receive = anyio.create_memory_object_stream[T](size)
         self._send: MemoryObjectSendStream[T] = send
         self._receive: MemoryObjectReceiveStream[T] = receive
+        # A mailbox dropped without being closed (a router built and never started)
+        # closes its streams quietly instead of leaking a ResourceWarning.
+        weakref.finalize(self, _close, send, receive)
         self._checkpoint_every = max(1, checkpoint_every)
         self._since_checkpoint = 0
         self._blocked = 0
@@ -127,3 +132,8 @@ class Mailbox(Generic[T]):
     def close_sender(self) -> None:
         """Stop accepting messages; the receiver drains what is buffered, then ends."""
         self._send.close()
+
+
+def _close(send: MemoryObjectSendStream[T], receive: MemoryObjectReceiveStream[T]) -> None:
+    send.close()
+    receive.close()

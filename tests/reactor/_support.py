@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import anyio
 
 from reactor import FakeClock
@@ -25,3 +28,7 @@ async def advance_when_asleep(clock: FakeClock, seconds: float, *, sleepers: int
     assert clock.sleepers == sleepers
     clock.advance(seconds)
     await anyio.wait_all_tasks_blocked()
+
+
+Closing = Callable[[Any], Any]
+"""The type of the `closing` fixture: registers a resource to close after the test."""
