@@ -46,6 +46,7 @@ from reactor._events import Token as Token
 from reactor._events import Usage as Usage
 from reactor._fanout import Outcomes as Outcomes
 from reactor._flow import Flow as Flow
+from reactor._mailbox import Inbox as Inbox
 from reactor._mailbox import Mailbox as Mailbox
 from reactor._messages import Admitted as Admitted
 from reactor._messages import Analyze as Analyze
@@ -97,6 +98,7 @@ __all__ = [
     "Flow",
     "FlowClosed",
     "FlowEvent",
+    "Inbox",
     "InvalidRequest",
     "Job",
     "Mailbox",

@@ -115,9 +115,11 @@ class Actor(Generic[M]):
 
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
-        self._limiter.release()
         holder = anyio.get_current_task().id
+        if holder in self._early:
+            return
         self._early.add(holder)
+        self._limiter.release()
 
     async def _run_task(self, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
         try:

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-
 from reactor import _logging
 from reactor._config import RouterConfig, load_config
 from reactor._errors import ConfigError, RequestFailed

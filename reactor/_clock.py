@@ -65,7 +65,10 @@ class FakeClock:
             return
         event = anyio.Event()
         heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), event))
-        await event.wait()
+        try:
+            await event.wait()
+        finally:
+            event.set()  # a cancelled sleeper no longer counts as sleeping
 
     def advance(self, seconds: float) -> None:
         self._now += seconds

@@ -29,14 +29,14 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     pass
 
 
-class ServerConfig(Base):
+class ServerConfig(Base, frozen=True):
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
     drain_timeout_s: NonNegative = 30.0
 
 
-class RuntimeConfig(Base):
+class RuntimeConfig(Base, frozen=True):
     mailbox_size: PositiveInt = 256
     flow_size: PositiveInt = 16
     checkpoint_every: PositiveInt = 64
@@ -46,13 +46,13 @@ class RuntimeConfig(Base):
     restart_backoff_max_s: NonNegative = 5.0
 
 
-class AdmissionConfig(Base):
+class AdmissionConfig(Base, frozen=True):
     max_in_flight: PositiveInt = 1024
     retry_after_s: NonNegative = 1.0
     requests_per_minute: PositiveInt | None = None
 
 
-class CacheConfig(Base):
+class CacheConfig(Base, frozen=True):
     enabled: bool = True
     ttl_s: Positive = 3600.0
     max_entries: PositiveInt = 10_000
@@ -60,39 +60,39 @@ class CacheConfig(Base):
     version: str = "1"
 
 
-class AnalyzerConfig(Base):
+class AnalyzerConfig(Base, frozen=True):
     chars_per_token: Positive = 4.0
 
 
-class Alias(Base):
+class Alias(Base, frozen=True):
     name: str
     mode: Mode = "balanced"
     models: list[str] = []
 
 
-class SelectorConfig(Base):
+class SelectorConfig(Base, frozen=True):
     default_mode: Mode = "balanced"
     aliases: list[Alias] = []
     max_fallbacks: Annotated[int, msgspec.Meta(ge=0)] = 2
 
 
-class BreakerConfig(Base):
+class BreakerConfig(Base, frozen=True):
     failure_threshold: PositiveInt = 5
     cooldown_s: Positive = 30.0
     probe_timeout_s: Positive = 60.0
 
 
-class ProviderConfig(Base):
+class ProviderConfig(Base, frozen=True):
     max_concurrency: PositiveInt = 512
     connect_timeout_s: Positive = 5.0
     total_timeout_s: Positive = 300.0
 
 
-class MetricsConfig(Base):
+class MetricsConfig(Base, frozen=True):
     enabled: bool = True
 
 
-class SimulatedUpstream(Base, tag="simulated", tag_field="kind"):
+class SimulatedUpstream(Base, frozen=True, tag="simulated", tag_field="kind"):
     """A model with no network: deterministic text at a configured pace."""
 
     ttft_ms: NonNegative = 0.0
@@ -102,7 +102,7 @@ class SimulatedUpstream(Base, tag="simulated", tag_field="kind"):
     seed: int = 0
 
 
-class OpenAIUpstream(Base, tag="openai", tag_field="kind"):
+class OpenAIUpstream(Base, frozen=True, tag="openai", tag_field="kind"):
     """Any OpenAI-compatible chat-completions endpoint."""
 
     base_url: str
@@ -122,7 +122,7 @@ class OpenAIUpstream(Base, tag="openai", tag_field="kind"):
 Upstream = SimulatedUpstream | OpenAIUpstream
 
 
-class ModelConfig(Base):
+class ModelConfig(Base, frozen=True):
     name: str
     upstream: Upstream
     price_in: NonNegative = 0.0
@@ -145,7 +145,7 @@ class ModelConfig(Base):
     failover: list[str] = []
 
 
-class RouterConfig(Base):
+class RouterConfig(Base, frozen=True):
     models: list[ModelConfig]
     server: ServerConfig = ServerConfig()
     runtime: RuntimeConfig = RuntimeConfig()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import weakref
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -24,12 +24,22 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from reactor._errors import MailboxClosed
 
 T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+
+class Inbox(Protocol[T_contra]):
+    """The sending side of a mailbox: what a stage holds of the next stage."""
+
+    async def send(self, message: T_contra) -> None: ...
+
+    def try_send(self, message: T_contra) -> bool: ...
 
 
 class Mailbox(Generic[T]):
     """A bounded, observable queue with one receiver (its actor)."""
 
     __slots__ = (
+        "__weakref__",
         "_blocked",
         "_checkpoint_every",
         "_receive",
@@ -41,7 +51,6 @@ class Mailbox(Generic[T]):
         "rejected_total",
         "size",
         "wait_seconds_total",
-        "__weakref__",
     )
 
     def __init__(self, name: str, size: int, *, checkpoint_every: int = 64) -> None:

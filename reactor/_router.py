@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import types
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Self
 
@@ -259,7 +259,7 @@ class Router:
         cards = [ModelCard(id="auto", owned_by="reactor")]
         cards += [ModelCard(id=alias.name, owned_by="reactor")
                   for alias in self.config.selector.aliases]
-        cards += [ModelCard(id=m.name, owned_by=m.upstream.__struct_config__.tag or "upstream",
+        cards += [ModelCard(id=m.name, owned_by=str(m.upstream.__struct_config__.tag),
                             available=m.name not in unavailable,
                             unavailable_reason=unavailable.get(m.name))
                   for m in self.config.models]

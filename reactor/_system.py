@@ -91,9 +91,12 @@ class System:
             except Exception as exc:
                 if not actor.started_once:
                     raise
+                error: BaseException = exc
+                while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+                    error = error.exceptions[0]  # the actor's task group wraps the handler's
                 message = actor.current
                 actor.current = None
-                actor.crashed(message, exc)
+                actor.crashed(message, error)
                 now = self.clock.now()
                 crashes.append(now)
                 while crashes and crashes[0] < now - policy.window_s:
@@ -101,13 +104,13 @@ class System:
                 log.error(
                     "actor_crashed",
                     actor=actor.name,
-                    error=repr(exc),
+                    error=repr(error),
                     restarts_in_window=len(crashes),
-                    exc_info=exc,
+                    exc_info=error,
                 )
                 if len(crashes) > policy.max_restarts:
                     log.critical("actor_escalated", actor=actor.name, crashes=len(crashes))
-                    raise Escalated(actor.name, len(crashes), exc) from exc
+                    raise Escalated(actor.name, len(crashes), error) from exc
                 backoff = min(policy.backoff_max_s, policy.backoff_s * 2 ** (len(crashes) - 1))
                 await self.clock.sleep(backoff)
                 actor.restarts += 1

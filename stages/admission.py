@@ -9,13 +9,15 @@ everything downstream is bounded by `max_in_flight`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from reactor import (
     Actor,
     AdmissionConfig,
     Admitted,
     Clock,
     ErrorInfo,
-    Mailbox,
+    Inbox,
     Outcomes,
     Submitted,
 )
@@ -68,8 +70,8 @@ class Gate:
 class Admission(Actor[Submitted]):
     name = "admission"
 
-    def __init__(self, config: AdmissionConfig, downstream: Mailbox[Admitted],
-                 outcomes: Outcomes, clock: Clock, **kwargs: int) -> None:
+    def __init__(self, config: AdmissionConfig, downstream: Inbox[Admitted],
+                 outcomes: Outcomes, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.gate = Gate(config, clock)
         self.downstream = downstream

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from reactor import (
     Actor,
@@ -15,7 +16,7 @@ from reactor import (
     AnalyzerConfig,
     ChatRequest,
     Features,
-    Mailbox,
+    Inbox,
     Select,
     TaskType,
 )
@@ -102,7 +103,7 @@ def analyze(request: ChatRequest, config: AnalyzerConfig) -> Features:
 class Analyzer(Actor[Analyze]):
     name = "analyzer"
 
-    def __init__(self, config: AnalyzerConfig, downstream: Mailbox[Select], **kwargs: int) -> None:
+    def __init__(self, config: AnalyzerConfig, downstream: Inbox[Select], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.downstream = downstream

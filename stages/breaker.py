@@ -13,7 +13,7 @@ breaker, its failure reopens it. A probe that never reports back frees its slot 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
@@ -25,7 +25,7 @@ from reactor import (
     Completed,
     Dispatch,
     ErrorInfo,
-    Mailbox,
+    Inbox,
     Outcomes,
     Routed,
 )
@@ -107,8 +107,8 @@ class Breakers:
 class Breaker(Actor[Routed | Completed]):
     name = "breaker"
 
-    def __init__(self, breakers: Breakers, downstream: Mailbox[Dispatch], outcomes: Outcomes,
-                 clock: Clock, **kwargs: int) -> None:
+    def __init__(self, breakers: Breakers, downstream: Inbox[Dispatch], outcomes: Outcomes,
+                 clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.breakers = breakers
         self.downstream = downstream

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
+from typing import Any
 
 import msgspec
 from aiocache import SimpleMemoryCache
@@ -29,8 +30,8 @@ from reactor import (
     Completed,
     Done,
     FlowClosed,
+    Inbox,
     Job,
-    Mailbox,
     Outcomes,
     Started,
     Token,
@@ -76,8 +77,8 @@ def cacheable(request: ChatRequest, config: CacheConfig) -> bool:
 class ExactCache(Actor[Admitted | Completed]):
     name = "cache"
 
-    def __init__(self, config: CacheConfig, downstream: Mailbox[Analyze], outcomes: Outcomes,
-                 clock: Clock, flow_size: int = 16, **kwargs: int) -> None:
+    def __init__(self, config: CacheConfig, downstream: Inbox[Analyze], outcomes: Outcomes,
+                 clock: Clock, flow_size: int = 16, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.downstream = downstream

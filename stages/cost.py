@@ -6,6 +6,8 @@ Backpressure: publishers wait on this mailbox (books are never dropped).
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from reactor import Actor, Completed
@@ -44,7 +46,7 @@ class Ledger:
 class CostTracker(Actor[Completed]):
     name = "cost"
 
-    def __init__(self, **kwargs: int) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.ledger = Ledger()
 

@@ -7,6 +7,8 @@ two routers in one process (tests, embedding) never mix their numbers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from reactor import Actor, Completed
@@ -18,7 +20,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 class Metrics(Actor[Completed]):
     name = "metrics"
 
-    def __init__(self, registry: CollectorRegistry, **kwargs: int) -> None:
+    def __init__(self, registry: CollectorRegistry, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.registry = registry
         self.requests = Counter("reactor_requests", "Requests by outcome.",

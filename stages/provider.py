@@ -13,7 +13,7 @@ be taken back: the flow ends with an explicit error, never with a clean finish.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -71,7 +71,7 @@ class Provider(Actor[Dispatch]):
     name = "provider"
 
     def __init__(self, models: list[ModelConfig], config: ProviderConfig, outcomes: Outcomes,
-                 clock: Clock, **kwargs: int) -> None:
+                 clock: Clock, **kwargs: Any) -> None:
         kwargs.setdefault("max_tasks", config.max_concurrency)
         super().__init__(**kwargs)
         self.models = {model.name: model for model in models}
@@ -225,17 +225,15 @@ class Provider(Actor[Dispatch]):
                 flow.detach()
         if scope.cancelled_caught:
             status = "cancelled"
-        if status == "cancelled" and attempts and attempts[-1].status == "ok":
-            pass
-        tried = {a.model for a in attempts}
+        seen = {a.model for a in attempts}
         if status == "cancelled" and dispatch.chain:
-            current = next((m for m in dispatch.chain if m not in tried), None)
+            current = next((m for m in dispatch.chain if m not in seen), None)
             if current is not None and len(attempts) < len(dispatch.chain):
                 attempts.append(Attempt(model=current, status="cancelled",
                                         probe=current in dispatch.probes))
-                tried.add(current)
+                seen.add(current)
         for name in dispatch.probes:
-            if name not in tried:
+            if name not in seen:
                 attempts.append(Attempt(model=name, status="skipped", probe=True))
         model_cfg = self.models.get(answered) if answered else None
         return Completed(

@@ -12,6 +12,7 @@ caller's tier, the prompt's size or its needs rule out.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from reactor import (
     Actor,
@@ -21,7 +22,7 @@ from reactor import (
     Decision,
     ErrorInfo,
     Features,
-    Mailbox,
+    Inbox,
     ModelConfig,
     Outcomes,
     Routed,
@@ -168,8 +169,8 @@ def _norm(value: float, values: list[float]) -> float:
 class Selector(Actor[Select | Completed]):
     name = "selector"
 
-    def __init__(self, catalogue: Catalogue, downstream: Mailbox[Routed], outcomes: Outcomes,
-                 clock: Clock, **kwargs: int) -> None:
+    def __init__(self, catalogue: Catalogue, downstream: Inbox[Routed], outcomes: Outcomes,
+                 clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.catalogue = catalogue
         self.downstream = downstream

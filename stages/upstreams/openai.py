@@ -8,6 +8,8 @@ or the answer is reported `truncated`, never passed off as complete.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import aiohttp
 import msgspec
 
@@ -126,6 +128,8 @@ class OpenAICompatible:
 
     async def _read_json(self, response: aiohttp.ClientResponse, on_text: OnText) -> Reply | Fault:
         raw = await response.read()
+        if not raw.strip():
+            return Fault(kind="empty", message="upstream answered 200 with an empty body")
         try:
             body = _body.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
@@ -148,9 +152,11 @@ class OpenAICompatible:
         finish: str | None = None
         usage: Usage | None = None
         got_text = False
-        async for line in response.content:
+        got_event = False
+        async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):
                 continue
+            got_event = True
             data = line[5:].strip()
             if data == b"[DONE]":
                 break
@@ -170,10 +176,8 @@ class OpenAICompatible:
                     await on_text(choice.delta.content)
                 if choice.finish_reason is not None:
                     finish = choice.finish_reason
-        else:
-            if finish is None:
-                return Fault(kind="truncated", message="upstream stream ended without [DONE]"
-                             " or a finish reason")
+        if not got_event:
+            return Fault(kind="empty", message="upstream stream carried no events")
         if finish is None:
             return Fault(kind="truncated", message="upstream stream ended without a finish "
                          "reason")
@@ -183,6 +187,25 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         pass
+
+
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+
+
+async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """Lines of an event stream, however long (aiohttp's own reader caps them)."""
+    buffer = b""
+    async for chunk in content.iter_any():
+        buffer += chunk
+        if b"\n" not in chunk:
+            if len(buffer) > MAX_EVENT_BYTES:
+                raise aiohttp.ClientPayloadError("stream event larger than 16 MiB")
+            continue
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            yield line.rstrip(b"\r")
+    if buffer:
+        yield buffer.rstrip(b"\r")
 
 
 def _usage(usage: _Usage | None) -> Usage | None:

@@ -1,0 +1,3 @@
+from reactor._cli import entry
+
+entry()

@@ -1,0 +1,105 @@
+"""The `reactor` command, run as a user runs it: a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+import anyio
+import pytest
+
+from tests.conftest import FAST_MODELS
+
+REACTOR = [sys.executable, "-m", "reactor"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*REACTOR, *args], capture_output=True, text=True, timeout=60,
+                          cwd=cwd)
+
+
+def test_check_config_accepts_the_shipped_router_toml(repo_root: Path) -> None:
+    result = run("check-config", str(repo_root / "router.toml"))
+    assert result.returncode == 0, result.stderr
+    assert "ok" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "path"),
+    [
+        ('[[models]]\nname = "a"\nprice_in = "cheap"\nupstream = { kind = "simulated" }\n',
+         "models[0].price_in"),
+        ('[[models]]\nname = "a"\nupstream = { kind = "simulated", tokens = 3 }\n',
+         "models[0].upstream.tokens"),
+        ('[server]\nprot = 80\n[[models]]\nname = "a"\nupstream = { kind = "simulated" }\n',
+         "server.prot"),
+        ('[[models]]\nname = "a"\nfailover = ["b"]\nupstream = { kind = "simulated" }\n',
+         "models[0].failover[0]"),
+    ],
+)
+def test_broken_config_names_the_key_and_exits_2(tmp_path: Path, text: str, path: str) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(text)
+    for command in (["check-config", str(config)], ["serve", "--config", str(config)]):
+        result = run(*command)
+        assert result.returncode == 2
+        assert f"{path}:" in result.stderr
+
+
+def test_missing_config_file_exits_2(tmp_path: Path) -> None:
+    result = run("check-config", str(tmp_path / "absent.toml"))
+    assert result.returncode == 2 and "absent.toml" in result.stderr
+
+
+def test_route_prints_the_decision_and_the_answer(tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    result = run("route", "write a python function that adds two numbers", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "model: " in result.stdout and "reason: " in result.stdout
+    assert "finish: stop" in result.stdout
+
+
+async def test_sigterm_lets_an_in_flight_stream_finish(tmp_path: Path) -> None:
+    slow = FAST_MODELS.replace(
+        'upstream = { kind = "simulated", output_tokens = 20 }',
+        'upstream = { kind = "simulated", output_tokens = 40, tokens_per_s = 100 }')
+    (tmp_path / "router.toml").write_text(slow)
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--port", "0"], cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(30):
+            assert process.stdout is not None
+            buffer = b""
+            while b"\n" not in buffer:
+                buffer += await process.stdout.receive()
+            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
+            body = {"model": "pro", "stream": True,
+                    "messages": [{"role": "user", "content": "a long answer please"}]}
+            events: list[str] = []
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url + "/v1/chat/completions", json=body) as response:
+                assert response.status == 200
+                async for line in response.content:
+                    text = line.decode().strip()
+                    if not text.startswith("data: "):
+                        continue
+                    events.append(text[6:])
+                    if len(events) == 3:
+                        process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert len(text.split()) == 40
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
