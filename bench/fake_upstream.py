@@ -3,15 +3,16 @@
 It speaks the real wire format over real HTTP (aiohttp.web on 127.0.0.1):
 
 - `POST /v1/chat/completions`: a JSON `chat.completion`, or with `"stream": true` an SSE
-  stream of `chat.completion.chunk` events (a role delta, one content delta per word, a
-  delta carrying the finish reason, a usage chunk with `choices: []` when
-  `stream_options.include_usage` is true, then `data: [DONE]`).
+  stream of `chat.completion.chunk` events: a role delta, content deltas of
+  `words_per_chunk` words (one by default), a delta carrying the finish reason, a usage
+  chunk with `choices: []` when `stream_options.include_usage` is true, `data: [DONE]`.
 - `GET /v1/models`: the one model it serves.
 
 The answer is deterministic: `output_tokens` words picked by a hash of the prompt
 (`fake_text(prompt, n)` gives the same text), cut to `max_completion_tokens` /
 `max_tokens` with `finish_reason: "length"`. Latency is off unless asked for:
-`headers_delay_s` before the response starts, `token_delay_s` between words.
+`headers_delay_s` before the response starts, `token_delay_s` between content deltas
+(JSON mode: once per word, before the body).
 
 Faults (`FAULTS`) are chosen per server (`fault=`), by a queue the test fills so that
 "the first call fails, the second succeeds" can be said (`faults=` or `fake.faults`,
@@ -72,8 +73,8 @@ Fault = Literal[
   then nothing.
 - `malformed_sse`: a `data:` line that is not JSON after the first word (JSON mode: a
   body cut in the middle).
-- `drop_mid_stream`: the connection is aborted after `drop_after_tokens` words (JSON mode:
-  after half of the announced Content-Length).
+- `drop_mid_stream`: the connection is aborted after `drop_after_tokens` content deltas
+  (JSON mode: after half of the announced Content-Length).
 - `empty`: a well-formed 200 with no content (`""` in JSON mode, no content deltas when
   streaming), finish reason `stop`.
 - `empty_body`: a 200 with a zero-length body.
@@ -147,6 +148,7 @@ class FakeUpstream:
         faults: Iterable[Fault | None] = (),
         retry_after_s: float = 1.0,
         drop_after_tokens: int = 2,
+        words_per_chunk: int = 1,
         host: str = "127.0.0.1",
         port: int = 0,
         history: int = 64,
@@ -156,6 +158,8 @@ class FakeUpstream:
             _check_fault(name)
         if output_tokens < 0 or drop_after_tokens < 0:
             raise ValueError("output_tokens and drop_after_tokens must not be negative")
+        if words_per_chunk < 1:
+            raise ValueError("words_per_chunk must be at least 1")
         self.model = model
         self.output_tokens = output_tokens
         self.headers_delay_s = headers_delay_s
@@ -163,6 +167,7 @@ class FakeUpstream:
         self.fault = fault
         self.retry_after_s = retry_after_s
         self.drop_after_tokens = drop_after_tokens
+        self.words_per_chunk = words_per_chunk
         self.host = host
         self.port = port
         self.requests = 0
@@ -349,17 +354,19 @@ class FakeUpstream:
         response = web.StreamResponse(status=200, headers={
             "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         words = [] if fault == "empty" else fake_words(answer.prompt, answer.count)
+        size = self.words_per_chunk
+        pieces = ["".join(words[i : i + size]) for i in range(0, len(words), size)]
         try:
             await response.prepare(request)
             await response.write(_event(answer.chunk({"role": "assistant", "content": ""})))
-            for i, word in enumerate(words):
+            for i, piece in enumerate(pieces):
                 if fault == "drop_mid_stream" and i == self.drop_after_tokens:
                     if request.transport is not None:
                         request.transport.abort()
                     return response
                 if i and self.token_delay_s:
                     await anyio.sleep(self.token_delay_s)
-                await response.write(_event(answer.chunk({"content": word})))
+                await response.write(_event(answer.chunk({"content": piece})))
                 if i == 0 and fault == "hang_after_first_token":
                     await self._hang(request)
                     return response
@@ -381,7 +388,8 @@ class FakeUpstream:
 class _Answer:
     """The parts of one answer that every chunk or body repeats."""
 
-    def __init__(self, answer_id: str, body: dict[str, Any], count: int, *, default_model: str) -> None:
+    def __init__(self, answer_id: str, body: dict[str, Any], count: int, *,
+                 default_model: str) -> None:
         self.id = answer_id
         self.created = int(time.time())
         model = body.get("model")
@@ -440,7 +448,8 @@ def _error(status: int, type_: str, message: str, *, code: str | None = None,
 async def _serve(args: argparse.Namespace) -> None:
     fake = FakeUpstream(model=args.model, output_tokens=args.tokens,
                         headers_delay_s=args.ttft_ms / 1000, token_delay_s=args.token_ms / 1000,
-                        fault=args.fault, retry_after_s=args.retry_after,
+                        words_per_chunk=args.words_per_chunk, fault=args.fault,
+                        retry_after_s=args.retry_after,
                         host=args.host, port=args.port)
     async with fake:
         print(f"fake upstream listening on {fake.base_url}", flush=True)
@@ -456,6 +465,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tokens", type=int, default=16, help="words per answer")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before headers")
     parser.add_argument("--token-ms", type=float, default=0.0, help="delay between words")
+    parser.add_argument("--words-per-chunk", type=int, default=1,
+                        help="words in each streamed content delta")
     parser.add_argument("--fault", choices=FAULTS, default=None,
                         help="fail every call this way (x-fake-fault overrides it)")
     parser.add_argument("--retry-after", type=float, default=1.0,

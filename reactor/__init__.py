@@ -62,6 +62,7 @@ from reactor._messages import Routed as Routed
 from reactor._messages import Select as Select
 from reactor._messages import Submitted as Submitted
 from reactor._messages import TaskType as TaskType
+from reactor._router import Router as Router
 from reactor._system import RestartPolicy as RestartPolicy
 from reactor._system import System as System
 from reactor._wire import ChatCompletion as ChatCompletion
@@ -113,6 +114,7 @@ __all__ = [
     "RequestFailed",
     "RestartPolicy",
     "Routed",
+    "Router",
     "RouterClosed",
     "RouterConfig",
     "RuntimeConfig",

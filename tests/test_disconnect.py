@@ -67,13 +67,13 @@ async def test_http_client_leaving_before_headers_closes_the_upstream_connection
                         body = {"model": "remote",
                                 "messages": [{"role": "user", "content": "hello?"}]}
 
-                        async def call() -> None:
+                        async def call(body: dict[str, object]) -> None:
                             async with session.post(server.url + "/v1/chat/completions",
                                                     json=body):
                                 pass
 
                         async with anyio.create_task_group() as tg:
-                            tg.start_soon(call)
+                            tg.start_soon(call, body)
                             await fake.hanging.wait()
                             tg.cancel_scope.cancel()
                     await fake.disconnected.wait()

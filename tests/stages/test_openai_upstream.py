@@ -1,0 +1,375 @@
+"""The OpenAI-compatible adapter, over real HTTP against `bench.fake_upstream`."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import aiohttp
+import anyio
+import msgspec
+import pytest
+
+from bench.fake_upstream import FakeUpstream, fake_text, fake_words
+from bench.fake_upstream import Fault as FakeFault
+from reactor import ChatMessage, ChatRequest, OpenAIUpstream
+from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
+from stages.upstreams import Fault, Reply
+from stages.upstreams.openai import OpenAICompatible
+
+PROMPT = "Name five things that float."
+WORDS = 5
+
+
+def request(*, stream: bool = False, **fields: object) -> ChatRequest:
+    plain = ChatRequest(model="reactor-alias", messages=[ChatMessage(role="user", content=PROMPT)])
+    return msgspec.structs.replace(plain, stream=stream, **fields)
+
+
+class Texts:
+    """An `on_text` that keeps every piece it is given."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.arrived = anyio.Event()
+
+    async def __call__(self, text: str) -> None:
+        self.pieces.append(text)
+        self.arrived.set()
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeUpstream]:
+    async with FakeUpstream(output_tokens=WORDS, retry_after_s=2.5) as fake:
+        yield fake
+
+
+def adapter(base_url: str, session: aiohttp.ClientSession, *,
+            model: str | None = "upstream-model", api_key: str | None = "sk-test",
+            api_key_env: str | None = None,
+            headers: dict[str, str] | None = None) -> OpenAICompatible:
+    config = OpenAIUpstream(base_url=base_url, model=model, api_key=api_key,
+                            api_key_env=api_key_env, headers=headers or {})
+    return OpenAICompatible("router-model", config, session)
+
+
+async def call(upstream: OpenAICompatible, req: ChatRequest, texts: Texts) -> Reply | Fault:
+    with anyio.fail_after(5):
+        return await upstream.call(req, stream=req.stream, on_text=texts)
+
+
+# Happy paths
+
+
+async def test_json_answer_gives_text_finish_reason_and_usage(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(), texts)
+
+    assert isinstance(result, Reply)
+    assert texts.pieces == [fake_text(PROMPT, WORDS)]
+    assert result.finish_reason == "stop"
+    assert result.usage is not None
+    assert result.usage.completion_tokens == WORDS
+    assert result.usage.prompt_tokens == len(PROMPT) // 4
+    assert fake.last.body.get("stream") in (None, False)
+
+
+async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Reply)
+    assert texts.pieces == fake_words(PROMPT, WORDS)
+    assert result.finish_reason == "stop"
+    assert result.usage is not None
+    assert result.usage.completion_tokens == WORDS
+    assert fake.last.body["stream"] is True
+    assert fake.last.body["stream_options"] == {"include_usage": True}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_output_limit_is_forwarded_and_length_reported(
+        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream, max_tokens=2),
+                        texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "length"
+    assert texts.text == fake_text(PROMPT, 2)
+
+
+async def test_stream_without_done_but_with_finish_reason_is_complete(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    # The finish reason, not [DONE], is what says the answer is whole.
+    fake.faults.append("no_done")
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "stop"
+    assert texts.text == fake_text(PROMPT, WORDS)
+
+
+async def test_first_call_fails_and_the_next_succeeds(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    fake.faults.extend(["http_503", None])
+    upstream = adapter(fake.base_url, session)
+
+    first = await call(upstream, request(), Texts())
+    second = await call(upstream, request(), Texts())
+
+    assert isinstance(first, Fault)
+    assert isinstance(second, Reply)
+    assert fake.requests == 2
+
+
+# What is sent upstream
+
+
+async def test_authorization_carries_the_configured_key_and_extra_headers(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    upstream = adapter(fake.base_url, session, api_key="sk-secret-123",
+                       headers={"X-Title": "reactor-tests"})
+
+    await call(upstream, request(), Texts())
+
+    assert fake.last.headers["Authorization"] == "Bearer sk-secret-123"
+    assert fake.last.headers["X-Title"] == "reactor-tests"
+    assert fake.last.headers["Content-Type"] == "application/json"
+
+
+async def test_key_from_the_environment_is_sent(
+        fake: FakeUpstream, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REACTOR_TEST_FAKE_KEY", "sk-from-env")
+    upstream = adapter(fake.base_url, session, api_key=None,
+                       api_key_env="REACTOR_TEST_FAKE_KEY")
+
+    await call(upstream, request(), Texts())
+
+    assert fake.last.headers["Authorization"] == "Bearer sk-from-env"
+
+
+async def test_no_key_sends_no_authorization(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session, api_key=None), request(), Texts())
+
+    assert "Authorization" not in fake.last.headers
+
+
+async def test_missing_key_variable_is_unavailable_without_calling(
+        fake: FakeUpstream, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
+    upstream = adapter(fake.base_url, session, api_key=None,
+                       api_key_env="REACTOR_TEST_MISSING_KEY")
+
+    result = await call(upstream, request(), Texts())
+
+    assert upstream.unavailable() is not None
+    assert isinstance(result, Fault)
+    assert result.kind == "unavailable"
+    assert "REACTOR_TEST_MISSING_KEY" in result.message
+    assert fake.requests == 0
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_reactor_fields_stay_home_and_the_model_is_the_upstreams(
+        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    req = request(stream=stream, mode="accurate", preferences=Preferences(quality=1.0),
+                  constraints=Constraints(max_cost_usd=0.01), cache=CacheOptions(mode="off"),
+                  temperature=0.25, max_tokens=50, user="u-1")
+
+    await call(adapter(fake.base_url, session), req, Texts())
+
+    body = fake.last.body
+    for field in ("mode", "preferences", "constraints", "cache"):
+        assert field not in body
+    assert body["model"] == "upstream-model"
+    assert body["messages"] == [{"role": "user", "content": PROMPT}]
+    assert body["temperature"] == 0.25
+    assert body["max_tokens"] == 50
+    assert body["user"] == "u-1"
+
+
+async def test_model_name_defaults_to_the_routers_name(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session, model=None), request(), Texts())
+
+    assert fake.last.body["model"] == "router-model"
+
+
+async def test_caller_stream_options_are_not_forwarded_on_json_calls(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session),
+               request(stream_options=StreamOptions(include_usage=True)), Texts())
+
+    assert "stream_options" not in fake.last.body
+
+
+# Faults
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("fault", "kind", "status", "retry_after_s"), [
+    ("http_500", "server_error", 500, None),
+    ("http_503", "server_error", 503, 2.5),
+    ("http_429", "rate_limited", 429, 2.5),
+])
+async def test_error_status_maps_to_fault(
+        fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream), texts)
+
+    assert isinstance(result, Fault)
+    assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
+    assert texts.pieces == []
+
+
+async def test_error_message_comes_from_the_error_body(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("http_429")
+
+    result = await call(adapter(fake.base_url, session), request(), Texts())
+
+    assert isinstance(result, Fault)
+    assert "rate limit reached" in result.message
+
+
+@pytest.fixture
+def refused_url() -> Iterator[str]:
+    """A port that is bound but not listening, so nothing can take it meanwhile."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        yield f"http://127.0.0.1:{port}/v1"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_connection_refused_is_connect(
+        stream: bool, refused_url: str, session: aiohttp.ClientSession) -> None:
+    result = await call(adapter(refused_url, session), request(stream=stream), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "connect"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("fault", "kind"), [
+    ("malformed_sse", "malformed"),
+    ("drop_mid_stream", "truncated"),
+    ("empty", "empty"),
+    ("no_finish_reason", "truncated"),
+])
+async def test_broken_200_maps_to_fault(
+        fault: FakeFault, kind: str, stream: bool, fake: FakeUpstream,
+        session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == kind
+
+
+async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
+        session: aiohttp.ClientSession) -> None:
+    async with FakeUpstream(output_tokens=WORDS, drop_after_tokens=3,
+                            fault="drop_mid_stream") as fake:
+        texts = Texts()
+
+        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+async def test_fault_header_from_config_selects_the_fault(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    upstream = adapter(fake.base_url, session, headers={"x-fake-fault": "http_500"})
+
+    result = await call(upstream, request(), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "server_error"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_zero_length_200_is_empty(
+        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("empty_body")
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "empty"
+
+
+async def test_stream_event_larger_than_the_line_limit_is_read(
+        session: aiohttp.ClientSession) -> None:
+    # aiohttp's own line reader raises LineTooLong past 512 KiB; the adapter must not.
+    words = 200_000  # about 1.3 MB of content in one delta
+    async with FakeUpstream(output_tokens=words, words_per_chunk=words) as fake:
+        texts = Texts()
+
+        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Reply)
+    assert texts.text == fake_text(PROMPT, words)
+
+
+# Cancellation
+
+
+@pytest.mark.parametrize(("fault", "stream"), [
+    ("hang_before_headers", False),
+    ("hang_before_headers", True),
+    ("hang_after_first_token", False),
+    ("hang_after_first_token", True),
+])
+async def test_cancelled_call_hangs_up_on_the_upstream(
+        fault: FakeFault, stream: bool, fake: FakeUpstream,
+        session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+    upstream = adapter(fake.base_url, session)
+    texts = Texts()
+    returned: list[Reply | Fault] = []
+
+    async def run() -> None:
+        returned.append(await upstream.call(request(stream=stream), stream=stream,
+                                            on_text=texts))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await fake.hanging.wait()
+            if fault == "hang_after_first_token" and stream:
+                await texts.arrived.wait()
+            tg.cancel_scope.cancel()
+        await fake.disconnected.wait()
+
+    assert returned == [], "cancellation must propagate, not become a result"
+    assert fake.disconnects == 1
+    if fault == "hang_after_first_token" and stream:
+        assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
