@@ -17,8 +17,9 @@ The answer is deterministic: `output_tokens` words picked by a hash of the promp
 Faults (`FAULTS`) are chosen per server (`fault=`), by a queue the test fills so that
 "the first call fails, the second succeeds" can be said (`faults=` or `fake.faults`,
 where `None` is a healthy answer), or per request with the `x-fake-fault` header
-(`none` forces a healthy answer). The header wins over the queue, the queue over the
-server's default.
+(`none` forces a healthy answer). The header wins over the queue (and leaves it as it
+is), the queue over the server's default. The `x-fake-tokens` header sets the number of
+words for one request.
 
 It records what it saw: `requests` (how many chat calls), `seen` (the last parsed
 bodies and headers), and `disconnects` / `disconnected`, counted and set when a client
@@ -135,7 +136,12 @@ class SeenRequest:
 
 
 class FakeUpstream:
-    """An OpenAI-compatible server on 127.0.0.1; use as `async with FakeUpstream() as f`."""
+    """An OpenAI-compatible server on 127.0.0.1; use as `async with FakeUpstream() as f`.
+
+    `model` is what `/v1/models` lists and what answers name when the request names
+    none; `retry_after_s` goes in Retry-After on 429 and 503; `history` bounds `seen`.
+    `port=0` binds a free port, read back from `port` / `base_url` once started.
+    """
 
     def __init__(
         self,
@@ -199,8 +205,8 @@ class FakeUpstream:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        # Short shutdown: hanging handlers are released by `_stopping`, streaming ones
-        # with long delays are cut rather than waited for.
+        # Handlers that hang or wait out a delay watch `_stopping` and drop their
+        # connection, so shutdown never waits for them.
         runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
                                shutdown_timeout=0.5)
         await runner.setup()
@@ -242,8 +248,8 @@ class FakeUpstream:
         if not isinstance(body, dict):
             return _error(400, "invalid_request_error", "the body must be a JSON object")
         try:
-            fault = self._fault_for(request)
             count = self._count_for(request)
+            fault = self._fault_for(request)
         except ValueError as exc:
             return _error(400, "invalid_request_error", str(exc))
         self.requests += 1
@@ -257,9 +263,8 @@ class FakeUpstream:
 
     def _fault_for(self, request: web.Request) -> Fault | None:
         header = request.headers.get(FAULT_HEADER)
-        queued = self.faults.popleft() if self.faults else self.fault
         if header is None:
-            return queued
+            return self.faults.popleft() if self.faults else self.fault
         if header == "none":
             return None
         _check_fault(header)
@@ -281,6 +286,16 @@ class FakeUpstream:
         self.disconnects += 1
         self.disconnected.set()
 
+    async def _pause(self, request: web.Request, seconds: float) -> bool:
+        """Wait `seconds`; if the server stops meanwhile, drop the connection, return True."""
+        with anyio.move_on_after(seconds):
+            await self._stopping.wait()
+        if not self._stopping.is_set():
+            return False
+        if request.transport is not None:
+            request.transport.abort()
+        return True
+
     async def _hang(self, request: web.Request) -> None:
         """Wait until the client goes away (we get cancelled) or the server stops."""
         self.hanging.set()
@@ -290,8 +305,8 @@ class FakeUpstream:
 
     async def _answer(self, request: web.Request, body: dict[str, Any], fault: Fault | None,
                       count: int) -> web.StreamResponse:
-        if self.headers_delay_s:
-            await anyio.sleep(self.headers_delay_s)
+        if self.headers_delay_s and await self._pause(request, self.headers_delay_s):
+            return web.Response(status=503)
         match fault:
             case "http_500":
                 return _error(500, "server_error", "the fake upstream failed")
@@ -317,8 +332,9 @@ class FakeUpstream:
 
     async def _complete(self, request: web.Request, answer: _Answer,
                         fault: Fault | None) -> web.StreamResponse:
-        if self.token_delay_s and answer.count:
-            await anyio.sleep(self.token_delay_s * answer.count)
+        if self.token_delay_s and answer.count and \
+                await self._pause(request, self.token_delay_s * answer.count):
+            return web.Response(status=503)
         content = "" if fault == "empty" else answer.text
         finish = None if fault == "no_finish_reason" else answer.finish
         raw = _json.encode({
@@ -364,8 +380,8 @@ class FakeUpstream:
                     if request.transport is not None:
                         request.transport.abort()
                     return response
-                if i and self.token_delay_s:
-                    await anyio.sleep(self.token_delay_s)
+                if i and self.token_delay_s and await self._pause(request, self.token_delay_s):
+                    return response
                 await response.write(_event(answer.chunk({"content": piece})))
                 if i == 0 and fault == "hang_after_first_token":
                     await self._hang(request)
@@ -464,7 +480,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="fake-model")
     parser.add_argument("--tokens", type=int, default=16, help="words per answer")
     parser.add_argument("--ttft-ms", type=float, default=0.0, help="delay before headers")
-    parser.add_argument("--token-ms", type=float, default=0.0, help="delay between words")
+    parser.add_argument("--token-ms", type=float, default=0.0, help="delay between content deltas")
     parser.add_argument("--words-per-chunk", type=int, default=1,
                         help="words in each streamed content delta")
     parser.add_argument("--fault", choices=FAULTS, default=None,

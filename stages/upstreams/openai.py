@@ -125,6 +125,9 @@ class OpenAICompatible:
             return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
         except aiohttp.ClientError as exc:
             return Fault(kind="connect", message=f"upstream request failed: {exc}")
+        except OversizedEvent as exc:
+            return Fault(kind="malformed", message=f"upstream sent a stream event of over "
+                         f"{exc.args[0]} bytes")
 
     async def _read_json(self, response: aiohttp.ClientResponse, on_text: OnText) -> Reply | Fault:
         raw = await response.read()
@@ -194,18 +197,23 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
     """Lines of an event stream, however long (aiohttp's own reader caps them)."""
-    buffer = b""
+    buffer = bytearray()
     async for chunk in content.iter_any():
         buffer += chunk
         if b"\n" not in chunk:
             if len(buffer) > MAX_EVENT_BYTES:
-                raise aiohttp.ClientPayloadError("stream event larger than 16 MiB")
+                raise OversizedEvent(len(buffer))
             continue
-        *lines, buffer = buffer.split(b"\n")
+        *lines, rest = buffer.split(b"\n")
+        buffer = bytearray(rest)
         for line in lines:
-            yield line.rstrip(b"\r")
+            yield bytes(line).rstrip(b"\r")
     if buffer:
-        yield buffer.rstrip(b"\r")
+        yield bytes(buffer).rstrip(b"\r")
+
+
+class OversizedEvent(Exception):
+    """One stream event was larger than `MAX_EVENT_BYTES`."""
 
 
 def _usage(usage: _Usage | None) -> Usage | None:

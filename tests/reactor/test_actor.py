@@ -68,6 +68,23 @@ async def test_messages_are_handled_in_order_after_started(closing: Closing) -> 
     assert actor.log == ["started", "a", "b", "c", "stopping"]
 
 
+@pytest.mark.xfail(
+    strict=True, reason="Mailbox.close() makes the running actor crash with ClosedResourceError"
+)
+async def test_closing_the_mailbox_stops_a_running_actor_cleanly(closing: Closing) -> None:
+    actor = Recorder()
+    closing(actor.mailbox)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(actor.run)
+            await actor.mailbox.send("hello")
+            await settle_tasks()
+            actor.mailbox.close()
+
+    assert actor.log == ["started", "hello", "stopping"]
+
+
 async def test_start_returns_once_the_actor_is_ready(closing: Closing) -> None:
     actor = Recorder()
     closing(actor.mailbox)

@@ -77,6 +77,22 @@ def test_a_wrong_type_names_the_key_and_what_was_expected() -> None:
     assert error.source == "router.toml"
 
 
+@pytest.mark.parametrize(
+    ("setting", "path"),
+    [
+        ('price_in = "0.15"', "models[0].price_in"),
+        ('context_window = "8192"', "models[0].context_window"),
+        ('tools = "yes"', "models[0].tools"),
+        ("tools = 1", "models[0].tools"),
+    ],
+)
+def test_values_are_not_coerced_from_other_types(setting: str, path: str) -> None:
+    error = error_of(f'[[models]]\nname = "a"\n{setting}\nupstream = {{ kind = "simulated" }}\n')
+
+    assert error.path == path
+    assert "expected" in str(error)
+
+
 def test_the_path_counts_models_and_goes_into_tables() -> None:
     error = error_of(
         ONE_MODEL + '[[models]]\nname = "b"\nupstream = { kind = "simulated", seed = "x" }\n'

@@ -111,11 +111,25 @@ async def test_fail_nowait_ends_the_flow_with_the_error(closing: Closing) -> Non
 
     assert flow.fail_nowait(OVERLOADED) is True
     assert flow.finished
-    assert flow.fail_nowait(OVERLOADED) is False
+    assert flow.fail_nowait(ErrorInfo(status=500, type="server_error", message="x")) is False
+    assert flow.terminal == Failed(error=OVERLOADED)
 
     with anyio.fail_after(2):
         got = [event async for event in flow.events()]
     assert got == [Failed(error=OVERLOADED)]
+
+
+async def test_fail_nowait_after_done_changes_nothing(closing: Closing) -> None:
+    flow = closing(Flow("req-1"))
+    await flow.emit(STARTED)
+    await flow.emit(DONE)
+
+    assert flow.fail_nowait(OVERLOADED) is False
+    assert flow.terminal == DONE
+
+    with anyio.fail_after(2):
+        got = [event async for event in flow.events()]
+    assert got == [STARTED, DONE]
 
 
 async def test_fail_nowait_on_a_full_flow_still_ends_it_as_a_failure(closing: Closing) -> None:

@@ -162,6 +162,21 @@ async def test_close_wakes_blocked_senders_with_mailbox_closed(closing: Closing)
     assert mailbox.blocked_senders == 0
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=anyio.ClosedResourceError,
+    reason="after close() the receiver gets ClosedResourceError, not the end of the stream",
+)
+async def test_close_ends_the_receiver_instead_of_breaking_it(closing: Closing) -> None:
+    mailbox: Mailbox[int] = closing(Mailbox("inbox", 4))
+    mailbox.try_send(1)
+    mailbox.close()
+
+    with pytest.raises(anyio.EndOfStream):
+        while True:
+            await mailbox.receive()
+
+
 async def test_receive_waits_for_a_message(closing: Closing) -> None:
     mailbox: Mailbox[str] = closing(Mailbox("inbox", 1))
     got: list[str] = []

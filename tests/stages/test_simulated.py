@@ -247,8 +247,9 @@ async def test_prompt_tokens_grow_with_the_prompt_and_the_messages() -> None:
         assert result.usage is not None
         return result.usage.prompt_tokens
 
-    short = await prompt_tokens(request("hi"))
-    long = await prompt_tokens(request("hi " * 400))
+    short = await prompt_tokens(request("x" * 40))
+    long = await prompt_tokens(request("x" * 4000))
+    # The same characters in two messages: each message costs its own overhead.
     two = await prompt_tokens(ChatRequest(messages=[
-        ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="hi")]))
+        ChatMessage(role="system", content="x" * 20), ChatMessage(role="user", content="x" * 19)]))
     assert short < two < long
