@@ -43,6 +43,7 @@ from reactor._events import Failed as Failed
 from reactor._events import FlowEvent as FlowEvent
 from reactor._events import Started as Started
 from reactor._events import Token as Token
+from reactor._events import ToolCallDelta as ToolCallDelta
 from reactor._events import Usage as Usage
 from reactor._fanout import Outcomes as Outcomes
 from reactor._flow import Flow as Flow
@@ -127,6 +128,7 @@ __all__ = [
     "SystemClock",
     "TaskType",
     "Token",
+    "ToolCallDelta",
     "Usage",
     "decode_chat_request",
     "load_config",

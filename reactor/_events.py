@@ -42,8 +42,18 @@ class Started(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     attempt: int = 1
 
 
+class ToolCallDelta(msgspec.Struct, frozen=True, kw_only=True):
+    """A piece of one tool call; pieces with the same `index` concatenate."""
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
+
+
 class Token(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    text: str
+    text: str = ""
+    tool_calls: list[ToolCallDelta] | None = None
 
 
 class Done(msgspec.Struct, frozen=True, kw_only=True, tag=True):

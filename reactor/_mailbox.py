@@ -134,13 +134,14 @@ class Mailbox(Generic[T]):
         return message
 
     def close(self) -> None:
-        """Close both ends: senders get MailboxClosed, the receiver drains then ends."""
+        """Stop accepting messages: senders get MailboxClosed; the receiver drains what is
+        buffered, then its `receive` raises `anyio.EndOfStream`."""
+        self._send.close()
+
+    def dispose(self) -> None:
+        """Release both ends at once (after the receiver has stopped)."""
         self._send.close()
         self._receive.close()
-
-    def close_sender(self) -> None:
-        """Stop accepting messages; the receiver drains what is buffered, then ends."""
-        self._send.close()
 
 
 def _close(send: MemoryObjectSendStream[T], receive: MemoryObjectReceiveStream[T]) -> None:

@@ -25,7 +25,7 @@ from anyio.abc import TaskGroup
 from reactor._clock import Clock, SystemClock
 from reactor._config import RouterConfig, load_config
 from reactor._errors import MailboxClosed, RequestFailed, RouterClosed
-from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
+from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token, ToolCallDelta
 from reactor._flow import Flow
 from reactor._messages import Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector
@@ -34,9 +34,11 @@ from reactor._wire import (
     ChatRequest,
     Choice,
     CompletionUsage,
+    FunctionCall,
     ModelCard,
     ResponseMessage,
     RouterInfo,
+    ToolCall,
     check_chat_request,
 )
 
@@ -55,6 +57,7 @@ class Answer(msgspec.Struct, kw_only=True):
     cache: str = "miss"
     similarity: float | None = None
     text: str = ""
+    tool_calls: list[ToolCall] | None = None
     done: Done | None = None
 
     def completion(self, created: int) -> ChatCompletion:
@@ -64,8 +67,9 @@ class Answer(msgspec.Struct, kw_only=True):
             id=f"chatcmpl-{self.request_id}",
             created=created,
             model=self.model,
-            choices=[Choice(index=0, message=ResponseMessage(content=self.text),
-                            finish_reason=self.done.finish_reason)],
+            choices=[Choice(index=0, message=ResponseMessage(
+                content=self.text if self.text or not self.tool_calls else None,
+                tool_calls=self.tool_calls), finish_reason=self.done.finish_reason)],
             usage=CompletionUsage(prompt_tokens=usage.prompt_tokens,
                                   completion_tokens=usage.completion_tokens,
                                   total_tokens=usage.total_tokens),
@@ -79,6 +83,7 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
     """Read a flow to its end; the answer, or the error that ended it."""
     answer = Answer(request_id=flow.request_id)
     parts: list[str] = []
+    calls: dict[int, list[ToolCallDelta]] = {}
     try:
         event = first if first is not None else await flow.receive()
         while True:
@@ -86,17 +91,29 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
                 case Started(model=model, reason=reason, cache=cache, similarity=similarity):
                     answer.model, answer.reason = model, reason
                     answer.cache, answer.similarity = cache, similarity
-                case Token(text=text):
+                case Token(text=text, tool_calls=deltas):
                     parts.append(text)
+                    for delta in deltas or ():
+                        calls.setdefault(delta.index, []).append(delta)
                 case Done() as done:
                     answer.done = done
                     answer.text = "".join(parts)
+                    if calls:
+                        answer.tool_calls = [assemble_tool_call(calls[i]) for i in sorted(calls)]
                     return answer
                 case Failed() as failed:
                     return failed
             event = await flow.receive()
     finally:
         flow.close()
+
+
+def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
+    """One whole tool call from its streamed pieces."""
+    call_id = next((d.id for d in deltas if d.id), f"call_{deltas[0].index}")
+    name = next((d.name for d in deltas if d.name), "")
+    arguments = "".join(d.arguments for d in deltas)
+    return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
 
 
 class Router:

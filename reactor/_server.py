@@ -31,9 +31,11 @@ from reactor._wire import (
     Delta,
     ErrorBody,
     ErrorResponse,
+    FunctionDelta,
     InvalidRequest,
     ModelList,
     RouterInfo,
+    ToolCallChunk,
     decode_chat_request,
 )
 
@@ -142,8 +144,13 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
     while True:
         event = await flow.receive()
         match event:
-            case Token(text=text):
+            case Token(text=text, tool_calls=None):
                 await response.write(chunk(Delta(content=text)))
+            case Token(text=text, tool_calls=deltas):
+                await response.write(chunk(Delta(content=text or None, tool_calls=[
+                    ToolCallChunk(index=d.index, id=d.id, type="function" if d.id else None,
+                                  function=FunctionDelta(name=d.name, arguments=d.arguments))
+                    for d in deltas or ()])))
             case Done(finish_reason=finish, usage=usage, cost_usd=cost):
                 totals = CompletionUsage(prompt_tokens=usage.prompt_tokens,
                                          completion_tokens=usage.completion_tokens,

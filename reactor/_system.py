@@ -68,7 +68,7 @@ class System:
         finally:
             self._scope = None
             for actor in self.actors:
-                actor.mailbox.close()
+                actor.mailbox.dispose()
 
     def stop(self) -> None:
         if self._scope is not None:

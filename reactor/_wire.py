@@ -183,9 +183,22 @@ class ChatCompletion(msgspec.Struct, frozen=True, kw_only=True):
         return self.choices[0].message.content or "" if self.choices else ""
 
 
+class FunctionDelta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    name: str | None = None
+    arguments: str = ""
+
+
+class ToolCallChunk(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    index: int
+    function: FunctionDelta
+    id: str | None = None
+    type: Literal["function"] | None = None
+
+
 class Delta(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     role: Literal["assistant"] | None = None
     content: str | None = None
+    tool_calls: list[ToolCallChunk] | None = None
 
 
 class ChunkChoice(msgspec.Struct, frozen=True, kw_only=True):

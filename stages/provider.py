@@ -157,7 +157,8 @@ class Provider(Actor[Dispatch]):
                     first_at: float | None = None
                     tokens = 0
 
-                    async def on_text(text: str, name: str = name, index: int = index) -> None:
+                    async def on_token(token: Token, name: str = name,
+                                       index: int = index) -> None:
                         nonlocal emitted, first_at, tokens, answered
                         if first_at is None:
                             first_at = clock.now()
@@ -168,13 +169,14 @@ class Provider(Actor[Dispatch]):
                                 f"fallback after {dispatch.chain[index - 1]} failed"
                             await flow.emit(Started(model=name, reason=reason, attempt=index + 1))
                         tokens += 1
-                        parts.append(text)
-                        await flow.emit(Token(text=text))
+                        if token.text:
+                            parts.append(token.text)
+                        await flow.emit(token)
 
                     result: Reply | Fault
                     with anyio.move_on_after(max(0.0, deadline - clock.now())) as timer:
                         result = await upstream.call(request, stream=request.stream,
-                                                     on_text=on_text)
+                                                     on_token=on_token)
                     if timer.cancelled_caught:
                         result = Fault(kind="timeout", message="the request's deadline passed")
                     elapsed = clock.now() - started_at

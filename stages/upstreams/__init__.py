@@ -1,9 +1,10 @@
 """Upstream adapters: one per wire format, all behind the `Upstream` protocol.
 
-An adapter turns a `ChatRequest` into one upstream call and reports text as it arrives
-through `on_text`; it returns a `Reply` when the answer finished cleanly, or a `Fault`
-naming what went wrong (including what an HTTP 200 can hide: an empty answer, a stream
-cut before its finish reason, garbage on the wire). Adapters never raise for upstream
+An adapter turns a `ChatRequest` into one upstream call and reports each piece of the
+answer (text, tool-call fragments) through `on_token` as it arrives. It returns a
+`Reply` when the answer finished cleanly, or a `Fault` naming what went wrong
+(including what an HTTP 200 can hide: an empty answer, a stream cut before its finish
+reason, garbage on the wire). Adapters never raise for upstream
 trouble; exceptions out of them are bugs.
 """
 
@@ -14,7 +15,7 @@ from typing import Literal, Protocol
 
 import msgspec
 
-from reactor import ChatRequest, Usage
+from reactor import ChatRequest, Token, Usage
 
 FaultKind = Literal[
     "rate_limited",
@@ -29,7 +30,7 @@ FaultKind = Literal[
     "unavailable",
 ]
 
-OnText = Callable[[str], Awaitable[None]]
+OnToken = Callable[[Token], Awaitable[None]]
 
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
@@ -51,7 +52,8 @@ class Upstream(Protocol):
         """Why this model cannot be called (a missing key), or None."""
         ...
 
-    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+    async def call(self, request: ChatRequest, *, stream: bool,
+                   on_token: OnToken) -> Reply | Fault:
         ...
 
     async def aclose(self) -> None: ...

@@ -13,17 +13,30 @@ from collections.abc import AsyncIterator
 import aiohttp
 import msgspec
 
-from reactor import ChatRequest, OpenAIUpstream, Usage
+from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
 from reactor._wire import StreamOptions
-from stages.upstreams import Fault, OnText, Reply, parse_retry_after
+from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
+
+
+class _Function(msgspec.Struct):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class _ToolCall(msgspec.Struct):
+    index: int | None = None
+    id: str | None = None
+    function: _Function | None = None
 
 
 class _Delta(msgspec.Struct):
     content: str | None = None
+    tool_calls: list[_ToolCall] | None = None
 
 
 class _Message(msgspec.Struct):
     content: str | None = None
+    tool_calls: list[_ToolCall] | None = None
 
 
 class _Choice(msgspec.Struct):
@@ -104,7 +117,8 @@ class OpenAICompatible:
         )
         return _encoder.encode(body)
 
-    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+    async def call(self, request: ChatRequest, *, stream: bool,
+                   on_token: OnToken) -> Reply | Fault:
         reason = self.unavailable()
         if reason is not None:
             return Fault(kind="unavailable", message=reason)
@@ -117,8 +131,8 @@ class OpenAICompatible:
                     return status_fault(response.status, text,
                                         response.headers.get("Retry-After"))
                 if stream:
-                    return await self._read_stream(response, on_text)
-                return await self._read_json(response, on_text)
+                    return await self._read_stream(response, on_token)
+                return await self._read_json(response, on_token)
         except aiohttp.ClientConnectorError as exc:
             return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
         except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
@@ -129,7 +143,8 @@ class OpenAICompatible:
             return Fault(kind="malformed", message=f"upstream sent a stream event of over "
                          f"{exc.args[0]} bytes")
 
-    async def _read_json(self, response: aiohttp.ClientResponse, on_text: OnText) -> Reply | Fault:
+    async def _read_json(self, response: aiohttp.ClientResponse,
+                         on_token: OnToken) -> Reply | Fault:
         raw = await response.read()
         if not raw.strip():
             return Fault(kind="empty", message="upstream answered 200 with an empty body")
@@ -142,16 +157,18 @@ class OpenAICompatible:
         if not body.choices or body.choices[0].message is None:
             return Fault(kind="empty", message="upstream answered with no choices")
         choice = body.choices[0]
-        text = choice.message.content if choice.message else None
-        if not text:
+        message = choice.message
+        text = message.content if message else None
+        calls = _tool_calls(message.tool_calls if message else None)
+        if not text and not calls:
             return Fault(kind="empty", message="upstream answered with empty content")
         if choice.finish_reason is None:
             return Fault(kind="truncated", message="upstream answer has no finish reason")
-        await on_text(text)
+        await on_token(Token(text=text or "", tool_calls=calls))
         return Reply(finish_reason=choice.finish_reason, usage=_usage(body.usage))
 
     async def _read_stream(self, response: aiohttp.ClientResponse,
-                           on_text: OnText) -> Reply | Fault:
+                           on_token: OnToken) -> Reply | Fault:
         finish: str | None = None
         usage: Usage | None = None
         got_text = False
@@ -174,9 +191,11 @@ class OpenAICompatible:
             if chunk.usage is not None:
                 usage = _usage(chunk.usage)
             for choice in chunk.choices[:1]:
-                if choice.delta is not None and choice.delta.content:
+                delta = choice.delta
+                if delta is not None and (delta.content or delta.tool_calls):
                     got_text = True
-                    await on_text(choice.delta.content)
+                    await on_token(Token(text=delta.content or "",
+                                         tool_calls=_tool_calls(delta.tool_calls)))
                 if choice.finish_reason is not None:
                     finish = choice.finish_reason
         if not got_event:
@@ -214,6 +233,15 @@ async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
 
 class OversizedEvent(Exception):
     """One stream event was larger than `MAX_EVENT_BYTES`."""
+
+
+def _tool_calls(calls: list[_ToolCall] | None) -> list[ToolCallDelta] | None:
+    if not calls:
+        return None
+    return [ToolCallDelta(index=call.index if call.index is not None else i, id=call.id,
+                          name=call.function.name if call.function else None,
+                          arguments=(call.function.arguments or "") if call.function else "")
+            for i, call in enumerate(calls)]
 
 
 def _usage(usage: _Usage | None) -> Usage | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import random
 
-from reactor import ChatRequest, Clock, SimulatedUpstream, Usage
-from stages.upstreams import Fault, OnText, Reply
+from reactor import ChatRequest, Clock, SimulatedUpstream, Token, Usage
+from stages.upstreams import Fault, OnToken, Reply
 
 VOCABULARY = (
     "the a of to and in is that for it as with on by this be are from at or an which "
@@ -43,7 +43,8 @@ class Simulated:
     def unavailable(self) -> str | None:
         return None
 
-    async def call(self, request: ChatRequest, *, stream: bool, on_text: OnText) -> Reply | Fault:
+    async def call(self, request: ChatRequest, *, stream: bool,
+                   on_token: OnToken) -> Reply | Fault:
         config = self.config
         count = config.output_tokens
         limit = request.output_limit
@@ -63,11 +64,11 @@ class Simulated:
             for i, word in enumerate(words):
                 if gap and i:
                     await self.clock.sleep(gap)
-                await on_text(word)
+                await on_token(Token(text=word))
         else:
             if config.tokens_per_s:
                 await self.clock.sleep((count - 1) / config.tokens_per_s)
-            await on_text("".join(words))
+            await on_token(Token(text="".join(words)))
         prompt_tokens = max(1, len(prompt) // 4) + 4 * len(request.messages)
         return Reply(finish_reason=finish,
                      usage=Usage(prompt_tokens=prompt_tokens, completion_tokens=count))

@@ -12,7 +12,7 @@ import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words
 from bench.fake_upstream import Fault as FakeFault
-from reactor import ChatMessage, ChatRequest, OpenAIUpstream
+from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDelta
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply
 from stages.upstreams.openai import OpenAICompatible
@@ -27,14 +27,16 @@ def request(*, stream: bool = False, **fields: object) -> ChatRequest:
 
 
 class Texts:
-    """An `on_text` that keeps every piece it is given."""
+    """An `on_token` that keeps every piece it is given."""
 
     def __init__(self) -> None:
         self.pieces: list[str] = []
+        self.calls: list[ToolCallDelta] = []
         self.arrived = anyio.Event()
 
-    async def __call__(self, text: str) -> None:
-        self.pieces.append(text)
+    async def __call__(self, token: Token) -> None:
+        self.pieces.append(token.text)
+        self.calls.extend(token.tool_calls or [])
         self.arrived.set()
 
     @property
@@ -65,7 +67,7 @@ def adapter(base_url: str, session: aiohttp.ClientSession, *,
 
 async def call(upstream: OpenAICompatible, req: ChatRequest, texts: Texts) -> Reply | Fault:
     with anyio.fail_after(5):
-        return await upstream.call(req, stream=req.stream, on_text=texts)
+        return await upstream.call(req, stream=req.stream, on_token=texts)
 
 
 # Happy paths
@@ -358,7 +360,7 @@ async def test_cancelled_call_hangs_up_on_the_upstream(
 
     async def run() -> None:
         returned.append(await upstream.call(request(stream=stream), stream=stream,
-                                            on_text=texts))
+                                            on_token=texts))
 
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from reactor import ChatMessage, ChatRequest, FakeClock, SimulatedUpstream
+from reactor import ChatMessage, ChatRequest, FakeClock, SimulatedUpstream, Token
 from stages.upstreams import Fault, Reply
 from stages.upstreams.simulated import Simulated, simulated_words
 
@@ -18,14 +18,14 @@ def request(prompt: str = "Explain backpressure in one paragraph.", *,
 
 
 class Recorder:
-    """An `on_text` that notes each piece with the clock time it arrived at."""
+    """An `on_token` that notes each piece with the clock time it arrived at."""
 
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.arrivals: list[tuple[float, str]] = []
 
-    async def __call__(self, text: str) -> None:
-        self.arrivals.append((self.clock.now(), text))
+    async def __call__(self, token: Token) -> None:
+        self.arrivals.append((self.clock.now(), token.text))
 
     @property
     def texts(self) -> list[str]:
@@ -33,10 +33,10 @@ class Recorder:
 
 
 async def call(upstream: Simulated, req: ChatRequest, *, stream: bool,
-               on_text: Recorder) -> Reply | Fault:
+               on_token: Recorder) -> Reply | Fault:
     """Call with no pacing configured: nothing sleeps, so the clock never needs to move."""
     with anyio.fail_after(5):
-        return await upstream.call(req, stream=stream, on_text=on_text)
+        return await upstream.call(req, stream=stream, on_token=on_token)
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -45,8 +45,8 @@ async def test_same_prompt_gets_the_same_words(stream: bool) -> None:
     config = SimulatedUpstream(output_tokens=12)
     first, second = Recorder(clock), Recorder(clock)
 
-    await call(Simulated("sim", config, clock), request(), stream=stream, on_text=first)
-    await call(Simulated("sim", config, clock), request(), stream=stream, on_text=second)
+    await call(Simulated("sim", config, clock), request(), stream=stream, on_token=first)
+    await call(Simulated("sim", config, clock), request(), stream=stream, on_token=second)
 
     expected = simulated_words("sim", request().messages[0].text, 12)
     assert "".join(first.texts) == "".join(second.texts) == "".join(expected)
@@ -62,7 +62,7 @@ async def test_other_prompt_or_model_gets_other_words() -> None:
                           ("other", "one prompt")]:
         recorder = Recorder(clock)
         await call(Simulated(model, config, clock), request(prompt), stream=False,
-                   on_text=recorder)
+                   on_token=recorder)
         texts.append("".join(recorder.texts))
     assert len(set(texts)) == 3
 
@@ -72,7 +72,7 @@ async def test_stream_sends_one_word_at_a_time_and_finishes_with_usage() -> None
     recorder = Recorder(clock)
     upstream = Simulated("sim", SimulatedUpstream(output_tokens=6), clock)
 
-    result = await call(upstream, request(stream=True), stream=True, on_text=recorder)
+    result = await call(upstream, request(stream=True), stream=True, on_token=recorder)
 
     assert recorder.texts == simulated_words("sim", request().messages[0].text, 6)
     assert isinstance(result, Reply)
@@ -87,7 +87,7 @@ async def test_json_answer_arrives_in_one_piece() -> None:
     recorder = Recorder(clock)
     upstream = Simulated("sim", SimulatedUpstream(output_tokens=6), clock)
 
-    result = await call(upstream, request(), stream=False, on_text=recorder)
+    result = await call(upstream, request(), stream=False, on_token=recorder)
 
     assert recorder.texts == ["".join(simulated_words("sim", request().messages[0].text, 6))]
     assert isinstance(result, Reply)
@@ -95,13 +95,13 @@ async def test_json_answer_arrives_in_one_piece() -> None:
 
 
 async def run_on_clock(upstream: Simulated, clock: FakeClock, *, stream: bool,
-                       on_text: Recorder, step: float) -> Reply | Fault:
+                       on_token: Recorder, step: float) -> Reply | Fault:
     """Call while moving the fake clock `step` at a time once the call is waiting on it."""
     results: list[Reply | Fault] = []
 
     async def run() -> None:
         results.append(await upstream.call(request(stream=stream), stream=stream,
-                                           on_text=on_text))
+                                           on_token=on_token))
 
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
@@ -121,7 +121,7 @@ async def test_stream_spends_ttft_then_one_gap_per_word_on_the_clock() -> None:
     config = SimulatedUpstream(output_tokens=4, ttft_ms=250, tokens_per_s=4)
 
     result = await run_on_clock(Simulated("sim", config, clock), clock, stream=True,
-                                on_text=recorder, step=0.125)
+                                on_token=recorder, step=0.125)
 
     assert isinstance(result, Reply)
     assert [at - start for at, _ in recorder.arrivals] == [0.25, 0.5, 0.75, 1.0]
@@ -135,7 +135,7 @@ async def test_json_answer_waits_for_the_whole_generation_time_on_the_clock() ->
     config = SimulatedUpstream(output_tokens=4, ttft_ms=250, tokens_per_s=4)
 
     result = await run_on_clock(Simulated("sim", config, clock), clock, stream=False,
-                                on_text=recorder, step=0.125)
+                                on_token=recorder, step=0.125)
 
     assert isinstance(result, Reply)
     # Time to first token, then the other three words at four a second.
@@ -149,7 +149,7 @@ async def test_nothing_arrives_before_the_time_to_first_token() -> None:
 
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
-            tg.start_soon(lambda: upstream.call(request(), stream=True, on_text=recorder))
+            tg.start_soon(lambda: upstream.call(request(), stream=True, on_token=recorder))
             await anyio.wait_all_tasks_blocked()
             clock.advance(0.25)
             await anyio.wait_all_tasks_blocked()
@@ -172,7 +172,7 @@ async def test_output_limit_cuts_the_answer_with_finish_reason_length(
     upstream = Simulated("sim", SimulatedUpstream(output_tokens=10), clock)
     req = request(max_tokens=max_tokens, max_completion_tokens=max_completion_tokens)
 
-    result = await call(upstream, req, stream=stream, on_text=recorder)
+    result = await call(upstream, req, stream=stream, on_token=recorder)
 
     assert isinstance(result, Reply)
     assert result.finish_reason == "length"
@@ -186,7 +186,7 @@ async def test_limit_above_output_tokens_finishes_with_stop() -> None:
     recorder = Recorder(clock)
     upstream = Simulated("sim", SimulatedUpstream(output_tokens=4), clock)
 
-    result = await call(upstream, request(max_tokens=100), stream=False, on_text=recorder)
+    result = await call(upstream, request(max_tokens=100), stream=False, on_token=recorder)
 
     assert isinstance(result, Reply)
     assert result.finish_reason == "stop"
@@ -199,7 +199,7 @@ async def test_error_rate_one_fails_every_call_without_text(stream: bool) -> Non
     recorder = Recorder(clock)
     upstream = Simulated("sim", SimulatedUpstream(error_rate=1.0, seed=7), clock)
 
-    results = [await call(upstream, request(), stream=stream, on_text=recorder)
+    results = [await call(upstream, request(), stream=stream, on_token=recorder)
                for _ in range(20)]
 
     assert all(isinstance(r, Fault) and r.kind == "server_error" and r.status == 500
@@ -211,7 +211,7 @@ async def test_error_rate_zero_never_fails() -> None:
     clock = FakeClock()
     upstream = Simulated("sim", SimulatedUpstream(error_rate=0.0, output_tokens=2), clock)
 
-    results = [await call(upstream, request(), stream=False, on_text=Recorder(clock))
+    results = [await call(upstream, request(), stream=False, on_token=Recorder(clock))
                for _ in range(20)]
 
     assert all(isinstance(r, Reply) for r in results)
@@ -224,7 +224,7 @@ async def test_failures_repeat_with_the_same_seed() -> None:
         upstream = Simulated("sim", SimulatedUpstream(error_rate=0.5, seed=seed,
                                                       output_tokens=2), clock)
         return [isinstance(await call(upstream, request(), stream=False,
-                                      on_text=Recorder(clock)), Fault) for _ in range(40)]
+                                      on_token=Recorder(clock)), Fault) for _ in range(40)]
 
     first, again = await pattern(3), await pattern(3)
     assert first == again
@@ -242,7 +242,7 @@ async def test_prompt_tokens_grow_with_the_prompt_and_the_messages() -> None:
     upstream = Simulated("sim", SimulatedUpstream(output_tokens=2), clock)
 
     async def prompt_tokens(req: ChatRequest) -> int:
-        result = await call(upstream, req, stream=False, on_text=Recorder(clock))
+        result = await call(upstream, req, stream=False, on_token=Recorder(clock))
         assert isinstance(result, Reply)
         assert result.usage is not None
         return result.usage.prompt_tokens
