@@ -82,10 +82,38 @@ class BreakerConfig(Base, frozen=True):
     probe_timeout_s: Positive = 60.0
 
 
+class RetryConfig(Base, frozen=True):
+    """Retries of the same model, before its first token reached the caller."""
+
+    max_attempts: PositiveInt = 3
+    """Tries per model, the first included."""
+    backoff_s: NonNegative = 0.2
+    """Base of the exponential backoff; each wait is drawn uniformly up to the cap."""
+    backoff_max_s: NonNegative = 5.0
+    max_retry_after_s: NonNegative = 10.0
+    """A longer Retry-After than this moves on to the next model instead of waiting."""
+    budget_ratio: Fraction = 0.1
+    """Retries may add at most this share of the model's request load..."""
+    budget_min_per_s: NonNegative = 1.0
+    """...plus this many retries a second, so a quiet model can still retry."""
+    budget_window_s: Positive = 10.0
+
+
 class ProviderConfig(Base, frozen=True):
     max_concurrency: PositiveInt = 512
     connect_timeout_s: Positive = 5.0
-    total_timeout_s: Positive = 300.0
+    ttft_timeout_s: Positive = 60.0
+    """Longest wait for an attempt's first token."""
+    stall_timeout_s: Positive = 60.0
+    """Longest silence between two tokens."""
+    attempt_timeout_s: Positive = 300.0
+    """Longest single attempt, start to finish."""
+    total_timeout_s: Positive = 600.0
+    """One deadline per request, across every retry and fallback."""
+    continue_after_failure: bool = False
+    """Mid-stream failure: continue on the next model with the partial answer as an
+    assistant prefix, instead of ending the stream with an error."""
+    retry: RetryConfig = RetryConfig()
 
 
 class MetricsConfig(Base, frozen=True):
@@ -143,6 +171,10 @@ class ModelConfig(Base, frozen=True):
     json_mode: bool = False
     vision: bool = False
     failover: list[str] = []
+    connect_timeout_s: Positive | None = None
+    ttft_timeout_s: Positive | None = None
+    stall_timeout_s: Positive | None = None
+    attempt_timeout_s: Positive | None = None
 
 
 class RouterConfig(Base, frozen=True):

@@ -1,28 +1,40 @@
-"""Provider: calls the chosen model and streams its answer into the job's flow.
+"""Provider: calls the chosen models and streams the answer into the job's flow.
 
-Inbox: `Dispatch`. Emits: events into the job's flow; then `Completed` to every
-learner and book-keeper. Backpressure: each job runs in a task of this actor, at most
+Inbox: `Dispatch`. Emits: events into the job's flow, then `Completed` to every learner
+and book-keeper. Backpressure: each job runs in a task of this actor, at most
 `max_concurrency` at once; when all are busy the actor stops reading its mailbox. A
 task gives its slot back before it publishes the outcome, so a slow learner upstream
 can never wait on this actor while this actor waits on it.
 
-Models are tried in the chain's order until one answers. Until the first token reaches
-the caller, a failure moves on to the next model unseen. After that the answer cannot
-be taken back: the flow ends with an explicit error, never with a clean finish.
+The chain is tried in order. A model that fails before anything reached the caller is
+retried (exponential backoff with full jitter, Retry-After honoured, within a retry
+budget) and then left for the next model: the caller sees none of it. Non-streaming
+answers are held back until they are complete and valid, so they always fail over
+unseen. Once tokens of a stream have reached the caller the answer cannot be taken
+back: the stream either continues on the next model (`continue_after_failure`) or ends
+with an explicit error event and a non-`stop` finish. Never a clean end after a broken
+upstream.
+
+Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
+attempt as a whole; and one deadline per request over every retry and fallback. Time
+spent waiting on a slow reader is not held against the upstream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import random
+from typing import Any, Literal
 
 import aiohttp
 import anyio
+import msgspec
 from anyio.abc import TaskStatus
 
 from reactor import (
     Actor,
     Attempt,
+    ChatMessage,
+    ChatRequest,
     Clock,
     Completed,
     Dispatch,
@@ -39,39 +51,84 @@ from reactor import (
     Token,
     Usage,
 )
+from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
 from stages.upstreams.openai import OpenAICompatible
 from stages.upstreams.simulated import Simulated
 
-UpstreamFactory = Callable[[ModelConfig, aiohttp.ClientSession | None], Upstream]
+CONTINUE_PROMPT = ("Continue your previous answer exactly where it stopped. Do not repeat "
+                   "any of it and do not comment on the interruption.")
 
 
 def build_upstream(model: ModelConfig, session: aiohttp.ClientSession | None, clock: Clock,
                    config: ProviderConfig) -> Upstream:
     upstream = model.upstream
+    connect = model.connect_timeout_s or config.connect_timeout_s
     match upstream:
         case SimulatedUpstream():
             return Simulated(model.name, upstream, clock)
         case OpenAIUpstream():
             assert session is not None
-            return OpenAICompatible(model.name, upstream, session,
-                                    connect_timeout_s=config.connect_timeout_s)
+            return OpenAICompatible(model.name, upstream, session, connect_timeout_s=connect)
 
 
 def cost_of(model: ModelConfig, usage: Usage) -> float:
     return (usage.prompt_tokens * model.price_in + usage.completion_tokens * model.price_out) / 1e6
 
 
-def _fault_error(fault: Fault, model: str) -> ErrorInfo:
-    return ErrorInfo(status=502, type="upstream_error", code=fault.kind,
-                     message=f"{model}: {fault.message}", retry_after_s=fault.retry_after_s)
+def wants_json(request: ChatRequest) -> bool:
+    fmt = request.response_format
+    return fmt is not None and fmt.type in ("json_object", "json_schema")
+
+
+class _Call:
+    """One request on its way along the chain: what the caller has seen so far."""
+
+    def __init__(self, dispatch: Dispatch, clock: Clock) -> None:
+        self.dispatch = dispatch
+        self.job = dispatch.job
+        self.flow = dispatch.job.flow
+        self.clock = clock
+        self.buffered = not dispatch.job.request.stream
+        self.emitted = False
+        self.answered: str | None = None
+        self.sent: list[str] = []
+        self.held: list[Token] = []
+        self.attempts: list[Attempt] = []
+        self.ttft: float | None = None
+
+    async def start(self, model: str, reason: str, attempt: int) -> None:
+        if not self.emitted:
+            self.emitted = True
+            self.answered = model
+            await self.flow.emit(Started(model=model, reason=reason, attempt=attempt))
+
+    async def deliver(self, token: Token, model: str, reason: str, attempt: int) -> None:
+        if self.buffered:
+            self.held.append(token)
+            return
+        await self.start(model, reason, attempt)
+        if token.text:
+            self.sent.append(token.text)
+        await self.flow.emit(token)
+
+    async def release_held(self) -> None:
+        for token in self.held:
+            if token.text:
+                self.sent.append(token.text)
+            await self.flow.emit(token)
+        self.held = []
+
+    @property
+    def text(self) -> str:
+        return "".join(self.sent)
 
 
 class Provider(Actor[Dispatch]):
     name = "provider"
 
     def __init__(self, models: list[ModelConfig], config: ProviderConfig, outcomes: Outcomes,
-                 clock: Clock, **kwargs: Any) -> None:
+                 clock: Clock, *, seed: int | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("max_tasks", config.max_concurrency)
         super().__init__(**kwargs)
         self.models = {model.name: model for model in models}
@@ -80,6 +137,9 @@ class Provider(Actor[Dispatch]):
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
         self.upstreams: dict[str, Upstream] = {}
+        self.budgets = {model.name: RetryBudget(config.retry, clock) for model in models}
+        self.rng = random.Random(seed)
+        self.retries_total = 0
         self._needs_session = any(isinstance(m.upstream, OpenAIUpstream) for m in models)
 
     def unavailable(self) -> dict[str, str]:
@@ -103,9 +163,7 @@ class Provider(Actor[Dispatch]):
         await self._close_upstreams()
         if self._needs_session:
             self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
-                auto_decompress=True,
-            )
+                connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300))
         self.upstreams = {name: build_upstream(model, self.session, self.clock, self.config)
                           for name, model in self.models.items()}
 
@@ -130,118 +188,195 @@ class Provider(Actor[Dispatch]):
         self.release_slot()
         await self.outcomes.to_all(outcome)
 
-    async def _serve(self, dispatch: Dispatch) -> Completed:
+    def _deadline(self, dispatch: Dispatch) -> float:
         job = dispatch.job
-        flow = job.flow
-        clock = self.clock
-        request = job.request
-        attempts: list[Attempt] = []
-        parts: list[str] = []
-        emitted = False
-        answered: str | None = None
+        if job.deadline is not None:
+            return job.deadline
+        return job.received_at + self.config.total_timeout_s
+
+    async def _serve(self, dispatch: Dispatch) -> Completed:
+        call = _Call(dispatch, self.clock)
+        status: Literal["ok", "failed", "cancelled"] = "failed"
+        error: ErrorInfo | None = None
         usage = Usage()
         finish: str | None = None
-        error: ErrorInfo | None = None
-        ttft: float | None = None
-        status: Any = "failed"
-        deadline = job.deadline if job.deadline is not None else \
-            job.received_at + self.config.total_timeout_s
+        deadline = self._deadline(dispatch)
+        request = dispatch.job.request
+        chain = dispatch.chain
 
         with anyio.CancelScope() as scope:
-            flow.attach(scope)
+            call.flow.attach(scope)
             try:
-                for index, name in enumerate(dispatch.chain):
-                    model = self.models[name]
-                    upstream = self.upstreams[name]
-                    started_at = clock.now()
-                    first_at: float | None = None
-                    tokens = 0
-
-                    async def on_token(token: Token, name: str = name,
-                                       index: int = index) -> None:
-                        nonlocal emitted, first_at, tokens, answered
-                        if first_at is None:
-                            first_at = clock.now()
-                        if not emitted:
-                            emitted = True
-                            answered = name
-                            reason = dispatch.decision.reason if index == 0 else \
-                                f"fallback after {dispatch.chain[index - 1]} failed"
-                            await flow.emit(Started(model=name, reason=reason, attempt=index + 1))
-                        tokens += 1
-                        if token.text:
-                            parts.append(token.text)
-                        await flow.emit(token)
-
-                    result: Reply | Fault
-                    with anyio.move_on_after(max(0.0, deadline - clock.now())) as timer:
-                        result = await upstream.call(request, stream=request.stream,
-                                                     on_token=on_token)
-                    if timer.cancelled_caught:
-                        result = Fault(kind="timeout", message="the request's deadline passed")
-                    elapsed = clock.now() - started_at
-                    first = None if first_at is None else first_at - started_at
-                    probe = name in dispatch.probes
-                    if isinstance(result, Reply):
-                        if not emitted:
-                            emitted = True
-                            await flow.emit(Started(model=name, reason=dispatch.decision.reason,
-                                                    attempt=index + 1))
-                        usage = result.usage or Usage(
-                            prompt_tokens=dispatch.features.prompt_tokens,
-                            completion_tokens=max(1, sum(len(p) for p in parts) // 4))
-                        attempts.append(Attempt(model=name, status="ok", ttft_s=first,
-                                                duration_s=elapsed, tokens_out=tokens,
-                                                probe=probe))
-                        answered, finish, ttft = name, result.finish_reason, first
-                        status = "ok"
-                        await flow.emit(Done(finish_reason=finish, usage=usage,
-                                             cost_usd=cost_of(model, usage)))
+                last: Fault | None = None
+                for index, name in enumerate(chain):
+                    tries = 0
+                    self.budgets[name].record_request()
+                    while True:
+                        tries += 1
+                        result = await self._attempt(call, name, index, request, deadline,
+                                                     retry=tries - 1)
+                        if isinstance(result, Reply):
+                            status, finish = "ok", result.finish_reason
+                            usage = result.usage or Usage(
+                                prompt_tokens=dispatch.features.prompt_tokens,
+                                completion_tokens=max(1, len(call.text) // 4))
+                            await call.start(name, self._reason(call, index), index + 1)
+                            await call.release_held()
+                            await call.flow.emit(Done(finish_reason=finish, usage=usage,
+                                                      cost_usd=cost_of(self.models[name],
+                                                                       usage)))
+                            return self._outcome(call, status, usage, finish, None)
+                        last = result
+                        if call.emitted:
+                            break
+                        if not should_retry(result, tries, self.config.retry):
+                            break
+                        wait = backoff(tries, self.config.retry, self.rng, result.retry_after_s)
+                        if self.clock.now() + wait >= deadline:
+                            break
+                        if not self.budgets[name].try_retry():
+                            break
+                        self.retries_total += 1
+                        await self.clock.sleep(wait)
+                    if call.emitted:
+                        assert last is not None
+                        if self.config.continue_after_failure and index + 1 < len(chain):
+                            request = self._continuation(dispatch.job.request, call.text)
+                            continue
+                        error = ErrorInfo(
+                            status=502, type="upstream_error", code="stream_interrupted",
+                            message=f"{name} failed after the answer started ({last.kind}): "
+                            f"{last.message}")
+                        await call.flow.emit(Failed(error=error))
+                        return self._outcome(call, "failed", usage, None, error)
+                    if self.clock.now() >= deadline:
                         break
-                    attempts.append(Attempt(model=name, status="failed", error=result.kind,
-                                            retry_after_s=result.retry_after_s, ttft_s=first,
-                                            duration_s=elapsed, tokens_out=tokens, probe=probe))
-                    error = _fault_error(result, name)
-                    if emitted:
-                        # Tokens already reached the caller: say so, do not pretend.
-                        answered = name
-                        error = ErrorInfo(status=502, type="upstream_error",
-                                          code="stream_interrupted",
-                                          message=f"{name} failed after the answer started: "
-                                          f"{result.message}")
-                        await flow.emit(Failed(error=error))
-                        break
-                else:
-                    if error is None:
-                        error = ErrorInfo(status=503, type="service_unavailable",
-                                          code="no_upstream", message="no model was available")
-                    elif len(dispatch.chain) > 1:
-                        tried = ", ".join(a.model for a in attempts)
-                        error = ErrorInfo(status=error.status, type=error.type, code=error.code,
-                                          message=f"every model failed ({tried}); last: "
-                                          f"{error.message}", retry_after_s=error.retry_after_s)
-                    await flow.emit(Failed(error=error))
+                error = self._exhausted(call, last)
+                await call.flow.emit(Failed(error=error))
             except FlowClosed:
                 status = "cancelled"
             finally:
-                flow.detach()
+                call.flow.detach()
         if scope.cancelled_caught:
             status = "cancelled"
+        return self._outcome(call, status, usage, finish, error)
+
+    async def _attempt(self, call: _Call, name: str, index: int, request: ChatRequest,
+                       deadline: float, retry: int) -> Reply | Fault:
+        model = self.models[name]
+        upstream = self.upstreams[name]
+        config = self.config
+        clock = self.clock
+        ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
+        stall_s = model.stall_timeout_s or config.stall_timeout_s
+        now_loop = anyio.current_time()
+        request_end = now_loop + max(0.0, deadline - clock.now())
+        attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
+                                                   config.attempt_timeout_s))
+        started = clock.now()
+        first_at: float | None = None
+        tokens = 0
+        probe = name in call.dispatch.probes and retry == 0
+        reason = self._reason(call, index)
+        call.held = []
+        scope = anyio.CancelScope(deadline=min(attempt_end, now_loop + ttft_s))
+
+        async def on_token(token: Token) -> None:
+            nonlocal first_at, tokens
+            if first_at is None:
+                first_at = clock.now()
+            tokens += 1
+            # Waiting on a slow reader is not the upstream's fault: only the request's
+            # own deadline runs while the token is being delivered.
+            scope.deadline = request_end
+            await call.deliver(token, name, reason, index + 1)
+            scope.deadline = min(attempt_end, anyio.current_time() + stall_s)
+
+        result: Reply | Fault
+        with scope:
+            result = await upstream.call(request, stream=request.stream, on_token=on_token)
+        if scope.cancelled_caught:
+            now = anyio.current_time()
+            if now >= request_end:
+                what = "the request's deadline passed"
+            elif now >= attempt_end:
+                what = "the attempt took too long"
+            elif first_at is None:
+                what = f"no first token within {ttft_s:g}s"
+            else:
+                what = f"no token for {stall_s:g}s"
+            result = Fault(kind="timeout", message=what)
+        if isinstance(result, Reply) and wants_json(request):
+            text = "".join(t.text for t in call.held) if call.buffered else call.text
+            if not _is_json(text):
+                result = Fault(kind="invalid_json",
+                               message="JSON mode was asked for but the answer is not JSON")
+        elapsed = clock.now() - started
+        ttft = None if first_at is None else first_at - started
+        if isinstance(result, Reply):
+            call.ttft = ttft if call.ttft is None else call.ttft
+            call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,
+                                         duration_s=elapsed, tokens_out=tokens, probe=probe))
+        else:
+            skipped = result.kind == "unavailable"
+            call.attempts.append(Attempt(model=name, status="skipped" if skipped else "failed",
+                                         error=result.kind, retry_after_s=result.retry_after_s,
+                                         ttft_s=ttft, duration_s=elapsed, tokens_out=tokens,
+                                         probe=probe))
+        return result
+
+    def _reason(self, call: _Call, index: int) -> str:
+        if index == 0:
+            return call.dispatch.decision.reason
+        failed = call.dispatch.chain[index - 1]
+        return f"fallback: {failed} failed"
+
+    def _continuation(self, original: ChatRequest, partial: str) -> ChatRequest:
+        messages = [*original.messages, ChatMessage(role="assistant", content=partial),
+                    ChatMessage(role="user", content=CONTINUE_PROMPT)]
+        return msgspec.structs.replace(original, messages=messages)
+
+    def _exhausted(self, call: _Call, last: Fault | None) -> ErrorInfo:
+        if last is None:
+            return ErrorInfo(status=503, type="service_unavailable", code="no_upstream",
+                             message="no model was available before the deadline")
+        tried = ", ".join(f"{a.model} ({a.error})" for a in call.attempts if a.error)
+        status = 504 if last.kind == "timeout" else 429 if last.kind == "rate_limited" \
+            else 502
+        return ErrorInfo(status=status, type="upstream_error", code=last.kind,
+                         message=f"every attempt failed: {tried}; last: {last.message}",
+                         retry_after_s=last.retry_after_s)
+
+    def _outcome(self, call: _Call, status: Literal["ok", "failed", "cancelled"], usage: Usage,
+                 finish: str | None, error: ErrorInfo | None) -> Completed:
+        dispatch = call.dispatch
+        attempts = call.attempts
         seen = {a.model for a in attempts}
-        if status == "cancelled" and dispatch.chain:
+        if status == "cancelled":
             current = next((m for m in dispatch.chain if m not in seen), None)
-            if current is not None and len(attempts) < len(dispatch.chain):
+            if current is not None and not call.emitted:
                 attempts.append(Attempt(model=current, status="cancelled",
                                         probe=current in dispatch.probes))
                 seen.add(current)
         for name in dispatch.probes:
             if name not in seen:
                 attempts.append(Attempt(model=name, status="skipped", probe=True))
-        model_cfg = self.models.get(answered) if answered else None
+        model = self.models.get(call.answered) if call.answered else None
+        job = dispatch.job
         return Completed(
-            job=job, status=status, model=answered, attempts=attempts, usage=usage,
-            cost_usd=cost_of(model_cfg, usage) if model_cfg else 0.0,
-            latency_s=clock.now() - job.received_at, ttft_s=ttft, text="".join(parts),
+            job=job, status=status, model=call.answered, attempts=attempts, usage=usage,
+            cost_usd=cost_of(model, usage) if model is not None and status == "ok" else 0.0,
+            latency_s=self.clock.now() - job.received_at, ttft_s=call.ttft, text=call.text,
             finish_reason=finish, features=dispatch.features, decision=dispatch.decision,
             error=error if status != "ok" else None,
         )
+
+
+def _is_json(text: str) -> bool:
+    try:
+        msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return False
+    return True
+
+

@@ -28,6 +28,8 @@ FaultKind = Literal[
     "truncated",
     "empty",
     "unavailable",
+    "invalid_json",
+    "content_filter",
 ]
 
 OnToken = Callable[[Token], Awaitable[None]]
