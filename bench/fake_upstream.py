@@ -12,7 +12,8 @@ The answer is deterministic: `output_tokens` words picked by a hash of the promp
 (`fake_text(prompt, n)` gives the same text), cut to `max_completion_tokens` /
 `max_tokens` with `finish_reason: "length"`. Latency is off unless asked for:
 `headers_delay_s` before the response starts, `token_delay_s` between content deltas
-(JSON mode: once per word, before the body).
+(JSON mode: once per word, before the body). `content=` replaces the deterministic words
+with a fixed answer (a JSON document, say), streamed in its whitespace-separated pieces.
 
 Faults (`FAULTS`) are chosen per server (`fault=`), by a queue the test fills so that
 "the first call fails, the second succeeds" can be said (`faults=` or `fake.faults`,
@@ -40,6 +41,7 @@ import asyncio
 import hashlib
 import importlib.util
 import random
+import re
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -96,6 +98,7 @@ VOCABULARY: Final = (
 ).split()
 
 _json = msgspec.json.Encoder()
+_PIECE = re.compile(r"\s*\S+\s*|\s+")
 
 
 def fake_words(prompt: str, count: int) -> list[str]:
@@ -110,6 +113,11 @@ def fake_words(prompt: str, count: int) -> list[str]:
 def fake_text(prompt: str, count: int) -> str:
     """The whole fake answer to `prompt` with `count` words."""
     return "".join(fake_words(prompt, count))
+
+
+def content_pieces(content: str) -> list[str]:
+    """The pieces a fixed `content` is streamed in; joined, they give `content` back."""
+    return _PIECE.findall(content)
 
 
 def prompt_of(body: dict[str, Any]) -> str:
@@ -140,6 +148,8 @@ class FakeUpstream:
 
     `model` is what `/v1/models` lists and what answers name when the request names
     none; `retry_after_s` goes in Retry-After on 429 and 503; `history` bounds `seen`.
+    `content`, when given, is the answer to every request instead of the deterministic
+    words (`output_tokens` and `x-fake-tokens` then play no part).
     `port=0` binds a free port, read back from `port` / `base_url` once started.
     """
 
@@ -158,6 +168,7 @@ class FakeUpstream:
         host: str = "127.0.0.1",
         port: int = 0,
         history: int = 64,
+        content: str | None = None,
     ) -> None:
         self.faults: deque[Fault | None] = deque(faults)
         for name in (fault, *self.faults):
@@ -174,6 +185,7 @@ class FakeUpstream:
         self.retry_after_s = retry_after_s
         self.drop_after_tokens = drop_after_tokens
         self.words_per_chunk = words_per_chunk
+        self.content = content
         self.host = host
         self.port = port
         self.requests = 0
@@ -325,7 +337,8 @@ class FakeUpstream:
             case _:
                 pass
         self._ids += 1
-        answer = _Answer(f"chatcmpl-fake-{self._ids}", body, count, default_model=self.model)
+        answer = _Answer(f"chatcmpl-fake-{self._ids}", body, count, default_model=self.model,
+                         content=self.content)
         if body.get("stream") is True:
             return await self._stream(request, answer, fault)
         return await self._complete(request, answer, fault)
@@ -369,7 +382,7 @@ class FakeUpstream:
                       fault: Fault | None) -> web.StreamResponse:
         response = web.StreamResponse(status=200, headers={
             "Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-        words = [] if fault == "empty" else fake_words(answer.prompt, answer.count)
+        words = [] if fault == "empty" else answer.words
         size = self.words_per_chunk
         pieces = ["".join(words[i : i + size]) for i in range(0, len(words), size)]
         try:
@@ -405,17 +418,24 @@ class _Answer:
     """The parts of one answer that every chunk or body repeats."""
 
     def __init__(self, answer_id: str, body: dict[str, Any], count: int, *,
-                 default_model: str) -> None:
+                 default_model: str, content: str | None = None) -> None:
         self.id = answer_id
         self.created = int(time.time())
         model = body.get("model")
         self.model = model if isinstance(model, str) and model else default_model
         self.prompt = prompt_of(body)
+        pieces = None if content is None else content_pieces(content)
+        if pieces is not None:
+            count = len(pieces)
         limit = body.get("max_completion_tokens", body.get("max_tokens"))
         self.count, self.finish = count, "stop"
         if isinstance(limit, int) and limit < count:
             self.count, self.finish = max(0, limit), "length"
-        self.text = fake_text(self.prompt, self.count)
+        if pieces is None:
+            self.words = fake_words(self.prompt, self.count)
+        else:
+            self.words = pieces[: self.count]
+        self.text = "".join(self.words)
         options = body.get("stream_options")
         self.include_usage = isinstance(options, dict) and options.get("include_usage") is True
 

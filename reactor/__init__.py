@@ -17,8 +17,10 @@ from reactor._clock import FakeClock as FakeClock
 from reactor._clock import SystemClock as SystemClock
 from reactor._config import AdmissionConfig as AdmissionConfig
 from reactor._config import AnalyzerConfig as AnalyzerConfig
+from reactor._config import AnthropicUpstream as AnthropicUpstream
 from reactor._config import BreakerConfig as BreakerConfig
 from reactor._config import CacheConfig as CacheConfig
+from reactor._config import GeminiUpstream as GeminiUpstream
 from reactor._config import MetricsConfig as MetricsConfig
 from reactor._config import ModelConfig as ModelConfig
 from reactor._config import OpenAIUpstream as OpenAIUpstream
@@ -79,6 +81,7 @@ __all__ = [
     "Analyze",
     "Analyzed",
     "AnalyzerConfig",
+    "AnthropicUpstream",
     "Attempt",
     "BreakerConfig",
     "CacheConfig",
@@ -100,6 +103,7 @@ __all__ = [
     "Flow",
     "FlowClosed",
     "FlowEvent",
+    "GeminiUpstream",
     "Inbox",
     "InvalidRequest",
     "Job",

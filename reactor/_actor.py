@@ -44,7 +44,7 @@ class Actor(Generic[M]):
         self._max_tasks = max_tasks
         self._limiter = anyio.Semaphore(max_tasks)
         self._tg: TaskGroup | None = None
-        self._early: set[int] = set()
+        self._holders: set[int] = set()
         self.current: M | None = None
         self.restarts = 0
         self.started_once = False
@@ -82,7 +82,7 @@ class Actor(Generic[M]):
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Serve the mailbox until it closes. Exceptions propagate to the supervisor."""
         self._limiter = anyio.Semaphore(self._max_tasks)
-        self._early.clear()
+        self._holders.clear()
         async with anyio.create_task_group() as tg:
             self._tg = tg
             try:
@@ -115,18 +115,17 @@ class Actor(Generic[M]):
 
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
-        holder = anyio.get_current_task().id
-        if holder in self._early:
-            return
-        self._early.add(holder)
-        self._limiter.release()
+        me = anyio.get_current_task().id
+        if me in self._holders:
+            self._holders.discard(me)
+            self._limiter.release()
 
     async def _run_task(self, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
+        me = anyio.get_current_task().id
+        self._holders.add(me)
         try:
             await func(*args)
         finally:
-            me = anyio.get_current_task().id
-            if me in self._early:
-                self._early.discard(me)
-            else:
+            if me in self._holders:
+                self._holders.discard(me)
                 self._limiter.release()

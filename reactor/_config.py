@@ -78,6 +78,12 @@ class SelectorConfig(Base, frozen=True):
 
 class BreakerConfig(Base, frozen=True):
     failure_threshold: PositiveInt = 5
+    """Consecutive failures that open the breaker."""
+    failure_rate: Fraction = 0.5
+    """...or this share of failures among the attempts of the last `window_s`..."""
+    window_s: Positive = 30.0
+    min_requests: PositiveInt = 20
+    """...once at least this many attempts were seen in the window."""
     cooldown_s: Positive = 30.0
     probe_timeout_s: Positive = 60.0
 
@@ -147,7 +153,35 @@ class OpenAIUpstream(Base, frozen=True, tag="openai", tag_field="kind"):
         return None
 
 
-Upstream = SimulatedUpstream | OpenAIUpstream
+class AnthropicUpstream(Base, frozen=True, tag="anthropic", tag_field="kind"):
+    """Anthropic's Messages API (Claude models)."""
+
+    base_url: str = "https://api.anthropic.com"
+    model: str | None = None
+    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "ANTHROPIC_API_KEY"
+    api_key: str | None = None
+    max_tokens: PositiveInt = 4096
+    """Sent when the request sets no output limit: Anthropic requires one."""
+    headers: dict[str, str] = {}
+
+    def resolve_key(self) -> str | None:
+        return self.api_key or os.environ.get(self.api_key_env) or None
+
+
+class GeminiUpstream(Base, frozen=True, tag="gemini", tag_field="kind"):
+    """Google's Gemini API (generateContent)."""
+
+    base_url: str = "https://generativelanguage.googleapis.com"
+    model: str | None = None
+    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "GEMINI_API_KEY"
+    api_key: str | None = None
+    headers: dict[str, str] = {}
+
+    def resolve_key(self) -> str | None:
+        return self.api_key or os.environ.get(self.api_key_env) or None
+
+
+Upstream = SimulatedUpstream | OpenAIUpstream | AnthropicUpstream | GeminiUpstream
 
 
 class ModelConfig(Base, frozen=True):

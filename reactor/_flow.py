@@ -38,6 +38,7 @@ class Flow:
         "_receive",
         "_scope",
         "_send",
+        "_settled",
         "abandoned",
         "closed",
         "request_id",
@@ -54,6 +55,7 @@ class Flow:
         # The request is over when the reader has closed the flow and the stage that
         # ended it has published its outcome; admission permits are released then.
         self._holds = 2
+        self._settled = False
         self.terminal: Done | Failed | None = None
         self.abandoned = False
         self.closed = False
@@ -113,8 +115,10 @@ class Flow:
         self._send.close()
 
     def settle(self) -> None:
-        """The outcome of this request has been published (call exactly once)."""
-        self._drop_hold()
+        """The outcome of this request has been published (later calls do nothing)."""
+        if not self._settled:
+            self._settled = True
+            self._drop_hold()
 
     # both sides
 

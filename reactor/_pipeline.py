@@ -32,7 +32,7 @@ class Pipeline:
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
-        from stages.breaker import Breaker, Breakers
+        from stages.breaker import Breaker, BreakerCollector, Breakers
         from stages.cache import ExactCache
         from stages.cost import CostTracker
         from stages.metrics import Metrics
@@ -53,6 +53,8 @@ class Pipeline:
         self.metrics = Metrics(self.registry, **sizes)
         self.provider = Provider(config.models, config.provider, self.outcomes, clock, **sizes)
         self.breakers = Breakers(config.breaker, clock)
+        self.registry.register(BreakerCollector(self.breakers,
+                                                [model.name for model in config.models]))
         self.breaker = Breaker(self.breakers, self.provider.mailbox, self.outcomes, clock,
                                **sizes)
         self.catalogue = Catalogue(config.models, config.selector)

@@ -24,7 +24,7 @@ from anyio.abc import TaskGroup
 
 from reactor._clock import Clock, SystemClock
 from reactor._config import RouterConfig, load_config
-from reactor._errors import MailboxClosed, RequestFailed, RouterClosed
+from reactor._errors import Escalated, MailboxClosed, RequestFailed, RouterClosed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token, ToolCallDelta
 from reactor._flow import Flow
 from reactor._messages import Job, Submitted
@@ -40,6 +40,7 @@ from reactor._wire import (
     RouterInfo,
     ToolCall,
     check_chat_request,
+    decode_chat_request,
 )
 
 log = structlog.get_logger("reactor.router")
@@ -164,7 +165,16 @@ class Router:
         self._accepting = False
         self.pipeline.system.stop()
         self._tg = None
-        return await tg.__aexit__(exc_type, exc, tb)
+        try:
+            # The caller's own exception is not the task group's business: let it
+            # propagate as it is, not wrapped in an ExceptionGroup.
+            await tg.__aexit__(None, None, None)
+        except BaseExceptionGroup as group:
+            escalated = group.subgroup(Escalated)
+            if escalated is not None:
+                raise escalated.exceptions[0] from group
+            raise
+        return None
 
     def stop_admitting(self) -> None:
         """New requests get 503 from now on; those in flight go on."""
@@ -265,7 +275,9 @@ class Router:
         if self._tg is None:
             raise RouterClosed("use `async with router:` before sending requests")
         if isinstance(request, dict):
-            request = msgspec.convert(request, ChatRequest)
+            # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
+            # and errors name the field like the HTTP API's do.
+            return decode_chat_request(msgspec.json.encode(request))
         check_chat_request(request)
         return request
 

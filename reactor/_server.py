@@ -172,7 +172,6 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                 break
             case Started():
                 pass
-    flow.close()
     await response.write_eof()
     return response
 

@@ -62,7 +62,7 @@ class ChatMessage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
 class FunctionDef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     name: str
     description: str | None = None
-    parameters: msgspec.Raw | None = None
+    parameters: msgspec.Raw = msgspec.Raw()
     strict: bool | None = None
 
 
@@ -73,7 +73,7 @@ class Tool(msgspec.Struct, frozen=True, kw_only=True):
 
 class ResponseFormat(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     type: Literal["text", "json_object", "json_schema"]
-    json_schema: msgspec.Raw | None = None
+    json_schema: msgspec.Raw = msgspec.Raw()
 
 
 class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,9 +112,9 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     n: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
-    logit_bias: msgspec.Raw | None = None
+    logit_bias: msgspec.Raw = msgspec.Raw()
     tools: list[Tool] | None = None
-    tool_choice: msgspec.Raw | None = None
+    tool_choice: msgspec.Raw = msgspec.Raw()
     parallel_tool_calls: bool | None = None
     response_format: ResponseFormat | None = None
     stream_options: StreamOptions | None = None

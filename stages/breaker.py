@@ -4,8 +4,10 @@ Inbox: `Routed` (filter the chain) and `Completed` (learn from attempts). Emits:
 `Dispatch` to the provider, or ends the job with 503 when every model in its chain is
 open. Backpressure: waits on the provider's mailbox.
 
-Per model: closed -> open after `failure_threshold` consecutive failures (or at once
-for a 429 with Retry-After, which also sets the cooldown); open -> half-open after the
+Per model: closed -> open after `failure_threshold` consecutive failures, or when the
+failure rate over the last `window_s` passes `failure_rate` (with at least
+`min_requests` attempts seen), or at once for a 429 with Retry-After, which also sets
+the cooldown; open -> half-open after the
 cooldown, when exactly one probe request may pass; the probe's success closes the
 breaker, its failure reopens it. A probe that never reports back frees its slot after
 `probe_timeout_s`.
@@ -13,9 +15,13 @@ breaker, its failure reopens it. A probe that never reports back frees its slot 
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import msgspec
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from reactor import (
     Actor,
@@ -40,6 +46,7 @@ class ModelBreaker(msgspec.Struct, kw_only=True):
     cooldown_s: float = 0.0
     probe_started: float | None = None
     opened_total: int = 0
+    recent: deque[tuple[float, bool]] = msgspec.field(default_factory=deque)
 
 
 class Breakers:
@@ -83,6 +90,7 @@ class Breakers:
             if attempt.probe:
                 breaker.probe_started = None
             return
+        self._remember(breaker, attempt.status == "ok")
         if attempt.status == "ok":
             breaker.failures = 0
             if breaker.state != "closed":
@@ -92,8 +100,24 @@ class Breakers:
         breaker.failures += 1
         if attempt.retry_after_s is not None and attempt.error == "rate_limited":
             self._open(breaker, max(attempt.retry_after_s, 0.001))
-        elif breaker.state == "half_open" or breaker.failures >= self.config.failure_threshold:
+        elif breaker.state == "half_open" or breaker.failures >= self.config.failure_threshold \
+                or self._rate_exceeded(breaker):
             self._open(breaker, self.config.cooldown_s)
+
+    def _remember(self, breaker: ModelBreaker, ok: bool) -> None:
+        now = self.clock.now()
+        recent = breaker.recent
+        recent.append((now, ok))
+        horizon = now - self.config.window_s
+        while recent and recent[0][0] < horizon:
+            recent.popleft()
+
+    def _rate_exceeded(self, breaker: ModelBreaker) -> bool:
+        recent = breaker.recent
+        if len(recent) < self.config.min_requests:
+            return False
+        failures = sum(1 for _, ok in recent if not ok)
+        return failures / len(recent) >= self.config.failure_rate
 
     def _open(self, breaker: ModelBreaker, cooldown_s: float) -> None:
         if breaker.state != "open":
@@ -102,6 +126,30 @@ class Breakers:
         breaker.opened_at = self.clock.now()
         breaker.cooldown_s = cooldown_s
         breaker.probe_started = None
+        breaker.recent.clear()
+
+
+STATE_VALUE = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class BreakerCollector(Collector):
+    """`reactor_breaker_state{model}`: 0 closed, 1 half-open, 2 open; read at scrape."""
+
+    def __init__(self, breakers: Breakers, models: list[str]) -> None:
+        self.breakers = breakers
+        self.models = models
+
+    def collect(self) -> Iterator[Any]:
+        state = GaugeMetricFamily("reactor_breaker_state",
+                                  "Circuit breaker: 0 closed, 1 half-open, 2 open.",
+                                  labels=["model"])
+        opened = GaugeMetricFamily("reactor_breaker_opened", "Times the breaker opened.",
+                                   labels=["model"])
+        for model in self.models:
+            state.add_metric([model], STATE_VALUE[self.breakers.state(model)])
+            opened.add_metric([model], self.breakers.get(model).opened_total)
+        yield state
+        yield opened
 
 
 class Breaker(Actor[Routed | Completed]):

@@ -32,6 +32,7 @@ from anyio.abc import TaskStatus
 
 from reactor import (
     Actor,
+    AnthropicUpstream,
     Attempt,
     ChatMessage,
     ChatRequest,
@@ -42,6 +43,7 @@ from reactor import (
     ErrorInfo,
     Failed,
     FlowClosed,
+    GeminiUpstream,
     ModelConfig,
     OpenAIUpstream,
     Outcomes,
@@ -53,6 +55,8 @@ from reactor import (
 )
 from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
+from stages.upstreams.anthropic import Anthropic
+from stages.upstreams.gemini import Gemini
 from stages.upstreams.openai import OpenAICompatible
 from stages.upstreams.simulated import Simulated
 
@@ -70,6 +74,12 @@ def build_upstream(model: ModelConfig, session: aiohttp.ClientSession | None, cl
         case OpenAIUpstream():
             assert session is not None
             return OpenAICompatible(model.name, upstream, session, connect_timeout_s=connect)
+        case AnthropicUpstream():
+            assert session is not None
+            return Anthropic(model.name, upstream, session, connect_timeout_s=connect)
+        case GeminiUpstream():
+            assert session is not None
+            return Gemini(model.name, upstream, session, connect_timeout_s=connect)
 
 
 def cost_of(model: ModelConfig, usage: Usage) -> float:
@@ -91,6 +101,7 @@ class _Call:
         self.clock = clock
         self.buffered = not dispatch.job.request.stream
         self.emitted = False
+        self.streamed = 0
         self.answered: str | None = None
         self.sent: list[str] = []
         self.held: list[Token] = []
@@ -108,16 +119,20 @@ class _Call:
             self.held.append(token)
             return
         await self.start(model, reason, attempt)
+        self.streamed += 1
         if token.text:
             self.sent.append(token.text)
         await self.flow.emit(token)
 
     async def release_held(self) -> None:
-        for token in self.held:
-            if token.text:
-                self.sent.append(token.text)
-            await self.flow.emit(token)
+        """Hand a held (non-streaming) answer over in one piece."""
+        if not self.held:
+            return
+        text = "".join(token.text for token in self.held)
+        calls = [call for token in self.held for call in token.tool_calls or ()]
         self.held = []
+        self.sent.append(text)
+        await self.flow.emit(Token(text=text, tool_calls=calls or None))
 
     @property
     def text(self) -> str:
@@ -140,16 +155,18 @@ class Provider(Actor[Dispatch]):
         self.budgets = {model.name: RetryBudget(config.retry, clock) for model in models}
         self.rng = random.Random(seed)
         self.retries_total = 0
-        self._needs_session = any(isinstance(m.upstream, OpenAIUpstream) for m in models)
+        self._needs_session = any(not isinstance(m.upstream, SimulatedUpstream)
+                                  for m in models)
 
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
         out: dict[str, str] = {}
         for model in self.models.values():
-            if isinstance(model.upstream, OpenAIUpstream) and model.upstream.api_key_env:
-                if model.upstream.resolve_key() is None:
-                    out[model.name] = f"environment variable {model.upstream.api_key_env} " \
-                                      "is not set"
+            upstream = model.upstream
+            if isinstance(upstream, SimulatedUpstream) or not upstream.api_key_env:
+                continue
+            if upstream.resolve_key() is None:
+                out[model.name] = f"environment variable {upstream.api_key_env} is not set"
         return out
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
@@ -213,6 +230,7 @@ class Provider(Actor[Dispatch]):
                     self.budgets[name].record_request()
                     while True:
                         tries += 1
+                        streamed = call.streamed
                         result = await self._attempt(call, name, index, request, deadline,
                                                      retry=tries - 1)
                         if isinstance(result, Reply):
@@ -227,8 +245,10 @@ class Provider(Actor[Dispatch]):
                                                                        usage)))
                             return self._outcome(call, status, usage, finish, None)
                         last = result
-                        if call.emitted:
-                            break
+                        if call.streamed > streamed:
+                            break  # its words reached the caller: this try cannot be redone
+                        if name in dispatch.probes:
+                            break  # a half-open model gets one call, not one per retry
                         if not should_retry(result, tries, self.config.retry):
                             break
                         wait = backoff(tries, self.config.retry, self.rng, result.retry_after_s)
@@ -294,7 +314,9 @@ class Provider(Actor[Dispatch]):
 
         result: Reply | Fault
         with scope:
-            result = await upstream.call(request, stream=request.stream, on_token=on_token)
+            # Always streamed from the upstream, so the first-token and stall timeouts
+            # mean the same for every caller; non-streaming answers are held until done.
+            result = await upstream.call(request, stream=True, on_token=on_token)
         if scope.cancelled_caught:
             now = anyio.current_time()
             if now >= request_end:

@@ -94,10 +94,9 @@ class Catalogue:
                 raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                         code="model_unsuitable", param="model",
                                         message=f"model {name!r} cannot serve this request: {why}"))
-            fallbacks = [f for f in model.failover if not self.fits(self.models[f], request,
-                                                                     features, tier)]
-            return Decision(model=name, fallbacks=fallbacks[: self.config.max_fallbacks],
-                            reason="pinned", confidence=1.0, mode="pinned")
+            fallbacks = self.fallbacks(name, [], request, features, tier)
+            return Decision(model=name, fallbacks=fallbacks, reason="pinned", confidence=1.0,
+                            mode="pinned")
         alias = self.aliases.get(name)
         if alias is None and name != "auto":
             raise NoRoute(ErrorInfo(status=404, type="invalid_request_error",
@@ -147,11 +146,27 @@ class Catalogue:
         scored.sort(key=lambda c: c.score, reverse=True)
         best = scored[0]
         margin = best.score - scored[1].score if len(scored) > 1 else 1.0
-        fallbacks = [c.model for c in scored[1:]][: self.config.max_fallbacks]
+        fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
+                                   features, tier)
         reason = f"{mode}: best score for {features.task} (complexity {features.complexity:.2f})"
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
                         confidence=round(min(1.0, 0.5 + margin), 3), mode=mode,
                         alternatives=scored)
+
+    def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
+                  features: Features, tier: str) -> list[str]:
+        """The primary's configured failover models first, then the ranked alternatives;
+        each able to serve this request, none twice, at most `max_fallbacks`."""
+        chain = [primary]
+        for name in [*self.models[primary].failover, *ranked]:
+            if name in chain or self.fits(self.models[name], request, features, tier):
+                continue
+            chain.append(name)
+            for extra in self.models[name].failover:
+                if extra not in chain and extra not in ranked and \
+                        not self.fits(self.models[extra], request, features, tier):
+                    chain.append(extra)
+        return chain[1: 1 + self.config.max_fallbacks]
 
     def _weights(self, request: ChatRequest, mode: str) -> tuple[float, float, float]:
         prefs = request.preferences

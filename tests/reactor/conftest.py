@@ -27,4 +27,5 @@ def closing() -> Iterator[Callable[[C], C]]:
 
     yield register
     for resource in reversed(opened):
-        resource.close()
+        # A mailbox's `close` only stops senders; `dispose` releases both of its ends.
+        getattr(resource, "dispose", resource.close)()

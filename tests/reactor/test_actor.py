@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from reactor import Actor
@@ -19,6 +20,7 @@ class Recorder(Actor[str]):
         self.log: list[str] = []
 
     async def started(self) -> None:
+        await anyio.lowlevel.checkpoint()  # as if opening a connection
         self.log.append("started")
 
     async def handle(self, message: str) -> None:
@@ -60,7 +62,7 @@ async def test_messages_are_handled_in_order_after_started(closing: Closing) -> 
     closing(actor.mailbox)
     for message in ("a", "b", "c"):
         actor.mailbox.try_send(message)
-    actor.mailbox.close_sender()
+    actor.mailbox.close()
 
     with anyio.fail_after(2):
         await actor.run()
@@ -68,9 +70,6 @@ async def test_messages_are_handled_in_order_after_started(closing: Closing) -> 
     assert actor.log == ["started", "a", "b", "c", "stopping"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Mailbox.close() makes the running actor crash with ClosedResourceError"
-)
 async def test_closing_the_mailbox_stops_a_running_actor_cleanly(closing: Closing) -> None:
     actor = Recorder()
     closing(actor.mailbox)
@@ -94,7 +93,7 @@ async def test_start_returns_once_the_actor_is_ready(closing: Closing) -> None:
             await tg.start(actor.run)
             assert actor.log == ["started"]
             await actor.mailbox.send("hello")
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
     assert actor.log == ["started", "hello", "stopping"]
 
@@ -126,7 +125,7 @@ async def test_one_message_at_a_time(closing: Closing) -> None:
 
             gates[1].set()
             gates[2].set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
     assert log[-1] == "end 2"
     assert actor.current is None
@@ -172,7 +171,7 @@ async def test_spawned_tasks_run_concurrently_up_to_max_tasks(closing: Closing) 
 
             for gate in actor.gates.values():
                 gate.set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
     assert sorted(actor.finished) == [0, 1, 2]
     assert actor.tasks_running == 0
@@ -206,7 +205,7 @@ async def test_busy_tasks_push_back_on_senders(closing: Closing) -> None:
             for n in range(4):
                 await settle_tasks()
                 actor.gates[n].set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
     assert actor.finished == [0, 1, 2, 3]
 
@@ -227,7 +226,7 @@ async def test_release_slot_lets_the_next_task_start(closing: Closing) -> None:
 
             for gate in actor.gates.values():
                 gate.set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
     assert sorted(actor.finished) == [0, 1, 2]
     # Released slots are not given back a second time when their tasks end.
@@ -263,7 +262,7 @@ async def test_a_task_that_released_its_slot_does_not_free_another(closing: Clos
             assert actor.running == {1}
 
             actor.gates[1].set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
 
 async def test_releasing_a_slot_twice_gives_back_only_one(closing: Closing) -> None:
@@ -292,7 +291,7 @@ async def test_releasing_a_slot_twice_gives_back_only_one(closing: Closing) -> N
             assert actor.running == {1}
 
             actor.gates[1].set()
-            actor.mailbox.close_sender()
+            actor.mailbox.close()
 
 
 async def test_a_crashing_task_ends_the_actor(closing: Closing) -> None:

@@ -35,7 +35,7 @@ async def test_a_refused_try_send_never_delivers_the_message(closing: Closing) -
     mailbox: Mailbox[str] = closing(Mailbox("inbox", 1))
     mailbox.try_send("kept")
     mailbox.try_send("shed")
-    mailbox.close_sender()
+    mailbox.close()
 
     assert await mailbox.receive() == "kept"
     with pytest.raises(anyio.EndOfStream):
@@ -94,7 +94,7 @@ async def test_a_cancelled_blocked_send_delivers_nothing(closing: Closing) -> No
             tg.cancel_scope.cancel()
 
     assert mailbox.blocked_senders == 0
-    mailbox.close_sender()
+    mailbox.close()
     assert await mailbox.receive() == "queued"
     with pytest.raises(anyio.EndOfStream):
         await mailbox.receive()
@@ -118,11 +118,11 @@ async def test_size_zero_hands_over_only_to_a_waiting_receiver(closing: Closing)
     assert got == ["handed over"]
 
 
-async def test_close_sender_lets_the_receiver_drain_then_end(closing: Closing) -> None:
+async def test_close_lets_the_receiver_drain_then_end(closing: Closing) -> None:
     mailbox: Mailbox[int] = closing(Mailbox("inbox", 4))
     await mailbox.send(1)
     await mailbox.send(2)
-    mailbox.close_sender()
+    mailbox.close()
 
     assert await mailbox.receive() == 1
     assert await mailbox.receive() == 2
@@ -132,7 +132,7 @@ async def test_close_sender_lets_the_receiver_drain_then_end(closing: Closing) -
 
 async def test_sending_to_a_closed_mailbox_raises_mailbox_closed(closing: Closing) -> None:
     mailbox: Mailbox[int] = closing(Mailbox("inbox", 4))
-    mailbox.close_sender()
+    mailbox.close()
 
     with pytest.raises(MailboxClosed):
         await mailbox.send(1)
@@ -162,19 +162,26 @@ async def test_close_wakes_blocked_senders_with_mailbox_closed(closing: Closing)
     assert mailbox.blocked_senders == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=anyio.ClosedResourceError,
-    reason="after close() the receiver gets ClosedResourceError, not the end of the stream",
-)
-async def test_close_ends_the_receiver_instead_of_breaking_it(closing: Closing) -> None:
-    mailbox: Mailbox[int] = closing(Mailbox("inbox", 4))
-    mailbox.try_send(1)
-    mailbox.close()
+async def test_dispose_wakes_blocked_senders_with_mailbox_closed(closing: Closing) -> None:
+    mailbox: Mailbox[int] = closing(Mailbox("inbox", 1))
+    await mailbox.send(1)
+    errors: list[BaseException] = []
 
-    with pytest.raises(anyio.EndOfStream):
-        while True:
-            await mailbox.receive()
+    async def sender() -> None:
+        try:
+            await mailbox.send(2)
+        except MailboxClosed as exc:
+            errors.append(exc)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sender)
+            await settle_tasks()
+            mailbox.dispose()
+
+    assert len(errors) == 1
+    with pytest.raises(MailboxClosed):
+        mailbox.try_send(3)
 
 
 async def test_receive_waits_for_a_message(closing: Closing) -> None:

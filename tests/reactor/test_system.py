@@ -7,7 +7,7 @@ import pytest
 from anyio.abc import TaskStatus
 from structlog.testing import capture_logs
 
-from reactor import Actor, Escalated, FakeClock, RestartPolicy, System
+from reactor import Actor, Escalated, FakeClock, MailboxClosed, RestartPolicy, System
 from tests.reactor._support import Closing, advance_when_asleep, leaves, settle_tasks
 
 
@@ -305,9 +305,13 @@ async def test_stop_ends_run(closing: Closing) -> None:
         async with anyio.create_task_group() as tg:
             await tg.start(system.run)
             await actor.mailbox.send("a")
+            await settle_tasks()
             system.stop()
 
     assert actor.handled == ["a"]
+    # Nothing can be queued for an actor that will never run again.
+    with pytest.raises(MailboxClosed):
+        actor.mailbox.try_send("late")
 
 
 async def test_stop_interrupts_a_backoff(closing: Closing) -> None:
@@ -333,8 +337,8 @@ async def test_run_ends_once_every_mailbox_is_closed_and_drained(closing: Closin
     system = make_system(clock, closing, first, second)
     first.mailbox.try_send("one")
     second.mailbox.try_send("two")
-    first.mailbox.close_sender()
-    second.mailbox.close_sender()
+    first.mailbox.close()
+    second.mailbox.close()
 
     with anyio.fail_after(2):
         await system.run()

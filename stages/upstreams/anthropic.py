@@ -1,0 +1,326 @@
+"""Anthropic's Messages API (Claude), spoken from and back to Reactor's OpenAI shapes.
+
+The request is built by `anthropic_request`. Back: text deltas become tokens; each
+`tool_use` block becomes one tool call, indexed by its place among the calls (not among
+all blocks), its arguments streamed as they come. Stop reasons are normalised
+(`end_turn`/`stop_sequence` → stop, `max_tokens` → length, `tool_use` → tool_calls,
+`refusal` → content_filter; others pass through). A stream is whole only with a stop
+reason and `message_stop`; otherwise `truncated`. Prompt tokens include cache reads and
+writes, as OpenAI counts them.
+"""
+
+from __future__ import annotations
+
+import aiohttp
+import msgspec
+
+from reactor import AnthropicUpstream, ChatRequest, Token, ToolCallDelta, Usage
+from stages.upstreams import Fault, FaultKind, OnToken, Reply
+from stages.upstreams.anthropic_request import translate
+from stages.upstreams.openai import sse_lines, status_fault
+from stages.upstreams.wire import Untranslatable, exchange, missing_key, present, raw_text
+
+VERSION = "2023-06-01"
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+
+    @property
+    def prompt_tokens(self) -> int | None:
+        if self.input_tokens is None:
+            return None
+        return self.input_tokens + (self.cache_creation_input_tokens or 0) + \
+            (self.cache_read_input_tokens or 0)
+
+
+class _Content(msgspec.Struct):
+    type: str
+    text: str | None = None
+    id: str | None = None
+    name: str | None = None
+    input: msgspec.Raw = msgspec.Raw()
+
+
+class _Message(msgspec.Struct):
+    content: list[_Content] = []
+    stop_reason: str | None = None
+    usage: _Usage | None = None
+
+
+class _Error(msgspec.Struct):
+    type: str = ""
+    message: str = ""
+
+
+class _MessageStart(msgspec.Struct, tag="message_start", tag_field="type"):
+    message: _Message
+
+
+class _BlockStart(msgspec.Struct, tag="content_block_start", tag_field="type"):
+    index: int
+    content_block: _Content
+
+
+class _Delta(msgspec.Struct):
+    type: str = ""
+    text: str | None = None
+    partial_json: str | None = None
+
+
+class _BlockDelta(msgspec.Struct, tag="content_block_delta", tag_field="type"):
+    index: int
+    delta: _Delta
+
+
+class _BlockStop(msgspec.Struct, tag="content_block_stop", tag_field="type"):
+    index: int
+
+
+class _Stop(msgspec.Struct):
+    stop_reason: str | None = None
+
+
+class _MessageDelta(msgspec.Struct, tag="message_delta", tag_field="type"):
+    delta: _Stop
+    usage: _Usage | None = None
+
+
+class _MessageStop(msgspec.Struct, tag="message_stop", tag_field="type"):
+    pass
+
+
+class _Ping(msgspec.Struct, tag="ping", tag_field="type"):
+    pass
+
+
+class _ErrorEvent(msgspec.Struct, tag="error", tag_field="type"):
+    error: _Error
+
+
+Event = (_MessageStart | _BlockStart | _BlockDelta | _BlockStop | _MessageDelta
+         | _MessageStop | _Ping | _ErrorEvent)
+
+
+class _Kind(msgspec.Struct):
+    type: str
+
+
+_event: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
+_kind = msgspec.json.Decoder(_Kind)
+_message = msgspec.json.Decoder(_Message)
+_encoder = msgspec.json.Encoder()
+_KNOWN = frozenset(str(t.__struct_config__.tag) for t in Event.__args__)
+
+_FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
+           "tool_use": "tool_calls", "refusal": "content_filter",
+           "model_context_window_exceeded": "length"}
+_ERROR_KIND: dict[str, FaultKind] = {
+    "rate_limit_error": "rate_limited", "authentication_error": "auth",
+    "permission_error": "auth", "invalid_request_error": "client_error",
+    "not_found_error": "client_error", "request_too_large": "client_error",
+}
+
+
+def finish_reason(stop_reason: str) -> str:
+    return _FINISH.get(stop_reason, stop_reason)
+
+
+def error_fault(error: _Error) -> Fault:
+    """An error Anthropic reported inside a 200 (an `error` stream event)."""
+    return Fault(kind=_ERROR_KIND.get(error.type, "server_error"),
+                 message=f"upstream error mid-stream: {error.type}: {error.message[:300]}")
+
+
+class StreamAssembly:
+    """Reads stream events one at a time: what each one gives the caller, and the end.
+
+    Pure: no I/O, so the whole event protocol can be checked with plain calls.
+    """
+
+    def __init__(self) -> None:
+        self.calls: dict[int, int] = {}
+        """Content block index → the tool call's index among calls."""
+        self.stop_reason: str | None = None
+        self.stopped = False
+        self.prompt_tokens: int | None = None
+        self.completion_tokens: int | None = None
+        self.content = False
+
+    def feed(self, event: Event) -> Token | Fault | None:
+        match event:
+            case _MessageStart(message=_Message(usage=usage)):
+                self._count(usage)
+            case _BlockStart(index=index, content_block=block) if block.type == "tool_use":
+                self.calls[index] = len(self.calls)
+                self.content = True
+                return Token(tool_calls=[ToolCallDelta(index=self.calls[index], id=block.id,
+                                                       name=block.name)])
+            case _BlockStart(content_block=_Content(type="text", text=str(text))) if text:
+                self.content = True
+                return Token(text=text)
+            case _BlockDelta(delta=_Delta(type="text_delta", text=str(text))) if text:
+                self.content = True
+                return Token(text=text)
+            case _BlockDelta(index=index, delta=_Delta(type="input_json_delta",
+                                                        partial_json=str(part))) \
+                    if part and index in self.calls:
+                # Input of blocks that are not our tool calls (server tools) is not ours.
+                return Token(tool_calls=[ToolCallDelta(index=self.calls[index],
+                                                       arguments=part)])
+            case _MessageDelta(delta=_Stop(stop_reason=reason), usage=usage):
+                self.stop_reason = reason or self.stop_reason
+                self._count(usage)
+            case _MessageStop():
+                self.stopped = True
+            case _ErrorEvent(error=error):
+                return error_fault(error)
+            case _:
+                pass
+        return None
+
+    def _count(self, usage: _Usage | None) -> None:
+        if usage is None:
+            return
+        if usage.prompt_tokens:
+            self.prompt_tokens = usage.prompt_tokens
+        if usage.output_tokens is not None:
+            self.completion_tokens = usage.output_tokens
+
+    def end(self) -> Reply | Fault:
+        if not self.stopped:
+            return Fault(kind="truncated", message="upstream stream ended without "
+                         "message_stop")
+        if self.stop_reason is None:
+            return Fault(kind="truncated", message="upstream stream ended without a stop "
+                         "reason")
+        finish = finish_reason(self.stop_reason)
+        if not self.content and finish != "content_filter":
+            return Fault(kind="empty", message="upstream stream carried no content")
+        return Reply(finish_reason=finish, usage=self.usage())
+
+    def usage(self) -> Usage | None:
+        if self.prompt_tokens is None and self.completion_tokens is None:
+            return None
+        return Usage(prompt_tokens=self.prompt_tokens or 0,
+                     completion_tokens=self.completion_tokens or 0)
+
+
+def decode_event(data: bytes) -> Event | Fault | None:
+    """One stream event; None for event types newer than this adapter (to be skipped)."""
+    try:
+        return _event.decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        pass
+    try:
+        kind = _kind.decode(data).type
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        kind = None
+    if kind is not None and kind not in _KNOWN:
+        return None
+    return Fault(kind="malformed", message=f"upstream sent a malformed stream event: "
+                 f"{data[:120]!r}")
+
+
+def message_reply(message: _Message) -> tuple[Token | None, Reply | Fault]:
+    """The one token and the outcome of a whole (non-streamed) message."""
+    text = "".join(block.text or "" for block in message.content if block.type == "text")
+    calls = [ToolCallDelta(index=i, id=block.id, name=block.name,
+                           arguments=raw_text(present(block.input)))
+             for i, block in enumerate(b for b in message.content if b.type == "tool_use")]
+    if message.stop_reason is None:
+        return None, Fault(kind="truncated", message="upstream answer has no stop reason")
+    finish = finish_reason(message.stop_reason)
+    if not text and not calls:
+        if finish == "content_filter":
+            return None, Reply(finish_reason=finish, usage=_usage(message.usage))
+        return None, Fault(kind="empty", message="upstream answered with empty content")
+    return Token(text=text, tool_calls=calls or None), \
+        Reply(finish_reason=finish, usage=_usage(message.usage))
+
+
+def _usage(usage: _Usage | None) -> Usage | None:
+    if usage is None:
+        return None
+    return Usage(prompt_tokens=usage.prompt_tokens or 0,
+                 completion_tokens=usage.output_tokens or 0)
+
+
+class Anthropic:
+    def __init__(self, model: str, config: AnthropicUpstream, session: aiohttp.ClientSession,
+                 *, connect_timeout_s: float = 5.0) -> None:
+        self.model = model
+        self.config = config
+        self.session = session
+        self.url = config.base_url.rstrip("/") + "/v1/messages"
+        self.upstream_model = config.model or model
+        self._key = config.resolve_key()
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
+
+    def unavailable(self) -> str | None:
+        return missing_key(self.config.api_key_env) if self._key is None else None
+
+    def _headers(self) -> dict[str, str]:
+        return {"content-type": "application/json", "anthropic-version": VERSION,
+                **self.config.headers, "x-api-key": self._key or ""}
+
+    async def call(self, request: ChatRequest, *, stream: bool,
+                   on_token: OnToken) -> Reply | Fault:
+        reason = self.unavailable()
+        if reason is not None:
+            return Fault(kind="unavailable", message=reason)
+        try:
+            body = translate(request, self.upstream_model, self.config.max_tokens, stream)
+        except Untranslatable as exc:
+            return Fault(kind="client_error", message=f"cannot send to Anthropic: {exc}")
+
+        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
+            if stream:
+                return await self._read_stream(response, on_token)
+            return await self._read_json(response, on_token)
+
+        return await exchange(self.session, self.url, body=_encoder.encode(body),
+                              headers=self._headers(), limits=self._timeout,
+                              on_status=status_fault, read=read, secret=self._key or "")
+
+    async def _read_json(self, response: aiohttp.ClientResponse,
+                         on_token: OnToken) -> Reply | Fault:
+        raw = await response.read()
+        if not raw.strip():
+            return Fault(kind="empty", message="upstream answered 200 with an empty body")
+        try:
+            message = _message.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        token, outcome = message_reply(message)
+        if token is not None:
+            await on_token(token)
+        return outcome
+
+    async def _read_stream(self, response: aiohttp.ClientResponse,
+                           on_token: OnToken) -> Reply | Fault:
+        assembly = StreamAssembly()
+        got_event = False
+        async for line in sse_lines(response.content):
+            if not line.startswith(b"data:"):
+                continue
+            got_event = True
+            event = decode_event(line[5:].strip())
+            if event is None:
+                continue
+            result = event if isinstance(event, Fault) else assembly.feed(event)
+            if isinstance(result, Fault):
+                return result
+            if result is not None:
+                await on_token(result)
+            if assembly.stopped:
+                break
+        if not got_event:
+            return Fault(kind="empty", message="upstream stream carried no events")
+        return assembly.end()
+
+    async def aclose(self) -> None:
+        pass

@@ -1,0 +1,255 @@
+"""Google's Gemini API (generateContent), spoken from and back to Reactor's OpenAI shapes.
+
+The request is built by `gemini_request`. Back: Gemini sends whole function calls, never
+fragments, so each becomes one tool-call delta with all its arguments and an id
+(Gemini's own when it gives one). Finish reasons are normalised: STOP → stop
+(tool_calls when the answer called tools), MAX_TOKENS → length,
+MALFORMED_FUNCTION_CALL → a `malformed` fault (the model failed, another may not), every
+other reason → content_filter. A prompt Gemini refuses to answer
+(`promptFeedback.blockReason`) is a reply with finish reason content_filter and no
+text, as OpenAI reports its own filter: the request was heard and answered "no", so it
+must neither count against the model's health nor be retried elsewhere. A stream that
+ends without a finish reason is `truncated`. Completion tokens include thinking tokens,
+which Gemini bills as output.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import aiohttp
+import msgspec
+
+from reactor import ChatRequest, GeminiUpstream, Token, ToolCallDelta, Usage
+from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
+from stages.upstreams.gemini_request import Content, model_path, translate
+from stages.upstreams.openai import sse_lines, status_fault
+from stages.upstreams.wire import Untranslatable, exchange, missing_key, present, raw_text
+
+_encoder = msgspec.json.Encoder()
+
+
+class _Candidate(msgspec.Struct, rename="camel"):
+    content: Content | None = None
+    finish_reason: str | None = None
+
+
+class _UsageMetadata(msgspec.Struct, rename="camel"):
+    prompt_token_count: int = 0
+    candidates_token_count: int = 0
+    thoughts_token_count: int = 0
+
+
+class _PromptFeedback(msgspec.Struct, rename="camel"):
+    block_reason: str | None = None
+
+
+class _Detail(msgspec.Struct, rename="camel"):
+    reason: str | None = None
+    retry_delay: str | None = None
+
+
+class _Error(msgspec.Struct):
+    code: int | None = None
+    message: str = ""
+    status: str | None = None
+    details: list[_Detail] = []
+
+
+class _Response(msgspec.Struct, rename="camel"):
+    candidates: list[_Candidate] = []
+    usage_metadata: _UsageMetadata | None = None
+    prompt_feedback: _PromptFeedback | None = None
+    error: _Error | None = None
+
+
+class _ErrorBody(msgspec.Struct):
+    error: _Error
+
+
+_response = msgspec.json.Decoder(_Response)
+# The streaming endpoint can answer an error as a one-element array.
+_error_body: msgspec.json.Decoder[_ErrorBody | list[_ErrorBody]] = \
+    msgspec.json.Decoder(_ErrorBody | list[_ErrorBody])
+
+
+def gemini_status_fault(status: int, text: str, retry_after: str | None) -> Fault:
+    """Like OpenAI's mapping, plus what Gemini says in the body: a bad key comes back
+    as 400 API_KEY_INVALID, and a retry hint as a `RetryInfo` detail."""
+    fault = status_fault(status, text, retry_after)
+    try:
+        body = _error_body.decode(text)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return fault
+    error = (body[0] if body else None) if isinstance(body, list) else body
+    if error is None:
+        return fault
+    details = error.error.details
+    if any(d.reason == "API_KEY_INVALID" for d in details):
+        return Fault(kind="auth", status=status,
+                     message=f"upstream refused the credentials ({status})")
+    if fault.kind == "auth":
+        return fault
+    retry_after_s = fault.retry_after_s
+    if retry_after_s is None and fault.kind != "client_error":
+        retry_after_s = retry_delay(next((d.retry_delay for d in details if d.retry_delay),
+                                         None))
+    return msgspec.structs.replace(
+        fault, message=f"upstream answered {status}: {error.error.message[:300]}",
+        retry_after_s=retry_after_s)
+
+
+def retry_delay(value: str | None) -> float | None:
+    """Seconds from a protobuf duration (`"57.2s"`)."""
+    if not value or not value.endswith("s"):
+        return None
+    return parse_retry_after(value[:-1])
+
+
+class Assembly:
+    """Turns response chunks into tokens and, at the end, the outcome. Pure: no I/O."""
+
+    def __init__(self, new_id: Callable[[], str] | None = None) -> None:
+        self._new_id = new_id or _call_id
+        self.calls = 0
+        self.content = False
+        self.finish: str | None = None
+        self.blocked: str | None = None
+        self.usage: Usage | None = None
+
+    def feed(self, chunk: _Response) -> Token | Fault | None:
+        if chunk.error is not None:
+            return Fault(kind="server_error",
+                         message=f"upstream error mid-stream: {chunk.error.message[:300]}")
+        if chunk.usage_metadata is not None:
+            meta = chunk.usage_metadata
+            self.usage = Usage(prompt_tokens=meta.prompt_token_count,
+                               completion_tokens=meta.candidates_token_count +
+                               meta.thoughts_token_count)
+        if chunk.prompt_feedback is not None and chunk.prompt_feedback.block_reason:
+            self.blocked = chunk.prompt_feedback.block_reason
+        if not chunk.candidates:
+            return None
+        candidate = chunk.candidates[0]
+        if candidate.finish_reason is not None:
+            self.finish = candidate.finish_reason
+        parts = candidate.content.parts if candidate.content is not None else []
+        text = "".join(p.text for p in parts if p.text and not p.thought)
+        calls = [ToolCallDelta(index=self.calls + i, id=call.id or self._new_id(),
+                               name=call.name, arguments=raw_text(present(call.args)))
+                 for i, call in enumerate(p.function_call for p in parts
+                                          if p.function_call is not None)]
+        self.calls += len(calls)
+        if not text and not calls:
+            return None
+        self.content = True
+        return Token(text=text, tool_calls=calls or None)
+
+    def end(self) -> Reply | Fault:
+        if self.blocked is not None and self.finish is None:
+            return Reply(finish_reason="content_filter", usage=self.usage)
+        if self.finish is None:
+            return Fault(kind="truncated", message="upstream answer ended without a finish "
+                         "reason")
+        match self.finish:
+            case "STOP":
+                finish = "tool_calls" if self.calls else "stop"
+            case "MAX_TOKENS":
+                finish = "length"
+            case "MALFORMED_FUNCTION_CALL":
+                return Fault(kind="malformed", message="upstream model produced a malformed "
+                             "function call")
+            case _:
+                return Reply(finish_reason="content_filter", usage=self.usage)
+        if not self.content:
+            return Fault(kind="empty", message="upstream answered with empty content")
+        return Reply(finish_reason=finish, usage=self.usage)
+
+
+def _call_id() -> str:
+    return f"call_{uuid.uuid4().hex[:24]}"
+
+
+class Gemini:
+    def __init__(self, model: str, config: GeminiUpstream, session: aiohttp.ClientSession,
+                 *, connect_timeout_s: float = 5.0) -> None:
+        self.model = model
+        self.config = config
+        self.session = session
+        base = f"{config.base_url.rstrip('/')}/v1beta/{model_path(config.model or model)}"
+        self.url = base + ":generateContent"
+        self.stream_url = base + ":streamGenerateContent?alt=sse"
+        self._key = config.resolve_key()
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
+
+    def unavailable(self) -> str | None:
+        return missing_key(self.config.api_key_env) if self._key is None else None
+
+    def _headers(self) -> dict[str, str]:
+        return {"content-type": "application/json", **self.config.headers,
+                "x-goog-api-key": self._key or ""}
+
+    async def call(self, request: ChatRequest, *, stream: bool,
+                   on_token: OnToken) -> Reply | Fault:
+        reason = self.unavailable()
+        if reason is not None:
+            return Fault(kind="unavailable", message=reason)
+        try:
+            body = translate(request)
+        except Untranslatable as exc:
+            return Fault(kind="client_error", message=f"cannot send to Gemini: {exc}")
+
+        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
+            if stream:
+                return await self._read_stream(response, on_token)
+            return await self._read_json(response, on_token)
+
+        return await exchange(self.session, self.stream_url if stream else self.url,
+                              body=_encoder.encode(body), headers=self._headers(),
+                              limits=self._timeout, on_status=gemini_status_fault,
+                              read=read, secret=self._key or "")
+
+    async def _read_json(self, response: aiohttp.ClientResponse,
+                         on_token: OnToken) -> Reply | Fault:
+        raw = await response.read()
+        if not raw.strip():
+            return Fault(kind="empty", message="upstream answered 200 with an empty body")
+        try:
+            chunk = _response.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        assembly = Assembly()
+        token = assembly.feed(chunk)
+        if isinstance(token, Fault):
+            return token
+        outcome = assembly.end()
+        if token is not None and isinstance(outcome, Reply):
+            await on_token(token)
+        return outcome
+
+    async def _read_stream(self, response: aiohttp.ClientResponse,
+                           on_token: OnToken) -> Reply | Fault:
+        assembly = Assembly()
+        got_event = False
+        async for line in sse_lines(response.content):
+            if not line.startswith(b"data:"):
+                continue
+            got_event = True
+            data = line[5:].strip()
+            try:
+                chunk = _response.decode(data)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                return Fault(kind="malformed",
+                             message=f"upstream sent a malformed stream event: {data[:120]!r}")
+            token = assembly.feed(chunk)
+            if isinstance(token, Fault):
+                return token
+            if token is not None:
+                await on_token(token)
+        if not got_event:
+            return Fault(kind="empty", message="upstream stream carried no events")
+        return assembly.end()
+
+    async def aclose(self) -> None:
+        pass

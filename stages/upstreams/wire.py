@@ -1,0 +1,118 @@
+"""What the non-OpenAI adapters share: one POST with its failures made faults, and the
+pure helpers that take OpenAI request pieces apart.
+
+`exchange` sends one request and hands a 200 to the adapter's reader; every other
+status goes to the adapter's status mapping, and broken connections become faults, so
+an adapter never raises for upstream trouble. The API key is cut out of every fault
+message, whatever the upstream echoed back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import msgspec
+
+from reactor import ChatRequest
+from stages.upstreams import Fault, Reply
+from stages.upstreams.openai import OversizedEvent
+
+Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
+StatusMapping = Callable[[int, str, str | None], Fault]
+
+
+class Untranslatable(Exception):
+    """The request says something the upstream's wire format cannot carry."""
+
+
+async def exchange(session: aiohttp.ClientSession, url: str, *, body: bytes,
+                   headers: dict[str, str], limits: aiohttp.ClientTimeout,
+                   on_status: StatusMapping, read: Reader, secret: str) -> Reply | Fault:
+    """POST `body`; a 200 goes to `read`, any other status to `on_status`."""
+    result = await _exchange(session, url, body, headers, limits, on_status, read)
+    if isinstance(result, Fault) and secret and secret in result.message:
+        return msgspec.structs.replace(result, message=result.message.replace(secret, "[key]"))
+    return result
+
+
+async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
+                    headers: dict[str, str], limits: aiohttp.ClientTimeout,
+                    on_status: StatusMapping, read: Reader) -> Reply | Fault:
+    try:
+        async with session.post(url, data=body, headers=headers, timeout=limits) as response:
+            if response.status != 200:
+                text = await response.text(errors="replace")
+                return on_status(response.status, text, response.headers.get("Retry-After"))
+            return await read(response)
+    except aiohttp.ClientConnectorError as exc:
+        return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
+        return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
+    except aiohttp.ClientError as exc:
+        return Fault(kind="connect", message=f"upstream request failed: {exc}")
+    except OversizedEvent as exc:
+        return Fault(kind="malformed", message=f"upstream sent a stream event of over "
+                     f"{exc.args[0]} bytes")
+
+
+def missing_key(api_key_env: str) -> str:
+    return f"environment variable {api_key_env} is not set"
+
+
+def stop_list(request: ChatRequest) -> list[str] | None:
+    stop = request.stop
+    if stop is None:
+        return None
+    return [stop] if isinstance(stop, str) else list(stop) or None
+
+
+_object = msgspec.json.Decoder(dict[str, msgspec.Raw])
+EMPTY_OBJECT = msgspec.Raw(b"{}")
+
+
+def json_object(text: str) -> msgspec.Raw | None:
+    """`text` as raw JSON if it is one JSON object, else None."""
+    try:
+        _object.decode(text)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return msgspec.Raw(text.encode())
+
+
+def call_arguments(name: str, arguments: str) -> msgspec.Raw:
+    """A past tool call's arguments, which both Anthropic and Gemini take as an object."""
+    if not arguments.strip():
+        return EMPTY_OBJECT
+    raw = json_object(arguments)
+    if raw is None:
+        raise Untranslatable(f"the arguments of the earlier call to tool {name!r} are not "
+                             "a JSON object")
+    return raw
+
+
+def present(raw: msgspec.Raw | None) -> msgspec.Raw | None:
+    """Raw JSON the caller really sent: None when absent, empty or `null`."""
+    if raw is None or not len(raw) or bytes(raw).strip() == b"null":
+        return None
+    return raw
+
+
+def raw_text(raw: msgspec.Raw | None) -> str:
+    """Raw JSON back to text (a tool call's arguments), `{}` when there is none."""
+    return bytes(raw).decode() if raw is not None and len(raw) else "{}"
+
+
+_DATA_URL = re.compile(r"data:(?P<mime>[\w.+-]+/[\w.+-]+)(?:;[^,]*)?;base64,(?P<data>.*)",
+                       re.DOTALL)
+
+
+def data_url(url: str) -> tuple[str, str] | None:
+    """(media type, base64 data) of a base64 `data:` URL, or None for any other URL."""
+    if not url.startswith("data:"):
+        return None
+    match = _DATA_URL.fullmatch(url)
+    if match is None:
+        raise Untranslatable("an image data URL must be base64 encoded with a media type")
+    return match.group("mime"), match.group("data")

@@ -1,0 +1,622 @@
+"""The Anthropic adapter, over real HTTP against `bench.fake_anthropic`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import anyio
+import msgspec
+import openai
+import pytest
+import structlog
+
+from bench.fake_anthropic import FakeAnthropic
+from bench.fake_anthropic import Fault as FakeFault
+from bench.fake_upstream import fake_text, fake_words
+from reactor import AnthropicUpstream, ChatMessage, ChatRequest, parse_config
+from reactor._router import Router
+from reactor._server import Server
+from reactor._wire import (
+    CacheOptions,
+    Constraints,
+    FunctionCall,
+    FunctionDef,
+    ImagePart,
+    ImageURL,
+    Preferences,
+    TextPart,
+    Tool,
+    ToolCall,
+)
+from stages.upstreams import Fault, Reply
+from stages.upstreams.anthropic import (
+    Anthropic,
+    StreamAssembly,
+    _BlockDelta,
+    _Delta,
+    decode_event,
+)
+from tests.conftest import hold_open
+from tests.stages.upstream_support import Texts, call, refused_base_url
+
+PROMPT = "Name five things that float."
+WORDS = 5
+KEY = "sk-ant-test-123"
+SEARCH = Tool(function=FunctionDef(
+    name="search", description="Search the web",
+    parameters=msgspec.Raw(b'{"type":"object","properties":{"query":{"type":"string"}}}')))
+
+
+def request(*, stream: bool = False, **fields: object) -> ChatRequest:
+    plain = ChatRequest(model="reactor-alias", messages=[ChatMessage(role="user", content=PROMPT)])
+    return msgspec.structs.replace(plain, stream=stream, **fields)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeAnthropic]:
+    async with FakeAnthropic(output_tokens=WORDS, retry_after_s=2.5) as fake:
+        yield fake
+
+
+def adapter(base_url: str, session: aiohttp.ClientSession, *,
+            model: str | None = "claude-upstream", api_key: str | None = KEY,
+            api_key_env: str = "ANTHROPIC_API_KEY", max_tokens: int = 4096,
+            headers: dict[str, str] | None = None) -> Anthropic:
+    config = AnthropicUpstream(base_url=base_url, model=model, api_key=api_key,
+                               api_key_env=api_key_env, max_tokens=max_tokens,
+                               headers=headers or {})
+    return Anthropic("router-model", config, session)
+
+
+# Happy paths
+
+
+async def test_json_answer_gives_text_finish_reason_and_usage(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(), texts)
+
+    assert isinstance(result, Reply)
+    assert texts.pieces == [fake_text(PROMPT, WORDS)]
+    assert result.finish_reason == "stop"
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
+        (len(PROMPT) // 4, WORDS)
+    assert "stream" not in fake.last.body
+
+
+async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Reply)
+    assert texts.pieces == fake_words(PROMPT, WORDS)
+    assert result.finish_reason == "stop"
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
+        (len(PROMPT) // 4, WORDS)
+    assert fake.last.body["stream"] is True
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_output_limit_is_sent_as_max_tokens_and_length_reported(
+        stream: bool, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session),
+                        request(stream=stream, max_completion_tokens=2), texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "length"
+    assert texts.text == fake_text(PROMPT, 2)
+    assert fake.last.body["max_tokens"] == 2
+
+
+async def test_without_an_output_limit_the_configured_max_tokens_is_sent(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session, max_tokens=777), request(), Texts())
+
+    assert fake.last.body["max_tokens"] == 777
+
+
+# What is sent upstream
+
+
+async def test_key_goes_in_x_api_key_with_the_api_version_and_extra_headers(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    upstream = adapter(fake.base_url, session, headers={"anthropic-beta": "tools-2024"})
+
+    await call(upstream, request(), Texts())
+
+    headers = fake.last.headers
+    assert headers["x-api-key"] == KEY
+    assert headers["anthropic-version"] == "2023-06-01"
+    assert headers["anthropic-beta"] == "tools-2024"
+    assert headers["Content-Type"] == "application/json"
+    assert "Authorization" not in headers
+    assert fake.last.path == "/v1/messages"
+
+
+async def test_key_from_the_environment_is_sent(
+        fake: FakeAnthropic, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REACTOR_TEST_ANTHROPIC_KEY", "sk-ant-from-env")
+    upstream = adapter(fake.base_url, session, api_key=None,
+                       api_key_env="REACTOR_TEST_ANTHROPIC_KEY")
+
+    await call(upstream, request(), Texts())
+
+    assert fake.last.headers["x-api-key"] == "sk-ant-from-env"
+
+
+async def test_missing_key_is_unavailable_without_calling(
+        fake: FakeAnthropic, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
+    upstream = adapter(fake.base_url, session, api_key=None,
+                       api_key_env="REACTOR_TEST_MISSING_KEY")
+
+    result = await call(upstream, request(), Texts())
+
+    assert upstream.unavailable() == "environment variable REACTOR_TEST_MISSING_KEY is not set"
+    assert isinstance(result, Fault)
+    assert result.kind == "unavailable"
+    assert fake.requests == 0
+
+
+async def test_system_prompts_go_on_top_and_turns_of_one_role_merge(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    req = ChatRequest(messages=[
+        ChatMessage(role="system", content="Be brief."),
+        ChatMessage(role="user", content="Hi."),
+        ChatMessage(role="developer", content="Answer in English."),
+        ChatMessage(role="user", content=[TextPart(text=PROMPT)]),
+        ChatMessage(role="assistant", content="A boat."),
+        ChatMessage(role="user", content="More?"),
+    ], temperature=0.25, top_p=0.9, stop="END", user="u-1", seed=7, mode="accurate",
+        preferences=Preferences(quality=1.0), constraints=Constraints(max_cost_usd=0.01),
+        cache=CacheOptions(mode="off"))
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body == {
+        "model": "claude-upstream",
+        "max_tokens": 4096,
+        "system": "Be brief.\n\nAnswer in English.",
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Hi."},
+                                         {"type": "text", "text": PROMPT}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "A boat."}]},
+            {"role": "user", "content": [{"type": "text", "text": "More?"}]},
+        ],
+        "temperature": 0.25,
+        "top_p": 0.9,
+        "stop_sequences": ["END"],
+        "metadata": {"user_id": "u-1"},
+    }
+
+
+async def test_model_name_defaults_to_the_routers_name(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session, model=None), request(), Texts())
+
+    assert fake.last.body["model"] == "router-model"
+
+
+async def test_images_go_as_base64_or_url_sources(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    content: list[TextPart | ImagePart] = [
+        TextPart(text=PROMPT),
+        ImagePart(image_url=ImageURL(url="data:image/png;base64,iVBORw0KGgo=")),
+        ImagePart(image_url=ImageURL(url="https://example.com/cat.jpg"))]
+    req = request(messages=[ChatMessage(role="user", content=content)])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["messages"][0]["content"][1:] == [
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                     "data": "iVBORw0KGgo="}},
+        {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
+    ]
+
+
+# Tools
+
+
+async def test_tool_definitions_are_translated(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    req = request(tools=[SEARCH], tool_choice=msgspec.Raw(b'"required"'),
+                  parallel_tool_calls=False)
+
+    await call(adapter(fake.base_url, session), req, Texts())
+
+    assert fake.last.body["tools"] == [{
+        "name": "search", "description": "Search the web",
+        "input_schema": {"type": "object", "properties": {"query": {"type": "string"}}}}]
+    assert fake.last.body["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
+
+
+@pytest.mark.parametrize(("choice", "expected"), [
+    (b'"auto"', {"type": "auto"}),
+    (b'"none"', {"type": "none"}),
+    (b'{"type": "function", "function": {"name": "search"}}', {"type": "tool",
+                                                               "name": "search"}),
+])
+async def test_tool_choice_is_translated(
+        choice: bytes, expected: dict[str, str], fake: FakeAnthropic,
+        session: aiohttp.ClientSession) -> None:
+    await call(adapter(fake.base_url, session),
+               request(tools=[SEARCH], tool_choice=msgspec.Raw(choice)), Texts())
+
+    assert fake.last.body["tool_choice"] == expected
+
+
+async def test_tool_call_answer_in_json(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(tools=[SEARCH]), texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "tool_calls"
+    assert texts.text == "Calling search."
+    [delta] = texts.calls
+    assert (delta.index, delta.id, delta.name) == (0, "toolu_fake0001", "search")
+    assert json.loads(delta.arguments) == {"query": PROMPT}
+
+
+async def test_streamed_tool_call_arrives_in_pieces_that_assemble(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True, tools=[SEARCH]),
+                        texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "tool_calls"
+    assert texts.text == "Calling search."
+    first = texts.calls[0]
+    # The tool_use is content block 1 (after the text), but it is the first call.
+    assert (first.index, first.id, first.name, first.arguments) == \
+        (0, "toolu_fake0001", "search", "")
+    assert len(texts.calls) > 3
+    assert {d.index for d in texts.calls} == {0}
+    assert json.loads(texts.arguments(0)) == {"query": PROMPT}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_tool_calls_and_results_go_back_as_tool_use_and_tool_result_blocks(
+        stream: bool, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    calls = [ToolCall(id="toolu_1", function=FunctionCall(name="search",
+                                                         arguments='{"query": "floats"}')),
+             ToolCall(id="toolu_2", function=FunctionCall(name="search", arguments=""))]
+    req = request(stream=stream, tools=[SEARCH], messages=[
+        ChatMessage(role="user", content=PROMPT),
+        ChatMessage(role="assistant", content="Looking.", tool_calls=calls),
+        ChatMessage(role="tool", tool_call_id="toolu_1", content="wood, cork"),
+        ChatMessage(role="tool", tool_call_id="toolu_2", content="ice"),
+    ])
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), req, texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "stop"
+    assert texts.text == fake_text(f"{PROMPT}\nLooking.", WORDS)
+    assert fake.last.body["messages"][1:] == [
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Looking."},
+            {"type": "tool_use", "id": "toolu_1", "name": "search",
+             "input": {"query": "floats"}},
+            {"type": "tool_use", "id": "toolu_2", "name": "search", "input": {}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_1", "content": "wood, cork"},
+            {"type": "tool_result", "tool_use_id": "toolu_2", "content": "ice"}]},
+    ]
+
+
+@pytest.mark.parametrize("broken", [
+    ChatMessage(role="tool", content="orphan result"),
+    ChatMessage(role="assistant", tool_calls=[ToolCall(
+        id="toolu_9", function=FunctionCall(name="search", arguments="[1, 2"))]),
+])
+async def test_a_request_anthropic_cannot_carry_is_a_client_error_without_calling(
+        broken: ChatMessage, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    req = request(messages=[ChatMessage(role="user", content=PROMPT), broken])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "client_error"
+    assert fake.requests == 0
+
+
+# Faults
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("fault", "kind", "status", "retry_after_s"), [
+    ("http_500", "server_error", 500, None),
+    ("http_503", "server_error", 503, 2.5),
+    ("http_429", "rate_limited", 429, 2.5),
+    ("http_529", "server_error", 529, None),
+    ("bad_key", "auth", 401, None),
+])
+async def test_error_status_maps_to_fault(
+        fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream), texts)
+
+    assert isinstance(result, Fault)
+    assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
+    assert KEY not in result.message
+    assert texts.pieces == []
+
+
+async def test_error_message_comes_from_the_error_body(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("http_529")
+
+    result = await call(adapter(fake.base_url, session), request(), Texts())
+
+    assert isinstance(result, Fault)
+    assert "Overloaded" in result.message
+
+
+async def test_a_request_anthropic_refuses_is_a_client_error(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # Anthropic's temperature tops out at 1, OpenAI's at 2: passed as is, refused there.
+    result = await call(adapter(fake.base_url, session), request(temperature=1.5), Texts())
+
+    assert isinstance(result, Fault)
+    assert (result.kind, result.status) == ("client_error", 400)
+    assert "temperature" in result.message
+
+
+async def test_a_key_echoed_back_never_reaches_the_fault(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    fake.faults.extend(["bad_key", "bad_key"])
+    async with session.post(fake.base_url + "/v1/messages", json={},
+                            headers={"x-api-key": KEY}) as response:
+        echoed = await response.text()
+
+    result = await call(adapter(fake.base_url, session), request(), Texts())
+
+    assert KEY in echoed, "the fake must echo the key for this test to mean anything"
+    assert isinstance(result, Fault)
+    assert result.kind == "auth"
+    assert KEY not in result.message
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_connection_refused_is_connect(
+        stream: bool, session: aiohttp.ClientSession) -> None:
+    with refused_base_url() as url:
+        result = await call(adapter(url, session), request(stream=stream), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "connect"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize(("fault", "kind"), [
+    ("malformed_sse", "malformed"),
+    ("drop_mid_stream", "truncated"),
+    ("empty", "empty"),
+    ("empty_body", "empty"),
+    ("no_stop_reason", "truncated"),
+    ("error_event", "server_error"),
+])
+async def test_broken_200_maps_to_fault(
+        fault: FakeFault, kind: str, stream: bool, fake: FakeAnthropic,
+        session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == kind
+
+
+async def test_stream_without_message_stop_is_truncated_even_with_a_stop_reason(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("no_message_stop")
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert texts.pieces == fake_words(PROMPT, WORDS)
+
+
+async def test_overloaded_mid_stream_keeps_what_arrived_and_says_so(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("error_event")
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "server_error"
+    assert "overloaded_error" in result.message
+    assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
+
+
+async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
+        session: aiohttp.ClientSession) -> None:
+    async with FakeAnthropic(output_tokens=WORDS, drop_after_tokens=3,
+                             fault="drop_mid_stream") as fake:
+        texts = Texts()
+
+        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+def test_event_types_newer_than_the_adapter_are_skipped_and_garbage_is_malformed() -> None:
+    assert decode_event(b'{"type": "content_block_citation", "index": 0}') is None
+    garbage = decode_event(b'{"type": "content_block_delta", "index": ')
+    assert isinstance(garbage, Fault) and garbage.kind == "malformed"
+    broken = decode_event(b'{"type": "content_block_delta"}')
+    assert isinstance(broken, Fault) and broken.kind == "malformed"
+
+
+def test_thinking_deltas_are_not_passed_off_as_answer_text() -> None:
+    assembly = StreamAssembly()
+
+    given = assembly.feed(_BlockDelta(index=0, delta=_Delta(type="thinking_delta",
+                                                            text="hmm")))
+
+    assert given is None
+    assert not assembly.content
+
+
+# Cancellation
+
+
+@pytest.mark.parametrize(("fault", "stream"), [
+    ("hang_before_headers", False),
+    ("hang_before_headers", True),
+    ("hang_after_first_token", False),
+    ("hang_after_first_token", True),
+])
+async def test_cancelled_call_hangs_up_on_the_upstream(
+        fault: FakeFault, stream: bool, fake: FakeAnthropic,
+        session: aiohttp.ClientSession) -> None:
+    fake.faults.append(fault)
+    upstream = adapter(fake.base_url, session)
+    texts = Texts()
+    returned: list[Reply | Fault] = []
+
+    async def run() -> None:
+        returned.append(await upstream.call(request(stream=stream), stream=stream,
+                                            on_token=texts))
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(run)
+            await fake.hanging.wait()
+            if fault == "hang_after_first_token" and stream:
+                await texts.arrived.wait()
+            tg.cancel_scope.cancel()
+        await fake.disconnected.wait()
+
+    assert returned == [], "cancellation must propagate, not become a result"
+    assert fake.disconnects == 1
+    if fault == "hang_after_first_token" and stream:
+        assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
+
+
+# Through the whole router
+
+
+def test_one_line_of_router_toml_is_enough() -> None:
+    config = parse_config('[[models]]\nname = "claude"\n'
+                          'upstream = { kind = "anthropic", model = "claude-sonnet-4-5" }\n')
+
+    upstream = config.models[0].upstream
+    assert upstream == AnthropicUpstream(model="claude-sonnet-4-5")
+    assert (upstream.base_url, upstream.api_key_env, upstream.max_tokens) == \
+        ("https://api.anthropic.com", "ANTHROPIC_API_KEY", 4096)
+
+
+def router_toml(base_url: str, *, key: str = f'api_key = "{KEY}"', extra: str = "") -> str:
+    upstream = f'kind = "anthropic", base_url = "{base_url}", model = "claude-test", {key}'
+    return f"""
+[cache]
+enabled = false
+
+[[models]]
+name = "claude"
+tools = true
+upstream = {{ {upstream}{extra} }}
+"""
+
+
+async def test_the_openai_sdk_talks_to_claude_through_the_router(
+        fake: FakeAnthropic) -> None:
+    async for router in hold_open(Router(parse_config(router_toml(fake.base_url)))):
+        async with Server(router) as server, openai.AsyncOpenAI(
+                base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
+            with anyio.fail_after(10):
+                completion = await client.chat.completions.create(
+                    model="claude", messages=[{"role": "system", "content": "Be brief."},
+                                              {"role": "user", "content": PROMPT}])
+                stream = await client.chat.completions.create(
+                    model="claude", stream=True, stream_options={"include_usage": True},
+                    messages=[{"role": "user", "content": PROMPT}])
+                pieces: list[str] = []
+                finishes: list[str | None] = []
+                usage = None
+                async for chunk in stream:
+                    if chunk.choices:
+                        pieces.append(chunk.choices[0].delta.content or "")
+                        finishes.append(chunk.choices[0].finish_reason)
+                    usage = chunk.usage or usage
+                called = await client.chat.completions.create(
+                    model="claude", stream=True, tools=[{"type": "function", "function": {
+                        "name": "search", "parameters": {"type": "object"}}}],
+                    messages=[{"role": "user", "content": PROMPT}])
+                deltas = [d for chunk in [c async for c in called] if chunk.choices
+                          for d in chunk.choices[0].delta.tool_calls or ()]
+
+    assert completion.choices[0].message.content == fake_text(f"Be brief.\n{PROMPT}", WORDS)
+    assert completion.choices[0].finish_reason == "stop"
+    assert completion.usage is not None and completion.usage.completion_tokens == WORDS
+    assert "".join(pieces) == fake_text(PROMPT, WORDS)
+    assert finishes[-1] == "stop"
+    assert usage is not None and usage.completion_tokens == WORDS
+    assert deltas[0].id == "toolu_fake0003" and deltas[0].function is not None
+    assert deltas[0].function.name == "search"
+    assert json.loads("".join(d.function.arguments or "" for d in deltas if d.function)) == \
+        {"query": PROMPT}
+    assert [seen.headers["x-api-key"] for seen in fake.seen] == [KEY] * 3
+    assert fake.bodies[0]["system"] == "Be brief."
+
+
+async def test_a_refused_key_reaches_neither_the_caller_nor_the_logs(
+        fake: FakeAnthropic) -> None:
+    config = parse_config(router_toml(fake.base_url,
+                                      extra=', headers = { x-fake-fault = "bad_key" }'))
+    with structlog.testing.capture_logs() as logs:
+        async for router in hold_open(Router(config)):
+            async with Server(router) as server, openai.AsyncOpenAI(
+                    base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
+                with anyio.fail_after(10), pytest.raises(openai.APIStatusError) as caught:
+                    await client.chat.completions.create(
+                        model="claude", messages=[{"role": "user", "content": PROMPT}])
+
+    assert fake.requests >= 1
+    assert KEY not in str(caught.value) and KEY not in caught.value.response.text
+    assert KEY not in repr(logs)
+
+
+async def test_a_model_whose_key_is_missing_is_listed_unavailable(
+        fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REACTOR_TEST_NO_ANTHROPIC_KEY", raising=False)
+    toml = router_toml(fake.base_url, key='api_key_env = "REACTOR_TEST_NO_ANTHROPIC_KEY"')
+    async for router in hold_open(Router(parse_config(toml))):
+        [card] = [c for c in router.models() if c.id == "claude"]
+
+    assert (card.available, card.owned_by) == (False, "anthropic")
+    assert card.unavailable_reason == \
+        "environment variable REACTOR_TEST_NO_ANTHROPIC_KEY is not set"

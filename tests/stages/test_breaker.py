@@ -1,0 +1,121 @@
+"""Breaker core: per-model state driven by attempts, on a fake clock."""
+
+from __future__ import annotations
+
+from reactor import Attempt, BreakerConfig, FakeClock
+from stages.breaker import Breakers
+
+
+def make(**config: float) -> tuple[Breakers, FakeClock]:
+    clock = FakeClock()
+    return Breakers(BreakerConfig(**config), clock), clock  # type: ignore[arg-type]
+
+
+def fail(model: str = "m", **extra: object) -> Attempt:
+    return Attempt(model=model, status="failed", error="server_error", **extra)  # type: ignore[arg-type]
+
+
+def ok(model: str = "m", **extra: object) -> Attempt:
+    return Attempt(model=model, status="ok", **extra)  # type: ignore[arg-type]
+
+
+def test_consecutive_failures_open_and_block() -> None:
+    breakers, _ = make(failure_threshold=3)
+    for _ in range(2):
+        breakers.record(fail())
+    assert breakers.state("m") == "closed" and breakers.admit("m") == "pass"
+    breakers.record(fail())
+    assert breakers.state("m") == "open"
+    assert breakers.admit("m") == "blocked"
+
+
+def test_a_success_resets_the_count() -> None:
+    breakers, _ = make(failure_threshold=3)
+    for attempt in (fail(), fail(), ok(), fail(), fail()):
+        breakers.record(attempt)
+    assert breakers.state("m") == "closed"
+
+
+def test_cooldown_then_exactly_one_probe() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=30)
+    breakers.record(fail())
+    clock.advance(29.9)
+    assert breakers.admit("m") == "blocked"
+    clock.advance(0.2)
+    assert breakers.state("m") == "half_open"
+    assert breakers.admit("m") == "probe"
+    assert breakers.admit("m") == "blocked"  # one probe at a time
+
+
+def test_probe_success_closes_and_failure_reopens() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=10)
+    breakers.record(fail())
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+    breakers.record(ok(probe=True))
+    assert breakers.state("m") == "closed" and breakers.admit("m") == "pass"
+
+    breakers.record(fail())
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+    breakers.record(fail(probe=True))
+    assert breakers.state("m") == "open"
+    assert breakers.get("m").opened_total == 3
+
+
+def test_unused_probe_slot_is_given_back() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=10)
+    breakers.record(fail())
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+    breakers.record(Attempt(model="m", status="skipped", probe=True))
+    assert breakers.admit("m") == "probe"
+
+
+def test_lost_probe_frees_its_slot_after_the_probe_timeout() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=10, probe_timeout_s=60)
+    breakers.record(fail())
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+    clock.advance(59)
+    assert breakers.admit("m") == "blocked"
+    clock.advance(2)
+    assert breakers.admit("m") == "probe"
+
+
+def test_rate_limit_with_retry_after_opens_for_that_long() -> None:
+    breakers, clock = make(failure_threshold=100, cooldown_s=30)
+    breakers.record(Attempt(model="m", status="failed", error="rate_limited", retry_after_s=7))
+    assert breakers.state("m") == "open"
+    clock.advance(6.9)
+    assert breakers.admit("m") == "blocked"
+    clock.advance(0.2)
+    assert breakers.admit("m") == "probe"
+
+
+def test_failure_rate_over_the_window_opens() -> None:
+    breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=10,
+                           window_s=30)
+    for i in range(10):
+        breakers.record(fail() if i % 2 else ok())
+        clock.advance(1)
+    assert breakers.state("m") == "open"
+
+
+def test_failure_rate_forgets_old_attempts() -> None:
+    breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=10,
+                           window_s=30)
+    for _ in range(9):
+        breakers.record(fail())
+        breakers.record(ok())
+    clock.advance(31)
+    for _ in range(9):
+        breakers.record(ok())
+    breakers.record(fail())
+    assert breakers.state("m") == "closed"
+
+
+def test_models_are_independent() -> None:
+    breakers, _ = make(failure_threshold=1)
+    breakers.record(fail("a"))
+    assert breakers.state("a") == "open" and breakers.state("b") == "closed"

@@ -1,0 +1,501 @@
+"""The fault matrix: what a client sees when an upstream fails, over real HTTP.
+
+Each case runs two fake OpenAI-compatible upstreams: `primary`, which fails in one way,
+and `backup`, which is healthy; the client pins `model = "primary"`. A failure before
+anything reached the client is hidden: the client gets the backup's whole answer. A
+failure after a stream's first token cannot be taken back: the stream ends with an error
+event and no `[DONE]`, unless `continue_after_failure` finishes it on the backup.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import anyio
+import pytest
+
+from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
+from bench.fake_upstream import Fault as FakeFault
+from reactor import FakeClock
+from reactor._router import Router
+from reactor._server import Server
+from stages.provider import CONTINUE_PROMPT
+from tests.resilience_support import (
+    BACKUP_WORDS,
+    PRIMARY_WORDS,
+    PROMPT,
+    Answer,
+    chat,
+    refused_url,
+    router_toml,
+    serving,
+    settled,
+    sleeping,
+)
+
+# Hang cases give up after this long without a first token or between two tokens.
+PATIENCE_S = 0.4
+MATRIX_RETRY = "max_attempts = 2\nmax_retry_after_s = 10.0"
+MATRIX_PRIMARY = f"ttft_timeout_s = {PATIENCE_S}\nstall_timeout_s = {PATIENCE_S}"
+# Longer than `max_retry_after_s`: the router moves on rather than wait.
+LONG_RETRY_AFTER_S = 30.0
+
+
+@dataclass(frozen=True)
+class Case:
+    fault: FakeFault | None
+    """What the primary does wrong; None with `refused` set: nothing listens."""
+    json_calls: int
+    """Calls the primary sees for one non-streaming request (retries included)."""
+    stream_calls: int
+    streamed_words: int | None = None
+    """Words of the primary's that reach a streaming client before the fault, if any."""
+    refused: bool = False
+
+    @property
+    def id(self) -> str:
+        return "connection_refused" if self.refused else str(self.fault)
+
+
+CASES = [
+    Case("http_500", 2, 2),
+    Case("http_503", 1, 1),  # Retry-After longer than max_retry_after_s: no retry
+    Case("http_429", 1, 1),
+    Case(None, 2, 2, refused=True),
+    Case("hang_before_headers", 2, 2),
+    Case("hang_after_first_token", 2, 1, streamed_words=1),
+    Case("malformed_sse", 2, 1, streamed_words=1),
+    Case("drop_mid_stream", 2, 1, streamed_words=2),
+    Case("empty", 2, 2),
+    Case("empty_body", 2, 2),
+    Case("no_finish_reason", 2, 1, streamed_words=PRIMARY_WORDS),
+]
+HIDDEN = [pytest.param(case, stream, id=f"{case.id}-{'stream' if stream else 'json'}")
+          for case in CASES for stream in (False, True)
+          if not stream or case.streamed_words is None]
+MID_STREAM = [pytest.param(case, id=case.id) for case in CASES if case.streamed_words]
+
+
+@dataclass
+class Rig:
+    primary: FakeUpstream
+    second: FakeUpstream | None
+    router: Router
+    server: Server
+    session: aiohttp.ClientSession
+
+    @property
+    def backup(self) -> FakeUpstream:
+        assert self.second is not None, "this rig has no backup"
+        return self.second
+
+    async def ask(self, stream: bool, **extra: Any) -> Answer:
+        """One request, pinned to `primary`; returns once the breaker has learnt from it."""
+        with anyio.fail_after(10):
+            answer = await chat(self.session, self.server, stream=stream, **extra)
+            await settled(self.router)
+        return answer
+
+
+@asynccontextmanager
+async def rigged(primary: FakeUpstream, backup: FakeUpstream | None = None, *,
+                 refused: bool = False, clock: FakeClock | None = None,
+                 **toml: str) -> AsyncIterator[Rig]:
+    """`primary` (failing over to `backup`) behind a router and its HTTP server."""
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(primary)
+        if backup is not None:
+            await stack.enter_async_context(backup)
+        text = router_toml(refused_url() if refused else primary.base_url,
+                           backup.base_url if backup is not None else None, **toml)
+        served = await stack.enter_async_context(serving(text, clock=clock))
+        yield Rig(primary, backup, *served)
+
+
+def matrix(case: Case, *, provider: str = "") -> AbstractAsyncContextManager[Rig]:
+    return rigged(
+        FakeUpstream(output_tokens=PRIMARY_WORDS, fault=case.fault,
+                     retry_after_s=LONG_RETRY_AFTER_S),
+        FakeUpstream(output_tokens=BACKUP_WORDS), refused=case.refused,
+        provider=provider, retry=MATRIX_RETRY, primary_model=MATRIX_PRIMARY)
+
+
+def assert_complete_from_backup(answer: Answer) -> None:
+    assert answer.status == 200, answer
+    assert answer.headers["x-reactor-model"] == "backup"
+    assert answer.models == {"backup"}
+    assert answer.text == fake_text(PROMPT, BACKUP_WORDS)
+    assert answer.finish_reasons == ["stop"]
+    if answer.body is None:
+        assert answer.errors == []
+        assert answer.done
+
+
+# The matrix
+
+
+@pytest.mark.parametrize(("case", "stream"), HIDDEN)
+async def test_failure_before_the_answer_started_is_hidden_by_the_backup(
+        case: Case, stream: bool) -> None:
+    async with matrix(case) as rig:
+        answer = await rig.ask(stream)
+
+    assert_complete_from_backup(answer)
+    calls = case.stream_calls if stream else case.json_calls
+    if not case.refused:
+        assert rig.primary.requests == calls
+    assert rig.backup.requests == 1
+    assert rig.backup.last.body["messages"] == [{"role": "user", "content": PROMPT}]
+    breakers = rig.router.breaker_states()
+    if case.fault == "http_429":
+        # A 429 with Retry-After opens the breaker at once, for as long as it asks.
+        assert breakers["primary"] == {"state": "open", "consecutive_failures": 1,
+                                       "opened_total": 1}
+    else:
+        assert breakers["primary"] == {"state": "closed", "consecutive_failures": calls,
+                                       "opened_total": 0}
+    assert breakers["backup"] == {"state": "closed", "consecutive_failures": 0,
+                                  "opened_total": 0}
+
+
+@pytest.mark.parametrize("case", MID_STREAM)
+async def test_failure_after_the_first_token_ends_the_stream_with_an_error(case: Case) -> None:
+    async with matrix(case) as rig:
+        answer = await rig.ask(True)
+
+    assert answer.status == 200
+    assert answer.headers["x-reactor-model"] == "primary"
+    assert answer.models == {"primary"}
+    assert case.streamed_words is not None
+    assert answer.text == "".join(fake_words(PROMPT, PRIMARY_WORDS)[: case.streamed_words])
+    assert "[DONE]" not in answer.events
+    assert answer.finish_reasons and "stop" not in answer.finish_reasons
+    assert len(answer.errors) == 1 and answer.events[-1] == {"error": answer.errors[0]}
+    assert answer.errors[0]["code"] == "stream_interrupted"
+    assert "primary failed after the answer started" in answer.errors[0]["message"]
+    assert rig.primary.requests == 1
+    assert rig.backup.requests == 0
+    assert rig.router.breaker_states()["primary"] == {
+        "state": "closed", "consecutive_failures": 1, "opened_total": 0}
+
+
+@pytest.mark.parametrize("case", MID_STREAM)
+async def test_failure_after_the_first_token_continues_on_the_backup_when_configured(
+        case: Case) -> None:
+    async with matrix(case, provider="continue_after_failure = true") as rig:
+        answer = await rig.ask(True)
+
+    assert case.streamed_words is not None
+    partial = "".join(fake_words(PROMPT, PRIMARY_WORDS)[: case.streamed_words])
+    assert answer.status == 200
+    assert answer.headers["x-reactor-model"] == "primary"  # it started the visible answer
+    assert answer.errors == []
+    assert answer.done
+    assert answer.finish_reasons == ["stop"]
+    continuation = rig.backup.last.body
+    assert continuation["messages"] == [
+        {"role": "user", "content": PROMPT},
+        {"role": "assistant", "content": partial},
+        {"role": "user", "content": CONTINUE_PROMPT},
+    ]
+    assert answer.text == partial + fake_text(prompt_of(continuation), BACKUP_WORDS)
+    assert rig.primary.requests == 1
+    assert rig.backup.requests == 1
+    assert rig.router.breaker_states()["primary"]["consecutive_failures"] == 1
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_stream_with_a_finish_reason_but_no_done_is_a_complete_answer(
+        stream: bool) -> None:
+    async with matrix(Case("no_done", 1, 1)) as rig:
+        answer = await rig.ask(stream)
+
+    assert answer.status == 200
+    assert answer.headers["x-reactor-model"] == "primary"
+    assert answer.models == {"primary"}
+    assert answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+    assert answer.finish_reasons == ["stop"]
+    if stream:
+        assert answer.errors == [] and answer.done
+    assert rig.primary.requests == 1 and rig.backup.requests == 0
+    assert rig.router.breaker_states()["primary"]["consecutive_failures"] == 0
+
+
+# The breaker
+
+
+async def test_consecutive_failures_open_the_breaker_then_one_probe_passes_after_cooldown(
+        ) -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="http_500")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock, retry="max_attempts = 1",
+                      breaker="failure_threshold = 3\ncooldown_s = 30.0") as rig:
+        for _ in range(3):
+            assert_complete_from_backup(await rig.ask(stream=False))
+        assert primary.requests == 3
+        assert rig.router.breaker_states()["primary"] == {
+            "state": "open", "consecutive_failures": 3, "opened_total": 1}
+
+        # Open: the primary is not even asked; the client never notices.
+        assert_complete_from_backup(await rig.ask(stream=False))
+        assert_complete_from_backup(await rig.ask(stream=True))
+        assert primary.requests == 3
+        assert rig.backup.last.body["messages"] == [{"role": "user", "content": PROMPT}]
+
+        # Past the cooldown, one request (and only one) probes the primary.
+        clock.advance(30.0)
+        assert rig.router.breaker_states()["primary"]["state"] == "half_open"
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for stream in (False, True, False, True):
+                    tg.start_soon(rig.ask, stream)
+        assert primary.requests == 4
+        assert rig.router.breaker_states()["primary"] == {
+            "state": "open", "consecutive_failures": 4, "opened_total": 2}
+
+        # The next probe finds the primary well again: the breaker closes.
+        primary.fault = None
+        clock.advance(30.0)
+        answer = await rig.ask(stream=True)
+        assert answer.headers["x-reactor-model"] == "primary"
+        assert answer.text == fake_text(PROMPT, PRIMARY_WORDS) and answer.done
+        assert rig.router.breaker_states()["primary"] == {
+            "state": "closed", "consecutive_failures": 0, "opened_total": 2}
+        answer = await rig.ask(stream=False)
+        assert answer.headers["x-reactor-model"] == "primary"
+        assert primary.requests == 6
+
+
+async def test_rate_limit_with_retry_after_skips_the_model_for_as_long_as_it_asks() -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=["http_429"],
+                           retry_after_s=LONG_RETRY_AFTER_S)
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock, retry="max_retry_after_s = 10.0") as rig:
+        assert_complete_from_backup(await rig.ask(stream=True))
+        assert rig.router.breaker_states()["primary"]["state"] == "open"
+
+        clock.advance(LONG_RETRY_AFTER_S - 1)
+        assert_complete_from_backup(await rig.ask(stream=False))
+        assert primary.requests == 1
+
+        clock.advance(1)
+        answer = await rig.ask(stream=False)
+        assert answer.status == 200 and answer.headers["x-reactor-model"] == "primary"
+        assert answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        assert primary.requests == 2
+        assert rig.router.breaker_states()["primary"]["state"] == "closed"
+
+
+async def test_every_model_rate_limited_tells_the_client_when_to_come_back() -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=["http_429"],
+                           retry_after_s=LONG_RETRY_AFTER_S)
+    async with rigged(primary, clock=clock, retry="max_retry_after_s = 10.0") as rig:
+        answer = await rig.ask(stream=True)
+        assert answer.status == 429 and answer.body is not None
+        assert answer.body["error"]["code"] == "rate_limited"
+        assert answer.headers["Retry-After"] == "30"
+
+        # The breaker now answers for the model, without calling it.
+        clock.advance(10)
+        answer = await rig.ask(stream=False)
+        assert answer.status == 503 and answer.body is not None
+        assert answer.body["error"]["code"] == "circuit_open"
+        assert answer.headers["Retry-After"] == "20"
+        assert primary.requests == 1
+
+        clock.advance(20)
+        answer = await rig.ask(stream=False)
+        assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        assert primary.requests == 2
+
+
+# Retries
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_retry_waits_for_the_upstreams_retry_after(stream: bool) -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=["http_429"], retry_after_s=2.0)
+    async with rigged(primary, clock=clock, retry="max_retry_after_s = 10.0") as rig:
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                answers: list[Answer] = []
+
+                async def ask() -> None:
+                    answers.append(await rig.ask(stream))
+
+                tg.start_soon(ask)
+                await sleeping(clock)
+                assert primary.requests == 1
+                clock.advance(1.9)
+                assert clock.sleepers == 1
+                assert primary.requests == 1
+                clock.advance(0.1)
+        [answer] = answers
+        assert answer.status == 200
+        assert answer.headers["x-reactor-model"] == "primary"
+        assert answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        assert answer.finish_reasons == ["stop"]
+        assert primary.requests == 2
+
+
+async def test_retry_budget_caps_upstream_load_during_an_outage() -> None:
+    requests, ratio = 100, 0.1
+    clock = FakeClock()  # the budget's window never slides: every request counts
+    primary = FakeUpstream(fault="http_500")
+    async with rigged(primary, clock=clock,
+                      retry=f"max_attempts = 5\nbudget_ratio = {ratio}\nbudget_min_per_s = 0.0",
+                      breaker="failure_threshold = 1000000\nmin_requests = 1000000") as rig:
+        answers: list[Answer] = []
+
+        async def client(count: int) -> None:
+            for _ in range(count):
+                answers.append(await rig.ask(stream=False))
+
+        with anyio.fail_after(20):
+            async with anyio.create_task_group() as tg:
+                for _ in range(4):
+                    tg.start_soon(client, requests // 4)
+
+    assert len(answers) == requests
+    for answer in answers:
+        assert answer.status == 502
+        assert answer.body is not None
+        error = answer.body["error"]
+        assert error["type"] == "upstream_error" and error["code"] == "server_error"
+        assert "primary (server_error)" in error["message"]
+        assert "upstream answered 500" in error["message"]
+    # Without a budget, 5 tries each: 500 calls. With it, at most 10% more than requests.
+    assert requests < primary.requests <= requests * (1 + ratio) + 1
+    assert rig.router.breaker_states()["primary"]["state"] == "closed"
+
+
+# Deadlines
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_one_deadline_spans_every_retry_and_fallback(stream: bool) -> None:
+    total_s = 1.0
+    primary = FakeUpstream(fault="hang_before_headers")
+    backup = FakeUpstream(fault="hang_before_headers")
+    async with rigged(primary, backup, provider=f"total_timeout_s = {total_s}",
+                      retry="max_attempts = 2", primary_model="ttft_timeout_s = 0.3",
+                      backup_model="ttft_timeout_s = 30.0") as rig:
+        started = time.monotonic()
+        answer = await rig.ask(stream)
+        elapsed = time.monotonic() - started
+
+    # Two tries of the primary (0.3 s each), then the backup until the deadline: had each
+    # attempt its own clock, the backup alone would have waited 30 s.
+    assert answer.status == 504
+    assert answer.body is not None and answer.body["error"]["code"] == "timeout"
+    assert "the request's deadline passed" in answer.body["error"]["message"]
+    assert primary.requests == 2 and backup.requests == 1
+    assert total_s * 0.9 <= elapsed < total_s + 2.0
+
+
+# JSON mode
+
+
+JSON_ANSWER = '{"rivers": ["Nile", "Ob", "Mackenzie"], "count": 3}'
+JSON_MODELS = "json_mode = true"
+
+
+async def test_json_mode_answer_that_is_not_json_falls_back_unseen() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    backup = FakeUpstream(content=JSON_ANSWER)
+    async with rigged(primary, backup, primary_model=JSON_MODELS, backup_model=JSON_MODELS) as rig:
+        answer = await rig.ask(False, response_format={"type": "json_object"})
+
+    assert answer.status == 200
+    assert answer.headers["x-reactor-model"] == "backup"
+    assert answer.text == JSON_ANSWER
+    assert answer.finish_reasons == ["stop"]
+    assert primary.requests == 1 and backup.requests == 1
+    assert rig.router.breaker_states()["primary"]["consecutive_failures"] == 1
+
+
+async def test_json_mode_stream_that_is_json_completes() -> None:
+    primary = FakeUpstream(content=JSON_ANSWER)
+    async with rigged(primary, primary_model=JSON_MODELS) as rig:
+        answer = await rig.ask(True, response_format={"type": "json_object"})
+
+    assert answer.status == 200 and answer.done and answer.errors == []
+    assert answer.text == JSON_ANSWER
+    assert len(answer.chunks) > 3  # streamed in pieces, judged once whole
+    assert answer.finish_reasons == ["stop"]
+
+
+async def test_json_mode_stream_that_is_not_json_ends_with_an_error() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    backup = FakeUpstream(content=JSON_ANSWER)
+    async with rigged(primary, backup, primary_model=JSON_MODELS, backup_model=JSON_MODELS) as rig:
+        answer = await rig.ask(True, response_format={"type": "json_object"})
+
+    # The words were streamed before they could be judged: the client is told they are
+    # not the JSON it asked for.
+    assert answer.status == 200
+    assert answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+    assert "[DONE]" not in answer.events
+    assert "stop" not in answer.finish_reasons
+    assert [error["code"] for error in answer.errors] == ["stream_interrupted"]
+    assert "invalid_json" in answer.errors[0]["message"]
+    assert backup.requests == 0
+
+
+# Regressions: bugs the matrix found, now fixed.
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_answer_slower_than_the_ttft_timeout_but_steady_is_not_a_timeout(
+        stream: bool) -> None:
+    # A healthy model writing 12 words at 20 a second: its first word comes at once, but
+    # a non-streaming upstream call shows nothing until the last one, 0.6 s later.
+    primary = FakeUpstream(output_tokens=12, token_delay_s=0.05)
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, retry="max_attempts = 1",
+                      primary_model="ttft_timeout_s = 0.3\nstall_timeout_s = 0.5") as rig:
+        answer = await rig.ask(stream)
+
+    assert answer.status == 200
+    assert answer.headers["x-reactor-model"] == "primary"
+    assert answer.text == fake_text(PROMPT, 12)
+    assert backup.requests == 0
+
+
+async def test_continuation_retries_a_backup_that_fails_before_its_first_token() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="drop_mid_stream")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS, faults=["http_500"])
+    async with rigged(primary, backup, provider="continue_after_failure = true",
+                      retry="max_attempts = 2") as rig:
+        answer = await rig.ask(True)
+
+    partial = "".join(fake_words(PROMPT, PRIMARY_WORDS)[:2])
+    assert answer.errors == []
+    assert answer.done and answer.finish_reasons == ["stop"]
+    assert answer.text == partial + fake_text(prompt_of(backup.last.body), BACKUP_WORDS)
+    assert backup.requests == 2
+
+
+async def test_half_open_breaker_lets_one_call_through_even_when_retries_are_allowed() -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="http_500")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock, retry="max_attempts = 3",
+                      breaker="failure_threshold = 3\ncooldown_s = 30.0") as rig:
+        assert_complete_from_backup(await rig.ask(stream=False))
+        assert primary.requests == 3
+        assert rig.router.breaker_states()["primary"]["state"] == "open"
+
+        clock.advance(30.0)
+        assert_complete_from_backup(await rig.ask(stream=True))
+        assert primary.requests == 4
+        assert rig.router.breaker_states()["primary"]["state"] == "open"
