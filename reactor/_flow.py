@@ -19,7 +19,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from reactor._errors import FlowClosed
-from reactor._events import Done, ErrorInfo, Failed, FlowEvent
+from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Token
 
 _TRUNCATED = ErrorInfo(
     status=502,
@@ -83,6 +83,16 @@ class Flow:
         if isinstance(event, Done | Failed):
             self.terminal = event
             self._send.close()
+
+    def try_emit(self, event: Token) -> bool:
+        """Send a token if there is room now; False if the reader is behind."""
+        try:
+            self._send.send_nowait(event)
+        except anyio.WouldBlock:
+            return False
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            raise FlowClosed(self.request_id) from None
+        return True
 
     def fail_nowait(self, error: ErrorInfo) -> bool:
         """End the flow with an error without waiting; False if it could not be delivered.

@@ -22,6 +22,7 @@ spent waiting on a slow reader is not held against the upstream.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from typing import Any, Literal
 
@@ -113,6 +114,18 @@ class _Call:
             self.emitted = True
             self.answered = model
             await self.flow.emit(Started(model=model, reason=reason, attempt=attempt))
+
+    def deliver_nowait(self, token: Token) -> bool:
+        """Deliver without waiting if that is possible (the common case)."""
+        if self.buffered:
+            self.held.append(token)
+            return True
+        if not self.emitted or not self.flow.try_emit(token):
+            return False
+        self.streamed += 1
+        if token.text:
+            self.sent.append(token.text)
+        return True
 
     async def deliver(self, token: Token, model: str, reason: str, attempt: int) -> None:
         if self.buffered:
@@ -301,16 +314,25 @@ class Provider(Actor[Dispatch]):
         call.held = []
         scope = anyio.CancelScope(deadline=min(attempt_end, now_loop + ttft_s))
 
+        loop_time = asyncio.get_running_loop().time
+
         async def on_token(token: Token) -> None:
             nonlocal first_at, tokens
             if first_at is None:
                 first_at = clock.now()
             tokens += 1
-            # Waiting on a slow reader is not the upstream's fault: only the request's
-            # own deadline runs while the token is being delivered.
-            scope.deadline = request_end
-            await call.deliver(token, name, reason, index + 1)
-            scope.deadline = min(attempt_end, anyio.current_time() + stall_s)
+            if not call.deliver_nowait(token):
+                # Waiting on a slow reader is not the upstream's fault: only the
+                # request's own deadline runs while the token is being delivered.
+                scope.deadline = request_end
+                await call.deliver(token, name, reason, index + 1)
+                scope.deadline = min(attempt_end, loop_time() + stall_s)
+                return
+            # Moving a deadline re-arms a timer: do it only when the stall deadline is
+            # near, so any silence up to stall_s is allowed and one of 1.5 x is not.
+            now = loop_time()
+            if tokens == 1 or scope.deadline - now < stall_s:
+                scope.deadline = min(attempt_end, now + 1.5 * stall_s)
 
         result: Reply | Fault
         with scope:
