@@ -116,6 +116,11 @@ class ProviderConfig(Base, frozen=True):
     """Longest single attempt, start to finish."""
     total_timeout_s: Positive = 600.0
     """One deadline per request, across every retry and fallback."""
+    hedge: bool = False
+    """When a model's first token is later than its observed p95, start the next model
+    in the chain too and keep whichever answers first."""
+    hedge_min_samples: PositiveInt = 20
+    """Observed first-token times needed before a model's p95 is trusted."""
     continue_after_failure: bool = False
     """Mid-stream failure: continue on the next model with the partial answer as an
     assistant prefix, instead of ending the stream with an error."""

@@ -18,12 +18,18 @@ upstream.
 Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
 attempt as a whole; and one deadline per request over every retry and fallback. Time
 spent waiting on a slow reader is not held against the upstream.
+
+Hedging (`hedge = true`): when the first model's first token is later than its observed
+p95, the next model is started too; the first to produce a token answers, the other is
+cancelled (its connection closed).
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections import deque
+from collections.abc import Callable
 from typing import Any, Literal
 
 import aiohttp
@@ -103,6 +109,7 @@ class _Call:
         self.buffered = not dispatch.job.request.stream
         self.emitted = False
         self.streamed = 0
+        self.winner: int | None = None
         self.answered: str | None = None
         self.sent: list[str] = []
         self.held: list[Token] = []
@@ -168,6 +175,8 @@ class Provider(Actor[Dispatch]):
         self.budgets = {model.name: RetryBudget(config.retry, clock) for model in models}
         self.rng = random.Random(seed)
         self.retries_total = 0
+        self.hedges_total = 0
+        self.ttft_samples = {model.name: deque[float](maxlen=256) for model in models}
         self._needs_session = any(not isinstance(m.upstream, SimulatedUpstream)
                                   for m in models)
 
@@ -238,14 +247,22 @@ class Provider(Actor[Dispatch]):
             call.flow.attach(scope)
             try:
                 last: Fault | None = None
+                skip = -1
                 for index, name in enumerate(chain):
+                    if index <= skip:
+                        continue
                     tries = 0
                     self.budgets[name].record_request()
                     while True:
                         tries += 1
                         streamed = call.streamed
-                        result = await self._attempt(call, name, index, request, deadline,
-                                                     retry=tries - 1)
+                        if index == 0 and tries == 1 and self._hedge_delay(call) is not None:
+                            index, result = await self._race(call, request, deadline)
+                            name = chain[index]
+                            skip = index
+                        else:
+                            result = await self._attempt(call, name, index, request,
+                                                         deadline, retry=tries - 1)
                         if isinstance(result, Reply):
                             status, finish = "ok", result.finish_reason
                             usage = result.usage or Usage(
@@ -294,8 +311,67 @@ class Provider(Actor[Dispatch]):
             status = "cancelled"
         return self._outcome(call, status, usage, finish, error)
 
+    def _hedge_delay(self, call: _Call) -> float | None:
+        """Seconds to wait for the first model's first token before starting the next."""
+        chain = call.dispatch.chain
+        if not self.config.hedge or len(chain) < 2 or chain[1] in call.dispatch.probes:
+            return None
+        samples = self.ttft_samples[chain[0]]
+        if len(samples) < self.config.hedge_min_samples:
+            return None
+        ordered = sorted(samples)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+    async def _race(self, call: _Call, request: ChatRequest,
+                    deadline: float) -> tuple[int, Reply | Fault]:
+        """The first model, hedged by the second once it is later than its p95."""
+        delay = self._hedge_delay(call)
+        assert delay is not None
+        chain = call.dispatch.chain
+        results: dict[int, Reply | Fault] = {}
+        scopes: dict[int, anyio.CancelScope] = {}
+        settled = anyio.Event()
+
+        def claim(index: int) -> bool:
+            if call.winner is None:
+                call.winner = index
+                for other, scope in scopes.items():
+                    if other != index:
+                        scope.cancel()
+                settled.set()
+            return call.winner == index
+
+        async def run(index: int) -> None:
+            with anyio.CancelScope() as scope:
+                scopes[index] = scope
+                results[index] = await self._attempt(call, chain[index], index, request,
+                                                     deadline, retry=0, claim=claim)
+            if scope.cancelled_caught:
+                call.attempts.append(Attempt(model=chain[index], status="cancelled",
+                                             error="hedge_lost"))
+            if len(results) == len(scopes):
+                settled.set()
+
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(run, 0)
+                with anyio.move_on_after(delay):
+                    await settled.wait()
+                if call.winner is None and 0 not in results:
+                    self.hedges_total += 1
+                    tg.start_soon(run, 1)
+        except BaseExceptionGroup as group:
+            gone = group.subgroup(FlowClosed)
+            if gone is not None and len(gone.exceptions) == len(group.exceptions):
+                raise gone.exceptions[0] from None
+            raise
+        if call.winner is not None:
+            return call.winner, results[call.winner]
+        return 0, results[0]
+
     async def _attempt(self, call: _Call, name: str, index: int, request: ChatRequest,
-                       deadline: float, retry: int) -> Reply | Fault:
+                       deadline: float, retry: int,
+                       claim: Callable[[int], bool] | None = None) -> Reply | Fault:
         model = self.models[name]
         upstream = self.upstreams[name]
         config = self.config
@@ -320,6 +396,9 @@ class Provider(Actor[Dispatch]):
             nonlocal first_at, tokens
             if first_at is None:
                 first_at = clock.now()
+                self.ttft_samples[name].append(first_at - started)
+                if claim is not None and not claim(index):
+                    return  # lost the race: being cancelled
             tokens += 1
             if not call.deliver_nowait(token):
                 # Waiting on a slow reader is not the upstream's fault: only the

@@ -499,3 +499,38 @@ async def test_half_open_breaker_lets_one_call_through_even_when_retries_are_all
         assert_complete_from_backup(await rig.ask(stream=True))
         assert primary.requests == 4
         assert rig.router.breaker_states()["primary"]["state"] == "open"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_hedging_answers_from_the_next_model_when_the_first_is_late(
+        stream: bool) -> None:
+    # Twenty quick answers teach the router the primary's p95; then the primary hangs.
+    # Its own first-token timeout is a minute away: only the hedge can answer in time.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None] * 20,
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, provider="hedge = true\nhedge_min_samples = 20") as rig:
+        for _ in range(20):
+            warm = await rig.ask(False)
+            assert warm.headers["x-reactor-model"] == "primary"
+        assert backup.requests == 0
+        with anyio.fail_after(10):
+            answer = await rig.ask(stream)
+            await primary.disconnected.wait()  # the late attempt was cancelled
+    assert_complete_from_backup(answer)
+    assert primary.requests == 21 and backup.requests == 1
+    assert rig.router.pipeline.provider.hedges_total == 1
+
+
+async def test_no_hedging_without_enough_observations() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None] * 3,
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, provider="hedge = true\nhedge_min_samples = 20",
+                      primary_model="ttft_timeout_s = 0.3") as rig:
+        for _ in range(3):
+            await rig.ask(False)
+        answer = await rig.ask(False)
+    # The primary timed out on its own clock (and its retries), then the backup answered.
+    assert_complete_from_backup(answer)
+    assert rig.router.pipeline.provider.hedges_total == 0
