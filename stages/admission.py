@@ -73,14 +73,11 @@ class Admission(Actor[Submitted]):
     def __init__(self, config: AdmissionConfig, downstream: Inbox[Admitted],
                  outcomes: Outcomes, clock: Clock, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        # Built once, not in `started`: a restart must not forget the permits held.
         self.gate = Gate(config, clock)
         self.downstream = downstream
         self.outcomes = outcomes
         self.clock = clock
-
-    async def started(self) -> None:
-        # A restart must not forget requests still holding permits.
-        pass
 
     async def handle(self, message: Submitted) -> None:
         job = message.job

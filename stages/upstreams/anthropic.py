@@ -17,8 +17,15 @@ import msgspec
 from reactor import AnthropicUpstream, ChatRequest, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply
 from stages.upstreams.anthropic_request import translate
-from stages.upstreams.openai import sse_lines, status_fault
-from stages.upstreams.wire import Untranslatable, exchange, missing_key, present, raw_text
+from stages.upstreams.wire import (
+    Untranslatable,
+    exchange,
+    missing_key,
+    present,
+    raw_text,
+    sse_lines,
+    status_fault,
+)
 
 VERSION = "2023-06-01"
 

@@ -24,8 +24,15 @@ import msgspec
 from reactor import ChatRequest, GeminiUpstream, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
 from stages.upstreams.gemini_request import Content, model_path, translate
-from stages.upstreams.openai import sse_lines, status_fault
-from stages.upstreams.wire import Untranslatable, exchange, missing_key, present, raw_text
+from stages.upstreams.wire import (
+    Untranslatable,
+    exchange,
+    missing_key,
+    present,
+    raw_text,
+    sse_lines,
+    status_fault,
+)
 
 _encoder = msgspec.json.Encoder()
 

@@ -8,14 +8,13 @@ or the answer is reported `truncated`, never passed off as complete.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
 from reactor._wire import StreamOptions
-from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
+from stages.upstreams import Fault, OnToken, Reply
+from stages.upstreams.wire import exchange, sse_lines, status_fault
 
 
 class _Function(msgspec.Struct):
@@ -66,27 +65,6 @@ _body = msgspec.json.Decoder(_Body)
 _encoder = msgspec.json.Encoder()
 
 
-def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
-    detail = text[:300]
-    try:
-        error = _body.decode(text).error
-        if error is not None and error.message:
-            detail = error.message[:300]
-    except msgspec.DecodeError:
-        pass
-    message = f"upstream answered {status}: {detail}"
-    if status == 429:
-        return Fault(kind="rate_limited", status=status, message=message,
-                     retry_after_s=parse_retry_after(retry_after))
-    if status in (401, 403):
-        return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
-                     f"({status})")
-    if status >= 500:
-        return Fault(kind="server_error", status=status, message=message,
-                     retry_after_s=parse_retry_after(retry_after))
-    return Fault(kind="client_error", status=status, message=message)
-
-
 class OpenAICompatible:
     def __init__(self, model: str, config: OpenAIUpstream, session: aiohttp.ClientSession,
                  *, connect_timeout_s: float = 5.0) -> None:
@@ -122,26 +100,15 @@ class OpenAICompatible:
         reason = self.unavailable()
         if reason is not None:
             return Fault(kind="unavailable", message=reason)
-        try:
-            async with self.session.post(self.url, data=self._payload(request, stream),
-                                         headers=self._headers(),
-                                         timeout=self._timeout) as response:
-                if response.status != 200:
-                    text = await response.text(errors="replace")
-                    return status_fault(response.status, text,
-                                        response.headers.get("Retry-After"))
-                if stream:
-                    return await self._read_stream(response, on_token)
-                return await self._read_json(response, on_token)
-        except aiohttp.ClientConnectorError as exc:
-            return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
-        except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-            return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
-        except aiohttp.ClientError as exc:
-            return Fault(kind="connect", message=f"upstream request failed: {exc}")
-        except OversizedEvent as exc:
-            return Fault(kind="malformed", message=f"upstream sent a stream event of over "
-                         f"{exc.args[0]} bytes")
+
+        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
+            if stream:
+                return await self._read_stream(response, on_token)
+            return await self._read_json(response, on_token)
+
+        return await exchange(self.session, self.url, body=self._payload(request, stream),
+                              headers=self._headers(), limits=self._timeout,
+                              on_status=status_fault, read=read, secret=self._key or "")
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
@@ -209,30 +176,6 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         pass
-
-
-MAX_EVENT_BYTES = 16 * 1024 * 1024
-
-
-async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """Lines of an event stream, however long (aiohttp's own reader caps them)."""
-    buffer = bytearray()
-    async for chunk in content.iter_any():
-        buffer += chunk
-        if b"\n" not in chunk:
-            if len(buffer) > MAX_EVENT_BYTES:
-                raise OversizedEvent(len(buffer))
-            continue
-        *lines, rest = buffer.split(b"\n")
-        buffer = bytearray(rest)
-        for line in lines:
-            yield bytes(line).rstrip(b"\r")
-    if buffer:
-        yield bytes(buffer).rstrip(b"\r")
-
-
-class OversizedEvent(Exception):
-    """One stream event was larger than `MAX_EVENT_BYTES`."""
 
 
 def _tool_calls(calls: list[_ToolCall] | None) -> list[ToolCallDelta] | None:

@@ -1,4 +1,4 @@
-"""What the non-OpenAI adapters share: one POST with its failures made faults, and the
+"""What every HTTP adapter shares: one POST with its failures made faults, SSE lines, and the
 pure helpers that take OpenAI request pieces apart.
 
 `exchange` sends one request and hands a 200 to the adapter's reader; every other
@@ -10,14 +10,13 @@ message, whatever the upstream echoed back.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import msgspec
 
 from reactor import ChatRequest
-from stages.upstreams import Fault, Reply
-from stages.upstreams.openai import OversizedEvent
+from stages.upstreams import Fault, Reply, parse_retry_after
 
 Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
 StatusMapping = Callable[[int, str, str | None], Fault]
@@ -116,3 +115,62 @@ def data_url(url: str) -> tuple[str, str] | None:
     if match is None:
         raise Untranslatable("an image data URL must be base64 encoded with a media type")
     return match.group("mime"), match.group("data")
+
+
+class _ErrorDetail(msgspec.Struct):
+    message: str = ""
+
+
+class _ErrorBody(msgspec.Struct):
+    error: _ErrorDetail | None = None
+
+
+_error_body = msgspec.json.Decoder(_ErrorBody)
+
+
+def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
+    detail = text[:300]
+    try:
+        error = _error_body.decode(text).error
+        if error is not None and error.message:
+            detail = error.message[:300]
+    except msgspec.DecodeError:
+        pass
+    message = f"upstream answered {status}: {detail}"
+    if status == 429:
+        return Fault(kind="rate_limited", status=status, message=message,
+                     retry_after_s=parse_retry_after(retry_after))
+    if status in (401, 403):
+        return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
+                     f"({status})")
+    if status >= 500:
+        return Fault(kind="server_error", status=status, message=message,
+                     retry_after_s=parse_retry_after(retry_after))
+    return Fault(kind="client_error", status=status, message=message)
+
+
+
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+
+
+async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """Lines of an event stream, however long (aiohttp's own reader caps them)."""
+    buffer = bytearray()
+    async for chunk in content.iter_any():
+        buffer += chunk
+        if b"\n" not in chunk:
+            if len(buffer) > MAX_EVENT_BYTES:
+                raise OversizedEvent(len(buffer))
+            continue
+        *lines, rest = buffer.split(b"\n")
+        buffer = bytearray(rest)
+        for line in lines:
+            yield bytes(line).rstrip(b"\r")
+    if buffer:
+        yield bytes(buffer).rstrip(b"\r")
+
+
+class OversizedEvent(Exception):
+    """One stream event was larger than `MAX_EVENT_BYTES`."""
+
+
