@@ -117,6 +117,8 @@ EmbedderConfig = HashingEmbedderConfig | MiniLMEmbedderConfig | HttpEmbedderConf
 
 class AnalyzerConfig(Base, frozen=True):
     chars_per_token: Positive = 4.0
+    embed: bool = True
+    """Embed each prompt (for learned routing and the semantic cache)."""
     embedder: EmbedderConfig = HashingEmbedderConfig()
     batch_size: PositiveInt = 64
     """Most prompts embedded in one call: the analyzer drains its mailbox into a batch."""

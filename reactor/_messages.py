@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
+import numpy as np
+import numpy.typing as npt
 
 from reactor._events import ErrorInfo, Usage
 from reactor._flow import Flow
@@ -53,6 +55,8 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     language: str = "en"
     turns: int = 1
     output_tokens: int | None = None
+    embedding: npt.NDArray[np.float32] | None = None
+    """The last user turn's embedding (unit length), when the analyzer embeds."""
 
 
 class Candidate(msgspec.Struct, frozen=True, kw_only=True):

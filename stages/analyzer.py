@@ -1,7 +1,9 @@
 """Analyzer: what kind of prompt is this, and how big and hard?
 
 Inbox: `Analyze`. Emits: `Select` to the selector. Backpressure: waits on the
-selector's mailbox. The core (`analyze`) is a pure function of the request.
+selector's mailbox. The core (`analyze`) is a pure function of the request; the shell
+drains whatever is waiting in its mailbox (up to `batch_size`) and embeds the batch's
+last user turns in one call, since embedders are far cheaper per text in batches.
 """
 
 from __future__ import annotations
@@ -10,16 +12,26 @@ import math
 import re
 from typing import Any
 
+import aiohttp
+import anyio
+import msgspec
+import structlog
+from anyio.abc import TaskStatus
+
 from reactor import (
     Actor,
     Analyze,
     AnalyzerConfig,
     ChatRequest,
     Features,
+    HttpEmbedderConfig,
     Inbox,
     Select,
     TaskType,
 )
+from stages.embedders import Embedder, EmbedderFailed, Embeddings, build_embedder
+
+log = structlog.get_logger("reactor.analyzer")
 
 _WORDS = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _CODE = re.compile(
@@ -107,7 +119,57 @@ class Analyzer(Actor[Analyze]):
         super().__init__(**kwargs)
         self.config = config
         self.downstream = downstream
+        self.embedder: Embedder | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self.batch: list[Analyze] = []
+        self.embed_failures = 0
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            await super().run(task_status=task_status)
+        finally:
+            if self.session is not None:
+                with anyio.CancelScope(shield=True):
+                    await self.session.close()
+                self.session = None
+
+    async def started(self) -> None:
+        if not self.config.embed or self.embedder is not None:
+            return
+        if isinstance(self.config.embedder, HttpEmbedderConfig) and self.session is None:
+            self.session = aiohttp.ClientSession()
+        self.embedder = build_embedder(self.config.embedder, session=self.session)
 
     async def handle(self, message: Analyze) -> None:
-        features = analyze(message.job.request, self.config)
-        await self.downstream.send(Select(job=message.job, features=features))
+        # Drain what is already waiting: one embedding call for the whole batch.
+        batch = self.batch = [message]
+        while len(batch) < self.config.batch_size:
+            try:
+                batch.append(self.mailbox.receive_nowait())
+            except anyio.WouldBlock:
+                break
+        vectors = await self._embed([m.job.request.last_user_text for m in batch])
+        while batch:
+            item = batch[0]
+            features = analyze(item.job.request, self.config)
+            if vectors is not None:
+                features = msgspec.structs.replace(features, embedding=vectors[len(vectors) -
+                                                                               len(batch)])
+            await self.downstream.send(Select(job=item.job, features=features))
+            batch.pop(0)
+
+    async def _embed(self, texts: list[str]) -> Embeddings | None:
+        if self.embedder is None:
+            return None
+        try:
+            return await self.embedder.embed(texts)
+        except EmbedderFailed as exc:
+            # Routing goes on without the embedding (priors only); never fail the request.
+            self.embed_failures += 1
+            log.warning("embedding_failed", error=str(exc), batch=len(texts))
+            return None
+
+    def crashed(self, message: Analyze | None, exc: BaseException) -> None:
+        for item in self.batch or ([message] if message is not None else []):
+            super().crashed(item, exc)
+        self.batch = []
