@@ -43,6 +43,7 @@ from reactor._errors import MailboxFull as MailboxFull
 from reactor._errors import ReactorError as ReactorError
 from reactor._errors import RequestFailed as RequestFailed
 from reactor._errors import RouterClosed as RouterClosed
+from reactor._events import Decided as Decided
 from reactor._events import Done as Done
 from reactor._events import ErrorInfo as ErrorInfo
 from reactor._events import Failed as Failed
@@ -53,6 +54,7 @@ from reactor._events import ToolCallDelta as ToolCallDelta
 from reactor._events import Usage as Usage
 from reactor._fanout import Outcomes as Outcomes
 from reactor._flow import Flow as Flow
+from reactor._flow import Reply as Reply
 from reactor._mailbox import Inbox as Inbox
 from reactor._mailbox import Mailbox as Mailbox
 from reactor._messages import Admitted as Admitted
@@ -64,6 +66,7 @@ from reactor._messages import Completed as Completed
 from reactor._messages import Decision as Decision
 from reactor._messages import Dispatch as Dispatch
 from reactor._messages import Features as Features
+from reactor._messages import Feedback as Feedback
 from reactor._messages import Job as Job
 from reactor._messages import Routed as Routed
 from reactor._messages import Select as Select
@@ -96,6 +99,7 @@ __all__ = [
     "Clock",
     "Completed",
     "ConfigError",
+    "Decided",
     "Decision",
     "Dispatch",
     "Done",
@@ -105,6 +109,7 @@ __all__ = [
     "Failed",
     "FakeClock",
     "Features",
+    "Feedback",
     "Flow",
     "FlowClosed",
     "FlowEvent",
@@ -124,6 +129,7 @@ __all__ = [
     "Outcomes",
     "ProviderConfig",
     "ReactorError",
+    "Reply",
     "RequestFailed",
     "RestartPolicy",
     "Routed",

@@ -134,6 +134,15 @@ class SelectorConfig(Base, frozen=True):
     default_mode: Mode = "balanced"
     aliases: list[Alias] = []
     max_fallbacks: Annotated[int, msgspec.Meta(ge=0)] = 2
+    quality_model: str | None = None
+    """Learned quality (`reactor train` writes it): loaded at start when the file
+    exists, updated by feedback, written back at shutdown."""
+    neighbours: PositiveInt = 16
+    willingness_to_pay: Positive | None = None
+    """USD the caller would pay for one whole point of quality (0..1); when set, a
+    candidate's score is quality - cost / willingness_to_pay - latency term."""
+    feedback_memory: PositiveInt = 10_000
+    """Recent requests remembered so feedback can name them by request id."""
 
 
 class BreakerConfig(Base, frozen=True):

@@ -10,6 +10,8 @@ from typing import Literal
 
 import msgspec
 
+from reactor._decision import Decision
+
 
 class ErrorInfo(msgspec.Struct, frozen=True, kw_only=True):
     """An OpenAI-style error, plus the HTTP status it maps to."""
@@ -40,6 +42,13 @@ class Started(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     cache: CacheStatus = "miss"
     similarity: float | None = None
     attempt: int = 1
+    decision: Decision | None = None
+
+
+class Decided(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """The whole answer to a decision-only request (`/api/v1/route`)."""
+
+    decision: Decision
 
 
 class ToolCallDelta(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,4 +76,4 @@ class Failed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     finish_reason: str = "error"
 
 
-FlowEvent = Started | Token | Done | Failed
+FlowEvent = Started | Token | Done | Failed | Decided

@@ -14,12 +14,15 @@ reported to the reader as a failure, never as a clean end.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import Generic, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from reactor._errors import FlowClosed
-from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Token
+from reactor._events import Decided, Done, ErrorInfo, Failed, FlowEvent, Token
+
+T = TypeVar("T")
 
 _TRUNCATED = ErrorInfo(
     status=502,
@@ -27,6 +30,24 @@ _TRUNCATED = ErrorInfo(
     code="incomplete_response",
     message="the response ended before it was complete",
 )
+
+
+class Reply(Generic[T]):
+    """A one-shot answer from an actor to whoever asked (a stats query, feedback)."""
+
+    __slots__ = ("_event", "_value")
+
+    def __init__(self) -> None:
+        self._event = anyio.Event()
+        self._value: T | None = None
+
+    def send(self, value: T) -> None:
+        self._value = value
+        self._event.set()
+
+    async def receive(self) -> T:
+        await self._event.wait()
+        return self._value  # type: ignore[return-value]
 
 
 class Flow:
@@ -56,7 +77,7 @@ class Flow:
         # ended it has published its outcome; admission permits are released then.
         self._holds = 2
         self._settled = False
-        self.terminal: Done | Failed | None = None
+        self.terminal: Done | Failed | Decided | None = None
         self.abandoned = False
         self.closed = False
 
@@ -80,7 +101,7 @@ class Flow:
                 raise FlowClosed(self.request_id) from None
         except (anyio.BrokenResourceError, anyio.ClosedResourceError):
             raise FlowClosed(self.request_id) from None
-        if isinstance(event, Done | Failed):
+        if isinstance(event, Done | Failed | Decided):
             self.terminal = event
             self._send.close()
 
@@ -167,7 +188,7 @@ class Flow:
             while True:
                 event = await self.receive()
                 yield event
-                if isinstance(event, Done | Failed):
+                if isinstance(event, Done | Failed | Decided):
                     return
         finally:
             self.close()

@@ -10,25 +10,14 @@ from __future__ import annotations
 from typing import Literal
 
 import msgspec
-import numpy as np
-import numpy.typing as npt
 
+from reactor._decision import Candidate as Candidate
+from reactor._decision import Decision as Decision
+from reactor._decision import Features as Features
+from reactor._decision import TaskType as TaskType
 from reactor._events import ErrorInfo, Usage
-from reactor._flow import Flow
+from reactor._flow import Flow, Reply
 from reactor._wire import ChatRequest
-
-TaskType = Literal[
-    "code",
-    "math",
-    "reasoning",
-    "creative_writing",
-    "summarization",
-    "translation",
-    "extraction",
-    "classification",
-    "open_qa",
-    "chat",
-]
 
 
 class Job(msgspec.Struct, frozen=True, kw_only=True):
@@ -41,45 +30,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     tenant: str = "default"
     tier: str = "default"
     deadline: float | None = None
-
-
-class Features(msgspec.Struct, frozen=True, kw_only=True):
-    """What the analyzer learned about a prompt."""
-
-    prompt_tokens: int
-    task: TaskType
-    task_confidence: float
-    complexity: float
-    has_code: bool = False
-    has_math: bool = False
-    language: str = "en"
-    turns: int = 1
-    output_tokens: int | None = None
-    embedding: npt.NDArray[np.float32] | None = None
-    """The last user turn's embedding (unit length), when the analyzer embeds."""
-
-
-class Candidate(msgspec.Struct, frozen=True, kw_only=True):
-    """One model the selector scored, with the parts of its score."""
-
-    model: str
-    score: float
-    quality: float
-    cost_usd: float
-    latency_ms: float
-
-
-class Decision(msgspec.Struct, frozen=True, kw_only=True):
-    model: str
-    fallbacks: list[str]
-    reason: str
-    confidence: float
-    mode: str
-    alternatives: list[Candidate] = []
-
-    @property
-    def chain(self) -> list[str]:
-        return [self.model, *self.fallbacks]
+    decide_only: bool = False
+    """Answer with the routing decision (a `Decided` event) and call no model."""
 
 
 AttemptStatus = Literal["ok", "failed", "cancelled", "skipped"]
@@ -163,7 +115,15 @@ class Dispatch(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 AdmissionInbox = Submitted
 CacheInbox = Admitted | Analyzed | Completed
 AnalyzerInbox = Analyze
-SelectorInbox = Select | Completed
+class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """A caller's rating of an answer, 0..1; `reply` learns whether it was known."""
+
+    request_id: str
+    score: float
+    reply: Reply[bool]
+
+
+SelectorInbox = Select | Completed | Feedback
 BreakerInbox = Routed | Completed
 ProviderInbox = Dispatch
 BookkeeperInbox = Completed

@@ -25,7 +25,16 @@ from anyio.abc import TaskGroup
 from reactor._clock import Clock, SystemClock
 from reactor._config import RouterConfig, load_config
 from reactor._errors import Escalated, MailboxClosed, RequestFailed, RouterClosed
-from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token, ToolCallDelta
+from reactor._events import (
+    Decided,
+    Done,
+    ErrorInfo,
+    Failed,
+    FlowEvent,
+    Started,
+    Token,
+    ToolCallDelta,
+)
 from reactor._flow import Flow
 from reactor._messages import Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector
@@ -266,7 +275,7 @@ class Router:
             while True:
                 event = await flow.receive()
                 yield event
-                if isinstance(event, Done | Failed):
+                if isinstance(event, Done | Failed | Decided):
                     return
         finally:
             flow.abandon()

@@ -86,6 +86,8 @@ class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     quality: float = 0.0
     cost: float = 0.0
     latency: float = 0.0
+    willingness_to_pay: float | None = None
+    """USD per point of quality (0..1): trades cost for quality smoothly."""
 
 
 class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

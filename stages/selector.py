@@ -1,18 +1,30 @@
 """Selector: which model answers, and which follow if it fails.
 
-Inbox: `Select` (decide) and `Completed` (learn observed latency). Emits: `Routed` to
-the breaker; unroutable requests (unknown model, nothing fits) end here with an error.
-Backpressure: waits on the breaker's mailbox.
+Inbox: `Select` (decide), `Completed` (learn observed latency; remember the request
+for feedback) and `Feedback` (learn quality). Emits: `Routed` to the breaker;
+unroutable requests (unknown model, nothing fits, constraints unmet) end here with an
+error. Backpressure: waits on the breaker's mailbox.
 
-The core scores each candidate on quality, cost of this request and expected latency,
-weighted by the mode (or the caller's preferences), after removing the models the
-caller's tier, the prompt's size or its needs rule out.
+The core scores each candidate on predicted quality, the cost of this request and
+expected latency, weighted by the mode (or the caller's preferences, or a willingness
+to pay), after removing what the caller's tier, the prompt's size, its needs or the
+caller's constraints rule out. Predicted quality comes from the learned model (nearest
+past prompts and their per-model outcomes, `stages.quality`) shrunk toward the
+per-(task, model) priors of router.toml; with no evidence it is the prior.
 """
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from typing import Any
+
+import anyio
+import msgspec
+import numpy as np
+import numpy.typing as npt
+import structlog
+from anyio.abc import TaskStatus
 
 from reactor import (
     Actor,
@@ -22,6 +34,7 @@ from reactor import (
     Decision,
     ErrorInfo,
     Features,
+    Feedback,
     Inbox,
     ModelConfig,
     Outcomes,
@@ -30,6 +43,9 @@ from reactor import (
     SelectorConfig,
 )
 from reactor._wire import ChatRequest
+from stages.quality import QualityModel
+
+log = structlog.get_logger("reactor.selector")
 
 WEIGHTS: dict[str, tuple[float, float, float]] = {
     # (quality, cost, latency)
@@ -58,6 +74,7 @@ class Catalogue:
         self.aliases = {alias.name: alias for alias in config.aliases}
         self.ttft_ms = {model.name: model.ttft_ms for model in models}
         self.tokens_per_s = {model.name: model.tokens_per_s for model in models}
+        self.quality: QualityModel | None = None
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -106,9 +123,26 @@ class Catalogue:
         pool = alias.models if alias and alias.models else self.order
         return self.rank(request, features, tier, pool, mode)
 
+    def predicted_quality(self, features: Features) -> dict[str, tuple[float, float]]:
+        """Per model: (expected quality 0..1, evidence), from the learned model when
+        there is one and this prompt has an embedding, else from router.toml's priors."""
+        priors = {name: model.quality_by_task.get(features.task, model.quality)
+                  for name, model in self.models.items()}
+        out = {name: (prior, 0.0) for name, prior in priors.items()}
+        learned = self.quality
+        if learned is None or len(learned) == 0 or features.embedding is None:
+            return out
+        estimates = learned.predict(features.embedding, self.config.neighbours,
+                                    task=features.task, priors=priors)
+        for name, estimate in estimates.items():
+            if name in out:
+                out[name] = (estimate.mean, estimate.n_effective)
+        return out
+
     def rank(self, request: ChatRequest, features: Features, tier: str, pool: list[str],
              mode: str) -> Decision:
         output_tokens = features.output_tokens or 256
+        predicted = self.predicted_quality(features)
         rejected: list[str] = []
         rows: list[tuple[str, float, float, float]] = []
         for name in pool:
@@ -117,7 +151,7 @@ class Catalogue:
             if why:
                 rejected.append(f"{name}: {why}")
                 continue
-            quality = model.quality_by_task.get(features.task, model.quality)
+            quality = predicted[name][0]
             cost = self.cost(model, features.prompt_tokens, output_tokens)
             latency = self.ttft_ms[name] + 1000 * output_tokens / self.tokens_per_s[name]
             rows.append((name, quality, cost, latency))
@@ -126,32 +160,64 @@ class Catalogue:
                                     code="no_model_fits", param="model",
                                     message="no model can serve this request: "
                                     + "; ".join(rejected)))
+        rows = self._constrain(request, rows)
         wq, wc, wl = self._weights(request, mode)
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         costs = [math.log10(row[2] + 1e-7) for row in rows]
         lats = [math.log10(row[3] + 1.0) for row in rows]
         quals = [row[1] for row in rows]
+        wtp = self._willingness(request)
+
+        def score(quality: float, cost: float, log_cost: float, log_lat: float) -> float:
+            if wtp is not None:
+                return quality - cost / wtp - wl * _norm(log_lat, lats) * 0.1
+            return wq * _norm(quality, quals) - wc * _norm(log_cost, costs) \
+                - wl * _norm(log_lat, lats)
+
         scored = [
-            Candidate(
-                model=name,
-                quality=round(quality, 4),
-                cost_usd=cost,
-                latency_ms=round(latency, 1),
-                score=round(wq * _norm(quality, quals) - wc * _norm(c, costs)
-                            - wl * _norm(lt, lats), 4),
-            )
+            Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
+                      latency_ms=round(latency, 1), score=round(score(quality, cost, c, lt), 6))
             for (name, quality, cost, latency), c, lt in zip(rows, costs, lats, strict=True)
         ]
         scored.sort(key=lambda c: c.score, reverse=True)
         best = scored[0]
-        margin = best.score - scored[1].score if len(scored) > 1 else 1.0
+        spread = max(c.score for c in scored) - min(c.score for c in scored)
+        margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
+        evidence = predicted[best.model][1]
+        confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
         fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
                                    features, tier)
-        reason = f"{mode}: best score for {features.task} (complexity {features.complexity:.2f})"
+        how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
+        source = "learned" if evidence > 0 else "prior"
+        reason = (f"{how}: best score for {features.task} (complexity "
+                  f"{features.complexity:.2f}, {source} quality {best.quality:.2f})")
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
-                        confidence=round(min(1.0, 0.5 + margin), 3), mode=mode,
+                        confidence=round(min(1.0, confidence), 3), mode=mode,
                         alternatives=scored)
+
+    def _willingness(self, request: ChatRequest) -> float | None:
+        prefs = request.preferences
+        if prefs is not None and prefs.willingness_to_pay is not None:
+            return max(prefs.willingness_to_pay, 1e-12)
+        return self.config.willingness_to_pay
+
+    def _constrain(self, request: ChatRequest, rows: list[tuple[str, float, float, float]]
+                   ) -> list[tuple[str, float, float, float]]:
+        limits = request.constraints
+        if limits is None:
+            return rows
+        kept = [row for row in rows
+                if (limits.max_cost_usd is None or row[2] <= limits.max_cost_usd)
+                and (limits.max_latency_ms is None or row[3] <= limits.max_latency_ms)
+                and (limits.min_quality is None or row[1] >= limits.min_quality)]
+        if kept:
+            return kept
+        closest = "; ".join(f"{name}: quality {q:.2f}, ~${c:.6f}, ~{lat:.0f} ms"
+                            for name, q, c, lat in rows)
+        raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
+                                code="constraints_unsatisfiable", param="constraints",
+                                message=f"no model meets the constraints: {closest}"))
 
     def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
                   features: Features, tier: str) -> list[str]:
@@ -181,7 +247,13 @@ def _norm(value: float, values: list[float]) -> float:
     return 0.0 if high - low < 1e-12 else (value - low) / (high - low)
 
 
-class Selector(Actor[Select | Completed]):
+class Remembered(msgspec.Struct, frozen=True, kw_only=True):
+    model: str
+    task: str
+    embedding: npt.NDArray[np.float32]
+
+
+class Selector(Actor[Select | Completed | Feedback]):
     name = "selector"
 
     def __init__(self, catalogue: Catalogue, downstream: Inbox[Routed], outcomes: Outcomes,
@@ -191,8 +263,34 @@ class Selector(Actor[Select | Completed]):
         self.downstream = downstream
         self.outcomes = outcomes
         self.clock = clock
+        self.recent: OrderedDict[str, Remembered] = OrderedDict()
+        self.learned = 0
+        self._loaded = False
 
-    async def handle(self, message: Select | Completed) -> None:
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            await super().run(task_status=task_status)
+        finally:
+            self.save()
+
+    async def started(self) -> None:
+        path = self.catalogue.config.quality_model
+        if self._loaded or path is None or not await anyio.Path(path).exists():
+            return
+        self.catalogue.quality = await anyio.to_thread.run_sync(QualityModel.load, path)
+        self._loaded = True
+        log.info("quality_model_loaded", path=path, prompts=len(self.catalogue.quality))
+
+    def save(self) -> None:
+        """Write the learned model back, if feedback changed it (atomic replace)."""
+        path = self.catalogue.config.quality_model
+        if path is None or self.catalogue.quality is None or not self.learned:
+            return
+        self.catalogue.quality.save(path)
+        self.learned = 0
+        log.info("quality_model_saved", path=path, prompts=len(self.catalogue.quality))
+
+    async def handle(self, message: Select | Completed | Feedback) -> None:
         match message:
             case Select(job=job, features=features):
                 try:
@@ -200,9 +298,34 @@ class Selector(Actor[Select | Completed]):
                 except NoRoute as exc:
                     await self.outcomes.reject(job, exc.error, self.clock.now())
                     return
+                decision = msgspec.structs.replace(
+                    decision, features=features, routing_s=self.clock.now() - job.received_at)
                 await self.downstream.send(Routed(job=job, features=features, decision=decision))
-            case Completed(attempts=attempts):
-                for attempt in attempts:
+            case Completed() as outcome:
+                self._remember(outcome)
+                for attempt in outcome.attempts:
                     if attempt.status == "ok":
                         self.catalogue.observe(attempt.model, attempt.ttft_s, attempt.tokens_out,
                                                attempt.duration_s)
+            case Feedback(request_id=request_id, score=score, reply=reply):
+                reply.send(self._learn(request_id, score))
+
+    def _remember(self, outcome: Completed) -> None:
+        features = outcome.features
+        if outcome.status != "ok" or outcome.model is None or features is None or \
+                features.embedding is None:
+            return
+        self.recent[outcome.job.id] = Remembered(model=outcome.model, task=features.task,
+                                                 embedding=features.embedding)
+        while len(self.recent) > self.catalogue.config.feedback_memory:
+            self.recent.popitem(last=False)
+
+    def _learn(self, request_id: str, score: float) -> bool:
+        seen = self.recent.get(request_id)
+        if seen is None:
+            return False
+        if self.catalogue.quality is None:
+            self.catalogue.quality = QualityModel(dim=len(seen.embedding))
+        self.catalogue.quality.observe(seen.embedding, seen.model, score, task=seen.task)
+        self.learned += 1
+        return True
