@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from reactor import _logging
@@ -90,6 +91,28 @@ def cmd_route(args: argparse.Namespace) -> int:
         return 1
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from reactor._train import train
+
+    config = _load(args.config)
+
+    async def main() -> int:
+        try:
+            path, count, models = await train(config, Path(args.data),
+                                              Path(args.out) if args.out else None)
+        except ConfigError as exc:
+            print(f"reactor train: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        known = {m.name for m in config.models}
+        print(f"trained on {count} prompts, {len(models)} models; saved {path}")
+        unknown = [m for m in models if m not in known]
+        if unknown:
+            print(f"note: not in {args.config}, so never chosen: {', '.join(unknown)}")
+        return 0
+
+    return _run(main())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reactor", description=__doc__)
     parser.add_argument("--log-level", default="info",
@@ -116,8 +139,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", default="router.toml")
     check.set_defaults(func=cmd_check_config)
 
+    train = sub.add_parser("train", help="build the learned quality model from labelled "
+                           "JSONL ({prompt, scores: {model: 0..1}})")
+    train.add_argument("data")
+    train.add_argument("--config", default="router.toml")
+    train.add_argument("--out", default=None,
+                       help="where to save (default: [selector] quality_model)")
+    train.set_defaults(func=cmd_train)
+
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")
-    bench.add_argument("what", choices=["pipeline", "mailbox"])
+    bench.add_argument("what", choices=["pipeline", "mailbox", "embedders", "eval-routing",
+                                        "routing-data"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser
@@ -126,9 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_bench(args: argparse.Namespace) -> int:
     import importlib
 
-    module = importlib.import_module(f"bench.{args.what}")
-    result: int = module.main(args.rest)
-    return result
+    module = importlib.import_module(f"bench.{args.what.replace('-', '_')}")
+    result: int | None = module.main(args.rest)
+    return result or 0
 
 
 def main(argv: list[str] | None = None) -> int:

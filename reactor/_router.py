@@ -15,7 +15,7 @@ import os
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import anyio
 import msgspec
@@ -24,6 +24,7 @@ from anyio.abc import TaskGroup
 
 from reactor._clock import Clock, SystemClock
 from reactor._config import RouterConfig, load_config
+from reactor._decision import Decision
 from reactor._errors import Escalated, MailboxClosed, RequestFailed, RouterClosed
 from reactor._events import (
     Decided,
@@ -35,16 +36,22 @@ from reactor._events import (
     Token,
     ToolCallDelta,
 )
-from reactor._flow import Flow
-from reactor._messages import Job, Submitted
+from reactor._flow import Flow, Reply
+from reactor._messages import Feedback, Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector
 from reactor._wire import (
+    CandidateInfo,
     ChatCompletion,
+    ChatMessage,
     ChatRequest,
     Choice,
     CompletionUsage,
+    Constraints,
+    DecisionInfo,
+    FeaturesInfo,
     FunctionCall,
     ModelCard,
+    Preferences,
     ResponseMessage,
     RouterInfo,
     ToolCall,
@@ -69,6 +76,7 @@ class Answer(msgspec.Struct, kw_only=True):
     text: str = ""
     tool_calls: list[ToolCall] | None = None
     done: Done | None = None
+    decision: Decision | None = None
 
     def completion(self, created: int) -> ChatCompletion:
         assert self.done is not None
@@ -85,7 +93,9 @@ class Answer(msgspec.Struct, kw_only=True):
                                   total_tokens=usage.total_tokens),
             router=RouterInfo(request_id=self.request_id, model=self.model, reason=self.reason,
                               cache=self.cache, cost_usd=self.done.cost_usd,
-                              similarity=self.similarity),
+                              similarity=self.similarity,
+                              decision=None if self.decision is None
+                              else decision_info(self.decision)),
         )
 
 
@@ -98,9 +108,11 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
         event = first if first is not None else await flow.receive()
         while True:
             match event:
-                case Started(model=model, reason=reason, cache=cache, similarity=similarity):
+                case Started(model=model, reason=reason, cache=cache, similarity=similarity,
+                             decision=decision):
                     answer.model, answer.reason = model, reason
                     answer.cache, answer.similarity = cache, similarity
+                    answer.decision = decision
                 case Token(text=text, tool_calls=deltas):
                     parts.append(text)
                     for delta in deltas or ():
@@ -113,9 +125,43 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
                     return answer
                 case Failed() as failed:
                     return failed
+                case Decided():
+                    raise RuntimeError("a decision-only flow was gathered as an answer")
             event = await flow.receive()
     finally:
         flow.close()
+
+
+def decision_info(decision: Decision) -> DecisionInfo:
+    features = decision.features
+    return DecisionInfo(
+        model=decision.model, fallbacks=decision.fallbacks, reason=decision.reason,
+        confidence=decision.confidence, mode=decision.mode,
+        routing_ms=round(decision.routing_s * 1000, 3),
+        estimated_cost_usd=decision.estimated_cost_usd,
+        alternatives=[CandidateInfo(model=c.model, score=c.score, quality=c.quality,
+                                    cost_usd=c.cost_usd, latency_ms=c.latency_ms)
+                      for c in decision.alternatives],
+        features=None if features is None else FeaturesInfo(
+            task=features.task, task_confidence=features.task_confidence,
+            complexity=features.complexity, prompt_tokens=features.prompt_tokens,
+            has_code=features.has_code, has_math=features.has_math,
+            language=features.language, turns=features.turns,
+            output_tokens=features.output_tokens),
+    )
+
+
+class Routed(msgspec.Struct, frozen=True, kw_only=True):
+    """`route_and_execute`'s answer: what was chosen, what it said, what it cost."""
+
+    model: str
+    answer: str
+    routing_ms: float
+    confidence: float
+    estimated_cost_usd: float
+    cost_usd: float
+    request_id: str
+    decision: Decision
 
 
 def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
@@ -213,7 +259,8 @@ class Router:
         return f"{self._id_prefix}{self._ids:08x}"
 
     def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
-               timeout_s: float | None = None, request_id: str | None = None) -> Flow:
+               timeout_s: float | None = None, request_id: str | None = None,
+               decide_only: bool = False) -> Flow:
         """Start a request; read its events from the returned flow. Never waits."""
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
@@ -222,7 +269,8 @@ class Router:
             return flow
         now = self.clock.now()
         job = Job(id=request_id, request=request, flow=flow, received_at=now, tenant=tenant,
-                  tier=tier, deadline=None if timeout_s is None else now + timeout_s)
+                  tier=tier, deadline=None if timeout_s is None else now + timeout_s,
+                  decide_only=decide_only)
         self._in_flight += 1
         if self._idle.is_set():
             self._idle = anyio.Event()
@@ -279,6 +327,66 @@ class Router:
                     return
         finally:
             flow.abandon()
+
+    async def route(self, request: ChatRequest | dict[str, Any], *, tenant: str = "default",
+                    tier: str = "default") -> Decision:
+        """The decision alone: which model, which fallbacks, why. No model is called."""
+        request = self._coerce(request)
+        flow = self.submit(request, tenant=tenant, tier=tier, decide_only=True)
+        try:
+            event = await flow.receive()
+        finally:
+            flow.close()
+        if isinstance(event, Failed):
+            error = event.error
+            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+        assert isinstance(event, Decided)
+        return event.decision
+
+    async def route_and_execute(
+        self, prompt: str, *, preferences: Preferences | dict[str, float] | None = None,
+        constraints: Constraints | dict[str, float] | None = None,
+        mode: Literal["fast", "balanced", "accurate"] | None = None, model: str = "auto",
+        system: str | None = None, tenant: str = "default", tier: str = "default",
+    ) -> Routed:
+        """Route one prompt and answer it: for scripts that want one call."""
+        messages = [ChatMessage(role="user", content=prompt)]
+        if system is not None:
+            messages.insert(0, ChatMessage(role="system", content=system))
+        request = ChatRequest(
+            messages=messages, model=model, mode=mode,
+            preferences=msgspec.convert(preferences, Preferences)
+            if isinstance(preferences, dict) else preferences,
+            constraints=msgspec.convert(constraints, Constraints)
+            if isinstance(constraints, dict) else constraints)
+        check_chat_request(request)
+        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+        if isinstance(result, Failed):
+            error = result.error
+            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+        assert result.done is not None
+        decision = result.decision or Decision(model=result.model, fallbacks=[],
+                                               reason=result.reason, confidence=1.0,
+                                               mode=result.cache)
+        return Routed(model=result.model, answer=result.text,
+                      routing_ms=round(decision.routing_s * 1000, 3),
+                      confidence=decision.confidence,
+                      estimated_cost_usd=decision.estimated_cost_usd,
+                      cost_usd=result.done.cost_usd, request_id=result.request_id,
+                      decision=decision)
+
+    async def feedback(self, request_id: str, *, rating: int | None = None,
+                       score: float | None = None) -> bool:
+        """Rate an answer (1-5, or a 0-1 score); False if the request is not remembered."""
+        if (rating is None) == (score is None):
+            raise ValueError("give exactly one of rating (1-5) or score (0-1)")
+        value = (rating - 1) / 4 if rating is not None else float(score or 0.0)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("rating must be 1-5 and score 0-1")
+        reply: Reply[bool] = Reply()
+        await self.pipeline.selector.mailbox.send(
+            Feedback(request_id=request_id, score=value, reply=reply))
+        return await reply.receive()
 
     def _coerce(self, request: ChatRequest | dict[str, Any]) -> ChatRequest:
         if self._tg is None:

@@ -19,9 +19,10 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from reactor._errors import RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
-from reactor._router import Router, gather
+from reactor._router import Router, decision_info, gather
 from reactor._wire import (
     CacheOptions,
     ChatCompletionChunk,
@@ -31,12 +32,14 @@ from reactor._wire import (
     Delta,
     ErrorBody,
     ErrorResponse,
+    FeedbackRequest,
     FunctionDelta,
     InvalidRequest,
     ModelList,
     RouterInfo,
     ToolCallChunk,
     decode_chat_request,
+    invalid_from_validation,
 )
 
 log = structlog.get_logger("reactor.server")
@@ -70,6 +73,15 @@ def _decision_headers(request_id: str, started: Started) -> dict[str, str]:
     }
     if started.similarity is not None:
         headers["x-reactor-similarity"] = f"{started.similarity:.4f}"
+    decision = started.decision
+    if decision is not None:
+        headers["x-reactor-confidence"] = f"{decision.confidence:.3f}"
+        headers["x-reactor-fallbacks"] = ",".join(decision.fallbacks)
+        headers["x-reactor-routing-ms"] = f"{decision.routing_s * 1000:.3f}"
+        headers["x-reactor-estimated-cost-usd"] = f"{decision.estimated_cost_usd:.8f}"
+        if decision.features is not None:
+            headers["x-reactor-task"] = decision.features.task
+            headers["x-reactor-complexity"] = f"{decision.features.complexity:.3f}"
     return headers
 
 
@@ -94,9 +106,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     try:
         chat = decode_chat_request(body)
     except InvalidRequest as exc:
-        return error_response(ErrorInfo(status=400, type="invalid_request_error",
-                                        message=str(exc), param=exc.param,
-                                        code="invalid_value"))
+        return _invalid(exc)
     if "no-cache" in request.headers.get("Cache-Control", "") or \
             "no-store" in request.headers.get("Cache-Control", ""):
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="off"))
@@ -111,7 +121,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
                 return error_response(result.error, flow.request_id)
             completion = result.completion(int(router.clock.wall()))
             started = Started(model=result.model, reason=result.reason, cache=result.cache,  # type: ignore[arg-type]
-                              similarity=result.similarity)
+                              similarity=result.similarity, decision=result.decision)
             return json_response(completion, headers=_decision_headers(flow.request_id, started))
         return await _stream(request, router, chat, flow, first)
     finally:
@@ -156,7 +166,9 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                                          completion_tokens=usage.completion_tokens,
                                          total_tokens=usage.total_tokens)
                 info = RouterInfo(request_id=flow.request_id, model=model, reason=first.reason,
-                                  cache=first.cache, cost_usd=cost, similarity=first.similarity)
+                                  cache=first.cache, cost_usd=cost, similarity=first.similarity,
+                                  decision=None if first.decision is None
+                                  else decision_info(first.decision))
                 await response.write(chunk(Delta(), finish, totals, info))
                 if include_usage:
                     final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
@@ -174,6 +186,49 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                 pass
     await response.write_eof()
     return response
+
+
+def _invalid(exc: InvalidRequest) -> web.Response:
+    return error_response(ErrorInfo(status=400, type="invalid_request_error",
+                                    message=str(exc), param=exc.param, code="invalid_value"))
+
+
+async def route(request: web.Request) -> web.Response:
+    """The decision alone, for the same body as a chat completion."""
+    router = request.app[ROUTER]
+    try:
+        chat = decode_chat_request(await request.read())
+    except InvalidRequest as exc:
+        return _invalid(exc)
+    try:
+        decision = await router.route(chat)
+    except RequestFailed as exc:
+        return error_response(ErrorInfo(status=exc.status, type=exc.type, message=str(exc),
+                                        code=exc.code, param=exc.param))
+    return json_response(decision_info(decision))
+
+
+_feedback = msgspec.json.Decoder(FeedbackRequest)
+
+
+async def feedback(request: web.Request) -> web.Response:
+    """A 1-5 rating of an answer, by its request id: the selector learns from it."""
+    router = request.app[ROUTER]
+    try:
+        body = _feedback.decode(await request.read())
+    except msgspec.ValidationError as exc:
+        return _invalid(invalid_from_validation(exc))
+    except msgspec.DecodeError as exc:
+        return _invalid(InvalidRequest(f"request body is not valid JSON: {exc}", None))
+    if (body.rating is None) == (body.score is None):
+        return _invalid(InvalidRequest("give exactly one of rating (1-5) or score (0-1)",
+                                       "rating"))
+    if not await router.feedback(body.request_id, score=body.value):
+        return error_response(ErrorInfo(
+            status=404, type="invalid_request_error", code="unknown_request", param="request_id",
+            message=f"no recent answered request {body.request_id!r} (only successful "
+            "answers are remembered, and only the most recent ones)"))
+    return json_response({"accepted": True, "request_id": body.request_id})
 
 
 async def list_models(request: web.Request) -> web.Response:
@@ -213,6 +268,8 @@ def make_app(router: Router) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/api/v1/stats", stats)
     app.router.add_get("/api/v1/breakers", breakers)
+    app.router.add_post("/api/v1/route", route)
+    app.router.add_post("/api/v1/feedback", feedback)
     return app
 
 

@@ -9,7 +9,7 @@ JSON, never parsed into dicts.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -159,6 +159,40 @@ class CompletionUsage(msgspec.Struct, frozen=True, kw_only=True):
     total_tokens: int
 
 
+class CandidateInfo(msgspec.Struct, frozen=True, kw_only=True):
+    model: str
+    score: float
+    quality: float
+    cost_usd: float
+    latency_ms: float
+
+
+class FeaturesInfo(msgspec.Struct, frozen=True, kw_only=True):
+    task: str
+    task_confidence: float
+    complexity: float
+    prompt_tokens: int
+    has_code: bool
+    has_math: bool
+    language: str
+    turns: int
+    output_tokens: int | None = None
+
+
+class DecisionInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """A routing decision as callers see it (`/api/v1/route`, `router.decision`)."""
+
+    model: str
+    fallbacks: list[str]
+    reason: str
+    confidence: float
+    mode: str
+    routing_ms: float
+    estimated_cost_usd: float
+    alternatives: list[CandidateInfo]
+    features: FeaturesInfo | None = None
+
+
 class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """What Reactor decided, attached to responses as `router`."""
 
@@ -168,6 +202,23 @@ class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     cache: str = "miss"
     cost_usd: float = 0.0
     similarity: float | None = None
+    decision: DecisionInfo | None = None
+
+
+class FeedbackRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """`POST /api/v1/feedback`: a 1-5 rating (or a 0-1 score) of one answer."""
+
+    request_id: str
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    score: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
+    comment: str | None = None
+
+    @property
+    def value(self) -> float:
+        if self.score is not None:
+            return self.score
+        assert self.rating is not None
+        return (self.rating - 1) / 4
 
 
 class ChatCompletion(msgspec.Struct, frozen=True, kw_only=True):

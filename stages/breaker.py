@@ -29,9 +29,13 @@ from reactor import (
     BreakerConfig,
     Clock,
     Completed,
+    Decided,
+    Decision,
     Dispatch,
     ErrorInfo,
+    FlowClosed,
     Inbox,
+    Job,
     Outcomes,
     Routed,
 )
@@ -175,6 +179,11 @@ class Breaker(Actor[Routed | Completed]):
                     chain.append(model)
                     if verdict == "probe":
                         probes.append(model)
+                if job.decide_only:
+                    for model in probes:
+                        self.breakers.record(Attempt(model=model, status="skipped", probe=True))
+                    await self._decided(job, decision, chain)
+                    return
                 if not chain:
                     error = ErrorInfo(
                         status=503, type="service_unavailable", code="circuit_open",
@@ -188,6 +197,23 @@ class Breaker(Actor[Routed | Completed]):
             case Completed(attempts=attempts):
                 for attempt in attempts:
                     self.breakers.record(attempt)
+
+    async def _decided(self, job: Job, decision: Decision, chain: list[str]) -> None:
+        """A decision-only request: answer with the decision, minus open models."""
+        if chain:
+            decision = msgspec.structs.replace(decision, model=chain[0], fallbacks=chain[1:])
+            try:
+                await job.flow.emit(Decided(decision=decision))
+            except FlowClosed:
+                pass
+            job.flow.detach()
+            job.flow.settle()
+            return
+        error = ErrorInfo(status=503, type="service_unavailable", code="circuit_open",
+                          message="every model able to serve this request is failing "
+                          f"(circuit open): {', '.join(decision.chain)}",
+                          retry_after_s=self._soonest(decision.chain))
+        await self.outcomes.reject(job, error, self.clock.now())
 
     def _soonest(self, models: list[str]) -> float:
         now = self.clock.now()

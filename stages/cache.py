@@ -94,7 +94,7 @@ class ExactCache(Actor[Admitted | Completed]):
     async def handle(self, message: Admitted | Completed) -> None:
         match message:
             case Admitted(job=job):
-                if cacheable(job.request, self.config):
+                if not job.decide_only and cacheable(job.request, self.config):
                     key = cache_key(job.request, job.tenant, self.config.version)
                     entry: Entry | None = await self.store.get(key)
                     if entry is not None:

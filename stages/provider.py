@@ -120,7 +120,8 @@ class _Call:
         if not self.emitted:
             self.emitted = True
             self.answered = model
-            await self.flow.emit(Started(model=model, reason=reason, attempt=attempt))
+            await self.flow.emit(Started(model=model, reason=reason, attempt=attempt,
+                                         decision=self.dispatch.decision))
 
     def deliver_nowait(self, token: Token) -> bool:
         """Deliver without waiting if that is possible (the common case)."""

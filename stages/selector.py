@@ -54,6 +54,7 @@ WEIGHTS: dict[str, tuple[float, float, float]] = {
     "accurate": (0.90, 0.05, 0.05),
 }
 EWMA_ALPHA = 0.2
+QUALITY_SCALE = 0.25
 
 
 class NoRoute(Exception):
@@ -166,14 +167,16 @@ class Catalogue:
         wq *= 0.5 + features.complexity
         costs = [math.log10(row[2] + 1e-7) for row in rows]
         lats = [math.log10(row[3] + 1.0) for row in rows]
-        quals = [row[1] for row in rows]
+        best_quality = max(row[1] for row in rows)
         wtp = self._willingness(request)
 
         def score(quality: float, cost: float, log_cost: float, log_lat: float) -> float:
             if wtp is not None:
                 return quality - cost / wtp - wl * _norm(log_lat, lats) * 0.1
-            return wq * _norm(quality, quals) - wc * _norm(log_cost, costs) \
-                - wl * _norm(log_lat, lats)
+            # Quality on a fixed scale (QUALITY_SCALE points = 1), not the candidates'
+            # range: two models 0.01 apart must not look a whole unit apart.
+            return wq * (quality - best_quality) / QUALITY_SCALE \
+                - wc * _norm(log_cost, costs) - wl * _norm(log_lat, lats)
 
         scored = [
             Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
