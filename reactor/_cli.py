@@ -148,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")
-    bench.add_argument("what", choices=["pipeline", "mailbox", "embedders", "eval-routing",
-                                        "routing-data"])
+    bench.add_argument("what", choices=["pipeline", "mailbox", "routing", "embedders",
+                                        "eval-routing", "routing-data"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser
