@@ -54,10 +54,20 @@ class AdmissionConfig(Base, frozen=True):
 
 class CacheConfig(Base, frozen=True):
     enabled: bool = True
+    backend: Literal["memory", "redis"] = "memory"
+    """`redis` shares entries between every instance that points at the same server."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "reactor:cache"
+    redis_timeout_s: Positive = 0.5
+    """A slower Redis answer counts as a miss."""
     ttl_s: Positive = 3600.0
     max_entries: PositiveInt = 10_000
+    """Memory backend only; Redis is bounded by TTLs and its own maxmemory policy."""
     max_temperature: NonNegative = 0.0
+    """Answers sampled hotter than this are not cached (unset temperature counts as
+    1.0, OpenAI's default) unless the request asks with `cache: {mode: "exact"}`."""
     version: str = "1"
+    """Part of every key: bump it to invalidate everything at once."""
 
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]

@@ -78,6 +78,12 @@ class Mailbox(Generic[T]):
         return self._send.statistics().current_buffer_used
 
     @property
+    def idle(self) -> bool:
+        """Nothing buffered and the receiver is waiting for the next message."""
+        statistics = self._send.statistics()
+        return statistics.current_buffer_used == 0 and statistics.tasks_waiting_receive > 0
+
+    @property
     def blocked_senders(self) -> int:
         """Senders waiting right now for room."""
         return self._blocked

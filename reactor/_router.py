@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, Self
 
 import anyio
+import anyio.lowlevel
 import msgspec
 import structlog
 from anyio.abc import TaskGroup
@@ -244,6 +245,14 @@ class Router:
             log.warning("drain_timed_out", in_flight=self._in_flight)
         return self._in_flight == 0
 
+    async def quiesce(self) -> None:
+        """Wait until no request is in flight and every stage has handled all its mail
+        (the books included). For tests and tools; the caller bounds it with a timeout."""
+        actors = self.pipeline.actors
+        while self._in_flight or not all(a.mailbox.idle and not a.tasks_running
+                                         for a in actors):
+            await anyio.lowlevel.checkpoint()
+
     @property
     def accepting(self) -> bool:
         return self._accepting
@@ -430,7 +439,9 @@ class Router:
             "in_flight": self._in_flight,
             "shed": self.shed_total + pipeline.admission.gate.shed_total,
             "cost": pipeline.cost.snapshot(),
-            "cache": {"hits": cache.hits, "misses": cache.misses, "evictions": cache.evictions},
+            "cache": {"backend": self.config.cache.backend, "hits": cache.hits,
+                      "misses": cache.misses, "stored": cache.stored,
+                      "evictions": cache.evictions, "errors": cache.errors},
             "breakers": self.breaker_states(),
             "mailboxes": {a.name: {"depth": a.mailbox.depth, "size": a.mailbox.size,
                                    "blocked": a.mailbox.blocked_senders,

@@ -107,9 +107,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         chat = decode_chat_request(body)
     except InvalidRequest as exc:
         return _invalid(exc)
-    if "no-cache" in request.headers.get("Cache-Control", "") or \
-            "no-store" in request.headers.get("Cache-Control", ""):
+    control = request.headers.get("Cache-Control", "")
+    if "no-store" in control:
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="off"))
+    elif "no-cache" in control:
+        ttl = chat.cache.ttl_s if chat.cache is not None else None
+        chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
     flow = router.submit(chat)
     try:
         first = await flow.receive()

@@ -97,7 +97,8 @@ class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class CacheOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    mode: Literal["off", "exact", "semantic"] | None = None
+    mode: Literal["off", "exact", "semantic", "refresh"] | None = None
+    """`refresh` skips the lookup but stores the new answer (Cache-Control: no-cache)."""
     ttl_s: float | None = None
 
 

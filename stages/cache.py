@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from typing import Any
 
+import anyio
 import msgspec
-from aiocache import SimpleMemoryCache
+from anyio.abc import TaskStatus
 
 from reactor import (
     Actor,
@@ -35,19 +35,11 @@ from reactor import (
     Outcomes,
     Started,
     Token,
-    Usage,
 )
+from stages.cache_store import Entry, EntryStore, build_store
 
 STORABLE_FINISH = frozenset({"stop", "length"})
 _CHUNK = re.compile(r"\S+\s*|\s+")
-
-
-class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    model: str
-    text: str
-    finish_reason: str
-    usage: Usage
-    cost_usd: float
 
 
 class _KeyParts(msgspec.Struct, array_like=True):
@@ -66,12 +58,21 @@ def cache_key(request: ChatRequest, tenant: str, version: str) -> str:
 
 
 def cacheable(request: ChatRequest, config: CacheConfig) -> bool:
+    """May this request's answer be stored (and, unless refreshing, looked up)?"""
     if not config.enabled:
         return False
-    if request.cache is not None and request.cache.mode == "off":
+    mode = request.cache.mode if request.cache is not None else None
+    if mode == "off":
         return False
+    if mode in ("exact", "semantic"):
+        return True  # the caller opted in, whatever the temperature
     temperature = 1.0 if request.temperature is None else request.temperature
     return temperature <= config.max_temperature
+
+
+def readable(request: ChatRequest, config: CacheConfig) -> bool:
+    refresh = request.cache is not None and request.cache.mode == "refresh"
+    return not refresh and cacheable(request, config)
 
 
 class ExactCache(Actor[Admitted | Completed]):
@@ -85,21 +86,47 @@ class ExactCache(Actor[Admitted | Completed]):
         self.outcomes = outcomes
         self.clock = clock
         self.flow_size = flow_size
-        self.store = SimpleMemoryCache(timeout=None)
-        self._lru: OrderedDict[str, None] = OrderedDict()
+        self.store: EntryStore | None = None
         self.hits = 0
         self.misses = 0
-        self.evictions = 0
+        self.stored = 0
+        self._stored_event = anyio.Event()
+
+    @property
+    def evictions(self) -> int:
+        return 0 if self.store is None else self.store.evictions
+
+    @property
+    def errors(self) -> int:
+        return 0 if self.store is None else self.store.errors
+
+    async def started(self) -> None:
+        if self.store is None:
+            self.store = build_store(self.config)
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            await super().run(task_status=task_status)
+        finally:
+            if self.store is not None:
+                with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+                    await self.store.close()
+                self.store = None
+
+    async def wait_stored(self, count: int) -> None:
+        """Wait until `count` answers have been stored in all (for tests and tools)."""
+        while self.stored < count:
+            await self._stored_event.wait()
 
     async def handle(self, message: Admitted | Completed) -> None:
         match message:
             case Admitted(job=job):
-                if not job.decide_only and cacheable(job.request, self.config):
+                if not job.decide_only and self.store is not None and \
+                        readable(job.request, self.config):
                     key = cache_key(job.request, job.tenant, self.config.version)
-                    entry: Entry | None = await self.store.get(key)
+                    entry = await self.store.get(key)
                     if entry is not None:
                         self.hits += 1
-                        self._lru.move_to_end(key)
                         await self._replay_soon(job, entry)
                         return
                     self.misses += 1
@@ -113,7 +140,7 @@ class ExactCache(Actor[Admitted | Completed]):
         if outcome.finish_reason not in STORABLE_FINISH or not outcome.text:
             return
         job = outcome.job
-        if not cacheable(job.request, self.config):
+        if self.store is None or not cacheable(job.request, self.config):
             return
         key = cache_key(job.request, job.tenant, self.config.version)
         entry = Entry(model=outcome.model, text=outcome.text,
@@ -122,13 +149,10 @@ class ExactCache(Actor[Admitted | Completed]):
         ttl = self.config.ttl_s
         if job.request.cache is not None and job.request.cache.ttl_s is not None:
             ttl = job.request.cache.ttl_s
-        await self.store.set(key, entry, ttl=ttl)
-        self._lru[key] = None
-        self._lru.move_to_end(key)
-        while len(self._lru) > self.config.max_entries:
-            old, _ = self._lru.popitem(last=False)
-            await self.store.delete(old)
-            self.evictions += 1
+        await self.store.set(key, entry, ttl)
+        self.stored += 1
+        self._stored_event.set()
+        self._stored_event = anyio.Event()
 
     async def _replay_soon(self, job: Job, entry: Entry) -> None:
         chunks = _CHUNK.findall(entry.text) if job.request.stream else [entry.text]

@@ -1,0 +1,141 @@
+"""Where exact-cache entries live: in this process, or in Redis for every instance.
+
+Both sit behind `EntryStore` and both use aiocache. The memory store bounds itself
+(least recently used out first, past `max_entries`); the Redis store relies on TTLs and
+the server's own `maxmemory` policy. A Redis that is down or slow is a cache miss and a
+counted error, never a failed request.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+import msgspec
+import structlog
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.serializers import BaseSerializer
+
+from reactor import CacheConfig, Usage
+
+log = structlog.get_logger("reactor.cache")
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    model: str
+    text: str
+    finish_reason: str
+    usage: Usage
+    cost_usd: float
+
+
+class EntryStore(Protocol):
+    name: str
+    errors: int
+    evictions: int
+
+    async def get(self, key: str) -> Entry | None: ...
+
+    async def set(self, key: str, entry: Entry, ttl_s: float) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    name = "memory"
+
+    def __init__(self, max_entries: int) -> None:
+        self.cache = SimpleMemoryCache(timeout=None)
+        self.max_entries = max_entries
+        self.order: OrderedDict[str, None] = OrderedDict()
+        self.errors = 0
+        self.evictions = 0
+
+    async def get(self, key: str) -> Entry | None:
+        entry: Entry | None = await self.cache.get(key)
+        if entry is not None:
+            self.order[key] = None
+            self.order.move_to_end(key)
+        return entry
+
+    async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
+        await self.cache.set(key, entry, ttl=ttl_s)
+        self.order[key] = None
+        self.order.move_to_end(key)
+        while len(self.order) > self.max_entries:
+            old, _ = self.order.popitem(last=False)
+            await self.cache.delete(old)
+            self.evictions += 1
+
+    async def close(self) -> None:
+        await self.cache.close()
+
+
+class _EntrySerializer(BaseSerializer):  # type: ignore[misc]
+    DEFAULT_ENCODING = None
+
+    def dumps(self, value: Entry) -> bytes:
+        return msgspec.msgpack.encode(value)
+
+    def loads(self, value: bytes | None) -> Entry | None:
+        if value is None:
+            return None
+        try:
+            return msgspec.msgpack.decode(value, type=Entry)
+        except msgspec.DecodeError:
+            return None  # written by an older, incompatible version: a miss
+
+
+class RedisStore:
+    name = "redis"
+
+    def __init__(self, url: str, prefix: str, timeout_s: float) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("redis", "rediss"):
+            raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
+        db = int(parts.path.lstrip("/") or 0)
+        self.cache = RedisCache(
+            serializer=_EntrySerializer(), namespace=prefix, timeout=timeout_s,
+            endpoint=parts.hostname or "127.0.0.1", port=parts.port or 6379, db=db,
+            password=parts.password, ssl=parts.scheme == "rediss")
+        self.errors = 0
+        self.evictions = 0
+
+    async def get(self, key: str) -> Entry | None:
+        try:
+            entry: Entry | None = await self.cache.get(key)
+        except (TimeoutError, OSError, _redis_errors()) as exc:
+            self._failed("get", exc)
+            return None
+        return entry
+
+    async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
+        try:
+            await self.cache.set(key, entry, ttl=max(1, round(ttl_s)))
+        except (TimeoutError, OSError, _redis_errors()) as exc:
+            self._failed("set", exc)
+
+    def _failed(self, op: str, exc: BaseException) -> None:
+        self.errors += 1
+        log.warning("cache_backend_failed", backend="redis", op=op, error=repr(exc))
+
+    async def close(self) -> None:
+        await self.cache.close()
+
+
+def _redis_errors() -> type[Exception]:
+    from redis.exceptions import RedisError
+
+    error: type[Exception] = RedisError
+    return error
+
+
+def build_store(config: CacheConfig) -> EntryStore:
+    stores: dict[str, Any] = {
+        "memory": lambda: MemoryStore(config.max_entries),
+        "redis": lambda: RedisStore(config.redis_url, config.redis_prefix,
+                                    config.redis_timeout_s),
+    }
+    store: EntryStore = stores[config.backend]()
+    return store
