@@ -33,7 +33,7 @@ class Pipeline:
         from stages.admission import Admission
         from stages.analyzer import Analyzer
         from stages.breaker import Breaker, BreakerCollector, Breakers
-        from stages.cache import ExactCache
+        from stages.cache import CacheCollector, ExactCache
         from stages.cost import CostTracker
         from stages.metrics import Metrics
         from stages.provider import Provider
@@ -63,6 +63,7 @@ class Pipeline:
         self.analyzer = Analyzer(config.analyzer, self.selector.mailbox, **sizes)
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
+        self.registry.register(CacheCollector(self.cache))
         self.admission = Admission(config.admission, self.cache.mailbox, self.outcomes, clock,
                                    **sizes)
 

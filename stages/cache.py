@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import msgspec
 from anyio.abc import TaskStatus
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 from reactor import (
     Actor,
@@ -73,6 +76,36 @@ def cacheable(request: ChatRequest, config: CacheConfig) -> bool:
 def readable(request: ChatRequest, config: CacheConfig) -> bool:
     refresh = request.cache is not None and request.cache.mode == "refresh"
     return not refresh and cacheable(request, config)
+
+
+class CacheCollector(Collector):
+    """Exact-cache lookups, entries, bytes, evictions and backend errors, at scrape."""
+
+    def __init__(self, cache: ExactCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Any]:
+        cache = self.cache
+        lookups = CounterMetricFamily("reactor_cache_lookups", "Exact-cache lookups.",
+                                      labels=["result"])
+        lookups.add_metric(["hit"], cache.hits)
+        lookups.add_metric(["miss"], cache.misses)
+        yield lookups
+        store = cache.store
+        for name, value, help_ in (
+                ("reactor_cache_stored", cache.stored, "Answers stored."),
+                ("reactor_cache_evictions", cache.evictions, "Entries evicted for room."),
+                ("reactor_cache_errors", cache.errors, "Backend failures (counted as misses)."),
+        ):
+            family = CounterMetricFamily(name, help_)
+            family.add_metric([], value)
+            yield family
+        if store is not None and store.entries >= 0:
+            for name, value, help_ in (("reactor_cache_entries", store.entries, "Entries held."),
+                                       ("reactor_cache_bytes", store.bytes, "Answer bytes held.")):
+                gauge = GaugeMetricFamily(name, help_)
+                gauge.add_metric([], value)
+                yield gauge
 
 
 class ExactCache(Actor[Admitted | Completed]):

@@ -34,6 +34,8 @@ class EntryStore(Protocol):
     name: str
     errors: int
     evictions: int
+    entries: int
+    bytes: int
 
     async def get(self, key: str) -> Entry | None: ...
 
@@ -48,23 +50,31 @@ class MemoryStore:
     def __init__(self, max_entries: int) -> None:
         self.cache = SimpleMemoryCache(timeout=None)
         self.max_entries = max_entries
-        self.order: OrderedDict[str, None] = OrderedDict()
+        self.order: OrderedDict[str, int] = OrderedDict()
         self.errors = 0
         self.evictions = 0
+        self.bytes = 0
+
+    @property
+    def entries(self) -> int:
+        return len(self.order)
 
     async def get(self, key: str) -> Entry | None:
         entry: Entry | None = await self.cache.get(key)
         if entry is not None:
-            self.order[key] = None
             self.order.move_to_end(key)
+        elif key in self.order:
+            self.bytes -= self.order.pop(key)  # expired
         return entry
 
     async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
         await self.cache.set(key, entry, ttl=ttl_s)
-        self.order[key] = None
+        self.bytes += len(entry.text) - self.order.get(key, 0)
+        self.order[key] = len(entry.text)
         self.order.move_to_end(key)
         while len(self.order) > self.max_entries:
-            old, _ = self.order.popitem(last=False)
+            old, size = self.order.popitem(last=False)
+            self.bytes -= size
             await self.cache.delete(old)
             self.evictions += 1
 
@@ -89,6 +99,8 @@ class _EntrySerializer(BaseSerializer):  # type: ignore[misc]
 
 class RedisStore:
     name = "redis"
+    entries = -1  # not tracked: the server knows (INFO keyspace)
+    bytes = -1
 
     def __init__(self, url: str, prefix: str, timeout_s: float) -> None:
         parts = urlsplit(url)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import anyio
 import msgspec
 import pytest
+from prometheus_client import generate_latest
 
 from bench.fake_upstream import FakeUpstream
 from reactor import ChatRequest, Done, Router, RouterConfig, Started, Token, parse_config
@@ -158,6 +159,10 @@ async def test_memory_store_is_bounded() -> None:
             await router.complete(ask(f"q{i}", model="nano"))
         await stored(router, 5)
         assert router.stats()["cache"]["evictions"] == 2
+        metrics = generate_latest(router.pipeline.registry).decode()
+        assert "reactor_cache_evictions_total 2.0" in metrics
+        assert "reactor_cache_entries 3.0" in metrics
+        assert 'reactor_cache_lookups_total{result="miss"} 5.0' in metrics
         first = await router.complete(ask("q0", model="nano"))
         last = await router.complete(ask("q4", model="nano"))
     assert first.router is not None and first.router.cache == "miss"
