@@ -125,8 +125,21 @@ class HttpEmbedderConfig(Base, frozen=True, tag="http", tag_field="kind"):
 EmbedderConfig = HashingEmbedderConfig | MiniLMEmbedderConfig | HttpEmbedderConfig
 
 
+class LLMClassifierConfig(Base, frozen=True):
+    """Ask a cheap model for the task type when the built-in classifier is unsure."""
+
+    model: str
+    """A model from `[[models]]`; its upstream is called directly, not routed."""
+    below_confidence: Fraction = 0.5
+    timeout_s: Positive = 2.0
+    per_minute: PositiveInt = 60
+    """At most this many classification calls a minute; past it, the heuristic stands."""
+
+
 class AnalyzerConfig(Base, frozen=True):
     chars_per_token: Positive = 4.0
+    llm_classifier: LLMClassifierConfig | None = None
+    """Off unless set."""
     embed: bool = True
     """Embed each prompt (for learned routing and the semantic cache)."""
     embedder: EmbedderConfig = HashingEmbedderConfig()
@@ -369,6 +382,10 @@ def _check(config: RouterConfig, source: str) -> None:
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+    classifier = config.analyzer.llm_classifier
+    if classifier is not None and classifier.model not in names:
+        raise ConfigError(f"unknown model {classifier.model!r}",
+                          path="analyzer.llm_classifier.model", source=source)
     for i, model in enumerate(config.models):
         for j, other in enumerate(model.failover):
             if other not in names:

@@ -60,7 +60,8 @@ class Pipeline:
         self.catalogue = Catalogue(config.models, config.selector)
         self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
                                  **sizes)
-        self.analyzer = Analyzer(config.analyzer, self.selector.mailbox, **sizes)
+        self.analyzer = Analyzer(config.analyzer, self.selector.mailbox, models=config.models,
+                                 provider=config.provider, clock=clock, **sizes)
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
         self.registry.register(CacheCollector(self.cache))

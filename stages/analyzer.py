@@ -23,13 +23,20 @@ from reactor import (
     Analyze,
     AnalyzerConfig,
     ChatRequest,
+    Clock,
     Features,
     HttpEmbedderConfig,
     Inbox,
+    Job,
+    ModelConfig,
+    ProviderConfig,
     Select,
+    SystemClock,
     TaskType,
 )
 from stages.embedders import Embedder, EmbedderFailed, Embeddings, build_embedder
+from stages.llm_classifier import LLMClassifier
+from stages.upstreams.factory import build_upstream, needs_session
 
 log = structlog.get_logger("reactor.analyzer")
 
@@ -115,10 +122,16 @@ def analyze(request: ChatRequest, config: AnalyzerConfig) -> Features:
 class Analyzer(Actor[Analyze]):
     name = "analyzer"
 
-    def __init__(self, config: AnalyzerConfig, downstream: Inbox[Select], **kwargs: Any) -> None:
+    def __init__(self, config: AnalyzerConfig, downstream: Inbox[Select], *,
+                 models: list[ModelConfig] | None = None, provider: ProviderConfig | None = None,
+                 clock: Clock | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.config = config
         self.downstream = downstream
+        self.models = {model.name: model for model in models or []}
+        self.provider_config = provider or ProviderConfig()
+        self.clock: Clock = clock or SystemClock()
+        self.classifier: LLMClassifier | None = None
         self.embedder: Embedder | None = None
         self.session: aiohttp.ClientSession | None = None
         self.batch: list[Analyze] = []
@@ -134,11 +147,17 @@ class Analyzer(Actor[Analyze]):
                 self.session = None
 
     async def started(self) -> None:
-        if not self.config.embed or self.embedder is not None:
-            return
-        if isinstance(self.config.embedder, HttpEmbedderConfig) and self.session is None:
+        wanted = self.config.llm_classifier
+        remote = wanted is not None and needs_session(self.models[wanted.model])
+        if self.session is None and (remote or (self.config.embed and isinstance(
+                self.config.embedder, HttpEmbedderConfig))):
             self.session = aiohttp.ClientSession()
-        self.embedder = build_embedder(self.config.embedder, session=self.session)
+        if wanted is not None and self.classifier is None:
+            upstream = build_upstream(self.models[wanted.model], self.session, self.clock,
+                                      self.provider_config)
+            self.classifier = LLMClassifier(wanted, upstream, self.clock)
+        if self.config.embed and self.embedder is None:
+            self.embedder = build_embedder(self.config.embedder, session=self.session)
 
     async def handle(self, message: Analyze) -> None:
         # Drain what is already waiting: one embedding call for the whole batch.
@@ -155,8 +174,22 @@ class Analyzer(Actor[Analyze]):
             if vectors is not None:
                 features = msgspec.structs.replace(features, embedding=vectors[len(vectors) -
                                                                                len(batch)])
+            if self.classifier is not None and self.classifier.wanted(features):
+                batch.pop(0)
+                await self.spawn(self._ask_then_send, item.job, features)
+                continue
             await self.downstream.send(Select(job=item.job, features=features))
             batch.pop(0)
+
+    async def _ask_then_send(self, job: Job, features: Features) -> None:
+        assert self.classifier is not None
+        try:
+            features = await self.classifier.refine(job.request.last_user_text, features)
+        except BaseException as exc:
+            # This job is no longer `current`: end it here so its caller is not left waiting.
+            super().crashed(Analyze(job=job), exc)
+            raise
+        await self.downstream.send(Select(job=job, features=features))
 
     async def _embed(self, texts: list[str]) -> Embeddings | None:
         if self.embedder is None:

@@ -39,7 +39,6 @@ from anyio.abc import TaskStatus
 
 from reactor import (
     Actor,
-    AnthropicUpstream,
     Attempt,
     ChatMessage,
     ChatRequest,
@@ -50,9 +49,7 @@ from reactor import (
     ErrorInfo,
     Failed,
     FlowClosed,
-    GeminiUpstream,
     ModelConfig,
-    OpenAIUpstream,
     Outcomes,
     ProviderConfig,
     SimulatedUpstream,
@@ -62,31 +59,10 @@ from reactor import (
 )
 from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
-from stages.upstreams.anthropic import Anthropic
-from stages.upstreams.gemini import Gemini
-from stages.upstreams.openai import OpenAICompatible
-from stages.upstreams.simulated import Simulated
+from stages.upstreams.factory import build_upstream
 
 CONTINUE_PROMPT = ("Continue your previous answer exactly where it stopped. Do not repeat "
                    "any of it and do not comment on the interruption.")
-
-
-def build_upstream(model: ModelConfig, session: aiohttp.ClientSession | None, clock: Clock,
-                   config: ProviderConfig) -> Upstream:
-    upstream = model.upstream
-    connect = model.connect_timeout_s or config.connect_timeout_s
-    match upstream:
-        case SimulatedUpstream():
-            return Simulated(model.name, upstream, clock)
-        case OpenAIUpstream():
-            assert session is not None
-            return OpenAICompatible(model.name, upstream, session, connect_timeout_s=connect)
-        case AnthropicUpstream():
-            assert session is not None
-            return Anthropic(model.name, upstream, session, connect_timeout_s=connect)
-        case GeminiUpstream():
-            assert session is not None
-            return Gemini(model.name, upstream, session, connect_timeout_s=connect)
 
 
 def cost_of(model: ModelConfig, usage: Usage) -> float:
