@@ -31,15 +31,11 @@ from reactor import (
     ChatRequest,
     Clock,
     Completed,
-    Done,
-    FlowClosed,
     Inbox,
-    Job,
     Outcomes,
-    Started,
-    Token,
 )
 from stages.cache_store import Entry, EntryStore, build_store
+from stages.replay import Stored, replay_soon
 
 STORABLE_FINISH = frozenset({"stop", "length"})
 _CHUNK = re.compile(r"\S+\s*|\s+")
@@ -160,7 +156,9 @@ class ExactCache(Actor[Admitted | Completed]):
                     entry = await self.store.get(key)
                     if entry is not None:
                         self.hits += 1
-                        await self._replay_soon(job, entry)
+                        await replay_soon(self, job, Stored(  # type: ignore[arg-type]
+                            entry.model, entry.text, entry.finish_reason, entry.usage,
+                            entry.cost_usd), self.outcomes, self.clock, self.flow_size, "exact")
                         return
                     self.misses += 1
                 await self.downstream.send(Analyze(job=job))
@@ -186,29 +184,3 @@ class ExactCache(Actor[Admitted | Completed]):
         self.stored += 1
         self._stored_event.set()
         self._stored_event = anyio.Event()
-
-    async def _replay_soon(self, job: Job, entry: Entry) -> None:
-        chunks = _CHUNK.findall(entry.text) if job.request.stream else [entry.text]
-        if len(chunks) + 2 <= self.flow_size:
-            await self._replay(job, entry, chunks)
-        else:
-            await self.spawn(self._replay, job, entry, chunks)
-
-    async def _replay(self, job: Job, entry: Entry, chunks: list[str]) -> None:
-        flow = job.flow
-        status: str = "ok"
-        try:
-            await flow.emit(Started(model=entry.model, reason="exact cache hit", cache="exact"))
-            for chunk in chunks:
-                await flow.emit(Token(text=chunk))
-            await flow.emit(Done(finish_reason=entry.finish_reason, usage=entry.usage,
-                                 cost_usd=0.0))
-        except FlowClosed:
-            status = "cancelled"
-        finally:
-            flow.detach()
-        await self.outcomes.to_books(Completed(
-            job=job, status="ok" if status == "ok" else "cancelled", model=entry.model,
-            attempts=[], usage=entry.usage, cost_usd=0.0,
-            latency_s=self.clock.now() - job.received_at, ttft_s=0.0, text="",
-            finish_reason=entry.finish_reason, cache="exact", saved_usd=entry.cost_usd))
