@@ -52,8 +52,31 @@ class AdmissionConfig(Base, frozen=True):
     requests_per_minute: PositiveInt | None = None
 
 
+class SemanticCacheConfig(Base, frozen=True):
+    """Answers reused for prompts that mean the same, in the same context."""
+
+    enabled: bool = False
+    """On for every route (or only `routes`, when listed); a request can always opt in
+    with `"cache": {"mode": "semantic"}`."""
+    routes: list[str] = []
+    """Model names or aliases (`auto` included) where it is on by default."""
+    threshold: Fraction | None = None
+    """Least cosine similarity for a hit; default: measured per embedder."""
+    max_entries: PositiveInt = 100_000
+    ttl_s: Positive = 24 * 3600.0
+    path: str | None = None
+    """Saved here at shutdown and loaded at start."""
+    tools: bool = False
+    """Reuse answers for requests with tools (off: a tool call is rarely reusable)."""
+    json_mode: bool = False
+    stream_key: str = "reactor:semantic"
+    """With `backend = "redis"`: the Redis stream new entries are published on; every
+    instance follows it to keep its own index in step."""
+
+
 class CacheConfig(Base, frozen=True):
     enabled: bool = True
+    semantic: SemanticCacheConfig = SemanticCacheConfig()
     backend: Literal["memory", "redis"] = "memory"
     """`redis` shares entries between every instance that points at the same server."""
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -38,6 +38,7 @@ class Pipeline:
         from stages.metrics import Metrics
         from stages.provider import Provider
         from stages.selector import Catalogue, Selector
+        from stages.semantic_cache import SemanticCache, SemanticCollector
 
         runtime = config.runtime
         sizes: dict[str, int] = {
@@ -60,7 +61,12 @@ class Pipeline:
         self.catalogue = Catalogue(config.models, config.selector)
         self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
                                  **sizes)
-        self.analyzer = Analyzer(config.analyzer, self.selector.mailbox, models=config.models,
+        embedder_kind = str(config.analyzer.embedder.__struct_config__.tag)
+        self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
+                                      self.outcomes, clock, flow_size=runtime.flow_size,
+                                      **sizes)
+        self.registry.register(SemanticCollector(self.semantic))
+        self.analyzer = Analyzer(config.analyzer, self.semantic.mailbox, models=config.models,
                                  provider=config.provider, clock=clock, **sizes)
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
@@ -68,7 +74,7 @@ class Pipeline:
         self.admission = Admission(config.admission, self.cache.mailbox, self.outcomes, clock,
                                    **sizes)
 
-        for learner in (self.cache, self.selector, self.breaker):
+        for learner in (self.cache, self.semantic, self.selector, self.breaker):
             self.outcomes.add_learner(learner.mailbox)  # type: ignore[arg-type]
         if config.metrics.enabled:
             self.outcomes.add_book(self.metrics.mailbox)
@@ -78,7 +84,7 @@ class Pipeline:
         # Downstream first, so nothing sends to an actor that has not started.
         self.actors: list[Actor[Any]] = [
             self.cost, self.metrics, self.provider, self.breaker, self.selector,
-            self.analyzer, self.cache, self.admission,
+            self.semantic, self.analyzer, self.cache, self.admission,
         ]
         self.system = System(clock=clock, policy=RestartPolicy(
             max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,

@@ -156,7 +156,7 @@ class ExactCache(Actor[Admitted | Completed]):
                     entry = await self.store.get(key)
                     if entry is not None:
                         self.hits += 1
-                        await replay_soon(self, job, Stored(  # type: ignore[arg-type]
+                        await replay_soon(self, job, Stored(
                             entry.model, entry.text, entry.finish_reason, entry.usage,
                             entry.cost_usd), self.outcomes, self.clock, self.flow_size, "exact")
                         return

@@ -8,7 +8,7 @@ stream gets it in word-sized pieces. Short replays run in the calling actor's ha
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from reactor import (
     Actor,
@@ -40,7 +40,7 @@ class Stored:
         self.cost_usd = cost_usd
 
 
-async def replay_soon(actor: Actor[object], job: Job, stored: Stored, outcomes: Outcomes,
+async def replay_soon(actor: Actor[Any], job: Job, stored: Stored, outcomes: Outcomes,
                       clock: Clock, flow_size: int, kind: Literal["exact", "semantic"],
                       similarity: float | None = None) -> None:
     chunks = _CHUNK.findall(stored.text) if job.request.stream else [stored.text]

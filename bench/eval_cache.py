@@ -1,0 +1,331 @@
+"""Semantic cache evaluation: how often would a hit serve the answer to another question?
+
+    OPENBLAS_NUM_THREADS=1 python -m bench.eval_cache
+        --pairs ../shared/data/paraphrase/qqp_shared.jsonl.gz [--embedder hashing,minilm]
+        [--sample N] [--seed 0] [--dev-share 0.5] [--cache DIR] [--out DIR]
+        [--latency-entries 100000] [--no-latency] [--no-quality]
+
+Each labelled pair (`text_a`, `text_b`, `label` 1 for a duplicate) stands for a cache
+holding `text_a`'s answer and a request asking `text_b`: a *hit* is a pair whose
+cosine similarity reaches the threshold (and, with guards, that no guard vetoes).
+Per embedder and threshold: hits, precision (duplicates among hits), the false-hit
+share (1 - precision) and recall (duplicates hit among all duplicates).
+
+The pairs are split once by a seeded hash of their text into a development half and a
+test half, so a pair's side never depends on `--sample`. The guards
+(`stages.semantic.guards`) were written by looking at development pairs only, and the
+threshold is chosen on the development half: the lowest whose false-hit share is at
+most 1% (over at least 20 hits), or, when none gets there, the one with the lowest
+share (over at least 20 hits; the lower threshold on a tie). Every figure in the table
+is then from the test half, with a 95% (Wilson) upper bound on the false-hit share.
+A second part times lookups (`bench.cache_latency`). Writes DIR/table.md and
+DIR/results.json (default bench/out/eval_cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import math
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from bench.cache_latency import LatencyReport, latency_table, measure
+from bench.embedders import Pair
+from bench.routing_embed import cached
+from stages.embedders import HashingEmbedder, MiniLMEmbedder
+from stages.semantic.guards import read, veto_reading
+
+Embed = Callable[[list[str]], npt.NDArray[np.float32]]
+THRESHOLDS = tuple(round(0.80 + 0.005 * i, 3) for i in range(41))
+TARGET = 0.01
+MIN_HITS = 20
+_BATCH = 256
+
+
+class Row(msgspec.Struct, frozen=True, kw_only=True):
+    threshold: float
+    guards: bool
+    hits: int
+    false_hits: int
+    precision: float
+    false_share: float
+    false_share_upper: float
+    """95% Wilson upper bound on the false-hit share."""
+    recall: float
+
+
+class Choice(msgspec.Struct, frozen=True, kw_only=True):
+    guards: bool
+    threshold: float
+    rule: str
+    dev: Row
+    test: Row
+
+
+class GuardEffect(msgspec.Struct, frozen=True, kw_only=True):
+    """On test pairs at or above the chosen threshold, before any guard."""
+
+    guard: str
+    vetoed_false: int
+    """Non-duplicates it vetoes (first guard to veto gets the pair)."""
+    vetoed_true: int
+    """Duplicates it vetoes: recall it costs."""
+
+
+class Example(msgspec.Struct, frozen=True, kw_only=True):
+    similarity: float
+    text_a: str
+    text_b: str
+
+
+class EmbedderReport(msgspec.Struct, frozen=True, kw_only=True):
+    embedder: str
+    dev_pairs: int
+    test_pairs: int
+    test_duplicates: int
+    sweep: list[Row]
+    """On test, every threshold, without and with guards."""
+    choices: list[Choice]
+    guard_effects: list[GuardEffect]
+    false_hits_left: list[Example]
+    """Test false hits that pass the guards at the chosen threshold (up to ten)."""
+    guard_p50_us: float
+    guard_p99_us: float
+    """Both texts read and every guard run, per test pair."""
+
+
+class Report(msgspec.Struct, frozen=True, kw_only=True):
+    data: str
+    seed: int
+    sample: int | None
+    dev_share: float
+    embedders: list[EmbedderReport]
+    latency: LatencyReport | None
+
+
+def read_all_pairs(path: Path) -> list[Pair]:
+    decoder = msgspec.json.Decoder(Pair)
+    with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as file:
+        return [decoder.decode(line) for line in file if line.strip()]
+
+
+def is_dev(pair: Pair, seed: int, dev_share: float) -> bool:
+    digest = hashlib.blake2b(f"{seed}\x00{pair.text_a}\x00{pair.text_b}".encode(),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < dev_share
+
+
+def wilson_upper(false: int, n: int, z: float = 1.96) -> float:
+    if n == 0:
+        return 1.0
+    p = false / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return min(1.0, (centre + spread) / (1 + z * z / n))
+
+
+def row(threshold: float, guards: bool, hit: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.bool_]) -> Row:
+    hits, true = int(hit.sum()), int((hit & labels).sum())
+    false = hits - true
+    return Row(threshold=threshold, guards=guards, hits=hits, false_hits=false,
+               precision=true / hits if hits else 1.0,
+               false_share=false / hits if hits else 0.0,
+               false_share_upper=wilson_upper(false, hits),
+               recall=true / max(int(labels.sum()), 1))
+
+
+def sweep(similarity: npt.NDArray[np.float32], vetoed: npt.NDArray[np.bool_],
+          labels: npt.NDArray[np.bool_]) -> list[Row]:
+    return [row(t, guards, (similarity >= t) & ~(vetoed & guards), labels)
+            for guards in (False, True) for t in THRESHOLDS]
+
+
+def choose(rows: Sequence[Row]) -> tuple[Row, str]:
+    """The development rule: see the module docstring."""
+    enough = [r for r in rows if r.hits >= MIN_HITS] or [max(rows, key=lambda r: r.threshold)]
+    met = [r for r in enough if r.false_share <= TARGET]
+    if met:
+        return min(met, key=lambda r: r.threshold), f"lowest with false hits <= {TARGET:.0%}"
+    best = min(enough, key=lambda r: (r.false_share, r.threshold))
+    return best, f"{TARGET:.0%} not reached: lowest false-hit share"
+
+
+def load_embed(name: str, cache: Path | None) -> tuple[Embed, str]:
+    embedder = HashingEmbedder() if name == "hashing" else MiniLMEmbedder()
+
+    def embed(texts: list[str]) -> npt.NDArray[np.float32]:
+        parts = [embedder.encode(texts[i : i + _BATCH]) for i in range(0, len(texts), _BATCH)]
+        return np.concatenate(parts) if parts else np.zeros((0, embedder.dim), np.float32)
+
+    if cache is None:
+        return embed, embedder.name
+    cache.mkdir(parents=True, exist_ok=True)
+    return cached(embed, embedder.name, cache / f"{name}.npz"), embedder.name
+
+
+def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
+             name: str) -> EmbedderReport:
+    texts = list(dict.fromkeys([p.text_a for p in pairs] + [p.text_b for p in pairs]))
+    where = {text: i for i, text in enumerate(texts)}
+    vectors = embed(texts)
+    a = vectors[[where[p.text_a] for p in pairs]]
+    b = vectors[[where[p.text_b] for p in pairs]]
+    similarity = np.einsum("ij,ij->i", a, b).astype(np.float32)
+    labels = np.array([p.label == 1 for p in pairs])
+    reasons: list[str | None] = []
+    spent: list[int] = []
+    for p in pairs:
+        started = time.perf_counter_ns()
+        reasons.append(veto_reading(read(p.text_b), read(p.text_a)))
+        spent.append(time.perf_counter_ns() - started)
+    vetoed = np.array([r is not None for r in reasons])
+    test = ~dev
+    choices: list[Choice] = []
+    for guards in (False, True):
+        dev_rows = [r for r in sweep(similarity[dev], vetoed[dev], labels[dev])
+                    if r.guards == guards]
+        picked, rule = choose(dev_rows)
+        on_test = row(picked.threshold, guards, (similarity[test] >= picked.threshold)
+                      & ~(vetoed[test] & guards), labels[test])
+        choices.append(Choice(guards=guards, threshold=picked.threshold, rule=rule,
+                              dev=picked, test=on_test))
+    threshold = choices[1].threshold
+    above = test & (similarity >= threshold)
+    effects = [GuardEffect(guard=guard,
+                           vetoed_false=sum(1 for i in np.flatnonzero(above)
+                                            if reasons[i] == guard and not labels[i]),
+                           vetoed_true=sum(1 for i in np.flatnonzero(above)
+                                           if reasons[i] == guard and labels[i]))
+               for guard, _ in Counter(r for r in reasons if r is not None).most_common()]
+    left = [int(i) for i in np.flatnonzero(above & ~vetoed & ~labels)]
+    examples = [Example(similarity=float(similarity[i]), text_a=pairs[i].text_a,
+                        text_b=pairs[i].text_b)
+                for i in sorted(left, key=lambda i: -similarity[i])[:10]]
+    micros = np.asarray(spent, dtype=np.float64)[test] / 1000
+    return EmbedderReport(
+        embedder=name, dev_pairs=int(dev.sum()), test_pairs=int(test.sum()),
+        test_duplicates=int(labels[test].sum()),
+        sweep=sweep(similarity[test], vetoed[test], labels[test]), choices=choices,
+        guard_effects=effects, false_hits_left=examples,
+        guard_p50_us=float(np.percentile(micros, 50)) if len(micros) else 0.0,
+        guard_p99_us=float(np.percentile(micros, 99)) if len(micros) else 0.0)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def table(report: Report) -> str:
+    lines = [f"# Semantic cache evaluation: {Path(report.data).name}", ""]
+    if report.embedders:
+        e0 = report.embedders[0]
+        lines += [
+            f"- {e0.dev_pairs} development and {e0.test_pairs} test pairs ({e0.test_duplicates} "
+            f"test duplicates); split by a seeded hash (seed {report.seed}, development share "
+            f"{report.dev_share}); sample: {report.sample or 'all'}.",
+            "- Guards and thresholds were developed and chosen on the development pairs "
+            "only; every figure below is from the test pairs.",
+            "",
+            "## Chosen thresholds (test)",
+            "",
+            "| embedder | guards | threshold | rule (on dev) | hits | false hits "
+            "| false share (95% upper) | recall |",
+            "|---|---|---:|---|---:|---:|---:|---:|",
+        ]
+    for e in report.embedders:
+        for c in e.choices:
+            t = c.test
+            lines.append(
+                f"| {e.embedder} | {'on' if c.guards else 'off'} | {c.threshold:.3f} "
+                f"| {c.rule} | {t.hits} | {t.false_hits} | {_pct(t.false_share)} "
+                f"({_pct(t.false_share_upper)}) | {_pct(t.recall)} |")
+    for e in report.embedders:
+        chosen = e.choices[1].threshold
+        lines += [
+            "", f"## {e.embedder}", "",
+            f"Guards: p50 {e.guard_p50_us:.1f} µs, p99 {e.guard_p99_us:.1f} µs per pair "
+            "(both texts read).", "",
+            "| threshold | hits | false share | recall | hits (guards) | false share (guards) "
+            "| recall (guards) |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        plain = {r.threshold: r for r in e.sweep if not r.guards}
+        for r in (r for r in e.sweep if r.guards and round(r.threshold * 200) % 2 == 0):
+            p = plain[r.threshold]
+            lines.append(f"| {r.threshold:.2f} | {p.hits} | {_pct(p.false_share)} "
+                         f"| {_pct(p.recall)} | {r.hits} | {_pct(r.false_share)} "
+                         f"| {_pct(r.recall)} |")
+        lines += ["", f"Guards at {chosen:.3f} (test pairs at or above it; first veto "
+                  "counts):", "", "| guard | non-duplicates vetoed | duplicates vetoed |",
+                  "|---|---:|---:|"]
+        lines += [f"| {g.guard} | {g.vetoed_false} | {g.vetoed_true} |"
+                  for g in e.guard_effects]
+        if e.false_hits_left:
+            lines += ["", f"False hits left at {chosen:.3f} with guards (most similar "
+                      "first):", ""]
+            lines += [f"- {x.similarity:.3f}: {x.text_a!r} / {x.text_b!r}"
+                      for x in e.false_hits_left]
+    if report.latency is not None:
+        lines += ["", *latency_table(report.latency)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.eval_cache", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pairs", type=Path, help="JSON lines (optionally .gz) of pairs")
+    parser.add_argument("--embedder", default="hashing,minilm",
+                        help="hashing, minilm, or both separated by a comma")
+    parser.add_argument("--sample", type=int, help="pairs to use (seeded); default all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dev-share", type=float, default=0.5)
+    parser.add_argument("--cache", type=Path, help="directory to keep embeddings in")
+    parser.add_argument("--out", type=Path, default=Path("bench/out/eval_cache"))
+    parser.add_argument("--latency-entries", type=int, default=100_000)
+    parser.add_argument("--latency-queries", type=int, default=2000)
+    parser.add_argument("--crossover-sizes", default="256,512,1024,2048,4096,8192,16384")
+    parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--no-quality", action="store_true")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.embedder.split(",") if n.strip()]
+    if any(n not in ("hashing", "minilm") for n in names):
+        parser.error("--embedder takes hashing, minilm or both")
+    if not args.no_quality and args.pairs is None:
+        parser.error("--pairs is required unless --no-quality")
+    embedders: list[EmbedderReport] = []
+    if not args.no_quality:
+        pairs = read_all_pairs(args.pairs)
+        if args.sample is not None:
+            pairs = random.Random(args.seed).sample(pairs, min(args.sample, len(pairs)))
+        dev = np.array([is_dev(p, args.seed, args.dev_share) for p in pairs])
+        for name in names:
+            embed, described = load_embed(name, args.cache)
+            embedders.append(evaluate(pairs, dev, embed, described))
+            print(f"evaluated {described}", file=sys.stderr, flush=True)
+    latency = None
+    if not args.no_latency:
+        sizes = [int(s) for s in args.crossover_sizes.split(",") if s.strip()]
+        latency = measure(args.latency_entries, 384, args.latency_queries, sizes, args.seed)
+    report = Report(data=str(args.pairs), seed=args.seed, sample=args.sample,
+                    dev_share=args.dev_share, embedders=embedders, latency=latency)
+    args.out.mkdir(parents=True, exist_ok=True)
+    text = table(report)
+    (args.out / "table.md").write_text(text)
+    (args.out / "results.json").write_bytes(msgspec.json.format(msgspec.json.encode(report)))
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

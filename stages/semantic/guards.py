@@ -1,0 +1,309 @@
+"""Guards: cheap checks that veto a semantic hit the embedding cannot tell apart.
+
+Embeddings score "convert °F to °C" and "convert °C to °F" at 0.99 and up, and "is X
+safe" close to "is X not safe": a threshold alone cannot keep such pairs apart, so
+each candidate hit is also read as text. Every guard is a pure function of the two
+texts' `Reading`s (built once per text by `read`) that returns True to veto, and its
+name is the `veto_reason` reported in metrics. Guards only ever turn a hit into a
+miss, which costs money, never correctness: when in doubt they veto.
+
+`GUARDS` lists them in the order `veto_reason` tries them. They were chosen and
+shaped on the development half of the QQP pairs (`bench.eval_cache`), never on its
+test half; what each one buys is in that benchmark's table.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import NamedTuple
+
+# A number with what sticks to it ("100mg", "2nd", "1970s"), a word with its inner
+# apostrophes ("don't", but "Venezuela's" is "venezuela" and "s"), a degree unit, an
+# arrow, or a symbol that changes meaning. Run on case-folded text.
+_TOKEN = re.compile(
+    r"\d[\d,]*(?:\.\d+)?[^\W\d_]*"
+    r"|°[cfk](?![^\W\d_])"
+    r"|[^\W\d_]+(?:'(?!s\b)[^\W\d_]+)*"
+    r"|->|=>|<-|[→←+*/\u00d7÷=<>%$€£#@&^~|]"
+)
+_NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([^\W\d_]*)")
+# "/" and "&" are left out: "A/B" and "A & B" read as "A or B", "A and B". A "-" only
+# counts in an arrow ("->"; hyphens are everywhere). The look-behinds come after the
+# first character so that the regex engine can skip ahead to candidates quickly.
+_SYMBOL = re.compile(r"[-=<>→←+*\u00d7÷%$€£#@^~|](?<=[^-]|-(?=>))")
+# A capital not straight after a letter, digit, "°" (°C) or "'" (I'M).
+_CAPITALISED = re.compile(r"[A-Z](?<![°'\w][A-Z])[^\W_]*")
+_OPENER = re.compile(r"(?:^|[.?!:;]\s+)[\"'\u201c\u2018(\[]*([A-Z][^\W_]*)")
+_NEGATIONS = frozenset(
+    "not no never none nobody nothing nowhere neither nor without except cannot non "
+    "dont cant wont isnt arent wasnt werent doesnt didnt shouldnt couldnt wouldnt "
+    "havent hasnt hadnt aint".split())
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+# "one" and "first" are left out on purpose: "which one", "for the first time".
+_NUMBER_WORDS = {
+    word: str(value) for value, word in enumerate(
+        "zero _ two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen".split())
+    if word != "_"
+} | {word: str(10 * tens) for tens, word in enumerate(
+        "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)} | {
+    word: f"{value}th" for value, word in enumerate(
+        "third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(),
+        start=3)} | {"dozen": "12", "hundred": "e2", "thousand": "e3", "million": "e6",
+                     "billion": "e9", "trillion": "e12", "half": "0.5"}
+
+# Units count after a number ("100 mg", "5years"); "in" is left out: "5 in a row".
+_UNITS = frozenset(
+    "mg g kg lb lbs oz ton tons tonne tonnes ml l litre liter litres liters gallon gallons "
+    "mm cm m km inch inches ft foot feet mi mile miles yard yards kb mb gb tb kbps mbps "
+    "gbps hz khz mhz ghz w kw mw kwh v mah mph kph kmh usd eur gbp inr rs dollar dollars "
+    "euro euros rupee rupees pound pounds cal kcal calorie calories ms sec secs second "
+    "seconds min mins minute minutes hour hours hr hrs day days week weeks month months "
+    "year years yr yrs".split())
+# ... and these anywhere.
+_UNIT_WORDS = frozenset("°c °f °k celsius fahrenheit kelvin percent % $ € £".split())
+
+# Words that point one way: "A to B" is not "B to A".
+_DIRECTED = frozenset({"to", "into", "from", "minus", "->", "=>", "→", "<-", "←"})
+
+_OPPOSITES = [
+    ("ascending", "descending"), ("ascend", "descend"), ("asc", "desc"),
+    ("increase", "decrease"), ("increasing", "decreasing"), ("increased", "decreased"),
+    ("minimize", "maximize"), ("minimise", "maximise"), ("minimum", "maximum"),
+    ("min", "max"), ("largest", "smallest"), ("biggest", "smallest"),
+    ("highest", "lowest"), ("higher", "lower"), ("upper", "lower"), ("high", "low"),
+    ("best", "worst"), ("better", "worse"), ("before", "after"), ("above", "below"),
+    ("buy", "sell"), ("buying", "selling"), ("import", "export"), ("imports", "exports"),
+    ("add", "remove"), ("encode", "decode"), ("encrypt", "decrypt"),
+    ("encryption", "decryption"), ("compress", "decompress"), ("summer", "winter"),
+    ("male", "female"), ("men", "women"), ("boy", "girl"), ("boys", "girls"),
+    ("advantages", "disadvantages"), ("pros", "cons"), ("positive", "negative"),
+    ("true", "false"), ("win", "lose"), ("enable", "disable"), ("input", "output"),
+    ("upload", "download"), ("push", "pull"), ("inner", "outer"),
+    ("internal", "external"), ("private", "public"), ("strongest", "weakest"),
+    ("strong", "weak"), ("cheapest", "expensive"), ("fastest", "slowest"),
+    ("fast", "slow"), ("easiest", "hardest"), ("rich", "poor"), ("legal", "illegal"),
+    ("north", "south"), ("east", "west"), ("hot", "cold"), ("love", "hate"),
+    ("like", "dislike"), ("agree", "disagree"), ("accept", "reject"),
+    ("include", "exclude"), ("lowercase", "uppercase"), ("left", "right"),
+    ("gain", "lose"), ("profit", "loss"), ("success", "failure"), ("pass", "fail"),
+    ("start", "stop"), ("open", "close"), ("morning", "evening"), ("day", "night"),
+    ("past", "future"), ("old", "new"), ("old", "young"), ("older", "younger"),
+    ("oldest", "youngest"), ("safe", "dangerous"), ("healthy", "unhealthy"),
+    ("possible", "impossible"), ("legal", "illegal"), ("happy", "sad"),
+]
+
+
+def _both_ways(pairs: list[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    opposite: dict[str, frozenset[str]] = {}
+    for a, b in pairs:
+        opposite[a] = opposite.get(a, frozenset()) | {b}
+        opposite[b] = opposite.get(b, frozenset()) | {a}
+    return opposite
+
+
+_OPPOSITE = _both_ways(_OPPOSITES)
+_POLAR = frozenset(_OPPOSITE)
+
+STOPWORDS = frozenset(
+    "a an the and or but if then so of in on at by for with about as is are was were be "
+    "been being am do does did doing have has had having i me my mine we us our you your "
+    "he him his she her it its they them their this that these those there here what "
+    "which who whom whose when where why how can could should would will shall may might "
+    "must any some all each every many much more most other such own same very just also "
+    "only too quite really one ones get gets got s t up out off again once "
+    "it's i'm what's how's".split())
+
+
+_POINTERS = frozenset({"this", "these"})
+_NOT_POINTED_AT = frozenset(
+    "year month week weekend time day morning evening night summer winter spring autumn "
+    "fall season semester century decade world country life way".split())
+_SNIPPET_WORDS = 30
+
+
+def _points_at_something(words: list[str]) -> bool:
+    if len(words) >= _SNIPPET_WORDS:
+        return False
+    return any(word in _POINTERS and i + 1 < len(words) and words[i + 1] not in STOPWORDS
+               and words[i + 1] not in _NOT_POINTED_AT for i, word in enumerate(words[:-1]))
+
+
+class Reading(NamedTuple):
+    """What the guards need to know about one text, worked out once by `read`."""
+
+    words: tuple[str, ...]
+    """Every token, case-folded; number words as digits ("two" -> "2")."""
+    content: tuple[str, ...]
+    """`words` without stop words, in order."""
+    numbers: tuple[str, ...]
+    """Normalised numbers, sorted: `1,000` -> `1000`, `3.0` -> `3`, "hundred" -> `e2`."""
+    negations: int
+    units: tuple[str, ...]
+    symbols: tuple[str, ...]
+    names: frozenset[str]
+    """Capitalised words but stop words and sentence openers, and acronyms, folded."""
+    relations: frozenset[tuple[str, str]]
+    """(left, right) content words around a directed word: "°F to °C" -> (°f, °c)."""
+    vocabulary: frozenset[str]
+    """The set of `words`."""
+    polar: frozenset[str]
+    """Content words that have an opposite ("ascending", "minimize")."""
+    points: bool
+    """A short text saying "this X" or "these X" (X not a time: "this year")."""
+
+
+def normalise_number(text: str) -> str:
+    """`1,000` -> `1000`, `3.0` -> `3`, `3,5` -> `3.5`, `007` -> `7`."""
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    elif text.count(",") == 1 and "." not in text and not text.endswith(","):
+        text = text.replace(",", ".")
+    text = text.rstrip(",")
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return text
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def read(text: str) -> Reading:
+    """Tokenise `text` once for every guard (a few microseconds for a question)."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
+    folded = text.casefold()
+    tokens = _TOKEN.findall(folded)
+    words = tokens
+    numbers = [normalise_number(n) for n, _ in _NUMBER.findall(folded)]
+    if not _NUMBER_WORDS.keys().isdisjoint(tokens):
+        words = [_NUMBER_WORDS.get(token, token) for token in tokens]
+        numbers += [_NUMBER_WORDS[token] for token in tokens if token in _NUMBER_WORDS]
+    content = tuple([w for w in words if w not in STOPWORDS])
+    vocabulary = frozenset(words)
+    capitalised = _CAPITALISED.findall(text)
+    names = {w.casefold() for w in capitalised} - STOPWORDS
+    for opener in _OPENER.findall(text) if names else ():
+        # A sentence's capitalised first word ("Convert ...") is no name, unless it is an
+        # acronym or capitalised elsewhere too. Most openers are stop words anyway.
+        if not (len(opener) > 1 and opener.isupper()) and capitalised.count(opener) == 1:
+            names.discard(opener.casefold())
+    return Reading(
+        words=tuple(words), content=content, numbers=tuple(sorted(numbers)),
+        negations=sum(map(_NEGATIONS.__contains__, tokens)) + folded.count("n't"),
+        units=_units(tokens) if numbers else tuple(
+            sorted(t for t in tokens if t in _UNIT_WORDS)),
+        symbols=tuple(sorted(_SYMBOL.findall(folded))), names=frozenset(names),
+        relations=_relations(content) if not _DIRECTED.isdisjoint(content) else frozenset(),
+        vocabulary=vocabulary, polar=vocabulary & _POLAR,
+        points=not _POINTERS.isdisjoint(vocabulary) and _points_at_something(words))
+
+
+def _units(tokens: list[str]) -> tuple[str, ...]:
+    units: list[str] = []
+    for i, token in enumerate(tokens):
+        if token in _UNIT_WORDS:
+            units.append(token)
+        elif token[0].isdigit():
+            suffix = _NUMBER.fullmatch(token)
+            if suffix is not None and suffix[2] in _UNITS:
+                units.append(suffix[2])
+            elif i + 1 < len(tokens) and tokens[i + 1] in _UNITS:
+                units.append(tokens[i + 1])
+    return tuple(sorted(units))
+
+
+def _relations(content: tuple[str, ...]) -> frozenset[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    for i, word in enumerate(content):
+        if word in _DIRECTED and 0 < i < len(content) - 1:
+            left, right = content[i - 1], content[i + 1]
+            if left != right and left not in _DIRECTED and right not in _DIRECTED:
+                found.add((left, right))
+    return frozenset(found)
+
+
+def numbers_differ(a: Reading, b: Reading) -> bool:
+    """Different numbers, once normalised: "100 mg" is not "200 mg", "2015" not "2016",
+    but "1,000" is "1000" and "3.0" is "3"."""
+    return a.numbers != b.numbers
+
+
+def negation_differs(a: Reading, b: Reading) -> bool:
+    """One text is negated where the other is not: "is X safe" vs "is X not safe",
+    "with sugar" vs "without sugar"."""
+    return a.negations != b.negations
+
+
+def direction_differs(a: Reading, b: Reading) -> bool:
+    """The same two things on either side of a directed word, swapped: "°F to °C" vs
+    "°C to °F", "x minus y" vs "y minus x", "from A to B" vs "from B to A"."""
+    return any((right, left) in b.relations for left, right in a.relations)
+
+
+def word_order_differs(a: Reading, b: Reading) -> bool:
+    """The same content words in a different order: "dog bites man" vs "man bites dog"."""
+    return (len(a.content) == len(b.content) and a.content != b.content
+            and sorted(a.content) == sorted(b.content))
+
+
+def opposites_differ(a: Reading, b: Reading) -> bool:
+    """A word in one text and its opposite in the other, where that text lacks the
+    first: "sort ascending" vs "sort descending", "minimize" vs "maximize"."""
+    if not (a.polar and b.polar):
+        return False
+    only_b = b.polar - a.vocabulary
+    return any(_OPPOSITE[word] & only_b for word in a.polar - b.vocabulary)
+
+
+def units_differ(a: Reading, b: Reading) -> bool:
+    """Different units: "100 mg" vs "100 g", "°C" vs "°F", "$" vs "€"."""
+    return a.units != b.units
+
+
+def symbols_differ(a: Reading, b: Reading) -> bool:
+    """Different operators or signs: "A + B" vs "A * B", "Z+ security" vs "Z security"."""
+    return a.symbols != b.symbols
+
+
+def names_differ(a: Reading, b: Reading) -> bool:
+    """A name (a capitalised word, or an acronym) in one text that the other never
+    mentions in any case: "laws in Georgia" vs "laws in Iowa", "Austria" vs "Australia"."""
+    return not (a.names <= b.vocabulary and b.names <= a.vocabulary)
+
+
+def points_elsewhere(a: Reading, b: Reading) -> bool:
+    """A short text pointing at something it does not contain ("this circuit", "these
+    photos"): the answer depends on what is pointed at, which the text cannot show. Long
+    texts are let through, since they may well hold the snippet they point at."""
+    return a.points or b.points
+
+
+Guard = Callable[[Reading, Reading], bool]
+
+GUARDS: tuple[Guard, ...] = (
+    numbers_differ,
+    negation_differs,
+    direction_differs,
+    word_order_differs,
+    opposites_differ,
+    units_differ,
+    symbols_differ,
+    names_differ,
+    points_elsewhere,
+)
+
+
+def veto_reading(query: Reading, cached: Reading,
+                 guards: tuple[Guard, ...] = GUARDS) -> str | None:
+    """The name of the first guard that vetoes, or None when the hit may stand."""
+    for guard in guards:
+        if guard(query, cached):
+            return guard.__name__
+    return None
+
+
+def veto_reason(query: str, cached: str, guards: tuple[Guard, ...] = GUARDS) -> str | None:
+    """The name of the first guard that vetoes serving `cached`'s answer to `query`."""
+    return veto_reading(read(query), read(cached), guards)

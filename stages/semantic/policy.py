@@ -1,0 +1,79 @@
+"""Whether a semantic neighbour may answer: a threshold per embedder, then the guards.
+
+`decide` turns one candidate from `SemanticIndex.lookup` into a `Hit`, a `Veto` (close
+enough, but a guard saw a difference the embedding missed) or a `Miss`. Thresholds are
+per embedder because their similarity scales differ: feature hashing scores paraphrases
+far lower than MiniLM does, and its near-duplicates far higher.
+
+The defaults are the thresholds `bench.eval_cache` picks on the development half of the
+QQP pairs (lowest false-hit share of hits, by its upper confidence bound, since none
+reaches 1% there: see that benchmark's notes). An embedder nobody has measured (`http`,
+or any other) gets no threshold, so it never produces a semantic hit until one is
+configured: an unmeasured similarity scale is no reason to serve someone else's answer.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from stages.semantic.guards import GUARDS, Guard, Reading, read, veto_reading
+
+
+class Hit(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    similarity: float
+    threshold: float
+
+
+class Veto(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    similarity: float
+    threshold: float
+    reason: str
+    """The vetoing guard's name, e.g. `numbers_differ`: a metrics label."""
+
+
+class Miss(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    similarity: float
+    threshold: float | None
+    """None when the embedder has no threshold: semantic hits are off for it."""
+
+
+Decision = Hit | Veto | Miss
+
+
+class Thresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Least cosine similarity for a hit, by embedder kind (the part of `Embedder.name`
+    before the colon), or by full embedder name in `by_name`, which wins."""
+
+    hashing: float | None = 0.97
+    minilm: float | None = 0.99
+    by_name: dict[str, float] = msgspec.field(default_factory=dict)
+
+    def for_embedder(self, embedder_name: str) -> float | None:
+        if embedder_name in self.by_name:
+            return self.by_name[embedder_name]
+        kind = embedder_name.partition(":")[0]
+        return {"hashing": self.hashing, "minilm": self.minilm}.get(kind)
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+def decide(similarity: float, query_text: str | Reading, cached_text: str | Reading,
+           embedder_name: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+           guards: tuple[Guard, ...] = GUARDS) -> Decision:
+    """May the answer cached for `cached_text` be served for `query_text`?
+
+    Either text may be given already `read`: worth keeping with each entry, and worth
+    doing once per query when several candidates are weighed (each `read` is ~10 µs
+    of the ~20 µs a pair costs)."""
+    threshold = thresholds.for_embedder(embedder_name)
+    if threshold is None or similarity < threshold:
+        return Miss(similarity=similarity, threshold=threshold)
+    reason = veto_reading(_reading(query_text), _reading(cached_text), guards)
+    if reason is not None:
+        return Veto(similarity=similarity, threshold=threshold, reason=reason)
+    return Hit(similarity=similarity, threshold=threshold)
+
+
+def _reading(text: str | Reading) -> Reading:
+    return read(text) if isinstance(text, str) else text

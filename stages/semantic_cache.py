@@ -1,0 +1,350 @@
+"""Semantic cache: the same question asked in other words, answered from memory.
+
+Inbox: `Select` (look up; from the analyzer, which embedded the last user turn),
+`Completed` (store complete answers) and `Propagated` (an entry another instance
+stored, read from the shared Redis stream). Emits: `Select` to the selector on a miss;
+on a hit it replays the stored answer into the job's flow and tells the books.
+Backpressure: waits on the selector's mailbox; the stream follower waits on this
+mailbox.
+
+An answer is only reused in the same context: the partition key hashes the tenant, the
+model or alias, the system prompt, the earlier turns and the sampling parameters, so
+only the last user turn may differ. Within a partition a neighbour must pass the
+embedder's threshold and then every guard (`stages.semantic.guards`: numbers,
+negation, direction, word order, ...), which veto what embeddings cannot tell apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import msgspec
+import numpy as np
+import structlog
+from anyio.abc import TaskStatus
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from reactor import (
+    Actor,
+    CacheConfig,
+    ChatMessage,
+    ChatRequest,
+    Clock,
+    Completed,
+    Inbox,
+    Outcomes,
+    Select,
+    Usage,
+)
+from stages.cache import STORABLE_FINISH, cache_key, cacheable
+from stages.replay import Stored, replay_soon
+from stages.semantic import Hit, IndexParams, SemanticIndex, Thresholds, Veto, decide
+
+log = structlog.get_logger("reactor.semantic_cache")
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True, array_like=True):
+    query: str
+    model: str
+    text: str
+    finish_reason: str
+    usage: Usage
+    cost_usd: float
+
+
+class Propagated(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """An entry stored by another instance."""
+
+    entry_id: str
+    partition: str
+    vector: bytes
+    payload: bytes
+    ttl_s: float
+
+
+_entry = msgspec.msgpack.Decoder(Entry)
+_encode = msgspec.msgpack.Encoder().encode
+
+
+def partition_key(request: ChatRequest, tenant: str, version: str) -> str:
+    """Everything but the last user turn's text: only that may differ for a reuse."""
+    messages = list(request.messages)
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].role == "user":
+            messages[i] = ChatMessage(role="user", content="")
+            break
+    context = msgspec.structs.replace(request, messages=messages)
+    return cache_key(context, tenant, f"semantic:{version}")
+
+
+def eligible(request: ChatRequest, config: CacheConfig) -> bool:
+    semantic = config.semantic
+    mode = request.cache.mode if request.cache is not None else None
+    if mode in ("off", "exact", "refresh") or not cacheable(request, config):
+        return False
+    if request.tools and not semantic.tools:
+        return False
+    fmt = request.response_format
+    if fmt is not None and fmt.type != "text" and not semantic.json_mode:
+        return False
+    if mode == "semantic":
+        return True
+    return semantic.enabled and (not semantic.routes or request.model in semantic.routes)
+
+
+class SemanticCache(Actor[Select | Completed | Propagated]):
+    name = "semantic"
+
+    def __init__(self, config: CacheConfig, embedder_kind: str, downstream: Inbox[Select],
+                 outcomes: Outcomes, clock: Clock, flow_size: int = 16, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.semantic = config.semantic
+        self.embedder_kind = embedder_kind
+        self.thresholds = Thresholds(by_name={embedder_kind: self.semantic.threshold}) \
+            if self.semantic.threshold is not None else Thresholds()
+        self.downstream = downstream
+        self.outcomes = outcomes
+        self.clock = clock
+        self.flow_size = flow_size
+        self.index: SemanticIndex | None = None
+        self.instance = os.urandom(6).hex()
+        self.hits = 0
+        self.misses = 0
+        self.vetoes: Counter[str] = Counter()
+        self.stored = 0
+        self.propagated = 0
+        self.redis: Any = None
+        self._stored_event = anyio.Event()
+
+    def _params(self, dim: int) -> IndexParams:
+        return IndexParams(dim=dim, max_entries=self.semantic.max_entries,
+                           ttl_s=self.semantic.ttl_s)
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with anyio.create_task_group() as tg:
+                await tg.start(self._follow)
+                await super().run(task_status=task_status)
+                tg.cancel_scope.cancel()
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(5):
+                await self._save()
+                if self.redis is not None:
+                    await self.redis.aclose()
+                    self.redis = None
+
+    async def started(self) -> None:
+        path = self.semantic.path
+        if self.index is None and path is not None and await anyio.Path(path).exists():
+            now = self.clock.now()
+            self.index = await anyio.to_thread.run_sync(
+                lambda: SemanticIndex.load(path, now))
+            log.info("semantic_cache_loaded", path=path, entries=len(self.index))
+
+    async def _save(self) -> None:
+        if self.index is None or self.semantic.path is None:
+            return
+        index, path, now = self.index, self.semantic.path, self.clock.now()
+        await anyio.to_thread.run_sync(lambda: index.save(path, now))
+        log.info("semantic_cache_saved", path=path, entries=len(index))
+
+    async def wait_stored(self, count: int) -> None:
+        """Wait until `count` entries were added (stored here or propagated)."""
+        while self.stored + self.propagated < count:
+            await self._stored_event.wait()
+
+    async def handle(self, message: Select | Completed | Propagated) -> None:
+        match message:
+            case Select(job=job, features=features):
+                embedding = features.embedding
+                if embedding is not None and self.index is not None and \
+                        not job.decide_only and eligible(job.request, self.config):
+                    stored = self._lookup(job.request, job.tenant, embedding)
+                    if stored is not None:
+                        entry, similarity = stored
+                        self.hits += 1
+                        await replay_soon(self, job, Stored(
+                            entry.model, entry.text, entry.finish_reason, entry.usage,
+                            entry.cost_usd), self.outcomes, self.clock, self.flow_size,
+                            "semantic", similarity)
+                        return
+                    self.misses += 1
+                await self.downstream.send(message)
+            case Completed() as outcome:
+                await self._store(outcome)
+            case Propagated() as entry:
+                vector = np.frombuffer(entry.vector, dtype=np.float32)
+                self._index(len(vector)).add(entry.partition, vector, entry.entry_id,
+                                             self.clock.now(), payload=entry.payload,
+                                             ttl_s=entry.ttl_s)
+                self.propagated += 1
+                self._notify()
+
+    def _index(self, dim: int) -> SemanticIndex:
+        if self.index is None:
+            self.index = SemanticIndex(self._params(dim))
+        return self.index
+
+    def _lookup(self, request: ChatRequest, tenant: str,
+                embedding: np.ndarray[Any, Any]) -> tuple[Entry, float] | None:
+        assert self.index is not None
+        query = request.last_user_text
+        partition = partition_key(request, tenant, self.config.version)
+        for entry_id, similarity in self.index.lookup(partition, embedding,
+                                                      self.clock.now(), k=3):
+            payload = self.index.payload(entry_id)
+            if payload is None:
+                continue
+            entry = _entry.decode(payload)
+            verdict = decide(similarity, query, entry.query, self.embedder_kind,
+                             thresholds=self.thresholds)
+            if isinstance(verdict, Hit):
+                self.index.touch(entry_id)
+                return entry, similarity
+            if isinstance(verdict, Veto):
+                self.vetoes[verdict.reason] += 1
+            else:
+                break  # best first: the rest are further still
+        return None
+
+    async def _store(self, outcome: Completed) -> None:
+        features = outcome.features
+        if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None or \
+                features is None or features.embedding is None or not outcome.text:
+            return
+        if outcome.finish_reason not in STORABLE_FINISH:
+            return
+        job = outcome.job
+        if not eligible(job.request, self.config):
+            return
+        entry = Entry(query=job.request.last_user_text, model=outcome.model, text=outcome.text,
+                      finish_reason=outcome.finish_reason, usage=outcome.usage,
+                      cost_usd=outcome.cost_usd)
+        payload = _encode(entry)
+        partition = partition_key(job.request, job.tenant, self.config.version)
+        entry_id = hashlib.blake2b(f"{partition}\0{entry.query}".encode(),
+                                   digest_size=16).hexdigest()
+        ttl = self.semantic.ttl_s
+        if job.request.cache is not None and job.request.cache.ttl_s is not None:
+            ttl = job.request.cache.ttl_s
+        vector = np.asarray(features.embedding, dtype=np.float32)
+        self._index(len(vector)).add(partition, vector, entry_id, self.clock.now(),
+                                     payload=payload, ttl_s=ttl)
+        self.stored += 1
+        self._notify()
+        await self._publish(Propagated(entry_id=entry_id, partition=partition,
+                                       vector=vector.tobytes(), payload=payload, ttl_s=ttl))
+
+    def _notify(self) -> None:
+        self._stored_event.set()
+        self._stored_event = anyio.Event()
+
+    # sharing through Redis
+
+    def _shared(self) -> bool:
+        return self.config.backend == "redis"
+
+    async def _client(self) -> Any:
+        if self.redis is None:
+            import redis.asyncio
+
+            self.redis = redis.asyncio.Redis.from_url(
+                self.config.redis_url, socket_timeout=self.config.redis_timeout_s,
+                socket_connect_timeout=self.config.redis_timeout_s)
+        return self.redis
+
+    async def _publish(self, entry: Propagated) -> None:
+        if not self._shared():
+            return
+        from redis.exceptions import RedisError
+
+        try:
+            client = await self._client()
+            await client.xadd(self.semantic.stream_key,
+                              {"origin": self.instance, "entry": msgspec.msgpack.encode(entry)},
+                              maxlen=self.semantic.max_entries, approximate=True)
+        except (OSError, RedisError) as exc:
+            log.warning("semantic_publish_failed", error=repr(exc))
+
+    async def _follow(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+                      ) -> None:
+        """Read entries other instances publish, from now on, into this mailbox."""
+        if not self._shared():
+            task_status.started()
+            return
+        import redis.asyncio
+        from redis.exceptions import RedisError
+
+        client = redis.asyncio.Redis.from_url(self.config.redis_url)
+        decoder = msgspec.msgpack.Decoder(Propagated)
+        last = "$"
+        started = False
+        try:
+            while True:
+                try:
+                    if not started:
+                        info = await client.xinfo_stream(self.semantic.stream_key) \
+                            if await client.exists(self.semantic.stream_key) else None
+                        last = info["last-generated-id"].decode() if info else "0-0"
+                        started = True
+                        task_status.started()
+                    batches: Any = await client.xread({self.semantic.stream_key: last},
+                                                 block=1000, count=256)
+                except (OSError, RedisError) as exc:
+                    log.warning("semantic_follow_failed", error=repr(exc))
+                    if not started:
+                        started = True
+                        task_status.started()
+                    await self.clock.sleep(1.0)
+                    continue
+                for _, records in batches or ():
+                    for record_id, fields in records:
+                        last = record_id.decode()
+                        if fields.get(b"origin", b"").decode() == self.instance:
+                            continue
+                        await self.mailbox.send(decoder.decode(fields[b"entry"]))
+        finally:
+            with anyio.CancelScope(shield=True), anyio.move_on_after(2):
+                await client.aclose()
+
+
+class SemanticCollector(Collector):
+    """Semantic-cache hits, misses, vetoes by guard, entries and bytes, at scrape."""
+
+    def __init__(self, cache: SemanticCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Any]:
+        cache = self.cache
+        lookups = CounterMetricFamily("reactor_semantic_lookups", "Semantic-cache lookups.",
+                                      labels=["result"])
+        lookups.add_metric(["hit"], cache.hits)
+        lookups.add_metric(["miss"], cache.misses)
+        yield lookups
+        vetoes = CounterMetricFamily("reactor_semantic_vetoes",
+                                     "Near neighbours a guard refused.", labels=["guard"])
+        for reason, count in sorted(cache.vetoes.items()):
+            vetoes.add_metric([reason], count)
+        yield vetoes
+        stats = cache.index.stats() if cache.index is not None else None
+        for name, help_, value in (
+                ("reactor_semantic_entries", "Entries held.",
+                 0 if stats is None else stats.entries),
+                ("reactor_semantic_bytes", "Vector, graph and answer bytes held.",
+                 0 if stats is None else stats.vector_bytes + stats.graph_bytes
+                 + stats.payload_bytes)):
+            gauge = GaugeMetricFamily(name, help_)
+            gauge.add_metric([], value)
+            yield gauge
+        evicted = CounterMetricFamily("reactor_semantic_evictions", "Entries evicted.",
+                                      labels=["why"])
+        evicted.add_metric(["ttl"], 0 if stats is None else stats.evicted_ttl)
+        evicted.add_metric(["lru"], 0 if stats is None else stats.evicted_lru)
+        yield evicted

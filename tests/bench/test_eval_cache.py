@@ -1,0 +1,98 @@
+"""The semantic cache evaluation: its threshold rule, and a whole small run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from bench.cache_latency import measure, zipf_sizes
+from bench.embedders import Pair
+from bench.eval_cache import Row, choose, is_dev, main, row, wilson_upper
+from stages.semantic.partition import PartitionParams
+
+DUPLICATES = [
+    ("How do I learn Python?", "How do I learn Python quickly?"),
+    ("What is the capital of France?", "What is the capital city of France?"),
+    ("How can I lose weight fast?", "How can I lose weight quickly?"),
+    ("Why is the sky blue?", "Why is the sky blue during the day?"),
+    ("What is machine learning?", "What exactly is machine learning?"),
+    ("How do I make pancakes?", "How do I make fluffy pancakes?"),
+]
+DIFFERENT = [
+    ("How do I convert °F to °C?", "How do I convert °C to °F?"),
+    ("Is 100 mg of caffeine too much?", "Is 200 mg of caffeine too much?"),
+    ("Is ibuprofen safe for dogs?", "Is ibuprofen not safe for dogs?"),
+    ("What is the best laptop?", "What is the best pizza in Naples?"),
+    ("How tall is Mount Everest?", "Who wrote War and Peace?"),
+    ("How do I sort a list ascending?", "How do I sort a list descending?"),
+]
+
+
+def rows_at(false_hits: list[tuple[int, int]]) -> list[Row]:
+    """Rows for thresholds 0.9, 0.91, ... with (hits, false hits) each."""
+    out: list[Row] = []
+    for i, (hits, false) in enumerate(false_hits):
+        labels = np.array([True] * (hits - false) + [False] * false)
+        out.append(row(0.9 + i / 100, True, np.ones(hits, dtype=bool), labels))
+    return out
+
+
+def test_the_lowest_threshold_meeting_the_target_wins() -> None:
+    rows = rows_at([(400, 20), (200, 2), (100, 1), (50, 0)])
+    chosen, rule = choose(rows)
+    assert chosen.threshold == 0.91
+    assert "lowest with" in rule
+
+
+def test_without_the_target_the_lowest_false_share_wins_over_enough_hits() -> None:
+    rows = rows_at([(400, 40), (200, 6), (100, 4), (10, 0)])
+    chosen, rule = choose(rows)
+    assert chosen.threshold == 0.91  # 3%; 0.93 has no false hits but only 10 hits
+    assert "not reached" in rule
+
+
+def test_the_wilson_bound_sits_above_the_share_and_tightens_with_hits() -> None:
+    assert 0.01 < wilson_upper(1, 100) < 0.06
+    assert wilson_upper(10, 1000) < wilson_upper(1, 100)
+    assert wilson_upper(0, 0) == 1.0
+
+
+def test_a_pair_lands_on_the_same_side_whatever_else_is_sampled() -> None:
+    pair = Pair(text_a="a", text_b="b", label=1)
+    sides = {is_dev(pair, seed=0, dev_share=0.5) for _ in range(3)}
+    assert len(sides) == 1
+    shares = [is_dev(Pair(text_a=str(i), text_b="x", label=0), 0, 0.5) for i in range(400)]
+    assert 150 < sum(shares) < 250
+
+
+def test_a_small_run_writes_its_table_and_results(tmp_path: Path) -> None:
+    data = tmp_path / "pairs.jsonl"
+    lines = [{"text_a": a, "text_b": b, "label": 1} for a, b in DUPLICATES * 4]
+    lines += [{"text_a": a, "text_b": b, "label": 0} for a, b in DIFFERENT * 4]
+    data.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    out = tmp_path / "out"
+
+    assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
+                 "--out", str(out)]) == 0
+
+    results = json.loads((out / "results.json").read_text())
+    [report] = results["embedders"]
+    assert report["embedder"].startswith("hashing")
+    assert report["dev_pairs"] + report["test_pairs"] == len(lines)
+    with_guards = next(c for c in report["choices"] if c["guards"])
+    assert with_guards["test"]["false_hits"] == 0
+    assert "Chosen thresholds" in (out / "table.md").read_text()
+
+
+def test_latency_is_measured_for_one_and_many_partitions() -> None:
+    params = PartitionParams(graph_above=64, graph_below=16, catch_up=32)
+    report = measure(entries=400, dim=16, queries=20, crossover_sizes=[32, 128], seed=0,
+                     params=params, partitions=20)
+
+    assert [t.partitions for t in report.timings] == [1, 20]
+    assert report.timings[0].graph_partitions == 1
+    assert report.timings[0].recall_at_1 > 0.9
+    assert [c.size for c in report.crossings] == [32, 128]
+    assert sum(zipf_sizes(1000, 50)) == 1000

@@ -1,0 +1,333 @@
+"""The semantic cache's core: partitioned index, eviction, files, guards, policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+import stages.semantic.index
+from stages.semantic.guards import read, veto_reason
+from stages.semantic.index import IndexParams, SemanticIndex
+from stages.semantic.partition import PartitionParams
+from stages.semantic.policy import Hit, Miss, Thresholds, Veto, decide
+
+DIM = 32
+Rows = npt.NDArray[np.float32]
+
+
+def unit(rng: np.random.Generator, n: int, dim: int = DIM) -> Rows:
+    rows = rng.standard_normal((n, dim)).astype(np.float32)
+    out: Rows = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return out
+
+
+def nudged(rows: Rows, rng: np.random.Generator, scale: float = 0.1) -> Rows:
+    out: Rows = rows + scale * unit(rng, len(rows), rows.shape[1]) / np.sqrt(2)
+    return out
+
+
+def small_index(**overrides: object) -> SemanticIndex:
+    partition = PartitionParams(graph_above=200, graph_below=50, catch_up=40)
+    params = IndexParams(dim=DIM, max_entries=10_000, ttl_s=100.0, partition=partition)
+    return SemanticIndex(msgspec.structs.replace(params, **overrides))
+
+
+# --- the index ------------------------------------------------------------------------
+
+
+def test_a_tenant_never_gets_another_tenants_entry() -> None:
+    index = small_index()
+    vector = unit(np.random.default_rng(0), 1)[0]
+    index.add("tenant-a|gpt|sys:1", vector, "a-answer", now=0.0)
+
+    assert index.lookup("tenant-b|gpt|sys:1", vector, now=1.0) == []
+    assert index.lookup("tenant-a|gpt|sys:2", vector, now=1.0) == []
+    [(entry_id, similarity)] = index.lookup("tenant-a|gpt|sys:1", vector, now=1.0)
+    assert entry_id == "a-answer"
+    assert similarity == pytest.approx(1.0, abs=1e-5)
+
+
+def test_lookup_returns_the_nearest_first() -> None:
+    index = small_index()
+    rng = np.random.default_rng(1)
+    rows = unit(rng, 50)
+    for i, row in enumerate(rows):
+        index.add("p", row, f"e{i}", now=0.0)
+
+    found = index.lookup("p", nudged(rows[7:8], rng)[0], now=0.0, k=3)
+
+    assert found[0][0] == "e7"
+    assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+
+
+def test_exact_and_graph_search_agree_past_the_threshold() -> None:
+    rng = np.random.default_rng(2)
+    rows = unit(rng, 600)
+    queries = nudged(rows[rng.integers(0, 600, 200)], rng)
+    graph = small_index()
+    exact = small_index(partition=PartitionParams(graph_above=1 << 40))
+    for i, row in enumerate(rows):
+        graph.add("p", row, f"e{i}", now=0.0)
+        exact.add("p", row, f"e{i}", now=0.0)
+
+    assert graph.stats().graph_partitions == 1
+    assert exact.stats().graph_partitions == 0
+    agree = 0
+    for query in queries:
+        [(graph_id, graph_sim)] = graph.lookup("p", query, now=0.0)
+        [(exact_id, exact_sim)] = exact.lookup("p", query, now=0.0)
+        agree += graph_id == exact_id
+        if graph_id == exact_id:
+            assert graph_sim == pytest.approx(exact_sim, abs=1e-4)
+    assert agree >= 0.99 * len(queries)
+
+
+def test_a_growing_graph_answers_exactly_until_it_has_caught_up() -> None:
+    index = small_index(partition=PartitionParams(graph_above=200, catch_up=2))
+    rows = unit(np.random.default_rng(3), 500)
+    for i, row in enumerate(rows[:240]):
+        index.add("p", row, f"e{i}", now=0.0)
+
+    # From the 200th add on, each add feeds the graph two rows and brings one more.
+    assert index.stats().graph_partitions == 0
+    assert index.lookup("p", rows[5], now=0.0)[0][0] == "e5"
+
+    for i, row in enumerate(rows[240:], start=240):
+        index.add("p", row, f"e{i}", now=0.0)
+
+    assert index.stats().graph_partitions == 1
+    assert index.stats().vector_bytes == 0
+    assert index.lookup("p", rows[5], now=0.0)[0][0] == "e5"
+    assert index.lookup("p", rows[450], now=0.0)[0][0] == "e450"
+
+
+def test_a_graph_survives_removals_and_shrinks_back_to_exact_search() -> None:
+    index = small_index()
+    rng = np.random.default_rng(4)
+    rows = unit(rng, 500)
+    for i, row in enumerate(rows):
+        index.add("p", row, f"e{i}", now=0.0)
+    for i in range(0, 300):
+        index.remove(f"e{i}")
+    for i in range(300):  # reuse the deleted nodes' places
+        index.add("p", rows[i], f"again{i}", now=0.0)
+
+    assert index.stats().graph_partitions == 1
+    assert index.lookup("p", rows[10], now=0.0)[0][0] == "again10"
+    assert index.lookup("p", rows[400], now=0.0)[0][0] == "e400"
+
+    for i in range(300):
+        index.remove(f"again{i}")
+    for i in range(300, 460):
+        index.remove(f"e{i}")
+
+    assert index.stats().graph_partitions == 0
+    assert len(index) == 40
+    assert index.lookup("p", rows[470], now=0.0)[0][0] == "e470"
+
+
+def test_entries_expire_after_their_ttl() -> None:
+    index = small_index()
+    rows = unit(np.random.default_rng(5), 3)
+    index.add("p", rows[0], "short", now=0.0, ttl_s=10.0)
+    index.add("p", rows[1], "default", now=0.0)
+
+    assert index.lookup("p", rows[0], now=9.9)[0][0] == "short"
+    [(entry_id, similarity)] = index.lookup("p", rows[0], now=10.0, k=2)
+    assert entry_id == "default"
+    assert similarity == pytest.approx(float(rows[0] @ rows[1]), abs=1e-5)
+    assert "short" not in index
+    assert index.evict(now=99.0) == []
+    assert index.evict(now=100.0) == ["default"]
+    assert len(index) == 0
+    assert index.stats().evicted_ttl == 2
+
+
+def test_re_adding_an_entry_renews_it() -> None:
+    index = small_index()
+    row = unit(np.random.default_rng(6), 1)[0]
+    index.add("p", row, "e", now=0.0, payload=b"old")
+    index.add("p", row, "e", now=50.0, payload=b"new")
+
+    assert index.evict(now=120.0) == []
+    assert index.payload("e") == b"new"
+    assert len(index) == 1
+    assert index.evict(now=150.0) == ["e"]
+
+
+def test_the_least_recently_used_entry_goes_first() -> None:
+    index = small_index(max_entries=3)
+    rows = unit(np.random.default_rng(7), 4)
+    for name, row in zip("abc", rows, strict=False):
+        index.add(name, row, name, now=0.0)
+    index.touch("a")
+
+    assert index.add("d", rows[3], "d", now=1.0) == ["b"]
+    assert sorted(k for k in "abcd" if k in index) == ["a", "c", "d"]
+    assert index.lookup("b", rows[1], now=1.0) == []
+    assert index.stats().evicted_lru == 1
+
+
+def test_removed_entries_are_gone_and_empty_partitions_dropped() -> None:
+    index = small_index()
+    row = unit(np.random.default_rng(8), 1)[0]
+    index.add("p", row, "e", now=0.0, payload=b"answer")
+
+    assert index.remove("e") is True
+    assert index.remove("e") is False
+    assert index.lookup("p", row, now=0.0) == []
+    assert index.stats().partitions == 0
+    assert index.stats().payload_bytes == 0
+
+
+def test_vectors_of_the_wrong_size_are_refused() -> None:
+    index = small_index()
+    with pytest.raises(ValueError, match="32-d"):
+        index.add("p", np.ones(DIM + 1), "e", now=0.0)
+    with pytest.raises(ValueError, match="32-d"):
+        index.lookup("p", np.ones((2, DIM)), now=0.0)
+
+
+def test_a_restart_keeps_entries_payloads_ttls_and_recency(tmp_path: Path) -> None:
+    index = small_index(max_entries=1000)
+    rng = np.random.default_rng(9)
+    big, small = unit(rng, 400), unit(rng, 5)
+    for i, row in enumerate(big):
+        index.add("big", row, f"b{i}", now=0.0, payload=f"answer {i}".encode())
+    for i, row in enumerate(small):
+        index.add("small", row, f"s{i}", now=0.0, ttl_s=1000.0)
+    index.add("small", unit(rng, 1)[0], "stale", now=0.0, ttl_s=5.0)
+    index.touch("b0")
+    path = tmp_path / "semantic.npz"
+
+    index.save(path, now=50.0)  # 50 s of the default 100 left; "stale" already expired
+    # A new process: its monotonic clock starts somewhere else entirely.
+    loaded = SemanticIndex.load(path, now=7.0)
+
+    assert list(tmp_path.iterdir()) == [path]
+    assert len(loaded) == 405 and "stale" not in loaded
+    assert loaded.stats().graph_partitions == 1
+    assert loaded.lookup("big", big[123], now=7.0)[0][0] == "b123"
+    assert loaded.payload("b123") == b"answer 123"
+    assert loaded.lookup("small", small[2], now=7.0)[0][0] == "s2"
+    assert sorted(loaded.evict(now=57.0)) == sorted(f"b{i}" for i in range(400))
+    assert len(loaded) == 5
+
+
+def test_after_a_restart_recency_and_labels_carry_on(tmp_path: Path) -> None:
+    index = small_index(max_entries=3)
+    rows = unit(np.random.default_rng(10), 5)
+    for name, row in zip("abc", rows, strict=False):
+        index.add("p", row, name, now=0.0)
+    index.touch("a")
+    index.save(tmp_path / "i.npz", now=0.0)
+    loaded = SemanticIndex.load(tmp_path / "i.npz", now=0.0)
+
+    assert loaded.add("p", rows[3], "d", now=0.0) == ["b"]
+    assert loaded.lookup("p", rows[3], now=0.0)[0][0] == "d"
+    assert loaded.lookup("p", rows[0], now=0.0)[0][0] == "a"
+
+
+def test_a_file_from_another_format_version_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small_index().save(tmp_path / "i.npz", now=0.0)
+    monkeypatch.setattr(stages.semantic.index, "FORMAT_VERSION", 2)
+
+    with pytest.raises(ValueError, match="format 1, this build reads 2"):
+        SemanticIndex.load(tmp_path / "i.npz", now=0.0)
+
+
+# --- guards -----------------------------------------------------------------------------
+
+HARD_NEGATIVES = [
+    ("How do I convert °F to °C?", "How do I convert °C to °F?", "direction_differs"),
+    ("°F→°C", "°C→°F", "direction_differs"),
+    ("convert 100 fahrenheit to celsius", "convert 100 celsius to fahrenheit",
+     "direction_differs"),
+    ("x minus y", "y minus x", "direction_differs"),
+    ("Is ibuprofen safe during pregnancy?", "Is ibuprofen not safe during pregnancy?",
+     "negation_differs"),
+    ("Why does my code work?", "Why doesn't my code work?", "negation_differs"),
+    ("How do I sort a list in ascending order?", "How do I sort a list in descending order?",
+     "opposites_differ"),
+    ("How can I maximize my savings?", "How can I minimize my savings?", "opposites_differ"),
+    ("Is 100 mg of caffeine a day too much?", "Is 200 mg of caffeine a day too much?",
+     "numbers_differ"),
+    ("What happened in 2015?", "What happened in 2016?", "numbers_differ"),
+    ("Is 100 mg of caffeine a day too much?", "Is 100 g of caffeine a day too much?",
+     "units_differ"),
+    ("dog bites man", "man bites dog", "word_order_differs"),
+    ("What are the traffic laws in Georgia?", "What are the traffic laws in Iowa?",
+     "names_differ"),
+    ("What is A + B?", "What is A * B?", "symbols_differ"),
+    ("How do I fix this circuit?", "How do I fix this circuit?", "points_elsewhere"),
+]
+
+PARAPHRASES = [
+    ("How do I reverse a list in Python?", "What's the way to reverse a list in Python?"),
+    ("What is the capital of France?", "Which city is the capital of France?"),
+    ("Convert 100 °F to °C", "What is 100 °F in °C?"),
+    ("Is it safe to take ibuprofen with coffee?", "Can I safely take ibuprofen with coffee?"),
+    ("How much is 1,000 dollars in euros?", "How much is 1000 dollars in euros?"),
+    ("Can I run 3.0 miles a day?", "Can I run 3 miles a day?"),
+    ("Why don't cats like water?", "Why do cats not like water?"),
+    ("What are two ways to learn Spanish?", "What are 2 ways to learn Spanish?"),
+    ("Explain TCP vs UDP.", "explain tcp vs udp"),
+    ("What\u2019s the best way to learn Rust?", "What's the best way to learn Rust?"),
+]
+
+
+@pytest.mark.parametrize(("query", "cached", "reason"), HARD_NEGATIVES)
+def test_guards_veto_the_known_hard_negatives(query: str, cached: str, reason: str) -> None:
+    assert veto_reason(query, cached) == reason
+    assert veto_reason(cached, query) == reason
+
+
+@pytest.mark.parametrize(("query", "cached"), PARAPHRASES)
+def test_guards_let_true_paraphrases_through(query: str, cached: str) -> None:
+    assert veto_reason(query, cached) is None
+    assert veto_reason(cached, query) is None
+
+
+def test_numbers_are_compared_once_normalised() -> None:
+    assert read("1,000 people and 3.0 dogs").numbers == read("1000 people and 3 dogs").numbers
+    assert read("one thousand").numbers != read("one hundred").numbers
+    assert read("three cats").numbers == read("3 cats").numbers
+
+
+# --- policy -----------------------------------------------------------------------------
+
+THRESHOLDS = Thresholds(hashing=0.95, minilm=0.9, by_name={"http:embed-3": 0.8})
+
+
+def test_below_the_threshold_is_a_miss() -> None:
+    decision = decide(0.85, "What is 2 + 2?", "What is 2 + 2?", "minilm:all-MiniLM-L6-v2",
+                      thresholds=THRESHOLDS)
+    assert decision == Miss(similarity=0.85, threshold=0.9)
+
+
+def test_above_the_threshold_a_guard_can_still_veto() -> None:
+    decision = decide(0.995, "convert °F to °C", "convert °C to °F", "minilm:x",
+                      thresholds=THRESHOLDS)
+    assert decision == Veto(similarity=0.995, threshold=0.9, reason="direction_differs")
+
+
+def test_a_close_clean_match_is_a_hit() -> None:
+    cached = read("What is the capital of France?")
+    decision = decide(0.97, "Which city is the capital of France?", cached, "hashing:384",
+                      thresholds=THRESHOLDS)
+    assert decision == Hit(similarity=0.97, threshold=0.95)
+
+
+def test_thresholds_follow_the_embedder() -> None:
+    assert isinstance(decide(0.92, "a b", "a b", "hashing:384", thresholds=THRESHOLDS), Miss)
+    assert isinstance(decide(0.92, "a b", "a b", "minilm:x", thresholds=THRESHOLDS), Hit)
+    assert isinstance(decide(0.85, "a b", "a b", "http:embed-3", thresholds=THRESHOLDS), Hit)
+
+
+def test_an_unmeasured_embedder_never_hits() -> None:
+    assert decide(1.0, "a b", "a b", "http:other") == Miss(similarity=1.0, threshold=None)
