@@ -149,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")
     bench.add_argument("what", choices=["pipeline", "mailbox", "routing", "embedders",
-                                        "eval-routing", "routing-data"])
+                                        "eval-routing", "routing-data", "eval-cache",
+                                        "cache-latency"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser
