@@ -1,0 +1,251 @@
+"""Analyzer accuracy and speed: task types on labelled real prompts, token estimates
+against OpenAI's tokenizers, and the time `analyze` takes.
+
+    python -m bench.eval_analyzer [--data ../shared/data] [--no-minilm] [--fit-tokens]
+
+Task types are scored on MT-bench's 80 first turns (categories mapped by
+`MT_BENCH_TASKS`) and on the arena-hard-v0.1 prompts whose topic cluster
+`bench/arena_hard_tasks.toml` labels (from the cluster name only; prompts of unlabelled
+clusters are left out). The classifier never trains on either: it learns from the
+hand-written prompts in `stages/classify/_seeds_*`. Scored three ways: the keyword rules
+the analyzer had before; the word model alone (what `analyze` does without an
+embedding, as with the hashing embedder); words + all-MiniLM-L6-v2 embeddings (when the
+analyzer's embedder is minilm).
+
+Token estimates are compared with OpenAI's o200k and cl100k counts (`bpe-openai`, see
+`bench.analyzer_tokens`) on held-out text: odd-numbered arena-hard prompts, all MT-bench
+turns, and chunks of odd-numbered source files (the interpreter's standard library; C,
+headers, JS and CSS in the venv). `--fit-tokens` refits the weights on the
+even-numbered halves and a multilingual sample and prints them for `stages/analyzer.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sysconfig
+import time
+import tomllib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+import msgspec
+import numpy as np
+import numpy.typing as npt
+
+from bench import analyzer_baseline
+from bench.analyzer_tokens import code_chunks, fit_weights, multilingual, token_counters
+from reactor import AnalyzerConfig, ChatMessage, ChatRequest, MiniLMEmbedderConfig, TaskType
+from stages.analyzer import analyze, estimate_tokens
+from stages.classify import TASKS, TaskClassifier, classifier_for, extract, seed_examples
+from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
+
+MT_BENCH_TASKS: dict[str, TaskType] = {
+    "writing": "creative_writing", "roleplay": "chat", "reasoning": "reasoning",
+    "math": "math", "coding": "code", "extraction": "extraction", "stem": "open_qa",
+    "humanities": "open_qa",
+}
+MAPPING = Path(__file__).with_name("arena_hard_tasks.toml")
+MT_BENCH = "routing/routellm/mt_bench_question.jsonl"
+ARENA_HARD = "classification/arena-hard-v0.1_question.jsonl"
+T = TypeVar("T")
+
+
+class Labelled(NamedTuple):
+    text: str
+    task: TaskType
+    source: str
+
+
+class MtBenchQuestion(msgspec.Struct):
+    category: str
+    turns: list[str]
+
+
+class ArenaQuestion(msgspec.Struct):
+    cluster: str
+    prompt: str
+
+
+class ClusterLabels(msgspec.Struct, forbid_unknown_fields=True):
+    labels: dict[str, TaskType]
+    unlabelled: dict[str, str]
+
+
+def read_jsonl(path: Path, kind: type[T]) -> list[T]:
+    decoder = msgspec.json.Decoder(kind)
+    return [decoder.decode(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def labelled_mt_bench(data: Path) -> list[Labelled]:
+    return [Labelled(row.turns[0], MT_BENCH_TASKS[row.category], "mt_bench")
+            for row in read_jsonl(data / MT_BENCH, MtBenchQuestion)]
+
+
+def labelled_arena(data: Path) -> tuple[list[Labelled], int]:
+    """Prompts of labelled clusters, and how many prompts were left out."""
+    mapping = msgspec.convert(tomllib.loads(MAPPING.read_text()), ClusterLabels)
+    rows = read_jsonl(data / ARENA_HARD, ArenaQuestion)
+    unknown = {row.cluster for row in rows} - set(mapping.labels) - set(mapping.unlabelled)
+    if unknown:
+        raise ValueError(f"clusters missing from {MAPPING.name}: {sorted(unknown)}")
+    kept = [Labelled(row.prompt, mapping.labels[row.cluster], "arena_hard")
+            for row in rows if row.cluster in mapping.labels]
+    return kept, len(rows) - len(kept)
+
+
+def request_for(text: str) -> ChatRequest:
+    return ChatRequest(model="auto", messages=[ChatMessage(role="user", content=text)])
+
+
+def report(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
+           confidence: Sequence[float] | None = None) -> None:
+    truth = [item.task for item in items]
+    right = np.array([a == b for a, b in zip(truth, predicted, strict=True)])
+    print(f"\n## {title}: {right.mean():.1%} of {len(items)}")
+    for source in sorted({item.source for item in items}):
+        mask = np.array([item.source == source for item in items])
+        recalls = ", ".join(
+            f"{task} {right[mask & is_task].mean():.0%}/{(mask & is_task).sum()}"
+            for task in TASKS
+            if (is_task := np.array([item.task == task for item in items]))[mask].any())
+        print(f"  {source}: {right[mask].mean():.1%} of {mask.sum()} ({recalls})")
+    if confidence is not None and (~right).any():
+        conf = np.array(confidence)
+        print(f"  mean confidence: right {conf[right].mean():.2f}, wrong {conf[~right].mean():.2f}")
+        print("  accuracy when confidence >= t (share of prompts): " + ", ".join(
+            f"{t}: {right[conf >= t].mean():.0%} ({(conf >= t).mean():.0%})"
+            for t in (0.4, 0.5, 0.6, 0.7, 0.8) if (conf >= t).any()))
+    matrix = np.zeros((len(TASKS), len(TASKS)), dtype=np.int64)
+    for real, guess in zip(truth, predicted, strict=True):
+        matrix[TASKS.index(real), TASKS.index(guess)] += 1
+    heading = "truth \\ predicted"
+    print(f"  {heading:<17}" + "".join(f"{t[:6]:>7}" for t in TASKS) + "  recall")
+    for i, task in enumerate(TASKS):
+        if total := matrix[i].sum():
+            cells = "".join(f"{n:>7}" for n in matrix[i])
+            print(f"  {task:<17}{cells}  {matrix[i, i] / total:.0%} of {total}")
+
+
+def seed_cross_validation(folds: int = 5) -> float:
+    """Word-model accuracy on held-out seed prompts (what its settings were chosen on)."""
+    texts, labels = seed_examples()
+    right = 0
+    for fold in range(folds):
+        train = [i for i in range(len(texts)) if i % folds != fold]
+        model = TaskClassifier.train([texts[i] for i in train], [labels[i] for i in train])
+        right += sum(model.predict(texts[i]).task == TASKS[labels[i]]
+                     for i in range(fold, len(texts), folds))
+    return right / len(texts)
+
+
+def classification(data: Path, use_minilm: bool) -> None:
+    mt_bench = labelled_mt_bench(data)
+    arena, left_out = labelled_arena(data)
+    items = mt_bench + arena
+    print(f"# Task types: {len(mt_bench)} MT-bench + {len(arena)} arena-hard prompts "
+          f"({left_out} arena-hard prompts of unlabelled clusters left out)")
+    print(f"seed prompts, 5-fold cross-validation, word model: {seed_cross_validation():.1%}")
+    report("before: keyword rules", items,
+           [analyzer_baseline.classify(item.text) for item in items])
+    config = AnalyzerConfig()
+    words = [analyze(request_for(item.text), config) for item in items]
+    report("words (analyze without an embedding)", items, [f.task for f in words],
+           [f.task_confidence for f in words])
+    if not use_minilm:
+        return
+    minilm = MiniLMEmbedderConfig()
+    try:
+        encoder = MiniLMEmbedder(minilm)
+    except EmbedderUnavailable as exc:
+        print(f"\n(minilm skipped: {exc})")
+        return
+    classifier = classifier_for(minilm)
+    vectors = encoder.encode([item.text for item in items])
+    guesses = [classifier.predict_features(extract(item.text), vector)
+               for item, vector in zip(items, vectors, strict=True)]
+    report("words + minilm embeddings", items, [g.task for g in guesses],
+           [g.confidence for g in guesses])
+
+
+def token_sets(data: Path, *, fit: bool) -> dict[str, list[str]]:
+    """Held-out text; with `fit`, the other halves (the multilingual sample is both)."""
+    half = 0 if fit else 1
+    prompts = [row.prompt for row in read_jsonl(data / ARENA_HARD, ArenaQuestion)]
+    paths = sysconfig.get_paths()
+    stdlib = sorted(Path(paths["stdlib"]).glob("*.py"))
+    native = sorted(p for ext in ("c", "h", "js", "css")
+                    for p in Path(paths["purelib"]).rglob(f"*.{ext}"))
+    code = code_chunks(stdlib[half::2]) + code_chunks(native[half::2])
+    if fit:
+        return {"arena-hard (even)": prompts[0::2], "code (even files)": code}
+    turns = [turn for row in read_jsonl(data / MT_BENCH, MtBenchQuestion) for turn in row.turns]
+    return {"arena-hard prompts (odd)": prompts[1::2], "mt-bench turns": turns,
+            "code chunks (odd files)": code, "multilingual (in-sample)": multilingual()}
+
+
+def mape(estimate: Callable[[str], int], texts: list[str], truth: npt.NDArray[np.float64]
+         ) -> float:
+    guess = np.array([estimate(text) for text in texts], dtype=np.float64)
+    return float(np.mean(np.abs(guess - truth) / np.maximum(truth, 1.0)) * 100)
+
+
+def tokens(data: Path, fit: bool) -> None:
+    counters = token_counters()
+    if counters is None:
+        print("\n# Token estimate: skipped (install bpe-openai to compare)")
+        return
+    if fit:
+        texts = [text for texts in token_sets(data, fit=True).values() for text in texts]
+        print("TOKEN_WEIGHTS =", fit_weights(texts, multilingual(), counters))
+        return
+    print("\n# Token estimate: mean absolute % error vs o200k / cl100k (held-out text)")
+    print(f"  {'text':<28}{'n':>5}{'before':>15}{'after':>15}")
+    for name, texts in token_sets(data, fit=False).items():
+        truths = [np.array([len(count(t)) for t in texts], dtype=np.float64)
+                  for count in counters]
+        before = [mape(analyzer_baseline.estimate_tokens, texts, truth) for truth in truths]
+        after = [mape(estimate_tokens, texts, truth) for truth in truths]
+        print(f"  {name:<28}{len(texts):>5}{before[0]:>8.1f} /{before[1]:>5.1f}"
+              f"{after[0]:>8.1f} /{after[1]:>5.1f}")
+
+
+def speed(data: Path) -> None:
+    texts = [row.turns[0] for row in read_jsonl(data / MT_BENCH, MtBenchQuestion)]
+    texts += [row.prompt for row in read_jsonl(data / ARENA_HARD, ArenaQuestion)]
+    requests = [request_for(text) for text in texts]
+    config = AnalyzerConfig()
+    analyze(requests[0], config)  # trains the word model
+    times = []
+    for request in requests * 3:
+        start = time.perf_counter()
+        analyze(request, config)
+        times.append((time.perf_counter() - start) * 1e6)
+    times.sort()
+    print(f"\n# analyze() without an embedding, {len(texts)} real prompts x 3: mean "
+          f"{statistics.fmean(times):.0f} us, p50 {statistics.median(times):.0f} us, "
+          f"p99 {times[int(0.99 * (len(times) - 1))]:.0f} us")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Analyzer accuracy, token error and speed.")
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--no-minilm", action="store_true",
+                        help="score the word model only (no embeddings)")
+    parser.add_argument("--fit-tokens", action="store_true",
+                        help="refit the token estimate's weights and print them")
+    args = parser.parse_args(argv)
+    data: Path = args.data
+    if args.fit_tokens:
+        tokens(data, fit=True)
+        return 0
+    classification(data, use_minilm=not args.no_minilm)
+    tokens(data, fit=False)
+    speed(data)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,217 @@
+"""Word lists that carry a label's signal past the training prompts' own vocabulary.
+
+A prompt about a framework the training set never names still says "code" if the
+framework is on this list. Written from general knowledge (languages, tools and
+notations a developer, a mathematician or a translator would name), not from any
+evaluation set. Each list becomes one feature, so its weight is learned once for all
+its words.
+"""
+
+from __future__ import annotations
+
+import re
+
+TECH = frozenset("""
+python javascript typescript java kotlin golang php perl scala haskell clojure elixir
+erlang lua fortran cobol matlab vba vb6 vb.net verilog vhdl systemverilog hlsl glsl
+cuda opencl solidity sql mysql postgres postgresql sqlite mongodb redis cassandra
+elasticsearch graphql json yaml toml xml html css scss sass tailwind bootstrap react
+vue angular svelte nextjs next.js nuxt jquery node.js nodejs deno npm yarn webpack
+vite babel django fastapi laravel symfony springboot dotnet .net asp.net blazor wpf
+winforms xaml pyqt tkinter electron flutter android ios xcode swiftui godot roblox
+pandas numpy scipy matplotlib seaborn plotly sklearn scikit-learn pytorch torch
+tensorflow keras jax huggingface langchain llamaindex opencv pyspark databricks hadoop
+kafka airflow dbt bigquery tidyverse dplyr ggplot ggplot2 streamlit gradio jupyter
+docker dockerfile kubernetes k8s helm terraform ansible nginx systemd crontab bash zsh
+powershell linux ubuntu debian nixos wsl git github gitlab jenkins aws azure gcp s3
+ec2 api apis rest restful grpc websocket websockets http https oauth jwt cors ssh tcp
+udp dns regex regexp compiler debugger stacktrace traceback segfault refactor
+refactoring codebase sdk cli frontend backend fullstack microservice microservices
+endpoint endpoints orm hashmap goroutine coroutine async await mutex multithreading
+pip conda venv virtualenv cargo maven gradle cmake makefile gcc clang llvm jvm
+bytecode unittest pytest jest mocha junit selenium playwright puppeteer beautifulsoup
+ffmpeg imagemagick vba odoo wordpress shopify firebase supabase vercel heroku webhook
+webhooks leetcode bitwise runtimeerror typeerror valueerror indexerror keyerror
+nullpointerexception stackoverflow localhost ipv4 ipv6 subnet vlan kernel
+""".split())
+
+PROGRAMMING = frozenset("""
+code coding program programming programmer developer develop script scripting bug
+bugs debug exception function functions method methods class classes struct trait
+interface enum variable variables array arrays dictionary pointer pointers recursion
+recursive loop loops thread threads threading concurrency callback callbacks promise
+closure lambda decorator generator iterator module modules package packages import
+dependency dependencies compile compiling deploy deployment container containers
+binary parse parser parsing serialize serializer deserialize mock mocking scrape
+scraping scraper crawler latex markdown csv xlsx excel macro macros spreadsheet
+formula algorithm algorithms oop hashtable boolean integer null undefined database
+databases query queries schema migration library libraries framework frameworks repo
+repository server client browser app application applications gui widget widgets
+config configuration install installed implement implementation shell windows
+swift rust ruby express flask spring rails spark unity shiny apache julia dart
+""".split())
+
+# Code-shaped tokens. Every alternative starts with a rare character (most letters cannot
+# start a match), which keeps the scan fast.
+TECH_PATTERN = re.compile(
+    r"\+\+|#|\.(?:py|js|ts|rs|go|java|cpp|sh|sql|json|yaml|yml|html|css)\b|\(\)|_[a-z0-9]"
+    r"|(?<=[a-z])[A-Z]|</?[a-z]+>|\$[a-z_]|->|=>|::|!=|==",
+)
+
+NATURAL_LANGUAGES = frozenset("""
+english french spanish german italian portuguese dutch russian ukrainian polish czech
+slovak romanian hungarian greek turkish arabic hebrew persian farsi urdu hindi bengali
+punjabi tamil telugu marathi gujarati chinese mandarin cantonese japanese korean thai
+vietnamese indonesian malay tagalog filipino swahili amharic yoruba zulu swedish
+norwegian danish finnish icelandic estonian latvian lithuanian serbian croatian
+bosnian slovenian bulgarian macedonian albanian catalan basque galician welsh irish
+latin esperanto lojban klingon
+""".split())
+
+# Fields of knowledge outside software: a sign of an open question. Added with
+# `_seeds_e` after the first evaluation run (see there).
+DOMAIN = frozenset("""
+business market markets marketing customer customers revenue profit profits sales
+strategy strategies startup startups company companies industry industries investment
+investments investor investors finance financial bank banks banking tax taxes stock
+stocks economy economic economics inflation budget pricing brand management manager
+managers leadership employees employee hiring career careers salary retail supply
+health healthy medical medicine patient patients doctor doctors disease diseases
+symptoms treatment diet nutrition exercise fitness sleep mental therapy hospital
+hospitals clinical law laws legal court rights regulation regulations policy policies
+government political politics election history historical war wars century ancient
+culture cultural religion religious philosophy philosophical ethics ethical moral
+society social science scientific physics chemistry biology climate environment
+environmental energy ecology education school schools students teacher teachers
+university learning travel tourism food recipe cooking music art artists literature
+sport sports athlete training garden gardening housing house renovation agriculture
+population psychology psychological research studies evidence insurance retirement
+pension mortgage real estate property logistics manufacturing mining
+""".split())
+
+MATH = frozenset("""
+equation equations solve integral integrals derivative derivatives differentiate
+integrate limit limits matrix matrices determinant eigenvalue eigenvalues eigenvector
+vector vectors polynomial polynomials quadratic linear logarithm log exponent
+exponential factorial prime primes divisor divisible divisors gcd lcm modulo mod
+probability probabilities expected variance deviation mean median mode statistics
+theorem lemma proof prove proves proving irrational rational integer integers real
+complex triangle triangles circle angle angles radius diameter area volume perimeter
+hypotenuse geometry algebra calculus trigonometry sine cosine tangent sin cos tan
+series sequence converge convergent diverge sum product fraction fractions percent
+percentage ratio proportion interest compound simplify factor factorise factorize
+inequality inequalities function domain range slope intercept parabola asymptote
+permutation permutations combination combinations binomial dice coin arithmetic
+""".split())
+
+MATH_PATTERN = re.compile(
+    r"\$[^$\n]{1,80}\$|\\(?:frac|int|sum|sqrt|cdot|times|leq|geq|pi|theta|alpha)"
+    "|\\d\\s*[-+*/^\u00d7\u00f7]\\s*\\d"
+    r"|\^\s*\d|\d[a-z]\s*[-+=]|[∑∫√π≤≥≠∞]|f\(x\)|dy/dx",
+)
+
+# How people ask for each task: single words (matched against the prompt's words) and
+# phrases (a regex over its lower-cased text). One feature per task: `#cue:<task>`.
+CUE_WORDS: dict[str, frozenset[str]] = {
+    "code": frozenset(),
+    "math": frozenset("""
+        calculate compute solve evaluate simplify prove derive integral derivative equation
+        probability percent percentage
+    """.split()),
+    "reasoning": frozenset("""
+        riddle riddles puzzle puzzles logic logical logically syllogism premise premises
+        deduce deduction infer inference fallacy fallacies paradox lateral knight knave
+        liar liars truthful conclude conclusion
+    """.split()),
+    "creative_writing": frozenset("""
+        story stories poem poems poetry haiku limerick sonnet ode lyrics song verse rap
+        essay blog toast speech eulogy letter email slogan tagline caption screenplay
+        script monologue dialogue fable fairy tale novel chapter narrative fiction
+        backstory newsletter announcement invitation draft compose rewrite rephrase
+        paraphrase
+    """.split()),
+    "summarization": frozenset("""
+        summarize summarise summarizing summarising summary summaries summarization tldr
+        condense recap gist synopsis abstract takeaways highlights rundown digest shorten
+        overview outline
+    """.split()),
+    "translation": frozenset("""
+        translate translated translating translation translations traduce traduis
+        traduire traducir übersetze übersetzen tradurre traduza переведи 翻译 翻訳
+    """.split()),
+    "extraction": frozenset("""
+        extract extracting extraction pull parse identify entities entity fields json
+        csv table occurrences mentioned mentions
+    """.split()),
+    "classification": frozenset("""
+        classify classifying classification categorize categorise categorization label
+        labels labelling labeling tag tags sentiment spam intent category categories
+        bucket genre toxicity sarcastic fraudulent
+    """.split()),
+    "open_qa": frozenset("""
+        what why who when where which explain describe difference history meaning
+        benefits causes advice tips recommend recommendations suggestions guidance
+        overview insights
+    """.split()),
+    "chat": frozenset("""
+        hi hello hey hiya thanks thank bye goodbye lol haha pretend roleplay character
+        persona chat talk conversation buddy friend feeling feel bored
+    """.split()),
+}
+
+CUE_PHRASES: dict[str, tuple[str, ...]] = {
+    "code": (
+        "write a function", "write a script", "write a program", "write a class",
+        "write a query", "implement a ", "fix this", "debug ", "refactor", "in python",
+        "in java", "in rust", "in c++", "in c#", "in javascript", "in typescript",
+        "in sql", "in bash", "error:", "exception", "traceback", "compile",
+    ),
+    "math": (
+        "how many", "how much", "what is the value", "solve for", "find the value",
+        "find the area", "find the volume", "find the sum", "find the probability",
+        "find the limit", "find the roots", "show that", "prove that",
+    ),
+    "reasoning": (
+        "step by step", "think it through", "think carefully", "must be true",
+        "is lying", "telling the truth", "what comes next", "in what order", "who is the",
+        "is it possible", "what can we conclude", "does it follow",
+    ),
+    "creative_writing": (
+        "write a ", "write an ", "write me a", "in the style of", "in the voice of",
+        "cover letter", "short story", "blog post", "make it rhyme",
+    ),
+    "summarization": (
+        "tl;dr", "tl dr", "key points", "main points", "in one sentence",
+        "in two sentences", "in three sentences", "in a few sentences", "boil this down",
+        "short version", "sum up", "main takeaways",
+    ),
+    "translation": (
+        "how do you say", "how would i say", "how do i say", "how would you say",
+        "into english", "into french", "into spanish", "into german", "into italian",
+        "into chinese", "into japanese", "to english", "to french", "to spanish",
+        "to german", "in spanish", "in french", "in german", "in japanese",
+        "in chinese", "in italian", "the word for", "what does '",
+    ),
+    "extraction": (
+        "extract", "pull out", "list all", "list every", "list each", "find all",
+        "find every", "return the", "as json", "from the text", "from this text",
+        "from the following", "mentioned in",
+    ),
+    "classification": (
+        "positive or negative", "positive, negative", "negative or neutral",
+        "which category", "spam or", "fact or opinion", "as one of", "on a scale",
+        "assign a ", "assign each", "label each", "for each, say",
+    ),
+    "open_qa": (
+        "what is ", "what are ", "why is ", "why do ", "why does ", "how does ",
+        "how do i ", "explain ", "what should", "what's the difference", "how can i ",
+        "how should ", "best practices", "pros and cons", "help me understand",
+        "tell me about", "give me an overview", "what would you recommend",
+    ),
+    "chat": (
+        "how are you", "from now on", "in character", "act as", "play the role",
+        "pretend to be", "pretend you", "you are a ", "you are an ", "you are my",
+        "good morning", "good night", "let's chat", "let's talk", "roleplay",
+        "role-play", "role play",
+    ),
+}
