@@ -107,10 +107,11 @@ async def test_crashed_stage_is_restarted_and_later_requests_succeed(
 
     real = stages.analyzer.analyze
 
-    def buggy(request: ChatRequest, config: AnalyzerConfig) -> Features:
+    def buggy(request: ChatRequest, config: AnalyzerConfig,
+              embedding: object = None) -> Features:
         if "boom" in request.last_user_text:
             raise RuntimeError("analyzer bug")
-        return real(request, config)
+        return real(request, config, embedding)  # type: ignore[arg-type]
 
     monkeypatch.setattr(stages.analyzer, "analyze", buggy)
     analyzer = router.pipeline.analyzer
