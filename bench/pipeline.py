@@ -22,6 +22,8 @@ from reactor import ChatMessage, ChatRequest, Done, Token, parse_config
 from reactor._router import Router
 
 CONFIG = """
+[cache]
+max_temperature = 0.0
 [runtime]
 mailbox_size = {mailbox}
 flow_size = 64
@@ -64,6 +66,21 @@ async def closed_loop(router: Router, total: int, concurrency: int) -> list[floa
     return latencies
 
 
+async def exact_hits(router: Router, total: int) -> list[float]:
+    """The same request again and again: the first is stored, the rest are hits."""
+    request = ChatRequest(messages=[ChatMessage(role="user", content="cached question")],
+                          temperature=0.0)
+    await router.complete(request)
+    await router.pipeline.cache.wait_stored(router.pipeline.cache.stored or 1)
+    latencies = []
+    for _ in range(total):
+        t0 = time.perf_counter()
+        await router.complete(request)
+        latencies.append(time.perf_counter() - t0)
+    assert router.pipeline.cache.hits >= total
+    return sorted(latencies)
+
+
 async def streaming(router: Router, total: int, concurrency: int) -> int:
     tokens = 0
     counter = iter(range(total))
@@ -97,6 +114,9 @@ async def run(args: argparse.Namespace) -> None:
               f"{len(latencies) / elapsed:,.0f} requests/s")
         print(f"  latency p50 {_pct(latencies, .5) * 1e3:.3f} ms  "
               f"p90 {_pct(latencies, .9) * 1e3:.3f} ms  p99 {_pct(latencies, .99) * 1e3:.3f} ms")
+        hits = await exact_hits(router, 2000)
+        print(f"exact cache hit, one at a time: p50 {_pct(hits, .5) * 1e6:.0f} µs  "
+              f"p99 {_pct(hits, .99) * 1e6:.0f} µs")
         single = await closed_loop(router, 2000, 1)
         single.sort()
         print(f"one at a time: p50 {statistics.median(single) * 1e6:.0f} µs  "
