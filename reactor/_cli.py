@@ -55,7 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         await serve(Router(config), host, port, reuse_port=args.reuse_port,
-                    on_listening=announce)
+                    on_listening=announce, record=args.record,
+                    record_prompts=args.record_prompts)
         return 0
 
     return _run(main())
@@ -126,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--reuse-port", action="store_true",
                        help="share the port with other reactor processes (SO_REUSEPORT)")
+    serve.add_argument("--record", default=None, metavar="FILE",
+                       help="append every request to FILE (JSONL) for `reactor bench replay`")
+    serve.add_argument("--record-prompts", action="store_true",
+                       help="with --record: keep the prompt text (by default only sizes)")
     serve.set_defaults(func=cmd_serve)
 
     route = sub.add_parser("route", help="route one prompt and stream the answer")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Awaitable, Callable
+from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
@@ -22,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from reactor._errors import RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
+from reactor._record import Recorder
 from reactor._router import Router, decision_info, gather
 from reactor._wire import (
     CacheOptions,
@@ -44,6 +46,7 @@ from reactor._wire import (
 
 log = structlog.get_logger("reactor.server")
 ROUTER = web.AppKey("router", Router)
+RECORDER = web.AppKey("recorder", Recorder)
 _encode = msgspec.json.Encoder().encode
 
 
@@ -113,6 +116,9 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     elif "no-cache" in control:
         ttl = chat.cache.ttl_s if chat.cache is not None else None
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
+    recorder = request.app.get(RECORDER)
+    if recorder is not None:
+        recorder.record(chat, "default", "default", router.clock.now())
     flow = router.submit(chat)
     try:
         first = await flow.receive()
@@ -260,10 +266,12 @@ async def breakers(request: web.Request) -> web.Response:
     return json_response(request.app[ROUTER].breaker_states())
 
 
-def make_app(router: Router) -> web.Application:
+def make_app(router: Router, recorder: Recorder | None = None) -> web.Application:
     app = web.Application(client_max_size=router.config.server.max_body_bytes,
                           middlewares=[errors_as_json])
     app[ROUTER] = router
+    if recorder is not None:
+        app[RECORDER] = recorder
     app.router.add_post("/v1/chat/completions", chat_completions)
     app.router.add_get("/v1/models", list_models)
     app.router.add_get("/healthz", healthz)
@@ -280,15 +288,16 @@ class Server:
     """A router behind a listening socket; `async with Server(router, port=0) as s`."""
 
     def __init__(self, router: Router, host: str = "127.0.0.1", port: int = 0,
-                 *, reuse_port: bool = False) -> None:
+                 *, reuse_port: bool = False, recorder: Recorder | None = None) -> None:
         self.router = router
+        self.recorder = recorder
         self.host = host
         self.port = port
         self.reuse_port = reuse_port
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> Server:
-        runner = web.AppRunner(make_app(self.router), handler_cancellation=True,
+        runner = web.AppRunner(make_app(self.router, self.recorder), handler_cancellation=True,
                                access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
@@ -318,11 +327,23 @@ def _sockets(site: Any) -> list[Any]:
 
 
 async def serve(router: Router, host: str, port: int, *, reuse_port: bool = False,
-                on_listening: Callable[[str], None] | None = None) -> None:
+                on_listening: Callable[[str], None] | None = None,
+                record: str | None = None, record_prompts: bool = False) -> None:
     """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close."""
+    async with AsyncExitStack() as stack:
+        recorder = None
+        if record is not None:
+            recorder = await stack.enter_async_context(
+                Recorder(record, prompts=record_prompts, clock=router.clock))
+        await _serve(router, host, port, reuse_port, on_listening, recorder)
+
+
+async def _serve(router: Router, host: str, port: int, reuse_port: bool,
+                 on_listening: Callable[[str], None] | None, recorder: Recorder | None) -> None:
     stop = anyio.Event()
     async with router:
-        async with Server(router, host, port, reuse_port=reuse_port) as server:
+        async with Server(router, host, port, reuse_port=reuse_port,
+                          recorder=recorder) as server:
             with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
                 if on_listening is not None:
                     on_listening(server.url)

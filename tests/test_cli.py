@@ -103,3 +103,34 @@ async def test_sigterm_lets_an_in_flight_stream_finish(tmp_path: Path) -> None:
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert len(text.split()) == 40
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+
+
+async def test_serve_records_requests_without_prompts_by_default(tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    trace = tmp_path / "trace.jsonl"
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--port", "0", "--record", str(trace)], cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(30):
+            assert process.stdout is not None
+            buffer = b""
+            while b"\n" not in buffer:
+                buffer += await process.stdout.receive()
+            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
+            async with aiohttp.ClientSession() as session:
+                for text in ("a secret prompt", "another secret"):
+                    body = {"model": "nano", "messages": [{"role": "user", "content": text}]}
+                    async with session.post(url + "/v1/chat/completions", json=body) as r:
+                        assert r.status == 200
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+    lines = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert lines[0]["trace"] == "reactor" and len(lines) == 3
+    assert "secret" not in trace.read_text()
+    assert lines[1]["body"]["messages"][0]["tokens"] > 0
