@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")
     bench.add_argument("what", choices=["pipeline", "mailbox", "routing", "embedders",
                                         "eval-routing", "routing-data", "eval-cache",
-                                        "cache-latency"])
+                                        "cache-latency", "replay"])
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(func=cmd_bench)
     return parser

@@ -144,8 +144,13 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         path = self.semantic.path
         if self.index is None and path is not None and await anyio.Path(path).exists():
             now = self.clock.now()
-            self.index = await anyio.to_thread.run_sync(
-                lambda: SemanticIndex.load(path, now))
+
+            def load() -> SemanticIndex:
+                # Under this config's bounds and TTL, not the ones it was saved with.
+                saved = SemanticIndex.load(path, now)
+                return SemanticIndex.load(path, now, self._params(saved.params.dim))
+
+            self.index = await anyio.to_thread.run_sync(load)
             log.info("semantic_cache_loaded", path=path, entries=len(self.index))
 
     async def _save(self) -> None:
@@ -235,8 +240,10 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         if job.request.cache is not None and job.request.cache.ttl_s is not None:
             ttl = job.request.cache.ttl_s
         vector = np.asarray(features.embedding, dtype=np.float32)
-        self._index(len(vector)).add(partition, vector, entry_id, self.clock.now(),
-                                     payload=payload, ttl_s=ttl)
+        index = self._index(len(vector))
+        now = self.clock.now()
+        index.evict(now)  # expired entries go as new ones come, not only when met
+        index.add(partition, vector, entry_id, now, payload=payload, ttl_s=ttl)
         self.stored += 1
         self._notify()
         await self._publish(Propagated(entry_id=entry_id, partition=partition,

@@ -151,7 +151,7 @@ class Reading(NamedTuple):
     vocabulary: frozenset[str]
     """The set of `words`."""
     polar: frozenset[str]
-    """Content words that have an opposite ("ascending", "minimize")."""
+    """Words that have an opposite ("ascending", "minimize")."""
     points: bool
     """A short text saying "this X" or "these X" (X not a time: "this year")."""
 
@@ -171,7 +171,7 @@ def normalise_number(text: str) -> str:
 
 
 def read(text: str) -> Reading:
-    """Tokenise `text` once for every guard (a few microseconds for a question)."""
+    """Tokenise `text` once for every guard (~10 µs for a one-line question)."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'")
     folded = text.casefold()
     tokens = _TOKEN.findall(folded)

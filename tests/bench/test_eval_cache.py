@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.cache_latency import main as latency_main
 from bench.cache_latency import measure, zipf_sizes
 from bench.embedders import Pair
 from bench.eval_cache import Row, choose, is_dev, main, row, wilson_upper
@@ -46,10 +47,10 @@ def test_the_lowest_threshold_meeting_the_target_wins() -> None:
     assert "lowest with" in rule
 
 
-def test_without_the_target_the_lowest_false_share_wins_over_enough_hits() -> None:
+def test_without_the_target_the_lowest_upper_bound_wins_over_enough_hits() -> None:
     rows = rows_at([(400, 40), (200, 6), (100, 4), (10, 0)])
     chosen, rule = choose(rows)
-    assert chosen.threshold == 0.91  # 3%; 0.93 has no false hits but only 10 hits
+    assert chosen.threshold == 0.91  # 3% of 200; 0.93 has no false hits, but 10 hits
     assert "not reached" in rule
 
 
@@ -96,3 +97,9 @@ def test_latency_is_measured_for_one_and_many_partitions() -> None:
     assert report.timings[0].recall_at_1 > 0.9
     assert [c.size for c in report.crossings] == [32, 128]
     assert sum(zipf_sizes(1000, 50)) == 1000
+
+
+def test_the_latency_bench_runs_on_its_own(tmp_path: Path) -> None:
+    assert latency_main(["--entries", "200", "--queries", "10", "--partitions", "10",
+                         "--dim", "8", "--crossover-sizes", "16", "--out", str(tmp_path)]) == 0
+    assert json.loads((tmp_path / "results.json").read_text())["dim"] == 8
