@@ -8,6 +8,7 @@ environment (for API keys).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -46,7 +47,30 @@ class RuntimeConfig(Base, frozen=True):
     restart_backoff_max_s: NonNegative = 5.0
 
 
+Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
+
+
+class ApiKey(Base, frozen=True):
+    """A caller: who they are (tenant), what they may use (tier)."""
+
+    tenant: str
+    tier: str = "default"
+    sha256: Sha256 | None = None
+    """The key's SHA-256 hex digest: the key itself never sits in the file."""
+    env: str | None = None
+    """...or the environment variable holding the key."""
+
+    def digest(self) -> str | None:
+        if self.sha256 is not None:
+            return self.sha256.lower()
+        key = os.environ.get(self.env) if self.env is not None else None
+        return hashlib.sha256(key.encode()).hexdigest() if key else None
+
+
 class AdmissionConfig(Base, frozen=True):
+    require_key: bool = False
+    """Refuse requests without a known `Authorization: Bearer` key (401)."""
+    keys: list[ApiKey] = []
     max_in_flight: PositiveInt = 1024
     retry_after_s: NonNegative = 1.0
     requests_per_minute: PositiveInt | None = None
@@ -91,9 +115,6 @@ class CacheConfig(Base, frozen=True):
     1.0, OpenAI's default) unless the request asks with `cache: {mode: "exact"}`."""
     version: str = "1"
     """Part of every key: bump it to invalidate everything at once."""
-
-
-Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
 
 
 class HashingEmbedderConfig(Base, frozen=True, tag="hashing", tag_field="kind"):
@@ -405,6 +426,10 @@ def _check(config: RouterConfig, source: str) -> None:
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+    for i, key in enumerate(config.admission.keys):
+        if (key.sha256 is None) == (key.env is None):
+            raise ConfigError("give exactly one of sha256 or env",
+                              path=f"admission.keys[{i}]", source=source)
     classifier = config.analyzer.llm_classifier
     if classifier is not None and classifier.model not in names:
         raise ConfigError(f"unknown model {classifier.model!r}",

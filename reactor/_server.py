@@ -9,6 +9,7 @@ from a complete one.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -47,6 +48,7 @@ from reactor._wire import (
 log = structlog.get_logger("reactor.server")
 ROUTER = web.AppKey("router", Router)
 RECORDER = web.AppKey("recorder", Recorder)
+KEYS = web.AppKey("keys", dict[str, tuple[str, str]])
 _encode = msgspec.json.Encoder().encode
 
 
@@ -116,10 +118,16 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     elif "no-cache" in control:
         ttl = chat.cache.ttl_s if chat.cache is not None else None
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
+    caller = identify(request)
+    if caller is None:
+        return error_response(ErrorInfo(
+            status=401, type="invalid_request_error", code="invalid_api_key",
+            message="a valid API key is required: Authorization: Bearer <key>"))
+    tenant, tier = caller
     recorder = request.app.get(RECORDER)
     if recorder is not None:
-        recorder.record(chat, "default", "default", router.clock.now())
-    flow = router.submit(chat)
+        recorder.record(chat, tenant, tier, router.clock.now())
+    flow = router.submit(chat, tenant=tenant, tier=tier)
     try:
         first = await flow.receive()
         if isinstance(first, Failed):
@@ -197,6 +205,21 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
     return response
 
 
+def identify(request: web.Request) -> tuple[str, str] | None:
+    """(tenant, tier) of the caller's API key; None when a key is required and missing
+    or unknown. Keys are compared by SHA-256 digest only."""
+    keys = request.app[KEYS]
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if token:
+        found = keys.get(hashlib.sha256(token.encode()).hexdigest())
+        if found is not None:
+            return found
+    if request.app[ROUTER].config.admission.require_key:
+        return None
+    return "default", "default"
+
+
 def _invalid(exc: InvalidRequest) -> web.Response:
     return error_response(ErrorInfo(status=400, type="invalid_request_error",
                                     message=str(exc), param=exc.param, code="invalid_value"))
@@ -209,8 +232,13 @@ async def route(request: web.Request) -> web.Response:
         chat = decode_chat_request(await request.read())
     except InvalidRequest as exc:
         return _invalid(exc)
+    caller = identify(request)
+    if caller is None:
+        return error_response(ErrorInfo(
+            status=401, type="invalid_request_error", code="invalid_api_key",
+            message="a valid API key is required: Authorization: Bearer <key>"))
     try:
-        decision = await router.route(chat)
+        decision = await router.route(chat, tenant=caller[0], tier=caller[1])
     except RequestFailed as exc:
         return error_response(ErrorInfo(status=exc.status, type=exc.type, message=str(exc),
                                         code=exc.code, param=exc.param))
@@ -270,6 +298,8 @@ def make_app(router: Router, recorder: Recorder | None = None) -> web.Applicatio
     app = web.Application(client_max_size=router.config.server.max_body_bytes,
                           middlewares=[errors_as_json])
     app[ROUTER] = router
+    app[KEYS] = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
+                 if (digest := key.digest()) is not None}
     if recorder is not None:
         app[RECORDER] = recorder
     app.router.add_post("/v1/chat/completions", chat_completions)
