@@ -13,7 +13,6 @@ can bump. Only answers that finished cleanly are stored.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +37,6 @@ from stages.cache_store import Entry, EntryStore, build_store
 from stages.replay import Stored, replay_soon
 
 STORABLE_FINISH = frozenset({"stop", "length"})
-_CHUNK = re.compile(r"\S+\s*|\s+")
 
 
 class _KeyParts(msgspec.Struct, array_like=True):
