@@ -18,6 +18,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from reactor._errors import ConfigError
+from reactor._wire import locate
 
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
@@ -371,22 +372,10 @@ class RouterConfig(Base, frozen=True):
         return None
 
 
-_AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
-_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
-
-
 def _explain(exc: msgspec.ValidationError) -> tuple[str, str]:
-    text = str(exc)
-    match = _AT.search(text)
-    path = match.group("path").lstrip(".") if match else ""
-    message = text[: match.start()] if match else text
-    for pattern, verb in ((_MISSING, "missing required key"), (_UNKNOWN, "unknown key")):
-        found = pattern.search(message)
-        if found:
-            field = found.group("field")
-            path = f"{path}.{field}" if path else field
-            message = verb
+    path, message, problem = locate(exc)
+    if problem is not None:
+        message = "missing required key" if problem == "missing" else "unknown key"
     message = re.sub(r"`(\w+)`", r"\1", message)
     return path, message[:1].lower() + message[1:]
 

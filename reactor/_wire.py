@@ -9,7 +9,7 @@ JSON, never parsed into dicts.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 import msgspec
 
@@ -297,7 +297,31 @@ class ModelList(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _PATH = re.compile(r" - at `\$(?P<path>[^`]*)`$")
-_MISSING = re.compile(r"Object missing required field `(?P<field>[^`]+)`")
+_FIELD = re.compile(r"Object (?P<problem>missing required|contains unknown) field "
+                    r"`(?P<field>[^`]+)`")
+
+
+class Located(NamedTuple):
+    """Where a msgspec validation error points: `models[2].price_in`, what it said, and
+    whether a field was missing or unknown (that field is then the path's last part)."""
+
+    path: str
+    message: str
+    problem: Literal["missing", "unknown"] | None
+
+
+def locate(exc: msgspec.ValidationError) -> Located:
+    text = str(exc)
+    match = _PATH.search(text)
+    path = match.group("path").lstrip(".") if match else ""
+    message = text[: match.start()] if match else text
+    field = _FIELD.search(message)
+    if field is None:
+        return Located(path, message, None)
+    name = field.group("field")
+    problem: Literal["missing", "unknown"] = \
+        "missing" if field.group("problem").startswith("missing") else "unknown"
+    return Located(f"{path}.{name}" if path else name, message, problem)
 
 
 class InvalidRequest(ValueError):
@@ -324,13 +348,7 @@ def decode_chat_request(body: bytes) -> ChatRequest:
 
 
 def invalid_from_validation(exc: msgspec.ValidationError) -> InvalidRequest:
-    text = str(exc)
-    match = _PATH.search(text)
-    path = match.group("path").lstrip(".") if match else ""
-    message = text[: match.start()] if match else text
-    missing = _MISSING.search(message)
-    if missing:
-        path = f"{path}.{missing.group('field')}" if path else missing.group("field")
+    path, message, _ = locate(exc)
     param = path or None
     where = f"{param}: " if param else ""
     return InvalidRequest(f"{where}{message}", param)

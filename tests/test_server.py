@@ -84,6 +84,8 @@ async def test_stream_is_sse_with_usage_and_done(server: Server) -> None:
          "max_tokens"),
         (b'{"messages": []}', "messages"),
         (b'{"messages": [{"role": "user", "content": "x"}], "n": 3}', "n"),
+        (b'{"messages": [{"role": "user", "content": "x"}], "preferences": {"speed": 1}}',
+         "preferences.speed"),
     ],
 )
 async def test_malformed_body_gets_400_naming_the_field(server: Server, raw: bytes,
