@@ -20,7 +20,6 @@ router.toml; 0.5 if none) <- the model's observed mean <- its mean on this task.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -30,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stages.neighbours import Ids, NeighbourIndex, Vectors, normalise
+from stages.npz import save_atomic
 
 FORMAT_VERSION = 1
 Scores = npt.NDArray[np.float32]
@@ -198,7 +198,6 @@ class QualityModel:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write one .npz atomically: a reader sees the old file or the new, never half."""
-        target = Path(path)
         tasks = sorted(self._task_sum)
         header = _Header(version=FORMAT_VERSION, dim=self.dim, models=self.models,
                          tasks=tasks, rows=len(self), params=self.params)
@@ -213,18 +212,7 @@ class QualityModel:
             "task_n": _stack_rows([self._task_n[t] for t in tasks], len(self.models)),
             "graph": np.frombuffer(self._index.graph_bytes(), dtype=np.uint8),
         }
-        handle = tempfile.NamedTemporaryFile(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
-        try:
-            with handle:
-                np.savez(handle, allow_pickle=False, **arrays)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(handle.name, target)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        save_atomic(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> QualityModel:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stages.neighbours import Vectors, normalise
+from stages.npz import save_atomic
 from stages.semantic.partition import Partition, PartitionParams
 
 FORMAT_VERSION = 1
@@ -262,18 +262,7 @@ class SemanticIndex:
                                                                 np.float32),
             "graphs": np.frombuffer(b"".join(graphs), dtype=np.uint8),
         }
-        target = Path(path)
-        handle = tempfile.NamedTemporaryFile(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False)
-        try:
-            with handle:
-                np.savez(handle, allow_pickle=False, **arrays)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(handle.name, target)
-        except BaseException:
-            Path(handle.name).unlink(missing_ok=True)
-            raise
+        save_atomic(path, arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], now: float,
