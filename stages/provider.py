@@ -59,7 +59,8 @@ from reactor import (
 )
 from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
-from stages.upstreams.factory import build_upstream
+from stages.upstreams.factory import build_upstream, needs_session
+from stages.upstreams.wire import missing_key
 
 CONTINUE_PROMPT = ("Continue your previous answer exactly where it stopped. Do not repeat "
                    "any of it and do not comment on the interruption.")
@@ -154,8 +155,7 @@ class Provider(Actor[Dispatch]):
         self.retries_total = 0
         self.hedges_total = 0
         self.ttft_samples = {model.name: deque[float](maxlen=256) for model in models}
-        self._needs_session = any(not isinstance(m.upstream, SimulatedUpstream)
-                                  for m in models)
+        self._needs_session = any(needs_session(m) for m in models)
 
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
@@ -165,7 +165,7 @@ class Provider(Actor[Dispatch]):
             if isinstance(upstream, SimulatedUpstream) or not upstream.api_key_env:
                 continue
             if upstream.resolve_key() is None:
-                out[model.name] = f"environment variable {upstream.api_key_env} is not set"
+                out[model.name] = missing_key(upstream.api_key_env)
         return out
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

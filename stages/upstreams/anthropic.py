@@ -19,6 +19,7 @@ from stages.upstreams import Fault, FaultKind, OnToken, Reply
 from stages.upstreams.anthropic_request import translate
 from stages.upstreams.wire import (
     Untranslatable,
+    decode_body,
     exchange,
     missing_key,
     present,
@@ -295,13 +296,9 @@ class Anthropic:
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        raw = await response.read()
-        if not raw.strip():
-            return Fault(kind="empty", message="upstream answered 200 with an empty body")
-        try:
-            message = _message.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        message = decode_body(await response.read(), _message)
+        if isinstance(message, Fault):
+            return message
         token, outcome = message_reply(message)
         if token is not None:
             await on_token(token)

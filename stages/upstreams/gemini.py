@@ -26,6 +26,7 @@ from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
 from stages.upstreams.gemini_request import Content, model_path, translate
 from stages.upstreams.wire import (
     Untranslatable,
+    decode_body,
     exchange,
     missing_key,
     present,
@@ -219,13 +220,9 @@ class Gemini:
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        raw = await response.read()
-        if not raw.strip():
-            return Fault(kind="empty", message="upstream answered 200 with an empty body")
-        try:
-            chunk = _response.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        chunk = decode_body(await response.read(), _response)
+        if isinstance(chunk, Fault):
+            return chunk
         assembly = Assembly()
         token = assembly.feed(chunk)
         if isinstance(token, Fault):

@@ -14,7 +14,7 @@ import msgspec
 from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
 from reactor._wire import StreamOptions
 from stages.upstreams import Fault, OnToken, Reply
-from stages.upstreams.wire import exchange, sse_lines, status_fault
+from stages.upstreams.wire import decode_body, exchange, missing_key, sse_lines, status_fault
 
 
 class _Function(msgspec.Struct):
@@ -78,7 +78,7 @@ class OpenAICompatible:
 
     def unavailable(self) -> str | None:
         if self.config.api_key_env is not None and self._key is None:
-            return f"environment variable {self.config.api_key_env} is not set"
+            return missing_key(self.config.api_key_env)
         return None
 
     def _headers(self) -> dict[str, str]:
@@ -112,13 +112,9 @@ class OpenAICompatible:
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        raw = await response.read()
-        if not raw.strip():
-            return Fault(kind="empty", message="upstream answered 200 with an empty body")
-        try:
-            body = _body.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        body = decode_body(await response.read(), _body)
+        if isinstance(body, Fault):
+            return body
         if body.error is not None:
             return Fault(kind="server_error", message=f"upstream error: {body.error.message}")
         if not body.choices or body.choices[0].message is None:

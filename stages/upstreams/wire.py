@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import msgspec
@@ -18,6 +19,7 @@ import msgspec
 from reactor import ChatRequest
 from stages.upstreams import Fault, Reply, parse_retry_after
 
+T = TypeVar("T")
 Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
 StatusMapping = Callable[[int, str, str | None], Fault]
 
@@ -54,6 +56,16 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
     except OversizedEvent as exc:
         return Fault(kind="malformed", message=f"upstream sent a stream event of over "
                      f"{exc.args[0]} bytes")
+
+
+def decode_body(raw: bytes, decoder: msgspec.json.Decoder[T]) -> T | Fault:
+    """A 200's JSON body, or the fault an empty or undecodable one is."""
+    if not raw.strip():
+        return Fault(kind="empty", message="upstream answered 200 with an empty body")
+    try:
+        return decoder.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
 
 
 def missing_key(api_key_env: str) -> str:
