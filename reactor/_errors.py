@@ -6,6 +6,8 @@ are for broken resources, bad configuration and bugs.
 
 from __future__ import annotations
 
+from reactor._events import ErrorInfo
+
 
 class ReactorError(Exception):
     """Base class of every Reactor error."""
@@ -50,10 +52,10 @@ class RouterClosed(ReactorError):
 class RequestFailed(ReactorError):
     """An embedded call ended with an error event; `error` holds it."""
 
-    def __init__(self, status: int, type_: str, message: str, code: str | None = None,
-                 param: str | None = None) -> None:
-        self.status = status
-        self.type = type_
-        self.code = code
-        self.param = param
-        super().__init__(f"{status} {type_}: {message}")
+    def __init__(self, error: ErrorInfo) -> None:
+        self.error = error
+        self.status = error.status
+        self.type = error.type
+        self.code = error.code
+        self.param = error.param
+        super().__init__(f"{error.status} {error.type}: {error.message}")

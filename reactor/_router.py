@@ -314,8 +314,7 @@ class Router:
             request = msgspec.structs.replace(request, stream=False)
         result = await gather(self.submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
-            error = result.error
-            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+            raise RequestFailed(result.error)
         return result.completion(int(self.clock.wall()))
 
     async def stream(self, request: ChatRequest | dict[str, Any], *, tenant: str = "default",
@@ -347,8 +346,7 @@ class Router:
         finally:
             flow.close()
         if isinstance(event, Failed):
-            error = event.error
-            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+            raise RequestFailed(event.error)
         assert isinstance(event, Decided)
         return event.decision
 
@@ -371,8 +369,7 @@ class Router:
         check_chat_request(request)
         result = await gather(self.submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
-            error = result.error
-            raise RequestFailed(error.status, error.type, error.message, error.code, error.param)
+            raise RequestFailed(result.error)
         assert result.done is not None
         decision = result.decision or Decision(model=result.model, fallbacks=[],
                                                reason=result.reason, confidence=1.0,

@@ -240,8 +240,7 @@ async def route(request: web.Request) -> web.Response:
     try:
         decision = await router.route(chat, tenant=caller[0], tier=caller[1])
     except RequestFailed as exc:
-        return error_response(ErrorInfo(status=exc.status, type=exc.type, message=str(exc),
-                                        code=exc.code, param=exc.param))
+        return error_response(exc.error)
     return json_response(decision_info(decision))
 
 
