@@ -67,6 +67,12 @@ def cacheable(request: ChatRequest, config: CacheConfig) -> bool:
     return temperature <= config.max_temperature
 
 
+def requested_ttl(request: ChatRequest, default_s: float) -> float:
+    """The request's own `cache.ttl_s`, else the configured one."""
+    options = request.cache
+    return options.ttl_s if options is not None and options.ttl_s is not None else default_s
+
+
 def readable(request: ChatRequest, config: CacheConfig) -> bool:
     refresh = request.cache is not None and request.cache.mode == "refresh"
     return not refresh and cacheable(request, config)
@@ -175,9 +181,7 @@ class ExactCache(Actor[Admitted | Completed]):
         entry = Entry(model=outcome.model, text=outcome.text,
                       finish_reason=outcome.finish_reason, usage=outcome.usage,
                       cost_usd=outcome.cost_usd)
-        ttl = self.config.ttl_s
-        if job.request.cache is not None and job.request.cache.ttl_s is not None:
-            ttl = job.request.cache.ttl_s
+        ttl = requested_ttl(job.request, self.config.ttl_s)
         await self.store.set(key, entry, ttl)
         self.stored += 1
         self._stored_event.set()

@@ -42,7 +42,7 @@ from reactor import (
     Select,
     Usage,
 )
-from stages.cache import STORABLE_FINISH, cache_key, cacheable
+from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
 from stages.replay import Stored, replay_soon
 from stages.semantic import Hit, IndexParams, SemanticIndex, Thresholds, Veto, decide
 
@@ -236,9 +236,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         partition = partition_key(job.request, job.tenant, self.config.version)
         entry_id = hashlib.blake2b(f"{partition}\0{entry.query}".encode(),
                                    digest_size=16).hexdigest()
-        ttl = self.semantic.ttl_s
-        if job.request.cache is not None and job.request.cache.ttl_s is not None:
-            ttl = job.request.cache.ttl_s
+        ttl = requested_ttl(job.request, self.semantic.ttl_s)
         vector = np.asarray(features.embedding, dtype=np.float32)
         index = self._index(len(vector))
         now = self.clock.now()
