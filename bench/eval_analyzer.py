@@ -1,7 +1,8 @@
 """Analyzer accuracy and speed: task types on labelled real prompts, token estimates
 against OpenAI's tokenizers, and the time `analyze` takes.
 
-    python -m bench.eval_analyzer [--data ../shared/data] [--no-minilm] [--fit-tokens]
+    python -m bench.eval_analyzer [--data ../shared/data] [--no-minilm] [--errors]
+                                  [--test] [--tasks-only] [--fit-tokens]
 
 Task types are scored on MT-bench's 80 first turns (categories mapped by
 `MT_BENCH_TASKS`) and on the arena-hard-v0.1 prompts whose topic cluster
@@ -11,6 +12,13 @@ hand-written prompts in `stages/classify/_seeds_*`. Scored three ways: the keywo
 the analyzer had before; the word model alone (what `analyze` does without an
 embedding, as with the hashing embedder); words + all-MiniLM-L6-v2 embeddings (when the
 analyzer's embedder is minilm).
+
+The labelled prompts are split, by a seeded hash of the arena-hard cluster name or the
+MT-bench question id (`split_of`), into a development part and a held-out test part, so
+that prompts of one cluster never sit on both sides. Only the development part is scored
+by default, and `--errors` prints its misclassified prompts: improvements to the seeds,
+features and model are made from those. `--test` also scores the test part and the
+total; it is for reporting, not for tuning.
 
 Token estimates are compared with OpenAI's o200k and cl100k counts (`bpe-openai`, see
 `bench.analyzer_tokens`) on held-out text: odd-numbered arena-hard prompts, all MT-bench
@@ -22,13 +30,14 @@ even-numbered halves and a multilingual sample and prints them for `stages/analy
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import sysconfig
 import time
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import msgspec
 import numpy as np
@@ -52,13 +61,19 @@ ARENA_HARD = "classification/arena-hard-v0.1_question.jsonl"
 T = TypeVar("T")
 
 
+SPLIT_SEED = "reactor-task-split-1"
+Part = Literal["dev", "test"]
+
+
 class Labelled(NamedTuple):
     text: str
     task: TaskType
     source: str
+    part: Part
 
 
 class MtBenchQuestion(msgspec.Struct):
+    question_id: int
     category: str
     turns: list[str]
 
@@ -78,8 +93,15 @@ def read_jsonl(path: Path, kind: type[T]) -> list[T]:
     return [decoder.decode(line) for line in path.read_bytes().splitlines() if line.strip()]
 
 
+def split_of(key: str) -> Part:
+    """Half of the keys go to development, half to test, fixed for all time by the hash."""
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{key}".encode()).digest()
+    return "dev" if int.from_bytes(digest[:8], "big") < 2**63 else "test"
+
+
 def labelled_mt_bench(data: Path) -> list[Labelled]:
-    return [Labelled(row.turns[0], MT_BENCH_TASKS[row.category], "mt_bench")
+    return [Labelled(row.turns[0], MT_BENCH_TASKS[row.category], "mt_bench",
+                     split_of(f"mt_bench:{row.question_id}"))
             for row in read_jsonl(data / MT_BENCH, MtBenchQuestion)]
 
 
@@ -90,7 +112,8 @@ def labelled_arena(data: Path) -> tuple[list[Labelled], int]:
     unknown = {row.cluster for row in rows} - set(mapping.labels) - set(mapping.unlabelled)
     if unknown:
         raise ValueError(f"clusters missing from {MAPPING.name}: {sorted(unknown)}")
-    kept = [Labelled(row.prompt, mapping.labels[row.cluster], "arena_hard")
+    kept = [Labelled(row.prompt, mapping.labels[row.cluster], "arena_hard",
+                     split_of(f"arena:{row.cluster}"))
             for row in rows if row.cluster in mapping.labels]
     return kept, len(rows) - len(kept)
 
@@ -140,19 +163,39 @@ def seed_cross_validation(folds: int = 5) -> float:
     return right / len(texts)
 
 
-def classification(data: Path, use_minilm: bool) -> None:
+def scored(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
+           confidence: Sequence[float] | None, *, test: bool, errors: bool) -> None:
+    """Report the development part; with `test`, the test part and the total too."""
+    for part in ("dev", "test") if test else ("dev",):
+        keep = [i for i, item in enumerate(items) if item.part == part]
+        report(f"{title} [{part}]", [items[i] for i in keep], [predicted[i] for i in keep],
+               None if confidence is None else [confidence[i] for i in keep])
+        if errors and part == "dev":
+            for i in keep:
+                if predicted[i] != items[i].task:
+                    text = " ".join(items[i].text.split())[:240]
+                    print(f"    {items[i].task} -> {predicted[i]}: {text}")
+    if test:
+        right = sum(item.task == guess for item, guess in zip(items, predicted, strict=True))
+        print(f"\n## {title} [dev + test]: {right / len(items):.1%} of {len(items)}")
+
+
+def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) -> None:
     mt_bench = labelled_mt_bench(data)
     arena, left_out = labelled_arena(data)
     items = mt_bench + arena
+    dev = sum(item.part == "dev" for item in items)
     print(f"# Task types: {len(mt_bench)} MT-bench + {len(arena)} arena-hard prompts "
-          f"({left_out} arena-hard prompts of unlabelled clusters left out)")
+          f"({left_out} arena-hard prompts of unlabelled clusters left out); "
+          f"{dev} development, {len(items) - dev} test")
     print(f"seed prompts, 5-fold cross-validation, word model: {seed_cross_validation():.1%}")
-    report("before: keyword rules", items,
-           [analyzer_baseline.classify(item.text) for item in items])
+    scored("before: keyword rules", items,
+           [analyzer_baseline.classify(item.text) for item in items], None,
+           test=test, errors=False)
     config = AnalyzerConfig()
     words = [analyze(request_for(item.text), config) for item in items]
-    report("words (analyze without an embedding)", items, [f.task for f in words],
-           [f.task_confidence for f in words])
+    scored("words (analyze without an embedding)", items, [f.task for f in words],
+           [f.task_confidence for f in words], test=test, errors=errors)
     if not use_minilm:
         return
     minilm = MiniLMEmbedderConfig()
@@ -165,8 +208,8 @@ def classification(data: Path, use_minilm: bool) -> None:
     vectors = encoder.encode([item.text for item in items])
     guesses = [classifier.predict_features(extract(item.text), vector)
                for item, vector in zip(items, vectors, strict=True)]
-    report("words + minilm embeddings", items, [g.task for g in guesses],
-           [g.confidence for g in guesses])
+    scored("words + minilm embeddings", items, [g.task for g in guesses],
+           [g.confidence for g in guesses], test=test, errors=errors)
 
 
 def token_sets(data: Path, *, fit: bool) -> dict[str, list[str]]:
@@ -234,6 +277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--no-minilm", action="store_true",
                         help="score the word model only (no embeddings)")
+    parser.add_argument("--errors", action="store_true",
+                        help="print the development part's misclassified prompts")
+    parser.add_argument("--test", action="store_true",
+                        help="also score the held-out test part (for reporting only)")
+    parser.add_argument("--tasks-only", action="store_true",
+                        help="score task types only (no token estimate, no timing)")
     parser.add_argument("--fit-tokens", action="store_true",
                         help="refit the token estimate's weights and print them")
     args = parser.parse_args(argv)
@@ -241,7 +290,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.fit_tokens:
         tokens(data, fit=True)
         return 0
-    classification(data, use_minilm=not args.no_minilm)
+    classification(data, use_minilm=not args.no_minilm, test=args.test, errors=args.errors)
+    if args.tasks_only:
+        return 0
     tokens(data, fit=False)
     speed(data)
     return 0
