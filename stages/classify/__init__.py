@@ -16,11 +16,13 @@ from stages.classify._classifier import SEEDS as SEEDS
 from stages.classify._classifier import TASKS as TASKS
 from stages.classify._classifier import TaskClassifier as TaskClassifier
 from stages.classify._classifier import TaskGuess as TaskGuess
-from stages.classify._classifier import classifier_for as classifier_for
 from stages.classify._classifier import seed_examples as seed_examples
-from stages.classify._classifier import word_classifier as word_classifier
 from stages.classify._features import extract as extract
 from stages.classify._language import detect_language as detect_language
+from stages.classify._trained import classifier_for as classifier_for
+from stages.classify._trained import fingerprint as fingerprint
+from stages.classify._trained import shipped_is_current as shipped_is_current
+from stages.classify._trained import word_classifier as word_classifier
 
 __all__ = [
     "SEEDS",
@@ -30,6 +32,8 @@ __all__ = [
     "classifier_for",
     "detect_language",
     "extract",
+    "fingerprint",
     "seed_examples",
+    "shipped_is_current",
     "word_classifier",
 ]

@@ -1,7 +1,8 @@
 """The task classifier: a word model always, plus an embedding model when there is one.
 
-Both are logistic regressions trained on the hand-written prompts in `_seeds_*`, at
-first use, deterministically. The word model reads `_features.extract` (words, stems,
+Both are logistic regressions trained on the hand-written prompts in `_seeds_*`,
+deterministically, by `python -m stages.classify` (the process loads the result: see
+`_trained`). The word model reads `_features.extract` (words, stems,
 word lists, structure); it needs nothing but the text and answers in tens of
 microseconds. The embedding model reads a sentence embedding of the prompt; it is
 only built for embedders that know meaning (all-MiniLM-L6-v2), whose vectors of the
@@ -13,18 +14,16 @@ tasks at once, or like none of them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from typing import NamedTuple, get_args
 
 import numpy as np
 import numpy.typing as npt
 
-from reactor import EmbedderConfig, MiniLMEmbedderConfig, TaskType
+from reactor import TaskType
 from stages.classify import _seeds_a, _seeds_b, _seeds_c, _seeds_d, _seeds_e
 from stages.classify._features import extract
 from stages.classify._model import F64, DenseSoftmax, SparseSoftmax, softmax
-from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
 
 TASKS: tuple[TaskType, ...] = get_args(TaskType)
 
@@ -111,29 +110,3 @@ class TaskClassifier:
         probabilities = self.probabilities(features, embedding)
         best = int(np.argmax(probabilities))
         return TaskGuess(TASKS[best], float(probabilities[best]))
-
-
-@functools.cache
-def word_classifier() -> TaskClassifier:
-    """The word-only classifier, trained on first use (~0.1 s), then shared."""
-    return TaskClassifier.train(*seed_examples())
-
-
-@functools.cache
-def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
-    """The classifier to use next to this embedder's vectors.
-
-    For minilm the first call embeds the ~670 training prompts (a few seconds on one
-    core): call it at start-up, off the event loop. Embedders that know only spelling
-    (hashing) or cannot be run here without I/O (http) get the word-only classifier.
-    """
-    if not isinstance(embedder, MiniLMEmbedderConfig):
-        return word_classifier()
-    try:
-        encoder = MiniLMEmbedder(embedder)
-    except EmbedderUnavailable:
-        return word_classifier()
-    texts, labels = seed_examples()
-    embedded = DenseSoftmax.fit(encoder.encode(texts), labels, len(TASKS), l2=EMBEDDING_L2,
-                                steps=STEPS, rate=EMBEDDING_RATE)
-    return TaskClassifier(word_classifier().words, embedded)

@@ -1,0 +1,147 @@
+"""The trained task classifiers, as the process uses them: loaded, not trained.
+
+Training happens once, offline: `python -m stages.classify` fits the word model and the
+all-MiniLM-L6-v2 embedding model on the seed prompts and writes their weights into the
+generated module `_weights.py` (a base64 .npz: plain data, no pickle, shipped as code
+so it travels with the package however it is installed). Start-up only decodes it.
+
+The weights carry a fingerprint of everything that shaped them: the seed prompts and
+their labels, the training settings, the source of the feature extractor, word lists
+and trainer, and the MiniLM weights' checksum. `shipped_is_current()` compares it with
+the fingerprint of the code as it is now; a test fails when they differ, so a changed
+seed prompt cannot ship with stale weights.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+
+from reactor import EmbedderConfig, MiniLMEmbedderConfig
+from stages.classify import _classifier, _features, _lexicon, _model, _weights
+from stages.classify._classifier import (
+    EMBEDDING_L2,
+    EMBEDDING_RATE,
+    FLAG_VALUE,
+    STEPS,
+    TASKS,
+    WORD_L2,
+    WORD_RATE,
+    TaskClassifier,
+    seed_examples,
+)
+from stages.classify._model import DenseSoftmax, SparseSoftmax
+from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
+from stages.embedders.weights import PACKAGED_SHA256
+
+WEIGHTS_MODULE = Path(__file__).with_name("_weights.py")
+_LINE = 76
+
+
+def fingerprint() -> str:
+    """What the shipped weights must have been trained from, as one sha256."""
+    texts, labels = seed_examples()
+    settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE]
+    digest = hashlib.sha256(json.dumps(
+        [list(TASKS), texts, labels, settings, PACKAGED_SHA256,
+         MiniLMEmbedderConfig().max_tokens], ensure_ascii=False).encode())
+    for module in (_classifier, _features, _lexicon, _model):
+        digest.update(Path(module.__file__ or "").read_bytes())
+    return digest.hexdigest()
+
+
+def shipped_is_current() -> bool:
+    return _weights.FINGERPRINT == fingerprint()
+
+
+def _unpack() -> dict[str, np.ndarray]:
+    blob = base64.b64decode(_weights.WEIGHTS)
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        return {name: arrays[name] for name in arrays.files}
+
+
+@functools.cache
+def _shipped() -> dict[str, np.ndarray]:
+    return _unpack()
+
+
+@functools.cache
+def word_classifier() -> TaskClassifier:
+    """The word-only classifier, from the shipped weights (a few ms), then shared."""
+    arrays = _shipped()
+    vocabulary = {str(name): i for i, name in enumerate(arrays["word_vocabulary"].tolist())}
+    words = SparseSoftmax(vocabulary, arrays["word_weights"].astype(np.float64),
+                          arrays["word_bias"].astype(np.float64), float(arrays["flag_value"]))
+    return TaskClassifier(words)
+
+
+def _is_packaged_minilm(embedder: MiniLMEmbedderConfig) -> bool:
+    return embedder.path is None and embedder.max_tokens == MiniLMEmbedderConfig().max_tokens \
+        and embedder.sha256 in (None, PACKAGED_SHA256["model.safetensors"])
+
+
+@functools.cache
+def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
+    """The classifier to use next to this embedder's vectors.
+
+    The packaged all-MiniLM-L6-v2 gets the shipped embedding model. Other MiniLM weights
+    (`path`) need their own: the first call embeds the seed prompts (seconds on one
+    core; call it at start-up, off the event loop). Embedders that know only spelling
+    (hashing) or cannot be run here without I/O (http) get the word-only classifier.
+    """
+    if not isinstance(embedder, MiniLMEmbedderConfig):
+        return word_classifier()
+    if _is_packaged_minilm(embedder):
+        arrays = _shipped()
+        embedded = DenseSoftmax(arrays["minilm_weights"].astype(np.float64),
+                                arrays["minilm_bias"].astype(np.float64))
+        return TaskClassifier(word_classifier().words, embedded)
+    try:
+        encoder = MiniLMEmbedder(embedder)
+    except EmbedderUnavailable:
+        return word_classifier()
+    trained = TaskClassifier.train(*seed_examples(), encoder.encode(seed_examples()[0]))
+    return TaskClassifier(word_classifier().words, trained.embedded)
+
+
+def train_all() -> TaskClassifier:
+    """Both models, fitted on the seed prompts (needs the packaged MiniLM weights)."""
+    texts, labels = seed_examples()
+    vectors = MiniLMEmbedder(MiniLMEmbedderConfig()).encode(texts)
+    return TaskClassifier.train(texts, labels, vectors)
+
+
+def render(classifier: TaskClassifier) -> str:
+    """The source of `_weights.py` holding this classifier's weights."""
+    words, embedded = classifier.words, classifier.embedded
+    assert embedded is not None
+    names = sorted(words.vocabulary, key=words.vocabulary.__getitem__)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, allow_pickle=False,
+        word_vocabulary=np.array(names, dtype=np.str_),
+        word_weights=words.weights.astype(np.float32),
+        word_bias=words.bias.astype(np.float32),
+        flag_value=np.float64(words.flag_value),
+        minilm_weights=embedded.weights.astype(np.float32),
+        minilm_bias=embedded.bias.astype(np.float32),
+    )
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    lines = "\n".join(encoded[i:i + _LINE] for i in range(0, len(encoded), _LINE))
+    return (
+        '"""Generated by `python -m stages.classify` from the seed prompts: do not edit.\n\n'
+        "The task classifier's trained weights, a base64 .npz (see `_trained`).\n"
+        '"""\n\n'
+        f'FINGERPRINT = "{fingerprint()}"\n\n'
+        f'WEIGHTS = """\n{lines}\n"""\n'
+    )
+
+
+def regenerate(path: Path = WEIGHTS_MODULE) -> None:
+    path.write_text(render(train_all()))
