@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from reactor._errors import FlowClosed
 from reactor._events import Decided, Done, ErrorInfo, Failed, FlowEvent, Token
+from reactor._mailbox import Channel
 
 T = TypeVar("T")
 
@@ -54,11 +54,10 @@ class Flow:
     """One request's reply channel; one producer at a time, one reader."""
 
     __slots__ = (
+        "_channel",
         "_holds",
         "_on_close",
-        "_receive",
         "_scope",
-        "_send",
         "_settled",
         "abandoned",
         "closed",
@@ -68,9 +67,7 @@ class Flow:
 
     def __init__(self, request_id: str, size: int = 16) -> None:
         self.request_id = request_id
-        send, receive = anyio.create_memory_object_stream[FlowEvent](size)
-        self._send: MemoryObjectSendStream[FlowEvent] = send
-        self._receive: MemoryObjectReceiveStream[FlowEvent] = receive
+        self._channel: Channel[FlowEvent] = Channel(size)
         self._scope: anyio.CancelScope | None = None
         self._on_close: list[Callable[[], None]] = []
         # The request is over when the reader has closed the flow and the stage that
@@ -92,26 +89,27 @@ class Flow:
         """Send one event, waiting while the reader is behind."""
         if self.terminal is not None:
             raise RuntimeError(f"flow {self.request_id} already ended")
+        channel = self._channel
         try:
-            self._send.send_nowait(event)
+            channel.send_nowait(event)
         except anyio.WouldBlock:
             try:
-                await self._send.send(event)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                await channel.send(event)
+            except anyio.ClosedResourceError:
                 raise FlowClosed(self.request_id) from None
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        except anyio.ClosedResourceError:
             raise FlowClosed(self.request_id) from None
         if isinstance(event, Done | Failed | Decided):
             self.terminal = event
-            self._send.close()
+            channel.close_sending()
 
     def try_emit(self, event: Token) -> bool:
         """Send a token if there is room now; False if the reader is behind."""
         try:
-            self._send.send_nowait(event)
+            self._channel.send_nowait(event)
         except anyio.WouldBlock:
             return False
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+        except anyio.ClosedResourceError:
             raise FlowClosed(self.request_id) from None
         return True
 
@@ -126,12 +124,13 @@ class Flow:
             return False
         failed = Failed(error=error)
         self.terminal = failed
+        channel = self._channel
         try:
-            self._send.send_nowait(failed)
-        except (anyio.WouldBlock, anyio.BrokenResourceError, anyio.ClosedResourceError):
-            self._send.close()
+            channel.send_nowait(failed)
+        except (anyio.WouldBlock, anyio.ClosedResourceError):
+            channel.close_sending()
             return False
-        self._send.close()
+        channel.close_sending()
         return True
 
     def attach(self, scope: anyio.CancelScope) -> None:
@@ -143,7 +142,7 @@ class Flow:
     def detach(self) -> None:
         """The producer exits; if it emitted no terminal event the reader sees a failure."""
         self._scope = None
-        self._send.close()
+        self._channel.close_sending()
 
     def settle(self) -> None:
         """The outcome of this request has been published (later calls do nothing)."""
@@ -172,15 +171,9 @@ class Flow:
     async def receive(self) -> FlowEvent:
         """The next event. A flow closed without a terminal event yields a `Failed`."""
         try:
-            event = self._receive.receive_nowait()
-        except anyio.WouldBlock:
-            try:
-                event = await self._receive.receive()
-            except anyio.EndOfStream:
-                return Failed(error=_TRUNCATED)
-        except anyio.EndOfStream:
+            return await self._channel.receive()
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
             return Failed(error=_TRUNCATED)
-        return event
 
     async def events(self) -> AsyncIterator[FlowEvent]:
         """Iterate events up to and including the terminal one, then close."""
@@ -212,6 +205,5 @@ class Flow:
             if self._scope is not None:
                 self._scope.cancel()
         self.closed = True
-        self._receive.close()
-        self._send.close()
+        self._channel.close_receiving()
         self._drop_hold()

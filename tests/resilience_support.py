@@ -153,8 +153,7 @@ async def settled(router: Router) -> None:
     # The mailbox counts what is buffered, not a message handed straight to a waiting
     # receiver: the breaker is idle only once it waits again with nothing buffered.
     with anyio.fail_after(5):
-        while router.in_flight or breaker.depth or \
-                not breaker._receive.statistics().tasks_waiting_receive:
+        while router.in_flight or not breaker.idle:
             await anyio.lowlevel.checkpoint()
 
 
