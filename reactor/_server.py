@@ -168,11 +168,15 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
 
     await response.write(chunk(Delta(role="assistant", content="")))
     include_usage = chat.stream_options is not None and chat.stream_options.include_usage
+    # A text token is most of a stream: its chunk is the same bytes around the text.
+    template = chunk(Delta(content=_MARK))
+    cut = template.index(_MARK_JSON)
+    before, after = template[:cut], template[cut + len(_MARK_JSON):]
     while True:
         event = await flow.receive()
         match event:
             case Token(text=text, tool_calls=None):
-                await response.write(chunk(Delta(content=text)))
+                await response.write(before + _encode(text) + after)
             case Token(text=text, tool_calls=deltas):
                 await response.write(chunk(Delta(content=text or None, tool_calls=[
                     ToolCallChunk(index=d.index, id=d.id, type="function" if d.id else None,
@@ -203,6 +207,10 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                 pass
     await response.write_eof()
     return response
+
+
+_MARK = "\ue000reactor-token\ue000"
+_MARK_JSON = _encode(_MARK)
 
 
 def identify(request: web.Request) -> tuple[str, str] | None:

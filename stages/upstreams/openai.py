@@ -14,7 +14,13 @@ import msgspec
 from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
 from reactor._wire import StreamOptions
 from stages.upstreams import Fault, OnToken, Reply
-from stages.upstreams.wire import decode_body, exchange, missing_key, sse_lines, status_fault
+from stages.upstreams.wire import (
+    decode_body,
+    exchange,
+    missing_key,
+    sse_line_batches,
+    status_fault,
+)
 
 
 class _Function(msgspec.Struct):
@@ -75,17 +81,14 @@ class OpenAICompatible:
         self.upstream_model = config.model or model
         self._key = config.resolve_key()
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
+        self._headers = {"Content-Type": "application/json", **config.headers}
+        if self._key is not None:
+            self._headers["Authorization"] = f"Bearer {self._key}"
 
     def unavailable(self) -> str | None:
         if self.config.api_key_env is not None and self._key is None:
             return missing_key(self.config.api_key_env)
         return None
-
-    def _headers(self) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", **self.config.headers}
-        if self._key is not None:
-            headers["Authorization"] = f"Bearer {self._key}"
-        return headers
 
     def _payload(self, request: ChatRequest, stream: bool) -> bytes:
         body = msgspec.structs.replace(
@@ -107,7 +110,7 @@ class OpenAICompatible:
             return await self._read_json(response, on_token)
 
         return await exchange(self.session, self.url, body=self._payload(request, stream),
-                              headers=self._headers(), limits=self._timeout,
+                              headers=self._headers, limits=self._timeout,
                               on_status=status_fault, read=read, secret=self._key or "")
 
     async def _read_json(self, response: aiohttp.ClientResponse,
@@ -136,31 +139,36 @@ class OpenAICompatible:
         usage: Usage | None = None
         got_text = False
         got_event = False
-        async for line in sse_lines(response.content):
-            if not line.startswith(b"data:"):
-                continue
-            got_event = True
-            data = line[5:].strip()
-            if data == b"[DONE]":
+        done = False
+        async for lines in sse_line_batches(response.content):
+            for line in lines:
+                if not line.startswith(b"data:"):
+                    continue
+                got_event = True
+                data = line[5:].strip()
+                if data == b"[DONE]":
+                    done = True
+                    break
+                try:
+                    chunk = _body.decode(data)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    return Fault(kind="malformed", message="upstream sent a malformed "
+                                 f"stream event: {data[:120]!r}")
+                if chunk.error is not None:
+                    return Fault(kind="server_error",
+                                 message=f"upstream error mid-stream: {chunk.error.message}")
+                if chunk.usage is not None:
+                    usage = _usage(chunk.usage)
+                for choice in chunk.choices[:1]:
+                    delta = choice.delta
+                    if delta is not None and (delta.content or delta.tool_calls):
+                        got_text = True
+                        await on_token(Token(text=delta.content or "",
+                                             tool_calls=_tool_calls(delta.tool_calls)))
+                    if choice.finish_reason is not None:
+                        finish = choice.finish_reason
+            if done:
                 break
-            try:
-                chunk = _body.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                return Fault(kind="malformed",
-                             message=f"upstream sent a malformed stream event: {data[:120]!r}")
-            if chunk.error is not None:
-                return Fault(kind="server_error",
-                             message=f"upstream error mid-stream: {chunk.error.message}")
-            if chunk.usage is not None:
-                usage = _usage(chunk.usage)
-            for choice in chunk.choices[:1]:
-                delta = choice.delta
-                if delta is not None and (delta.content or delta.tool_calls):
-                    got_text = True
-                    await on_token(Token(text=delta.content or "",
-                                         tool_calls=_tool_calls(delta.tool_calls)))
-                if choice.finish_reason is not None:
-                    finish = choice.finish_reason
         if not got_event:
             return Fault(kind="empty", message="upstream stream carried no events")
         if finish is None:

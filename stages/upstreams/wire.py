@@ -165,21 +165,39 @@ def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 
 
-async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
-    """Lines of an event stream, however long (aiohttp's own reader caps them)."""
-    buffer = bytearray()
+async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[bytes]]:
+    """The complete lines of an event stream, a list per network read, however long the
+    lines (aiohttp's own reader caps them). One step per read rather than per line: a
+    token stream arrives a few events at a time, and each step of an async generator
+    costs more than parsing the line."""
+    pending = bytearray()
     async for chunk in content.iter_any():
-        buffer += chunk
-        if b"\n" not in chunk:
-            if len(buffer) > MAX_EVENT_BYTES:
-                raise OversizedEvent(len(buffer))
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            pending += chunk
+            if len(pending) > MAX_EVENT_BYTES:
+                raise OversizedEvent(len(pending))
             continue
-        *lines, rest = buffer.split(b"\n")
-        buffer = bytearray(rest)
+        if pending:
+            pending += chunk[:end]
+            text = bytes(pending)
+            pending = bytearray(chunk[end + 1 :])
+        else:
+            text = chunk[:end]
+            pending += chunk[end + 1 :]
+        lines = text.split(b"\n")
+        if b"\r" in text:
+            lines = [line.rstrip(b"\r") for line in lines]
+        yield lines
+    if pending:
+        yield [bytes(pending).rstrip(b"\r")]
+
+
+async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+    """Lines of an event stream, one at a time."""
+    async for lines in sse_line_batches(content):
         for line in lines:
-            yield bytes(line).rstrip(b"\r")
-    if buffer:
-        yield bytes(buffer).rstrip(b"\r")
+            yield line
 
 
 class OversizedEvent(Exception):

@@ -1,0 +1,298 @@
+"""Reactor over HTTP against the same load sent to its upstream directly, in one run.
+
+    reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
+        [--workers 1] [--out FILE.json]
+
+Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
+(`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`), a Reactor server
+(`reactor serve` with a generated router.toml whose one model calls that upstream over
+HTTP), and for each measurement a fresh load generator (`bench.http_load`). Each
+scenario runs against the upstream directly and against Reactor with the same requests
+(`model: auto`, one user message), alternating which goes first from round to round;
+the report gives the median over rounds:
+
+- `json64`: non-streaming, 64 connections: requests/s.
+- `stream64`: streaming, 64 connections: requests/s and content tokens/s.
+- `latency1`: non-streaming, one connection: p50 / p99, and Reactor's added latency.
+- `hit64`, `hit1`: the same with one prompt repeated, so Reactor answers from its exact
+  cache (the load generator checks the `x-reactor-cache` header); direct gets the
+  same repeated prompt.
+
+The cache is on, as in router.toml; the miss-path scenarios send a distinct prompt with
+every request, so none of them is a hit (the report counts `x-reactor-cache` values).
+Everything shares the machine's cores: read the figures as what one small box does
+with a load generator, a router and an upstream on it, as the load average says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+import anyio
+import anyio.abc
+import msgspec
+
+from bench.http_load import Result
+
+STARTUP_S = 30.0
+
+
+class Scenario(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    concurrency: int
+    stream: bool = False
+    same_prompt: bool = False
+
+
+SCENARIOS = (
+    Scenario(name="json64", concurrency=64),
+    Scenario(name="stream64", concurrency=64, stream=True),
+    Scenario(name="latency1", concurrency=1),
+    Scenario(name="hit64", concurrency=64, same_prompt=True),
+    Scenario(name="hit1", concurrency=1, same_prompt=True),
+)
+
+
+class Child(msgspec.Struct, kw_only=True):
+    url: str
+    pid: int
+
+
+@asynccontextmanager
+async def child(argv: list[str], log: Path) -> AsyncIterator[Child]:
+    """A process that prints a line with its URL once listening; stopped on exit."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    async with await anyio.open_file(log, "wb") as errors:
+        process = await anyio.open_process(argv, stdout=subprocess.PIPE,
+                                           stderr=errors.wrapped, env=env)
+    try:
+        assert process.stdout is not None
+        line = b""
+        with anyio.fail_after(STARTUP_S):
+            while b"\n" not in line:
+                try:
+                    line += await process.stdout.receive()
+                except anyio.EndOfStream:
+                    raise RuntimeError(f"{argv[2]} exited before listening; see {log}") \
+                        from None
+        url = next(w for w in line.decode().split() if w.startswith("http://"))
+        yield Child(url=url.rstrip("/"), pid=process.pid)
+    finally:
+        with anyio.CancelScope(shield=True):
+            await stop(process)
+
+
+async def stop(process: anyio.abc.Process) -> None:
+    process.terminate()
+    with anyio.move_on_after(10):
+        await process.wait()
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+    await process.aclose()
+
+
+def router_toml(upstream: str) -> str:
+    return f"""\
+[server]
+host = "127.0.0.1"
+port = 0
+
+[cache]
+enabled = true
+max_temperature = 1.0
+
+[[models]]
+name = "fake"
+context_window = 128000
+upstream = {{ kind = "openai", base_url = "{upstream}" }}
+"""
+
+
+async def load(url: str, scenario: Scenario, args: argparse.Namespace) -> Result:
+    argv = [sys.executable, "-m", "bench.http_load", url,
+            "--concurrency", str(scenario.concurrency), "--duration", str(args.duration),
+            "--warmup", str(args.warmup)]
+    if scenario.stream:
+        argv.append("--stream")
+    if scenario.same_prompt:
+        argv.append("--same-prompt")
+    done = await anyio.run_process(argv, check=True)
+    return msgspec.json.decode(done.stdout, type=Result)
+
+
+def rss_mib(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def summarise(scenario: Scenario, runs: dict[str, list[Result]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for target, results in runs.items():
+        rps = median(r.ok / r.seconds for r in results)
+        entry: dict[str, Any] = {
+            "requests_per_s": round(rps, 1),
+            "p50_ms": median(r.latencies_ms.get("p50", 0.0) for r in results),
+            "p99_ms": median(r.latencies_ms.get("p99", 0.0) for r in results),
+            "errors": sum(r.errors for r in results),
+            "cache": _merged(r.cache for r in results),
+        }
+        if scenario.stream:
+            entry["tokens_per_s"] = round(median(r.tokens / r.seconds for r in results))
+        out[target] = entry
+    direct, router = out["direct"], out["router"]
+    out["ratio"] = round(router["requests_per_s"] / direct["requests_per_s"], 3) \
+        if direct["requests_per_s"] else None
+    out["added_p50_ms"] = round(router["p50_ms"] - direct["p50_ms"], 4)
+    out["added_p99_ms"] = round(router["p99_ms"] - direct["p99_ms"], 4)
+    return out
+
+
+def _merged(counts: Any) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for count in counts:
+        for key, value in count.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+TARGETS = {"json64": (0.5, None, None), "stream64": (0.4, None, None),
+           "latency1": (None, 0.3, 1.0)}
+
+
+def verdicts(summary: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    for name, (ratio, p50, p99) in TARGETS.items():
+        row = summary.get(name)
+        if row is None:
+            continue
+        if ratio is not None:
+            out[f"{name} ratio >= {ratio}"] = (row["ratio"] or 0) >= ratio
+        if p50 is not None:
+            out[f"{name} added p50 <= {p50} ms"] = row["added_p50_ms"] <= p50
+        if p99 is not None:
+            out[f"{name} added p99 <= {p99} ms"] = row["added_p99_ms"] <= p99
+    return out
+
+
+async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    scenarios = [s for s in SCENARIOS if args.only is None or s.name in args.only]
+    load_before = os.getloadavg()
+    async with AsyncExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-http-")))
+        upstream = await stack.enter_async_context(child(
+            [sys.executable, "-m", "bench.fake_upstream", "--port", "0",
+             "--tokens", str(args.tokens), "--ttft-ms", str(args.delay_ms)],
+            folder / "upstream.log"))
+        config = folder / "router.toml"
+        config.write_text(router_toml(upstream.url))
+        serve = [sys.executable, "-m", "reactor", "--log-level", "warning", "serve",
+                 "--config", str(config), "--port", "0"]
+        if args.workers > 1:
+            serve += ["--workers", str(args.workers)]
+        router = await stack.enter_async_context(child(serve, folder / "reactor.log"))
+        print(f"upstream {upstream.url} (pid {upstream.pid}), reactor {router.url} "
+              f"(pid {router.pid})", file=sys.stderr, flush=True)
+        urls = {"direct": f"{upstream.url}/chat/completions",
+                "router": f"{router.url}/v1/chat/completions"}
+        runs: dict[str, dict[str, list[Result]]] = {
+            s.name: {"direct": [], "router": []} for s in scenarios}
+        for round_ in range(args.rounds):
+            order = ["direct", "router"] if round_ % 2 == 0 else ["router", "direct"]
+            for scenario in scenarios:
+                for target in order:
+                    result = await load(urls[target], scenario, args)
+                    runs[scenario.name][target].append(result)
+                    print(f"round {round_ + 1} {scenario.name:9} {target:6} "
+                          f"{result.ok / result.seconds:9.1f} req/s  "
+                          f"p50 {result.latencies_ms.get('p50', 0):.3f} ms  "
+                          f"errors {result.errors}", file=sys.stderr, flush=True)
+        router_rss = rss_mib(router.pid)
+    summary = {s.name: summarise(s, runs[s.name]) for s in scenarios}
+    return {
+        "machine": {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
+                    "load_after": [round(x, 2) for x in os.getloadavg()]},
+        "setup": {
+            "tokens": args.tokens, "delay_ms": args.delay_ms, "duration_s": args.duration,
+            "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
+            "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
+            "cache": "on (router.toml's max_temperature 1.0); miss scenarios send a "
+                     "distinct prompt per request, hit scenarios one prompt repeated",
+        },
+        "router_rss_mib_after": router_rss,
+        "summary": summary,
+        "targets_met": verdicts(summary),
+        "runs": {name: {t: [msgspec.to_builtins(r) for r in rs] for t, rs in by.items()}
+                 for name, by in runs.items()},
+    }
+
+
+def table(report: dict[str, Any]) -> str:
+    rows = [f"{'scenario':9} {'direct/s':>10} {'router/s':>10} {'ratio':>6} "
+            f"{'direct p50':>10} {'router p50':>10} {'added p50':>9} {'added p99':>9}"
+            f"  tokens/s d/r  router cache"]
+    for name, row in report["summary"].items():
+        d, r = row["direct"], row["router"]
+        tokens = f"{d['tokens_per_s']}/{r['tokens_per_s']}" if "tokens_per_s" in d else ""
+        rows.append(f"{name:9} {d['requests_per_s']:10.1f} {r['requests_per_s']:10.1f} "
+                    f"{row['ratio'] or 0:6.3f} {d['p50_ms']:10.3f} {r['p50_ms']:10.3f} "
+                    f"{row['added_p50_ms']:9.3f} {row['added_p99_ms']:9.3f}  "
+                    f"{tokens:13} {r['cache']}")
+    machine = report["machine"]
+    rows.append(f"cores {machine['cpus']}, load {machine['load_before']} -> "
+                f"{machine['load_after']}; router RSS {report['router_rss_mib_after']} MiB")
+    rows += [f"{'met ' if ok else 'MISSED '} {what}"
+             for what, ok in report["targets_met"].items()]
+    return "\n".join(rows)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="reactor bench http", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=4.0,
+                        help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=1.0,
+                        help="unmeasured seconds before each run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=16, help="words in every answer")
+    parser.add_argument("--delay-ms", type=float, default=0.0,
+                        help="the upstream's delay before it answers")
+    parser.add_argument("--workers", type=int, default=1, help="reactor serve --workers")
+    parser.add_argument("--only", nargs="+", choices=[s.name for s in SCENARIOS],
+                        default=None)
+    parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.rounds < 1 or args.tokens < 1 or args.workers < 1:
+        parser.error("--duration, --rounds, --tokens and --workers must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    started = time.perf_counter()
+    report = anyio.run(bench, args)
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    print(table(report), flush=True)
+    if args.out is not None:
+        args.out.write_bytes(msgspec.json.format(msgspec.json.encode(report)))
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
