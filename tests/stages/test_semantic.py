@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pytest
 
 import stages.semantic.index
-from stages.semantic.guards import read, veto_reason
+from stages.semantic.guards import GUARDS, read, veto_reason
 from stages.semantic.index import IndexParams, SemanticIndex
 from stages.semantic.partition import PartitionParams
 from stages.semantic.policy import Hit, Miss, Thresholds, Veto, decide
@@ -265,20 +265,47 @@ HARD_NEGATIVES = [
      "names_differ"),
     ("What is A + B?", "What is A * B?", "symbols_differ"),
     ("How do I fix this circuit?", "How do I fix this circuit?", "points_elsewhere"),
+    ("How is cheese made?", "Where is cheese made?", "asks_differently"),
+    ("What can a nurse do?", "What should a nurse do?", "modality_differs"),
+    ("What did the Romans eat?", "What do the Romans eat?", "modality_differs"),
+    ("What are the best examples of gamification?",
+     "What are the best examples of gamification online?", "wording_differs"),
+    ("How do I get rid of a stray cat?", "How do I get rid of stray cats?", "wording_differs"),
+    ("How do I bake bread?", "How do you bake bread?", "wording_differs"),
+    ("What does DNS do?", "What is DNS?", "wording_differs"),
+    ("What is an INTP-A?", "What is an INTP?", "wording_differs"),
+    ("What are the best IT jobs?", "What are the best jobs?", "names_differ"),
 ]
 
+# Guards that let each of these through: the wording they must not mind.
 PARAPHRASES = [
-    ("How do I reverse a list in Python?", "What's the way to reverse a list in Python?"),
-    ("What is the capital of France?", "Which city is the capital of France?"),
-    ("Convert 100 °F to °C", "What is 100 °F in °C?"),
-    ("Is it safe to take ibuprofen with coffee?", "Can I safely take ibuprofen with coffee?"),
     ("How much is 1,000 dollars in euros?", "How much is 1000 dollars in euros?"),
     ("Can I run 3.0 miles a day?", "Can I run 3 miles a day?"),
     ("Why don't cats like water?", "Why do cats not like water?"),
     ("What are two ways to learn Spanish?", "What are 2 ways to learn Spanish?"),
     ("Explain TCP vs UDP.", "explain tcp vs udp"),
     ("What\u2019s the best way to learn Rust?", "What's the best way to learn Rust?"),
+    ("Which is the best laptop for students?", "What is the best laptop for students?"),
+    ("What's a good laptop for students?", "What is a good laptop for students?"),
+    ("Can't I pay by card?", "Can I not pay by card?"),
+    ("Why some cats hate water?", "Why do some cats hate water?"),
+    ("Is there any cure for hiccups?", "Is there a cure for hiccups?"),
+    ("WHAT IS THE BEST PHONE?", "What is the best phone?"),
+    ("What is a zero-sum game?", "What is a zero sum game?"),
 ]
+
+# Real paraphrases that only the wording guards turn away: the recall they cost, so
+# that nobody is served the answer to a question one word away from theirs.
+REWORDED = [
+    ("How do I reverse a list in Python?", "What's the way to reverse a list in Python?",
+     "asks_differently"),
+    ("What is the capital of France?", "Which city is the capital of France?",
+     "wording_differs"),
+    ("Convert 100 °F to °C", "What is 100 °F in °C?", "asks_differently"),
+    ("Is it safe to take ibuprofen with coffee?", "Can I safely take ibuprofen with coffee?",
+     "modality_differs"),
+]
+WORDING_GUARDS = ("asks_differently", "modality_differs", "wording_differs")
 
 
 @pytest.mark.parametrize(("query", "cached", "reason"), HARD_NEGATIVES)
@@ -291,6 +318,22 @@ def test_guards_veto_the_known_hard_negatives(query: str, cached: str, reason: s
 def test_guards_let_true_paraphrases_through(query: str, cached: str) -> None:
     assert veto_reason(query, cached) is None
     assert veto_reason(cached, query) is None
+
+
+@pytest.mark.parametrize(("query", "cached", "reason"), REWORDED)
+def test_rewordings_pass_every_guard_but_the_wording_ones(
+        query: str, cached: str, reason: str) -> None:
+    others = tuple(g for g in GUARDS if g.__name__ not in WORDING_GUARDS)
+    assert veto_reason(query, cached, others) is None
+    assert veto_reason(query, cached) == reason
+    assert veto_reason(cached, query) == reason
+
+
+def test_wording_reads_contractions_numbers_and_auxiliaries_alike() -> None:
+    assert read("I'm sure it won't rain").wording == read("I am sure it will not rain").wording
+    assert read("What are two cats?").wording == read("What is 2 cats").wording
+    assert read("What are two cats?").auxiliaries == (0, 1)
+    assert read("Why does it rain?").auxiliaries == (1, 0)
 
 
 def test_numbers_are_compared_once_normalised() -> None:
@@ -318,7 +361,7 @@ def test_above_the_threshold_a_guard_can_still_veto() -> None:
 
 def test_a_close_clean_match_is_a_hit() -> None:
     cached = read("What is the capital of France?")
-    decision = decide(0.97, "Which city is the capital of France?", cached, "hashing:384",
+    decision = decide(0.97, "Which is the capital of France?", cached, "hashing:384",
                       thresholds=THRESHOLDS)
     assert decision == Hit(similarity=0.97, threshold=0.95)
 
