@@ -5,11 +5,18 @@ calling a pure synchronous core, then forwards messages on. Work that takes long
 upstream call, a cache replay) runs in a task the actor owns, started with `spawn`,
 bounded by the actor's semaphore: when every slot is taken the actor stops
 reading its mailbox, the mailbox fills, and the senders upstream wait.
+
+Starting an anyio task costs ~25 µs, several times the work of a short job, so a task
+that finishes its job waits (a while, up to `max_idle_workers` of them) to be handed
+the next one instead of ending. Each job still runs in a task of the actor's task group,
+one job at a time per task.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
 import anyio
@@ -21,6 +28,21 @@ from reactor._messages import Completed, Job
 
 M = TypeVar("M")
 Ts = TypeVarTuple("Ts")
+
+Work = tuple[Callable[..., Awaitable[Any]], tuple[Any, ...]]
+
+
+class _Slot:
+    """The concurrency slot held by the job a worker task is running."""
+
+    __slots__ = ("actor", "held")
+
+    def __init__(self, actor: Actor[Any]) -> None:
+        self.actor = actor
+        self.held = False
+
+
+_SLOT: ContextVar[_Slot | None] = ContextVar("reactor_actor_slot", default=None)
 
 
 class Actor(Generic[M]):
@@ -35,6 +57,7 @@ class Actor(Generic[M]):
         mailbox_size: int = 256,
         max_tasks: int = 1024,
         checkpoint_every: int = 64,
+        max_idle_workers: int = 64,
     ) -> None:
         if name is not None:
             self.name = name
@@ -42,9 +65,10 @@ class Actor(Generic[M]):
             self.name, mailbox_size, checkpoint_every=checkpoint_every
         )
         self._max_tasks = max_tasks
-        self._limiter = anyio.Semaphore(max_tasks)
+        self._max_idle = max_idle_workers
+        self._limiter = anyio.Semaphore(max_tasks, fast_acquire=True)
         self._tg: TaskGroup | None = None
-        self._holders: set[int] = set()
+        self._idle: list[asyncio.Future[Work | None]] = []
         self.current: M | None = None
         self.restarts = 0
         self.started_once = False
@@ -81,8 +105,8 @@ class Actor(Generic[M]):
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Serve the mailbox until it closes. Exceptions propagate to the supervisor."""
-        self._limiter = anyio.Semaphore(self._max_tasks)
-        self._holders.clear()
+        self._limiter = anyio.Semaphore(self._max_tasks, fast_acquire=True)
+        self._idle = []
         async with anyio.create_task_group() as tg:
             self._tg = tg
             try:
@@ -102,6 +126,11 @@ class Actor(Generic[M]):
                 await self.stopping()
             finally:
                 self._tg = None
+                # Idle workers end now; busy ones end when their job does.
+                idle, self._idle = self._idle, []
+                for waiter in idle:
+                    if not waiter.done():
+                        waiter.set_result(None)
 
     async def spawn(self, func: Callable[[*Ts], Awaitable[Any]], *args: *Ts) -> None:
         """Run `func(*args)` as a task of this actor, waiting for a free slot.
@@ -111,21 +140,49 @@ class Actor(Generic[M]):
         if self._tg is None:
             raise RuntimeError(f"actor {self.name!r} is not running")
         await self._limiter.acquire()
-        self._tg.start_soon(self._run_task, func, args)
+        work: Work = (func, args)
+        idle = self._idle
+        while idle:
+            waiter = idle.pop()
+            if not waiter.done():
+                waiter.set_result(work)
+                return
+        self._tg.start_soon(self._worker, work)
 
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
-        me = anyio.get_current_task().id
-        if me in self._holders:
-            self._holders.discard(me)
+        slot = _SLOT.get()
+        if slot is not None and slot.actor is self and slot.held:
+            slot.held = False
             self._limiter.release()
 
-    async def _run_task(self, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
-        me = anyio.get_current_task().id
-        self._holders.add(me)
+    async def _worker(self, work: Work) -> None:
+        slot = _Slot(self)
+        _SLOT.set(slot)
+        next_work: Work | None = work
+        while next_work is not None:
+            await self._run_job(slot, next_work)
+            if self._tg is None or len(self._idle) >= self._max_idle:
+                return
+            waiter: asyncio.Future[Work | None] = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            try:
+                next_work = await waiter
+            except BaseException:
+                handed = waiter.result() if waiter.done() and not waiter.cancelled() else None
+                waiter.cancel()
+                if handed is not None:
+                    # Handed a job as the actor stopped: run it (it sees the cancellation
+                    # at its first wait) so that it ends its request as a task would.
+                    await self._run_job(slot, handed)
+                raise
+
+    async def _run_job(self, slot: _Slot, work: Work) -> None:
+        func, args = work
+        slot.held = True
         try:
             await func(*args)
         finally:
-            if me in self._holders:
-                self._holders.discard(me)
+            if slot.held:
+                slot.held = False
                 self._limiter.release()

@@ -39,18 +39,48 @@ class Metrics(Actor[Completed]):
                             registry=registry)
         self.saved = Counter("reactor_cache_saved_usd", "Spend avoided by cache hits.",
                              ["cache"], registry=registry)
+        self._per_model: dict[str, _ModelSeries] = {}
+        self._requests: dict[tuple[str, str, str], Counter] = {}
+        self._attempts: dict[tuple[str, str, str], Counter] = {}
+        self._ttft: dict[str, Histogram] = {}
 
     async def handle(self, message: Completed) -> None:
         model = message.model or "none"
-        self.requests.labels(model, message.status, message.cache).inc()
-        self.latency.labels(model).observe(message.latency_s)
+        per_model = self._per_model.get(model)
+        if per_model is None:
+            per_model = self._per_model[model] = _ModelSeries(self, model)
+        key = (model, message.status, message.cache)
+        requests = self._requests.get(key)
+        if requests is None:
+            requests = self._requests[key] = self.requests.labels(*key)
+        requests.inc()
+        per_model.latency.observe(message.latency_s)
         for attempt in message.attempts:
-            self.attempts.labels(attempt.model, attempt.status, attempt.error or "").inc()
+            akey = (attempt.model, attempt.status, attempt.error or "")
+            attempts = self._attempts.get(akey)
+            if attempts is None:
+                attempts = self._attempts[akey] = self.attempts.labels(*akey)
+            attempts.inc()
             if attempt.ttft_s is not None:
-                self.ttft.labels(attempt.model).observe(attempt.ttft_s)
+                ttft = self._ttft.get(attempt.model)
+                if ttft is None:
+                    ttft = self._ttft[attempt.model] = self.ttft.labels(attempt.model)
+                ttft.observe(attempt.ttft_s)
         if message.cache == "miss" and message.model is not None:
-            self.tokens.labels(model, "prompt").inc(message.usage.prompt_tokens)
-            self.tokens.labels(model, "completion").inc(message.usage.completion_tokens)
-            self.cost.labels(model).inc(message.cost_usd)
+            per_model.prompt.inc(message.usage.prompt_tokens)
+            per_model.completion.inc(message.usage.completion_tokens)
+            per_model.cost.inc(message.cost_usd)
         if message.saved_usd:
             self.saved.labels(message.cache).inc(message.saved_usd)
+
+
+class _ModelSeries:
+    """One model's children of the labelled metrics, looked up once (`labels` is slow)."""
+
+    __slots__ = ("completion", "cost", "latency", "prompt")
+
+    def __init__(self, metrics: Metrics, model: str) -> None:
+        self.latency = metrics.latency.labels(model)
+        self.prompt = metrics.tokens.labels(model, "prompt")
+        self.completion = metrics.tokens.labels(model, "completion")
+        self.cost = metrics.cost.labels(model)
