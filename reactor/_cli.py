@@ -53,6 +53,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def announce(url: str) -> None:
         print(f"reactor listening on {url}", flush=True)
 
+    if args.workers < 1:
+        print("reactor: --workers must be at least 1", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.workers > 1:
+        from reactor._workers import run_workers
+
+        if args.record is not None:
+            print("reactor: --record takes one process; drop --workers", file=sys.stderr)
+            return EXIT_CONFIG
+        worker = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else []),
+                  "serve", "--config", args.config]
+        return run_workers(args.workers, host, port, worker, announce)
+
     async def main() -> int:
         await serve(Router(config), host, port, reuse_port=args.reuse_port,
                     on_listening=announce, record=args.record,
@@ -127,6 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None)
     serve.add_argument("--reuse-port", action="store_true",
                        help="share the port with other reactor processes (SO_REUSEPORT)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="processes serving the same port (SO_REUSEPORT), one per core")
     serve.add_argument("--record", default=None, metavar="FILE",
                        help="append every request to FILE (JSONL) for `reactor bench replay`")
     serve.add_argument("--record-prompts", action="store_true",

@@ -10,6 +10,7 @@ from a complete one.
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -280,7 +281,8 @@ async def list_models(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
+    # The pid tells `serve --workers` processes apart.
+    return json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def readyz(request: web.Request) -> web.Response:

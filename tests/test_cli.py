@@ -134,3 +134,40 @@ async def test_serve_records_requests_without_prompts_by_default(tmp_path: Path)
     assert lines[0]["trace"] == "reactor" and len(lines) == 3
     assert "secret" not in trace.read_text()
     assert lines[1]["body"]["messages"][0]["tokens"] > 0
+
+
+async def test_two_workers_share_the_port_and_both_answer(tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--port", "0", "--workers", "2"], cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            assert process.stdout is not None
+            buffer = b""
+            while b"\n" not in buffer:
+                buffer += await process.stdout.receive()
+            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
+            pids: set[int] = set()
+            answered = 0
+            # Each new connection comes from a new port, which the kernel hashes to a
+            # worker: both are seen long before 200 connections.
+            for _ in range(200):
+                connector = aiohttp.TCPConnector(force_close=True)
+                async with aiohttp.ClientSession(connector=connector) as session:
+                    async with session.get(url + "/healthz") as response:
+                        pids.add((await response.json())["pid"])
+                    body = {"model": "nano", "messages": [{"role": "user", "content": "hi"}]}
+                    async with session.post(url + "/v1/chat/completions", json=body) as r:
+                        answered += r.status == 200
+                if len(pids) == 2:
+                    break
+            assert len(pids) == 2 and process.pid not in pids
+            assert answered >= 2
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()

@@ -1,0 +1,100 @@
+"""`reactor serve --workers N`: N server processes sharing one port (SO_REUSEPORT).
+
+The kernel spreads new connections over the processes listening on the port, so N
+workers use N cores; each worker is a whole Reactor (its own pipeline, caches and
+books: shared state belongs in Redis, as with several hosts). This process only
+supervises: it starts the workers (`reactor serve --reuse-port` on the same host and
+port), announces the address once every worker listens, forwards SIGTERM / SIGINT as
+one SIGTERM to each (they drain as a single server does) and exits when they have. A
+worker that exits on its own stops the rest: a half-sized server that looks whole is
+worse than a visible failure. Workers run in their own session, so a terminal's Ctrl-C
+reaches them once, through here, not twice.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from types import FrameType
+
+STARTUP_S = 60.0
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """A socket bound (not listening) with SO_REUSEPORT to `host:port`, port 0 choosing
+    a free one: the workers bind the same port; nothing connects to this one."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(address)
+    return sock
+
+
+def run_workers(workers: int, host: str, port: int, serve_args: list[str],
+                on_listening: Callable[[str], None]) -> int:
+    """Run `workers` copies of `reactor <serve_args> --host H --port P --reuse-port` until
+    they exit; the exit status is 0 when every worker stopped cleanly on request."""
+    with reserve_port(host, port) as reserved:
+        port = reserved.getsockname()[1]
+        argv = [sys.executable, "-m", "reactor", *serve_args, "--host", host,
+                "--port", str(port), "--reuse-port"]
+        children: dict[int, subprocess.Popen[bytes]] = {}
+        stopping = False
+
+        def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+            nonlocal stopping
+            stopping = True
+            for child in children.values():
+                if child.returncode is None:
+                    child.send_signal(signal.SIGTERM)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            for _ in range(workers):
+                child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
+                children[child.pid] = child
+            url = ""
+            for child in children.values():
+                assert child.stdout is not None
+                line = child.stdout.readline().decode()
+                if "listening on " not in line:
+                    asked = stopping
+                    stop()
+                    code = _reap(children, stopping=True)
+                    return code if asked else code or 1
+                url = line.split("listening on ", 1)[1].split()[0]
+            if not stopping:
+                on_listening(url)
+            return _reap(children, stopping=lambda: stopping)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+def _reap(children: dict[int, subprocess.Popen[bytes]],
+          stopping: bool | Callable[[], bool]) -> int:
+    """Wait for every worker; the first to exit unasked stops the others."""
+    status = 0
+    while any(child.returncode is None for child in children.values()):
+        pid, code = os.waitpid(-1, 0)
+        child = children.get(pid)
+        if child is None:
+            continue
+        child.returncode = os.waitstatus_to_exitcode(code)
+        asked = stopping() if callable(stopping) else stopping
+        if not asked:
+            status = status or child.returncode or 1
+            for other in children.values():
+                if other.returncode is None:
+                    other.send_signal(signal.SIGTERM)
+            stopping = True
+        elif child.returncode != 0:
+            status = status or child.returncode
+    for child in children.values():
+        if child.stdout is not None:
+            child.stdout.close()
+    return status
