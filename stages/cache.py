@@ -135,7 +135,7 @@ class ExactCache(Actor[Admitted | Completed]):
 
     async def started(self) -> None:
         if self.store is None:
-            self.store = build_store(self.config)
+            self.store = build_store(self.config, self.clock)
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:

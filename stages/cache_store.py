@@ -17,7 +17,7 @@ import structlog
 from aiocache import RedisCache, SimpleMemoryCache
 from aiocache.serializers import BaseSerializer
 
-from reactor import CacheConfig, Usage
+from reactor import CacheConfig, Clock, Usage
 
 log = structlog.get_logger("reactor.cache")
 
@@ -45,12 +45,18 @@ class EntryStore(Protocol):
 
 
 class MemoryStore:
+    """Entries in this process. TTLs run on the injected clock (checked when an entry is
+    read), so they hold under a fake clock too; expired entries nobody asks for again
+    leave through the size bound."""
+
     name = "memory"
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, clock: Clock) -> None:
         self.cache = SimpleMemoryCache(timeout=None)
         self.max_entries = max_entries
-        self.order: OrderedDict[str, int] = OrderedDict()
+        self.clock = clock
+        self.order: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        """Key -> (answer bytes, expiry), least recently used first."""
         self.errors = 0
         self.evictions = 0
         self.bytes = 0
@@ -60,23 +66,28 @@ class MemoryStore:
         return len(self.order)
 
     async def get(self, key: str) -> Entry | None:
+        held = self.order.get(key)
+        if held is None:
+            return None
+        if self.clock.now() >= held[1]:
+            await self._drop(key)
+            return None
         entry: Entry | None = await self.cache.get(key)
-        if entry is not None:
-            self.order.move_to_end(key)
-        elif key in self.order:
-            self.bytes -= self.order.pop(key)  # expired
+        self.order.move_to_end(key)
         return entry
 
     async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
-        await self.cache.set(key, entry, ttl=ttl_s)
-        self.bytes += len(entry.text) - self.order.get(key, 0)
-        self.order[key] = len(entry.text)
+        await self.cache.set(key, entry)
+        self.bytes += len(entry.text) - self.order.get(key, (0, 0.0))[0]
+        self.order[key] = (len(entry.text), self.clock.now() + ttl_s)
         self.order.move_to_end(key)
         while len(self.order) > self.max_entries:
-            old, size = self.order.popitem(last=False)
-            self.bytes -= size
-            await self.cache.delete(old)
+            await self._drop(next(iter(self.order)))
             self.evictions += 1
+
+    async def _drop(self, key: str) -> None:
+        self.bytes -= self.order.pop(key)[0]
+        await self.cache.delete(key)
 
     async def close(self) -> None:
         await self.cache.close()
@@ -143,9 +154,9 @@ def _redis_errors() -> type[Exception]:
     return error
 
 
-def build_store(config: CacheConfig) -> EntryStore:
+def build_store(config: CacheConfig, clock: Clock) -> EntryStore:
     stores: dict[str, Any] = {
-        "memory": lambda: MemoryStore(config.max_entries),
+        "memory": lambda: MemoryStore(config.max_entries, clock),
         "redis": lambda: RedisStore(config.redis_url, config.redis_prefix,
                                     config.redis_timeout_s),
     }

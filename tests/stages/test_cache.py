@@ -13,7 +13,16 @@ import pytest
 from prometheus_client import generate_latest
 
 from bench.fake_upstream import FakeUpstream
-from reactor import ChatRequest, Done, Router, RouterConfig, Started, Token, parse_config
+from reactor import (
+    ChatRequest,
+    Done,
+    FakeClock,
+    Router,
+    RouterConfig,
+    Started,
+    Token,
+    parse_config,
+)
 from stages.cache import cache_key
 from tests.conftest import FAST_MODELS, hold_open
 from tests.redis_support import delete_prefix, require_redis
@@ -193,3 +202,27 @@ async def test_redis_down_is_a_miss_not_an_error() -> None:
         answer = await router.complete(ask("no redis here", model="nano"))
         assert answer.router is not None and answer.router.cache == "miss"
         assert router.stats()["cache"]["errors"] >= 1
+
+
+async def test_a_requests_own_ttl_outlives_or_undercuts_the_configured_one() -> None:
+    clock = FakeClock()
+    config = parse_config(CACHED.replace("max_temperature = 1.0",
+                                         "max_temperature = 1.0\nttl_s = 100.0"))
+    async with Router(config, clock=clock) as router:
+        with anyio.fail_after(5):
+            await router.complete(ask("brief", model="nano", cache={"ttl_s": 10}))
+            await router.complete(ask("lasting", model="nano", cache={"ttl_s": 1000}))
+            await router.complete(ask("default", model="nano"))
+            await stored(router, 3)
+
+            async def kind(text: str) -> str | None:
+                answer = await router.complete(ask(text, model="nano"))
+                assert answer.router is not None
+                return answer.router.cache
+
+            clock.advance(9.9)
+            assert [await kind(t) for t in ("brief", "lasting", "default")] == ["exact"] * 3
+            clock.advance(0.1)
+            assert await kind("brief") == "miss"
+            clock.advance(90.0)
+            assert [await kind(t) for t in ("lasting", "default")] == ["exact", "miss"]

@@ -9,7 +9,7 @@ import anyio
 import msgspec
 import pytest
 
-from reactor import ChatRequest, Router, parse_config
+from reactor import ChatRequest, FakeClock, Router, parse_config
 from tests.conftest import FAST_MODELS
 from tests.redis_support import delete_prefix, require_redis
 
@@ -78,6 +78,32 @@ async def test_guards_veto_near_neighbours_that_mean_something_else() -> None:
     assert elsewhere.router is not None and elsewhere.router.cache == "miss"
     assert sum(vetoes.values()) == 2
 
+
+
+async def test_a_requests_own_ttl_outlives_or_undercuts_the_configured_one() -> None:
+    clock = FakeClock()
+    async with Router(parse_config(config_text(semantic="ttl_s = 100.0")),
+                      clock=clock) as router:
+        with anyio.fail_after(5):
+            await router.complete(ask("Name a brief fact", cache={"ttl_s": 10}))
+            await router.complete(ask("Name a lasting fact", cache={"ttl_s": 1000}))
+            await router.complete(ask("Name a default fact"))
+            await stored(router, 3)
+
+            async def kind(text: str) -> str | None:
+                # Each rewording is new to the exact cache: only the semantic one answers.
+                answer = await router.complete(ask(text))
+                assert answer.router is not None
+                return answer.router.cache
+
+            clock.advance(9.9)
+            assert [await kind(f"name a {t} fact") for t in ("brief", "lasting", "default")
+                    ] == ["semantic"] * 3
+            clock.advance(0.1)
+            assert await kind("NAME A BRIEF FACT") == "miss"
+            clock.advance(90.0)
+            assert [await kind(f"NAME A {t} FACT") for t in ("LASTING", "DEFAULT")
+                    ] == ["semantic", "miss"]
 
 async def test_off_for_tools_and_unless_enabled_or_asked() -> None:
     tools = [{"type": "function", "function": {"name": "f", "parameters": {}}}]
