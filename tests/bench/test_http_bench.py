@@ -1,0 +1,36 @@
+"""`reactor bench http` and `reactor bench startup`, in their smallest runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import http_bench, http_startup
+
+
+def test_http_bench_measures_direct_and_router_with_the_same_requests(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "http.json"
+    assert http_bench.main(["--only", "latency1", "hit1", "--rounds", "1", "--duration",
+                            "0.3", "--warmup", "0.1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    miss, hit = report["summary"]["latency1"], report["summary"]["hit1"]
+    for row in (miss, hit):
+        assert row["direct"]["requests_per_s"] > 0 and row["router"]["requests_per_s"] > 0
+        assert row["direct"]["errors"] == row["router"]["errors"] == 0
+    assert set(miss["router"]["cache"]) == {"miss"}
+    assert set(hit["router"]["cache"]) == {"exact"}
+    assert "latency1 added p50 <= 0.3 ms" in report["targets_met"]
+    assert "latency1" in capsys.readouterr().out
+
+
+def test_startup_bench_times_the_first_answer_and_reads_idle_memory(
+        tmp_path: Path, repo_root: Path) -> None:
+    out = tmp_path / "startup.json"
+    assert http_startup.main(["--runs", "1", "--idle", "0", "--config",
+                              str(repo_root / "router.toml"), "--out", str(out)]) == 0
+    median = json.loads(out.read_text())["median"]
+    assert 0 < median["listening_s"] <= median["healthz_s"] <= median["first_answer_s"]
+    assert median["idle_rss_mib"] > 0
