@@ -2,12 +2,42 @@
 
 # Layout
 
-- `_seeds_a` .. `_seeds_e`: the hand-written training prompts, 55-90 per task (668)
+- `_seeds_a` .. `_seeds_h`: the hand-written training prompts, 68-174 per task (1054)
 - `_lexicon`: word lists (languages, tools, math terms) and each task's cue words
 - `_features`: a prompt as a set of named features
 - `_model`: logistic regression in numpy, trained in its dual form
 - `_classifier`: the task classifier (words, plus embeddings when they mean something)
 - `_language`: ISO 639-1 language codes from scripts and function words
+- `_trained`: the classifiers as a process uses them, loaded from the generated
+  `_weights.py` (`python -m stages.classify` retrains and rewrites it)
+
+# Labels
+
+A prompt gets the label of what its answer must be, by the first rule that applies:
+
+1. code: the answer is code or about building software: write, fix, explain, convert,
+   test or optimise code (any language, shell, SQL, spreadsheet formulas and macros,
+   shaders, HDL), configure or use developer tools, libraries, frameworks, servers and
+   cloud services, programming puzzles stated as problems to implement. Math or data
+   that is to be computed by a program is code.
+2. translation: render a text in another natural language, or say what a word or phrase
+   of one language is in another.
+3. summarization: shorten a text the prompt supplies (summary, key points, TL;DR).
+4. extraction: pull given kinds of items out of a supplied text or data, often into a
+   format (JSON, CSV, a table).
+5. classification: assign supplied items to given categories (sentiment, topic, spam,
+   a rating on a scale).
+6. math: a calculation, derivation or proof with a definite answer, including word
+   problems, probability and statistics.
+7. reasoning: logic puzzles, riddles and deductions whose difficulty is the inference,
+   not knowledge or arithmetic.
+8. creative_writing: a new text whose wording is the product: stories, poems, lyrics,
+   jokes, letters and emails, speeches, ads, slogans, blog posts, scripts.
+9. open_qa: knowledge, explanation, advice, plans, strategies, comparisons and analysis
+   in any field outside software, in prose (a persona framing such as "act as a
+   lawyer" does not change this).
+10. chat: small talk, feelings, games and role-play where the conversation itself is the
+    point (a persona set up without a concrete question is chat).
 """
 
 from __future__ import annotations

@@ -31,13 +31,16 @@ endpoint endpoints orm hashmap goroutine coroutine async await mutex multithread
 pip conda venv virtualenv cargo maven gradle cmake makefile gcc clang llvm jvm
 bytecode unittest pytest jest mocha junit selenium playwright puppeteer beautifulsoup
 ffmpeg imagemagick vba odoo wordpress shopify firebase supabase vercel heroku webhook
+chrome firefox chromium autolisp autocad cocotb vulkan opengl directx unreal jq awk sed
+grep geopandas vscode vim emacs stdin stdout printf println nums int str bool dict
+tampermonkey userscript blender arduino raspberry esp32 micropython
 webhooks leetcode bitwise runtimeerror typeerror valueerror indexerror keyerror
 nullpointerexception stackoverflow localhost ipv4 ipv6 subnet vlan kernel
 """.split())
 
 PROGRAMMING = frozenset("""
 code coding program programming programmer developer develop script scripting bug
-bugs debug exception function functions method methods class classes struct trait
+bugs debug exception function functions class classes struct trait
 interface enum variable variables array arrays dictionary pointer pointers recursion
 recursive loop loops thread threads threading concurrency callback callbacks promise
 closure lambda decorator generator iterator module modules package packages import
@@ -49,6 +52,8 @@ databases query queries schema migration library libraries framework frameworks 
 repository server client browser app application applications gui widget widgets
 config configuration install installed implement implementation shell windows
 swift rust ruby express flask spring rails spark unity shiny apache julia dart
+plugin plugins addon addons kernel shader shaders testbench subroutine snippet daemon
+bot bots middleware backend runtime syntax compiler interpreter testcase testcases
 """.split())
 
 # Code-shaped tokens. Every alternative starts with a rare character (most letters cannot
@@ -87,6 +92,11 @@ university learning travel tourism food recipe cooking music art artists literat
 sport sports athlete training garden gardening housing house renovation agriculture
 population psychology psychological research studies evidence insurance retirement
 pension mortgage real estate property logistics manufacturing mining
+consulting consultancy consultant consultants advisor coach coaching wellness nurse
+nursing tourism guitar piano chord chords melody film films documentary documentaries
+museum chess workout workouts marathon athletes recipes meal meals vegetarian vegan
+landlord tenant lawyer lawsuit contractor renovation hedge equities bonds portfolio
+trading traders options retirement savings loan loans credit startup entrepreneur
 """.split())
 
 MATH = frozenset("""
@@ -126,14 +136,13 @@ CUE_WORDS: dict[str, frozenset[str]] = {
     "creative_writing": frozenset("""
         story stories poem poems poetry haiku limerick sonnet ode lyrics song verse rap
         essay blog toast speech eulogy letter email slogan tagline caption screenplay
-        script monologue dialogue fable fairy tale novel chapter narrative fiction
+        monologue dialogue fable fairy tale novel chapter narrative fiction
         backstory newsletter announcement invitation draft compose rewrite rephrase
         paraphrase
     """.split()),
     "summarization": frozenset("""
         summarize summarise summarizing summarising summary summaries summarization tldr
-        condense recap gist synopsis abstract takeaways highlights rundown digest shorten
-        overview outline
+        condense recap gist synopsis abstract takeaways rundown digest shorten
     """.split()),
     "translation": frozenset("""
         translate translated translating translation translations traduce traduis

@@ -28,6 +28,7 @@ from stages.classify import _classifier, _features, _lexicon, _model, _weights
 from stages.classify._classifier import (
     EMBEDDING_L2,
     EMBEDDING_RATE,
+    EMBEDDING_WEIGHT,
     FLAG_VALUE,
     STEPS,
     TASKS,
@@ -47,7 +48,8 @@ _LINE = 76
 def fingerprint() -> str:
     """What the shipped weights must have been trained from, as one sha256."""
     texts, labels = seed_examples()
-    settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE]
+    settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE,
+                EMBEDDING_WEIGHT]
     digest = hashlib.sha256(json.dumps(
         [list(TASKS), texts, labels, settings, PACKAGED_SHA256,
          MiniLMEmbedderConfig().max_tokens], ensure_ascii=False).encode())
@@ -106,7 +108,8 @@ def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
         encoder = MiniLMEmbedder(embedder)
     except EmbedderUnavailable:
         return word_classifier()
-    trained = TaskClassifier.train(*seed_examples(), encoder.encode(seed_examples()[0]))
+    texts, labels = seed_examples()
+    trained = TaskClassifier.train(texts, labels, encoder.encode(texts))
     return TaskClassifier(word_classifier().words, trained.embedded)
 
 
