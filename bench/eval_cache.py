@@ -104,6 +104,10 @@ class EmbedderReport(msgspec.Struct, frozen=True, kw_only=True):
     dev_pairs: int
     test_pairs: int
     test_duplicates: int
+    test_identical: int
+    """Test pairs whose texts are identical up to case, spacing and punctuation..."""
+    test_identical_different: int
+    """... and how many of those are labelled different: the noise floor."""
     sweep: list[Row]
     """On test, every threshold, without and with guards."""
     choices: list[Choice]
@@ -239,6 +243,8 @@ def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
     return EmbedderReport(
         embedder=name, dev_pairs=int(dev.sum()), test_pairs=int(test.sum()),
         test_duplicates=int(labels[test].sum()),
+        test_identical=int((identical & test).sum()),
+        test_identical_different=int((identical & test & ~labels).sum()),
         sweep=sweep(similarity[test], vetoed[test], labels[test], identical[test]),
         choices=choices,
         guard_effects=effects, false_hits_left=examples,
@@ -260,6 +266,10 @@ def table(report: Report) -> str:
             f"{report.dev_share}); sample: {report.sample or 'all'}.",
             "- Guards and thresholds were developed and chosen on the development pairs "
             "only; every figure below is from the test pairs.",
+            f"- Label noise: {e0.test_identical_different} of the {e0.test_identical} test "
+            "pairs whose texts are identical up to case, spacing and punctuation are "
+            "labelled different; any cache that serves such repeats counts them as false "
+            "hits.",
             "",
             "## Chosen thresholds (test)",
             "",

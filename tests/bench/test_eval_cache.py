@@ -103,3 +103,30 @@ def test_the_latency_bench_runs_on_its_own(tmp_path: Path) -> None:
     assert latency_main(["--entries", "200", "--queries", "10", "--partitions", "10",
                          "--dim", "8", "--crossover-sizes", "16", "--out", str(tmp_path)]) == 0
     assert json.loads((tmp_path / "results.json").read_text())["dim"] == 8
+
+
+def test_identical_text_false_hits_are_counted_apart() -> None:
+    labels = np.array([True, True, False, False])
+    identical = np.array([False, False, True, False])
+    counted = row(0.9, True, np.ones(4, dtype=bool), labels, identical)
+    assert counted.false_share == 0.5 and counted.identical_false_hits == 1
+    assert counted.false_share_without_noise == 1 / 3
+
+
+def test_only_development_pairs_are_quoted(tmp_path: Path) -> None:
+    # Repeats labelled different: no guard or threshold can tell them apart.
+    noisy = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
+             "amber birch cedar dune ember fjord grove heath inlet juniper kelp larch".split()]
+    data = tmp_path / "pairs.jsonl"
+    lines = [{"text_a": a, "text_b": b, "label": 0} for a, b in noisy]
+    lines += [{"text_a": a, "text_b": b, "label": 1} for a, b in DUPLICATES]
+    data.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+
+    assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
+                 "--out", str(tmp_path / "out")]) == 0
+
+    [report] = json.loads((tmp_path / "out" / "results.json").read_text())["embedders"]
+    dev = {a for a, b in noisy if is_dev(Pair(text_a=a, text_b=b, label=0), 0, 0.5)}
+    quoted = {x["text_a"] for x in report["false_hits_left"]}
+    assert quoted and quoted <= dev < {a for a, _ in noisy}
+    assert report["test_identical_different"] == len(noisy) - len(dev)
