@@ -49,7 +49,8 @@ from bench.cache_latency import LatencyReport, latency_table, measure
 from bench.embedders import Pair
 from bench.routing_embed import cached
 from stages.embedders import HashingEmbedder, MiniLMEmbedder
-from stages.semantic.guards import read, veto_reading
+from stages.semantic.guards import veto_reading
+from stages.semantic.reading import read
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
 THRESHOLDS = tuple(round(0.80 + 0.005 * i, 3) for i in range(41))

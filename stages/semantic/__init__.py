@@ -5,8 +5,9 @@
 - `index`: `SemanticIndex`, entries under partition keys with TTL, LRU, a size bound
   and atomic files; `partition` holds one key's vectors (exact numpy search while
   small, an hnswlib graph once large)
-- `guards`: pure text checks that veto a hit the embedding cannot tell apart
-  ("°F to °C" vs "°C to °F"), each named for metrics
+- `reading`: each text read once (numbers, names, wording, ...) into a `Reading`
+- `guards`: pure checks on two `Reading`s that veto a hit the embedding cannot tell
+  apart ("°F to °C" vs "°C to °F", "how do I" vs "how do you"), each named for metrics
 - `policy`: a threshold per embedder, then the guards: `decide` -> `Hit | Veto | Miss`
 
 No actor here, no clock, no I/O but `save` / `load`: the cache actor owns one index,
@@ -15,8 +16,6 @@ passes its clock's `now`, and turns decisions into replies and metrics.
 
 from stages.semantic.guards import GUARDS as GUARDS
 from stages.semantic.guards import Guard as Guard
-from stages.semantic.guards import Reading as Reading
-from stages.semantic.guards import read as read
 from stages.semantic.guards import veto_reading as veto_reading
 from stages.semantic.guards import veto_reason as veto_reason
 from stages.semantic.index import IndexParams as IndexParams
@@ -30,6 +29,8 @@ from stages.semantic.policy import Miss as Miss
 from stages.semantic.policy import Thresholds as Thresholds
 from stages.semantic.policy import Veto as Veto
 from stages.semantic.policy import decide as decide
+from stages.semantic.reading import Reading as Reading
+from stages.semantic.reading import read as read
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import msgspec
 
-from stages.semantic.guards import GUARDS, Guard, Reading, read, veto_reading
+from stages.semantic.guards import GUARDS, Guard, veto_reading
+from stages.semantic.reading import Reading, read
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True, tag=True):

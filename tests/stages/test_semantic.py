@@ -10,10 +10,11 @@ import numpy.typing as npt
 import pytest
 
 import stages.semantic.index
-from stages.semantic.guards import GUARDS, read, veto_reason
+from stages.semantic.guards import GUARDS, veto_reason
 from stages.semantic.index import IndexParams, SemanticIndex
 from stages.semantic.partition import PartitionParams
 from stages.semantic.policy import Hit, Miss, Thresholds, Veto, decide
+from stages.semantic.reading import read
 
 DIM = 32
 Rows = npt.NDArray[np.float32]
@@ -268,13 +269,14 @@ HARD_NEGATIVES = [
     ("How is cheese made?", "Where is cheese made?", "asks_differently"),
     ("What can a nurse do?", "What should a nurse do?", "modality_differs"),
     ("What did the Romans eat?", "What do the Romans eat?", "modality_differs"),
-    ("What are the best examples of gamification?",
-     "What are the best examples of gamification online?", "wording_differs"),
+    ("Where can I find cheap flights to Oslo?",
+     "Where can I find cheap flights to Oslo online?", "wording_differs"),
     ("How do I get rid of a stray cat?", "How do I get rid of stray cats?", "wording_differs"),
     ("How do I bake bread?", "How do you bake bread?", "wording_differs"),
     ("What does DNS do?", "What is DNS?", "wording_differs"),
-    ("What is an INTP-A?", "What is an INTP?", "wording_differs"),
+    ("Is the ENFJ-A type rare?", "Is the ENFJ type rare?", "wording_differs"),
     ("What are the best IT jobs?", "What are the best jobs?", "names_differ"),
+    ("Is it hard moving to the US?", "Is it hard moving to the city?", "names_differ"),
 ]
 
 # Guards that let each of these through: the wording they must not mind.
