@@ -1,25 +1,48 @@
-"""In-process pipeline throughput: requests through all eight stages, no network.
+"""In-process pipeline throughput and latency: requests through every stage, no network.
 
 Every model is simulated with zero delay, so what is measured is Reactor itself:
-admission, exact cache (missing: every prompt is new), analyzer, selector, breaker,
-provider, and the outcome fan-out to cost, metrics and the learners.
+admission, exact cache (missing: every prompt is new), analyzer (token estimate, task
+classifier, hashing embedding), semantic cache (off, passed through), selector, breaker,
+provider, and the outcome fan-out to cost, metrics and the learners. Each request is a
+`Router.complete` call, non-streaming, answered with `--tokens` simulated tokens.
 
-    reactor bench pipeline [--requests 20000] [--concurrency 64] [--stream-tokens 256]
+    reactor bench pipeline [--requests 20000] [--concurrency 64] [--rates auto]
 
-Prints requests/s and latency percentiles (closed loop at the given concurrency), the
-latency of one request alone, and streaming throughput in tokens/s through the flow.
+What it prints, each measured on its own:
+
+  closed loop   `--concurrency` callers, each sending its next request as soon as the
+                last is answered: the most requests/s the pipeline completes. Its
+                latencies are mostly queueing (Little's law: concurrency / throughput).
+  open loop     requests arriving on a fixed schedule at an offered rate, whatever
+                happened to earlier ones (no caller waits for an answer before the next
+                arrival); latency runs from the scheduled arrival to the complete
+                answer, so a pipeline that falls behind is charged for the backlog.
+                `--rates auto` offers 25%, 50% and 80% of the closed-loop maximum and
+                20,000/s; sheds (503 at the door) are counted, not timed.
+  one at a time one caller, one request in flight: the pipeline's own latency.
+  exact hit     the same request again and again, answered by the exact cache.
+  streaming     `--stream-tokens` tokens per answer through the flow, tokens/s.
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import anyio
+import anyio.lowlevel
 
-from reactor import ChatMessage, ChatRequest, Done, Token, parse_config
-from reactor._router import Router
+from reactor import (
+    ChatMessage,
+    ChatRequest,
+    Done,
+    Failed,
+    Flow,
+    Mailbox,
+    Token,
+    parse_config,
+)
+from reactor._router import Router, gather
 
 CONFIG = """
 [cache]
@@ -42,20 +65,25 @@ price_out = 10.0
 quality = 0.85
 upstream = {{ kind = "simulated", output_tokens = {tokens} }}
 """
+TARGET_RATE = 20_000.0
 
 
 def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
-async def closed_loop(router: Router, total: int, concurrency: int) -> list[float]:
+def _request(n: int) -> ChatRequest:
+    return ChatRequest(messages=[ChatMessage(role="user", content=f"question number {n}")])
+
+
+async def closed_loop(router: Router, total: int, concurrency: int,
+                      first: int = 0) -> list[float]:
     latencies: list[float] = []
-    counter = iter(range(total))
+    counter = iter(range(first, first + total))
 
     async def worker() -> None:
         for n in counter:
-            request = ChatRequest(messages=[ChatMessage(role="user",
-                                                        content=f"question number {n}")])
+            request = _request(n)
             t0 = time.perf_counter()
             await router.complete(request)
             latencies.append(time.perf_counter() - t0)
@@ -64,6 +92,59 @@ async def closed_loop(router: Router, total: int, concurrency: int) -> list[floa
         for _ in range(concurrency):
             tg.start_soon(worker)
     return latencies
+
+
+class OpenLoop:
+    """Arrivals at `rate` per second for `seconds`, submitted on schedule."""
+
+    def __init__(self, rate: float, seconds: float) -> None:
+        self.rate = rate
+        self.total = max(1, int(rate * seconds))
+        self.latencies: list[float] = []
+        self.shed = 0
+        self.failed = 0
+        self.elapsed = 0.0
+
+    async def run(self, router: Router, first: int, readers: int = 256) -> None:
+        # Submitting never waits (`Router.submit`); readers gather the flows. Each
+        # answer's latency counts from when its request was due, not from when the
+        # submitter got round to it (no coordinated omission).
+        submitted: Mailbox[tuple[float, Flow]] = Mailbox("open-loop", self.total)
+
+        async def reader() -> None:
+            while True:
+                try:
+                    due, flow = await submitted.receive()
+                except anyio.EndOfStream:
+                    return
+                result = await gather(flow)
+                if not isinstance(result, Failed):
+                    self.latencies.append(time.perf_counter() - due)
+                elif result.error.code == "overloaded":
+                    self.shed += 1
+                else:
+                    self.failed += 1
+
+        gap = 1.0 / self.rate
+        async with anyio.create_task_group() as tg:
+            for _ in range(readers):
+                tg.start_soon(reader)
+            start = time.perf_counter()
+            sent = 0
+            while sent < self.total:
+                now = time.perf_counter()
+                due = start + sent * gap
+                while sent < self.total and due <= now:
+                    submitted.try_send((due, router.submit(_request(first + sent))))
+                    sent += 1
+                    due = start + sent * gap
+                if due - now > 0.002:
+                    await anyio.sleep(due - now - 0.001)
+                else:
+                    await anyio.lowlevel.checkpoint()
+            submitted.close()
+        self.elapsed = time.perf_counter() - start
+        self.latencies.sort()
 
 
 async def exact_hits(router: Router, total: int) -> list[float]:
@@ -102,27 +183,51 @@ async def streaming(router: Router, total: int, concurrency: int) -> int:
     return tokens
 
 
+def _ms(values: list[float]) -> str:
+    return (f"p50 {_pct(values, .5) * 1e3:.3f} ms  p90 {_pct(values, .9) * 1e3:.3f} ms  "
+            f"p99 {_pct(values, .99) * 1e3:.3f} ms  p99.9 {_pct(values, .999) * 1e3:.3f} ms")
+
+
+def _rates(spec: str, best: float) -> list[float]:
+    if spec != "auto":
+        return [float(rate) for rate in spec.split(",")]
+    return sorted({round(best * share, -2) for share in (0.25, 0.5, 0.8)} | {TARGET_RATE})
+
+
 async def run(args: argparse.Namespace) -> None:
     config = parse_config(CONFIG.format(mailbox=args.mailbox, tokens=args.tokens))
     async with Router(config) as router:
-        await closed_loop(router, min(2000, args.requests), args.concurrency)  # warm-up
+        n = 0
+        await closed_loop(router, min(2000, args.requests), args.concurrency, n)  # warm-up
+        n += 2000
         started = time.perf_counter()
-        latencies = await closed_loop(router, args.requests, args.concurrency)
+        latencies = await closed_loop(router, args.requests, args.concurrency, n)
+        n += args.requests
         elapsed = time.perf_counter() - started
         latencies.sort()
-        print(f"non-streaming, cache miss, concurrency {args.concurrency}: "
-              f"{len(latencies) / elapsed:,.0f} requests/s")
-        print(f"  latency p50 {_pct(latencies, .5) * 1e3:.3f} ms  "
-              f"p90 {_pct(latencies, .9) * 1e3:.3f} ms  p99 {_pct(latencies, .99) * 1e3:.3f} ms")
+        best = len(latencies) / elapsed
+        print(f"closed loop, non-streaming, cache miss, concurrency {args.concurrency}: "
+              f"{best:,.0f} requests/s")
+        print(f"  latency {_ms(latencies)}")
+        for rate in _rates(args.rates, best):
+            load = OpenLoop(rate, args.seconds)
+            await load.run(router, n)
+            n += load.total
+            await router.quiesce()
+            answered = load.latencies
+            print(f"open loop, offered {rate:,.0f}/s for {args.seconds:g} s: "
+                  f"{len(answered) / load.elapsed:,.0f} answered/s, {load.shed} shed, "
+                  f"{load.failed} failed")
+            if answered:
+                print(f"  latency from arrival {_ms(answered)}")
+        single = await closed_loop(router, 2000, 1, n)
+        single.sort()
+        print(f"one at a time: p50 {_pct(single, .5) * 1e6:.0f} µs  "
+              f"p99 {_pct(single, .99) * 1e6:.0f} µs")
         hits = await exact_hits(router, 2000)
         print(f"exact cache hit, one at a time: p50 {_pct(hits, .5) * 1e6:.0f} µs  "
               f"p99 {_pct(hits, .99) * 1e6:.0f} µs")
-        single = await closed_loop(router, 2000, 1)
-        single.sort()
-        print(f"one at a time: p50 {statistics.median(single) * 1e6:.0f} µs  "
-              f"p99 {_pct(single, .99) * 1e6:.0f} µs")
-        stream_config = parse_config(CONFIG.format(mailbox=args.mailbox,
-                                                   tokens=args.stream_tokens))
+    stream_config = parse_config(CONFIG.format(mailbox=args.mailbox, tokens=args.stream_tokens))
     async with Router(stream_config) as router:
         started = time.perf_counter()
         tokens = await streaming(router, args.stream_requests, args.concurrency)
@@ -137,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rates", default="auto",
+                        help="open-loop offered rates, requests/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of each open loop")
     parser.add_argument("--tokens", type=int, default=16, help="tokens per JSON answer")
     parser.add_argument("--stream-tokens", type=int, default=256)
     parser.add_argument("--stream-requests", type=int, default=400)
