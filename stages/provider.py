@@ -365,30 +365,33 @@ class Provider(Actor[Dispatch]):
         probe = name in call.dispatch.probes and retry == 0
         reason = self._reason(call, index)
         call.held = []
-        scope = anyio.CancelScope(deadline=min(attempt_end, now_loop + ttft_s))
+        # `armed` mirrors the scope's deadline: reading it back costs more than a token.
+        armed = min(attempt_end, now_loop + ttft_s)
+        scope = anyio.CancelScope(deadline=armed)
 
         loop_time = asyncio.get_running_loop().time
+        deliver_nowait = call.deliver_nowait
 
         async def on_token(token: Token) -> None:
-            nonlocal first_at, tokens
+            nonlocal first_at, tokens, armed
             if first_at is None:
                 first_at = clock.now()
                 self.ttft_samples[name].append(first_at - started)
                 if claim is not None and not claim(index):
                     return  # lost the race: being cancelled
             tokens += 1
-            if not call.deliver_nowait(token):
+            if not deliver_nowait(token):
                 # Waiting on a slow reader is not the upstream's fault: only the
                 # request's own deadline runs while the token is being delivered.
                 scope.deadline = request_end
                 await call.deliver(token, name, reason, index + 1)
-                scope.deadline = min(attempt_end, loop_time() + stall_s)
+                armed = scope.deadline = min(attempt_end, loop_time() + stall_s)
                 return
             # Moving a deadline re-arms a timer: do it only when the stall deadline is
             # near, so any silence up to stall_s is allowed and one of 1.5 x is not.
             now = loop_time()
-            if tokens == 1 or scope.deadline - now < stall_s:
-                scope.deadline = min(attempt_end, now + 1.5 * stall_s)
+            if tokens == 1 or armed - now < stall_s:
+                armed = scope.deadline = min(attempt_end, now + 1.5 * stall_s)
 
         result: Reply | Fault
         with scope:

@@ -61,7 +61,14 @@ class RetryBudget:
                 times.popleft()
 
     def record_request(self) -> None:
-        self._requests.append(self.clock.now())
+        now = self.clock.now()
+        requests = self._requests
+        requests.append(now)
+        # Pruned here too, not only when a retry is asked for: without failures the
+        # window would otherwise keep every request ever made.
+        horizon = now - self.config.budget_window_s
+        while requests[0] < horizon:
+            requests.popleft()
 
     def try_retry(self) -> bool:
         now = self.clock.now()

@@ -26,11 +26,16 @@ VOCABULARY = (
 
 
 def simulated_words(model: str, prompt: str, count: int) -> list[str]:
-    seed = int.from_bytes(hashlib.blake2b(f"{model}\0{prompt}".encode(), digest_size=8).digest())
-    rng = random.Random(seed)
-    words = rng.choices(VOCABULARY, k=count)
+    # One SHAKE digest byte picks each word: as deterministic as a seeded generator and
+    # several times cheaper to start, which is most of the cost for a short answer.
+    if count <= 0:
+        return []
+    picks = hashlib.shake_128(f"{model}\0{prompt}".encode()).digest(count)
+    size = len(VOCABULARY)
+    words = [f"{VOCABULARY[pick % size]} " for pick in picks]
     words[0] = words[0].capitalize()
-    return [f"{word} " if i < count - 1 else f"{word}." for i, word in enumerate(words)]
+    words[-1] = f"{words[-1][:-1]}."
+    return words
 
 
 class Simulated:
