@@ -13,13 +13,15 @@
 
 # Labels
 
-A prompt gets the label of what its answer must be, by the first rule that applies:
+A prompt gets the label of what its answer must be, by the first rule that applies
+(bench/task_labels.toml applies them to real prompts, one prompt at a time):
 
 1. code: the answer is code or about building software: write, fix, explain, convert,
    test or optimise code (any language, shell, SQL, spreadsheet formulas and macros,
-   shaders, HDL), configure or use developer tools, libraries, frameworks, servers and
-   cloud services, programming puzzles stated as problems to implement. Math or data
-   that is to be computed by a program is code.
+   shaders, HDL, music or diagram notations such as ABC and Mermaid), configure or use
+   developer tools, libraries, frameworks, servers and cloud services, programming
+   puzzles stated as problems to implement. Math or data that is to be computed by a
+   program is code, and so is building or training a model in code.
 2. translation: render a text in another natural language, or say what a word or phrase
    of one language is in another.
 3. summarization: shorten a text the prompt supplies (summary, key points, TL;DR).
@@ -28,16 +30,20 @@ A prompt gets the label of what its answer must be, by the first rule that appli
 5. classification: assign supplied items to given categories (sentiment, topic, spam,
    a rating on a scale).
 6. math: a calculation, derivation or proof with a definite answer, including word
-   problems, probability and statistics.
+   problems, probability and statistics, and physics or engineering calculations.
 7. reasoning: logic puzzles, riddles and deductions whose difficulty is the inference,
    not knowledge or arithmetic.
 8. creative_writing: a new text whose wording is the product: stories, poems, lyrics,
-   jokes, letters and emails, speeches, ads, slogans, blog posts, scripts.
+   jokes, letters and emails, speeches, ads, slogans, blog posts and articles, scripts,
+   product and marketing copy, prompts written for a language model; also rewriting,
+   rephrasing or polishing a supplied text (other than shortening or translating it).
 9. open_qa: knowledge, explanation, advice, plans, strategies, comparisons and analysis
-   in any field outside software, in prose (a persona framing such as "act as a
-   lawyer" does not change this).
+   in any field outside building software (computing, security and AI explained in
+   general are open_qa), in prose or a table (a persona framing such as "act as a
+   lawyer" does not change this, nor does a requested output format).
 10. chat: small talk, feelings, games and role-play where the conversation itself is the
-    point (a persona set up without a concrete question is chat).
+    point (a persona set up without a concrete question is chat, as is a text adventure
+    or a game run turn by turn).
 """
 
 from __future__ import annotations
