@@ -1,17 +1,28 @@
-"""The task-type evaluation's development/test split: fixed by a hash, about half each,
-and never splitting one arena-hard cluster across both parts. Fixtures are written
+"""The task-type evaluation: per-prompt labels (ambiguous prompts carry two), scored
+strict, lenient and primary; the development/test split fixed by a hash, about half
+each, never splitting one arena-hard cluster across both parts. Fixtures are written
 here; nothing is read from ../shared."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from bench import eval_analyzer
-from bench.eval_analyzer import labelled_arena, labelled_mt_bench, split_of
+from bench.eval_analyzer import (
+    Labelled,
+    accuracy,
+    cluster_name_accuracy,
+    labelled_arena,
+    labelled_mt_bench,
+    split_of,
+    task_labels,
+)
+from reactor import TaskType
 
 
 def test_the_split_is_fixed_and_about_half() -> None:
@@ -27,19 +38,33 @@ def write_jsonl(path: Path, rows: Sequence[Mapping[str, object]]) -> None:
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
 
 
-def test_prompts_of_one_cluster_share_a_part(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def use_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str,
+               clusters: str = "[labels]\n[unlabelled]\n") -> None:
+    (tmp_path / "task_labels.toml").write_text(text)
+    (tmp_path / "clusters.toml").write_text(clusters)
+    monkeypatch.setattr(eval_analyzer, "LABELS", tmp_path / "task_labels.toml")
+    monkeypatch.setattr(eval_analyzer, "MAPPING", tmp_path / "clusters.toml")
+
+
+def test_every_arena_prompt_gets_its_own_label_and_keeps_its_cluster_part(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     clusters = [f"Topic {i}" for i in range(40)]
-    write_jsonl(tmp_path / eval_analyzer.ARENA_HARD, [
-        {"cluster": cluster, "prompt": f"prompt {n} of {cluster}"}
-        for cluster in clusters for n in range(3)] + [
-        {"cluster": "Vague", "prompt": "left out"}])
-    labels = tmp_path / "labels.toml"
-    labels.write_text("[labels]\n" + "".join(f'"{c}" = "code"\n' for c in clusters)
-                      + '[unlabelled]\n"Vague" = "no task in the name"\n')
-    monkeypatch.setattr(eval_analyzer, "MAPPING", labels)
-    items, left_out = labelled_arena(tmp_path)
-    assert left_out == 1 and len(items) == 120
+    rows = [{"uid": f"u{c}-{n}", "cluster": cluster, "prompt": f"prompt {n} of {cluster}"}
+            for c, cluster in enumerate(clusters) for n in range(3)]
+    write_jsonl(tmp_path / eval_analyzer.ARENA_HARD, rows)
+    own = {row["uid"]: ("math" if row["uid"].endswith("-0") else "code") for row in rows}
+    use_labels(tmp_path, monkeypatch,
+               "[arena_hard]\n" + "".join(f'"{uid}" = "{task}"\n' for uid, task in own.items())
+               + "[mt_bench]\n[ambiguous.arena_hard]\n"
+               + '"u0-1" = ["code", "open_qa"]\n',
+               '[labels]\n"Topic 0" = "code"\n[unlabelled]\n"Topic 1" = "no task"\n')
+    items = labelled_arena(tmp_path)
+    assert len(items) == 120
+    assert [item.task for item in items] == list(own.values())
+    assert items[1].candidates == ("code", "open_qa") and items[1].ambiguous
+    assert items[0].candidates == ("math",) and not items[0].ambiguous
+    assert {item.cluster_task for item in items[:3]} == {"code"}
+    assert all(item.cluster_task is None for item in items[3:])
     by_cluster: dict[str, set[str]] = {}
     for item in items:
         by_cluster.setdefault(item.text.split(" of ")[1], set()).add(item.part)
@@ -47,12 +72,58 @@ def test_prompts_of_one_cluster_share_a_part(tmp_path: Path,
     assert {part for parts in by_cluster.values() for part in parts} == {"dev", "test"}
 
 
-def test_mt_bench_questions_are_split_by_id(tmp_path: Path) -> None:
+def test_a_prompt_without_a_label_is_an_error(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    write_jsonl(tmp_path / eval_analyzer.ARENA_HARD,
+                [{"uid": "a", "cluster": "C", "prompt": "p"},
+                 {"uid": "b", "cluster": "C", "prompt": "q"}])
+    use_labels(tmp_path, monkeypatch, '[arena_hard]\n"a" = "code"\n[mt_bench]\n')
+    with pytest.raises(ValueError, match="no label for arena_hard prompt b"):
+        labelled_arena(tmp_path)
+
+
+def test_an_ambiguous_pair_must_start_with_the_prompts_label(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_labels(tmp_path, monkeypatch, '[arena_hard]\n[mt_bench]\n"1" = "math"\n'
+               '[ambiguous.mt_bench]\n"1" = ["reasoning", "math"]\n')
+    with pytest.raises(ValueError, match=r"ambiguous\.mt_bench\.1"):
+        task_labels()
+
+
+def test_mt_bench_questions_are_split_by_id(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     write_jsonl(tmp_path / eval_analyzer.MT_BENCH, [
         {"question_id": i, "category": "math", "turns": [f"question {i}", "follow-up"]}
         for i in range(60)])
+    use_labels(tmp_path, monkeypatch, "[arena_hard]\n[mt_bench]\n" + "".join(
+        f'"{i}" = "{"reasoning" if i % 2 else "math"}"\n' for i in range(60)))
     items = labelled_mt_bench(tmp_path)
     assert [item.text for item in items] == [f"question {i}" for i in range(60)]
-    assert all(item.task == "math" for item in items)
+    assert [item.task for item in items] == [
+        "reasoning" if i % 2 else "math" for i in range(60)]
+    assert all(item.cluster_task == "math" for item in items)
     assert [item.part for item in items] == [split_of(f"mt_bench:{i}") for i in range(60)]
     assert {item.part for item in items} == {"dev", "test"}
+
+
+def item(*candidates: TaskType, cluster_task: TaskType | None = None) -> Labelled:
+    return Labelled("text", candidates[0], "arena_hard", "dev", candidates, cluster_task)
+
+
+def test_strict_leaves_ambiguous_prompts_out_and_lenient_takes_either_candidate() -> None:
+    items = [item("code"), item("math"), item("creative_writing", "open_qa"),
+             item("reasoning", "math")]
+    predicted: list[TaskType] = ["code", "reasoning", "open_qa", "code"]
+    got = accuracy(items, predicted)
+    assert (got.strict, got.strict_n) == (0.5, 2)
+    assert (got.lenient, got.n) == (0.5, 4)
+    assert got.primary == 0.25
+    only_ambiguous = accuracy(items[2:], predicted[2:])
+    assert math.isnan(only_ambiguous.strict) and only_ambiguous.strict_n == 0
+
+
+def test_the_cluster_name_figure_counts_only_prompts_a_name_labelled() -> None:
+    items = [item("code", cluster_task="open_qa"), item("math"),
+             item("code", cluster_task="code")]
+    assert cluster_name_accuracy(items, ["code", "math", "code"]) == "50.0% of 2"
+    assert cluster_name_accuracy(items[1:2], ["math"]) == "no prompts"
