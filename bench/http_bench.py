@@ -119,16 +119,57 @@ upstream = {{ kind = "openai", base_url = "{upstream}" }}
 """
 
 
-async def load(url: str, scenario: Scenario, args: argparse.Namespace) -> Result:
-    argv = [sys.executable, "-m", "bench.http_load", url,
+class Run(msgspec.Struct, kw_only=True):
+    """One load generator's result, and the CPU each server spent meanwhile."""
+
+    result: Result
+    cpu_s: dict[str, float]
+
+
+async def load(url: str, scenario: Scenario, args: argparse.Namespace,
+               servers: dict[str, int]) -> Run:
+    """Run one load generator; `servers` (name: pid) have their CPU time read from the
+    end of its warm-up to its exit."""
+    argv = [sys.executable, "-m", "bench.http_load", url, "--announce",
             "--concurrency", str(scenario.concurrency), "--duration", str(args.duration),
             "--warmup", str(args.warmup)]
     if scenario.stream:
         argv.append("--stream")
     if scenario.same_prompt:
         argv.append("--same-prompt")
-    done = await anyio.run_process(argv, check=True)
-    return msgspec.json.decode(done.stdout, type=Result)
+    process = await anyio.open_process(argv, stdout=subprocess.PIPE, stderr=None)
+    try:
+        assert process.stdout is not None
+        output = b""
+        before: dict[str, float] = {}
+        async for data in process.stdout:
+            output += data
+            if not before and b"measuring\n" in output:
+                before = {name: cpu_seconds(pid) for name, pid in servers.items()}
+        if await process.wait() != 0:
+            raise RuntimeError(f"the load generator failed: {' '.join(argv[2:])}")
+    finally:
+        with anyio.CancelScope(shield=True):
+            await process.aclose()
+    after = {name: cpu_seconds(pid) for name, pid in servers.items()}
+    result = msgspec.json.decode(output.split(b"measuring\n", 1)[-1], type=Result)
+    return Run(result=result, cpu_s={name: round(after[name] - before.get(name, 0.0), 3)
+                                     for name in servers})
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (`serve --workers`)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(cpu_seconds(int(child)) for child in children)
 
 
 def rss_mib(pid: int) -> float | None:
@@ -141,9 +182,10 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def summarise(scenario: Scenario, runs: dict[str, list[Result]]) -> dict[str, Any]:
+def summarise(scenario: Scenario, runs: dict[str, list[Run]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for target, results in runs.items():
+    for target, target_runs in runs.items():
+        results = [run.result for run in target_runs]
         rps = median(r.ok / r.seconds for r in results)
         entry: dict[str, Any] = {
             "requests_per_s": round(rps, 1),
@@ -151,6 +193,11 @@ def summarise(scenario: Scenario, runs: dict[str, list[Result]]) -> dict[str, An
             "p99_ms": median(r.latencies_ms.get("p99", 0.0) for r in results),
             "errors": sum(r.errors for r in results),
             "cache": _merged(r.cache for r in results),
+            # CPU per answered request: steadier than requests/s on a shared machine.
+            "cpu_us_per_request": {
+                name: round(median(run.cpu_s[name] / max(1, run.result.ok) * 1e6
+                                   for run in target_runs))
+                for name in target_runs[0].cpu_s},
         }
         if scenario.stream:
             entry["tokens_per_s"] = round(median(r.tokens / r.seconds for r in results))
@@ -210,18 +257,21 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
               f"(pid {router.pid})", file=sys.stderr, flush=True)
         urls = {"direct": f"{upstream.url}/chat/completions",
                 "router": f"{router.url}/v1/chat/completions"}
-        runs: dict[str, dict[str, list[Result]]] = {
+        servers = {"router": router.pid, "upstream": upstream.pid}
+        runs: dict[str, dict[str, list[Run]]] = {
             s.name: {"direct": [], "router": []} for s in scenarios}
         for round_ in range(args.rounds):
             order = ["direct", "router"] if round_ % 2 == 0 else ["router", "direct"]
             for scenario in scenarios:
                 for target in order:
-                    result = await load(urls[target], scenario, args)
-                    runs[scenario.name][target].append(result)
+                    run = await load(urls[target], scenario, args, servers)
+                    runs[scenario.name][target].append(run)
+                    result = run.result
                     print(f"round {round_ + 1} {scenario.name:9} {target:6} "
                           f"{result.ok / result.seconds:9.1f} req/s  "
                           f"p50 {result.latencies_ms.get('p50', 0):.3f} ms  "
-                          f"errors {result.errors}", file=sys.stderr, flush=True)
+                          f"errors {result.errors}  cpu {run.cpu_s}",
+                          file=sys.stderr, flush=True)
         router_rss = rss_mib(router.pid)
     summary = {s.name: summarise(s, runs[s.name]) for s in scenarios}
     return {
@@ -237,22 +287,26 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "router_rss_mib_after": router_rss,
         "summary": summary,
         "targets_met": verdicts(summary),
-        "runs": {name: {t: [msgspec.to_builtins(r) for r in rs] for t, rs in by.items()}
+        "runs": {name: {t: msgspec.to_builtins(rs) for t, rs in by.items()}
                  for name, by in runs.items()},
     }
 
 
 def table(report: dict[str, Any]) -> str:
     rows = [f"{'scenario':9} {'direct/s':>10} {'router/s':>10} {'ratio':>6} "
-            f"{'direct p50':>10} {'router p50':>10} {'added p50':>9} {'added p99':>9}"
-            f"  tokens/s d/r  router cache"]
+            f"{'direct p50':>10} {'router p50':>10} {'added p50':>9} {'added p99':>9} "
+            f"{'router µs':>9} {'upstr. µs d/r':>13}  {'tokens/s d/r':13} router cache"]
     for name, row in report["summary"].items():
         d, r = row["direct"], row["router"]
         tokens = f"{d['tokens_per_s']}/{r['tokens_per_s']}" if "tokens_per_s" in d else ""
+        cpu = r["cpu_us_per_request"]
+        upstream = f"{d['cpu_us_per_request']['upstream']}/{cpu['upstream']}"
         rows.append(f"{name:9} {d['requests_per_s']:10.1f} {r['requests_per_s']:10.1f} "
                     f"{row['ratio'] or 0:6.3f} {d['p50_ms']:10.3f} {r['p50_ms']:10.3f} "
-                    f"{row['added_p50_ms']:9.3f} {row['added_p99_ms']:9.3f}  "
-                    f"{tokens:13} {r['cache']}")
+                    f"{row['added_p50_ms']:9.3f} {row['added_p99_ms']:9.3f} "
+                    f"{cpu['router']:9} {upstream:>13}  {tokens:13} {r['cache']}")
+    rows.append("µs: CPU time (user + system) a server spent per answered request, median "
+                "over rounds; upstream's when called directly / through the router")
     machine = report["machine"]
     rows.append(f"cores {machine['cpus']}, load {machine['load_before']} -> "
                 f"{machine['load_after']}; router RSS {report['router_rss_mib_after']} MiB")

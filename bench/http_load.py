@@ -12,9 +12,9 @@ to the servers. Prompts are distinct per request and per run (`bench load <run>
 c<conn> n<seq>`), so no cache can answer them, unless `--same-prompt` sends one prompt
 again and again.
 
-Prints one JSON object: requests answered 200, errors, seconds, latencies (ms
-percentiles), content tokens (SSE content deltas counted in the bodies) and the
-`x-reactor-cache` values seen.
+Prints one JSON object (after a `measuring` line with `--announce`): requests answered
+200, errors, seconds, latencies (ms percentiles), content tokens (SSE content deltas
+counted in the bodies) and the `x-reactor-cache` values seen.
 """
 
 from __future__ import annotations
@@ -141,6 +141,13 @@ class _Load:
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                 ).encode() + body
 
+    async def announce(self, warm_until: float) -> None:
+        """Say when the measured part starts, so a caller can read CPU counters then."""
+        await asyncio.sleep(max(0.0, warm_until - time.perf_counter()))
+        if self.args.announce:
+            sys.stdout.write("measuring\n")
+            sys.stdout.flush()
+
     async def worker(self, conn: int, warm_until: float, stop_at: float) -> None:
         loop = asyncio.get_running_loop()
         seq = 0
@@ -184,7 +191,8 @@ class _Load:
         start = time.perf_counter()
         warm_until = start + self.args.warmup
         stop_at = warm_until + self.args.duration
-        await asyncio.gather(*(self.worker(n, warm_until, stop_at)
+        await asyncio.gather(self.announce(warm_until),
+                             *(self.worker(n, warm_until, stop_at)
                                for n in range(self.args.concurrency)))
         seconds = time.perf_counter() - max(warm_until, start)
         return Result(ok=len(self.latencies), errors=self.errors, seconds=seconds,
@@ -215,6 +223,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--same-prompt", action="store_true")
     parser.add_argument("--model", default="auto")
+    parser.add_argument("--announce", action="store_true",
+                        help="print `measuring` when the warm-up is over")
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.duration <= 0 or args.warmup < 0:
         parser.error("--concurrency must be at least 1, --duration positive, --warmup >= 0")
