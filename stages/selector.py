@@ -165,27 +165,26 @@ class Catalogue:
         wq, wc, wl = self._weights(request, mode)
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
-        costs = [math.log10(row[2] + 1e-7) for row in rows]
-        lats = [math.log10(row[3] + 1.0) for row in rows]
+        costs = _normalised([math.log10(row[2] + 1e-7) for row in rows])
+        lats = _normalised([math.log10(row[3] + 1.0) for row in rows])
         best_quality = max(row[1] for row in rows)
         wtp = self._willingness(request)
 
-        def score(quality: float, cost: float, log_cost: float, log_lat: float) -> float:
+        scored: list[Candidate] = []
+        for (name, quality, cost, latency), norm_cost, norm_lat in zip(rows, costs, lats,
+                                                                        strict=True):
             if wtp is not None:
-                return quality - cost / wtp - wl * _norm(log_lat, lats) * 0.1
-            # Quality on a fixed scale (QUALITY_SCALE points = 1), not the candidates'
-            # range: two models 0.01 apart must not look a whole unit apart.
-            return wq * (quality - best_quality) / QUALITY_SCALE \
-                - wc * _norm(log_cost, costs) - wl * _norm(log_lat, lats)
-
-        scored = [
-            Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
-                      latency_ms=round(latency, 1), score=round(score(quality, cost, c, lt), 6))
-            for (name, quality, cost, latency), c, lt in zip(rows, costs, lats, strict=True)
-        ]
-        scored.sort(key=lambda c: c.score, reverse=True)
+                score = quality - cost / wtp - wl * norm_lat * 0.1
+            else:
+                # Quality on a fixed scale (QUALITY_SCALE points = 1), not the candidates'
+                # range: two models 0.01 apart must not look a whole unit apart.
+                score = wq * (quality - best_quality) / QUALITY_SCALE \
+                    - wc * norm_cost - wl * norm_lat
+            scored.append(Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
+                                    latency_ms=round(latency, 1), score=round(score, 6)))
+        scored.sort(key=_by_score, reverse=True)
         best = scored[0]
-        spread = max(c.score for c in scored) - min(c.score for c in scored)
+        spread = best.score - scored[-1].score
         margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
         evidence = predicted[best.model][1]
         confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
@@ -245,9 +244,17 @@ class Catalogue:
         return WEIGHTS[mode]
 
 
-def _norm(value: float, values: list[float]) -> float:
+def _normalised(values: list[float]) -> list[float]:
+    """Each value's place between the smallest (0) and the largest (1); all 0 if equal."""
     low, high = min(values), max(values)
-    return 0.0 if high - low < 1e-12 else (value - low) / (high - low)
+    if high - low < 1e-12:
+        return [0.0] * len(values)
+    span = high - low
+    return [(value - low) / span for value in values]
+
+
+def _by_score(candidate: Candidate) -> float:
+    return candidate.score
 
 
 class Remembered(msgspec.Struct, frozen=True, kw_only=True):
