@@ -14,6 +14,8 @@ from stages.classify._lexicon import (
     CUE_PHRASES,
     CUE_WORDS,
     DOMAIN,
+    FORMATS,
+    LOOSE_TECH,
     MATH,
     MATH_PATTERN,
     NATURAL_LANGUAGES,
@@ -40,11 +42,12 @@ _CODE_LINE = re.compile(
     re.MULTILINE,
 )
 _PASSAGE = re.compile(r"[:\n]\s*\n|:\s*[\"'“«]|\"\"\"|'''|<text>|---")
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUESTION_END = re.compile(r"\?\s*$")
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _CUES = tuple((f"#cue:{task}", CUE_WORDS[task], CUE_PHRASES[task]) for task in CUE_WORDS)
-_LEXICONS = (("#tech", TECH), ("#prog", PROGRAMMING), ("#mathword", MATH), ("#domain", DOMAIN),
+_LEXICONS = (("#tech", TECH), ("#prog", PROGRAMMING), ("#loosetech", LOOSE_TECH),
+             ("#format", FORMATS), ("#mathword", MATH), ("#domain", DOMAIN),
              ("#natlang", NATURAL_LANGUAGES))
 _PATTERNS = (("#techmark", TECH_PATTERN), ("#mathmark", MATH_PATTERN), ("#fence", _FENCE),
              ("#passage", _PASSAGE), ("#question", _QUESTION_END))

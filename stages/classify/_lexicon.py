@@ -15,45 +15,57 @@ TECH = frozenset("""
 python javascript typescript java kotlin golang php perl scala haskell clojure elixir
 erlang lua fortran cobol matlab vba vb6 vb.net verilog vhdl systemverilog hlsl glsl
 cuda opencl solidity sql mysql postgres postgresql sqlite mongodb redis cassandra
-elasticsearch graphql json yaml toml xml html css scss sass tailwind bootstrap react
-vue angular svelte nextjs next.js nuxt jquery node.js nodejs deno npm yarn webpack
-vite babel django fastapi laravel symfony springboot dotnet .net asp.net blazor wpf
-winforms xaml pyqt tkinter electron flutter android ios xcode swiftui godot roblox
-pandas numpy scipy matplotlib seaborn plotly sklearn scikit-learn pytorch torch
-tensorflow keras jax huggingface langchain llamaindex opencv pyspark databricks hadoop
-kafka airflow dbt bigquery tidyverse dplyr ggplot ggplot2 streamlit gradio jupyter
-docker dockerfile kubernetes k8s helm terraform ansible nginx systemd crontab bash zsh
-powershell linux ubuntu debian nixos wsl git github gitlab jenkins aws azure gcp s3
-ec2 api apis rest restful grpc websocket websockets http https oauth jwt cors ssh tcp
-udp dns regex regexp compiler debugger stacktrace traceback segfault refactor
-refactoring codebase sdk cli frontend backend fullstack microservice microservices
-endpoint endpoints orm hashmap goroutine coroutine async await mutex multithreading
-pip conda venv virtualenv cargo maven gradle cmake makefile gcc clang llvm jvm
-bytecode unittest pytest jest mocha junit selenium playwright puppeteer beautifulsoup
-ffmpeg imagemagick vba odoo wordpress shopify firebase supabase vercel heroku webhook
-chrome firefox chromium autolisp autocad cocotb vulkan opengl directx unreal jq awk sed
-grep geopandas vscode vim emacs stdin stdout printf println nums int str bool dict
-tampermonkey userscript blender arduino raspberry esp32 micropython
-webhooks leetcode bitwise runtimeerror typeerror valueerror indexerror keyerror
-nullpointerexception stackoverflow localhost ipv4 ipv6 subnet vlan kernel
+elasticsearch graphql html css scss sass tailwind bootstrap vue svelte nextjs next.js
+nuxt jquery node.js nodejs deno npm yarn webpack vite babel django fastapi laravel
+symfony springboot dotnet .net asp.net blazor wpf winforms xaml pyqt tkinter electron
+flutter android ios xcode swiftui godot roblox pandas numpy scipy matplotlib seaborn
+plotly sklearn scikit-learn pytorch tensorflow keras jax huggingface langchain
+llamaindex opencv pyspark databricks hadoop kafka airflow dbt bigquery tidyverse dplyr
+ggplot ggplot2 streamlit gradio jupyter docker dockerfile kubernetes k8s terraform
+ansible nginx systemd crontab bash zsh powershell linux ubuntu debian nixos wsl git
+github gitlab jenkins aws azure gcp s3 ec2 api apis restful grpc websocket websockets
+http https oauth jwt cors ssh tcp udp dns regex regexp compiler debugger stacktrace
+traceback segfault refactor refactoring codebase sdk cli frontend backend fullstack
+microservice microservices endpoint endpoints orm hashmap goroutine coroutine async
+await mutex multithreading pip conda venv virtualenv cargo maven gradle cmake makefile
+gcc clang llvm jvm bytecode unittest pytest junit selenium playwright puppeteer
+beautifulsoup ffmpeg imagemagick vba odoo wordpress shopify firebase supabase vercel
+heroku webhook chrome firefox chromium autolisp autocad cocotb vulkan opengl directx
+unreal jq awk sed grep geopandas vscode vim emacs stdin stdout printf println nums int
+str bool dict tampermonkey userscript arduino esp32 micropython webhooks leetcode
+bitwise runtimeerror typeerror valueerror indexerror keyerror nullpointerexception
+stackoverflow localhost ipv4 ipv6 subnet vlan drupal joomla magento sap abap vbscript
+vbs octave salesforce sharepoint
 """.split())
 
 PROGRAMMING = frozenset("""
-code coding program programming programmer developer develop script scripting bug
-bugs debug exception function functions class classes struct trait
-interface enum variable variables array arrays dictionary pointer pointers recursion
-recursive loop loops thread threads threading concurrency callback callbacks promise
-closure lambda decorator generator iterator module modules package packages import
-dependency dependencies compile compiling deploy deployment container containers
-binary parse parser parsing serialize serializer deserialize mock mocking scrape
-scraping scraper crawler latex markdown csv xlsx excel macro macros spreadsheet
-formula algorithm algorithms oop hashtable boolean integer null undefined database
-databases query queries schema migration library libraries framework frameworks repo
-repository server client browser app application applications gui widget widgets
-config configuration install installed implement implementation shell windows
-swift rust ruby express flask spring rails spark unity shiny apache julia dart
-plugin plugins addon addons kernel shader shaders testbench subroutine snippet daemon
-bot bots middleware backend runtime syntax compiler interpreter testcase testcases
+code coding programming programmer developer script scripting debug struct trait enum
+array arrays pointer pointers recursion recursive threading concurrency callback
+callbacks lambda decorator iterator import compile compiling serialize serializer
+deserialize scrape scraping scraper crawler oop hashtable boolean undefined repo
+repository shader shaders testbench subroutine middleware backend runtime syntax
+compiler interpreter testcase testcases
+""".split())
+
+# Words that name software things but are everyday words too ("develop a plan", "a
+# mobile application", "the rest of the world", "a bug in the room"), and data formats,
+# which extraction and rating prompts ask for as often as code does. Each list is a
+# feature of its own, so its weight is learned apart from the unambiguous lists above.
+LOOSE_TECH = frozenset("""
+addon addons algorithm algorithms angular apache app application applications binary
+blender bot bots browser bug bugs class classes client closure config configuration
+container containers daemon dart database databases dependencies dependency deploy
+deployment develop dictionary excel exception express flask formula framework
+frameworks function functions generator gui helm implement implementation install
+installed integer interface jest julia kernel libraries library loop loops macro
+macros migration mocha mock mocking module modules null package packages parse parser
+parsing plugin plugins program promise queries query rails raspberry react rest ruby
+rust schema server shell shiny snippet spark spreadsheet spring swift thread threads
+torch unity variable variables widget widgets windows
+""".split())
+
+FORMATS = frozenset("""
+json yaml toml xml csv xlsx markdown latex
 """.split())
 
 # Code-shaped tokens. Every alternative starts with a rare character (most letters cannot
