@@ -26,7 +26,7 @@ TaskType = Literal[
 ]
 
 
-class Features(msgspec.Struct, frozen=True, kw_only=True):
+class Features(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """What the analyzer learned about a prompt."""
 
     prompt_tokens: int
@@ -42,7 +42,7 @@ class Features(msgspec.Struct, frozen=True, kw_only=True):
     """The last user turn's embedding (unit length), when the analyzer embeds."""
 
 
-class Candidate(msgspec.Struct, frozen=True, kw_only=True):
+class Candidate(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One model the selector scored, with the parts of its score."""
 
     model: str
@@ -52,7 +52,7 @@ class Candidate(msgspec.Struct, frozen=True, kw_only=True):
     latency_ms: float
 
 
-class Decision(msgspec.Struct, frozen=True, kw_only=True):
+class Decision(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     model: str
     fallbacks: list[str]
     reason: str

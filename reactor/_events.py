@@ -36,7 +36,7 @@ class Usage(msgspec.Struct, frozen=True, kw_only=True):
 CacheStatus = Literal["miss", "exact", "semantic", "off"]
 
 
-class Started(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Started(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     model: str
     reason: str
     cache: CacheStatus = "miss"
@@ -65,7 +65,7 @@ class Token(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     tool_calls: list[ToolCallDelta] | None = None
 
 
-class Done(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Done(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     finish_reason: str
     usage: Usage
     cost_usd: float = 0.0

@@ -3,6 +3,12 @@
 Names are commands (`Dispatch`) or facts in the past tense (`Analyzed`, `Completed`).
 A `Job` is one request on its way; its `flow` is the caller's reply channel, handed
 from stage to stage (only the stage holding the job writes to it).
+
+The per-request types are `gc=False`: the cyclic garbage collector neither tracks nor
+scans them (~7 µs a request less at full load). That is sound because they only point
+downstream (a message holds a job, a job its request and flow) and never back: a
+flow's producer scope is detached when its producer ends, so none of them can sit
+inside a reference cycle.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from reactor._flow import Flow, Reply
 from reactor._wire import ChatRequest
 
 
-class Job(msgspec.Struct, frozen=True, kw_only=True):
+class Job(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One request on its way through the pipeline."""
 
     id: str
@@ -37,7 +43,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
 AttemptStatus = Literal["ok", "failed", "cancelled", "skipped"]
 
 
-class Attempt(msgspec.Struct, frozen=True, kw_only=True):
+class Attempt(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One try of one model for one request."""
 
     model: str
@@ -53,7 +59,7 @@ class Attempt(msgspec.Struct, frozen=True, kw_only=True):
 OutcomeStatus = Literal["ok", "failed", "cancelled", "rejected"]
 
 
-class Completed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Completed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     """A request ended; every bookkeeping stage hears of it."""
 
     job: Job
@@ -76,35 +82,35 @@ class Completed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 # The pipeline, in order. Each stage's inbox takes the union named after it.
 
 
-class Submitted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Submitted(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
 
 
-class Admitted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Admitted(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
 
 
-class Analyze(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Analyze(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
 
 
-class Analyzed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    job: Job
-    features: Features
-
-
-class Select(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Analyzed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
     features: Features
 
 
-class Routed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Select(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
+    job: Job
+    features: Features
+
+
+class Routed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
     features: Features
     decision: Decision
 
 
-class Dispatch(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+class Dispatch(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     job: Job
     features: Features
     decision: Decision
