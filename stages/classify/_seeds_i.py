@@ -53,6 +53,15 @@ CREATIVE_WRITING = (
     "personality and equipment.",
     "Write a one-page proposal pitching a mobile app for a chain of gyms to its board.",
     "Write a press release announcing that our bakery has opened a second shop.",
+    "Write the welcome email new users of our budgeting app receive on their first day.",
+    "Write the text for the landing page of a note-taking app: a headline, three "
+    "benefits and a call to action.",
+    "Write release notes for version 2.0 of our photo app in a friendly tone for users.",
+    "Act as a marketing writer and describe the main features of our fitness app for the "
+    "app store listing.",
+    "Write a short speech for the launch of our company's new AI assistant.",
+    "Write a case study about how a clinic cut waiting times with our scheduling "
+    "software, for our website.",
 )
 
 EXTRACTION = (
@@ -114,6 +123,19 @@ OPEN_QA = (
     "Give me a table comparing the main types of home heating: cost, efficiency, upkeep.",
     "What is the difference between a virus and a bacterium, and why do antibiotics only "
     "work on one?",
+    "What are the pros and cons of using AI to screen job applicants?",
+    "Our mobile app has lots of downloads but few paying users. What could we do about "
+    "it?",
+    "How should a small company choose between two accounting software packages?",
+    "What risks does a hospital take on when it moves patient records to a cloud "
+    "platform?",
+    "Is it worth paying for a password manager, or is the browser's one enough?",
+    "Explain to a manager how machine learning differs from traditional software.",
+    "What questions should I ask a vendor before buying a CRM system for my sales team?",
+    "Why do phone batteries wear out, and how can I make mine last longer?",
+    "What does a product manager at a software company do all day?",
+    "How will AI change the work of translators and copywriters?",
+    "Discuss whether social media apps should be banned for children under 14.",
 )
 
 REASONING = (
@@ -125,6 +147,11 @@ REASONING = (
     "A man looks at a portrait and says: 'Brothers and sisters I have none, but that "
     "man's father is my father's son.' Who is in the portrait?",
     "Which one does not belong: apple, banana, carrot, cherry? Explain.",
+    "At a firm the manager, the accountant and the engineer are Ada, Ben and Cleo. Ada is "
+    "not the manager, and the engineer is Ben's sister. Who is the accountant?",
+    "Four colleagues have desks in a row. The director sits at one end, the analyst "
+    "next to the director, and Eve is not the analyst. Who could sit at the other end?",
+    "Every employee who works late gets a taxi. Sam got no taxi. What can we conclude?",
 )
 
 MATH = (
@@ -140,6 +167,15 @@ MATH = (
     "together take?",
     "What is the probability of drawing two aces in a row from a deck without putting "
     "the first card back?",
+    "A coffee shop sold 240 cups on Monday and 15% more on Tuesday. How many cups did it "
+    "sell over both days?",
+    "A company's revenue was $2 million last year and grew by 8%. What is it this year?",
+    "An investor puts $10,000 into a fund earning 6% a year, compounded. What is it worth "
+    "after 5 years?",
+    "A hospital staffs 12 nurses a shift and three shifts a day. How many nurse-shifts is "
+    "that in a 30-day month?",
+    "A team of 4 designers and 3 developers costs $5,200 a day; 2 designers and 5 "
+    "developers cost $5,600. What is the daily rate of each?",
 )
 
 CODE = (
@@ -163,4 +199,7 @@ CHAT = (
     "ships no longer come?",
     "Pretend you are my cat. What do you think of me leaving for a week?",
     "You are a dragon guarding a treasure and I am a knight at your door. Speak to me.",
+    "Let's chat about your favourite video games. What do you like to play?",
+    "You are a wise old wizard in my story. I enter your tower and ask for help. Stay "
+    "in character.",
 )
