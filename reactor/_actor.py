@@ -160,8 +160,10 @@ class Actor(Generic[M]):
         slot = _Slot(self)
         _SLOT.set(slot)
         next_work: Work | None = work
+        del work
         while next_work is not None:
             await self._run_job(slot, next_work)
+            next_work = None  # an idle worker must not keep its last job's request alive
             if self._tg is None or len(self._idle) >= self._max_idle:
                 return
             waiter: asyncio.Future[Work | None] = asyncio.get_running_loop().create_future()
