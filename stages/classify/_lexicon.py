@@ -72,7 +72,7 @@ json yaml toml xml csv xlsx markdown latex
 # start a match), which keeps the scan fast.
 TECH_PATTERN = re.compile(
     r"\+\+|#|\.(?:py|js|ts|rs|go|java|cpp|sh|sql|json|yaml|yml|html|css)\b|\(\)|_[a-z0-9]"
-    r"|(?<=[a-z])[A-Z]|</?[a-z]+>|\$[a-z_]|->|=>|::|!=|==",
+    r"|(?<=[a-z]{2})[A-Z]|</?[a-z]+>|\$[a-z_]|->|=>|::|!=|==",
 )
 
 NATURAL_LANGUAGES = frozenset("""
