@@ -2,7 +2,7 @@
 
 # Layout
 
-- `_seeds_a` .. `_seeds_h`: the hand-written training prompts, 68-174 per task (1054)
+- `_seeds_a` .. `_seeds_i`: the hand-written training prompts, 68-201 per task (1162)
 - `_lexicon`: word lists (languages, tools, math terms) and each task's cue words
 - `_features`: a prompt as a set of named features
 - `_model`: logistic regression in numpy, trained in its dual form

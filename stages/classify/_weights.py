@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "12a48e161e3f82bc4d89922f2d368db94dfb18b0b1547a85f587945ccc1b1d8c"
+FINGERPRINT = "2e5f2cac99646c18790cde982b872f1f01bc2cd74bf835440bc72a530b141e41"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
