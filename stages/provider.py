@@ -355,7 +355,9 @@ class Provider(Actor[Dispatch]):
         clock = self.clock
         ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
         stall_s = model.stall_timeout_s or config.stall_timeout_s
-        now_loop = anyio.current_time()
+        # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.
+        loop_time = asyncio.get_running_loop().time
+        now_loop = loop_time()
         request_end = now_loop + max(0.0, deadline - clock.now())
         attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
                                                    config.attempt_timeout_s))
@@ -368,8 +370,6 @@ class Provider(Actor[Dispatch]):
         # `armed` mirrors the scope's deadline: reading it back costs more than a token.
         armed = min(attempt_end, now_loop + ttft_s)
         scope = anyio.CancelScope(deadline=armed)
-
-        loop_time = asyncio.get_running_loop().time
         deliver_nowait = call.deliver_nowait
 
         async def on_token(token: Token) -> None:
@@ -399,7 +399,7 @@ class Provider(Actor[Dispatch]):
             # mean the same for every caller; non-streaming answers are held until done.
             result = await upstream.call(request, stream=True, on_token=on_token)
         if scope.cancelled_caught:
-            now = anyio.current_time()
+            now = loop_time()
             if now >= request_end:
                 what = "the request's deadline passed"
             elif now >= attempt_end:
