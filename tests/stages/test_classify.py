@@ -16,6 +16,7 @@ from stages.classify import (
     _model,
     _trained,
     classifier_for,
+    extract,
     fingerprint,
     seed_examples,
     shipped_is_current,
@@ -77,3 +78,15 @@ def test_start_up_loads_the_classifiers_without_training(
     assert minilm.embedded is not None
     assert minilm.embedded.weights.shape == (384, len(TASKS))
     assert words.predict(PROMPTS[3]).task == "creative_writing"
+
+
+def test_a_prompt_of_few_words_keeps_its_winner_but_is_less_sure() -> None:
+    classifier = word_classifier()
+    features = extract("Write about numbers.")
+    raw = _model.softmax(classifier.words.logits(features))
+    guess = classifier.predict_features(features)
+    assert guess.task == TASKS[int(np.argmax(raw))]
+    assert guess.confidence < raw.max()
+    longer = extract("Write a short poem about the sea at night for my grandmother.")
+    assert classifier.predict_features(longer).confidence == \
+        _model.softmax(classifier.words.logits(longer)).max()
