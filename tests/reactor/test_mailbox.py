@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 import anyio
 import pytest
 
@@ -235,3 +237,21 @@ async def test_draining_lets_other_tasks_run_every_checkpoint(closing: Closing) 
 def test_a_negative_size_is_refused() -> None:
     with pytest.raises(ValueError, match="size"):
         Mailbox("inbox", -1)
+
+
+
+async def test_a_receiver_cancelled_after_a_message_was_handed_to_it_loses_nothing(
+        closing: Closing) -> None:
+    # As aiohttp cancels a handler whose client left: `Task.cancel`, possibly after the
+    # message was handed over but before the receiver ran again.
+    mailbox: Mailbox[str] = closing(Mailbox("inbox", 1))
+    receiver = asyncio.ensure_future(mailbox.receive())
+    await settle_tasks()
+
+    assert mailbox.try_send("handed over") is True  # straight to the waiting receiver
+    receiver.cancel()
+    with anyio.fail_after(2), pytest.raises(asyncio.CancelledError):
+        await receiver
+
+    assert mailbox.depth == 1
+    assert await mailbox.receive() == "handed over"
