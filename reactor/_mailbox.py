@@ -135,6 +135,10 @@ class Channel(Generic[T]):
                     self.buffer.appendleft(handed)  # not taken: the next receive gets it
             else:
                 waiter.cancel()
+                try:
+                    self.receivers.remove(waiter)
+                except ValueError:
+                    pass
             raise
         if item is _CLOSED:
             raise anyio.EndOfStream
