@@ -173,13 +173,14 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rss_mib(pid: int) -> float | None:
+    """Resident memory of a process and its children (`serve --workers`), in MiB."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
+        status = Path(f"/proc/{pid}/status").read_text().splitlines()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return None
-    return None
+    kib = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+    return round(kib / 1024 + sum(rss_mib(int(child)) or 0.0 for child in children), 1)
 
 
 def summarise(scenario: Scenario, runs: dict[str, list[Run]]) -> dict[str, Any]:
