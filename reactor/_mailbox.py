@@ -237,6 +237,12 @@ class Mailbox(Generic[T]):
     async def send(self, message: T) -> None:
         """Deliver `message`, waiting while the mailbox is full."""
         channel = self._channel
+        buffer = channel.buffer
+        # The common case, inlined: room in the buffer and no receiver parked on it.
+        if not channel.receivers and len(buffer) < channel.size and \
+                not channel.sending_closed and not channel.receiving_closed:
+            buffer.append(message)
+            return
         try:
             channel.send_nowait(message)
             return
@@ -273,11 +279,15 @@ class Mailbox(Generic[T]):
             self._since_checkpoint = 0
             await anyio.lowlevel.checkpoint()
         channel = self._channel
-        try:
-            message = channel.receive_nowait()
-        except anyio.WouldBlock:
-            self._since_checkpoint = 0
-            message = await channel.receive()
+        buffer = channel.buffer
+        if buffer and not channel.senders and not channel.receiving_closed:
+            message = buffer.popleft()  # the common case, inlined
+        else:
+            try:
+                message = channel.receive_nowait()
+            except anyio.WouldBlock:
+                self._since_checkpoint = 0
+                message = await channel.receive()
         self.received_total += 1
         return message
 

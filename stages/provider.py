@@ -371,6 +371,7 @@ class Provider(Actor[Dispatch]):
         armed = min(attempt_end, now_loop + ttft_s)
         scope = anyio.CancelScope(deadline=armed)
         deliver_nowait = call.deliver_nowait
+        buffered = call.buffered
 
         async def on_token(token: Token) -> None:
             nonlocal first_at, tokens, armed
@@ -380,7 +381,11 @@ class Provider(Actor[Dispatch]):
                 if claim is not None and not claim(index):
                     return  # lost the race: being cancelled
             tokens += 1
-            if not deliver_nowait(token):
+            if buffered:
+                # A non-streaming answer is kept until it is whole (in `call.held`, which
+                # a hedged attempt may have replaced since this one began).
+                call.held.append(token)
+            elif not deliver_nowait(token):
                 # Waiting on a slow reader is not the upstream's fault: only the
                 # request's own deadline runs while the token is being delivered.
                 scope.deadline = request_end
