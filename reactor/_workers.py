@@ -21,6 +21,9 @@ import sys
 from collections.abc import Callable
 from types import FrameType
 
+import structlog
+
+log = structlog.get_logger("reactor.workers")
 STARTUP_S = 60.0
 
 
@@ -85,15 +88,18 @@ def _reap(children: dict[int, subprocess.Popen[bytes]],
         if child is None:
             continue
         child.returncode = os.waitstatus_to_exitcode(code)
+        # A worker killed by a signal exits as a shell reports it: 128 + the signal.
+        exit_code = 128 - child.returncode if child.returncode < 0 else child.returncode
         asked = stopping() if callable(stopping) else stopping
         if not asked:
-            status = status or child.returncode or 1
+            log.error("worker_exited", pid=pid, exit_code=exit_code)
+            status = status or exit_code or 1
             for other in children.values():
                 if other.returncode is None:
                     other.send_signal(signal.SIGTERM)
             stopping = True
-        elif child.returncode != 0:
-            status = status or child.returncode
+        elif exit_code != 0:
+            status = status or exit_code
     for child in children.values():
         if child.stdout is not None:
             child.stdout.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import anyio
+import anyio.abc
 import pytest
 
 from tests.conftest import FAST_MODELS
@@ -136,6 +137,28 @@ async def test_serve_records_requests_without_prompts_by_default(tmp_path: Path)
     assert lines[1]["body"]["messages"][0]["tokens"] > 0
 
 
+async def _worker_pids(url: str) -> set[int]:
+    """The pids behind `url`, from fresh connections: each comes from a new port, which
+    the kernel hashes to a worker, so both are seen long before 200 connections."""
+    pids: set[int] = set()
+    for _ in range(200):
+        connector = aiohttp.TCPConnector(force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session, \
+                session.get(url + "/healthz") as response:
+            pids.add((await response.json())["pid"])
+        if len(pids) == 2:
+            break
+    return pids
+
+
+async def _listening(process: anyio.abc.Process) -> str:
+    assert process.stdout is not None
+    buffer = b""
+    while b"\n" not in buffer:
+        buffer += await process.stdout.receive()
+    return buffer.split(b"listening on ", 1)[1].split()[0].decode()
+
+
 async def test_two_workers_share_the_port_and_both_answer(tmp_path: Path) -> None:
     (tmp_path / "router.toml").write_text(FAST_MODELS)
     process = await anyio.open_process(
@@ -143,29 +166,37 @@ async def test_two_workers_share_the_port_and_both_answer(tmp_path: Path) -> Non
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         with anyio.fail_after(60):
-            assert process.stdout is not None
-            buffer = b""
-            while b"\n" not in buffer:
-                buffer += await process.stdout.receive()
-            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
-            pids: set[int] = set()
-            answered = 0
-            # Each new connection comes from a new port, which the kernel hashes to a
-            # worker: both are seen long before 200 connections.
-            for _ in range(200):
-                connector = aiohttp.TCPConnector(force_close=True)
-                async with aiohttp.ClientSession(connector=connector) as session:
-                    async with session.get(url + "/healthz") as response:
-                        pids.add((await response.json())["pid"])
-                    body = {"model": "nano", "messages": [{"role": "user", "content": "hi"}]}
-                    async with session.post(url + "/v1/chat/completions", json=body) as r:
-                        answered += r.status == 200
-                if len(pids) == 2:
-                    break
+            url = await _listening(process)
+            pids = await _worker_pids(url)
             assert len(pids) == 2 and process.pid not in pids
-            assert answered >= 2
+            body = {"model": "nano", "messages": [{"role": "user", "content": "hi"}]}
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url + "/v1/chat/completions", json=body) as response:
+                assert response.status == 200
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+
+
+async def test_a_worker_that_dies_stops_the_others_and_the_exit_says_so(
+        tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--port", "0", "--workers", "2"], cwd=tmp_path,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            pids = await _worker_pids(await _listening(process))
+            assert len(pids) == 2
+            victim, survivor = sorted(pids)
+            os.kill(victim, signal.SIGKILL)
+            assert await process.wait() == 128 + signal.SIGKILL
+            with pytest.raises(ProcessLookupError):
+                os.kill(survivor, 0)
     finally:
         if process.returncode is None:
             process.kill()
