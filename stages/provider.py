@@ -367,16 +367,17 @@ class Provider(Actor[Dispatch]):
         probe = name in call.dispatch.probes and retry == 0
         reason = self._reason(call, index)
         call.held = []
-        # `armed` mirrors the scope's deadline: reading it back costs more than a token.
-        armed = min(attempt_end, now_loop + ttft_s)
-        scope = anyio.CancelScope(deadline=armed)
+        scope = anyio.CancelScope()
+        watchdog = _Watchdog(asyncio.get_running_loop(), scope, now_loop, ttft_s, stall_s,
+                             attempt_end, request_end)
         deliver_nowait = call.deliver_nowait
         buffered = call.buffered
 
         async def on_token(token: Token) -> None:
-            nonlocal first_at, tokens, armed
+            nonlocal first_at, tokens
             if first_at is None:
                 first_at = clock.now()
+                watchdog.seen = True
                 self.ttft_samples[name].append(first_at - started)
                 if claim is not None and not claim(index):
                     return  # lost the race: being cancelled
@@ -388,21 +389,21 @@ class Provider(Actor[Dispatch]):
             elif not deliver_nowait(token):
                 # Waiting on a slow reader is not the upstream's fault: only the
                 # request's own deadline runs while the token is being delivered.
-                scope.deadline = request_end
-                await call.deliver(token, name, reason, index + 1)
-                armed = scope.deadline = min(attempt_end, loop_time() + stall_s)
-                return
-            # Moving a deadline re-arms a timer: do it only when the stall deadline is
-            # near, so any silence up to stall_s is allowed and one of 1.5 x is not.
-            now = loop_time()
-            if tokens == 1 or armed - now < stall_s:
-                armed = scope.deadline = min(attempt_end, now + 1.5 * stall_s)
+                watchdog.delivering = True
+                try:
+                    await call.deliver(token, name, reason, index + 1)
+                finally:
+                    watchdog.delivering = False
+            watchdog.last = loop_time()
 
         result: Reply | Fault
-        with scope:
-            # Always streamed from the upstream, so the first-token and stall timeouts
-            # mean the same for every caller; non-streaming answers are held until done.
-            result = await upstream.call(request, stream=True, on_token=on_token)
+        try:
+            with scope:
+                # Always streamed from the upstream, so the first-token and stall timeouts
+                # mean the same for every caller; non-streaming answers are held until done.
+                result = await upstream.call(request, stream=True, on_token=on_token)
+        finally:
+            watchdog.stop()
         if scope.cancelled_caught:
             now = loop_time()
             if now >= request_end:
@@ -478,6 +479,53 @@ class Provider(Actor[Dispatch]):
             finish_reason=finish, features=dispatch.features, decision=dispatch.decision,
             error=error if status != "ok" else None,
         )
+
+
+class _Watchdog:
+    """One attempt's timeouts on one timer, re-armed lazily.
+
+    Tokens only note when they came; when the timer fires it works out the deadline that
+    applies now (the first token's; the last token's plus the stall timeout; while a slow
+    reader is waited on, only the request's own) and either cancels the attempt or sets
+    itself for that deadline. Moving an anyio deadline on every token re-arms a timer
+    each time, which costs more than the token.
+    """
+
+    __slots__ = ("attempt_end", "delivering", "first_token_end", "last", "loop",
+                 "request_end", "scope", "seen", "stall_s", "timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
+                 ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
+        self.loop = loop
+        self.scope = scope
+        self.stall_s = stall_s
+        self.attempt_end = attempt_end
+        self.request_end = request_end
+        self.first_token_end = min(attempt_end, now + ttft_s)
+        self.seen = False
+        self.delivering = False
+        self.last = now
+        self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
+
+    def due(self) -> float:
+        if self.delivering:
+            return self.request_end
+        if not self.seen:
+            return self.first_token_end
+        return min(self.attempt_end, self.last + self.stall_s)
+
+    def _fire(self) -> None:
+        deadline = self.due()
+        if self.loop.time() >= deadline:
+            self.timer = None
+            self.scope.cancel()
+        else:
+            self.timer = self.loop.call_at(deadline, self._fire)
+
+    def stop(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
 
 def _is_json(text: str) -> bool:
