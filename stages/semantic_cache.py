@@ -11,7 +11,8 @@ An answer is only reused in the same context: the partition key hashes the tenan
 model or alias, the system prompt, the earlier turns and the sampling parameters, so
 only the last user turn may differ. Within a partition a neighbour must pass the
 embedder's threshold and then every guard (`stages.semantic.guards`: numbers,
-negation, direction, word order, ...), which veto what embeddings cannot tell apart.
+negation, direction, word order, ..., and last the wording, which must match but for
+articles, contractions and "do" / "is"), which veto what embeddings cannot tell apart.
 """
 
 from __future__ import annotations
