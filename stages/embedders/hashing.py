@@ -53,11 +53,12 @@ def _finalise(h: U64) -> U64:
     return h
 
 
-def _char_hashes(codes: U64, rows: npt.NDArray[np.intp], low: int,
-                 high: int) -> tuple[U64, npt.NDArray[np.intp]]:
+def _char_hashes(codes: U64, rows: npt.NDArray[np.intp] | None, low: int,
+                 high: int) -> tuple[U64, npt.NDArray[np.intp] | None]:
     """Every character n-gram's hash (n from `low` to `high`) of texts laid end to end,
-    with the row each came from; n-grams that would span two texts are left out. Per row
-    they come in the order of one text alone: by n, then by position."""
+    with the row each came from (`rows`: each character's; None for a single text);
+    n-grams that would span two texts are left out. Per row they come in the order of
+    one text alone: by n, then by position."""
     hashes: list[U64] = []
     owners: list[npt.NDArray[np.intp]] = []
     for n in range(low, high + 1):
@@ -68,12 +69,14 @@ def _char_hashes(codes: U64, rows: npt.NDArray[np.intp], low: int,
         for k in range(n):
             h ^= codes[k : k + count]
             h *= _FNV_PRIME
-        inside = rows[:count] == rows[n - 1 :]
-        hashes.append(_finalise(h[inside]))
-        owners.append(rows[:count][inside])
+        if rows is not None:
+            inside = rows[:count] == rows[n - 1 :]
+            h = h[inside]
+            owners.append(rows[:count][inside])
+        hashes.append(_finalise(h))
     if not hashes:
-        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.intp)
-    return np.concatenate(hashes), np.concatenate(owners)
+        return np.empty(0, dtype=np.uint64), None if rows is None else np.empty(0, np.intp)
+    return np.concatenate(hashes), None if rows is None else np.concatenate(owners)
 
 
 class HashingEmbedder:
@@ -83,10 +86,13 @@ class HashingEmbedder:
         self.name = f"hashing:{config.dim}"
         self._dim = np.uint64(config.dim)
 
-    def _scatter(self, hashes: U64, rows: npt.NDArray[np.intp], count: int) -> F64:
-        """Signed counts per slot, one row per text, each row scaled to unit length."""
+    def _scatter(self, hashes: U64, rows: npt.NDArray[np.intp] | None, count: int) -> F64:
+        """Signed counts per slot, one row per text (`rows`: each hash's; None for a
+        single text), each row scaled to unit length."""
         signs = np.where((hashes >> _TOP) == 1, 1.0, -1.0)
-        slots = (hashes % self._dim).astype(np.intp) + rows * self.dim
+        slots = (hashes % self._dim).astype(np.intp)
+        if rows is not None:
+            slots += rows * self.dim
         block = np.bincount(slots, weights=signs, minlength=count * self.dim).astype(
             np.float64, copy=False)
         block = block.reshape(count, self.dim)
@@ -112,20 +118,23 @@ class HashingEmbedder:
                 spelled.append(f" {' '.join(words)} ")
                 spelled_rows.append(row)
         count = len(texts)
+        # One text alone (the common case when the pipeline is not busy) skips the
+        # bookkeeping of which row each hash belongs to.
+        single = count == 1
         vectors = self._scatter(np.array(word_hashes, dtype=np.uint64),
-                                np.array(word_rows, dtype=np.intp), count)
+                                None if single else np.array(word_rows, dtype=np.intp), count)
         if config.char_weight > 0 and spelled:
             codes = np.frombuffer("".join(spelled).encode("utf-32-le"),
                                   dtype=np.uint32).astype(np.uint64)
-            rows = np.repeat(np.array(spelled_rows, dtype=np.intp),
-                             [len(text) for text in spelled])
+            rows = None if single else np.repeat(np.array(spelled_rows, dtype=np.intp),
+                                                 [len(text) for text in spelled])
             hashes, owners = _char_hashes(codes, rows, config.char_ngram_min,
                                           config.char_ngram_max)
             vectors += config.char_weight * self._scatter(hashes, owners, count)
         empty = ~vectors.any(axis=1)
         if empty.any():
             vectors[empty] = self._scatter(np.array([_word_hash(_EMPTY)], dtype=np.uint64),
-                                           np.zeros(1, dtype=np.intp), 1)[0]
+                                           None, 1)[0]
         return vectors
 
     def encode(self, texts: list[str]) -> Embeddings:
