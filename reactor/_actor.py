@@ -35,11 +35,13 @@ Work = tuple[Callable[..., Awaitable[Any]], tuple[Any, ...]]
 class _Slot:
     """The concurrency slot held by the job a worker task is running."""
 
-    __slots__ = ("actor", "held")
+    __slots__ = ("actor", "held", "task")
 
     def __init__(self, actor: Actor[Any]) -> None:
         self.actor = actor
         self.held = False
+        # Tasks the job starts inherit the context variable, not the slot.
+        self.task = asyncio.current_task()
 
 
 _SLOT: ContextVar[_Slot | None] = ContextVar("reactor_actor_slot", default=None)
@@ -152,7 +154,8 @@ class Actor(Generic[M]):
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
         slot = _SLOT.get()
-        if slot is not None and slot.actor is self and slot.held:
+        if slot is not None and slot.actor is self and slot.held and \
+                slot.task is asyncio.current_task():
             slot.held = False
             self._limiter.release()
 
