@@ -294,6 +294,37 @@ async def test_releasing_a_slot_twice_gives_back_only_one(closing: Closing) -> N
             actor.mailbox.close()
 
 
+async def test_a_task_started_by_a_job_cannot_give_back_the_jobs_slot(closing: Closing) -> None:
+    actor = Worker(mailbox_size=4, max_tasks=1)
+    closing(actor.mailbox)
+
+    async def parent(gate: anyio.Event) -> None:
+        async with anyio.create_task_group() as children:
+            children.start_soon(child)
+            await gate.wait()
+
+    async def child() -> None:
+        actor.release_slot()
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(actor.run)
+            gate = anyio.Event()
+            await actor.spawn(parent, gate)
+            await actor.mailbox.send(0)
+            await settle_tasks()
+            # The slot is the parent's: job 0 still waits for it.
+            assert actor.running == set()
+            assert actor.tasks_running == 1
+
+            gate.set()
+            await settle_tasks()
+            assert actor.running == {0}
+
+            actor.gates[0].set()
+            actor.mailbox.close()
+
+
 async def test_a_crashing_task_ends_the_actor(closing: Closing) -> None:
     class Fragile(Actor[str]):
         async def handle(self, message: str) -> None:
