@@ -41,7 +41,12 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                 on_listening: Callable[[str], None]) -> int:
     """Run `workers` copies of `reactor <serve_args> --host H --port P --reuse-port` until
     they exit; the exit status is 0 when every worker stopped cleanly on request."""
-    with reserve_port(host, port) as reserved:
+    try:
+        reserved = reserve_port(host, port)
+    except OSError as exc:
+        print(f"reactor: cannot bind {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    with reserved:
         port = reserved.getsockname()[1]
         argv = [sys.executable, "-m", "reactor", *serve_args, "--host", host,
                 "--port", str(port), "--reuse-port"]
