@@ -131,3 +131,36 @@ class DenseSoftmax:
     def logits(self, vector: npt.NDArray[np.floating]) -> F64:
         out: F64 = np.asarray(vector, dtype=np.float64) @ self.weights + self.bias
         return out
+
+
+class Neighbours:
+    """A vote of the `k` training vectors most similar (by cosine) to a query.
+
+    Each neighbour votes for its label with exp((similarity - best) / temperature), so
+    the nearest count most; the votes, as probabilities with a small floor (one
+    neighbour's class is never certain), become log-probabilities. Vectors are kept at
+    float16 precision, as shipped, and computed with in float32.
+    """
+
+    FLOOR = 0.002
+
+    def __init__(self, vectors: npt.NDArray[np.floating], labels: npt.NDArray[np.integer],
+                 classes: int, *, k: int, temperature: float) -> None:
+        rows = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        self.vectors = (rows / np.maximum(norms, 1e-12)).astype(np.float16).astype(np.float32)
+        self.labels = np.asarray(labels, dtype=np.intp)
+        self.classes = classes
+        self.k = min(k, len(self.labels))
+        self.temperature = temperature
+
+    def log_probabilities(self, vector: npt.NDArray[np.floating]) -> F64:
+        query = np.asarray(vector, dtype=np.float32)
+        similarity = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        nearest = np.argpartition(-similarity, self.k - 1)[:self.k]
+        top = similarity[nearest].astype(np.float64)
+        votes = np.zeros(self.classes)
+        np.add.at(votes, self.labels[nearest], np.exp((top - top.max()) / self.temperature))
+        share = votes / votes.sum()
+        out: F64 = np.log((1 - self.classes * self.FLOOR) * share + self.FLOOR)
+        return out

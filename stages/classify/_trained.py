@@ -1,8 +1,9 @@
 """The trained task classifiers, as the process uses them: loaded, not trained.
 
 Training happens once, offline: `python -m stages.classify` fits the word model and the
-all-MiniLM-L6-v2 embedding model on the seed prompts and writes their weights into the
-generated module `_weights.py` (a base64 .npz: plain data, no pickle, shipped as code
+all-MiniLM-L6-v2 embedding models on the seed prompts and writes their weights (and the
+seed prompts' vectors, float16, for the neighbour vote) into the generated module
+`_weights.py` (a base64 .npz: plain data, no pickle, shipped as code
 so it travels with the package however it is installed). Start-up only decodes it.
 
 The weights carry a fingerprint of everything that shaped them: the seed prompts and
@@ -28,8 +29,10 @@ from stages.classify import _classifier, _features, _lexicon, _model, _weights
 from stages.classify._classifier import (
     EMBEDDING_L2,
     EMBEDDING_RATE,
-    EMBEDDING_WEIGHT,
     FLAG_VALUE,
+    MIXTURE,
+    NEIGHBOUR_TEMPERATURE,
+    NEIGHBOURS,
     STEPS,
     TASKS,
     WORD_L2,
@@ -37,7 +40,7 @@ from stages.classify._classifier import (
     TaskClassifier,
     seed_examples,
 )
-from stages.classify._model import DenseSoftmax, SparseSoftmax
+from stages.classify._model import DenseSoftmax, Neighbours, SparseSoftmax
 from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
 from stages.embedders.weights import PACKAGED_SHA256
 
@@ -49,7 +52,7 @@ def fingerprint() -> str:
     """What the shipped weights must have been trained from, as one sha256."""
     texts, labels = seed_examples()
     settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE,
-                EMBEDDING_WEIGHT]
+                list(MIXTURE), NEIGHBOURS, NEIGHBOUR_TEMPERATURE]
     digest = hashlib.sha256(json.dumps(
         [list(TASKS), texts, labels, settings, PACKAGED_SHA256,
          MiniLMEmbedderConfig().max_tokens], ensure_ascii=False).encode())
@@ -103,14 +106,16 @@ def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
         arrays = _shipped()
         embedded = DenseSoftmax(arrays["minilm_weights"].astype(np.float64),
                                 arrays["minilm_bias"].astype(np.float64))
-        return TaskClassifier(word_classifier().words, embedded)
+        neighbours = Neighbours(arrays["minilm_vectors"], arrays["minilm_labels"], len(TASKS),
+                                k=NEIGHBOURS, temperature=NEIGHBOUR_TEMPERATURE)
+        return TaskClassifier(word_classifier().words, embedded, neighbours)
     try:
         encoder = MiniLMEmbedder(embedder)
     except EmbedderUnavailable:
         return word_classifier()
     texts, labels = seed_examples()
     trained = TaskClassifier.train(texts, labels, encoder.encode(texts))
-    return TaskClassifier(word_classifier().words, trained.embedded)
+    return TaskClassifier(word_classifier().words, trained.embedded, trained.neighbours)
 
 
 def train_all() -> TaskClassifier:
@@ -122,8 +127,8 @@ def train_all() -> TaskClassifier:
 
 def render(classifier: TaskClassifier) -> str:
     """The source of `_weights.py` holding this classifier's weights."""
-    words, embedded = classifier.words, classifier.embedded
-    assert embedded is not None
+    words, embedded, neighbours = classifier.words, classifier.embedded, classifier.neighbours
+    assert embedded is not None and neighbours is not None
     names = sorted(words.vocabulary, key=words.vocabulary.__getitem__)
     buffer = io.BytesIO()
     np.savez_compressed(
@@ -134,6 +139,8 @@ def render(classifier: TaskClassifier) -> str:
         flag_value=np.float64(words.flag_value),
         minilm_weights=embedded.weights.astype(np.float32),
         minilm_bias=embedded.bias.astype(np.float32),
+        minilm_vectors=neighbours.vectors.astype(np.float16),
+        minilm_labels=neighbours.labels.astype(np.int8),
     )
     encoded = base64.b64encode(buffer.getvalue()).decode()
     lines = "\n".join(encoded[i:i + _LINE] for i in range(0, len(encoded), _LINE))
