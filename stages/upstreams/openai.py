@@ -17,6 +17,7 @@ from stages.upstreams import Fault, OnToken, Reply
 from stages.upstreams.wire import (
     decode_body,
     exchange,
+    finish_body,
     missing_key,
     sse_line_batches,
     status_fault,
@@ -168,6 +169,7 @@ class OpenAICompatible:
                     if choice.finish_reason is not None:
                         finish = choice.finish_reason
             if done:
+                await finish_body(response.content)
                 break
         if not got_event:
             return Fault(kind="empty", message="upstream stream carried no events")

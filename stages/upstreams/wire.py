@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 import aiohttp
+import anyio
 import msgspec
 
 from reactor import ChatRequest
@@ -191,6 +192,20 @@ async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[
         yield lines
     if pending:
         yield [bytes(pending).rstrip(b"\r")]
+
+
+BODY_TAIL_S = 1.0
+
+
+async def finish_body(content: aiohttp.StreamReader) -> None:
+    """Read what follows a stream's last event (the body's closing chunk, usually already
+    on its way) so the connection goes back to the pool: aiohttp closes a connection
+    whose body was left unfinished, and the next call pays a new TCP (and TLS)
+    handshake. An upstream that never ends the body costs its connection, not the
+    answer."""
+    with anyio.move_on_after(BODY_TAIL_S):
+        while await content.readany():
+            pass
 
 
 async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:

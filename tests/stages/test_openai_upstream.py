@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import anyio
+import anyio.lowlevel
 import msgspec
 import pytest
 
@@ -375,3 +378,50 @@ async def test_cancelled_call_hangs_up_on_the_upstream(
     assert fake.disconnects == 1
     if fault == "hang_after_first_token" and stream:
         assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
+
+
+async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(
+        session: aiohttp.ClientSession) -> None:
+    # A server that ends its body only after the client has read `[DONE]` and is idle:
+    # a client that let go of the body at `[DONE]` would have closed the connection.
+    connections = 0
+    events = [{"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
+              {"choices": [{"delta": {}, "finish_reason": "stop"}]}]
+    stream = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+    stream += b"data: [DONE]\n\n"
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            await serve(reader, writer)
+        writer.close()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n"
+                         + f"{len(stream):x}\r\n".encode() + stream + b"\r\n")
+            await writer.drain()
+            # Loop turns let the client read what was sent; then it either waits for
+            # the rest of the body or has already given the connection up.
+            for _ in range(3):
+                await anyio.lowlevel.checkpoint()
+            await anyio.wait_all_tasks_blocked()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        upstream = adapter(f"http://127.0.0.1:{port}/v1", session)
+        for _ in range(2):
+            texts = Texts()
+            assert isinstance(await call(upstream, request(stream=True), texts), Reply)
+            assert texts.text == "hi"
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert connections == 1
