@@ -5,7 +5,8 @@
 - `_seeds_a` .. `_seeds_i`: the hand-written training prompts, 68-201 per task (1162)
 - `_lexicon`: word lists (languages, tools, math terms) and each task's cue words
 - `_features`: a prompt as a set of named features
-- `_model`: logistic regression in numpy, trained in its dual form
+- `_model`: logistic regression in numpy (trained in its dual form), naive Bayes and a
+  nearest-neighbour vote
 - `_classifier`: the task classifier (words, plus embeddings when they mean something)
 - `_language`: ISO 639-1 language codes from scripts and function words
 - `_trained`: the classifiers as a process uses them, loaded from the generated

@@ -27,6 +27,9 @@ import numpy as np
 from reactor import EmbedderConfig, MiniLMEmbedderConfig
 from stages.classify import _classifier, _features, _lexicon, _model, _weights
 from stages.classify._classifier import (
+    BAYES_ALPHA,
+    BAYES_SCALE,
+    BAYES_SHARE,
     EMBEDDING_L2,
     EMBEDDING_RATE,
     FLAG_VALUE,
@@ -40,7 +43,7 @@ from stages.classify._classifier import (
     TaskClassifier,
     seed_examples,
 )
-from stages.classify._model import DenseSoftmax, Neighbours, SparseSoftmax
+from stages.classify._model import DenseSoftmax, NaiveBayes, Neighbours, SparseSoftmax
 from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
 from stages.embedders.weights import PACKAGED_SHA256
 
@@ -52,7 +55,8 @@ def fingerprint() -> str:
     """What the shipped weights must have been trained from, as one sha256."""
     texts, labels = seed_examples()
     settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE,
-                list(MIXTURE), NEIGHBOURS, NEIGHBOUR_TEMPERATURE]
+                list(MIXTURE), NEIGHBOURS, NEIGHBOUR_TEMPERATURE, BAYES_ALPHA, BAYES_SCALE,
+                BAYES_SHARE]
     digest = hashlib.sha256(json.dumps(
         [list(TASKS), texts, labels, settings, PACKAGED_SHA256,
          MiniLMEmbedderConfig().max_tokens], ensure_ascii=False).encode())
@@ -83,7 +87,7 @@ def word_classifier() -> TaskClassifier:
     vocabulary = {str(name): i for i, name in enumerate(arrays["word_vocabulary"].tolist())}
     words = SparseSoftmax(vocabulary, arrays["word_weights"].astype(np.float64),
                           arrays["word_bias"].astype(np.float64), float(arrays["flag_value"]))
-    return TaskClassifier(words)
+    return TaskClassifier(words, NaiveBayes(arrays["bayes_weights"].astype(np.float64)))
 
 
 def _is_packaged_minilm(embedder: MiniLMEmbedderConfig) -> bool:
@@ -108,14 +112,16 @@ def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
                                 arrays["minilm_bias"].astype(np.float64))
         neighbours = Neighbours(arrays["minilm_vectors"], arrays["minilm_labels"], len(TASKS),
                                 k=NEIGHBOURS, temperature=NEIGHBOUR_TEMPERATURE)
-        return TaskClassifier(word_classifier().words, embedded, neighbours)
+        shipped = word_classifier()
+        return TaskClassifier(shipped.words, shipped.bayes, embedded, neighbours)
     try:
         encoder = MiniLMEmbedder(embedder)
     except EmbedderUnavailable:
         return word_classifier()
     texts, labels = seed_examples()
     trained = TaskClassifier.train(texts, labels, encoder.encode(texts))
-    return TaskClassifier(word_classifier().words, trained.embedded, trained.neighbours)
+    shipped = word_classifier()
+    return TaskClassifier(shipped.words, shipped.bayes, trained.embedded, trained.neighbours)
 
 
 def train_all() -> TaskClassifier:
@@ -136,6 +142,7 @@ def render(classifier: TaskClassifier) -> str:
         word_vocabulary=np.array(names, dtype=np.str_),
         word_weights=words.weights.astype(np.float32),
         word_bias=words.bias.astype(np.float32),
+        bayes_weights=classifier.bayes.weights.astype(np.float32),
         flag_value=np.float64(words.flag_value),
         minilm_weights=embedded.weights.astype(np.float32),
         minilm_bias=embedded.bias.astype(np.float32),

@@ -13,6 +13,7 @@ from stages.classify import (
     SEEDS,
     TASKS,
     TaskClassifier,
+    _classifier,
     _model,
     _trained,
     classifier_for,
@@ -59,6 +60,7 @@ def test_shipped_word_model_is_what_training_gives() -> None:
     assert fresh.words.vocabulary == shipped.words.vocabulary
     np.testing.assert_allclose(shipped.words.weights, fresh.words.weights, atol=1e-5)
     np.testing.assert_allclose(shipped.words.bias, fresh.words.bias, atol=1e-5)
+    np.testing.assert_allclose(shipped.bayes.weights, fresh.bayes.weights, atol=1e-5)
     for prompt in PROMPTS:
         assert shipped.predict(prompt).task == fresh.predict(prompt).task
         assert shipped.predict(prompt).confidence == pytest.approx(
@@ -83,10 +85,55 @@ def test_start_up_loads_the_classifiers_without_training(
 def test_a_prompt_of_few_words_keeps_its_winner_but_is_less_sure() -> None:
     classifier = word_classifier()
     features = extract("Write about numbers.")
-    raw = _model.softmax(classifier.words.logits(features))
+    raw = _model.softmax(classifier.word_log_probabilities(features, scale=1.0))
     guess = classifier.predict_features(features)
     assert guess.task == TASKS[int(np.argmax(raw))]
     assert guess.confidence < raw.max()
     longer = extract("Write a short poem about the sea at night for my grandmother.")
-    assert classifier.predict_features(longer).confidence == \
-        _model.softmax(classifier.words.logits(longer)).max()
+    assert classifier.predict_features(longer).confidence == pytest.approx(
+        _model.softmax(classifier.word_log_probabilities(longer, scale=1.0)).max())
+
+
+def test_the_word_model_averages_the_regression_and_naive_bayes() -> None:
+    classifier = word_classifier()
+    for prompt in PROMPTS:
+        features = extract(prompt)
+        columns, flags, _ = classifier.words.split(features)
+        regression = np.log(_model.softmax(classifier.words.logits(features)))
+        bayes = np.log(_model.softmax(classifier.bayes.logits_at(columns + flags)))
+        share = _classifier.BAYES_SHARE
+        np.testing.assert_allclose(classifier.word_log_probabilities(features, scale=1.0),
+                                   (1 - share) * regression + share * bayes, atol=1e-9)
+
+
+def test_naive_bayes_weighs_each_feature_by_how_much_more_one_task_uses_it() -> None:
+    rows = [{"poem", "the"}, {"poem", "the"}, {"sql", "the"}, {"sql"}]
+    vocabulary = {name: i for i, name in enumerate(sorted(set().union(*rows)))}
+    bayes = _model.NaiveBayes.fit(rows, [0, 0, 1, 1], 2, vocabulary, alpha=0.1, scale=1.0)
+    poem, sql, the = (bayes.weights[vocabulary[name]] for name in ("poem", "sql", "the"))
+    assert poem[0] > 0 > poem[1] and sql[1] > 0 > sql[0]
+    assert poem[0] == pytest.approx(sql[1])
+    assert 0 < the[0] < poem[0]
+    assert bayes.logits_at([]).tolist() == [0.0, 0.0]
+
+
+def test_the_neighbour_vote_follows_the_nearest_seeds() -> None:
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.2, 0.8]])
+    neighbours = _model.Neighbours(vectors, np.array([0, 0, 1, 1, 1]), 3, k=3,
+                                   temperature=0.05)
+    near_first = np.exp(neighbours.log_probabilities(np.array([2.0, 0.1])))
+    assert int(np.argmax(near_first)) == 0
+    assert near_first.sum() == pytest.approx(1.0)
+    assert near_first.min() >= _model.Neighbours.FLOOR  # never certain, never impossible
+    assert int(np.argmax(neighbours.log_probabilities(np.array([0.1, 1.0])))) == 1
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_the_shipped_minilm_classifier_has_the_seed_vectors_for_its_vote() -> None:
+    minilm = classifier_for(MiniLMEmbedderConfig())
+    if minilm.neighbours is None:
+        pytest.skip("minilm weights not installed")
+    texts, labels = seed_examples()
+    assert minilm.neighbours.vectors.shape == (len(texts), 384)
+    assert minilm.neighbours.labels.tolist() == labels
+    assert minilm.bayes is word_classifier().bayes
