@@ -247,15 +247,19 @@ def report(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
             print(f"  {task:<17}{cells}  {matrix[i, i] / total:.0%} of {total}")
 
 
-def seed_cross_validation(folds: int = 5) -> float:
-    """Word-model accuracy on held-out seed prompts (what its settings were chosen on)."""
+def seed_cross_validation(folds: int = 5,
+                          vectors: npt.NDArray[np.floating] | None = None) -> float:
+    """Accuracy on held-out seed prompts (what the classifier's settings were chosen on):
+    the word model, or with `vectors` (the seeds' embeddings, one row each) the whole
+    classifier."""
     texts, labels = seed_examples()
     right = 0
     for fold in range(folds):
         train = [i for i in range(len(texts)) if i % folds != fold]
-        model = TaskClassifier.train([texts[i] for i in train], [labels[i] for i in train])
-        right += sum(model.predict(texts[i]).task == TASKS[labels[i]]
-                     for i in range(fold, len(texts), folds))
+        model = TaskClassifier.train([texts[i] for i in train], [labels[i] for i in train],
+                                     None if vectors is None else vectors[train])
+        right += sum(model.predict(texts[i], None if vectors is None else vectors[i]).task
+                     == TASKS[labels[i]] for i in range(fold, len(texts), folds))
     return right / len(texts)
 
 
@@ -301,6 +305,9 @@ def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) ->
     except EmbedderUnavailable as exc:
         print(f"\n(minilm skipped: {exc})")
         return
+    seed_vectors = encoder.encode(seed_examples()[0])
+    print(f"\nseed prompts, 5-fold cross-validation, words + minilm: "
+          f"{seed_cross_validation(vectors=seed_vectors):.1%}")
     classifier = classifier_for(minilm)
     vectors = encoder.encode([item.text for item in items])
     guesses = [classifier.predict_features(extract(item.text), vector)

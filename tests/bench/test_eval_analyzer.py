@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import eval_analyzer
@@ -127,3 +128,14 @@ def test_the_cluster_name_figure_counts_only_prompts_a_name_labelled() -> None:
              item("code", cluster_task="code")]
     assert cluster_name_accuracy(items, ["code", "math", "code"]) == "50.0% of 2"
     assert cluster_name_accuracy(items[1:2], ["math"]) == "no prompts"
+
+
+def test_seed_cross_validation_scores_held_out_seeds_with_and_without_vectors(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The words cannot tell the two tasks apart; the vectors (the label itself) can.
+    texts = [f"tell me about item {n} please" for n in range(20)]
+    labels = [3, 0] * 10
+    monkeypatch.setattr(eval_analyzer, "seed_examples", lambda: (texts, labels))
+    assert eval_analyzer.seed_cross_validation() <= 0.6
+    vectors = np.eye(10, dtype=np.float32)[labels]
+    assert eval_analyzer.seed_cross_validation(vectors=vectors) == 1.0
