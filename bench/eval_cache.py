@@ -3,7 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python -m bench.eval_cache
         --pairs ../shared/data/paraphrase/qqp_shared.jsonl.gz [--embedder hashing,minilm]
         [--sample N] [--seed 0] [--dev-share 0.5] [--cache DIR] [--out DIR]
-        [--latency-entries 100000] [--no-latency] [--no-quality]
+        [--latency-entries 100000] [--no-latency] [--no-quality] [--relabel FILE]
 
 Each labelled pair (`text_a`, `text_b`, `label` 1 for a duplicate) stands for a cache
 holding `text_a`'s answer and a request asking `text_b`: a *hit* is a pair whose
@@ -23,6 +23,10 @@ are development pairs, so that reading the table never leaks the test half into 
 next guard. False hits between texts identical up to case, spacing and punctuation are
 counted apart (and the false-hit share is also given without them): they are label
 noise, a floor no threshold gets under, and the headline share still counts them.
+Label noise is also measured without that bias: `--relabel FILE` (default
+bench/qqp_test_hits_relabel.toml, made with `bench.cache_relabel`) holds a blind
+re-reading of the test pairs served at the default thresholds, and the table gives,
+beside QQP's figures, the false-hit share against it and how often the two agree.
 A second part times lookups (`bench.cache_latency`). Writes DIR/table.md and
 DIR/results.json (default bench/out/eval_cache).
 """
@@ -46,10 +50,12 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.cache_latency import LatencyReport, latency_table, measure
+from bench.cache_relabel import RELABEL_FILE, Agreement, compare, load, pair_id
 from bench.embedders import Pair
 from bench.routing_embed import cached
 from stages.embedders import HashingEmbedder, MiniLMEmbedder
 from stages.semantic.guards import veto_reading
+from stages.semantic.policy import DEFAULT_THRESHOLDS
 from stages.semantic.reading import read
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
@@ -100,6 +106,25 @@ class Example(msgspec.Struct, frozen=True, kw_only=True):
     text_b: str
 
 
+class Reread(msgspec.Struct, frozen=True, kw_only=True):
+    """Test hits at the default threshold, guards on, against QQP and a blind reading."""
+
+    threshold: float
+    hits: int
+    read: int
+    """Hits the re-reading covers; the figures below are over these only."""
+    false_qqp: int
+    false_read: int
+    false_share_qqp: float
+    false_share_qqp_upper: float
+    false_share_read: float
+    false_share_read_upper: float
+    recall_qqp: float
+    recall_read: float
+    """Recall with the re-read pairs' labels replaced by the reading, QQP's elsewhere."""
+    agreement: Agreement
+
+
 class EmbedderReport(msgspec.Struct, frozen=True, kw_only=True):
     embedder: str
     dev_pairs: int
@@ -119,6 +144,7 @@ class EmbedderReport(msgspec.Struct, frozen=True, kw_only=True):
     guard_p50_us: float
     guard_p99_us: float
     """Both texts read and every guard run, per test pair."""
+    reread: Reread | None = None
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
@@ -128,6 +154,9 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     dev_share: float
     embedders: list[EmbedderReport]
     latency: LatencyReport | None
+    relabel: str | None = None
+    relabel_agreement: Agreement | None = None
+    """QQP against the blind reading over every test pair the reading covers."""
 
 
 def read_all_pairs(path: Path) -> list[Pair]:
@@ -201,14 +230,41 @@ def load_embed(name: str, cache: Path | None) -> tuple[Embed, str]:
     return cached(embed, embedder.name, cache / f"{name}.npz"), embedder.name
 
 
-def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
-             name: str) -> EmbedderReport:
+def similarities(pairs: Sequence[Pair], embed: Embed) -> npt.NDArray[np.float32]:
+    """Each pair's cosine similarity (every distinct text embedded once, in one call, so
+    that `--cache` keeps one file per embedder)."""
     texts = list(dict.fromkeys([p.text_a for p in pairs] + [p.text_b for p in pairs]))
     where = {text: i for i, text in enumerate(texts)}
     vectors = embed(texts)
     a = vectors[[where[p.text_a] for p in pairs]]
     b = vectors[[where[p.text_b] for p in pairs]]
-    similarity = np.einsum("ij,ij->i", a, b).astype(np.float32)
+    similarity: npt.NDArray[np.float32] = np.einsum("ij,ij->i", a, b).astype(np.float32)
+    return similarity
+
+
+def reread(hit: npt.NDArray[np.bool_], labels: npt.NDArray[np.bool_], ids: Sequence[str],
+           reading: dict[str, bool], threshold: float) -> Reread:
+    """`hit` and `labels` over test pairs only, `ids` their `pair_id`s."""
+    covered = np.array([i in reading for i in ids], dtype=bool)
+    mine = np.array([reading.get(i, False) for i in ids], dtype=bool)
+    merged = np.where(covered, mine, labels)
+    read = hit & covered
+    n = int(read.sum())
+    false_qqp, false_read = int((read & ~labels).sum()), int((read & ~mine).sum())
+    return Reread(
+        threshold=threshold, hits=int(hit.sum()), read=n, false_qqp=false_qqp,
+        false_read=false_read, false_share_qqp=false_qqp / n if n else 0.0,
+        false_share_qqp_upper=wilson_upper(false_qqp, n),
+        false_share_read=false_read / n if n else 0.0,
+        false_share_read_upper=wilson_upper(false_read, n),
+        recall_qqp=int((hit & labels).sum()) / max(int(labels.sum()), 1),
+        recall_read=int((hit & merged).sum()) / max(int(merged.sum()), 1),
+        agreement=compare(labels[read].tolist(), mine[read].tolist()))
+
+
+def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
+             name: str, reading: dict[str, bool] | None = None) -> EmbedderReport:
+    similarity = similarities(pairs, embed)
     labels = np.array([p.label == 1 for p in pairs])
     reasons: list[str | None] = []
     spent: list[int] = []
@@ -241,6 +297,12 @@ def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
                         text_b=pairs[i].text_b)
                 for i in sorted(left, key=lambda i: -similarity[i])[:10]]
     micros = np.asarray(spent, dtype=np.float64)[test] / 1000
+    default = DEFAULT_THRESHOLDS.for_embedder(name)
+    again = None
+    if reading is not None and default is not None:
+        ids = [pair_id(pairs[int(i)]) for i in np.flatnonzero(test)]
+        again = reread((similarity[test] >= default) & ~vetoed[test], labels[test], ids,
+                       reading, default)
     return EmbedderReport(
         embedder=name, dev_pairs=int(dev.sum()), test_pairs=int(test.sum()),
         test_duplicates=int(labels[test].sum()),
@@ -250,7 +312,8 @@ def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
         choices=choices,
         guard_effects=effects, false_hits_left=examples,
         guard_p50_us=float(np.percentile(micros, 50)) if len(micros) else 0.0,
-        guard_p99_us=float(np.percentile(micros, 99)) if len(micros) else 0.0)
+        guard_p99_us=float(np.percentile(micros, 99)) if len(micros) else 0.0,
+        reread=again)
 
 
 def _pct(x: float) -> str:
@@ -287,6 +350,7 @@ def table(report: Report) -> str:
                 f"| {c.rule} | {t.hits} | {t.false_hits} ({t.identical_false_hits}) "
                 f"| {_pct(t.false_share)} ({_pct(t.false_share_upper)}) "
                 f"| {_pct(t.false_share_without_noise)} | {_pct(t.recall)} |")
+    lines += reread_table(report)
     for e in report.embedders:
         chosen = e.choices[1].threshold
         lines += [
@@ -318,6 +382,41 @@ def table(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def reread_table(report: Report) -> list[str]:
+    rows = [(e.embedder, e.reread) for e in report.embedders if e.reread is not None]
+    if not rows or report.relabel is None:
+        return []
+    lines = [
+        "", "## Against a blind re-reading (test)", "",
+        f"`{Path(report.relabel).name}` records, for the test pairs served at the default "
+        "thresholds (guards on), whether one answer serves both, judged without QQP's label "
+        "(`bench.cache_relabel`). Shares are over the hits it covers; the QQP column is "
+        "the same pairs with QQP's labels. Recall (re-read) takes the reading's label "
+        "where there is one and QQP's elsewhere.", "",
+        "| embedder | threshold | hits | re-read | false (QQP) | false share QQP (95% "
+        "upper) | false (re-read) | false share re-read (95% upper) | recall QQP "
+        "| recall re-read |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in rows:
+        assert r is not None
+        lines.append(
+            f"| {name} | {r.threshold:.3f} | {r.hits} | {r.read} | {r.false_qqp} "
+            f"| {_pct(r.false_share_qqp)} ({_pct(r.false_share_qqp_upper)}) "
+            f"| {r.false_read} | {_pct(r.false_share_read)} "
+            f"({_pct(r.false_share_read_upper)}) | {_pct(r.recall_qqp)} "
+            f"| {_pct(r.recall_read)} |")
+    a = report.relabel_agreement
+    if a is not None:
+        lines += [
+            "", f"QQP and the re-reading on all {a.pairs} test pairs read: "
+            f"{a.both_duplicate + a.both_different} agree ({a.both_duplicate} duplicate, "
+            f"{a.both_different} not); {a.qqp_different_read_duplicate} labelled not "
+            f"duplicate but read as the same question; {a.qqp_duplicate_read_different} "
+            f"labelled duplicate but read as different; Cohen's kappa {a.kappa:.2f}."]
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.eval_cache", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -334,6 +433,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--crossover-sizes", default="1024,2048,4096,6144,8192,12288,16384")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
+    parser.add_argument("--relabel", type=Path, default=RELABEL_FILE,
+                        help="blind re-reading of the test hits (bench.cache_relabel); "
+                        "skipped when the file does not exist")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.embedder.split(",") if n.strip()]
     if any(n not in ("hashing", "minilm") for n in names):
@@ -341,6 +443,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_quality and args.pairs is None:
         parser.error("--pairs is required unless --no-quality")
     embedders: list[EmbedderReport] = []
+    reading = load(args.relabel).duplicate if args.relabel.exists() else None
+    agreement = None
     if not args.no_quality:
         pairs = read_all_pairs(args.pairs)
         if args.sample is not None:
@@ -348,14 +452,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         dev = np.array([is_dev(p, args.seed, args.dev_share) for p in pairs])
         for name in names:
             embed, described = load_embed(name, args.cache)
-            embedders.append(evaluate(pairs, dev, embed, described))
+            embedders.append(evaluate(pairs, dev, embed, described, reading))
             print(f"evaluated {described}", file=sys.stderr, flush=True)
+        if reading is not None:
+            read = [(p.label == 1, reading[i]) for p, d in zip(pairs, dev, strict=True)
+                    if not d and (i := pair_id(p)) in reading]
+            agreement = compare([q for q, _ in read], [r for _, r in read])
     latency = None
     if not args.no_latency:
         sizes = [int(s) for s in args.crossover_sizes.split(",") if s.strip()]
         latency = measure(args.latency_entries, 384, args.latency_queries, sizes, args.seed)
     report = Report(data=str(args.pairs), seed=args.seed, sample=args.sample,
-                    dev_share=args.dev_share, embedders=embedders, latency=latency)
+                    dev_share=args.dev_share, embedders=embedders, latency=latency,
+                    relabel=None if reading is None else str(args.relabel),
+                    relabel_agreement=agreement)
     args.out.mkdir(parents=True, exist_ok=True)
     text = table(report)
     (args.out / "table.md").write_text(text)

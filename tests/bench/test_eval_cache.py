@@ -9,6 +9,8 @@ import numpy as np
 
 from bench.cache_latency import main as latency_main
 from bench.cache_latency import measure, zipf_sizes
+from bench.cache_relabel import compare, pair_id
+from bench.cache_relabel import main as relabel_main
 from bench.embedders import Pair
 from bench.eval_cache import Row, choose, is_dev, main, row, wilson_upper
 from stages.semantic.partition import PartitionParams
@@ -130,3 +132,54 @@ def test_only_development_pairs_are_quoted(tmp_path: Path) -> None:
     quoted = {x["text_a"] for x in report["false_hits_left"]}
     assert quoted and quoted <= dev < {a for a, _ in noisy}
     assert report["test_identical_different"] == len(noisy) - len(dev)
+
+
+def test_the_blind_listing_shows_each_pair_once_without_its_label(tmp_path: Path) -> None:
+    repeats = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
+               "amber birch cedar dune ember fjord".split()]
+    data = tmp_path / "pairs.jsonl"
+    lines = [{"text_a": a, "text_b": b, "label": i % 2} for i, (a, b) in enumerate(repeats)]
+    data.write_text("\n".join(json.dumps(line) for line in lines * 2) + "\n")
+    listing = tmp_path / "hits.txt"
+
+    assert relabel_main(["--pairs", str(data), "--embedder", "hashing", "--dev-share", "0",
+                         "--out", str(listing)]) == 0
+
+    text = listing.read_text()
+    shown = [line for line in text.splitlines() if line and not line.startswith(" ")]
+    assert sorted(shown) == sorted(pair_id(Pair(text_a=a, text_b=b, label=0))
+                                   for a, b in repeats)
+    assert "label" not in text and not any(line.endswith(("0", "1"))
+                                           for line in text.splitlines()
+                                           if line.startswith(" "))
+
+
+def test_agreement_counts_both_directions() -> None:
+    agreement = compare([True, True, False, False, False], [True, False, True, True, False])
+    assert (agreement.both_duplicate, agreement.both_different) == (1, 1)
+    assert agreement.qqp_different_read_duplicate == 2
+    assert agreement.qqp_duplicate_read_different == 1
+    assert compare([True, False], [True, False]).kappa == 1.0
+
+
+def test_a_blind_reading_is_reported_beside_the_raw_labels(tmp_path: Path) -> None:
+    repeats = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
+               "amber birch cedar dune ember fjord grove heath inlet juniper kelp larch".split()]
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("\n".join(json.dumps({"text_a": a, "text_b": b, "label": 0})
+                              for a, b in repeats) + "\n")
+    reading = tmp_path / "relabel.toml"
+    reading.write_text('annotator = "test"\nrule = "same question"\n[duplicate]\n' + "".join(
+        f'"{pair_id(Pair(text_a=a, text_b=b, label=0))}" = true\n' for a, b in repeats))
+
+    assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
+                 "--relabel", str(reading), "--out", str(tmp_path / "out")]) == 0
+
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    [report] = results["embedders"]
+    again = report["reread"]
+    assert again["read"] == again["hits"] > 0
+    assert again["false_qqp"] == again["hits"] and again["false_read"] == 0
+    assert results["relabel_agreement"]["qqp_different_read_duplicate"] == \
+        report["test_pairs"]
+    assert "blind re-reading" in (tmp_path / "out" / "table.md").read_text()
