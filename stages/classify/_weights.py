@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "ffe18a8c93c3854acb9d66a5459ecc16bf48c3b060914a254242104121f0acb5"
+FINGERPRINT = "d9478f6afc01ea8eabd1ad6e5627e3778e96a83be7def6f2d163a413642d620a"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
