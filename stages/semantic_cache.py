@@ -45,7 +45,14 @@ from reactor import (
 )
 from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
 from stages.replay import Stored, replay_soon
-from stages.semantic import Hit, IndexParams, SemanticIndex, Thresholds, Veto, decide
+from stages.semantic import (
+    IndexParams,
+    SemanticIndex,
+    Thresholds,
+    encode_reading,
+    read,
+    weigh,
+)
 
 log = structlog.get_logger("reactor.semantic_cache")
 
@@ -67,10 +74,17 @@ class Propagated(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     vector: bytes
     payload: bytes
     ttl_s: float
+    reading: bytes = b""
+    """The question's encoded `Reading`; read from the payload when absent."""
 
 
 _entry = msgspec.msgpack.Decoder(Entry)
 _encode = msgspec.msgpack.Encoder().encode
+
+
+def question_reading(payload: bytes) -> bytes:
+    """The encoded `Reading` of the question a stored answer answers."""
+    return encode_reading(read(_entry.decode(payload).query))
 
 
 def partition_key(request: ChatRequest, tenant: str, version: str) -> str:
@@ -149,7 +163,12 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
             def load() -> SemanticIndex:
                 # Under this config's bounds and TTL, not the ones it was saved with.
                 saved = SemanticIndex.load(path, now)
-                return SemanticIndex.load(path, now, self._params(saved.params.dim))
+                index = SemanticIndex.load(path, now, self._params(saved.params.dim))
+                for entry_id in index.unread():  # saved before readings were kept
+                    payload = index.payload(entry_id)
+                    if payload is not None:
+                        index.set_reading(entry_id, question_reading(payload))
+                return index
 
             self.index = await anyio.to_thread.run_sync(load)
             log.info("semantic_cache_loaded", path=path, entries=len(self.index))
@@ -187,9 +206,10 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                 await self._store(outcome)
             case Propagated() as entry:
                 vector = np.frombuffer(entry.vector, dtype=np.float32)
-                self._index(len(vector)).add(entry.partition, vector, entry.entry_id,
-                                             self.clock.now(), payload=entry.payload,
-                                             ttl_s=entry.ttl_s)
+                self._index(len(vector)).add(
+                    entry.partition, vector, entry.entry_id, self.clock.now(),
+                    payload=entry.payload, ttl_s=entry.ttl_s,
+                    reading=entry.reading or question_reading(entry.payload))
                 self.propagated += 1
                 self._notify()
 
@@ -201,24 +221,15 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
     def _lookup(self, request: ChatRequest, tenant: str,
                 embedding: np.ndarray[Any, Any]) -> tuple[Entry, float] | None:
         assert self.index is not None
-        query = request.last_user_text
         partition = partition_key(request, tenant, self.config.version)
-        for entry_id, similarity in self.index.lookup(partition, embedding,
-                                                      self.clock.now(), k=3):
-            payload = self.index.payload(entry_id)
-            if payload is None:
-                continue
-            entry = _entry.decode(payload)
-            verdict = decide(similarity, query, entry.query, self.embedder_kind,
-                             thresholds=self.thresholds)
-            if isinstance(verdict, Hit):
-                self.index.touch(entry_id)
-                return entry, similarity
-            if isinstance(verdict, Veto):
-                self.vetoes[verdict.reason] += 1
-            else:
-                break  # best first: the rest are further still
-        return None
+        weighed = weigh(self.index, partition, embedding, request.last_user_text,
+                        self.clock.now(), self.embedder_kind, thresholds=self.thresholds)
+        self.vetoes.update(weighed.vetoes)
+        payload = None if weighed.entry_id is None else self.index.payload(weighed.entry_id)
+        if weighed.entry_id is None or payload is None:
+            return None
+        self.index.touch(weighed.entry_id)
+        return _entry.decode(payload), weighed.similarity
 
     async def _store(self, outcome: Completed) -> None:
         features = outcome.features
@@ -242,11 +253,14 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         index = self._index(len(vector))
         now = self.clock.now()
         index.evict(now)  # expired entries go as new ones come, not only when met
-        index.add(partition, vector, entry_id, now, payload=payload, ttl_s=ttl)
+        reading = encode_reading(read(entry.query))
+        index.add(partition, vector, entry_id, now, payload=payload, reading=reading,
+                  ttl_s=ttl)
         self.stored += 1
         self._notify()
         await self._publish(Propagated(entry_id=entry_id, partition=partition,
-                                       vector=vector.tobytes(), payload=payload, ttl_s=ttl))
+                                       vector=vector.tobytes(), payload=payload, ttl_s=ttl,
+                                       reading=reading))
 
     def _notify(self) -> None:
         self._stored_event.set()

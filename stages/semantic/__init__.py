@@ -8,7 +8,8 @@
 - `reading`: each text read once (numbers, names, wording, ...) into a `Reading`
 - `guards`: pure checks on two `Reading`s that veto a hit the embedding cannot tell
   apart ("°F to °C" vs "°C to °F", "how do I" vs "how do you"), each named for metrics
-- `policy`: a threshold per embedder, then the guards: `decide` -> `Hit | Veto | Miss`
+- `policy`: a threshold per embedder, then the guards: `decide` -> `Hit | Veto | Miss`;
+  `weigh` runs a whole lookup against an index
 
 No actor here, no clock, no I/O but `save` / `load`: the cache actor owns one index,
 passes its clock's `now`, and turns decisions into replies and metrics.
@@ -28,8 +29,12 @@ from stages.semantic.policy import Hit as Hit
 from stages.semantic.policy import Miss as Miss
 from stages.semantic.policy import Thresholds as Thresholds
 from stages.semantic.policy import Veto as Veto
+from stages.semantic.policy import Weighed as Weighed
 from stages.semantic.policy import decide as decide
+from stages.semantic.policy import weigh as weigh
 from stages.semantic.reading import Reading as Reading
+from stages.semantic.reading import decode_reading as decode_reading
+from stages.semantic.reading import encode_reading as encode_reading
 from stages.semantic.reading import read as read
 
 __all__ = [
@@ -46,8 +51,12 @@ __all__ = [
     "SemanticIndex",
     "Thresholds",
     "Veto",
+    "Weighed",
     "decide",
+    "decode_reading",
+    "encode_reading",
     "read",
     "veto_reading",
     "veto_reason",
+    "weigh",
 ]

@@ -1,7 +1,9 @@
 """Whether a semantic neighbour may answer: a threshold per embedder, then the guards.
 
 `decide` turns one candidate from `SemanticIndex.lookup` into a `Hit`, a `Veto` (close
-enough, but a guard saw a difference the embedding missed) or a `Miss`. Thresholds are
+enough, but a guard saw a difference the embedding missed) or a `Miss`; `weigh` does
+a whole lookup: the nearest candidates, best first, until one is a hit or one falls
+under the threshold. Thresholds are
 per embedder because their similarity scales differ: feature hashing scores paraphrases
 far lower than MiniLM does, and its near-duplicates far higher.
 
@@ -16,10 +18,14 @@ reason to serve someone else's answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import msgspec
+import numpy.typing as npt
 
 from stages.semantic.guards import GUARDS, Guard, veto_reading
-from stages.semantic.reading import Reading, read
+from stages.semantic.index import SemanticIndex
+from stages.semantic.reading import Reading, decode_reading, read
 
 
 class Hit(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -84,3 +90,47 @@ def decide(similarity: float, query_text: str | Reading, cached_text: str | Read
 
 def _reading(text: str | Reading) -> Reading:
     return read(text) if isinstance(text, str) else text
+
+
+class Weighed(msgspec.Struct, frozen=True, kw_only=True):
+    entry_id: str | None
+    """The entry that may answer, or None."""
+    similarity: float
+    """The hit's similarity, else the best candidate's (0.0 when there was none)."""
+    vetoes: Sequence[str]
+    """The guards that refused closer candidates: metrics labels."""
+
+
+UNREAD = "no_reading"
+"""The veto reason for an entry stored without a `Reading`: never served unguarded."""
+
+
+def weigh(index: SemanticIndex, partition: str, vector: npt.ArrayLike, query: str | Reading,
+          now: float, embedder_name: str, *, thresholds: Thresholds = DEFAULT_THRESHOLDS,
+          guards: tuple[Guard, ...] = GUARDS, k: int = 3) -> Weighed:
+    """The first of `partition`'s `k` nearest entries that may answer `query`.
+
+    The query is read only once a candidate clears the threshold (most lookups are
+    misses that never get there), and each candidate's reading comes decoded from the
+    index (~2 µs) rather than read from its text (~15 µs) or its answer decoded."""
+    threshold = thresholds.for_embedder(embedder_name)
+    found = index.lookup(partition, vector, now, k=k)
+    best = found[0][1] if found else 0.0
+    if threshold is None:
+        return Weighed(entry_id=None, similarity=best, vetoes=())
+    vetoes: list[str] = []
+    reading = query if isinstance(query, Reading) else None
+    for entry_id, similarity in found:
+        if similarity < threshold:
+            break  # best first: the rest are further still
+        stored = index.reading(entry_id)
+        if not stored:
+            vetoes.append(UNREAD)
+            continue
+        if reading is None:
+            reading = read(query) if isinstance(query, str) else query
+        reason = veto_reading(reading, decode_reading(stored), guards)
+        if reason is None:
+            return Weighed(entry_id=entry_id, similarity=similarity, vetoes=vetoes)
+        vetoes.append(reason)
+    return Weighed(entry_id=None, similarity=best, vetoes=vetoes)

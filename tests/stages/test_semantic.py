@@ -13,8 +13,8 @@ import stages.semantic.index
 from stages.semantic.guards import GUARDS, veto_reason
 from stages.semantic.index import IndexParams, SemanticIndex
 from stages.semantic.partition import PartitionParams
-from stages.semantic.policy import Hit, Miss, Thresholds, Veto, decide
-from stages.semantic.reading import read
+from stages.semantic.policy import Hit, Miss, Thresholds, Veto, decide, weigh
+from stages.semantic.reading import decode_reading, encode_reading, read
 
 DIM = 32
 Rows = npt.NDArray[np.float32]
@@ -376,3 +376,58 @@ def test_thresholds_follow_the_embedder() -> None:
 
 def test_an_unmeasured_embedder_never_hits() -> None:
     assert decide(1.0, "a b", "a b", "http:other") == Miss(similarity=1.0, threshold=None)
+
+
+# --- a whole lookup: readings kept with the entries -------------------------------------
+
+
+def test_a_reading_survives_encoding() -> None:
+    for text in ("How do I convert 100 °F to °C?", "Is it not safe from A to B?", ""):
+        assert decode_reading(encode_reading(read(text))) == read(text)
+
+
+def guarded_index(questions: list[str], rows: Rows) -> SemanticIndex:
+    index = small_index()
+    for i, (question, row) in enumerate(zip(questions, rows, strict=True)):
+        index.add("p", row, f"e{i}", now=0.0, reading=encode_reading(read(question)))
+    return index
+
+
+def test_weigh_serves_the_nearest_entry_the_guards_let_through() -> None:
+    rng = np.random.default_rng(20)
+    row = unit(rng, 1)[0]
+    index = guarded_index(["How do I convert °C to °F?", "How do I convert °F to °C?"],
+                          np.stack([row, nudged(row[None, :], rng, 0.05)[0]]))
+
+    weighed = weigh(index, "p", row, "How do I convert °F to °C", now=1.0,
+                    embedder_name="minilm:x")
+
+    assert weighed.entry_id == "e1" and weighed.vetoes == ["direction_differs"]
+    assert weighed.similarity < 1.0
+
+
+def test_weigh_misses_under_the_threshold_and_without_one() -> None:
+    rng = np.random.default_rng(21)
+    [near, far] = unit(rng, 2)
+    index = guarded_index(["What is a cat?"], near[None, :])
+
+    assert weigh(index, "p", far, "What is a cat?", 1.0, "minilm:x").entry_id is None
+    unmeasured = weigh(index, "p", near, "What is a cat?", 1.0, "http:x")
+    assert unmeasured.entry_id is None and unmeasured.vetoes == ()
+    assert weigh(index, "p", near, "What is a cat?", 1.0, "minilm:x").entry_id == "e0"
+
+
+def test_an_entry_without_a_reading_is_never_served_until_it_has_one(tmp_path: Path) -> None:
+    row = unit(np.random.default_rng(22), 1)[0]
+    index = small_index()
+    index.add("p", row, "old", now=0.0, payload=b"answer")
+    index.save(tmp_path / "old.npz", now=0.0)
+    loaded = SemanticIndex.load(tmp_path / "old.npz", now=0.0)
+
+    assert loaded.unread() == ["old"]
+    assert weigh(loaded, "p", row, "Why?", 1.0, "minilm:x").vetoes == ["no_reading"]
+    loaded.set_reading("old", encode_reading(read("Why?")))
+    loaded.save(tmp_path / "new.npz", now=0.0)
+    again = SemanticIndex.load(tmp_path / "new.npz", now=0.0)
+    assert again.unread() == [] and again.stats().reading_bytes > 0
+    assert weigh(again, "p", row, "Why?", 1.0, "minilm:x").entry_id == "old"

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from reactor import ChatRequest, FakeClock, Router, parse_config
+from stages.semantic import SemanticIndex
 from tests.conftest import FAST_MODELS
 from tests.redis_support import delete_prefix, require_redis
 
@@ -130,6 +131,23 @@ async def test_a_restart_keeps_the_semantic_cache(tmp_path: Path) -> None:
     assert (tmp_path / "semantic.npz").exists()
     async with Router(parse_config(text)) as restarted:
         again = await restarted.complete(ask("why do cats purr"))
+    assert again.router is not None and again.router.cache == "semantic"
+    assert again.text == first.text
+
+
+async def test_a_file_saved_before_readings_were_kept_still_answers(tmp_path: Path) -> None:
+    path = tmp_path / "semantic.npz"
+    text = config_text(semantic=f'path = "{path}"')
+    async with Router(parse_config(text)) as router:
+        first = await router.complete(ask("Why do owls hoot?"))
+        await stored(router, 1)
+    old = SemanticIndex.load(path, now=0.0)
+    for entry_id in [*old._entries]:
+        old.set_reading(entry_id, b"")  # as files written before readings were kept
+    old.save(path, now=0.0)
+
+    async with Router(parse_config(text)) as restarted:
+        again = await restarted.complete(ask("why do owls hoot"))
     assert again.router is not None and again.router.cache == "semantic"
     assert again.text == first.text
 
