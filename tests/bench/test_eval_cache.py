@@ -97,14 +97,19 @@ def test_latency_is_measured_for_one_and_many_partitions() -> None:
     assert [t.partitions for t in report.timings] == [1, 20]
     assert report.timings[0].graph_partitions == 1
     assert report.timings[0].recall_at_1 > 0.9
+    assert all(0 < t.reading_bytes_per_entry < 1000 for t in report.timings)
+    assert report.timings[0].hit_cpu_p50_us <= report.timings[0].hit_p99_us
     assert [c.size for c in report.crossings] == [32, 128]
     assert sum(zipf_sizes(1000, 50)) == 1000
 
 
 def test_the_latency_bench_runs_on_its_own(tmp_path: Path) -> None:
     assert latency_main(["--entries", "200", "--queries", "10", "--partitions", "10",
-                         "--dim", "8", "--crossover-sizes", "16", "--out", str(tmp_path)]) == 0
-    assert json.loads((tmp_path / "results.json").read_text())["dim"] == 8
+                         "--dim", "8", "--crossover-sizes", "16", "--runs", "2",
+                         "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["dim"] == 8
+    assert [t["run"] for t in results["timings"]] == [0, 0, 1, 1]
 
 
 def test_identical_text_false_hits_are_counted_apart() -> None:
