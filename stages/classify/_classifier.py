@@ -158,8 +158,8 @@ class TaskClassifier:
             return cls(words, bayes)
         embedded = DenseSoftmax.fit(vectors, labels, len(TASKS), l2=EMBEDDING_L2,
                                     steps=STEPS, rate=EMBEDDING_RATE)
-        neighbours = Neighbours(vectors, np.asarray(labels), len(TASKS), k=NEIGHBOURS,
-                                temperature=NEIGHBOUR_TEMPERATURE)
+        neighbours = Neighbours.fit(vectors, np.asarray(labels), len(TASKS), k=NEIGHBOURS,
+                                    temperature=NEIGHBOUR_TEMPERATURE)
         return cls(words, bayes, embedded, neighbours)
 
     def word_log_probabilities(self, features: Collection[str], *,

@@ -2,7 +2,7 @@
 
 Training happens once, offline: `python -m stages.classify` fits the word model and the
 all-MiniLM-L6-v2 embedding models on the seed prompts and writes their weights (and the
-seed prompts' vectors, float16, for the neighbour vote) into the generated module
+seed prompts' vectors, int8, for the neighbour vote) into the generated module
 `_weights.py` (a base64 .npz: plain data, no pickle, shipped as code
 so it travels with the package however it is installed). Start-up only decodes it.
 
@@ -110,8 +110,9 @@ def classifier_for(embedder: EmbedderConfig) -> TaskClassifier:
         arrays = _shipped()
         embedded = DenseSoftmax(arrays["minilm_weights"].astype(np.float64),
                                 arrays["minilm_bias"].astype(np.float64))
-        neighbours = Neighbours(arrays["minilm_vectors"], arrays["minilm_labels"], len(TASKS),
-                                k=NEIGHBOURS, temperature=NEIGHBOUR_TEMPERATURE)
+        neighbours = Neighbours(arrays["minilm_codes"], arrays["minilm_scales"],
+                                arrays["minilm_labels"], len(TASKS), k=NEIGHBOURS,
+                                temperature=NEIGHBOUR_TEMPERATURE)
         shipped = word_classifier()
         return TaskClassifier(shipped.words, shipped.bayes, embedded, neighbours)
     try:
@@ -146,7 +147,8 @@ def render(classifier: TaskClassifier) -> str:
         flag_value=np.float64(words.flag_value),
         minilm_weights=embedded.weights.astype(np.float32),
         minilm_bias=embedded.bias.astype(np.float32),
-        minilm_vectors=neighbours.vectors.astype(np.float16),
+        minilm_codes=neighbours.codes,
+        minilm_scales=neighbours.scales,
         minilm_labels=neighbours.labels.astype(np.int8),
     )
     encoded = base64.b64encode(buffer.getvalue()).decode()

@@ -119,8 +119,10 @@ def test_naive_bayes_weighs_each_feature_by_how_much_more_one_task_uses_it() -> 
 
 def test_the_neighbour_vote_follows_the_nearest_seeds() -> None:
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.1, 0.9], [0.2, 0.8]])
-    neighbours = _model.Neighbours(vectors, np.array([0, 0, 1, 1, 1]), 3, k=3,
-                                   temperature=0.05)
+    neighbours = _model.Neighbours.fit(vectors, np.array([0, 0, 1, 1, 1]), 3, k=3,
+                                       temperature=0.05)
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.testing.assert_allclose(neighbours.vectors, unit, atol=0.5 / 127)
     near_first = np.exp(neighbours.log_probabilities(np.array([2.0, 0.1])))
     assert int(np.argmax(near_first)) == 0
     assert near_first.sum() == pytest.approx(1.0)
