@@ -73,10 +73,10 @@ def _char_hashes(codes: U64, rows: npt.NDArray[np.intp] | None, low: int,
             inside = rows[:count] == rows[n - 1 :]
             h = h[inside]
             owners.append(rows[:count][inside])
-        hashes.append(_finalise(h))
+        hashes.append(h)
     if not hashes:
         return np.empty(0, dtype=np.uint64), None if rows is None else np.empty(0, np.intp)
-    return np.concatenate(hashes), None if rows is None else np.concatenate(owners)
+    return _finalise(np.concatenate(hashes)), None if rows is None else np.concatenate(owners)
 
 
 class HashingEmbedder:
@@ -118,19 +118,26 @@ class HashingEmbedder:
                 spelled.append(f" {' '.join(words)} ")
                 spelled_rows.append(row)
         count = len(texts)
-        # One text alone (the common case when the pipeline is not busy) skips the
-        # bookkeeping of which row each hash belongs to.
-        single = count == 1
-        vectors = self._scatter(np.array(word_hashes, dtype=np.uint64),
-                                None if single else np.array(word_rows, dtype=np.intp), count)
+        hashed = np.array(word_hashes, dtype=np.uint64)
         if config.char_weight > 0 and spelled:
             codes = np.frombuffer("".join(spelled).encode("utf-32-le"),
                                   dtype=np.uint32).astype(np.uint64)
-            rows = None if single else np.repeat(np.array(spelled_rows, dtype=np.intp),
-                                                 [len(text) for text in spelled])
-            hashes, owners = _char_hashes(codes, rows, config.char_ngram_min,
-                                          config.char_ngram_max)
-            vectors += config.char_weight * self._scatter(hashes, owners, count)
+            # One text alone (the common case when the pipeline is not busy) skips the
+            # bookkeeping of which text each character belongs to.
+            rows = None if count == 1 else np.repeat(np.array(spelled_rows, dtype=np.intp),
+                                                     [len(text) for text in spelled])
+            chars, owners = _char_hashes(codes, rows, config.char_ngram_min,
+                                         config.char_ngram_max)
+            # Both blocks in one scatter: the character block's rows come after the words'.
+            word_owners = np.array(word_rows, dtype=np.intp)
+            char_owners = np.zeros(len(chars), dtype=np.intp) if owners is None else owners
+            blocks = self._scatter(np.concatenate([hashed, chars]),
+                                   np.concatenate([word_owners, char_owners + count]),
+                                   2 * count)
+            vectors = blocks[:count]
+            vectors += config.char_weight * blocks[count:]
+        else:
+            vectors = self._scatter(hashed, np.array(word_rows, dtype=np.intp), count)
         empty = ~vectors.any(axis=1)
         if empty.any():
             vectors[empty] = self._scatter(np.array([_word_hash(_EMPTY)], dtype=np.uint64),
