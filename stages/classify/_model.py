@@ -210,8 +210,8 @@ class Neighbours:
         similarity = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
         nearest = np.argpartition(-similarity, self.k - 1)[:self.k]
         top = similarity[nearest].astype(np.float64)
-        votes = np.zeros(self.classes)
-        np.add.at(votes, self.labels[nearest], np.exp((top - top.max()) / self.temperature))
+        votes = np.bincount(self.labels[nearest], np.exp((top - top.max()) / self.temperature),
+                            minlength=self.classes)
         share = votes / votes.sum()
         out: F64 = np.log((1 - self.classes * self.FLOOR) * share + self.FLOOR)
         return out

@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "e984d7d9e4b6aad72d5d3bff8bf27351e2d502baa532ca99ae43f54e8a8f3bc6"
+FINGERPRINT = "4731bef57096b88f62cd49be665c541868ffadeeacf95550e7811fa499262674"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
