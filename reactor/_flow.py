@@ -175,6 +175,19 @@ class Flow:
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return Failed(error=_TRUNCATED)
 
+    def receive_nowait(self) -> FlowEvent | None:
+        """The next event if one is already waiting, else None; never waits.
+
+        A reader that writes in batches (one socket write for every token already here)
+        drains with this after each `receive`. A closed flow reads as `receive` does.
+        """
+        try:
+            return self._channel.receive_nowait()
+        except anyio.WouldBlock:
+            return None
+        except (anyio.EndOfStream, anyio.ClosedResourceError):
+            return Failed(error=_TRUNCATED)
+
     async def events(self) -> AsyncIterator[FlowEvent]:
         """Iterate events up to and including the terminal one, then close."""
         try:

@@ -168,46 +168,58 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                                       usage=usage, router=info)
         return b"data: " + _encode(payload) + b"\n\n"
 
-    await response.write(chunk(Delta(role="assistant", content="")))
     include_usage = chat.stream_options is not None and chat.stream_options.include_usage
     # A text token is most of a stream: its chunk is the same bytes around the text.
     template = chunk(Delta(content=_MARK))
     cut = template.index(_MARK_JSON)
     before, after = template[:cut], template[cut + len(_MARK_JSON):]
-    while True:
-        event = await flow.receive()
+    # Every event already waiting goes out in one write (the role chunk with the first
+    # tokens): a fast upstream's tokens arrive in runs, and a write costs more than a token.
+    out = bytearray(chunk(Delta(role="assistant", content="")))
+    ended = False
+    while not ended:
+        event = flow.receive_nowait()
+        if event is None:
+            if out:
+                await response.write(bytes(out))
+                out.clear()
+            event = await flow.receive()
         match event:
             case Token(text=text, tool_calls=None):
-                await response.write(before + _encode(text) + after)
+                out += before
+                out += _encode(text)
+                out += after
             case Token(text=text, tool_calls=deltas):
-                await response.write(chunk(Delta(content=text or None, tool_calls=[
-                    ToolCallChunk(index=d.index, id=d.id, type="function" if d.id else None,
+                out += chunk(Delta(content=text or None, tool_calls=[
+                    ToolCallChunk(index=d.index, id=d.id,
+                                  type="function" if d.id else None,
                                   function=FunctionDelta(name=d.name, arguments=d.arguments))
-                    for d in deltas or ()])))
+                    for d in deltas or ()]))
             case Done(finish_reason=finish, usage=usage, cost_usd=cost):
                 totals = CompletionUsage(prompt_tokens=usage.prompt_tokens,
                                          completion_tokens=usage.completion_tokens,
                                          total_tokens=usage.total_tokens)
-                info = RouterInfo(request_id=flow.request_id, model=model, reason=first.reason,
-                                  cache=first.cache, cost_usd=cost, similarity=first.similarity,
+                info = RouterInfo(request_id=flow.request_id, model=model,
+                                  reason=first.reason, cache=first.cache, cost_usd=cost,
+                                  similarity=first.similarity,
                                   decision=None if first.decision is None
                                   else decision_info(first.decision))
-                await response.write(chunk(Delta(), finish, totals, info))
+                out += chunk(Delta(), finish, totals, info)
                 if include_usage:
                     final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
                                                 choices=[], usage=totals)
-                    await response.write(b"data: " + _encode(final) + b"\n\n")
-                await response.write(b"data: [DONE]\n\n")
-                break
+                    out += b"data: " + _encode(final) + b"\n\n"
+                out += b"data: [DONE]\n\n"
+                ended = True
             case Failed(error=error, finish_reason=finish):
-                await response.write(chunk(Delta(), finish))
+                out += chunk(Delta(), finish)
                 body = ErrorResponse(error=ErrorBody(message=error.message, type=error.type,
                                                      param=error.param, code=error.code))
-                await response.write(b"data: " + _encode(body) + b"\n\n")
-                break
+                out += b"data: " + _encode(body) + b"\n\n"
+                ended = True
             case Started():
                 pass
-    await response.write_eof()
+    await response.write_eof(bytes(out))
     return response
 
 

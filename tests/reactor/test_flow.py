@@ -304,3 +304,35 @@ def test_every_release_callback_runs_once(closing: Closing) -> None:
 
     flow.on_release(lambda: released.append("late"))
     assert released == ["admission", "router", "late"]
+
+
+async def test_receive_nowait_takes_what_is_waiting_and_never_blocks(closing: Closing) -> None:
+    flow = closing(Flow("req-1", size=8))
+    assert flow.receive_nowait() is None
+    await flow.emit(STARTED)
+    await flow.emit(token(1))
+
+    assert flow.receive_nowait() == STARTED
+    assert flow.receive_nowait() == token(1)
+    assert flow.receive_nowait() is None
+
+
+async def test_receive_nowait_lets_a_waiting_producer_in(closing: Closing) -> None:
+    flow = closing(Flow("req-1", size=1))
+    await flow.emit(token(0))
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(flow.emit, token(1))
+        await settle_tasks()
+        assert flow.receive_nowait() == token(0)
+        with anyio.fail_after(2):
+            assert await flow.receive() == token(1)
+
+
+async def test_receive_nowait_reads_a_flow_ended_early_as_truncated(closing: Closing) -> None:
+    flow = closing(Flow("req-1", size=4))
+    flow.detach()
+
+    event = flow.receive_nowait()
+
+    assert event is not None and is_incomplete(event)
