@@ -58,7 +58,7 @@ from reactor import (
     Usage,
 )
 from stages.retry import RetryBudget, backoff, should_retry
-from stages.upstreams import Fault, Reply, Upstream
+from stages.upstreams import Fault, Reply, TokenSink, Upstream
 from stages.upstreams.factory import build_upstream, needs_session
 from stages.upstreams.wire import missing_key
 
@@ -362,46 +362,20 @@ class Provider(Actor[Dispatch]):
         attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
                                                    config.attempt_timeout_s))
         started = clock.now()
-        first_at: float | None = None
-        tokens = 0
         probe = name in call.dispatch.probes and retry == 0
-        reason = self._reason(call, index)
-        call.held = []
         scope = anyio.CancelScope()
         watchdog = _Watchdog(asyncio.get_running_loop(), scope, now_loop, ttft_s, stall_s,
                              attempt_end, request_end)
-        deliver_nowait = call.deliver_nowait
-        buffered = call.buffered
-
-        async def on_token(token: Token) -> None:
-            nonlocal first_at, tokens
-            if first_at is None:
-                first_at = clock.now()
-                watchdog.seen = True
-                self.ttft_samples[name].append(first_at - started)
-                if claim is not None and not claim(index):
-                    return  # lost the race: being cancelled
-            tokens += 1
-            if buffered:
-                # A non-streaming answer is kept until it is whole (in `call.held`, which
-                # a hedged attempt may have replaced since this one began).
-                call.held.append(token)
-            elif not deliver_nowait(token):
-                # Waiting on a slow reader is not the upstream's fault: only the
-                # request's own deadline runs while the token is being delivered.
-                watchdog.delivering = True
-                try:
-                    await call.deliver(token, name, reason, index + 1)
-                finally:
-                    watchdog.delivering = False
-            watchdog.last = loop_time()
+        receiver = _Receiver(call, name, index, self._reason(call, index), clock, started,
+                             self.ttft_samples[name], watchdog, loop_time, claim)
+        call.held = []
 
         result: Reply | Fault
         try:
             with scope:
                 # Always streamed from the upstream, so the first-token and stall timeouts
                 # mean the same for every caller; non-streaming answers are held until done.
-                result = await upstream.call(request, stream=True, on_token=on_token)
+                result = await upstream.call(request, stream=True, on_token=receiver)
         finally:
             watchdog.stop()
         if scope.cancelled_caught:
@@ -410,7 +384,7 @@ class Provider(Actor[Dispatch]):
                 what = "the request's deadline passed"
             elif now >= attempt_end:
                 what = "the attempt took too long"
-            elif first_at is None:
+            elif receiver.first_at is None:
                 what = f"no first token within {ttft_s:g}s"
             else:
                 what = f"no token for {stall_s:g}s"
@@ -421,6 +395,7 @@ class Provider(Actor[Dispatch]):
                 result = Fault(kind="invalid_json",
                                message="JSON mode was asked for but the answer is not JSON")
         elapsed = clock.now() - started
+        first_at, tokens = receiver.first_at, receiver.tokens
         ttft = None if first_at is None else first_at - started
         if isinstance(result, Reply):
             call.ttft = ttft if call.ttft is None else call.ttft
@@ -479,6 +454,79 @@ class Provider(Actor[Dispatch]):
             finish_reason=finish, features=dispatch.features, decision=dispatch.decision,
             error=error if status != "ok" else None,
         )
+
+
+class _Receiver(TokenSink):
+    """One attempt's `on_token`: notes when pieces come and passes them on to the call."""
+
+    __slots__ = ("call", "claim", "clock", "first_at", "index", "loop_time", "lost", "name",
+                 "reason", "samples", "started", "tokens", "watchdog")
+
+    def __init__(self, call: _Call, name: str, index: int, reason: str, clock: Clock,
+                 started: float, samples: deque[float], watchdog: _Watchdog,
+                 loop_time: Callable[[], float], claim: Callable[[int], bool] | None) -> None:
+        self.call = call
+        self.name = name
+        self.index = index
+        self.reason = reason
+        self.clock = clock
+        self.started = started
+        self.samples = samples
+        self.watchdog = watchdog
+        self.loop_time = loop_time
+        self.claim = claim
+        self.first_at: float | None = None
+        self.tokens = 0
+        self.lost = False
+
+    def _first(self) -> bool:
+        """Note the first piece; False if this attempt lost a hedged race."""
+        self.first_at = first_at = self.clock.now()
+        self.watchdog.seen = True
+        self.samples.append(first_at - self.started)
+        if self.claim is not None and not self.claim(self.index):
+            self.lost = True  # being cancelled
+        return not self.lost
+
+    async def __call__(self, token: Token) -> None:
+        if self.lost or (self.first_at is None and not self._first()):
+            return
+        self.tokens += 1
+        call = self.call
+        if call.buffered:
+            # A non-streaming answer is kept until it is whole (in `call.held`, which a
+            # hedged attempt may have replaced since this one began).
+            call.held.append(token)
+        elif not call.deliver_nowait(token):
+            await self._deliver(token)
+        self.watchdog.last = self.loop_time()
+
+    async def many(self, tokens: list[Token]) -> None:
+        if not tokens or self.lost:
+            return
+        if self.first_at is None and not self._first():
+            return
+        call = self.call
+        if call.buffered:
+            self.tokens += len(tokens)
+            call.held.extend(tokens)
+        else:
+            deliver_nowait = call.deliver_nowait
+            for token in tokens:
+                self.tokens += 1
+                if not deliver_nowait(token):
+                    await self._deliver(token)
+        self.watchdog.last = self.loop_time()
+
+    async def _deliver(self, token: Token) -> None:
+        # Waiting on a slow reader is not the upstream's fault: only the request's own
+        # deadline runs while the token is being delivered.
+        watchdog = self.watchdog
+        watchdog.delivering = True
+        try:
+            await self.call.deliver(token, self.name, self.reason, self.index + 1)
+        finally:
+            watchdog.delivering = False
 
 
 class _Watchdog:

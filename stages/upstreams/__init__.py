@@ -35,6 +35,22 @@ FaultKind = Literal[
 OnToken = Callable[[Token], Awaitable[None]]
 
 
+class TokenSink:
+    """An `on_token` that can also take a run of pieces that are all there already.
+
+    An adapter holding several pieces at once (a zero-delay simulated answer, one read
+    of the socket) may hand them to `many`, which must mean exactly what calling the
+    sink once per piece, in order, would; the default does just that.
+    """
+
+    async def __call__(self, token: Token) -> None:
+        raise NotImplementedError
+
+    async def many(self, tokens: list[Token]) -> None:
+        for token in tokens:
+            await self(token)
+
+
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     finish_reason: str
     usage: Usage | None = None

@@ -12,7 +12,7 @@ import hashlib
 import random
 
 from reactor import ChatRequest, Clock, SimulatedUpstream, Token, Usage
-from stages.upstreams import Fault, OnToken, Reply
+from stages.upstreams import Fault, OnToken, Reply, TokenSink
 
 VOCABULARY = (
     "the a of to and in is that for it as with on by this be are from at or an which "
@@ -64,7 +64,10 @@ class Simulated:
         words = simulated_words(self.model, prompt, count)
         if config.ttft_ms:
             await self.clock.sleep(config.ttft_ms / 1000)
-        if stream:
+        if stream and not config.tokens_per_s and isinstance(on_token, TokenSink):
+            # No pace: every word is there at once, so they go over in one run.
+            await on_token.many([Token(text=word) for word in words])
+        elif stream:
             gap = 1.0 / config.tokens_per_s if config.tokens_per_s else 0.0
             for i, word in enumerate(words):
                 if gap and i:

@@ -6,7 +6,7 @@ import anyio
 import pytest
 
 from reactor import ChatMessage, ChatRequest, FakeClock, SimulatedUpstream, Token
-from stages.upstreams import Fault, Reply
+from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.simulated import Simulated, simulated_words
 
 
@@ -80,6 +80,31 @@ async def test_stream_sends_one_word_at_a_time_and_finishes_with_usage() -> None
     assert result.usage is not None
     assert result.usage.completion_tokens == 6
     assert result.usage.prompt_tokens > 0
+
+
+class Runs(TokenSink):
+    """A sink that notes how the pieces came: each `many` is one run."""
+
+    def __init__(self) -> None:
+        self.runs: list[list[str]] = []
+
+    async def __call__(self, token: Token) -> None:
+        self.runs.append([token.text])
+
+    async def many(self, tokens: list[Token]) -> None:
+        self.runs.append([token.text for token in tokens])
+
+
+async def test_an_unpaced_stream_hands_its_words_over_in_one_run() -> None:
+    clock = FakeClock()
+    sink = Runs()
+
+    with anyio.fail_after(5):
+        result = await Simulated("sim", SimulatedUpstream(output_tokens=5), clock).call(
+            request(), stream=True, on_token=sink)
+
+    assert isinstance(result, Reply) and result.finish_reason == "stop"
+    assert sink.runs == [simulated_words("sim", request().messages[0].text, 5)]
 
 
 async def test_json_answer_arrives_in_one_piece() -> None:
