@@ -13,7 +13,7 @@ import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
 from reactor._wire import StreamOptions
-from stages.upstreams import Fault, OnToken, Reply
+from stages.upstreams import Fault, OnToken, Reply, TokenSink
 from stages.upstreams.wire import (
     decode_body,
     exchange,
@@ -141,6 +141,9 @@ class OpenAICompatible:
         got_text = False
         got_event = False
         done = False
+        # The tokens of one network read go over in one run when the sink takes runs.
+        sink = on_token if isinstance(on_token, TokenSink) else None
+        run: list[Token] = []
         async for lines in sse_line_batches(response.content):
             for line in lines:
                 if not line.startswith(b"data:"):
@@ -153,9 +156,11 @@ class OpenAICompatible:
                 try:
                     chunk = _body.decode(data)
                 except (msgspec.DecodeError, msgspec.ValidationError):
+                    await _hand_over(run, sink, on_token)
                     return Fault(kind="malformed", message="upstream sent a malformed "
                                  f"stream event: {data[:120]!r}")
                 if chunk.error is not None:
+                    await _hand_over(run, sink, on_token)
                     return Fault(kind="server_error",
                                  message=f"upstream error mid-stream: {chunk.error.message}")
                 if chunk.usage is not None:
@@ -164,10 +169,16 @@ class OpenAICompatible:
                     delta = choice.delta
                     if delta is not None and (delta.content or delta.tool_calls):
                         got_text = True
-                        await on_token(Token(text=delta.content or "",
-                                             tool_calls=_tool_calls(delta.tool_calls)))
+                        token = Token(text=delta.content or "",
+                                      tool_calls=_tool_calls(delta.tool_calls))
+                        if sink is None:
+                            await on_token(token)
+                        else:
+                            run.append(token)
                     if choice.finish_reason is not None:
                         finish = choice.finish_reason
+            if run:
+                await _hand_over(run, sink, on_token)
             if done:
                 await finish_body(response.content)
                 break
@@ -182,6 +193,19 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         pass
+
+
+async def _hand_over(run: list[Token], sink: TokenSink | None, on_token: OnToken) -> None:
+    """Deliver the tokens gathered so far (in one run if the sink takes runs); empties `run`."""
+    if not run:
+        return
+    tokens = run.copy()
+    run.clear()
+    if sink is not None:
+        await sink.many(tokens)
+    else:
+        for token in tokens:
+            await on_token(token)
 
 
 def _tool_calls(calls: list[_ToolCall] | None) -> list[ToolCallDelta] | None:

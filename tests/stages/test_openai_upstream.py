@@ -17,7 +17,7 @@ from bench.fake_upstream import FakeUpstream, fake_text, fake_words
 from bench.fake_upstream import Fault as FakeFault
 from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDelta
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
-from stages.upstreams import Fault, Reply
+from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.openai import OpenAICompatible
 
 PROMPT = "Name five things that float."
@@ -425,3 +425,41 @@ async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(
         server.close()
         await server.wait_closed()
     assert connections == 1
+
+
+class Runs(TokenSink):
+    """A sink that takes runs: every piece, in order, however they were grouped."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+
+    async def __call__(self, token: Token) -> None:
+        self.pieces.append(token.text)
+
+    async def many(self, tokens: list[Token]) -> None:
+        self.pieces.extend(token.text for token in tokens)
+
+
+async def test_a_sink_that_takes_runs_gets_every_piece_in_order(
+        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+    sink = Runs()
+
+    with anyio.fail_after(5):
+        result = await adapter(fake.base_url, session).call(request(stream=True), stream=True,
+                                                            on_token=sink)
+
+    assert isinstance(result, Reply)
+    assert sink.pieces == fake_words(PROMPT, WORDS)
+
+
+async def test_a_sink_that_takes_runs_keeps_what_arrived_before_the_stream_dropped(
+        session: aiohttp.ClientSession) -> None:
+    async with FakeUpstream(output_tokens=WORDS, drop_after_tokens=3,
+                            fault="drop_mid_stream") as fake:
+        sink = Runs()
+        with anyio.fail_after(5):
+            result = await adapter(fake.base_url, session).call(
+                request(stream=True), stream=True, on_token=sink)
+
+    assert isinstance(result, Fault) and result.kind == "truncated"
+    assert sink.pieces == fake_words(PROMPT, WORDS)[:3]
