@@ -1,9 +1,10 @@
 """Analyzer: what kind of prompt is this, and how big and hard?
 
 Inbox: `Analyze`. Emits: `Select` to the selector. Backpressure: waits on the
-selector's mailbox. The core (`analyze`) is a pure function of the request; the shell
-drains whatever is waiting in its mailbox (up to `batch_size`) and embeds the batch's
-last user turns in one call, since embedders are far cheaper per text in batches.
+selector's mailbox. The core (`analyze`, `analyze_batch`) is a pure function of the
+requests; the shell drains whatever is waiting in its mailbox (up to `batch_size`),
+embeds the batch's last user turns in one call and classifies them in another, since
+embedders and the task classifier are far cheaper per text in batches.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from reactor import (
     SystemClock,
     TaskType,
 )
-from stages.classify import classifier_for, detect_language, extract, word_classifier
+from stages.classify import Reading, classifier_for, detect_language, read, word_classifier
 from stages.embedders import Embedder, EmbedderFailed, Embeddings, build_embedder
 from stages.llm_classifier import LLMClassifier
 from stages.upstreams.factory import build_upstream, needs_session
@@ -157,23 +158,28 @@ def classify(text: str, embedding: npt.NDArray[np.floating] | None = None,
     With an embedding of `text` from the analyzer's embedder (`config.embedder`), the
     classifier also reads it when that embedder knows meaning (minilm).
     """
-    return _classify(extract(text), embedding, config)
+    embeddings = None if embedding is None else embedding[np.newaxis]
+    return _classify([read(text)], embeddings, config)[0]
 
 
-def _classify(features: set[str], embedding: npt.NDArray[np.floating] | None,
-              config: AnalyzerConfig | None) -> tuple[TaskType, float, bool, bool]:
-    classifier = word_classifier() if embedding is None or config is None \
+def _classify(readings: list[Reading], embeddings: npt.NDArray[np.floating] | None,
+              config: AnalyzerConfig | None) -> list[tuple[TaskType, float, bool, bool]]:
+    classifier = word_classifier() if embeddings is None or config is None \
         else classifier_for(config.embedder)
-    task, confidence = classifier.predict_features(features, embedding)
-    has_code = task == "code" or "#fence" in features or "#codelines" in features
-    has_math = task == "math" or "#mathmark" in features
-    return task, round(confidence, 3), has_code, has_math
+    out: list[tuple[TaskType, float, bool, bool]] = []
+    for reading, (task, confidence) in zip(
+            readings, classifier.predict_batch(readings, embeddings), strict=True):
+        flags = reading.flags
+        has_code = task == "code" or "#fence" in flags or "#codelines" in flags
+        has_math = task == "math" or "#mathmark" in flags
+        out.append((task, round(confidence, 3), has_code, has_math))
+    return out
 
 
-def _complexity(text: str, features: set[str], tokens: int, task: TaskType, has_math: bool,
+def _complexity(text: str, words: set[str], tokens: int, task: TaskType, has_math: bool,
                 turns: int) -> float:
-    hard = len(_HARD_WORDS.intersection(features))
-    requirements = (len(_REQUIREMENT_WORDS.intersection(features))
+    hard = len(_HARD_WORDS.intersection(words))
+    requirements = (len(_REQUIREMENT_WORDS.intersection(words))
                     + len(_LIST_ITEMS.findall(text, 0, _COMPLEXITY_CHARS)))
     score = (0.15 + 0.1 * math.log10(1 + tokens) + 0.15 * min(hard, 4)
              + 0.02 * min(requirements, 10) + (0.2 if task in _HARD_TASKS else 0.0)
@@ -181,31 +187,50 @@ def _complexity(text: str, features: set[str], tokens: int, task: TaskType, has_
     return round(min(1.0, score), 3)
 
 
+def _prompt(request: ChatRequest) -> str:
+    messages = request.messages
+    return messages[0].text if len(messages) == 1 else "\n".join(m.text for m in messages)
+
+
 def analyze(request: ChatRequest, config: AnalyzerConfig,
             embedding: npt.NDArray[np.floating] | None = None) -> Features:
     """The prompt's features. `embedding`: the last user turn's, from `config.embedder`,
     when the caller has it; it sharpens the task type when that embedder is minilm."""
-    prompt = "\n".join(message.text for message in request.messages)
-    last = request.last_user_text or prompt
-    tokens = (estimate_tokens(prompt, config.chars_per_token)
-              + _PER_MESSAGE * len(request.messages) + _PER_REQUEST)
-    features = extract(last)
-    task, confidence, has_code, has_math = _classify(features, embedding, config)
-    turns = sum(1 for message in request.messages if message.role == "user")
-    asked = requested_output_tokens(last)
-    limit = request.output_limit
-    output_tokens = limit if asked is None else asked if limit is None else min(asked, limit)
-    return Features(
-        prompt_tokens=tokens,
-        task=task,
-        task_confidence=confidence,
-        complexity=_complexity(last, features, tokens, task, has_math, turns),
-        has_code=has_code,
-        has_math=has_math,
-        language=detect_language(last),
-        turns=turns,
-        output_tokens=output_tokens,
-    )
+    embeddings = None if embedding is None else embedding[np.newaxis]
+    return analyze_batch([request], config, embeddings)[0]
+
+
+def analyze_batch(requests: list[ChatRequest], config: AnalyzerConfig,
+                  embeddings: npt.NDArray[np.floating] | None = None) -> list[Features]:
+    """`analyze` of each request, the task classifier run once for all; `embeddings`:
+    one row per request, or none."""
+    prompts = [_prompt(request) for request in requests]
+    lasts = [request.last_user_text or prompt
+             for request, prompt in zip(requests, prompts, strict=True)]
+    readings = [read(text) for text in lasts]
+    out: list[Features] = []
+    for request, prompt, last, reading, (task, confidence, has_code, has_math) in zip(
+            requests, prompts, lasts, readings, _classify(readings, embeddings, config),
+            strict=True):
+        messages = request.messages
+        tokens = (estimate_tokens(prompt, config.chars_per_token)
+                  + _PER_MESSAGE * len(messages) + _PER_REQUEST)
+        turns = [message.role for message in messages].count("user")
+        asked = requested_output_tokens(last)
+        limit = request.output_limit
+        output_tokens = limit if asked is None else asked if limit is None else min(asked, limit)
+        out.append(Features(
+            prompt_tokens=tokens,
+            task=task,
+            task_confidence=confidence,
+            complexity=_complexity(last, reading.words, tokens, task, has_math, turns),
+            has_code=has_code,
+            has_math=has_math,
+            language=detect_language(last),
+            turns=turns,
+            output_tokens=output_tokens,
+        ))
+    return out
 
 
 class Analyzer(Actor[Analyze]):
@@ -262,12 +287,13 @@ class Analyzer(Actor[Analyze]):
             except anyio.WouldBlock:
                 break
         vectors = await self._embed([m.job.request.last_user_text for m in batch])
+        analyzed = analyze_batch([m.job.request for m in batch], self.config, vectors)
         while batch:
             item = batch[0]
-            vector = None if vectors is None else vectors[len(vectors) - len(batch)]
-            features = analyze(item.job.request, self.config, vector)
-            if vector is not None:
-                features = msgspec.structs.replace(features, embedding=vector)
+            done = len(analyzed) - len(batch)
+            features = analyzed[done]
+            if vectors is not None:
+                features = msgspec.structs.replace(features, embedding=vectors[done])
             if self.classifier is not None and self.classifier.wanted(features):
                 batch.pop(0)
                 await self.spawn(self._ask_then_send, item.job, features)

@@ -4,7 +4,7 @@
 
 - `_seeds_a` .. `_seeds_i`: the hand-written training prompts, 68-201 per task (1162)
 - `_lexicon`: word lists (languages, tools, math terms) and each task's cue words
-- `_features`: a prompt as a set of named features
+- `_features`: a prompt's features (`read`: by kind; `extract`: as a set of names)
 - `_model`: logistic regression in numpy (trained in its dual form), naive Bayes and a
   nearest-neighbour vote
 - `_classifier`: the task classifier (words, plus embeddings when they mean something)
@@ -51,10 +51,13 @@ from __future__ import annotations
 
 from stages.classify._classifier import SEEDS as SEEDS
 from stages.classify._classifier import TASKS as TASKS
+from stages.classify._classifier import Columns as Columns
 from stages.classify._classifier import TaskClassifier as TaskClassifier
 from stages.classify._classifier import TaskGuess as TaskGuess
 from stages.classify._classifier import seed_examples as seed_examples
+from stages.classify._features import Reading as Reading
 from stages.classify._features import extract as extract
+from stages.classify._features import read as read
 from stages.classify._language import detect_language as detect_language
 from stages.classify._trained import classifier_for as classifier_for
 from stages.classify._trained import fingerprint as fingerprint
@@ -64,12 +67,15 @@ from stages.classify._trained import word_classifier as word_classifier
 __all__ = [
     "SEEDS",
     "TASKS",
+    "Columns",
+    "Reading",
     "TaskClassifier",
     "TaskGuess",
     "classifier_for",
     "detect_language",
     "extract",
     "fingerprint",
+    "read",
     "seed_examples",
     "shipped_is_current",
     "word_classifier",

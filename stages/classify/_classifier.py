@@ -13,11 +13,16 @@ many). With all three, their log-probabilities are averaged with fixed weights.
 
 The confidence is the winning task's probability: low when the prompt reads like two
 tasks at once, or like none of them.
+
+Prompts are classified in batches (`predict_batch`): the word model's weights for the
+whole batch are gathered in one lookup and summed per prompt in one call, and the
+embedding models read the batch as one matrix. A single prompt is a batch of one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Sequence
 from typing import NamedTuple, get_args
 
 import numpy as np
@@ -35,7 +40,7 @@ from stages.classify import (
     _seeds_h,
     _seeds_i,
 )
-from stages.classify._features import extract
+from stages.classify._features import Reading, extract, read
 from stages.classify._model import (
     F64,
     DenseSoftmax,
@@ -123,6 +128,19 @@ class TaskGuess(NamedTuple):
     confidence: float
 
 
+class Columns(NamedTuple):
+    """A prompt's features as the word model's columns."""
+
+    words: list[int]
+    """Known word, opening-word and stem columns, sorted."""
+    flags: list[int]
+    """Known `#flag` columns, sorted."""
+    terms: int
+    """Word, opening-word and stem features, known or not."""
+    evidence: float
+    """`evidence` of the features: how far the word logits are trusted."""
+
+
 def seed_examples() -> tuple[list[str], list[int]]:
     """The training prompts and their label indices into `TASKS`, in a fixed order."""
     texts: list[str] = []
@@ -139,7 +157,20 @@ class TaskClassifier:
                  *, mixture: tuple[float, float, float] = MIXTURE) -> None:
         self.words = words
         self.bayes = bayes
-        self._stacked = np.hstack([words.weights, bayes.weights])
+        # Both word models' weights side by side, then the regression's bias (naive
+        # Bayes has none).
+        self._stacked = np.vstack([np.hstack([words.weights, bayes.weights]),
+                                   np.hstack([words.bias, np.zeros_like(words.bias)])])
+        self._bias_row = len(words.vocabulary)
+        kinds: dict[str, dict[str, int]] = {"^": {}, "~": {}, "#": {}, "": {}}
+        for name, column in words.vocabulary.items():
+            kind = name[0] if name[0] in "^~#" else ""
+            kinds[kind][name if kind in ("", "#") else name[1:]] = column
+        self._word_columns, self._flag_columns = kinds[""], kinds["#"]
+        self._opening_columns, self._stem_columns = kinds["^"], kinds["~"]
+        self._known_words = frozenset(self._word_columns)
+        self._known_stems = frozenset(self._stem_columns)
+        self._known_flags = frozenset(self._flag_columns)
         self.embedded = embedded
         self.neighbours = neighbours
         self.mixture = mixture
@@ -162,14 +193,31 @@ class TaskClassifier:
                                     temperature=NEIGHBOUR_TEMPERATURE)
         return cls(words, bayes, embedded, neighbours)
 
-    def word_log_probabilities(self, features: Collection[str], *,
+    def columns(self, features: Reading | Collection[str]) -> Columns:
+        """The word model's columns for `read(text)` (by dictionary lookups of each
+        kind of feature) or for `extract(text)` (the same columns, from the names)."""
+        if not isinstance(features, Reading):
+            words, flags, count = self.words.split(features)
+            return Columns(words, flags, count, evidence(features))
+        known = self._known_words.intersection(features.words)
+        stems = self._known_stems.intersection(features.stems)
+        openings = self._opening_columns
+        columns = [*map(self._word_columns.__getitem__, known),
+                   *map(self._stem_columns.__getitem__, stems),
+                   *[openings[word] for word in features.openings if word in openings]]
+        columns.sort()
+        flags = sorted(map(self._flag_columns.__getitem__,
+                           self._known_flags.intersection(features.flags)))
+        count = len(features.words) + len(features.openings) + len(features.stems)
+        return Columns(columns, flags, count, min(1.0, len(features.words) / SHORT_WORDS))
+
+    def word_log_probabilities(self, features: Reading | Collection[str], *,
                                scale: float | None = None) -> F64:
         """The word model's log-probabilities: the regression's and naive Bayes's logits,
         times `scale` (by default `evidence(features)`, which flattens prompts of few
         words), each as log-probabilities, averaged with `BAYES_SHARE`."""
-        words, flags, count = self.words.split(features)
-        scale = evidence(features) if scale is None else scale
-        # One lookup for both models (this runs on every request).
+        words, flags, count, evidence_ = self.columns(features)
+        scale = evidence_ if scale is None else scale
         stacked, classes = self._stacked, len(self.words.bias)
         by_words = stacked[words].sum(axis=0)
         by_flags = stacked[flags].sum(axis=0)
@@ -184,29 +232,74 @@ class TaskClassifier:
         out: F64 = (1 - BAYES_SHARE) * logits[0] + BAYES_SHARE * logits[1]
         return out
 
-    def probabilities(self, features: Collection[str],
+    def _word_logits(self, batch: Sequence[Columns], weight: float) -> F64:
+        """`weight` times each prompt's `word_log_probabilities`, up to a constant per
+        prompt (which a softmax ignores): the two models' log-normalisers drop out, so
+        what is left is one weighted sum of weight rows per prompt. All the batch's rows
+        are gathered at once and summed prompt by prompt, so a prompt's sum is the same
+        alone as in any batch."""
+        rows: list[int] = []
+        coefficients: list[float] = []
+        starts: list[int] = []
+        bias_row, flag_value = self._bias_row, self.words.flag_value
+        for words, flags, count, scale in batch:
+            regression = weight * (1 - BAYES_SHARE) * scale
+            bayes = weight * BAYES_SHARE * scale / math.sqrt(max(1, len(words) + len(flags)))
+            starts.append(len(rows))
+            rows.append(bias_row)
+            rows += words
+            rows += flags
+            coefficients += (regression, 0.0)
+            coefficients += (regression / math.sqrt(max(1, count)), bayes) * len(words)
+            coefficients += (regression * flag_value, bayes) * len(flags)
+        classes = len(self.words.bias)
+        weighted = self._stacked[rows].reshape(len(rows), 2, classes) \
+            * np.array(coefficients).reshape(len(rows), 2, 1)
+        out: F64 = np.add.reduceat(weighted, starts, axis=0).sum(axis=1)
+        return out
+
+    def probabilities(self, features: Reading | Collection[str],
                       embedding: npt.NDArray[np.floating] | None = None) -> F64:
-        """One probability per task in `TASKS`, from `extract(text)` and, when this
-        classifier has embedding models, the text's embedding from the same embedder."""
-        word_log = self.word_log_probabilities(features)
-        if self.embedded is None or embedding is None \
-                or embedding.shape != (self.embedded.weights.shape[0],):
-            return softmax(word_log)
+        """One probability per task in `TASKS`, from `read(text)` or `extract(text)`
+        and, when this classifier has embedding models, the text's embedding from the
+        same embedder."""
+        embeddings = None if embedding is None else embedding[np.newaxis]
+        out: F64 = self.probabilities_batch([self.columns(features)], embeddings)[0]
+        return out
+
+    def probabilities_batch(self, batch: Sequence[Columns],
+                            embeddings: npt.NDArray[np.floating] | None = None) -> F64:
+        """`probabilities` of each prompt, one row each; `embeddings`, when given, has
+        one row per prompt (embeddings of another size are not read)."""
+        if not batch:
+            return np.empty((0, len(TASKS)))
+        if self.embedded is None or embeddings is None \
+                or embeddings.shape != (len(batch), self.embedded.weights.shape[0]):
+            return softmax(self._word_logits(batch, 1.0))
         word_weight, embedded_weight, neighbour_weight = self.mixture
         if self.neighbours is None:
             embedded_weight += neighbour_weight
-        mixed = word_weight * word_log \
-            + embedded_weight * np.log(softmax(self.embedded.logits(embedding)))
+        mixed = self._word_logits(batch, word_weight) \
+            + embedded_weight * np.log(softmax(self.embedded.logits(embeddings)))
         if self.neighbours is not None:
-            mixed += neighbour_weight * self.neighbours.log_probabilities(embedding)
+            mixed += neighbour_weight * self.neighbours.log_probabilities(embeddings)
         return softmax(mixed)
 
     def predict(self, text: str,
                 embedding: npt.NDArray[np.floating] | None = None) -> TaskGuess:
-        return self.predict_features(extract(text), embedding)
+        return self.predict_features(read(text), embedding)
 
-    def predict_features(self, features: Collection[str],
+    def predict_features(self, features: Reading | Collection[str],
                          embedding: npt.NDArray[np.floating] | None = None) -> TaskGuess:
         probabilities = self.probabilities(features, embedding)
         best = int(np.argmax(probabilities))
         return TaskGuess(TASKS[best], float(probabilities[best]))
+
+    def predict_batch(self, batch: Sequence[Reading],
+                      embeddings: npt.NDArray[np.floating] | None = None) -> list[TaskGuess]:
+        """`predict_features` of each prompt, at a fraction of the cost per prompt."""
+        probabilities = self.probabilities_batch([self.columns(r) for r in batch], embeddings)
+        best = probabilities.argmax(axis=1)
+        confidence = probabilities[np.arange(len(batch)), best].tolist()
+        return [TaskGuess(TASKS[task], sure)
+                for task, sure in zip(best.tolist(), confidence, strict=True)]

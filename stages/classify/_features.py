@@ -4,11 +4,17 @@ passage after the instruction).
 
 Only the head and the tail of a long prompt are read: the instruction is nearly always
 at one end, and the middle (pasted code or text) adds time, not signal.
+
+`read` gives the features by kind (a `Reading`), which is what the classifier looks up
+on each request; `extract` gives the same features as one set of names (`Reading.names`).
+A word's name is the word itself, an opening word's `^word`, a stem's `~stem` and every
+other feature's `#name`.
 """
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from stages.classify._lexicon import (
     CUE_PHRASES,
@@ -17,11 +23,11 @@ from stages.classify._lexicon import (
     FORMATS,
     LOOSE_TECH,
     MATH,
-    MATH_PATTERN,
+    MATH_PATTERNS,
     NATURAL_LANGUAGES,
     PROGRAMMING,
     TECH,
-    TECH_PATTERN,
+    TECH_PATTERNS,
 )
 
 HEAD_CHARS = 1500
@@ -45,13 +51,57 @@ _PASSAGE = re.compile(r"[:\n]\s*\n|:\s*[\"'“«]|\"\"\"|'''|<text>|---")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUESTION_END = re.compile(r"\?\s*$")
 _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
-_CUES = tuple((f"#cue:{task}", CUE_WORDS[task], CUE_PHRASES[task]) for task in CUE_WORDS)
 _LEXICONS = (("#tech", TECH), ("#prog", PROGRAMMING), ("#loosetech", LOOSE_TECH),
              ("#format", FORMATS), ("#mathword", MATH), ("#domain", DOMAIN),
              ("#natlang", NATURAL_LANGUAGES))
-_PATTERNS = (("#techmark", TECH_PATTERN), ("#mathmark", MATH_PATTERN), ("#fence", _FENCE),
-             ("#passage", _PASSAGE), ("#question", _QUESTION_END))
+_PATTERNS = (("#techmark", TECH_PATTERNS), ("#mathmark", MATH_PATTERNS),
+             ("#fence", (_FENCE,)), ("#passage", (_PASSAGE,)), ("#question", (_QUESTION_END,)))
 STEM = 5
+
+# Word lists, as one lookup: each listed word gives the features of the lists it is on
+# (a task's cue words, `_LEXICONS`). A lexicon with three hits or more adds `<name>3`.
+_LISTED: dict[str, tuple[str, ...]] = {}
+for _name, _words in (*((f"#cue:{task}", words) for task, words in CUE_WORDS.items()),
+                      *_LEXICONS):
+    for _word in _words:
+        _LISTED[_word] = (*_LISTED.get(_word, ()), _name)
+_LISTED_WORDS = frozenset(_LISTED)
+_COUNTED = frozenset(name for name, _ in _LEXICONS)
+
+
+def _phrase_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The cue phrases grouped by their first word (with the space after it, if any):
+    a group whose first word is not in the text has none of its phrases there, so most
+    phrases are never looked for."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for task, phrases in CUE_PHRASES.items():
+        for phrase in phrases:
+            head, space, _ = phrase.partition(" ")
+            groups.setdefault(head + space, []).append((phrase, f"#cue:{task}"))
+    return tuple((head, tuple(members)) for head, members in groups.items())
+
+
+_PHRASE_GROUPS = _phrase_groups()
+
+
+class Reading(NamedTuple):
+    """A prompt's features by kind."""
+
+    words: set[str]
+    """Its distinct words (of the head and tail words, lower-cased)."""
+    openings: set[str]
+    """Its first `OPENING_WORDS` words."""
+    stems: set[str]
+    """The first `STEM` letters of its words longer than `STEM + 1`."""
+    flags: set[str]
+    """Word-list hits and structural signals, each named `#...`."""
+
+    def names(self) -> set[str]:
+        found = set(self.words)
+        found.update(["^" + word for word in self.openings])
+        found.update(["~" + stem for stem in self.stems])
+        found.update(self.flags)
+        return found
 
 
 def _window(text: str) -> str:
@@ -60,8 +110,8 @@ def _window(text: str) -> str:
     return f"{text[:HEAD_CHARS]}\n{text[-TAIL_CHARS:]}"
 
 
-def extract(text: str) -> set[str]:
-    """The prompt's features, as names; each appears at most once."""
+def read(text: str) -> Reading:
+    """The prompt's features, by kind."""
     window = _window(text)
     lower = window.lower()
     words = _WORD.findall(lower)
@@ -69,35 +119,46 @@ def extract(text: str) -> set[str]:
     if total_words > HEAD_WORDS + TAIL_WORDS:
         words = words[:HEAD_WORDS] + words[-TAIL_WORDS:]
     vocabulary = set(words)
-    found = set(vocabulary)
-    found.update([f"^{w}" for w in words[:OPENING_WORDS]])
-    found.update([f"~{w[:STEM]}" for w in vocabulary if len(w) > STEM + 1])
+    stems = {word[:STEM] for word in vocabulary if len(word) > STEM + 1}
+    flags: set[str] = set()
+    listed = _LISTED_WORDS.intersection(vocabulary)
+    if listed:
+        hits: dict[str, int] = {}
+        for word in listed:
+            for name in _LISTED[word]:
+                hits[name] = hits.get(name, 0) + 1
+        flags.update(hits)
+        flags.update([name + "3" for name, count in hits.items()
+                      if count >= 3 and name in _COUNTED])
     ends = lower if len(lower) <= 2 * CUE_CHARS else f"{lower[:CUE_CHARS]}\n{lower[-CUE_CHARS:]}"
-    for name, cue_words, cue_phrases in _CUES:
-        if not cue_words.isdisjoint(vocabulary) or any(p in ends for p in cue_phrases):
-            found.add(name)
-    for name, lexicon in _LEXICONS:
-        hits = len(lexicon.intersection(vocabulary))
-        if hits:
-            found.add(name)
-            if hits >= 3:
-                found.add(f"{name}3")
-    for name, pattern in _PATTERNS:
-        if pattern.search(window):
-            found.add(name)
+    for head, members in _PHRASE_GROUPS:
+        if head in ends:
+            for phrase, name in members:
+                if phrase in ends:
+                    flags.add(name)
+    for name, patterns in _PATTERNS:
+        for pattern in patterns:
+            if pattern.search(window) is not None:
+                flags.add(name)
+                break
     code_lines = len(_CODE_LINE.findall(window))
     if code_lines >= 2:
-        found.add("#codelines")
+        flags.add("#codelines")
         if code_lines >= 6:
-            found.add("#codelines6")
+            flags.add("#codelines6")
     if len(_NUMBER.findall(window, 0, 400)) >= 3:
-        found.add("#numbers")
+        flags.add("#numbers")
     if total_words <= 6:
-        found.add("#short")
+        flags.add("#short")
     elif len(text) >= LONG_CHARS:
-        found.add("#long")
+        flags.add("#long")
         if len(text) >= VERY_LONG_CHARS:
-            found.add("#verylong")
-    if _CJK.search(window, 0, 200):
-        found.add("#cjk")
-    return found
+            flags.add("#verylong")
+    if _CJK.search(window, 0, 200) is not None:
+        flags.add("#cjk")
+    return Reading(vocabulary, set(words[:OPENING_WORDS]), stems, flags)
+
+
+def extract(text: str) -> set[str]:
+    """The prompt's features, as names; each appears at most once."""
+    return read(text).names()

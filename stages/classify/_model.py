@@ -205,13 +205,22 @@ class Neighbours:
         codes = np.rint(rows / scales[:, None]).astype(np.int8)
         return cls(codes, scales, labels, classes, k=k, temperature=temperature)
 
-    def log_probabilities(self, vector: npt.NDArray[np.floating]) -> F64:
-        query = np.asarray(vector, dtype=np.float32)
-        similarity = self.vectors @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        nearest = np.argpartition(-similarity, self.k - 1)[:self.k]
-        top = similarity[nearest].astype(np.float64)
-        votes = np.bincount(self.labels[nearest], np.exp((top - top.max()) / self.temperature),
-                            minlength=self.classes)
-        share = votes / votes.sum()
-        out: F64 = np.log((1 - self.classes * self.FLOOR) * share + self.FLOOR)
+    def log_probabilities(self, vectors: npt.NDArray[np.floating]) -> F64:
+        """The vote's log-probabilities for one query vector, or for each row of a
+        matrix of them (one similarity product for all)."""
+        queries = np.asarray(vectors, dtype=np.float32)
+        if queries.ndim == 1:
+            out: F64 = self.log_probabilities(queries[np.newaxis])[0]
+            return out
+        norms = np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
+        similarity = (queries / norms) @ self.vectors.T
+        nearest = np.argpartition(-similarity, self.k - 1, axis=1)[:, :self.k]
+        top = np.take_along_axis(similarity, nearest, axis=1).astype(np.float64)
+        weights = np.exp((top - top.max(axis=1, keepdims=True)) / self.temperature)
+        # One bincount for all queries: query i's votes go to bins i*classes + label.
+        bins = self.labels[nearest] + self.classes * np.arange(len(queries))[:, np.newaxis]
+        votes = np.bincount(bins.ravel(), weights.ravel(),
+                            minlength=len(queries) * self.classes).reshape(len(queries), -1)
+        share = votes / votes.sum(axis=1, keepdims=True)
+        out = np.log((1 - self.classes * self.FLOOR) * share + self.FLOOR)
         return out

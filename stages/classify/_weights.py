@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "4731bef57096b88f62cd49be665c541868ffadeeacf95550e7811fa499262674"
+FINGERPRINT = "ad83ae03e592567deba3485295faf3139f31affe837ea8e49cb319a9821e7233"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA

@@ -21,7 +21,13 @@ from reactor import (
     MiniLMEmbedderConfig,
     TaskType,
 )
-from stages.analyzer import analyze, classify, estimate_tokens, requested_output_tokens
+from stages.analyzer import (
+    analyze,
+    analyze_batch,
+    classify,
+    estimate_tokens,
+    requested_output_tokens,
+)
 from stages.classify import (
     SEEDS,
     TASKS,
@@ -245,3 +251,31 @@ def test_predictions_are_the_same_in_another_process() -> None:
                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
                             check=True)
     assert json.loads(result.stdout) == here
+
+
+def test_a_batch_is_analyzed_as_each_request_alone() -> None:
+    config = AnalyzerConfig()
+    requests = [request(p) for prompts in CLEAR.values() for p in prompts]
+    requests += [request(p) for p in AMBIGUOUS]
+    requests += [
+        request("hi!", "Hello! How can I help?", "Wie spät ist es bitte?"),
+        request("Write a story in 300 words.", max_tokens=100),
+        request(""),
+        request("Fix this:\n```js\nconst x = 1;\nx = 2;\n```\n" * 40),
+        ChatRequest(model="auto", messages=[ChatMessage(role="system", content="Be brief."),
+                                            ChatMessage(role="assistant", content="Hi.")]),
+    ]
+    alone = [analyze(r, config) for r in requests]
+    assert analyze_batch(requests, config) == alone
+    assert analyze_batch(requests[:1], config) == alone[:1]
+    assert analyze_batch([], config) == []
+    minilm = AnalyzerConfig(embedder=MiniLMEmbedderConfig())
+    if classifier_for(minilm.embedder).embedded is None:
+        return
+    vectors = np.random.default_rng(3).standard_normal((len(requests), 384))
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    batch = analyze_batch(requests, minilm, vectors)
+    for got, r, vector in zip(batch, requests, vectors, strict=True):
+        single = analyze(r, minilm, vector)
+        assert got.task == single.task
+        assert got.task_confidence == pytest.approx(single.task_confidence, abs=1e-3)

@@ -19,6 +19,7 @@ from stages.classify import (
     classifier_for,
     extract,
     fingerprint,
+    read,
     seed_examples,
     shipped_is_current,
     word_classifier,
@@ -139,3 +140,99 @@ def test_the_shipped_minilm_classifier_has_the_seed_vectors_for_its_vote() -> No
     assert minilm.neighbours.vectors.shape == (len(texts), 384)
     assert minilm.neighbours.labels.tolist() == labels
     assert minilm.bayes is word_classifier().bayes
+
+
+# Prompts written for the batch tests: every task, several languages and scripts, code,
+# math notation, lists, pasted passages, one word, nothing, and long prompts whose middle
+# is not read.
+VARIED = (
+    *PROMPTS,
+    "",
+    "ok",
+    "hi!!",
+    "Summarise the following in two sentences:\n\nThe ferry timetable changes on 1 May; "
+    "boats leave every 40 minutes instead of every hour, and the last one is at 23:10.",
+    "Translate into Spanish: the library opens at nine and closes at six.",
+    "¿Cuál es la capital de Australia y por qué no es Sídney?",
+    "日本語で短い詩を書いてください。",
+    "Переведи на английский: я люблю читать по вечерам.",
+    "Extract all dates and amounts from this receipt as JSON: 3 Jan 2024, $12.50; "
+    "5 Jan 2024, $7.25",
+    "Label each review as positive, negative or neutral:\n1. Great!\n2. Meh.\n3. Awful.",
+    "Prove that the square root of 2 is irrational.",
+    "Solve for x: $x^2 - 5x + 6 = 0$, then compute f(x) at x = 3.",
+    "```python\ndef add(a, b):\n    return a + b\n```\nWhy does add('1', 2) raise a TypeError?",
+    "My iPhone keeps restarting after the update; what should I try before a reset?",
+    "refactor this: const userName = getUser(); if (userName != null) { print(userName); }",
+    "You are a pirate captain. Stay in character and greet my crew!",
+    "Knights always tell the truth and knaves always lie. A says B is a knave. "
+    "B says both of us are knights. Who is who?",
+    "Write a cover letter for a barista job, friendly but brief.",
+    "Give me a step by step plan to learn to swim as an adult.",
+    "word " * 700,
+    "Please review my essay. " + "The old mill stood by the river for a century. " * 90
+    + "Is the ending too abrupt?",
+    "SELECT name, COUNT(*) FROM orders GROUP BY name;\nSELECT 1;\n{\n}\n" * 4,
+)
+
+
+def test_read_and_extract_give_the_same_columns() -> None:
+    classifier = word_classifier()
+    for prompt in VARIED:
+        reading = read(prompt)
+        assert reading.names() == extract(prompt)
+        assert classifier.columns(reading) == classifier.columns(extract(prompt))
+
+
+def test_a_batch_is_classified_as_each_prompt_alone() -> None:
+    classifier = word_classifier()
+    alone = [classifier.predict(prompt) for prompt in VARIED]
+    for size in (1, 7, len(VARIED)):
+        for start in range(0, len(VARIED), size):
+            batch = classifier.predict_batch([read(p) for p in VARIED[start:start + size]])
+            for guess, single in zip(batch, alone[start:start + size], strict=True):
+                assert guess.task == single.task
+                assert guess.confidence == pytest.approx(single.confidence, abs=1e-12)
+    assert classifier.predict_batch([]) == []
+
+
+def test_the_batched_word_model_is_the_average_of_its_two_models() -> None:
+    classifier = word_classifier()
+    batch = [classifier.columns(read(prompt)) for prompt in VARIED]
+    expected = _model.softmax(np.array(
+        [classifier.word_log_probabilities(read(prompt)) for prompt in VARIED]))
+    np.testing.assert_allclose(classifier.probabilities_batch(batch), expected, atol=1e-12)
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_a_batch_with_embeddings_is_classified_as_each_prompt_alone() -> None:
+    minilm = classifier_for(MiniLMEmbedderConfig())
+    if minilm.neighbours is None:
+        pytest.skip("minilm weights not installed")
+    # Any vectors do: what matters is that a batch reads each row as its own prompt.
+    vectors = np.random.default_rng(6).standard_normal((len(VARIED), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    batch = minilm.predict_batch([read(prompt) for prompt in VARIED], vectors)
+    for prompt, vector, guess in zip(VARIED, vectors, batch, strict=True):
+        single = minilm.predict(prompt, vector)
+        assert guess.task == single.task
+        assert guess.confidence == pytest.approx(single.confidence, abs=1e-6)
+    # Embeddings of another size (a hashing embedder's) are not read.
+    hashed = np.ones((len(VARIED), 256), dtype=np.float32)
+    assert minilm.predict_batch([read(p) for p in VARIED], hashed) == \
+        word_classifier().predict_batch([read(p) for p in VARIED])
+
+
+def test_code_and_math_marks() -> None:
+    def flags(text: str) -> set[str]:
+        return read(text).flags
+
+    assert "#techmark" in flags("call parseJson() on it")
+    assert "#techmark" in flags("rename userName")
+    assert "#techmark" not in flags("my iPhone and eBay account")
+    assert "#techmark" in flags("a -> b")
+    assert "#mathmark" in flags("what is 3 * 4")
+    assert "#mathmark" in flags("solve 2x + 1 = 5")
+    assert "#mathmark" in flags("x ≤ 4")
+    assert "#mathmark" in flags(r"\frac{1}{2}")
+    assert "#mathmark" not in flags("meet me at 3 pm")
