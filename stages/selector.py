@@ -76,6 +76,10 @@ class Catalogue:
         self.ttft_ms = {model.name: model.ttft_ms for model in models}
         self.tokens_per_s = {model.name: model.tokens_per_s for model in models}
         self.quality: QualityModel | None = None
+        # Per task, every model's prior and no evidence: what a prompt without learned
+        # neighbours is predicted (built once per task; read-only).
+        self._priors: dict[str, dict[str, float]] = {}
+        self._unlearned: dict[str, dict[str, tuple[float, float]]] = {}
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -126,13 +130,20 @@ class Catalogue:
 
     def predicted_quality(self, features: Features) -> dict[str, tuple[float, float]]:
         """Per model: (expected quality 0..1, evidence), from the learned model when
-        there is one and this prompt has an embedding, else from router.toml's priors."""
-        priors = {name: model.quality_by_task.get(features.task, model.quality)
-                  for name, model in self.models.items()}
-        out = {name: (prior, 0.0) for name, prior in priors.items()}
+        there is one and this prompt has an embedding, else from router.toml's priors.
+        The caller must not change the dict it gets."""
+        task = features.task
+        unlearned = self._unlearned.get(task)
+        if unlearned is None:
+            self._priors[task] = {name: model.quality_by_task.get(task, model.quality)
+                                  for name, model in self.models.items()}
+            unlearned = self._unlearned[task] = {
+                name: (prior, 0.0) for name, prior in self._priors[task].items()}
         learned = self.quality
         if learned is None or len(learned) == 0 or features.embedding is None:
-            return out
+            return unlearned
+        priors = self._priors[task]
+        out = dict(unlearned)
         estimates = learned.predict(features.embedding, self.config.neighbours,
                                     task=features.task, priors=priors)
         for name, estimate in estimates.items():
@@ -146,16 +157,18 @@ class Catalogue:
         predicted = self.predicted_quality(features)
         rejected: list[str] = []
         rows: list[tuple[str, float, float, float]] = []
+        models, fits, ttft_ms, tokens_per_s = self.models, self.fits, self.ttft_ms, \
+            self.tokens_per_s
+        prompt_tokens = features.prompt_tokens
         for name in pool:
-            model = self.models[name]
-            why = self.fits(model, request, features, tier)
+            model = models[name]
+            why = fits(model, request, features, tier)
             if why:
                 rejected.append(f"{name}: {why}")
                 continue
-            quality = predicted[name][0]
-            cost = self.cost(model, features.prompt_tokens, output_tokens)
-            latency = self.ttft_ms[name] + 1000 * output_tokens / self.tokens_per_s[name]
-            rows.append((name, quality, cost, latency))
+            cost = (prompt_tokens * model.price_in + output_tokens * model.price_out) / 1e6
+            latency = ttft_ms[name] + 1000 * output_tokens / tokens_per_s[name]
+            rows.append((name, predicted[name][0], cost, latency))
         if not rows:
             raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                     code="no_model_fits", param="model",
@@ -165,9 +178,10 @@ class Catalogue:
         wq, wc, wl = self._weights(request, mode)
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
-        costs = _normalised([math.log10(row[2] + 1e-7) for row in rows])
-        lats = _normalised([math.log10(row[3] + 1.0) for row in rows])
-        best_quality = max(row[1] for row in rows)
+        log10 = math.log10
+        costs = _normalised([log10(row[2] + 1e-7) for row in rows])
+        lats = _normalised([log10(row[3] + 1.0) for row in rows])
+        best_quality = max([row[1] for row in rows])
         wtp = self._willingness(request)
 
         scored: list[Candidate] = []
@@ -182,7 +196,8 @@ class Catalogue:
                     - wc * norm_cost - wl * norm_lat
             scored.append(Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
                                     latency_ms=round(latency, 1), score=round(score, 6)))
-        scored.sort(key=_by_score, reverse=True)
+        if len(scored) > 1:
+            scored.sort(key=_by_score, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
         margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
