@@ -129,8 +129,9 @@ def estimate_tokens(text: str, chars_per_token: float = _CHARS_PER_TOKEN) -> int
         text_sample = "".join(sample)
         scale *= len(text) / len(text_sample)
         text = text_sample
-    counts = token_features(text)
-    tokens = sum(weight * count for weight, count in zip(TOKEN_WEIGHTS, counts, strict=True))
+    tokens = 0.0
+    for weight, count in zip(TOKEN_WEIGHTS, token_features(text), strict=True):
+        tokens += weight * count
     return max(1, round(tokens * scale))
 
 

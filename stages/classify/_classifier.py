@@ -299,7 +299,6 @@ class TaskClassifier:
                       embeddings: npt.NDArray[np.floating] | None = None) -> list[TaskGuess]:
         """`predict_features` of each prompt, at a fraction of the cost per prompt."""
         probabilities = self.probabilities_batch([self.columns(r) for r in batch], embeddings)
-        best = probabilities.argmax(axis=1)
-        confidence = probabilities[np.arange(len(batch)), best].tolist()
-        return [TaskGuess(TASKS[task], sure)
-                for task, sure in zip(best.tolist(), confidence, strict=True)]
+        return [TaskGuess(TASKS[task], sure) for task, sure in zip(
+            probabilities.argmax(axis=1).tolist(), probabilities.max(axis=1).tolist(),
+            strict=True)]

@@ -40,6 +40,9 @@ LONG_CHARS = 500
 VERY_LONG_CHARS = 2000
 
 _WORD = re.compile(r"[^\W\d_]+(?:[.+#][^\W\d_]+|\+\+|#)?|\d+", re.UNICODE)
+# `_WORD` on lower-cased ASCII text, where a letter is a-z and a digit 0-9: the same
+# words, a third faster (no Unicode category lookups).
+_ASCII_WORD = re.compile(r"[a-z]+(?:[.+#][a-z]+|\+\+|#)?|[0-9]+")
 _FENCE = re.compile(r"```|~~~")
 _CODE_LINE = re.compile(
     r"^\s*(?:def |class |import |from \w+ import|#include|public |private |func |fn "
@@ -114,7 +117,7 @@ def read(text: str) -> Reading:
     """The prompt's features, by kind."""
     window = _window(text)
     lower = window.lower()
-    words = _WORD.findall(lower)
+    words = (_ASCII_WORD if lower.isascii() else _WORD).findall(lower)
     total_words = len(words)
     if total_words > HEAD_WORDS + TAIL_WORDS:
         words = words[:HEAD_WORDS] + words[-TAIL_WORDS:]

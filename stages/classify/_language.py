@@ -102,12 +102,14 @@ def detect_language(text: str) -> str:
 
 def _latin_language(sample: str) -> str:
     lower = unicodedata.normalize("NFC", sample.lower())
-    words = _WORD.findall(lower)
+    owned = [owners for word in _WORD.findall(lower) if (owners := _OWNERS.get(word))]
+    if not owned and lower.isascii():
+        return "en"
     scores = dict.fromkeys(_STOPWORDS, 0.0)
-    for word in words:
-        owners = _OWNERS.get(word, ())
+    for owners in owned:
+        share = 1.0 / len(owners)
         for language in owners:
-            scores[language] += 1.0 / len(owners)
+            scores[language] += share
     if not lower.isascii():
         for language, letters in _LETTERS.items():
             scores[language] += 0.5 * sum(lower.count(ch) for ch in letters)

@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "ad83ae03e592567deba3485295faf3139f31affe837ea8e49cb319a9821e7233"
+FINGERPRINT = "14ae97b9f9af72fdf582a00979942bf68586f48ae1b940a0fa141d43a9ed3378"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
