@@ -51,7 +51,7 @@ class Pipeline:
         self.outcomes = Outcomes()
 
         self.cost = CostTracker(**sizes)
-        self.metrics = Metrics(self.registry, **sizes)
+        self.metrics = Metrics(self.registry, clock, **sizes)
         self.provider = Provider(config.models, config.provider, self.outcomes, clock, **sizes)
         self.breakers = Breakers(config.breaker, clock)
         self.registry.register(BreakerCollector(self.breakers,
