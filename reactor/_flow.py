@@ -139,6 +139,11 @@ class Flow:
         if self.abandoned:
             scope.cancel()
 
+    def unattach(self, scope: anyio.CancelScope) -> None:
+        """`scope` has exited (one try of several): abandoning no longer cancels it."""
+        if self._scope is scope:
+            self._scope = None
+
     def detach(self) -> None:
         """The producer exits; if it emitted no terminal event the reader sees a failure."""
         self._scope = None

@@ -220,73 +220,84 @@ class Provider(Actor[Dispatch]):
         request = dispatch.job.request
         chain = dispatch.chain
 
-        with anyio.CancelScope() as scope:
-            call.flow.attach(scope)
-            try:
-                last: Fault | None = None
-                skip = -1
-                for index, name in enumerate(chain):
-                    if index <= skip:
-                        continue
-                    tries = 0
-                    self.budgets[name].record_request()
-                    while True:
-                        tries += 1
-                        streamed = call.streamed
-                        if index == 0 and tries == 1 and self._hedge_delay(call) is not None:
-                            index, result = await self._race(call, request, deadline)
-                            name = chain[index]
-                            skip = index
-                        else:
-                            result = await self._attempt(call, name, index, request,
-                                                         deadline, retry=tries - 1)
-                        if isinstance(result, Reply):
-                            status, finish = "ok", result.finish_reason
-                            usage = result.usage or Usage(
-                                prompt_tokens=dispatch.features.prompt_tokens,
-                                completion_tokens=max(1, len(call.text) // 4))
-                            await call.start(name, self._reason(call, index), index + 1)
-                            await call.release_held()
-                            await call.flow.emit(Done(finish_reason=finish, usage=usage,
-                                                      cost_usd=cost_of(self.models[name],
-                                                                       usage)))
-                            return self._outcome(call, status, usage, finish, None)
-                        last = result
-                        if call.streamed > streamed:
-                            break  # its words reached the caller: this try cannot be redone
-                        if name in dispatch.probes:
-                            break  # a half-open model gets one call, not one per retry
-                        if not should_retry(result, tries, self.config.retry):
-                            break
-                        wait = backoff(tries, self.config.retry, self.rng, result.retry_after_s)
-                        if self.clock.now() + wait >= deadline:
-                            break
-                        if not self.budgets[name].try_retry():
-                            break
-                        self.retries_total += 1
-                        await self.clock.sleep(wait)
-                    if call.emitted:
-                        assert last is not None
-                        if self.config.continue_after_failure and index + 1 < len(chain):
-                            request = self._continuation(dispatch.job.request, call.text)
-                            continue
-                        error = ErrorInfo(
-                            status=502, type="upstream_error", code="stream_interrupted",
-                            message=f"{name} failed after the answer started ({last.kind}): "
-                            f"{last.message}")
-                        await call.flow.emit(Failed(error=error))
-                        return self._outcome(call, "failed", usage, None, error)
-                    if self.clock.now() >= deadline:
+        # Each try, and each wait between tries, runs in a scope the flow cancels if the
+        # caller leaves; that ends it with FlowClosed. (One scope per request around
+        # them all would cost another scope on every request.)
+        try:
+            last: Fault | None = None
+            skip = -1
+            for index, name in enumerate(chain):
+                if index <= skip:
+                    continue
+                tries = 0
+                self.budgets[name].record_request()
+                while True:
+                    tries += 1
+                    streamed = call.streamed
+                    if index == 0 and tries == 1 and self._hedge_delay(call) is not None:
+                        index, result = await self._race(call, request, deadline)
+                        name = chain[index]
+                        skip = index
+                    else:
+                        result = await self._attempt(call, name, index, request,
+                                                     deadline, retry=tries - 1)
+                    if isinstance(result, Reply):
+                        status, finish = "ok", result.finish_reason
+                        usage = result.usage or Usage(
+                            prompt_tokens=dispatch.features.prompt_tokens,
+                            completion_tokens=max(1, len(call.text) // 4))
+                        await call.start(name, self._reason(call, index), index + 1)
+                        await call.release_held()
+                        await call.flow.emit(Done(finish_reason=finish, usage=usage,
+                                                  cost_usd=cost_of(self.models[name],
+                                                                   usage)))
+                        return self._outcome(call, status, usage, finish, None)
+                    last = result
+                    if call.streamed > streamed:
+                        break  # its words reached the caller: this try cannot be redone
+                    if name in dispatch.probes:
+                        break  # a half-open model gets one call, not one per retry
+                    if not should_retry(result, tries, self.config.retry):
                         break
-                error = self._exhausted(call, last)
-                await call.flow.emit(Failed(error=error))
-            except FlowClosed:
-                status = "cancelled"
-            finally:
-                call.flow.detach()
-        if scope.cancelled_caught:
+                    wait = backoff(tries, self.config.retry, self.rng, result.retry_after_s)
+                    if self.clock.now() + wait >= deadline:
+                        break
+                    if not self.budgets[name].try_retry():
+                        break
+                    self.retries_total += 1
+                    await self._backoff(call, wait)
+                if call.emitted:
+                    assert last is not None
+                    if self.config.continue_after_failure and index + 1 < len(chain):
+                        request = self._continuation(dispatch.job.request, call.text)
+                        continue
+                    error = ErrorInfo(
+                        status=502, type="upstream_error", code="stream_interrupted",
+                        message=f"{name} failed after the answer started ({last.kind}): "
+                        f"{last.message}")
+                    await call.flow.emit(Failed(error=error))
+                    return self._outcome(call, "failed", usage, None, error)
+                if self.clock.now() >= deadline:
+                    break
+            error = self._exhausted(call, last)
+            await call.flow.emit(Failed(error=error))
+        except FlowClosed:
             status = "cancelled"
+        finally:
+            call.flow.detach()
         return self._outcome(call, status, usage, finish, error)
+
+    async def _backoff(self, call: _Call, wait: float) -> None:
+        """Wait between tries of one model; a caller who leaves meanwhile ends it."""
+        flow = call.flow
+        with anyio.CancelScope() as scope:
+            flow.attach(scope)
+            try:
+                await self.clock.sleep(wait)
+            finally:
+                flow.unattach(scope)
+        if scope.cancelled_caught:
+            raise FlowClosed(flow.request_id)
 
     def _hedge_delay(self, call: _Call) -> float | None:
         """Seconds to wait for the first model's first token before starting the next."""
@@ -329,8 +340,11 @@ class Provider(Actor[Dispatch]):
             if len(results) == len(scopes):
                 settled.set()
 
+        flow = call.flow
+        tg = anyio.create_task_group()
         try:
-            async with anyio.create_task_group() as tg:
+            async with tg:
+                flow.attach(tg.cancel_scope)
                 tg.start_soon(run, 0)
                 with anyio.move_on_after(delay):
                     await settled.wait()
@@ -342,6 +356,10 @@ class Provider(Actor[Dispatch]):
             if gone is not None and len(gone.exceptions) == len(group.exceptions):
                 raise gone.exceptions[0] from None
             raise
+        finally:
+            flow.unattach(tg.cancel_scope)
+        if tg.cancel_scope.cancelled_caught:
+            raise FlowClosed(flow.request_id)
         if call.winner is not None:
             return call.winner, results[call.winner]
         return 0, results[0]
@@ -370,6 +388,9 @@ class Provider(Actor[Dispatch]):
                              self.ttft_samples[name], watchdog, loop_time, claim)
         call.held = []
 
+        flow = call.flow
+        if claim is None:
+            flow.attach(scope)  # in a race, the race's own scope is attached
         result: Reply | Fault
         try:
             with scope:
@@ -378,7 +399,11 @@ class Provider(Actor[Dispatch]):
                 result = await upstream.call(request, stream=True, on_token=receiver)
         finally:
             watchdog.stop()
+            if claim is None:
+                flow.unattach(scope)
         if scope.cancelled_caught:
+            if flow.abandoned:
+                raise FlowClosed(flow.request_id)
             now = loop_time()
             if now >= request_end:
                 what = "the request's deadline passed"

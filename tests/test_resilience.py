@@ -21,7 +21,7 @@ import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
 from bench.fake_upstream import Fault as FakeFault
-from reactor import FakeClock
+from reactor import ChatMessage, ChatRequest, FakeClock
 from reactor._router import Router
 from reactor._server import Server
 from stages.provider import CONTINUE_PROMPT
@@ -345,6 +345,25 @@ async def test_retry_waits_for_the_upstreams_retry_after(stream: bool) -> None:
         assert answer.text == fake_text(PROMPT, PRIMARY_WORDS)
         assert answer.finish_reasons == ["stop"]
         assert primary.requests == 2
+
+
+async def test_a_caller_leaving_during_a_retry_wait_ends_the_request_at_once() -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=["http_429"], retry_after_s=2.0)
+    async with rigged(primary, clock=clock, retry="max_retry_after_s = 10.0") as rig:
+        router = rig.router
+        flow = router.submit(ChatRequest(messages=[ChatMessage(role="user", content=PROMPT)],
+                                         model="primary"))
+        await sleeping(clock)
+        outcomes = router.pipeline.outcomes.published_total
+
+        flow.abandon()
+
+        with anyio.fail_after(5):
+            while router.in_flight or router.pipeline.outcomes.published_total == outcomes:
+                await anyio.lowlevel.checkpoint()
+        assert clock.sleepers == 0
+        assert primary.requests == 1
 
 
 async def test_retry_budget_caps_upstream_load_during_an_outage() -> None:

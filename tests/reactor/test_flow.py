@@ -336,3 +336,17 @@ async def test_receive_nowait_reads_a_flow_ended_early_as_truncated(closing: Clo
     event = flow.receive_nowait()
 
     assert event is not None and is_incomplete(event)
+
+
+async def test_an_unattached_scope_is_not_cancelled_by_abandoning(closing: Closing) -> None:
+    flow = closing(Flow("req-1", size=4))
+    first, second = anyio.CancelScope(), anyio.CancelScope()
+    flow.attach(first)
+    flow.unattach(first)
+    flow.attach(second)
+    flow.unattach(first)  # not the attached one: no effect
+
+    flow.abandon()
+
+    assert not first.cancel_called
+    assert second.cancel_called
