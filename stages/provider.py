@@ -543,6 +543,17 @@ class _Receiver(TokenSink):
                     await self._deliver(token)
         self.watchdog.last = self.loop_time()
 
+    async def texts(self, texts: list[str]) -> None:
+        if self.call.buffered and texts and not self.lost:
+            # Held only to be joined into one piece (`_Call.release_held`): join them now.
+            if self.first_at is None and not self._first():
+                return
+            self.tokens += len(texts)
+            self.call.held.append(Token(text="".join(texts)))
+            self.watchdog.last = self.loop_time()
+        else:
+            await self.many([Token(text=text) for text in texts])
+
     async def _deliver(self, token: Token) -> None:
         # Waiting on a slow reader is not the upstream's fault: only the request's own
         # deadline runs while the token is being delivered.

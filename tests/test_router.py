@@ -21,6 +21,7 @@ from reactor import (
 )
 from reactor._router import Router
 from reactor._wire import ChatMessage
+from stages.upstreams.simulated import simulated_words
 from tests.conftest import FAST_MODELS
 
 
@@ -46,6 +47,16 @@ async def test_stream_yields_started_tokens_done(router: Router) -> None:
     assert isinstance(events[0], Started) and events[0].model == "mini"
     assert isinstance(events[-1], Done) and events[-1].usage.completion_tokens == 16
     assert sum(isinstance(e, Token) for e in events) == 16
+
+
+async def test_json_and_streamed_answers_carry_the_simulated_words(router: Router) -> None:
+    completion = await router.complete(ask("answer in one piece", model="mini"))
+    events = [event async for event in router.stream(ask("answer word by word", model="mini"))]
+
+    assert completion.text == "".join(simulated_words("mini", "answer in one piece", 16))
+    assert completion.usage.completion_tokens == 16
+    assert [e.text for e in events if isinstance(e, Token)] == \
+        simulated_words("mini", "answer word by word", 16)
 
 
 async def test_failures_raise_request_failed(router: Router) -> None:

@@ -50,6 +50,10 @@ class TokenSink:
         for token in tokens:
             await self(token)
 
+    async def texts(self, texts: list[str]) -> None:
+        """A run of plain-text pieces: the same as `many` of one `Token` each."""
+        await self.many([Token(text=text) for text in texts])
+
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     finish_reason: str
