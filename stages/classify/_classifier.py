@@ -161,6 +161,7 @@ class TaskClassifier:
         # Bayes has none).
         self._stacked = np.vstack([np.hstack([words.weights, bayes.weights]),
                                    np.hstack([words.bias, np.zeros_like(words.bias)])])
+        self._pairs = self._stacked.reshape(len(self._stacked), 2, len(words.bias))
         self._bias_row = len(words.vocabulary)
         kinds: dict[str, dict[str, int]] = {"^": {}, "~": {}, "#": {}, "": {}}
         for name, column in words.vocabulary.items():
@@ -245,17 +246,17 @@ class TaskClassifier:
         for words, flags, count, scale in batch:
             regression = weight * (1 - BAYES_SHARE) * scale
             bayes = weight * BAYES_SHARE * scale / math.sqrt(max(1, len(words) + len(flags)))
-            starts.append(len(rows))
+            starts.append(2 * len(rows))
             rows.append(bias_row)
             rows += words
             rows += flags
             coefficients += (regression, 0.0)
             coefficients += (regression / math.sqrt(max(1, count)), bayes) * len(words)
             coefficients += (regression * flag_value, bayes) * len(flags)
-        classes = len(self.words.bias)
-        weighted = self._stacked[rows].reshape(len(rows), 2, classes) \
-            * np.array(coefficients).reshape(len(rows), 2, 1)
-        out: F64 = np.add.reduceat(weighted, starts, axis=0).sum(axis=1)
+        # A row's two halves (regression, naive Bayes) are weighed apart, then summed
+        # with the prompt's other rows, as 2 x rows rows of one width.
+        weighted = self._pairs[rows] * np.array(coefficients).reshape(len(rows), 2, 1)
+        out: F64 = np.add.reduceat(weighted.reshape(2 * len(rows), -1), starts, axis=0)
         return out
 
     def probabilities(self, features: Reading | Collection[str],

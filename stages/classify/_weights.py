@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "14ae97b9f9af72fdf582a00979942bf68586f48ae1b940a0fa141d43a9ed3378"
+FINGERPRINT = "33e851e5c8c4d7369265130afabb69d100f545ed655031b87c1327c766098764"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
