@@ -123,7 +123,7 @@ class ExactCache(Actor[Admitted | Completed]):
         self.hits = 0
         self.misses = 0
         self.stored = 0
-        self._stored_event = anyio.Event()
+        self._stored_event: anyio.Event | None = None  # made by whoever waits
 
     @property
     def evictions(self) -> int:
@@ -149,6 +149,8 @@ class ExactCache(Actor[Admitted | Completed]):
     async def wait_stored(self, count: int) -> None:
         """Wait until `count` answers have been stored in all (for tests and tools)."""
         while self.stored < count:
+            if self._stored_event is None:
+                self._stored_event = anyio.Event()
             await self._stored_event.wait()
 
     async def handle(self, message: Admitted | Completed) -> None:
@@ -184,5 +186,7 @@ class ExactCache(Actor[Admitted | Completed]):
         ttl = requested_ttl(job.request, self.config.ttl_s)
         await self.store.set(key, entry, ttl)
         self.stored += 1
-        self._stored_event.set()
-        self._stored_event = anyio.Event()
+        # An event costs more to make than storing the answer: only for a waiter.
+        if self._stored_event is not None:
+            self._stored_event.set()
+            self._stored_event = None

@@ -180,7 +180,8 @@ class OpenAICompatible:
             if run:
                 await _hand_over(run, sink, on_token)
             if done:
-                await finish_body(response.content)
+                if not response.content.at_eof():  # else nothing is left: skip the timer
+                    await finish_body(response.content)
                 break
         if not got_event:
             return Fault(kind="empty", message="upstream stream carried no events")
