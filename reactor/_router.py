@@ -183,8 +183,9 @@ class Router:
         self._tg: TaskGroup | None = None
         self._accepting = False
         self._in_flight = 0
-        self._idle = anyio.Event()
-        self._idle.set()
+        # Made by `drain` when it has to wait, set when the last request ends: an event
+        # per busy spell would cost a lone caller one on every request.
+        self._idle: anyio.Event | None = None
         self._ids = 0
         self._id_prefix = os.urandom(4).hex()
         self.shed_total = 0
@@ -240,7 +241,10 @@ class Router:
         """Stop admitting and wait (at most `timeout_s`) for in-flight requests to end."""
         self.stop_admitting()
         with anyio.move_on_after(timeout_s):
-            await self._idle.wait()
+            while self._in_flight:
+                if self._idle is None:
+                    self._idle = anyio.Event()
+                await self._idle.wait()
         if self._in_flight:
             log.warning("drain_timed_out", in_flight=self._in_flight)
         return self._in_flight == 0
@@ -281,8 +285,6 @@ class Router:
                   tier=tier, deadline=None if timeout_s is None else now + timeout_s,
                   decide_only=decide_only)
         self._in_flight += 1
-        if self._idle.is_set():
-            self._idle = anyio.Event()
         flow.on_release(self._released)
         try:
             sent = self.pipeline.entry.try_send(Submitted(job=job))
@@ -303,8 +305,9 @@ class Router:
 
     def _released(self) -> None:
         self._in_flight -= 1
-        if self._in_flight == 0:
+        if self._in_flight == 0 and self._idle is not None:
             self._idle.set()
+            self._idle = None
 
     async def complete(self, request: ChatRequest | dict[str, Any], *,
                        tenant: str = "default", tier: str = "default") -> ChatCompletion:
