@@ -65,6 +65,8 @@ _LETTERS: dict[str, frozenset[str]] = {
     "it": frozenset("ìò"),
 }
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# `_WORD` on lower-cased ASCII text: the same words, faster (no Unicode categories).
+_ASCII_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _OWNERS: dict[str, tuple[str, ...]] = {}
 for _language, _words in _STOPWORDS.items():
     for _word in _words:
@@ -102,15 +104,17 @@ def detect_language(text: str) -> str:
 
 def _latin_language(sample: str) -> str:
     lower = unicodedata.normalize("NFC", sample.lower())
-    owned = [owners for word in _WORD.findall(lower) if (owners := _OWNERS.get(word))]
-    if not owned and lower.isascii():
+    plain = lower.isascii()
+    words = (_ASCII_WORD if plain else _WORD).findall(lower)
+    owned = [owners for word in words if (owners := _OWNERS.get(word))]
+    if not owned and plain:
         return "en"
     scores = dict.fromkeys(_STOPWORDS, 0.0)
     for owners in owned:
         share = 1.0 / len(owners)
         for language in owners:
             scores[language] += share
-    if not lower.isascii():
+    if not plain:
         for language, letters in _LETTERS.items():
             scores[language] += 0.5 * sum(lower.count(ch) for ch in letters)
     best = max(scores, key=scores.__getitem__)
