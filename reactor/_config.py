@@ -261,6 +261,11 @@ class ProviderConfig(Base, frozen=True):
     continue_after_failure: bool = False
     """Mid-stream failure: continue on the next model with the partial answer as an
     assistant prefix, instead of ending the stream with an error."""
+    json_upstream: bool = False
+    """Ask the upstream for a whole (non-streamed) answer when the caller does not stream:
+    less work per request, but with no first token to time, `ttft_timeout_s` and
+    `stall_timeout_s` do not apply to those calls (only `attempt_timeout_s` and the
+    request's deadline do), and they teach no first-token times to hedging or routing."""
     retry: RetryConfig = RetryConfig()
 
 

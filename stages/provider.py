@@ -17,7 +17,10 @@ upstream.
 
 Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
 attempt as a whole; and one deadline per request over every retry and fallback. Time
-spent waiting on a slow reader is not held against the upstream.
+spent waiting on a slow reader is not held against the upstream. Upstreams are asked to
+stream even for non-streaming callers, so that the first-token and stall timeouts hold
+for everyone; `json_upstream = true` asks for whole answers instead (cheaper, but then
+only the attempt's and the request's limits bound those calls).
 
 Hedging (`hedge = true`): when the first model's first token is later than its observed
 p95, the next model is started too; the first to produce a token answers, the other is
@@ -27,6 +30,7 @@ cancelled (its connection closed).
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -373,6 +377,12 @@ class Provider(Actor[Dispatch]):
         clock = self.clock
         ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
         stall_s = model.stall_timeout_s or config.stall_timeout_s
+        # Streamed from the upstream by default, so the first-token and stall timeouts mean
+        # the same for every caller (non-streaming answers are held until done); with
+        # `json_upstream` a non-streaming caller's answer comes whole, untimed until then.
+        stream = not (call.buffered and config.json_upstream)
+        if not stream:
+            ttft_s = stall_s = math.inf
         # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.
         loop_time = asyncio.get_running_loop().time
         now_loop = loop_time()
@@ -385,7 +395,8 @@ class Provider(Actor[Dispatch]):
         watchdog = _Watchdog(asyncio.get_running_loop(), scope, now_loop, ttft_s, stall_s,
                              attempt_end, request_end)
         receiver = _Receiver(call, name, index, self._reason(call, index), clock, started,
-                             self.ttft_samples[name], watchdog, loop_time, claim)
+                             self.ttft_samples[name] if stream else None, watchdog,
+                             loop_time, claim)
         call.held = []
 
         flow = call.flow
@@ -394,9 +405,7 @@ class Provider(Actor[Dispatch]):
         result: Reply | Fault
         try:
             with scope:
-                # Always streamed from the upstream, so the first-token and stall timeouts
-                # mean the same for every caller; non-streaming answers are held until done.
-                result = await upstream.call(request, stream=True, on_token=receiver)
+                result = await upstream.call(request, stream=stream, on_token=receiver)
         finally:
             watchdog.stop()
             if claim is None:
@@ -421,7 +430,7 @@ class Provider(Actor[Dispatch]):
                                message="JSON mode was asked for but the answer is not JSON")
         elapsed = clock.now() - started
         first_at, tokens = receiver.first_at, receiver.tokens
-        ttft = None if first_at is None else first_at - started
+        ttft = None if first_at is None or not stream else first_at - started
         if isinstance(result, Reply):
             call.ttft = ttft if call.ttft is None else call.ttft
             call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,
@@ -488,7 +497,7 @@ class _Receiver(TokenSink):
                  "reason", "samples", "started", "tokens", "watchdog")
 
     def __init__(self, call: _Call, name: str, index: int, reason: str, clock: Clock,
-                 started: float, samples: deque[float], watchdog: _Watchdog,
+                 started: float, samples: deque[float] | None, watchdog: _Watchdog,
                  loop_time: Callable[[], float], claim: Callable[[int], bool] | None) -> None:
         self.call = call
         self.name = name
@@ -508,7 +517,8 @@ class _Receiver(TokenSink):
         """Note the first piece; False if this attempt lost a hedged race."""
         self.first_at = first_at = self.clock.now()
         self.watchdog.seen = True
-        self.samples.append(first_at - self.started)
+        if self.samples is not None:  # None: a whole answer, not a first token
+            self.samples.append(first_at - self.started)
         if self.claim is not None and not self.claim(self.index):
             self.lost = True  # being cancelled
         return not self.lost

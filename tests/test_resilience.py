@@ -553,3 +553,37 @@ async def test_no_hedging_without_enough_observations() -> None:
     # The primary timed out on its own clock (and its retries), then the backup answered.
     assert_complete_from_backup(answer)
     assert rig.router.pipeline.provider.hedges_total == 0
+
+
+# Asking the upstream for whole answers (opt-in)
+
+
+@pytest.mark.parametrize("json_upstream", [False, True], ids=["default", "json_upstream"])
+async def test_only_json_upstream_asks_for_whole_answers_and_only_for_json_callers(
+        json_upstream: bool) -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    async with rigged(primary, provider=f"json_upstream = {str(json_upstream).lower()}") as rig:
+        answer = await rig.ask(stream=False)
+        assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        assert primary.last.body.get("stream", False) is not json_upstream
+
+        answer = await rig.ask(stream=True)
+        assert answer.status == 200 and answer.finish_reasons == ["stop"]
+        assert primary.last.body["stream"] is True
+
+
+async def test_a_whole_answer_upstream_is_bounded_by_the_attempt_timeout_only() -> None:
+    # Slower to answer than the first-token timeout, within the attempt timeout: whole
+    # answers have no first token, so it is not held against them.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, headers_delay_s=0.3)
+    async with rigged(primary, provider="json_upstream = true\nttft_timeout_s = 0.1") as rig:
+        answer = await rig.ask(stream=False)
+        assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        assert primary.requests == 1
+
+    hanging = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="hang_before_headers")
+    async with rigged(hanging, provider="json_upstream = true\nattempt_timeout_s = 0.2",
+                      retry="max_attempts = 1") as rig:
+        answer = await rig.ask(stream=False)
+        assert answer.status == 504 and answer.body is not None
+        assert answer.body["error"]["code"] == "timeout"
