@@ -116,15 +116,15 @@ async def test_crashed_stage_is_restarted_and_later_requests_succeed(
         router: Router, monkeypatch: pytest.MonkeyPatch) -> None:
     import stages.analyzer
 
-    real = stages.analyzer.analyze
+    real = stages.analyzer.analyze_batch
 
-    def buggy(request: ChatRequest, config: AnalyzerConfig,
-              embedding: object = None) -> Features:
-        if "boom" in request.last_user_text:
+    def buggy(requests: list[ChatRequest], config: AnalyzerConfig,
+              embeddings: object = None) -> list[Features]:
+        if any("boom" in request.last_user_text for request in requests):
             raise RuntimeError("analyzer bug")
-        return real(request, config, embedding)  # type: ignore[arg-type]
+        return real(requests, config, embeddings)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(stages.analyzer, "analyze", buggy)
+    monkeypatch.setattr(stages.analyzer, "analyze_batch", buggy)
     analyzer = router.pipeline.analyzer
     with anyio.fail_after(5):
         with pytest.raises(RequestFailed) as caught:
