@@ -136,7 +136,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self.stored = 0
         self.propagated = 0
         self.redis: Any = None
-        self._stored_event = anyio.Event()
+        self._stored_event: anyio.Event | None = None  # made by whoever waits
 
     def _params(self, dim: int) -> IndexParams:
         return IndexParams(dim=dim, max_entries=self.semantic.max_entries,
@@ -183,6 +183,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
     async def wait_stored(self, count: int) -> None:
         """Wait until `count` entries were added (stored here or propagated)."""
         while self.stored + self.propagated < count:
+            if self._stored_event is None:
+                self._stored_event = anyio.Event()
             await self._stored_event.wait()
 
     async def handle(self, message: Select | Completed | Propagated) -> None:
@@ -263,8 +265,10 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                                        reading=reading))
 
     def _notify(self) -> None:
-        self._stored_event.set()
-        self._stored_event = anyio.Event()
+        # An event costs more to make than adding the entry: only for a waiter.
+        if self._stored_event is not None:
+            self._stored_event.set()
+            self._stored_event = None
 
     # sharing through Redis
 
