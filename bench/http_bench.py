@@ -32,8 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -42,9 +41,8 @@ import anyio
 import anyio.abc
 import msgspec
 
+from bench.children import child
 from bench.http_load import Result
-
-STARTUP_S = 30.0
 
 
 class Scenario(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,45 +59,6 @@ SCENARIOS = (
     Scenario(name="hit64", concurrency=64, same_prompt=True),
     Scenario(name="hit1", concurrency=1, same_prompt=True),
 )
-
-
-class Child(msgspec.Struct, kw_only=True):
-    url: str
-    pid: int
-
-
-@asynccontextmanager
-async def child(argv: list[str], log: Path) -> AsyncIterator[Child]:
-    """A process that prints a line with its URL once listening; stopped on exit."""
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    async with await anyio.open_file(log, "wb") as errors:
-        process = await anyio.open_process(argv, stdout=subprocess.PIPE,
-                                           stderr=errors.wrapped, env=env)
-    try:
-        assert process.stdout is not None
-        line = b""
-        with anyio.fail_after(STARTUP_S):
-            while b"\n" not in line:
-                try:
-                    line += await process.stdout.receive()
-                except anyio.EndOfStream:
-                    raise RuntimeError(f"{argv[2]} exited before listening; see {log}") \
-                        from None
-        url = next(w for w in line.decode().split() if w.startswith("http://"))
-        yield Child(url=url.rstrip("/"), pid=process.pid)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await stop(process)
-
-
-async def stop(process: anyio.abc.Process) -> None:
-    process.terminate()
-    with anyio.move_on_after(10):
-        await process.wait()
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
-    await process.aclose()
 
 
 def router_toml(upstream: str) -> str:

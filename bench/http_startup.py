@@ -28,7 +28,8 @@ import aiohttp
 import anyio
 import msgspec
 
-from bench.http_bench import rss_mib, stop
+from bench.children import stop
+from bench.http_bench import rss_mib
 
 STARTUP_S = 30.0
 CHAT = {"model": "auto", "max_tokens": 1,

@@ -37,12 +37,10 @@ from the router's books, as the difference between before and after the measured
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -52,6 +50,7 @@ import anyio
 import msgspec
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.children import child
 from bench.replay_config import ReplayOptions, http_config, simulated_config
 from bench.replay_load import Build, Items, measured, run_pass, warm_up
 from bench.replay_report import (
@@ -70,7 +69,6 @@ from reactor import ChatRequest, Router, SystemClock
 from stages.upstreams.simulated import Simulated
 
 SETTLE_S = 10.0
-STARTUP_S = 15.0
 
 
 Passes = tuple[Collector, Collector | None, dict[str, Any] | None]
@@ -130,41 +128,6 @@ def _difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]
     return {"cost": {"total": total}, "cache": cache}
 
 
-@asynccontextmanager
-async def child(argv: list[str], log: Path | None) -> AsyncIterator[str]:
-    """A child process that prints its URL first; yields the URL, stops it on exit."""
-    async with AsyncExitStack() as stack:
-        stderr: Any = None
-        if log is not None:
-            stderr = (await stack.enter_async_context(await anyio.open_file(log, "wb"))).wrapped
-        # One BLAS thread, as `reactor serve` sets it: the children share a small machine.
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
-        process = await anyio.open_process(
-            argv, stdout=subprocess.PIPE,
-            stderr=stderr if stderr is not None else subprocess.DEVNULL, env=env)
-        try:
-            assert process.stdout is not None
-            line = b""
-            with anyio.fail_after(STARTUP_S):
-                while b"\n" not in line:
-                    try:
-                        line += await process.stdout.receive()
-                    except anyio.EndOfStream:
-                        raise RuntimeError(f"{' '.join(argv[1:])} exited before listening"
-                                           + (f"; see {log}" if log else "")) from None
-            url = next(word for word in line.decode().split() if word.startswith("http://"))
-            yield url.rstrip("/")
-        finally:
-            with anyio.CancelScope(shield=True):
-                process.terminate()
-                with anyio.move_on_after(5):
-                    await process.wait()
-                if process.returncode is None:
-                    process.kill()
-                    await process.wait()
-                await process.aclose()
-
-
 async def over_http(options: ReplayOptions, items: Items, build: Build,
                     samples: list[Sample]) -> Passes:
     connector = aiohttp.TCPConnector(limit=options.connections)
@@ -177,18 +140,18 @@ async def over_http(options: ReplayOptions, items: Items, build: Build,
             logs = options.out
             if logs is not None:
                 await anyio.Path(logs).mkdir(parents=True, exist_ok=True)
-            direct_url = await stack.enter_async_context(child(
+            direct_url = (await stack.enter_async_context(child(
                 [sys.executable, "-m", "bench.fake_upstream", "--port", "0",
                  "--tokens", str(options.output_cap), "--ttft-ms", str(options.ttft_ms),
                  "--token-ms", str(1000 / options.tokens_per_s if options.tokens_per_s else 0)],
-                logs / "upstream.log" if logs else None))
+                logs / "upstream.log" if logs else None))).url
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             config = Path(folder) / "router.json"
             await anyio.Path(config).write_bytes(
                 msgspec.json.encode(http_config(options, direct_url)))
-            url = await stack.enter_async_context(child(
+            url = (await stack.enter_async_context(child(
                 [sys.executable, "-m", "bench.replay_serve", str(config)],
-                logs / "reactor.log" if logs else None))
+                logs / "reactor.log" if logs else None))).url
         assert url is not None
         target = HttpTarget(session, f"{url}/v1/chat/completions", "router")
         await warm_up(target, options.warmup)
