@@ -416,7 +416,7 @@ class Provider(Actor[Dispatch]):
             now = loop_time()
             if now >= request_end:
                 what = "the request's deadline passed"
-            elif now >= attempt_end:
+            elif now >= watchdog.attempt_end:
                 what = "the attempt took too long"
             elif receiver.first_at is None:
                 what = f"no first token within {ttft_s:g}s"
@@ -516,7 +516,7 @@ class _Receiver(TokenSink):
     def _first(self) -> bool:
         """Note the first piece; False if this attempt lost a hedged race."""
         self.first_at = first_at = self.clock.now()
-        self.watchdog.seen = True
+        self.watchdog.first_token()
         if self.samples is not None:  # None: a whole answer, not a first token
             self.samples.append(first_at - self.started)
         if self.claim is not None and not self.claim(self.index):
@@ -568,11 +568,11 @@ class _Receiver(TokenSink):
         # Waiting on a slow reader is not the upstream's fault: only the request's own
         # deadline runs while the token is being delivered.
         watchdog = self.watchdog
-        watchdog.delivering = True
+        watchdog.pause()
         try:
             await self.call.deliver(token, self.name, self.reason, self.index + 1)
         finally:
-            watchdog.delivering = False
+            watchdog.resume()
 
 
 class _Watchdog:
@@ -582,11 +582,17 @@ class _Watchdog:
     applies now (the first token's; the last token's plus the stall timeout; while a slow
     reader is waited on, only the request's own) and either cancels the attempt or sets
     itself for that deadline. Moving an anyio deadline on every token re-arms a timer
-    each time, which costs more than the token.
+    each time, which costs more than the token. The timer is brought forward only when
+    the deadline can move earlier: at the first token (the stall timeout may be shorter
+    than the first-token one) and when the reader catches up (the timer may have been
+    put off to the request's deadline meanwhile).
+
+    Time spent waiting on the reader is added to the attempt's own limit: it is not the
+    upstream's.
     """
 
     __slots__ = ("attempt_end", "delivering", "first_token_end", "last", "loop",
-                 "request_end", "scope", "seen", "stall_s", "timer")
+                 "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
                  ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
@@ -598,6 +604,7 @@ class _Watchdog:
         self.first_token_end = min(attempt_end, now + ttft_s)
         self.seen = False
         self.delivering = False
+        self.paused_at = now
         self.last = now
         self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
 
@@ -607,6 +614,30 @@ class _Watchdog:
         if not self.seen:
             return self.first_token_end
         return min(self.attempt_end, self.last + self.stall_s)
+
+    def first_token(self) -> None:
+        self.last = self.loop.time()
+        self.seen = True
+        self._bring_forward()
+
+    def pause(self) -> None:
+        """The attempt waits on the reader: only the request's deadline runs."""
+        self.delivering = True
+        self.paused_at = self.loop.time()
+
+    def resume(self) -> None:
+        """The reader took the token: the upstream's clocks run again from now."""
+        now = self.loop.time()
+        self.delivering = False
+        self.attempt_end = min(self.request_end, self.attempt_end + (now - self.paused_at))
+        self.last = now
+        self._bring_forward()
+
+    def _bring_forward(self) -> None:
+        timer = self.timer
+        if timer is not None and self.due() < timer.when():
+            timer.cancel()
+            self.timer = self.loop.call_at(self.due(), self._fire)
 
     def _fire(self) -> None:
         deadline = self.due()

@@ -587,3 +587,17 @@ async def test_a_whole_answer_upstream_is_bounded_by_the_attempt_timeout_only() 
         answer = await rig.ask(stream=False)
         assert answer.status == 504 and answer.body is not None
         assert answer.body["error"]["code"] == "timeout"
+
+
+async def test_a_stall_shorter_than_the_first_token_timeout_is_caught_on_time() -> None:
+    # The first word comes at once, then nothing: a stall of `stall_timeout_s`, however
+    # far off the first-token timeout still is.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="hang_after_first_token")
+    async with rigged(primary, retry="max_attempts = 1",
+                      primary_model=f"ttft_timeout_s = 60.0\nstall_timeout_s = {PATIENCE_S}"
+                      ) as rig:
+        answer = await rig.ask(True)
+
+    assert answer.text == fake_words(PROMPT, PRIMARY_WORDS)[0]
+    assert len(answer.errors) == 1 and answer.errors[0]["code"] == "stream_interrupted"
+    assert f"no token for {PATIENCE_S:g}s" in answer.errors[0]["message"]

@@ -1,0 +1,116 @@
+"""The provider's per-attempt timeouts, on a loop whose time the test moves."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, cast
+
+import anyio
+
+from stages.provider import _Watchdog
+
+
+class _Timer:
+    def __init__(self, when: float, callback: Callable[[], None]) -> None:
+        self._when = when
+        self.callback = callback
+        self.cancelled = False
+
+    def when(self) -> float:
+        return self._when
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class FakeLoop:
+    """`time` and `call_at`, as the watchdog uses them; time moves only in `run_until`."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.timers: list[_Timer] = []
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback: Callable[[], None]) -> _Timer:
+        timer = _Timer(when, callback)
+        self.timers.append(timer)
+        return timer
+
+    def run_until(self, until: float) -> None:
+        while True:
+            due = [t for t in self.timers if not t.cancelled and t.when() <= until]
+            if not due:
+                break
+            timer = min(due, key=_Timer.when)
+            self.timers.remove(timer)
+            self.now = max(self.now, timer.when())
+            timer.callback()
+        self.now = until
+
+
+def watchdog(loop: FakeLoop, *, ttft_s: float, stall_s: float, attempt_s: float = 300.0,
+             request_s: float = 600.0) -> tuple[_Watchdog, anyio.CancelScope]:
+    scope = anyio.CancelScope()
+    dog = _Watchdog(cast(asyncio.AbstractEventLoop, cast(Any, loop)), scope, loop.now,
+                    ttft_s, stall_s, loop.now + attempt_s, loop.now + request_s)
+    return dog, scope
+
+
+def cancelled_at(loop: FakeLoop, scope: anyio.CancelScope, until: float) -> float | None:
+    """Run the loop up to `until`; the time the attempt was cancelled, if it was."""
+    while loop.now < until:
+        step = min(until, loop.now + 0.25)
+        loop.run_until(step)
+        if scope.cancel_called:
+            return loop.now
+    return None
+
+
+async def test_silence_after_the_first_token_is_a_stall_even_long_before_the_ttft_timeout() -> None:
+    loop = FakeLoop()
+    dog, scope = watchdog(loop, ttft_s=60.0, stall_s=2.0)
+    loop.run_until(1.0)
+    dog.first_token()
+
+    assert cancelled_at(loop, scope, 100.0) == 3.0
+
+
+async def test_a_stall_after_waiting_on_a_slow_reader_is_still_caught() -> None:
+    loop = FakeLoop()
+    dog, scope = watchdog(loop, ttft_s=1.0, stall_s=2.0)
+    loop.run_until(0.5)
+    dog.first_token()
+    dog.pause()  # the reader is behind: the timers at 1 s and 2.5 s come and go
+
+    assert cancelled_at(loop, scope, 50.0) is None
+    dog.resume()  # the reader took the token; then the upstream says nothing
+
+    assert cancelled_at(loop, scope, 100.0) == 52.0
+
+
+async def test_time_spent_waiting_on_the_reader_does_not_count_against_the_attempt() -> None:
+    loop = FakeLoop()
+    dog, scope = watchdog(loop, ttft_s=5.0, stall_s=5.0, attempt_s=10.0)
+    loop.run_until(1.0)
+    dog.first_token()
+    dog.pause()
+    loop.run_until(21.0)
+    dog.resume()  # 20 s waiting on the reader; the upstream has used 1 s of its 10
+    for now in (24.0, 27.0, 29.5):
+        loop.run_until(now)
+        assert not scope.cancel_called
+        dog.last = now  # a token
+
+    assert cancelled_at(loop, scope, 100.0) == 30.0
+
+
+async def test_the_reader_wait_is_bounded_by_the_request_deadline() -> None:
+    loop = FakeLoop()
+    dog, scope = watchdog(loop, ttft_s=1.0, stall_s=2.0, request_s=40.0)
+    dog.first_token()
+    dog.pause()
+
+    assert cancelled_at(loop, scope, 100.0) == 40.0
