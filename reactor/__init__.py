@@ -33,6 +33,7 @@ from reactor._config import RouterConfig as RouterConfig
 from reactor._config import RuntimeConfig as RuntimeConfig
 from reactor._config import SelectorConfig as SelectorConfig
 from reactor._config import SimulatedUpstream as SimulatedUpstream
+from reactor._config import TenantLimits as TenantLimits
 from reactor._config import load_config as load_config
 from reactor._config import parse_config as parse_config
 from reactor._errors import ConfigError as ConfigError
@@ -68,6 +69,7 @@ from reactor._messages import Dispatch as Dispatch
 from reactor._messages import Features as Features
 from reactor._messages import Feedback as Feedback
 from reactor._messages import Job as Job
+from reactor._messages import Quota as Quota
 from reactor._messages import Routed as Routed
 from reactor._messages import Select as Select
 from reactor._messages import Submitted as Submitted
@@ -128,6 +130,7 @@ __all__ = [
     "OpenAIUpstream",
     "Outcomes",
     "ProviderConfig",
+    "Quota",
     "ReactorError",
     "Reply",
     "RequestFailed",
@@ -145,6 +148,7 @@ __all__ = [
     "System",
     "SystemClock",
     "TaskType",
+    "TenantLimits",
     "Token",
     "ToolCallDelta",
     "Usage",

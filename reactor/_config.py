@@ -68,6 +68,16 @@ class ApiKey(Base, frozen=True):
         return hashlib.sha256(key.encode()).hexdigest() if key else None
 
 
+class TenantLimits(Base, frozen=True):
+    """One tenant's own limits; a key left out takes `[admission]`'s value."""
+
+    requests_per_minute: PositiveInt | None = None
+    tokens_per_minute: PositiveInt | None = None
+    usd_per_day: NonNegative | None = None
+    """`inf` exempts the tenant from a default budget."""
+    usd_per_month: NonNegative | None = None
+
+
 class AdmissionConfig(Base, frozen=True):
     require_key: bool = False
     """Refuse requests without a known `Authorization: Bearer` key (401)."""
@@ -75,6 +85,26 @@ class AdmissionConfig(Base, frozen=True):
     max_in_flight: PositiveInt = 1024
     retry_after_s: NonNegative = 1.0
     requests_per_minute: PositiveInt | None = None
+    """Per tenant (each tenant has its own bucket); unset: unlimited."""
+    tokens_per_minute: PositiveInt | None = None
+    """Per tenant: the prompt's estimate plus the request's output limit are reserved at
+    admission, then corrected to the tokens actually used when the outcome arrives."""
+    output_tokens_reserved: PositiveInt = 256
+    """Output tokens reserved for a request that sets no `max_tokens`."""
+    usd_per_day: NonNegative | None = None
+    """Per tenant, per UTC calendar day; unset: unlimited."""
+    usd_per_month: NonNegative | None = None
+    """Per tenant, per UTC calendar month; unset: unlimited."""
+    tenants: dict[str, TenantLimits] = {}
+    """Limits of named tenants, overriding the defaults above key by key."""
+    backend: Literal["memory", "redis"] = "memory"
+    """`redis` shares rate limits and budgets between every instance on one server."""
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "reactor:limits"
+    redis_timeout_s: Positive = 0.25
+    on_backend_error: Literal["open", "closed"] = "open"
+    """When Redis is down or slow: `open` admits the request unmetered (counted and
+    logged), `closed` refuses it (503 with `Retry-After`)."""
 
 
 class SemanticCacheConfig(Base, frozen=True):
@@ -382,7 +412,29 @@ def _explain(exc: msgspec.ValidationError) -> tuple[str, str]:
     if problem is not None:
         message = "missing required key" if problem == "missing" else "unknown key"
     message = re.sub(r"`(\w+)`", r"\1", message)
+    # An optional key's type reads `float | null`: null cannot be written in TOML.
+    message = message.replace("`float | null`", "float").replace("`int | null`", "int")
     return path, message[:1].lower() + message[1:]
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _check_tenants(raw: dict[str, object], source: str) -> None:
+    """Each `[admission.tenants.<name>]` on its own, so an error names the tenant (a
+    whole-tree error would say `tenants[...]`)."""
+    admission = raw.get("admission")
+    tenants = admission.get("tenants") if isinstance(admission, dict) else None
+    if not isinstance(tenants, dict):
+        return
+    for name, entry in tenants.items():
+        try:
+            msgspec.convert(entry, TenantLimits, strict=True)
+        except msgspec.ValidationError as exc:
+            path, message = _explain(exc)
+            key = name if _BARE_KEY.match(name) else msgspec.json.encode(name).decode()
+            where = f"admission.tenants.{key}" + (f".{path}" if path else "")
+            raise ConfigError(message, path=where, source=source) from None
 
 
 def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:
@@ -391,6 +443,7 @@ def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", source=source) from None
+    _check_tenants(raw, source)
     try:
         config = msgspec.convert(raw, RouterConfig, strict=True)
     except msgspec.ValidationError as exc:
@@ -420,6 +473,11 @@ def _check(config: RouterConfig, source: str) -> None:
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+    admission = config.admission
+    if admission.backend == "redis" and not admission.redis_url.startswith(("redis://",
+                                                                            "rediss://")):
+        raise ConfigError("expected a redis:// or rediss:// URL", path="admission.redis_url",
+                          source=source)
     for i, key in enumerate(config.admission.keys):
         if (key.sha256 is None) == (key.env is None):
             raise ConfigError("give exactly one of sha256 or env",

@@ -26,6 +26,19 @@ from reactor._flow import Flow, Reply
 from reactor._wire import ChatRequest
 
 
+class Quota(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """What admission metered for a job whose tenant has limits."""
+
+    remaining_usd: float | None = None
+    """The tenant's budget left when the job was admitted; None: no budget."""
+    window: Literal["day", "month"] = "day"
+    """The budget window `remaining_usd` is left in (the one closest to its limit)."""
+    resets_at: float = 0.0
+    """When that window ends (wall-clock seconds since the epoch)."""
+    reserved_tokens: int = 0
+    """Tokens taken from the tenant's per-minute allowance, corrected on the outcome."""
+
+
 class Job(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One request on its way through the pipeline."""
 
@@ -38,6 +51,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     deadline: float | None = None
     decide_only: bool = False
     """Answer with the routing decision (a `Decided` event) and call no model."""
+    quota: Quota | None = None
+    """Set by admission when the tenant has rate limits or a budget."""
 
 
 AttemptStatus = Literal["ok", "failed", "cancelled", "skipped"]
