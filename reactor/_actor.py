@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from typing import Any, Generic, TypeVar, TypeVarTuple
 
 import anyio
@@ -162,12 +162,17 @@ class Actor(Generic[M]):
     async def _worker(self, work: Work) -> None:
         slot = _Slot(self)
         _SLOT.set(slot)
+        # A job that set a context variable (a request id bound for its logs) leaves it
+        # in this task: the next job must not inherit it, so this task ends instead.
+        # Comparing contexts is a pointer check while nothing was set.
+        fresh = copy_context()
         next_work: Work | None = work
         del work
         while next_work is not None:
             await self._run_job(slot, next_work)
             next_work = None  # an idle worker must not keep its last job's request alive
-            if self._tg is None or len(self._idle) >= self._max_idle:
+            if self._tg is None or len(self._idle) >= self._max_idle or \
+                    copy_context() != fresh:
                 return
             waiter: asyncio.Future[Work | None] = asyncio.get_running_loop().create_future()
             self._idle.append(waiter)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import anyio
@@ -363,3 +364,29 @@ def test_a_name_given_at_construction_names_the_mailbox(closing: Closing) -> Non
     default = Recorder()
     closing(default.mailbox)
     assert default.mailbox.name == "recorder"
+
+
+_TAG: ContextVar[str | None] = ContextVar("test_actor_tag", default=None)
+
+
+async def test_a_job_starts_without_the_context_variables_an_earlier_job_set(
+        closing: Closing) -> None:
+    # Jobs run one after another on the actor's tasks; what one binds for itself (a
+    # request id for its logs) must not show up in the next.
+    actor = Worker(mailbox_size=4, max_tasks=1)
+    closing(actor.mailbox)
+    seen: list[str | None] = []
+
+    async def job(tag: str) -> None:
+        seen.append(_TAG.get())
+        _TAG.set(tag)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(actor.run)
+            for tag in ("first", "second", "third"):
+                await actor.spawn(job, tag)
+                await settle_tasks()
+            actor.mailbox.close()
+
+    assert seen == [None, None, None]
