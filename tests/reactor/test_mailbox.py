@@ -255,3 +255,71 @@ async def test_a_receiver_cancelled_after_a_message_was_handed_to_it_loses_nothi
 
     assert mailbox.depth == 1
     assert await mailbox.receive() == "handed over"
+
+
+async def test_a_sender_cancelled_as_room_appears_either_delivers_or_raises(
+        closing: Closing) -> None:
+    # The receive that makes room and the cancellation land in the same pass of the
+    # loop: the message must arrive exactly when the send returned normally.
+    mailbox: Mailbox[str] = closing(Mailbox("inbox", 1))
+    await mailbox.send("queued")
+    outcome: list[str] = []
+
+    async def sender(scope: anyio.CancelScope) -> None:
+        with scope:
+            await mailbox.send("racing")
+            outcome.append("sent")
+        if scope.cancelled_caught:
+            outcome.append("cancelled")
+
+    scope = anyio.CancelScope()
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(sender, scope)
+            await settle_tasks()
+            assert mailbox.receive_nowait() == "queued"  # room: the waiting send goes in
+            scope.cancel()
+
+    mailbox.close()
+    rest = [await mailbox.receive() for _ in range(mailbox.depth)]
+    assert rest == (["racing"] if outcome == ["sent"] else [])
+    assert outcome in (["sent"], ["cancelled"])
+    assert mailbox.blocked_senders == 0
+
+
+async def test_a_receiver_cancelled_as_a_message_is_handed_to_it_loses_nothing(
+        closing: Closing) -> None:
+    mailbox: Mailbox[str] = closing(Mailbox("inbox", 0))
+    got: list[str] = []
+
+    async def receiver(scope: anyio.CancelScope) -> None:
+        with scope:
+            got.append(await mailbox.receive())
+
+    scope = anyio.CancelScope()
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(receiver, scope)
+            await settle_tasks()
+            assert mailbox.try_send("handed over") is True
+            scope.cancel()
+
+    if not got:
+        assert mailbox.receive_nowait() == "handed over"
+    else:
+        assert got == ["handed over"] and mailbox.depth == 0
+
+
+async def test_a_cancelled_receiver_leaves_no_waiter_behind(closing: Closing) -> None:
+    mailbox: Mailbox[str] = closing(Mailbox("rendezvous", 0))
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(mailbox.receive)
+            await settle_tasks()
+            assert mailbox.idle
+            tg.cancel_scope.cancel()
+
+    assert not mailbox.idle
+    # Nobody waits any more: a rendezvous mailbox refuses rather than hand it to no one.
+    assert mailbox.try_send("nobody there") is False
+
