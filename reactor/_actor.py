@@ -125,6 +125,7 @@ class Actor(Generic[M]):
                     self.current = message
                     await handle(message)
                     self.current = None
+                    del message  # waiting for the next one must not keep this request alive
                 await self.stopping()
             finally:
                 self._tg = None

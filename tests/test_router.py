@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import anyio
 import msgspec
 import pytest
@@ -19,6 +21,7 @@ from reactor import (
     Token,
     parse_config,
 )
+from reactor._flow import Flow
 from reactor._router import Router
 from reactor._wire import ChatMessage
 from stages.upstreams.simulated import simulated_words
@@ -180,3 +183,23 @@ async def test_aexit_drains_in_flight_streams() -> None:
     late = Router(config)
     with pytest.raises(RouterClosed):
         await late.complete(request)
+
+
+
+async def test_finished_requests_leave_nothing_behind(router: Router) -> None:
+    # A stage waiting for its next message must not hold on to its last one; and the
+    # per-request messages are invisible to the cyclic GC, so a cycle through one would
+    # never be freed. However a request ended, its flow must be gone.
+    await router.complete(ask("a whole answer", model="mini"))
+    _ = [event async for event in router.stream(ask("a streamed answer", model="mini"))]
+    await router.route(ask("only the decision"))
+    left = router.submit(ask("the caller leaves after the first event", model="mini",
+                             stream=True))
+    await left.receive()
+    left.abandon()
+    del left
+    with anyio.fail_after(5):
+        await router.quiesce()
+
+    gc.collect()
+    assert [obj for obj in gc.get_objects() if isinstance(obj, Flow)] == []
