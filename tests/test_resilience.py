@@ -601,3 +601,25 @@ async def test_a_stall_shorter_than_the_first_token_timeout_is_caught_on_time() 
     assert answer.text == fake_words(PROMPT, PRIMARY_WORDS)[0]
     assert len(answer.errors) == 1 and answer.errors[0]["code"] == "stream_interrupted"
     assert f"no token for {PATIENCE_S:g}s" in answer.errors[0]["message"]
+
+
+async def test_a_caller_leaving_during_a_hedged_race_closes_both_upstream_calls() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None] * 20,
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS, fault="hang_before_headers")
+    async with rigged(primary, backup, provider="hedge = true\nhedge_min_samples = 20") as rig:
+        for _ in range(20):
+            await rig.ask(False)
+        router = rig.router
+        flow = router.submit(ChatRequest(messages=[ChatMessage(role="user", content=PROMPT)],
+                                         model="primary", stream=True))
+        with anyio.fail_after(5):
+            while backup.requests < 1:  # the hedge has started: both calls hang
+                await anyio.lowlevel.checkpoint()
+
+            flow.abandon()
+
+            await primary.disconnected.wait()
+            await backup.disconnected.wait()
+            await settled(router)
+        assert router.pipeline.provider.hedges_total == 1
