@@ -13,9 +13,11 @@ import importlib.metadata
 import json
 import math
 import os
+import re
 import struct
 import subprocess
 import sys
+import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -152,6 +154,84 @@ async def test_hashing_embed_matches_encode_for_short_and_long_batches() -> None
         with anyio.fail_after(10):
             embedded = await embedder.embed(texts)
         np.testing.assert_array_equal(embedded, embedder.encode(texts))
+
+
+VARIED_TEXTS = [
+    "", "?!", "a", "ab", "a b", "  spaced   out  ", "How do I reverse a list in Python?",
+    "Crème brûlée, s'il vous plaît", "日本語のテキストを翻訳して", "ﬁne Ⅻ ligatures", "x" * 600,
+    "question number 17", "question number 18", "SELECT * FROM users WHERE id = 3;",
+    "Write a haiku about autumn leaves falling on a quiet pond " * 3, "I i I i",
+]
+HASHING_CONFIGS = [
+    HashingEmbedderConfig(),
+    HashingEmbedderConfig(dim=64, word_ngrams=3, char_ngram_min=2, char_ngram_max=6),
+    HashingEmbedderConfig(dim=96, word_ngrams=1, char_ngram_min=4, char_ngram_max=4),
+    HashingEmbedderConfig(char_weight=0.0),
+    HashingEmbedderConfig(char_ngram_min=6, char_ngram_max=8, char_weight=0.3),
+]
+_MASK = (1 << 64) - 1
+
+
+def plain_hashing(text: str, config: HashingEmbedderConfig) -> npt.NDArray[np.float64]:
+    """The hashing embedding as the module docstring states it, one feature at a time."""
+
+    def word(feature: str) -> int:
+        return int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8,
+                                              person=b"reactor.w").digest(), "little")
+
+    def chars(gram: str) -> int:
+        h = 0xCBF29CE484222325 ^ len(gram)
+        for char in gram:
+            h = ((h ^ ord(char)) * 0x100000001B3) & _MASK
+        for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 1):
+            h ^= h >> 33
+            h = (h * multiplier) & _MASK
+        return h
+
+    def block(hashes: list[int]) -> npt.NDArray[np.float64]:
+        out = np.zeros(config.dim)
+        for h in hashes:
+            out[h % config.dim] += 1.0 if h >> 63 else -1.0
+        norm = math.sqrt(float(out @ out))
+        return out / norm if norm else out
+
+    words = re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+    grams = [" ".join(words[i : i + n]) for n in range(1, config.word_ngrams + 1)
+             for i in range(len(words) - n + 1)]
+    spelled = f" {' '.join(words)} " if words else ""
+    vector = block([word(gram) for gram in grams])
+    if config.char_weight > 0:
+        vector = vector + config.char_weight * block(
+            [chars(spelled[i : i + n])
+             for n in range(config.char_ngram_min, config.char_ngram_max + 1)
+             for i in range(len(spelled) - n + 1)])
+    if not vector.any():
+        vector = block([word("\x00empty")])
+    unit: npt.NDArray[np.float64] = vector / np.linalg.norm(vector)
+    return unit
+
+
+@pytest.mark.parametrize("config", HASHING_CONFIGS)
+def test_hashing_computes_what_its_docstring_says(config: HashingEmbedderConfig) -> None:
+    # A text alone, in a batch, and again once its features are remembered.
+    embedder = HashingEmbedder(config)
+    expected = np.array([plain_hashing(text, config) for text in VARIED_TEXTS])
+    alone = np.vstack([embedder.encode([text]) for text in VARIED_TEXTS])
+    np.testing.assert_allclose(alone, expected, atol=1e-6)
+    np.testing.assert_array_equal(embedder.encode(VARIED_TEXTS), alone)
+    np.testing.assert_array_equal(np.vstack([embedder.encode([t]) for t in VARIED_TEXTS]),
+                                  alone)
+
+
+def test_hashing_memo_stays_bounded_and_changes_nothing() -> None:
+    texts = [f"prompt {n} about topic {n % 7} and word{n}" for n in range(200)]
+    small = HashingEmbedder(HashingEmbedderConfig(), memo_size=16)
+    without = HashingEmbedder(HashingEmbedderConfig(), memo_size=0)
+    for text in texts:
+        np.testing.assert_array_equal(small.encode([text]), without.encode([text]))
+        assert len(small.memo) <= 16
+    np.testing.assert_array_equal(small.encode(texts), without.encode(texts))
+    assert len(small.memo) <= 16
 
 
 # --- safetensors and model files, no weights package needed ---------------------------
