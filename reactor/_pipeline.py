@@ -35,10 +35,12 @@ class Pipeline:
         from stages.breaker import Breaker, BreakerCollector, Breakers
         from stages.cache import CacheCollector, ExactCache
         from stages.cost import CostTracker
+        from stages.limits import LimitsCollector, Policy, build_limits
         from stages.metrics import Metrics
         from stages.provider import Provider
         from stages.selector import Catalogue, Selector
         from stages.semantic_cache import SemanticCache, SemanticCollector
+        from stages.spend import SpendBook
 
         runtime = config.runtime
         sizes: dict[str, int] = {
@@ -71,19 +73,24 @@ class Pipeline:
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
         self.registry.register(CacheCollector(self.cache))
+        policy = Policy(config.admission)
+        limits = build_limits(config.admission)
+        self.spend = SpendBook(limits, policy, clock, **sizes)
         self.admission = Admission(config.admission, self.cache.mailbox, self.outcomes, clock,
-                                   **sizes)
+                                   limits, policy, config.analyzer.chars_per_token, **sizes)
+        self.registry.register(LimitsCollector(self.limit_rejections, lambda: limits.errors))
 
         for learner in (self.cache, self.semantic, self.selector, self.breaker):
             self.outcomes.add_learner(learner.mailbox)  # type: ignore[arg-type]
         if config.metrics.enabled:
             self.outcomes.add_book(self.metrics.mailbox)
         self.outcomes.add_book(self.cost.mailbox)
+        self.outcomes.add_book(self.spend.mailbox)
 
         self.entry: Mailbox[Submitted] = self.admission.mailbox
         # Downstream first, so nothing sends to an actor that has not started.
         self.actors: list[Actor[Any]] = [
-            self.cost, self.metrics, self.provider, self.breaker, self.selector,
+            self.cost, self.spend, self.metrics, self.provider, self.breaker, self.selector,
             self.semantic, self.analyzer, self.cache, self.admission,
         ]
         self.system = System(clock=clock, policy=RestartPolicy(
@@ -91,6 +98,16 @@ class Pipeline:
             backoff_s=runtime.restart_backoff_s, backoff_max_s=runtime.restart_backoff_max_s))
         for actor in self.actors:
             self.system.add(actor)
+
+
+    def limit_rejections(self) -> dict[tuple[str, str], int]:
+        """429s for tenants' limits, by (reason, tenant): admission's and the selector's."""
+        counts: dict[tuple[str, str], int] = {}
+        for key, count in self.admission.rejected.items():
+            counts[key] = count
+        for tenant, count in self.selector.over_budget.items():
+            counts["budget", tenant] = counts.get(("budget", tenant), 0) + count
+        return counts
 
 
 class RuntimeCollector(Collector):

@@ -309,7 +309,15 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def stats(request: web.Request) -> web.Response:
-    return json_response(request.app[ROUTER].stats())
+    router = request.app[ROUTER]
+    payload = router.stats()
+    pipeline = router.pipeline
+    rejected: dict[str, dict[str, int]] = {}
+    for (reason, tenant), count in sorted(pipeline.limit_rejections().items()):
+        rejected.setdefault(reason, {})[tenant] = count
+    payload["limits"] = {**await pipeline.spend.snapshot(), "rejected": rejected,
+                         "admitted_unmetered": pipeline.admission.unmetered}
+    return json_response(payload)
 
 
 async def breakers(request: web.Request) -> web.Response:

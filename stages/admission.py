@@ -1,15 +1,26 @@
-"""Admission: the door. Caps concurrency and request rates; sheds, never queues.
+"""Admission: the door. Caps concurrency, meters each tenant's limits; sheds, never queues.
 
 Inbox: `Submitted` (the router puts jobs here with `try_send`, so a full mailbox is
 already a shed). Emits: `Admitted` to the exact cache, or ends the job with 429/503 and
 a `Retry-After`. Backpressure: waits on the cache's mailbox; the permit a job holds
 is released only when its reader is done and its outcome is in the books, so
 everything downstream is bounded by `max_in_flight`.
+
+A tenant with limits (`stages.limits`) is checked against its budgets and buckets: a
+spent budget is a 429 `budget_exceeded` until its window ends, an empty bucket a 429
+until it refills; an admitted job carries its `Quota` on (budget left, tokens
+reserved). A tenant without limits costs one dictionary lookup. When the shared
+backend fails, `on_backend_error` decides: `open` admits unmetered (counted, logged),
+`closed` refuses with a 503.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
+
+import msgspec
+import structlog
 
 from reactor import (
     Actor,
@@ -21,67 +32,79 @@ from reactor import (
     Outcomes,
     Submitted,
 )
+from stages.limits import LimitStore, LimitsUnavailable, Policy, Reason, Refusal, refusal_error
+
+log = structlog.get_logger("reactor.admission")
 
 
 class Gate:
-    """In-flight count and per-tenant request-rate buckets."""
+    """The in-flight count."""
 
-    def __init__(self, config: AdmissionConfig, clock: Clock) -> None:
+    def __init__(self, config: AdmissionConfig) -> None:
         self.config = config
-        self.clock = clock
         self.in_flight = 0
         self.shed_total = 0
-        self._buckets: dict[str, tuple[float, float]] = {}
 
-    def admit(self, tenant: str) -> ErrorInfo | None:
+    def admit(self) -> ErrorInfo | None:
         config = self.config
         if self.in_flight >= config.max_in_flight:
             self.shed_total += 1
             return ErrorInfo(status=503, type="overloaded_error", code="overloaded",
                              message="the router is at capacity; retry later",
                              retry_after_s=config.retry_after_s)
-        if config.requests_per_minute is not None:
-            wait = self._take(tenant, config.requests_per_minute)
-            if wait > 0:
-                self.shed_total += 1
-                return ErrorInfo(status=429, type="rate_limit_error", code="rate_limited",
-                                 message=f"rate limit of {config.requests_per_minute} "
-                                 "requests per minute reached",
-                                 retry_after_s=round(wait, 3))
         self.in_flight += 1
         return None
 
     def release(self) -> None:
         self.in_flight -= 1
 
-    def _take(self, tenant: str, per_minute: int) -> float:
-        """Token bucket: seconds to wait for a token, 0 if one was taken."""
-        now = self.clock.now()
-        rate = per_minute / 60.0
-        tokens, last = self._buckets.get(tenant, (float(per_minute), now))
-        tokens = min(float(per_minute), tokens + (now - last) * rate)
-        if tokens >= 1.0:
-            self._buckets[tenant] = (tokens - 1.0, now)
-            return 0.0
-        self._buckets[tenant] = (tokens, now)
-        return (1.0 - tokens) / rate
-
 
 class Admission(Actor[Submitted]):
     name = "admission"
 
     def __init__(self, config: AdmissionConfig, downstream: Inbox[Admitted],
-                 outcomes: Outcomes, clock: Clock, **kwargs: Any) -> None:
+                 outcomes: Outcomes, clock: Clock, store: LimitStore, policy: Policy,
+                 chars_per_token: float = 4.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         # Built once, not in `started`: a restart must not forget the permits held.
-        self.gate = Gate(config, clock)
+        self.gate = Gate(config)
+        self.config = config
         self.downstream = downstream
         self.outcomes = outcomes
         self.clock = clock
+        self.store = store
+        self.policy = policy
+        self.chars_per_token = chars_per_token
+        self.rejected: Counter[tuple[Reason, str]] = Counter()
+        self.unmetered = 0
+        """Jobs admitted without their limits because the backend failed (`open`)."""
 
     async def handle(self, message: Submitted) -> None:
         job = message.job
-        refusal = self.gate.admit(job.tenant)
+        limits = self.policy.of(job.tenant)
+        if limits is not None and self.gate.in_flight < self.config.max_in_flight:
+            tokens = self.policy.reserve(job.request, self.chars_per_token) \
+                if limits.tokens_per_minute is not None else 0
+            try:
+                verdict = await self.store.admit(job.tenant, limits, tokens, self.clock.wall())
+            except LimitsUnavailable:
+                if self.config.on_backend_error == "closed":
+                    await self.outcomes.reject(job, ErrorInfo(
+                        status=503, type="service_unavailable", code="limits_unavailable",
+                        message="the rate-limit and budget backend is unavailable; retry "
+                        "later", retry_after_s=self.config.retry_after_s), self.clock.now())
+                    return
+                self.unmetered += 1
+                log.warning("admitted_unmetered", request_id=job.id, tenant=job.tenant)
+            else:
+                if isinstance(verdict, Refusal):
+                    self.rejected[verdict.reason, job.tenant] += 1
+                    await self.outcomes.reject(
+                        job, refusal_error(job.tenant, verdict, limits, tokens),
+                        self.clock.now())
+                    return
+                job = msgspec.structs.replace(job, quota=verdict)
+        refusal = self.gate.admit()
         if refusal is not None:
             await self.outcomes.reject(job, refusal, self.clock.now())
             return

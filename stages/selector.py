@@ -16,7 +16,8 @@ per-(task, model) priors of router.toml; with no evidence it is the prior.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -38,6 +39,7 @@ from reactor import (
     Inbox,
     ModelConfig,
     Outcomes,
+    Quota,
     Routed,
     Select,
     SelectorConfig,
@@ -107,7 +109,11 @@ class Catalogue:
             return "no JSON mode"
         return ""
 
-    def decide(self, request: ChatRequest, features: Features, tier: str) -> Decision:
+    def decide(self, request: ChatRequest, features: Features, tier: str,
+               quota: Quota | None = None, now_wall: float = 0.0) -> Decision:
+        """`quota`: what the tenant may still spend (as admission saw it), if limited;
+        `now_wall` is read only to say when that budget resets."""
+        budget = None if quota is None else quota.remaining_usd
         name = request.model
         if name in self.models:
             model = self.models[name]
@@ -116,7 +122,11 @@ class Catalogue:
                 raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                         code="model_unsuitable", param="model",
                                         message=f"model {name!r} cannot serve this request: {why}"))
-            fallbacks = self.fallbacks(name, [], request, features, tier)
+            if budget is not None and self.estimate(model, features) > budget:
+                assert quota is not None
+                raise NoRoute(over_budget(quota, now_wall, [(name, self.estimate(model,
+                                                                                 features))]))
+            fallbacks = self.fallbacks(name, [], request, features, tier, budget)
             return Decision(model=name, fallbacks=fallbacks, reason="pinned", confidence=1.0,
                             mode="pinned")
         alias = self.aliases.get(name)
@@ -126,7 +136,11 @@ class Catalogue:
                                     message=f"the model {name!r} does not exist"))
         mode = request.mode or (alias.mode if alias else self.config.default_mode)
         pool = alias.models if alias and alias.models else self.order
-        return self.rank(request, features, tier, pool, mode)
+        return self.rank(request, features, tier, pool, mode, quota, now_wall)
+
+    def estimate(self, model: ModelConfig, features: Features) -> float:
+        """USD this request would cost on `model`, as `rank` estimates it."""
+        return self.cost(model, features.prompt_tokens, features.output_tokens or 256)
 
     def predicted_quality(self, features: Features) -> dict[str, tuple[float, float]]:
         """Per model: (expected quality 0..1, evidence), from the learned model when
@@ -152,10 +166,12 @@ class Catalogue:
         return out
 
     def rank(self, request: ChatRequest, features: Features, tier: str, pool: list[str],
-             mode: str) -> Decision:
+             mode: str, quota: Quota | None = None, now_wall: float = 0.0) -> Decision:
         output_tokens = features.output_tokens or 256
         predicted = self.predicted_quality(features)
+        budget = None if quota is None else quota.remaining_usd
         rejected: list[str] = []
+        unaffordable: list[tuple[str, float]] = []
         rows: list[tuple[str, float, float, float]] = []
         models, fits, ttft_ms, tokens_per_s = self.models, self.fits, self.ttft_ms, \
             self.tokens_per_s
@@ -167,8 +183,14 @@ class Catalogue:
                 rejected.append(f"{name}: {why}")
                 continue
             cost = (prompt_tokens * model.price_in + output_tokens * model.price_out) / 1e6
+            if budget is not None and cost > budget:
+                unaffordable.append((name, cost))
+                continue
             latency = ttft_ms[name] + 1000 * output_tokens / tokens_per_s[name]
             rows.append((name, predicted[name][0], cost, latency))
+        if not rows and unaffordable:
+            assert quota is not None
+            raise NoRoute(over_budget(quota, now_wall, unaffordable))
         if not rows:
             raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                     code="no_model_fits", param="model",
@@ -204,11 +226,14 @@ class Catalogue:
         evidence = predicted[best.model][1]
         confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
         fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
-                                   features, tier)
+                                   features, tier, budget)
         how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
         source = "learned" if evidence > 0 else "prior"
         reason = (f"{how}: best score for {features.task} (complexity "
                   f"{features.complexity:.2f}, {source} quality {best.quality:.2f})")
+        if unaffordable:
+            reason += (f"; over the budget left (${budget:.6f}): "
+                       + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
                         confidence=round(min(1.0, confidence), 3), mode=mode,
                         alternatives=scored)
@@ -237,17 +262,23 @@ class Catalogue:
                                 message=f"no model meets the constraints: {closest}"))
 
     def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
-                  features: Features, tier: str) -> list[str]:
+                  features: Features, tier: str, budget: float | None = None) -> list[str]:
         """The primary's configured failover models first, then the ranked alternatives;
-        each able to serve this request, none twice, at most `max_fallbacks`."""
+        each able to serve this request (within `budget`, if any), none twice, at most
+        `max_fallbacks`."""
         chain = [primary]
+
+        def usable(name: str) -> bool:
+            model = self.models[name]
+            return not self.fits(model, request, features, tier) and (
+                budget is None or self.estimate(model, features) <= budget)
+
         for name in [*self.models[primary].failover, *ranked]:
-            if name in chain or self.fits(self.models[name], request, features, tier):
+            if name in chain or not usable(name):
                 continue
             chain.append(name)
             for extra in self.models[name].failover:
-                if extra not in chain and extra not in ranked and \
-                        not self.fits(self.models[extra], request, features, tier):
+                if extra not in chain and extra not in ranked and usable(extra):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]
 
@@ -257,6 +288,18 @@ class Catalogue:
             total = prefs.quality + prefs.cost + prefs.latency
             return prefs.quality / total, prefs.cost / total, prefs.latency / total
         return WEIGHTS[mode]
+
+
+def over_budget(quota: Quota, now_wall: float, costs: list[tuple[str, float]]) -> ErrorInfo:
+    """The 429 for a request no model can answer within the tenant's budget left."""
+    name, cost = min(costs, key=lambda item: item[1])
+    resets = datetime.fromtimestamp(quota.resets_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    every = "daily" if quota.window == "day" else "monthly"
+    return ErrorInfo(
+        status=429, type="insufficient_quota", code="budget_exceeded",
+        message=f"no model fits the {every} budget left (${quota.remaining_usd or 0.0:.6f}): "
+        f"the cheapest that could answer, {name}, would cost ~${cost:.6f}; the budget "
+        f"resets at {resets}", retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
 
 
 def _normalised(values: list[float]) -> list[float]:
@@ -289,6 +332,8 @@ class Selector(Actor[Select | Completed | Feedback]):
         self.outcomes = outcomes
         self.clock = clock
         self.recent: OrderedDict[str, Remembered] = OrderedDict()
+        self.over_budget: Counter[str] = Counter()
+        """Requests refused per tenant because no model fit its budget left."""
         self.learned = 0
         self._loaded = False
 
@@ -319,8 +364,12 @@ class Selector(Actor[Select | Completed | Feedback]):
         match message:
             case Select(job=job, features=features):
                 try:
-                    decision = self.catalogue.decide(job.request, features, job.tier)
+                    decision = self.catalogue.decide(
+                        job.request, features, job.tier, job.quota,
+                        self.clock.wall() if job.quota is not None else 0.0)
                 except NoRoute as exc:
+                    if exc.error.code == "budget_exceeded":
+                        self.over_budget[job.tenant] += 1
                     await self.outcomes.reject(job, exc.error, self.clock.now())
                     return
                 decision = msgspec.structs.replace(
