@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "33e851e5c8c4d7369265130afabb69d100f545ed655031b87c1327c766098764"
+FINGERPRINT = "55b2b25c82e45dc84660fb937e4a55bc215d46ef75b111f0b9e7de9e9c2ab535"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
