@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from stages.neighbours import NeighbourIndex
+from stages.neighbours import NeighbourIndex, normalise
 from stages.quality import QualityModel, QualityParams
 
 DIM = 16
@@ -169,3 +169,17 @@ def test_fit_checks_its_inputs() -> None:
         model.fit(np.ones((2, DIM)), {"a": [1.0, 0.0, 1.0]})
     with pytest.raises(ValueError, match="expected 16-d"):
         model.fit(np.ones((2, 4)), {"a": [1.0, 0.0]})
+
+
+def test_normalise_scales_one_vector_as_it_would_in_a_batch() -> None:
+    rows = np.random.default_rng(3).standard_normal((6, 48)).astype(np.float32)
+    rows[2] = 0.0
+    batch = normalise(rows)
+    expected = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-30)
+    np.testing.assert_allclose(batch, expected, rtol=1e-6)
+    for row, scaled in zip(rows, batch, strict=True):
+        for given in (row, row[np.newaxis], row.astype(np.float64), row.tolist()):
+            one = normalise(given)
+            assert one.dtype == np.float32
+            np.testing.assert_array_equal(one, scaled[np.newaxis])
+    assert not normalise(np.zeros(48)).any()
