@@ -85,7 +85,8 @@ class Pipeline:
         if config.metrics.enabled:
             self.outcomes.add_book(self.metrics.mailbox)
         self.outcomes.add_book(self.cost.mailbox)
-        self.outcomes.add_book(self.spend.mailbox)
+        if policy.metered:
+            self.outcomes.add_book(self.spend.mailbox)
 
         self.entry: Mailbox[Submitted] = self.admission.mailbox
         # Downstream first, so nothing sends to an actor that has not started.

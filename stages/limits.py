@@ -47,6 +47,11 @@ class Policy:
         """The tenant's limits, or None when it has none (the common, free case)."""
         return self.tenants.get(tenant, self.default)
 
+    @property
+    def metered(self) -> bool:
+        """Does any tenant have a limit? (If not, nothing needs settling.)"""
+        return self.default is not None or any(self.tenants.values())
+
     def named(self) -> list[str]:
         return sorted(name for name, limits in self.tenants.items() if limits is not None)
 
