@@ -32,7 +32,7 @@ def normalise(vectors: npt.ArrayLike) -> Vectors:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     rows = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
     # What np.linalg.norm(rows, axis=1) computes, without its checks (a few us a call).
-    norms = np.sqrt(np.add.reduce(rows * rows, axis=1, keepdims=True))
+    norms: Vectors = np.sqrt(np.add.reduce(rows * rows, axis=1, keepdims=True))
     if len(rows) == 1:
         # One query per request: a plain division costs less than a masked one.
         one: Vectors = rows / norms if norms[0, 0] > 0 else np.zeros_like(rows)
