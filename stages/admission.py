@@ -83,8 +83,9 @@ class Admission(Actor[Submitted]):
         job = message.job
         limits = self.policy.of(job.tenant)
         if limits is not None and self.gate.in_flight < self.config.max_in_flight:
+            # A decision-only job calls no model and publishes no outcome to correct by.
             tokens = self.policy.reserve(job.request, self.chars_per_token) \
-                if limits.tokens_per_minute is not None else 0
+                if limits.tokens_per_minute is not None and not job.decide_only else 0
             try:
                 verdict = await self.store.admit(job.tenant, limits, tokens, self.clock.wall())
             except LimitsUnavailable:

@@ -308,3 +308,10 @@ async def test_a_redis_that_is_down_follows_the_configured_policy(policy: str,
     else:
         assert failure is not None
         assert (failure.status, failure.code) == (503, "limits_unavailable")
+
+
+async def test_a_routing_decision_alone_reserves_no_tokens(budgeted: Server) -> None:
+    for _ in range(3):
+        status, _, _ = await post(budgeted, "/api/v1/route", "chatty", max_tokens=600)
+        assert status == 200
+    assert (await post(budgeted, "/v1/chat/completions", "chatty", max_tokens=600))[0] == 200
