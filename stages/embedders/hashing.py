@@ -39,9 +39,9 @@ _INLINE_CHARS = 4096
 # Where a text with no features at all (empty, or only punctuation) puts its weight,
 # so that it still gets a unit vector; all such texts are alike.
 _EMPTY = "\x00empty"
-# Word features remembered per embedder (~130 bytes each: ~4 MB). On 66k Quora
-# questions, in order, 94% of words and 67% of words and bigrams had been seen within
-# the last 32k features.
+# Word features remembered per embedder (~130 bytes each: ~4 MB). Embedded in order,
+# 66k Quora questions found 86% of their words and 45% of their bigrams remembered,
+# the 500 arena-hard prompts 72% and 20%.
 _MEMO_SIZE = 1 << 15
 _DIGEST = np.dtype("<u8")
 
