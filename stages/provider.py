@@ -413,6 +413,10 @@ class Provider(Actor[Dispatch]):
         if scope.cancelled_caught:
             if flow.abandoned:
                 raise FlowClosed(flow.request_id)
+        if scope.cancelled_caught and receiver.reply is not None:
+            # Cut short while reading the body's tail: the answer was already whole.
+            result = receiver.reply
+        elif scope.cancelled_caught:
             now = loop_time()
             if now >= request_end:
                 what = "the request's deadline passed"
@@ -494,7 +498,7 @@ class _Receiver(TokenSink):
     """One attempt's `on_token`: notes when pieces come and passes them on to the call."""
 
     __slots__ = ("call", "claim", "clock", "first_at", "index", "loop_time", "lost", "name",
-                 "reason", "samples", "started", "tokens", "watchdog")
+                 "reason", "reply", "samples", "started", "tokens", "watchdog")
 
     def __init__(self, call: _Call, name: str, index: int, reason: str, clock: Clock,
                  started: float, samples: deque[float] | None, watchdog: _Watchdog,
@@ -512,6 +516,7 @@ class _Receiver(TokenSink):
         self.first_at: float | None = None
         self.tokens = 0
         self.lost = False
+        self.reply: Reply | None = None
 
     def _first(self) -> bool:
         """Note the first piece; False if this attempt lost a hedged race."""
@@ -564,6 +569,11 @@ class _Receiver(TokenSink):
         else:
             await self.many([Token(text=text) for text in texts])
 
+    def completed(self, reply: Reply) -> None:
+        if not self.lost:
+            self.reply = reply
+            self.watchdog.complete()
+
     async def _deliver(self, token: Token) -> None:
         # Waiting on a slow reader is not the upstream's fault: only the request's own
         # deadline runs while the token is being delivered.
@@ -588,10 +598,11 @@ class _Watchdog:
     put off to the request's deadline meanwhile).
 
     Time spent waiting on the reader is added to the attempt's own limit: it is not the
-    upstream's.
+    upstream's. Once the answer is whole, only the request's deadline runs: the upstream's
+    limits were about producing it.
     """
 
-    __slots__ = ("attempt_end", "delivering", "first_token_end", "last", "loop",
+    __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "last", "loop",
                  "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
@@ -604,12 +615,13 @@ class _Watchdog:
         self.first_token_end = min(attempt_end, now + ttft_s)
         self.seen = False
         self.delivering = False
+        self.finished = False
         self.paused_at = now
         self.last = now
         self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
 
     def due(self) -> float:
-        if self.delivering:
+        if self.delivering or self.finished:
             return self.request_end
         if not self.seen:
             return self.first_token_end
@@ -619,6 +631,10 @@ class _Watchdog:
         self.last = self.loop.time()
         self.seen = True
         self._bring_forward()
+
+    def complete(self) -> None:
+        """The answer is whole: the upstream's own limits no longer apply."""
+        self.finished = True
 
     def pause(self) -> None:
         """The attempt waits on the reader: only the request's deadline runs."""

@@ -37,6 +37,7 @@ from tests.resilience_support import (
     settled,
     sleeping,
 )
+from tests.stages.upstream_support import FINAL_EVENT, HeldTail
 
 # Hang cases give up after this long without a first token or between two tokens.
 PATIENCE_S = 0.4
@@ -623,3 +624,28 @@ async def test_a_caller_leaving_during_a_hedged_race_closes_both_upstream_calls(
             await backup.disconnected.wait()
             await settled(router)
         assert router.pipeline.provider.hedges_total == 1
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_an_answer_whose_body_ends_after_the_timeouts_is_still_whole(
+        stream: bool) -> None:
+    # The whole answer and `[DONE]` come at once; the body's closing chunk only after
+    # the stall and attempt timeouts have run out (but within the second the adapter
+    # waits for it, so the connection goes back to the pool).
+    answer_s = 0.2
+    held = HeldTail(FINAL_EVENT["openai"], delay_s=2.5 * answer_s)
+    async with held, serving(router_toml(held.base_url + "/v1", retry="max_attempts = 1",
+                                         primary_model=f"stall_timeout_s = {answer_s}\n"
+                                         f"attempt_timeout_s = {answer_s}")) as served:
+        router, server, session = served
+        for _ in range(2):
+            with anyio.fail_after(10):
+                answer = await chat(session, server, stream=stream)
+                await settled(router)
+            assert answer.status == 200, answer
+            assert answer.text == "hi" and answer.finish_reasons == ["stop"]
+            if stream:
+                assert answer.errors == [] and answer.done
+    assert held.requests == 2
+    assert held.connections == 1
+    assert router.breaker_states()["primary"]["consecutive_failures"] == 0

@@ -54,6 +54,11 @@ class TokenSink:
         """A run of plain-text pieces: the same as `many` of one `Token` each."""
         await self.many([Token(text=text) for text in texts])
 
+    def completed(self, reply: Reply) -> None:
+        """The answer is whole: nothing after this (the rest of the HTTP body, read so the
+        connection can be pooled) can change it, and a call cancelled from now on still
+        answered with `reply`."""
+
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     finish_reason: str

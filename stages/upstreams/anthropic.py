@@ -21,6 +21,7 @@ from stages.upstreams.wire import (
     Untranslatable,
     decode_body,
     exchange,
+    finish_body,
     missing_key,
     present,
     raw_text,
@@ -324,7 +325,7 @@ class Anthropic:
                 break
         if not got_event:
             return Fault(kind="empty", message="upstream stream carried no events")
-        return assembly.end()
+        return await finish_body(response.content, assembly.end(), on_token)
 
     async def aclose(self) -> None:
         pass

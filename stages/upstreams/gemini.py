@@ -9,7 +9,8 @@ other reason → content_filter. A prompt Gemini refuses to answer
 (`promptFeedback.blockReason`) is a reply with finish reason content_filter and no
 text, as OpenAI reports its own filter: the request was heard and answered "no", so it
 must neither count against the model's health nor be retried elsewhere. A stream that
-ends without a finish reason is `truncated`. Completion tokens include thinking tokens,
+ends without a finish reason is `truncated`; the chunk with the finish reason is the
+last one read (Gemini sends no end marker). Completion tokens include thinking tokens,
 which Gemini bills as output.
 """
 
@@ -28,6 +29,7 @@ from stages.upstreams.wire import (
     Untranslatable,
     decode_body,
     exchange,
+    finish_body,
     missing_key,
     present,
     raw_text,
@@ -251,9 +253,11 @@ class Gemini:
                 return token
             if token is not None:
                 await on_token(token)
+            if assembly.finish is not None:
+                break  # the last chunk: Gemini sends no end marker
         if not got_event:
             return Fault(kind="empty", message="upstream stream carried no events")
-        return assembly.end()
+        return await finish_body(response.content, assembly.end(), on_token)
 
     async def aclose(self) -> None:
         pass

@@ -180,17 +180,18 @@ class OpenAICompatible:
             if run:
                 await _hand_over(run, sink, on_token)
             if done:
-                if not response.content.at_eof():  # else nothing is left: skip the timer
-                    await finish_body(response.content)
                 break
+        result: Reply | Fault
         if not got_event:
-            return Fault(kind="empty", message="upstream stream carried no events")
-        if finish is None:
-            return Fault(kind="truncated", message="upstream stream ended without a finish "
-                         "reason")
-        if not got_text:
-            return Fault(kind="empty", message="upstream stream carried no content")
-        return Reply(finish_reason=finish, usage=usage)
+            result = Fault(kind="empty", message="upstream stream carried no events")
+        elif finish is None:
+            result = Fault(kind="truncated", message="upstream stream ended without a "
+                           "finish reason")
+        elif not got_text:
+            result = Fault(kind="empty", message="upstream stream carried no content")
+        else:
+            result = Reply(finish_reason=finish, usage=usage)
+        return await finish_body(response.content, result, on_token)
 
     async def aclose(self) -> None:
         pass

@@ -18,7 +18,7 @@ import anyio
 import msgspec
 
 from reactor import ChatRequest
-from stages.upstreams import Fault, Reply, parse_retry_after
+from stages.upstreams import Fault, OnToken, Reply, TokenSink, parse_retry_after
 
 T = TypeVar("T")
 Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
@@ -197,15 +197,32 @@ async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[
 BODY_TAIL_S = 1.0
 
 
-async def finish_body(content: aiohttp.StreamReader) -> None:
-    """Read what follows a stream's last event (the body's closing chunk, usually already
-    on its way) so the connection goes back to the pool: aiohttp closes a connection
-    whose body was left unfinished, and the next call pays a new TCP (and TLS)
-    handshake. An upstream that never ends the body costs its connection, not the
-    answer."""
+async def finish_body(content: aiohttp.StreamReader, result: Reply | Fault,
+                      on_token: OnToken) -> Reply | Fault:
+    """`result`, once what follows a stream's last event is read (the body's closing
+    chunk, usually already on its way) so the connection goes back to the pool: aiohttp
+    closes a connection whose body was left unfinished, and the next call pays a new TCP
+    (and TLS) handshake.
+
+    A whole answer is announced to the sink first (`TokenSink.completed`), so that a
+    timeout or deadline that cuts this wait short cannot turn it into a failure. An
+    upstream that never ends the body, or drops the connection instead, costs its
+    connection, not the answer. A failed answer is not waited on: its connection closes
+    and the retry goes ahead at once.
+    """
+    if isinstance(result, Fault):
+        return result
+    if isinstance(on_token, TokenSink):
+        on_token.completed(result)
+    if content.at_eof():  # nothing is left: skip the timer
+        return result
     with anyio.move_on_after(BODY_TAIL_S):
-        while await content.readany():
+        try:
+            while await content.readany():
+                pass
+        except aiohttp.ClientError:
             pass
+    return result
 
 
 async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:

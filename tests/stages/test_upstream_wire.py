@@ -1,14 +1,28 @@
-"""Event-stream lines as `stages.upstreams.wire` reads them from a response body."""
+"""Event-stream lines as `stages.upstreams.wire` reads them from a response body, and
+what every adapter does with the body's end after its last event."""
 
 from __future__ import annotations
 
 import asyncio
 
 import aiohttp
+import anyio
 import pytest
 from aiohttp.base_protocol import BaseProtocol
 
-from stages.upstreams import wire
+from reactor import (
+    AnthropicUpstream,
+    ChatMessage,
+    ChatRequest,
+    GeminiUpstream,
+    OpenAIUpstream,
+    Token,
+)
+from stages.upstreams import Fault, Reply, TokenSink, Upstream, wire
+from stages.upstreams.anthropic import Anthropic
+from stages.upstreams.gemini import Gemini
+from stages.upstreams.openai import OpenAICompatible
+from tests.stages.upstream_support import FINAL_EVENT, HeldTail
 
 
 def body() -> aiohttp.StreamReader:
@@ -47,3 +61,75 @@ async def test_an_endless_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     content.feed_data(b"45678")
     with pytest.raises(wire.OversizedEvent):
         await anext(batches)
+
+
+# The body's tail: what follows a stream's last event
+
+
+def _adapter(kind: str, base_url: str, session: aiohttp.ClientSession) -> Upstream:
+    match kind:
+        case "openai":
+            return OpenAICompatible("m", OpenAIUpstream(base_url=base_url + "/v1",
+                                                        api_key="sk-test"), session)
+        case "anthropic":
+            return Anthropic("m", AnthropicUpstream(base_url=base_url, api_key="sk-test"),
+                             session)
+        case _:
+            return Gemini("m", GeminiUpstream(base_url=base_url, api_key="sk-test"), session)
+
+
+class Announced(TokenSink):
+    """A sink that keeps the text and notes when it is told the answer is whole."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.reply: Reply | None = None
+        self.whole = anyio.Event()
+
+    async def __call__(self, token: Token) -> None:
+        self.text += token.text
+
+    def completed(self, reply: Reply) -> None:
+        self.reply = reply
+        self.whole.set()
+
+
+ASK = ChatRequest(model="m", stream=True, messages=[ChatMessage(role="user", content="Hi")])
+
+
+@pytest.mark.parametrize("kind", list(FINAL_EVENT))
+async def test_the_answer_is_whole_at_its_last_event_and_the_connection_is_pooled_after(
+        kind: str) -> None:
+    async with HeldTail(FINAL_EVENT[kind]) as upstream, aiohttp.ClientSession() as session:
+        adapter = _adapter(kind, upstream.base_url, session)
+        for _ in range(2):
+            upstream.release.clear()
+            sink = Announced()
+            results: list[Reply | Fault] = []
+
+            async def ask(sink: Announced = sink, results: list[Reply | Fault] = results
+                          ) -> None:
+                results.append(await adapter.call(ASK, stream=True, on_token=sink))
+
+            with anyio.fail_after(5):
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(ask)
+                    await sink.whole.wait()
+                    assert sink.text == "hi" and isinstance(sink.reply, Reply)
+                    assert results == []  # still reading the body's end
+                    upstream.release.set()
+            assert results == [sink.reply]
+    assert upstream.requests == 2
+    assert upstream.connections == 1
+
+
+@pytest.mark.parametrize("kind", list(FINAL_EVENT))
+async def test_a_connection_dropped_after_the_last_event_keeps_the_answer(kind: str) -> None:
+    async with HeldTail(FINAL_EVENT[kind], drop=True) as upstream, \
+            aiohttp.ClientSession() as session:
+        sink = Announced()
+        with anyio.fail_after(5):
+            result = await _adapter(kind, upstream.base_url, session).call(
+                ASK, stream=True, on_token=sink)
+    assert isinstance(result, Reply) and result.finish_reason == "stop"
+    assert sink.text == "hi"

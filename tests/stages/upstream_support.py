@@ -1,13 +1,17 @@
-"""What the adapter tests share: a recording `on_token`, a port nobody answers on, and
-a bounded call."""
+"""What the adapter tests share: a recording `on_token`, a port nobody answers on, a
+bounded call, and an upstream that holds the end of its body back."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import TracebackType
 
 import anyio
+import msgspec
 
 from reactor import ChatRequest, Token, ToolCallDelta
 from stages.upstreams import Fault, Reply, Upstream
@@ -47,3 +51,88 @@ def refused_base_url() -> Iterator[str]:
 async def call(upstream: Upstream, request: ChatRequest, texts: Texts) -> Reply | Fault:
     with anyio.fail_after(5):
         return await upstream.call(request, stream=request.stream, on_token=texts)
+
+
+class HeldTail:
+    """A raw HTTP/1.1 upstream that answers every POST with `body` as one chunk of a
+    chunked 200, then holds the body's closing chunk back: until `release` is set, or at
+    most `delay_s`; with `drop` it aborts the connection there instead. It counts the
+    connections it accepted, so a test can tell whether the client pooled its one."""
+
+    def __init__(self, body: bytes, *, delay_s: float = 10.0, drop: bool = False) -> None:
+        self.body = body
+        self.delay_s = delay_s
+        self.drop = drop
+        self.release = asyncio.Event()
+        self.connections = 0
+        self.requests = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> HeldTail:
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            await self._serve(reader, writer)
+        writer.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            self.requests += 1
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n"
+                         + f"{len(self.body):x}\r\n".encode() + self.body + b"\r\n")
+            await writer.drain()
+            if self.drop:
+                writer.transport.abort()
+                return
+            with anyio.move_on_after(self.delay_s):
+                await self.release.wait()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+
+def _sse(*events: object, done: bool = False) -> bytes:
+    raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+    return raw + (b"data: [DONE]\n\n" if done else b"")
+
+
+# Each wire format's whole answer "hi", up to its last event.
+FINAL_EVENT = {
+    "openai": _sse({"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
+                   {"choices": [{"delta": {}, "finish_reason": "stop"}]}, done=True),
+    "anthropic": _sse(
+        {"type": "message_start", "message": {"usage": {"input_tokens": 3}}},
+        {"type": "content_block_start", "index": 0,
+         "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "text_delta", "text": "hi"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+         "usage": {"output_tokens": 1}},
+        {"type": "message_stop"}),
+    "gemini": _sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
+                                    "finishReason": "STOP"}],
+                    "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1}}),
+}
