@@ -49,6 +49,7 @@ from reactor._events import Done as Done
 from reactor._events import ErrorInfo as ErrorInfo
 from reactor._events import Failed as Failed
 from reactor._events import FlowEvent as FlowEvent
+from reactor._events import Part as Part
 from reactor._events import Started as Started
 from reactor._events import Token as Token
 from reactor._events import ToolCallDelta as ToolCallDelta
@@ -129,6 +130,7 @@ __all__ = [
     "ModelConfig",
     "OpenAIUpstream",
     "Outcomes",
+    "Part",
     "ProviderConfig",
     "Quota",
     "ReactorError",

@@ -1,7 +1,9 @@
 """The events a flow carries back to the caller, in order.
 
 `Started` (which model answers, and why), any number of `Token`, then exactly one of
-`Done` or `Failed`.
+`Done` or `Failed`. A stream that continues on another model after its model failed
+mid-answer (`continue_after_failure`) has one more `Started` before the next model's
+first token, naming that model.
 """
 
 from __future__ import annotations
@@ -65,10 +67,23 @@ class Token(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     tool_calls: list[ToolCallDelta] | None = None
 
 
+class Part(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """One model's share of an answer that more than one model wrote: the tokens it was
+    sent (a continuation's prompt holds the answer so far) and wrote, at its own price."""
+
+    model: str
+    usage: Usage
+    cost_usd: float
+
+
 class Done(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
+    """The answer is complete. `usage` and `cost_usd` are the sums over `parts`, which
+    is empty when one model wrote the whole answer."""
+
     finish_reason: str
     usage: Usage
     cost_usd: float = 0.0
+    parts: list[Part] = []
 
 
 class Failed(msgspec.Struct, frozen=True, kw_only=True, tag=True):

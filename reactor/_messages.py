@@ -21,7 +21,7 @@ from reactor._decision import Candidate as Candidate
 from reactor._decision import Decision as Decision
 from reactor._decision import Features as Features
 from reactor._decision import TaskType as TaskType
-from reactor._events import ErrorInfo, Usage
+from reactor._events import ErrorInfo, Part, Usage
 from reactor._flow import Flow, Reply
 from reactor._wire import ChatRequest
 
@@ -92,6 +92,9 @@ class Completed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     cache: Literal["miss", "exact", "semantic", "off"] = "miss"
     saved_usd: float = 0.0
     error: ErrorInfo | None = None
+    parts: list[Part] = []
+    """Each model's share when a stream continued on another model (then `model` is the
+    one that finished, and `usage` and `cost_usd` are the sums); empty otherwise."""
 
 
 # The pipeline, in order. Each stage's inbox takes the union named after it.

@@ -41,6 +41,7 @@ from reactor._wire import (
     FunctionDelta,
     InvalidRequest,
     ModelList,
+    PartInfo,
     RouterInfo,
     ToolCallChunk,
     decode_chat_request,
@@ -158,7 +159,7 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
     await response.prepare(request)
     chunk_id = f"chatcmpl-{flow.request_id}"
     created = int(router.clock.wall())
-    model = first.model
+    model, reason = first.model, first.reason
 
     def chunk(delta: Delta, finish: str | None = None, usage: CompletionUsage | None = None,
               info: RouterInfo | None = None) -> bytes:
@@ -169,10 +170,14 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
         return b"data: " + _encode(payload) + b"\n\n"
 
     include_usage = chat.stream_options is not None and chat.stream_options.include_usage
-    # A text token is most of a stream: its chunk is the same bytes around the text.
-    template = chunk(Delta(content=_MARK))
-    cut = template.index(_MARK_JSON)
-    before, after = template[:cut], template[cut + len(_MARK_JSON):]
+
+    def frame() -> tuple[bytes, bytes]:
+        # A text token is most of a stream: its chunk is the same bytes around the text.
+        template = chunk(Delta(content=_MARK))
+        cut = template.index(_MARK_JSON)
+        return template[:cut], template[cut + len(_MARK_JSON):]
+
+    before, after = frame()
     # Every event already waiting goes out in one write (the role chunk with the first
     # tokens): a fast upstream's tokens arrive in runs, and a write costs more than a token.
     out = bytearray(chunk(Delta(role="assistant", content="")))
@@ -195,15 +200,20 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                                   type="function" if d.id else None,
                                   function=FunctionDelta(name=d.name, arguments=d.arguments))
                     for d in deltas or ()]))
-            case Done(finish_reason=finish, usage=usage, cost_usd=cost):
+            case Done(finish_reason=finish, usage=usage, cost_usd=cost, parts=parts):
                 totals = CompletionUsage(prompt_tokens=usage.prompt_tokens,
                                          completion_tokens=usage.completion_tokens,
                                          total_tokens=usage.total_tokens)
                 info = RouterInfo(request_id=flow.request_id, model=model,
-                                  reason=first.reason, cache=first.cache, cost_usd=cost,
+                                  reason=reason, cache=first.cache, cost_usd=cost,
                                   similarity=first.similarity,
                                   decision=None if first.decision is None
-                                  else decision_info(first.decision))
+                                  else decision_info(first.decision),
+                                  parts=[PartInfo(model=p.model,
+                                                  prompt_tokens=p.usage.prompt_tokens,
+                                                  completion_tokens=p.usage.completion_tokens,
+                                                  cost_usd=p.cost_usd)
+                                         for p in parts] or None)
                 out += chunk(Delta(), finish, totals, info)
                 if include_usage:
                     final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
@@ -217,8 +227,9 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                                                      param=error.param, code=error.code))
                 out += b"data: " + _encode(body) + b"\n\n"
                 ended = True
-            case Started():
-                pass
+            case Started(model=model, reason=reason):
+                # The stream goes on with another model (`continue_after_failure`).
+                before, after = frame()
     await response.write_eof(bytes(out))
     return response
 

@@ -194,6 +194,15 @@ class DecisionInfo(msgspec.Struct, frozen=True, kw_only=True):
     features: FeaturesInfo | None = None
 
 
+class PartInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One model's share of an answer that a stream continued on another model."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
 class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """What Reactor decided, attached to responses as `router`."""
 
@@ -204,6 +213,8 @@ class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     cost_usd: float = 0.0
     similarity: float | None = None
     decision: DecisionInfo | None = None
+    parts: list[PartInfo] | None = None
+    """Present when more than one model wrote the answer: each one's share, in order."""
 
 
 class FeedbackRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -30,7 +30,15 @@ class Ledger:
 
     def add(self, outcome: Completed) -> None:
         rows = [self.total, self.by_tenant.setdefault(outcome.job.tenant, Totals())]
-        if outcome.model is not None:
+        if outcome.parts:
+            # A stream that continued on another model: each model is booked its share.
+            for part in outcome.parts:
+                row = self.by_model.setdefault(part.model, Totals())
+                row.requests += 1
+                row.prompt_tokens += part.usage.prompt_tokens
+                row.completion_tokens += part.usage.completion_tokens
+                row.cost_usd += part.cost_usd
+        elif outcome.model is not None:
             rows.append(self.by_model.setdefault(outcome.model, Totals()))
         for row in rows:
             row.requests += 1

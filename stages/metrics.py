@@ -24,7 +24,7 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
-from reactor import Actor, Clock, Completed
+from reactor import Actor, Clock, Completed, Usage
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
                    60, 120)
@@ -112,13 +112,11 @@ class Books(Collector):
                 if ttft is None:
                     ttft = self.ttft[attempt.model] = _Histogram(self.clock.wall())
                 ttft.observe(attempt.ttft_s)
-        if message.cache == "miss" and message.model is not None:
-            usage = message.usage
-            tokens = self.tokens
-            prompt, completion = (model, "prompt"), (model, "completion")
-            tokens[prompt] = tokens.get(prompt, 0.0) + usage.prompt_tokens
-            tokens[completion] = tokens.get(completion, 0.0) + usage.completion_tokens
-            self.cost[model] = self.cost.get(model, 0.0) + message.cost_usd
+        if message.parts:  # a stream that continued on another model: each its share
+            for part in message.parts:
+                self._spent(part.model, part.usage, part.cost_usd)
+        elif message.cache == "miss" and message.model is not None:
+            self._spent(model, message.usage, message.cost_usd)
         if message.saved_usd:
             cache = message.cache
             saved = self.saved.get(cache)
@@ -126,6 +124,15 @@ class Books(Collector):
                 self._first_seen(("saved", cache))
                 saved = 0.0
             self.saved[cache] = saved + message.saved_usd
+
+    def _spent(self, model: str, usage: Usage, cost_usd: float) -> None:
+        if model not in self.cost:
+            self._new_model(model)
+        tokens = self.tokens
+        prompt, completion = (model, "prompt"), (model, "completion")
+        tokens[prompt] = tokens.get(prompt, 0.0) + usage.prompt_tokens
+        tokens[completion] = tokens.get(completion, 0.0) + usage.completion_tokens
+        self.cost[model] = self.cost.get(model, 0.0) + cost_usd
 
     def _first_seen(self, key: tuple[str, ...]) -> None:
         self.created[key] = self.clock.wall()

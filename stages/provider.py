@@ -13,7 +13,8 @@ answers are held back until they are complete and valid, so they always fail ove
 unseen. Once tokens of a stream have reached the caller the answer cannot be taken
 back: the stream either continues on the next model (`continue_after_failure`) or ends
 with an explicit error event and a non-`stop` finish. Never a clean end after a broken
-upstream.
+upstream. A continued stream announces its next model with another `Started`, and its
+outcome charges each model its own part (`Part`).
 
 Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
 attempt as a whole; and one deadline per request over every retry and fallback. Time
@@ -55,6 +56,7 @@ from reactor import (
     FlowClosed,
     ModelConfig,
     Outcomes,
+    Part,
     ProviderConfig,
     SimulatedUpstream,
     Started,
@@ -89,6 +91,9 @@ class _Call:
         self.clock = clock
         self.buffered = not dispatch.job.request.stream
         self.emitted = False
+        self.live = False  # the model now writing was announced (`Started`)
+        self.parts: list[Part] = []  # the shares of the models that wrote before it
+        self.part_from = 0  # where in `sent` its own share begins
         self.streamed = 0
         self.winner: int | None = None
         self.answered: str | None = None
@@ -98,8 +103,8 @@ class _Call:
         self.ttft: float | None = None
 
     async def start(self, model: str, reason: str, attempt: int) -> None:
-        if not self.emitted:
-            self.emitted = True
+        if not self.live:
+            self.live = self.emitted = True
             self.answered = model
             await self.flow.emit(Started(model=model, reason=reason, attempt=attempt,
                                          decision=self.dispatch.decision))
@@ -109,7 +114,7 @@ class _Call:
         if self.buffered:
             self.held.append(token)
             return True
-        if not self.emitted or not self.flow.try_emit(token):
+        if not self.live or not self.flow.try_emit(token):
             return False
         self.streamed += 1
         if token.text:
@@ -139,6 +144,18 @@ class _Call:
     @property
     def text(self) -> str:
         return "".join(self.sent)
+
+    @property
+    def share(self) -> str:
+        """The text of the model now writing (all of it unless a stream continued)."""
+        return "".join(self.sent[self.part_from:])
+
+    def hand_over(self, part: Part) -> None:
+        """The model now writing failed mid-answer: its share is done, and the next
+        model's first token announces that model."""
+        self.parts.append(part)
+        self.part_from = len(self.sent)
+        self.live = False
 
 
 class Provider(Actor[Dispatch]):
@@ -222,6 +239,7 @@ class Provider(Actor[Dispatch]):
         finish: str | None = None
         deadline = self._deadline(dispatch)
         request = dispatch.job.request
+        prompt_tokens = dispatch.features.prompt_tokens
         chain = dispatch.chain
 
         # Each try, and each wait between tries, runs in a scope the flow cancels if the
@@ -248,14 +266,17 @@ class Provider(Actor[Dispatch]):
                     if isinstance(result, Reply):
                         status, finish = "ok", result.finish_reason
                         usage = result.usage or Usage(
-                            prompt_tokens=dispatch.features.prompt_tokens,
-                            completion_tokens=max(1, len(call.text) // 4))
+                            prompt_tokens=prompt_tokens,
+                            completion_tokens=max(1, len(call.share) // 4))
+                        cost = cost_of(self.models[name], usage)
+                        if call.parts:
+                            call.parts.append(Part(model=name, usage=usage, cost_usd=cost))
+                            usage, cost = _sums(call.parts)
                         await call.start(name, self._reason(call, index), index + 1)
                         await call.release_held()
                         await call.flow.emit(Done(finish_reason=finish, usage=usage,
-                                                  cost_usd=cost_of(self.models[name],
-                                                                   usage)))
-                        return self._outcome(call, status, usage, finish, None)
+                                                  cost_usd=cost, parts=call.parts))
+                        return self._outcome(call, status, usage, finish, None, cost)
                     last = result
                     if call.streamed > streamed:
                         break  # its words reached the caller: this try cannot be redone
@@ -273,7 +294,16 @@ class Provider(Actor[Dispatch]):
                 if call.emitted:
                     assert last is not None
                     if self.config.continue_after_failure and index + 1 < len(chain):
+                        if call.live and call.answered is not None:
+                            # Its share, estimated: a failed upstream reports no usage.
+                            writer = call.answered
+                            share = Usage(prompt_tokens=prompt_tokens,
+                                          completion_tokens=max(1, len(call.share) // 4))
+                            call.hand_over(Part(model=writer, usage=share, cost_usd=cost_of(
+                                self.models[writer], share)))
                         request = self._continuation(dispatch.job.request, call.text)
+                        prompt_tokens = dispatch.features.prompt_tokens + \
+                            (len(call.text) + len(CONTINUE_PROMPT)) // 4
                         continue
                     error = ErrorInfo(
                         status=502, type="upstream_error", code="stream_interrupted",
@@ -450,6 +480,8 @@ class Provider(Actor[Dispatch]):
     def _reason(self, call: _Call, index: int) -> str:
         if index == 0:
             return call.dispatch.decision.reason
+        if call.parts:
+            return f"continued: {call.parts[-1].model} failed mid-answer"
         failed = call.dispatch.chain[index - 1]
         return f"fallback: {failed} failed"
 
@@ -470,7 +502,8 @@ class Provider(Actor[Dispatch]):
                          retry_after_s=last.retry_after_s)
 
     def _outcome(self, call: _Call, status: Literal["ok", "failed", "cancelled"], usage: Usage,
-                 finish: str | None, error: ErrorInfo | None) -> Completed:
+                 finish: str | None, error: ErrorInfo | None, cost_usd: float = 0.0
+                 ) -> Completed:
         dispatch = call.dispatch
         attempts = call.attempts
         seen = {a.model for a in attempts}
@@ -483,14 +516,14 @@ class Provider(Actor[Dispatch]):
         for name in dispatch.probes:
             if name not in seen:
                 attempts.append(Attempt(model=name, status="skipped", probe=True))
-        model = self.models.get(call.answered) if call.answered else None
         job = dispatch.job
+        ok = status == "ok"
         return Completed(
             job=job, status=status, model=call.answered, attempts=attempts, usage=usage,
-            cost_usd=cost_of(model, usage) if model is not None and status == "ok" else 0.0,
+            cost_usd=cost_usd if ok else 0.0,
             latency_s=self.clock.now() - job.received_at, ttft_s=call.ttft, text=call.text,
             finish_reason=finish, features=dispatch.features, decision=dispatch.decision,
-            error=error if status != "ok" else None,
+            error=None if ok else error, parts=call.parts if ok else [],
         )
 
 
@@ -667,6 +700,13 @@ class _Watchdog:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+
+
+def _sums(parts: list[Part]) -> tuple[Usage, float]:
+    """The usage and cost of an answer that several models wrote."""
+    usage = Usage(prompt_tokens=sum(p.usage.prompt_tokens for p in parts),
+                  completion_tokens=sum(p.usage.completion_tokens for p in parts))
+    return usage, sum(p.cost_usd for p in parts)
 
 
 def _is_json(text: str) -> bool:

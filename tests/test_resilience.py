@@ -649,3 +649,71 @@ async def test_an_answer_whose_body_ends_after_the_timeouts_is_still_whole(
     assert held.requests == 2
     assert held.connections == 1
     assert router.breaker_states()["primary"]["consecutive_failures"] == 0
+
+
+PRICES = {"primary": (1.0, 10.0), "backup": (3.0, 30.0)}  # USD per million in, out
+
+
+def priced(name: str) -> str:
+    price_in, price_out = PRICES[name]
+    return f"price_in = {price_in}\nprice_out = {price_out}"
+
+
+def cost(name: str, prompt_tokens: int, completion_tokens: int) -> float:
+    price_in, price_out = PRICES[name]
+    return (prompt_tokens * price_in + completion_tokens * price_out) / 1e6
+
+
+async def test_a_continued_stream_names_and_charges_each_model_for_its_own_part() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="drop_mid_stream")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, provider="continue_after_failure = true",
+                      retry="max_attempts = 1", primary_model=MATRIX_PRIMARY + "\n" +
+                      priced("primary"), backup_model=priced("backup")) as rig:
+        answer = await rig.ask(True, stream_options={"include_usage": True})
+        pipeline = rig.router.pipeline
+        with anyio.fail_after(5):  # the books hear of the outcome after the caller
+            while pipeline.cost.ledger.total.requests < 1 or \
+                    not pipeline.metrics.books.requests:
+                await anyio.lowlevel.checkpoint()
+        async with rig.session.get(rig.server.url + "/metrics") as response:
+            exposition = await response.text()
+
+    partial = "".join(fake_words(PROMPT, PRIMARY_WORDS)[:2])
+    assert answer.errors == [] and answer.done
+    assert answer.headers["x-reactor-model"] == "primary"  # the model that began the answer
+    # Each chunk names the model that wrote it; the last ones, the model that finished.
+    by_model = [(chunk["model"], choice["delta"].get("content") or "")
+                for chunk in answer.chunks for choice in chunk["choices"]]
+    assert "".join(text for model, text in by_model if model == "primary") == partial
+    assert by_model[-1][0] == "backup" and answer.chunks[-1]["model"] == "backup"
+    info = next(chunk["router"] for chunk in answer.chunks if "router" in chunk)
+    assert info["model"] == "backup"
+    assert info["reason"] == "continued: primary failed mid-answer"
+
+    # The primary reported no usage before it broke: its share is estimated. The backup
+    # was sent the answer so far, and says what that cost.
+    first, second = info["parts"]
+    assert first["model"] == "primary"
+    assert first["completion_tokens"] == len(partial) // 4 and first["prompt_tokens"] > 0
+    continued = prompt_of(backup.last.body)
+    assert second == {"model": "backup", "prompt_tokens": len(continued) // 4,
+                      "completion_tokens": BACKUP_WORDS,
+                      "cost_usd": cost("backup", len(continued) // 4, BACKUP_WORDS)}
+    assert first["cost_usd"] == cost("primary", first["prompt_tokens"],
+                                     first["completion_tokens"])
+    assert info["cost_usd"] == pytest.approx(first["cost_usd"] + second["cost_usd"])
+    usage = answer.chunks[-1]["usage"]
+    assert usage["prompt_tokens"] == first["prompt_tokens"] + second["prompt_tokens"]
+    assert usage["completion_tokens"] == first["completion_tokens"] + BACKUP_WORDS
+
+    # The books charge each model its own part.
+    books = pipeline.cost.ledger.by_model
+    for part in (first, second):
+        row = books[part["model"]]
+        assert (row.prompt_tokens, row.completion_tokens) == (
+            part["prompt_tokens"], part["completion_tokens"])
+        assert row.cost_usd == pytest.approx(part["cost_usd"])
+        assert f'reactor_tokens_total{{direction="completion",model="{part["model"]}"}} ' \
+            f'{float(part["completion_tokens"])}' in exposition
+    assert pipeline.cost.ledger.total.cost_usd == pytest.approx(info["cost_usd"])
