@@ -9,11 +9,17 @@ small sets; measured here (384-d, one BLAS thread) a whole prediction takes ~0.3
 instead (~0.3 ms at 50k). Building the graph costs seconds (~17 s for 50k rows): it is
 built once, when the index first reaches `exact_below`, and saved with the model.
 Rows are never removed, so row ids are stable and double as hnswlib labels.
+
+With `build_inline=False` the index never builds a graph itself: its owner builds one
+off its event loop (`build_graph` on a `vectors` snapshot, in a thread) and `adopt`s it.
+Rows the graph lacks (appended meanwhile) are the tail: searched exactly and folded into
+the graph a few at a time as more rows are added.
 """
 
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 
 import hnswlib
@@ -26,6 +32,10 @@ Ids = npt.NDArray[np.int64]
 # Exact search scores queries in blocks so that one block's similarity matrix stays
 # under this many floats (64 MiB) whatever the index size.
 _BLOCK_FLOATS = 1 << 24
+# Tail rows the graph takes in per `add`, beyond the added ones (~0.1 ms each).
+_FOLD = 4
+# A graph is built this many rows at a time, so that a build told to stop stops soon.
+_BUILD_CHUNK = 1024
 
 
 def normalise(vectors: npt.ArrayLike) -> Vectors:
@@ -53,6 +63,7 @@ class NeighbourIndex:
         m: int = 16,
         ef_construction: int = 200,
         seed: int = 0,
+        build_inline: bool = True,
     ) -> None:
         if dim <= 0:
             raise ValueError(f"dimension must be positive, got {dim}")
@@ -62,9 +73,11 @@ class NeighbourIndex:
         self.m = m
         self.ef_construction = ef_construction
         self.seed = seed
+        self.build_inline = build_inline
         self._rows: Vectors = np.zeros((0, dim), dtype=np.float32)
         self._size = 0
         self._graph: hnswlib.Index | None = None
+        self._covered = 0  # rows [0, _covered) are in the graph; the rest are the tail
 
     def __len__(self) -> int:
         return self._size
@@ -76,6 +89,11 @@ class NeighbourIndex:
     @property
     def uses_graph(self) -> bool:
         return self._graph is not None
+
+    @property
+    def graph_due(self) -> bool:
+        """Past `exact_below` with no graph: time to `build_graph` and `adopt` one."""
+        return self._graph is None and self._size >= self.exact_below
 
     def add(self, vectors: npt.ArrayLike) -> Ids:
         """Append rows (normalised here); return their ids."""
@@ -91,12 +109,20 @@ class NeighbourIndex:
         self._size = end
         ids = np.arange(start, end, dtype=np.int64)
         if self._graph is not None:
-            if end > self._graph.get_max_elements():
-                self._graph.resize_index(max(end, 2 * self._graph.get_max_elements()))
-            self._graph.add_items(rows, ids)
-        elif end >= self.exact_below:
-            self._graph = self._build(self.vectors)
+            self._fold(self._graph, len(rows) + _FOLD)
+        elif self.build_inline and end >= self.exact_below:
+            self._build_now()
         return ids
+
+    def _fold(self, graph: hnswlib.Index, most: int) -> None:
+        upto = min(self._size, self._covered + most)
+        if upto <= self._covered:
+            return
+        if upto > graph.get_max_elements():
+            graph.resize_index(max(upto, 2 * graph.get_max_elements()))
+        graph.add_items(self._rows[self._covered : upto],
+                        np.arange(self._covered, upto, dtype=np.int64), num_threads=1)
+        self._covered = upto
 
     def search(self, queries: npt.ArrayLike, k: int) -> tuple[Ids, Vectors]:
         """The `k` nearest rows of each query (fewer if the index is smaller)."""
@@ -104,33 +130,52 @@ class NeighbourIndex:
         k = min(k, self._size)
         if k <= 0:
             return np.zeros((len(q), 0), dtype=np.int64), np.zeros((len(q), 0), np.float32)
-        if self._graph is not None:
+        if self._graph is None:
+            return self._exact(q, k)
+        graph_k = min(k, self._covered)
+        if graph_k:
             # Recall@k on 11k MiniLM vectors: ef = k gives 0.967 at k = 64, ef = 2k 0.993
             # (0.14 ms a query); ef = 64 gives 0.993 at k = 16.
-            self._graph.set_ef(max(self.ef, 2 * k))
-            labels, distances = self._graph.knn_query(q, k=k, num_threads=1)
+            self._graph.set_ef(max(self.ef, 2 * graph_k))
+            labels, distances = self._graph.knn_query(q, k=graph_k, num_threads=1)
             ids = np.asarray(labels, dtype=np.int64)
-            return ids, (1.0 - np.asarray(distances, dtype=np.float32))
-        return self._exact(q, k)
+            sims: Vectors = 1.0 - np.asarray(distances, dtype=np.float32)
+        else:
+            ids, sims = np.zeros((len(q), 0), np.int64), np.zeros((len(q), 0), np.float32)
+        if self._covered == self._size:
+            return ids, sims
+        tail_ids, tail_sims = self._exact(q, min(k, self._size - self._covered), self._covered)
+        ids, sims = np.concatenate([ids, tail_ids], 1), np.concatenate([sims, tail_sims], 1)
+        best = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        return np.take_along_axis(ids, best, axis=1), np.take_along_axis(sims, best, axis=1)
 
-    def _exact(self, q: Vectors, k: int) -> tuple[Ids, Vectors]:
+    def _exact(self, q: Vectors, k: int, first: int = 0) -> tuple[Ids, Vectors]:
+        """The `k` nearest of rows `first`.. (ids of the whole index)."""
         ids = np.empty((len(q), k), dtype=np.int64)
         sims = np.empty((len(q), k), dtype=np.float32)
-        block = max(1, _BLOCK_FLOATS // max(self._size, 1))
-        rows = self.vectors
+        size = self._size - first
+        block = max(1, _BLOCK_FLOATS // max(size, 1))
+        rows = self._rows[first : self._size]
         for start in range(0, len(q), block):
             scores = q[start : start + block] @ rows.T
-            if k < self._size:
+            if k < size:
                 top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
             else:
-                top = np.broadcast_to(np.arange(self._size), scores.shape)
+                top = np.broadcast_to(np.arange(size), scores.shape)
             top_scores = np.take_along_axis(scores, top, axis=1)
             order = np.argsort(-top_scores, axis=1, kind="stable")
-            ids[start : start + block] = np.take_along_axis(top, order, axis=1)
+            ids[start : start + block] = np.take_along_axis(top, order, axis=1) + first
             sims[start : start + block] = np.take_along_axis(top_scores, order, axis=1)
         return ids, sims
 
-    def _build(self, rows: Vectors) -> hnswlib.Index:
+    def build_graph(self, rows: Vectors, *, threads: int = 1,
+                    stop: threading.Event | None = None) -> hnswlib.Index | None:
+        """A graph over `rows` (ids from 0), or None if `stop` was set meanwhile.
+
+        Reads only this index's settings and `rows`: safe in another thread on a
+        `vectors` snapshot while this index takes more rows and answers searches.
+        hnswlib releases the GIL while it adds; `threads` is how many cores it takes.
+        """
         graph = hnswlib.Index(space="cosine", dim=self.dim)
         graph.init_index(
             max_elements=max(len(rows), 2 * self.exact_below),
@@ -138,8 +183,27 @@ class NeighbourIndex:
             M=self.m,
             random_seed=self.seed,
         )
-        graph.add_items(rows, np.arange(len(rows), dtype=np.int64))
+        for start in range(0, len(rows), _BUILD_CHUNK):
+            if stop is not None and stop.is_set():
+                return None
+            end = min(start + _BUILD_CHUNK, len(rows))
+            graph.add_items(rows[start:end], np.arange(start, end, dtype=np.int64),
+                            num_threads=threads)
         return graph
+
+    def _build_now(self) -> None:
+        graph = self.build_graph(self.vectors, threads=-1)
+        assert graph is not None  # nothing can stop it
+        self.adopt(graph)
+
+    def adopt(self, graph: hnswlib.Index) -> None:
+        """Search `graph` (built over this index's first rows) from now on; the rows it
+        lacks are searched exactly until folded in."""
+        count = graph.get_current_count()
+        if count > self._size:
+            raise ValueError(f"graph of {count} rows for an index of {self._size}")
+        self._graph = graph
+        self._covered = count
 
     def graph_bytes(self) -> bytes:
         """The HNSW graph in hnswlib's own format (empty when searching exactly)."""
@@ -155,14 +219,15 @@ class NeighbourIndex:
         self._rows = normalise(vectors) if len(vectors) else np.zeros((0, self.dim), np.float32)
         self._size = len(self._rows)
         self._graph = None
+        self._covered = 0
         if graph:
             with tempfile.TemporaryDirectory() as scratch:
                 path = Path(scratch) / "graph.bin"
                 path.write_bytes(graph)
                 loaded = hnswlib.Index(space="cosine", dim=self.dim)
                 loaded.load_index(str(path), max_elements=max(self._size, 2 * self.exact_below))
-            if loaded.get_current_count() != self._size:
+            if loaded.get_current_count() > self._size:
                 raise ValueError("saved graph does not match the saved vectors")
-            self._graph = loaded
-        elif self._size >= self.exact_below:
-            self._graph = self._build(self.vectors)
+            self.adopt(loaded)
+        elif self.build_inline and self._size >= self.exact_below:
+            self._build_now()
