@@ -69,11 +69,13 @@ class Token(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 
 class Part(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """One model's share of an answer that more than one model wrote: the tokens it was
-    sent (a continuation's prompt holds the answer so far) and wrote, at its own price."""
+    sent (a continuation's prompt holds the answer so far) and wrote, at its own price.
+    `estimated`: the upstream reported no usage, so it was worked out from the text."""
 
     model: str
     usage: Usage
     cost_usd: float
+    estimated: bool = False
 
 
 class Done(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):

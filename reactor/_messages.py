@@ -94,7 +94,14 @@ class Completed(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     error: ErrorInfo | None = None
     parts: list[Part] = []
     """Each model's share when a stream continued on another model (then `model` is the
-    one that finished, and `usage` and `cost_usd` are the sums); empty otherwise."""
+    one that wrote last, and `usage` and `cost_usd` are the sums); empty otherwise. A
+    stream that ended in error, or that its caller left, is charged what it consumed."""
+    estimated: bool = False
+    """`usage` and `cost_usd` (or some share of them) were worked out from the text: the
+    upstream reported no usage."""
+    discarded: list[Part] = []
+    """Tries whose output the caller never saw (retried, failed over, or cut short by the
+    caller leaving), which the upstream billed all the same; not in `usage`/`cost_usd`."""
 
 
 # The pipeline, in order. Each stage's inbox takes the union named after it.

@@ -52,6 +52,7 @@ from reactor._wire import (
     FeaturesInfo,
     FunctionCall,
     ModelCard,
+    PartInfo,
     Preferences,
     ResponseMessage,
     RouterInfo,
@@ -96,7 +97,12 @@ class Answer(msgspec.Struct, kw_only=True):
                               cache=self.cache, cost_usd=self.done.cost_usd,
                               similarity=self.similarity,
                               decision=None if self.decision is None
-                              else decision_info(self.decision)),
+                              else decision_info(self.decision),
+                              parts=[PartInfo(model=p.model,
+                                              prompt_tokens=p.usage.prompt_tokens,
+                                              completion_tokens=p.usage.completion_tokens,
+                                              cost_usd=p.cost_usd)
+                                     for p in self.done.parts] or None),
         )
 
 

@@ -1,5 +1,9 @@
 """Cost tracker: what every request cost, by model and by tenant, and what the cache saved.
 
+Charged is what the upstreams billed: a broken or abandoned answer its share, and tries
+thrown away after their upstream produced output (`Completed.discarded`) too;
+`estimated_usd` is how much of that was estimated from text.
+
 Inbox: `Completed`. Emits nothing; `snapshot()` is read by the stats endpoint.
 Backpressure: publishers wait on this mailbox (books are never dropped).
 """
@@ -10,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from reactor import Actor, Completed
+from reactor import Actor, Completed, Part
 
 
 class Totals(msgspec.Struct, kw_only=True):
@@ -19,6 +23,8 @@ class Totals(msgspec.Struct, kw_only=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    estimated_usd: float = 0.0
+    """The part of `cost_usd` worked out from text: the upstream reported no usage."""
     saved_usd: float = 0.0
 
 
@@ -33,22 +39,34 @@ class Ledger:
         if outcome.parts:
             # A stream that continued on another model: each model is booked its share.
             for part in outcome.parts:
-                row = self.by_model.setdefault(part.model, Totals())
-                row.requests += 1
-                row.prompt_tokens += part.usage.prompt_tokens
-                row.completion_tokens += part.usage.completion_tokens
-                row.cost_usd += part.cost_usd
+                self.by_model.setdefault(part.model, Totals()).requests += 1
+                self._charge(self.by_model[part.model], part)
         elif outcome.model is not None:
             rows.append(self.by_model.setdefault(outcome.model, Totals()))
+        miss = outcome.cache == "miss"
         for row in rows:
             row.requests += 1
             if outcome.status != "ok":
                 row.failures += 1
-            row.prompt_tokens += outcome.usage.prompt_tokens if outcome.cache == "miss" else 0
-            row.completion_tokens += outcome.usage.completion_tokens \
-                if outcome.cache == "miss" else 0
+            row.prompt_tokens += outcome.usage.prompt_tokens if miss else 0
+            row.completion_tokens += outcome.usage.completion_tokens if miss else 0
             row.cost_usd += outcome.cost_usd
+            if outcome.estimated:
+                row.estimated_usd += outcome.cost_usd
             row.saved_usd += outcome.saved_usd
+        for part in outcome.discarded:
+            # Tries billed but thrown away: spend, though not a request of their model.
+            self._charge(self.by_model.setdefault(part.model, Totals()), part)
+            self._charge(rows[0], part)
+            self._charge(rows[1], part)
+
+    @staticmethod
+    def _charge(row: Totals, part: Part) -> None:
+        row.prompt_tokens += part.usage.prompt_tokens
+        row.completion_tokens += part.usage.completion_tokens
+        row.cost_usd += part.cost_usd
+        if part.estimated:
+            row.estimated_usd += part.cost_usd
 
 
 class CostTracker(Actor[Completed]):

@@ -117,6 +117,8 @@ class Books(Collector):
                 self._spent(part.model, part.usage, part.cost_usd)
         elif message.cache == "miss" and message.model is not None:
             self._spent(model, message.usage, message.cost_usd)
+        for part in message.discarded:  # tries billed, though their words were thrown away
+            self._spent(part.model, part.usage, part.cost_usd)
         if message.saved_usd:
             cache = message.cache
             saved = self.saved.get(cache)

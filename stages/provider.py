@@ -16,6 +16,15 @@ with an explicit error event and a non-`stop` finish. Never a clean end after a 
 upstream. A continued stream announces its next model with another `Started`, and its
 outcome charges each model its own part (`Part`).
 
+The books are charged what the upstreams billed, not only what was answered: a stream
+that broke, or that its caller left, is charged its prompt and the words it produced,
+and so is every try whose words were thrown away (retried, failed over) once its
+upstream had produced any or said what it used; without the upstream's usage, the
+tokens are estimated from the text (`estimated`). A try that failed before it produced
+anything (an error status, a refused connection, no first token in time, a hedge that
+lost before its first token) is charged nothing: providers do not bill error statuses,
+and there is nothing to count one cut off before its output by.
+
 Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
 attempt as a whole; and one deadline per request over every retry and fallback. Time
 spent waiting on a slow reader is not held against the upstream. Upstreams are asked to
@@ -76,6 +85,12 @@ def cost_of(model: ModelConfig, usage: Usage) -> float:
     return (usage.prompt_tokens * model.price_in + usage.completion_tokens * model.price_out) / 1e6
 
 
+def estimate(prompt_tokens: int, text: str) -> Usage:
+    """What a call that reported no usage used: its prompt and ~4 characters a token of its
+    answer (at least one: it answered something)."""
+    return Usage(prompt_tokens=prompt_tokens, completion_tokens=max(1, len(text) // 4))
+
+
 def wants_json(request: ChatRequest) -> bool:
     fmt = request.response_format
     return fmt is not None and fmt.type in ("json_object", "json_schema")
@@ -101,6 +116,10 @@ class _Call:
         self.held: list[Token] = []
         self.attempts: list[Attempt] = []
         self.ttft: float | None = None
+        self.prompt_tokens = dispatch.features.prompt_tokens  # of the request now sent
+        self.producer: str | None = None  # the model whose try produced the held tokens
+        self.estimated = False
+        self.discarded: list[Part] = []  # billed tries the caller never saw
 
     async def start(self, model: str, reason: str, attempt: int) -> None:
         if not self.live:
@@ -149,6 +168,12 @@ class _Call:
     def share(self) -> str:
         """The text of the model now writing (all of it unless a stream continued)."""
         return "".join(self.sent[self.part_from:])
+
+    def charge(self, model: ModelConfig, reported: Usage | None, text: str) -> Part:
+        """One try's bill: what its upstream reported, or an estimate from its text."""
+        usage = reported or estimate(self.prompt_tokens, text)
+        return Part(model=model.name, usage=usage, cost_usd=cost_of(model, usage),
+                    estimated=reported is None)
 
     def hand_over(self, part: Part) -> None:
         """The model now writing failed mid-answer: its share is done, and the next
@@ -239,7 +264,6 @@ class Provider(Actor[Dispatch]):
         finish: str | None = None
         deadline = self._deadline(dispatch)
         request = dispatch.job.request
-        prompt_tokens = dispatch.features.prompt_tokens
         chain = dispatch.chain
 
         # Each try, and each wait between tries, runs in a scope the flow cancels if the
@@ -265,15 +289,17 @@ class Provider(Actor[Dispatch]):
                                                      deadline, retry=tries - 1)
                     if isinstance(result, Reply):
                         status, finish = "ok", result.finish_reason
-                        usage = result.usage or Usage(
-                            prompt_tokens=prompt_tokens,
-                            completion_tokens=max(1, len(call.share) // 4))
+                        await call.start(name, self._reason(call, index), index + 1)
+                        await call.release_held()  # then the share holds a held answer
+                        estimated = result.usage is None
+                        usage = result.usage or estimate(call.prompt_tokens, call.share)
                         cost = cost_of(self.models[name], usage)
                         if call.parts:
-                            call.parts.append(Part(model=name, usage=usage, cost_usd=cost))
+                            call.parts.append(Part(model=name, usage=usage, cost_usd=cost,
+                                                   estimated=estimated))
                             usage, cost = _sums(call.parts)
-                        await call.start(name, self._reason(call, index), index + 1)
-                        await call.release_held()
+                            estimated = any(part.estimated for part in call.parts)
+                        call.estimated = estimated
                         await call.flow.emit(Done(finish_reason=finish, usage=usage,
                                                   cost_usd=cost, parts=call.parts))
                         return self._outcome(call, status, usage, finish, None, cost)
@@ -293,16 +319,14 @@ class Provider(Actor[Dispatch]):
                     await self._backoff(call, wait)
                 if call.emitted:
                     assert last is not None
+                    if call.live and call.answered is not None:
+                        # The share of the model that broke mid-answer: billed, though
+                        # mostly estimated (a broken upstream rarely reports usage).
+                        call.hand_over(call.charge(self.models[call.answered], last.usage,
+                                                   call.share))
                     if self.config.continue_after_failure and index + 1 < len(chain):
-                        if call.live and call.answered is not None:
-                            # Its share, estimated: a failed upstream reports no usage.
-                            writer = call.answered
-                            share = Usage(prompt_tokens=prompt_tokens,
-                                          completion_tokens=max(1, len(call.share) // 4))
-                            call.hand_over(Part(model=writer, usage=share, cost_usd=cost_of(
-                                self.models[writer], share)))
                         request = self._continuation(dispatch.job.request, call.text)
-                        prompt_tokens = dispatch.features.prompt_tokens + \
+                        call.prompt_tokens = dispatch.features.prompt_tokens + \
                             (len(call.text) + len(CONTINUE_PROMPT)) // 4
                         continue
                     error = ErrorInfo(
@@ -317,9 +341,19 @@ class Provider(Actor[Dispatch]):
             await call.flow.emit(Failed(error=error))
         except FlowClosed:
             status = "cancelled"
+            self._charge_cut_short(call)
         finally:
             call.flow.detach()
         return self._outcome(call, status, usage, finish, error)
+
+    def _charge_cut_short(self, call: _Call) -> None:
+        """The caller left: what the try under way had produced was billed all the same."""
+        if call.buffered:
+            if call.held and call.producer is not None:
+                text = "".join(token.text for token in call.held)
+                call.discarded.append(call.charge(self.models[call.producer], None, text))
+        elif call.live and call.answered is not None:
+            call.hand_over(call.charge(self.models[call.answered], None, call.share))
 
     async def _backoff(self, call: _Call, wait: float) -> None:
         """Wait between tries of one model; a caller who leaves meanwhile ends it."""
@@ -460,11 +494,21 @@ class Provider(Actor[Dispatch]):
         if isinstance(result, Reply) and wants_json(request):
             text = "".join(t.text for t in call.held) if call.buffered else call.text
             if not _is_json(text):
-                result = Fault(kind="invalid_json",
+                result = Fault(kind="invalid_json", usage=result.usage,
                                message="JSON mode was asked for but the answer is not JSON")
         elapsed = clock.now() - started
         first_at, tokens = receiver.first_at, receiver.tokens
         ttft = None if first_at is None or not stream else first_at - started
+        if isinstance(result, Fault) and (tokens or result.usage is not None):
+            # The upstream billed this try. Words that reached the caller are the share of
+            # the model now writing (charged where the stream ends or continues); held or
+            # empty output is thrown away now, to be retried or failed over.
+            if call.buffered:
+                text = "".join(token.text for token in call.held)
+                call.discarded.append(call.charge(model, result.usage, text))
+                call.held = []
+            elif not tokens:
+                call.discarded.append(call.charge(model, result.usage, ""))
         if isinstance(result, Reply):
             call.ttft = ttft if call.ttft is None else call.ttft
             call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,
@@ -518,12 +562,20 @@ class Provider(Actor[Dispatch]):
                 attempts.append(Attempt(model=name, status="skipped", probe=True))
         job = dispatch.job
         ok = status == "ok"
+        parts = call.parts
+        if not ok:
+            # A broken or abandoned answer: each model that wrote some of it is charged
+            # its share (`hand_over`), even when that is a single model.
+            usage, cost_usd = _sums(parts)
+            call.estimated = any(part.estimated for part in parts)
+            if len(parts) < 2:
+                parts = []
         return Completed(
             job=job, status=status, model=call.answered, attempts=attempts, usage=usage,
-            cost_usd=cost_usd if ok else 0.0,
-            latency_s=self.clock.now() - job.received_at, ttft_s=call.ttft, text=call.text,
-            finish_reason=finish, features=dispatch.features, decision=dispatch.decision,
-            error=None if ok else error, parts=call.parts if ok else [],
+            cost_usd=cost_usd, latency_s=self.clock.now() - job.received_at, ttft_s=call.ttft,
+            text=call.text, finish_reason=finish, features=dispatch.features,
+            decision=dispatch.decision, error=None if ok else error, parts=parts,
+            estimated=call.estimated, discarded=call.discarded,
         )
 
 
@@ -559,7 +611,9 @@ class _Receiver(TokenSink):
             self.samples.append(first_at - self.started)
         if self.claim is not None and not self.claim(self.index):
             self.lost = True  # being cancelled
-        return not self.lost
+            return False
+        self.call.producer = self.name
+        return True
 
     async def __call__(self, token: Token) -> None:
         if self.lost or (self.first_at is None and not self._first()):
@@ -706,7 +760,7 @@ def _sums(parts: list[Part]) -> tuple[Usage, float]:
     """The usage and cost of an answer that several models wrote."""
     usage = Usage(prompt_tokens=sum(p.usage.prompt_tokens for p in parts),
                   completion_tokens=sum(p.usage.completion_tokens for p in parts))
-    return usage, sum(p.cost_usd for p in parts)
+    return usage, sum((p.cost_usd for p in parts), 0.0)
 
 
 def _is_json(text: str) -> bool:

@@ -6,7 +6,9 @@ Backpressure: publishers wait on this mailbox (books are never dropped).
 Only jobs admission metered (`job.quota` set) are settled: the tokens reserved at
 admission are corrected to those the answer used (none for a cache hit or a request
 that never reached a model), and its actual cost is charged (a cache hit costs
-nothing). The book owns the limit store and closes it when it stops.
+nothing). Both count what the upstreams billed: a broken or abandoned answer's share
+and the tries thrown away after producing output (`Completed.discarded`). The book owns
+the limit store and closes it when it stops.
 """
 
 from __future__ import annotations
@@ -45,10 +47,15 @@ class SpendBook(Actor[Completed]):
         limits = self.policy.of(job.tenant)
         if limits is None:
             return
-        used = message.usage.total_tokens if message.cache == "miss" else 0
+        miss = message.cache == "miss"
+        used = message.usage.total_tokens if miss else 0
+        cost = message.cost_usd if miss else 0.0
+        for part in message.discarded:  # billed tries whose words were thrown away
+            used += part.usage.total_tokens
+            cost += part.cost_usd
         refund = quota.reserved_tokens - used if limits.tokens_per_minute is not None else 0
         budgeted = limits.usd_per_day is not None or limits.usd_per_month is not None
-        cost = message.cost_usd if budgeted and message.cache == "miss" else 0.0
+        cost = cost if budgeted else 0.0
         if refund or cost > 0:
             await self.store.settle(job.tenant, limits, refund, cost, self.clock.wall())
         self.settled += 1

@@ -34,12 +34,15 @@ upstream = {{ kind = "openai", base_url = "{base_url}", api_key = "sk-test" }}
 
 def router_toml(primary_url: str, backup_url: str | None = None, *, provider: str = "",
                 retry: str = "", breaker: str = "", primary_model: str = "",
-                backup_model: str = "") -> str:
+                backup_model: str = "", admission: str = "") -> str:
     """Two models, `primary` failing over to `backup` (or `primary` alone); each string
     is TOML added to its table."""
     text = f"""
 [server]
 drain_timeout_s = 2.0
+
+[admission]
+{admission}
 
 [runtime]
 restart_backoff_s = 0.0

@@ -70,6 +70,8 @@ class Fault(msgspec.Struct, frozen=True, kw_only=True):
     message: str
     status: int | None = None
     retry_after_s: float | None = None
+    usage: Usage | None = None
+    """What the upstream said the failed call used (and so billed), when it said so."""
 
 
 class Upstream(Protocol):

@@ -186,9 +186,10 @@ class OpenAICompatible:
             result = Fault(kind="empty", message="upstream stream carried no events")
         elif finish is None:
             result = Fault(kind="truncated", message="upstream stream ended without a "
-                           "finish reason")
+                           "finish reason", usage=usage)
         elif not got_text:
-            result = Fault(kind="empty", message="upstream stream carried no content")
+            result = Fault(kind="empty", message="upstream stream carried no content",
+                           usage=usage)
         else:
             result = Reply(finish_reason=finish, usage=usage)
         return await finish_body(response.content, result, on_token)
