@@ -15,15 +15,22 @@ prompt's nearest neighbours, shrunk toward a prior by how much evidence there is
 so two far neighbours move the estimate little and many close ones dominate it. The
 prior is itself a chain of shrunk means: a configured prior (`priors`, e.g. from
 router.toml; 0.5 if none) <- the model's observed mean <- its mean on this task.
+
+Past `params.exact_below` prompts the neighbours come from an hnswlib graph. `fit` and
+`load` (offline, or in a worker thread) build it at once; `observe` never does, since it
+runs on the event loop: when `graph_due`, the owner runs `build_graph` on a `snapshot`
+in a thread and `adopt`s the result, and until then every search is exact.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+import hnswlib
 import msgspec
 import numpy as np
 import numpy.typing as npt
@@ -70,7 +77,7 @@ class QualityModel:
         self.params = params or QualityParams()
         self.dim = dim
         self.models: list[str] = []
-        self._index = NeighbourIndex(dim, exact_below=self.params.exact_below, ef=self.params.ef)
+        self._index = self._new_index()
         self._scores: Scores = np.zeros((0, 0), dtype=np.float32)
         self._counts: Scores = np.zeros((0, 0), dtype=np.float32)
         self._model_sum = np.zeros(0)
@@ -84,6 +91,36 @@ class QualityModel:
     @property
     def uses_graph(self) -> bool:
         return self._index.uses_graph
+
+    @property
+    def graph_due(self) -> bool:
+        """Enough prompts for a graph and none yet: `build_graph` one and `adopt` it."""
+        return self._index.graph_due
+
+    def snapshot(self) -> Vectors:
+        """The stored prompts as they are now, for `build_graph` (later ones stay out)."""
+        return self._index.vectors
+
+    def build_graph(self, rows: Vectors, stop: threading.Event | None = None
+                    ) -> hnswlib.Index | None:
+        """A graph over `rows` on one core (None if `stop` is set first). Safe in a
+        worker thread while the loop goes on observing and predicting."""
+        return self._index.build_graph(rows, stop=stop)
+
+    def adopt(self, graph: hnswlib.Index) -> None:
+        """Answer from `graph` from now on; prompts stored since its snapshot are
+        searched exactly until folded into it."""
+        self._index.adopt(graph)
+
+    def _new_index(self) -> NeighbourIndex:
+        return NeighbourIndex(self.dim, exact_below=self.params.exact_below, ef=self.params.ef,
+                              build_inline=False)
+
+    def _graph_now(self) -> None:
+        if self._index.graph_due:
+            graph = self._index.build_graph(self._index.vectors, threads=-1)
+            assert graph is not None  # nothing can stop it
+            self._index.adopt(graph)
 
     def fit(
         self,
@@ -104,9 +141,9 @@ class QualityModel:
         matrix = np.stack(list(columns.values()), axis=1) if columns else np.zeros((n, 0))
         self._scores = np.clip(matrix, 0.0, 1.0).astype(np.float32)
         self._counts = (~np.isnan(self._scores)).astype(np.float32)
-        self._index = NeighbourIndex(self.dim, exact_below=self.params.exact_below,
-                                     ef=self.params.ef)
+        self._index = self._new_index()
         self._index.add(rows)
+        self._graph_now()
         known = np.nan_to_num(self._scores)
         self._model_sum = known.sum(axis=0, dtype=np.float64)
         self._model_n = self._counts.sum(axis=0, dtype=np.float64)
@@ -228,6 +265,7 @@ class QualityModel:
                 raise ValueError(f"{path}: vectors shaped {vectors.shape}, header says "
                                  f"{(header.rows, header.dim)}")
             model._index.restore(vectors, stored["graph"].tobytes())
+            model._graph_now()
             model._scores = stored["scores"].astype(np.float32)
             model._counts = stored["counts"].astype(np.float32)
             model._model_sum = stored["model_sum"].astype(np.float64)

@@ -183,3 +183,65 @@ def test_normalise_scales_one_vector_as_it_would_in_a_batch() -> None:
             assert one.dtype == np.float32
             np.testing.assert_array_equal(one, scaled[np.newaxis])
     assert not normalise(np.zeros(48)).any()
+
+
+def test_a_graph_built_from_a_snapshot_keeps_the_rows_added_meanwhile() -> None:
+    rng = np.random.default_rng(11)
+    vectors = rng.normal(size=(400, 32)).astype(np.float32)
+    queries = np.concatenate([vectors[::7], rng.normal(size=(40, 32)).astype(np.float32)])
+    exact = NeighbourIndex(32, exact_below=10**9)
+    deferred = NeighbourIndex(32, exact_below=300, ef=200, build_inline=False)
+    exact.add(vectors[:340])
+    deferred.add(vectors[:300])
+    assert deferred.graph_due and not deferred.uses_graph
+    snapshot = deferred.vectors
+    deferred.add(vectors[300:340])  # learned while the graph was being built
+    graph = deferred.build_graph(snapshot)
+    assert graph is not None
+    deferred.adopt(graph)
+
+    def same_as_exact() -> None:
+        exact_ids, exact_sims = exact.search(queries, 10)
+        ids, sims = deferred.search(queries, 10)
+        np.testing.assert_array_equal(ids, exact_ids)
+        np.testing.assert_allclose(sims, exact_sims, atol=1e-5)
+
+    assert deferred.uses_graph and not deferred.graph_due
+    same_as_exact()  # 40 rows still in the exact tail
+    exact.add(vectors[340:400])
+    deferred.add(vectors[340:400])  # folds the tail into the graph as it goes
+    same_as_exact()
+
+
+def test_a_stopped_build_gives_no_graph() -> None:
+    import threading
+
+    index = NeighbourIndex(8, exact_below=10, build_inline=False)
+    index.add(np.eye(8, dtype=np.float32).repeat(2, axis=0))
+    stop = threading.Event()
+    stop.set()
+    assert index.build_graph(index.vectors, stop=stop) is None
+    assert index.graph_due
+
+
+def test_observing_never_builds_the_graph_but_fit_and_load_do(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(60, DIM)).astype(np.float32)
+    model = QualityModel(DIM, QualityParams(exact_below=50))
+    for vector in vectors:
+        model.observe(vector, "a", 0.5)
+    assert model.graph_due and not model.uses_graph
+    model.save(tmp_path / "q.npz")
+    assert QualityModel.load(tmp_path / "q.npz").uses_graph  # built in the loading thread
+
+    graph = model.build_graph(model.snapshot()[:55])
+    assert graph is not None
+    model.adopt(graph)  # 5 prompts past the graph, saved and loaded as a tail
+    model.save(tmp_path / "tail.npz")
+    loaded = QualityModel.load(tmp_path / "tail.npz")
+    assert loaded.neighbours(vectors[57], 1)[0][0, 0] == 57
+    assert loaded.predict(vectors[3]) == model.predict(vectors[3])
+
+    fitted = QualityModel(DIM, QualityParams(exact_below=50))
+    fitted.fit(vectors, {"a": rng.random(60)})
+    assert fitted.uses_graph
