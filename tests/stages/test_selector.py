@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
+import anyio
+import anyio.from_thread
+import hnswlib
 import msgspec
+import numpy as np
+import numpy.typing as npt
 import pytest
 
-from reactor import ChatRequest, RouterConfig, parse_config
+from reactor import ChatRequest, Router, RouterConfig, parse_config
 from stages.analyzer import analyze
+from stages.neighbours import Vectors
+from stages.quality import QualityModel, QualityParams
 from stages.selector import Catalogue, NoRoute
 from tests.conftest import FAST_MODELS
 
@@ -90,3 +100,105 @@ def test_observed_latency_moves_the_estimate(catalogue: Catalogue) -> None:
     for _ in range(20):
         catalogue.observe("nano", ttft_s=2.0, tokens=10, duration_s=2.5)
     assert catalogue.ttft_ms["nano"] > before + 1000
+
+
+LEARNING = """
+[cache]
+enabled = false
+
+[selector]
+quality_model = "{path}"
+
+[[models]]
+name = "cheap"
+price_in = 0.1
+price_out = 0.4
+quality = 0.70
+upstream = {{ kind = "simulated", output_tokens = 8 }}
+
+[[models]]
+name = "strong"
+price_in = 2.5
+price_out = 10.0
+quality = 0.72
+upstream = {{ kind = "simulated", output_tokens = 8 }}
+"""
+
+
+class HeldBuild(QualityModel):
+    """A learned model whose graph build waits in its thread until released."""
+
+    def __init__(self, dim: int, params: QualityParams) -> None:
+        super().__init__(dim, params)
+        self.entered = anyio.Event()
+        self.adopted = anyio.Event()
+        self.release = threading.Event()
+
+    def build_graph(self, rows: Vectors, stop: threading.Event | None = None
+                    ) -> hnswlib.Index | None:
+        anyio.from_thread.run_sync(self.entered.set)
+        self.release.wait(10)
+        return super().build_graph(rows, stop)
+
+    def adopt(self, graph: hnswlib.Index) -> None:
+        super().adopt(graph)
+        self.adopted.set()
+
+
+def ask(text: str) -> dict[str, object]:
+    return {"messages": [{"role": "user", "content": text}]}
+
+
+async def rated(router: Router, text: str) -> npt.NDArray[np.float32]:
+    """Ask, rate the answer; the embedding the selector learned it under."""
+    answer = await router.complete(ask(text))
+    assert answer.router is not None
+    assert await router.feedback(answer.router.request_id, rating=5)
+    return router.pipeline.selector.recent[answer.router.request_id].embedding
+
+
+async def held_at_the_threshold(router: Router) -> HeldBuild:
+    """Seven prompts learned, then the eighth crosses the threshold: the build is held."""
+    dim = len(await rated(router, "What is the capital of France?"))
+    quality = HeldBuild(dim, QualityParams(exact_below=8))
+    rng = np.random.default_rng(0)
+    for vector in rng.normal(size=(7, dim)):
+        quality.observe(vector, "cheap", 0.5)
+    router.pipeline.catalogue.quality = quality
+    await rated(router, "How do I convert a timestamp into UTC in Python?")
+    await quality.entered.wait()
+    return quality
+
+
+async def test_routing_goes_on_while_the_graph_is_built(tmp_path: Path) -> None:
+    config = parse_config(LEARNING.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            quality = await held_at_the_threshold(router)
+            try:
+                decision = await router.route(ask("How do I convert a timestamp into UTC?"))
+                assert decision.model in ("cheap", "strong")
+                assert not quality.uses_graph and len(quality) == 8
+                meanwhile = await rated(router, "Write a limerick about a goose.")
+                assert len(quality) == 9
+            finally:
+                quality.release.set()
+            await quality.adopted.wait()
+
+            assert quality.uses_graph
+            ids, sims = quality.neighbours(meanwhile, 1)
+            assert ids[0, 0] == 8 and sims[0, 0] == pytest.approx(1.0)
+            assert (await router.route(ask("A limerick about a goose"))).model
+
+
+async def test_shutdown_during_a_graph_build_is_clean(tmp_path: Path) -> None:
+    path = tmp_path / "quality.npz"
+    config = parse_config(LEARNING.format(path=path))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            quality = await held_at_the_threshold(router)
+        quality.release.set()  # the abandoned thread sees `stop` and gives up
+
+    assert not quality.adopted.is_set()
+    loaded = QualityModel.load(path)  # written at shutdown; loading builds the graph
+    assert len(loaded) == 8 and loaded.uses_graph
