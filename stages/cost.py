@@ -39,8 +39,10 @@ class Ledger:
         if outcome.parts:
             # A stream that continued on another model: each model is booked its share.
             for part in outcome.parts:
-                self.by_model.setdefault(part.model, Totals()).requests += 1
-                self._charge(self.by_model[part.model], part)
+                row = self.by_model.setdefault(part.model, Totals())
+                row.requests += 1
+                row.failures += outcome.status != "ok"
+                self._charge(row, part)
         elif outcome.model is not None:
             rows.append(self.by_model.setdefault(outcome.model, Totals()))
         miss = outcome.cache == "miss"

@@ -21,7 +21,7 @@ import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
 from bench.fake_upstream import Fault as FakeFault
-from reactor import ChatMessage, ChatRequest, FakeClock, Failed
+from reactor import ChatMessage, ChatRequest, Failed, FakeClock
 from reactor._router import Router, gather
 from reactor._server import Server
 from stages.analyzer import analyze
@@ -165,7 +165,8 @@ async def test_a_stream_that_breaks_is_charged_its_prompt_and_the_words_it_deliv
         assert partial == "".join(fake_words(PROMPT, PRIMARY_WORDS)[:words])
         # The upstream said nothing of its usage before it broke: estimated.
         await assert_charged(rig, {"primary": (rig.prompt_estimate(),
-                                               max(1, len(partial) // 4))}, estimated=("primary",))
+                                               max(1, len(partial) // 4))},
+                             estimated=("primary",))
         assert rig.router.pipeline.cost.ledger.total.failures == 1
 
 
@@ -242,15 +243,16 @@ async def test_tries_that_produced_words_before_failing_over_are_charged_too() -
         await assert_charged(rig, {"primary": (2 * rig.prompt_estimate(),
                                                2 * max(1, len(word) // 4)),
                                    "backup": backup}, estimated=("primary",))
-        assert rig.router.pipeline.cost.ledger.by_model["primary"].requests == 0  # tries, not a request of its own
+        # Tries, not a request of the primary's own.
+        assert rig.router.pipeline.cost.ledger.by_model["primary"].requests == 0
 
 
 # A whole answer without usage
 
 
 def sse_without_usage(words: list[str]) -> bytes:
-    events = [{"choices": [{"delta": {"content": word}, "finish_reason": None}]}
-              for word in words]
+    events: list[object] = [{"choices": [{"delta": {"content": word}, "finish_reason": None}]}
+                            for word in words]
     events.append({"choices": [{"delta": {}, "finish_reason": "stop"}]})
     return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events) + \
         b"data: [DONE]\n\n"
