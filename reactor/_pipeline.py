@@ -62,7 +62,7 @@ class Pipeline:
                                **sizes)
         self.catalogue = Catalogue(config.models, config.selector)
         self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
-                                 **sizes)
+                                 save_timeout_s=config.server.drain_timeout_s, **sizes)
         embedder_kind = str(config.analyzer.embedder.__struct_config__.tag)
         self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
                                       self.outcomes, clock, flow_size=runtime.flow_size,
