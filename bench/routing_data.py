@@ -265,6 +265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(default: %(default)s)")
     args = parser.parse_args(argv)
     count = write_records(CONVERTERS[args.dataset](args.data_dir), args.out)
+    if count == 0:
+        # Usually a --data-dir one level off (it holds routellm/ and mmlu_pro/).
+        print(f"{args.dataset}: no prompts found under {args.data_dir}; "
+              "--data-dir must hold routellm/ and mmlu_pro/", file=sys.stderr)
+        return 1
     print(f"{args.dataset}: wrote {count} prompts to {args.out}")
     return 0
 

@@ -112,3 +112,10 @@ def test_costs_are_optional_and_scores_must_be_fractions(tmp_path: Path) -> None
     write_records([Record(prompt="hi", scores={"a": 7.0})], path)
     with pytest.raises(ValueError, match=r"data.jsonl:1: score of a is 7.0"):
         read_records(path)
+
+
+def test_cli_fails_and_says_why_when_the_data_folder_holds_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["mmlu", "--out", str(tmp_path / "m.jsonl"), "--data-dir", str(tmp_path)]) == 1
+
+    assert "--data-dir must hold routellm/" in capsys.readouterr().err
