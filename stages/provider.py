@@ -25,12 +25,13 @@ anything (an error status, a refused connection, no first token in time, a hedge
 lost before its first token) is charged nothing: providers do not bill error statuses,
 and there is nothing to count one cut off before its output by.
 
-Timeouts per attempt: connect (in the adapter), first token, stall between tokens, the
-attempt as a whole; and one deadline per request over every retry and fallback. Time
-spent waiting on a slow reader is not held against the upstream. Upstreams are asked to
-stream even for non-streaming callers, so that the first-token and stall timeouts hold
-for everyone; `json_upstream = true` asks for whole answers instead (cheaper, but then
-only the attempt's and the request's limits bound those calls).
+Timeouts per attempt (kept by `stages.attempt`, which says how): connect (in the
+adapter), first token, stall between tokens, the attempt as a whole; and one deadline per
+request over every retry and fallback. Time spent waiting on a slow reader is not held
+against the upstream. Upstreams are asked to stream even for non-streaming callers, so
+that the first-token and stall timeouts hold for everyone; `json_upstream = true` asks for
+whole answers instead (cheaper, but then only the attempt's and the request's limits
+bound those calls).
 
 Hedging (`hedge = true`): when the first model's first token is later than its observed
 p95, the next model is started too; the first to produce a token answers, the other is
@@ -39,8 +40,6 @@ cancelled (its connection closed).
 
 from __future__ import annotations
 
-import asyncio
-import math
 import random
 from collections import deque
 from collections.abc import Callable
@@ -68,119 +67,16 @@ from reactor import (
     Part,
     ProviderConfig,
     SimulatedUpstream,
-    Started,
-    Token,
     Usage,
 )
+from stages.attempt import Call, cost_of, estimate, run_attempt
 from stages.retry import RetryBudget, backoff, should_retry
-from stages.upstreams import Fault, Reply, TokenSink, Upstream
+from stages.upstreams import Fault, Reply, Upstream
 from stages.upstreams.factory import build_upstream, needs_session
 from stages.upstreams.wire import missing_key
 
 CONTINUE_PROMPT = ("Continue your previous answer exactly where it stopped. Do not repeat "
                    "any of it and do not comment on the interruption.")
-
-
-def cost_of(model: ModelConfig, usage: Usage) -> float:
-    return (usage.prompt_tokens * model.price_in + usage.completion_tokens * model.price_out) / 1e6
-
-
-def estimate(prompt_tokens: int, text: str) -> Usage:
-    """What a call that reported no usage used: its prompt and ~4 characters a token of its
-    answer (at least one: it answered something)."""
-    return Usage(prompt_tokens=prompt_tokens, completion_tokens=max(1, len(text) // 4))
-
-
-def wants_json(request: ChatRequest) -> bool:
-    fmt = request.response_format
-    return fmt is not None and fmt.type in ("json_object", "json_schema")
-
-
-class _Call:
-    """One request on its way along the chain: what the caller has seen so far."""
-
-    def __init__(self, dispatch: Dispatch, clock: Clock) -> None:
-        self.dispatch = dispatch
-        self.job = dispatch.job
-        self.flow = dispatch.job.flow
-        self.clock = clock
-        self.buffered = not dispatch.job.request.stream
-        self.emitted = False
-        self.live = False  # the model now writing was announced (`Started`)
-        self.parts: list[Part] = []  # the shares of the models that wrote before it
-        self.part_from = 0  # where in `sent` its own share begins
-        self.streamed = 0
-        self.winner: int | None = None
-        self.answered: str | None = None
-        self.sent: list[str] = []
-        self.held: list[Token] = []
-        self.attempts: list[Attempt] = []
-        self.ttft: float | None = None
-        self.prompt_tokens = dispatch.features.prompt_tokens  # of the request now sent
-        self.producer: str | None = None  # the model whose try produced the held tokens
-        self.estimated = False
-        self.discarded: list[Part] = []  # billed tries the caller never saw
-
-    async def start(self, model: str, reason: str, attempt: int) -> None:
-        if not self.live:
-            self.live = self.emitted = True
-            self.answered = model
-            await self.flow.emit(Started(model=model, reason=reason, attempt=attempt,
-                                         decision=self.dispatch.decision))
-
-    def deliver_nowait(self, token: Token) -> bool:
-        """Deliver without waiting if that is possible (the common case)."""
-        if self.buffered:
-            self.held.append(token)
-            return True
-        if not self.live or not self.flow.try_emit(token):
-            return False
-        self.streamed += 1
-        if token.text:
-            self.sent.append(token.text)
-        return True
-
-    async def deliver(self, token: Token, model: str, reason: str, attempt: int) -> None:
-        if self.buffered:
-            self.held.append(token)
-            return
-        await self.start(model, reason, attempt)
-        self.streamed += 1
-        if token.text:
-            self.sent.append(token.text)
-        await self.flow.emit(token)
-
-    async def release_held(self) -> None:
-        """Hand a held (non-streaming) answer over in one piece."""
-        if not self.held:
-            return
-        text = "".join(token.text for token in self.held)
-        calls = [call for token in self.held for call in token.tool_calls or ()]
-        self.held = []
-        self.sent.append(text)
-        await self.flow.emit(Token(text=text, tool_calls=calls or None))
-
-    @property
-    def text(self) -> str:
-        return "".join(self.sent)
-
-    @property
-    def share(self) -> str:
-        """The text of the model now writing (all of it unless a stream continued)."""
-        return "".join(self.sent[self.part_from:])
-
-    def charge(self, model: ModelConfig, reported: Usage | None, text: str) -> Part:
-        """One try's bill: what its upstream reported, or an estimate from its text."""
-        usage = reported or estimate(self.prompt_tokens, text)
-        return Part(model=model.name, usage=usage, cost_usd=cost_of(model, usage),
-                    estimated=reported is None)
-
-    def hand_over(self, part: Part) -> None:
-        """The model now writing failed mid-answer: its share is done, and the next
-        model's first token announces that model."""
-        self.parts.append(part)
-        self.part_from = len(self.sent)
-        self.live = False
 
 
 class Provider(Actor[Dispatch]):
@@ -257,7 +153,7 @@ class Provider(Actor[Dispatch]):
         return job.received_at + self.config.total_timeout_s
 
     async def _serve(self, dispatch: Dispatch) -> Completed:
-        call = _Call(dispatch, self.clock)
+        call = Call(dispatch, self.clock)
         status: Literal["ok", "failed", "cancelled"] = "failed"
         error: ErrorInfo | None = None
         usage = Usage()
@@ -346,7 +242,7 @@ class Provider(Actor[Dispatch]):
             call.flow.detach()
         return self._outcome(call, status, usage, finish, error)
 
-    def _charge_cut_short(self, call: _Call) -> None:
+    def _charge_cut_short(self, call: Call) -> None:
         """The caller left: what the try under way had produced was billed all the same."""
         if call.buffered:
             if call.held and call.producer is not None:
@@ -355,7 +251,7 @@ class Provider(Actor[Dispatch]):
         elif call.live and call.answered is not None:
             call.hand_over(call.charge(self.models[call.answered], None, call.share))
 
-    async def _backoff(self, call: _Call, wait: float) -> None:
+    async def _backoff(self, call: Call, wait: float) -> None:
         """Wait between tries of one model; a caller who leaves meanwhile ends it."""
         flow = call.flow
         with anyio.CancelScope() as scope:
@@ -367,7 +263,7 @@ class Provider(Actor[Dispatch]):
         if scope.cancelled_caught:
             raise FlowClosed(flow.request_id)
 
-    def _hedge_delay(self, call: _Call) -> float | None:
+    def _hedge_delay(self, call: Call) -> float | None:
         """Seconds to wait for the first model's first token before starting the next."""
         chain = call.dispatch.chain
         if not self.config.hedge or len(chain) < 2 or chain[1] in call.dispatch.probes:
@@ -378,7 +274,7 @@ class Provider(Actor[Dispatch]):
         ordered = sorted(samples)
         return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
-    async def _race(self, call: _Call, request: ChatRequest,
+    async def _race(self, call: Call, request: ChatRequest,
                     deadline: float) -> tuple[int, Reply | Fault]:
         """The first model, hedged by the second once it is later than its p95."""
         delay = self._hedge_delay(call)
@@ -432,96 +328,15 @@ class Provider(Actor[Dispatch]):
             return call.winner, results[call.winner]
         return 0, results[0]
 
-    async def _attempt(self, call: _Call, name: str, index: int, request: ChatRequest,
+    async def _attempt(self, call: Call, name: str, index: int, request: ChatRequest,
                        deadline: float, retry: int,
                        claim: Callable[[int], bool] | None = None) -> Reply | Fault:
-        model = self.models[name]
-        upstream = self.upstreams[name]
-        config = self.config
-        clock = self.clock
-        ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
-        stall_s = model.stall_timeout_s or config.stall_timeout_s
-        # Streamed from the upstream by default, so the first-token and stall timeouts mean
-        # the same for every caller (non-streaming answers are held until done); with
-        # `json_upstream` a non-streaming caller's answer comes whole, untimed until then.
-        stream = not (call.buffered and config.json_upstream)
-        if not stream:
-            ttft_s = stall_s = math.inf
-        # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.
-        loop_time = asyncio.get_running_loop().time
-        now_loop = loop_time()
-        request_end = now_loop + max(0.0, deadline - clock.now())
-        attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
-                                                   config.attempt_timeout_s))
-        started = clock.now()
-        probe = name in call.dispatch.probes and retry == 0
-        scope = anyio.CancelScope()
-        watchdog = _Watchdog(asyncio.get_running_loop(), scope, now_loop, ttft_s, stall_s,
-                             attempt_end, request_end)
-        receiver = _Receiver(call, name, index, self._reason(call, index), clock, started,
-                             self.ttft_samples[name] if stream else None, watchdog,
-                             loop_time, claim)
-        call.held = []
+        return await run_attempt(call, self.models[name], self.upstreams[name], self.config,
+                                 request, index=index, reason=self._reason(call, index),
+                                 deadline=deadline, retry=retry,
+                                 samples=self.ttft_samples[name], claim=claim)
 
-        flow = call.flow
-        if claim is None:
-            flow.attach(scope)  # in a race, the race's own scope is attached
-        result: Reply | Fault
-        try:
-            with scope:
-                result = await upstream.call(request, stream=stream, on_token=receiver)
-        finally:
-            watchdog.stop()
-            if claim is None:
-                flow.unattach(scope)
-        if scope.cancelled_caught:
-            if flow.abandoned:
-                raise FlowClosed(flow.request_id)
-        if scope.cancelled_caught and receiver.reply is not None:
-            # Cut short while reading the body's tail: the answer was already whole.
-            result = receiver.reply
-        elif scope.cancelled_caught:
-            now = loop_time()
-            if now >= request_end:
-                what = "the request's deadline passed"
-            elif now >= watchdog.attempt_end:
-                what = "the attempt took too long"
-            elif receiver.first_at is None:
-                what = f"no first token within {ttft_s:g}s"
-            else:
-                what = f"no token for {stall_s:g}s"
-            result = Fault(kind="timeout", message=what)
-        if isinstance(result, Reply) and wants_json(request):
-            text = "".join(t.text for t in call.held) if call.buffered else call.text
-            if not _is_json(text):
-                result = Fault(kind="invalid_json", usage=result.usage,
-                               message="JSON mode was asked for but the answer is not JSON")
-        elapsed = clock.now() - started
-        first_at, tokens = receiver.first_at, receiver.tokens
-        ttft = None if first_at is None or not stream else first_at - started
-        if isinstance(result, Fault) and (tokens or result.usage is not None):
-            # The upstream billed this try. Words that reached the caller are the share of
-            # the model now writing (charged where the stream ends or continues); held or
-            # empty output is thrown away now, to be retried or failed over.
-            if call.buffered:
-                text = "".join(token.text for token in call.held)
-                call.discarded.append(call.charge(model, result.usage, text))
-                call.held = []
-            elif not tokens:
-                call.discarded.append(call.charge(model, result.usage, ""))
-        if isinstance(result, Reply):
-            call.ttft = ttft if call.ttft is None else call.ttft
-            call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,
-                                         duration_s=elapsed, tokens_out=tokens, probe=probe))
-        else:
-            skipped = result.kind == "unavailable"
-            call.attempts.append(Attempt(model=name, status="skipped" if skipped else "failed",
-                                         error=result.kind, retry_after_s=result.retry_after_s,
-                                         ttft_s=ttft, duration_s=elapsed, tokens_out=tokens,
-                                         probe=probe))
-        return result
-
-    def _reason(self, call: _Call, index: int) -> str:
+    def _reason(self, call: Call, index: int) -> str:
         if index == 0:
             return call.dispatch.decision.reason
         if call.parts:
@@ -534,7 +349,7 @@ class Provider(Actor[Dispatch]):
                     ChatMessage(role="user", content=CONTINUE_PROMPT)]
         return msgspec.structs.replace(original, messages=messages)
 
-    def _exhausted(self, call: _Call, last: Fault | None) -> ErrorInfo:
+    def _exhausted(self, call: Call, last: Fault | None) -> ErrorInfo:
         if last is None:
             return ErrorInfo(status=503, type="service_unavailable", code="no_upstream",
                              message="no model was available before the deadline")
@@ -545,7 +360,7 @@ class Provider(Actor[Dispatch]):
                          message=f"every attempt failed: {tried}; last: {last.message}",
                          retry_after_s=last.retry_after_s)
 
-    def _outcome(self, call: _Call, status: Literal["ok", "failed", "cancelled"], usage: Usage,
+    def _outcome(self, call: Call, status: Literal["ok", "failed", "cancelled"], usage: Usage,
                  finish: str | None, error: ErrorInfo | None, cost_usd: float = 0.0
                  ) -> Completed:
         dispatch = call.dispatch
@@ -579,195 +394,10 @@ class Provider(Actor[Dispatch]):
         )
 
 
-class _Receiver(TokenSink):
-    """One attempt's `on_token`: notes when pieces come and passes them on to the call."""
-
-    __slots__ = ("call", "claim", "clock", "first_at", "index", "loop_time", "lost", "name",
-                 "reason", "reply", "samples", "started", "tokens", "watchdog")
-
-    def __init__(self, call: _Call, name: str, index: int, reason: str, clock: Clock,
-                 started: float, samples: deque[float] | None, watchdog: _Watchdog,
-                 loop_time: Callable[[], float], claim: Callable[[int], bool] | None) -> None:
-        self.call = call
-        self.name = name
-        self.index = index
-        self.reason = reason
-        self.clock = clock
-        self.started = started
-        self.samples = samples
-        self.watchdog = watchdog
-        self.loop_time = loop_time
-        self.claim = claim
-        self.first_at: float | None = None
-        self.tokens = 0
-        self.lost = False
-        self.reply: Reply | None = None
-
-    def _first(self) -> bool:
-        """Note the first piece; False if this attempt lost a hedged race."""
-        self.first_at = first_at = self.clock.now()
-        self.watchdog.first_token()
-        if self.samples is not None:  # None: a whole answer, not a first token
-            self.samples.append(first_at - self.started)
-        if self.claim is not None and not self.claim(self.index):
-            self.lost = True  # being cancelled
-            return False
-        self.call.producer = self.name
-        return True
-
-    async def __call__(self, token: Token) -> None:
-        if self.lost or (self.first_at is None and not self._first()):
-            return
-        self.tokens += 1
-        call = self.call
-        if call.buffered:
-            # A non-streaming answer is kept until it is whole (in `call.held`, which a
-            # hedged attempt may have replaced since this one began).
-            call.held.append(token)
-        elif not call.deliver_nowait(token):
-            await self._deliver(token)
-        self.watchdog.last = self.loop_time()
-
-    async def many(self, tokens: list[Token]) -> None:
-        if not tokens or self.lost:
-            return
-        if self.first_at is None and not self._first():
-            return
-        call = self.call
-        if call.buffered:
-            self.tokens += len(tokens)
-            call.held.extend(tokens)
-        else:
-            deliver_nowait = call.deliver_nowait
-            for token in tokens:
-                self.tokens += 1
-                if not deliver_nowait(token):
-                    await self._deliver(token)
-        self.watchdog.last = self.loop_time()
-
-    async def texts(self, texts: list[str]) -> None:
-        if self.call.buffered and texts and not self.lost:
-            # Held only to be joined into one piece (`_Call.release_held`): join them now.
-            if self.first_at is None and not self._first():
-                return
-            self.tokens += len(texts)
-            self.call.held.append(Token(text="".join(texts)))
-            self.watchdog.last = self.loop_time()
-        else:
-            await self.many([Token(text=text) for text in texts])
-
-    def completed(self, reply: Reply) -> None:
-        if not self.lost:
-            self.reply = reply
-            self.watchdog.complete()
-
-    async def _deliver(self, token: Token) -> None:
-        # Waiting on a slow reader is not the upstream's fault: only the request's own
-        # deadline runs while the token is being delivered.
-        watchdog = self.watchdog
-        watchdog.pause()
-        try:
-            await self.call.deliver(token, self.name, self.reason, self.index + 1)
-        finally:
-            watchdog.resume()
-
-
-class _Watchdog:
-    """One attempt's timeouts on one timer, re-armed lazily.
-
-    Tokens only note when they came; when the timer fires it works out the deadline that
-    applies now (the first token's; the last token's plus the stall timeout; while a slow
-    reader is waited on, only the request's own) and either cancels the attempt or sets
-    itself for that deadline. Moving an anyio deadline on every token re-arms a timer
-    each time, which costs more than the token. The timer is brought forward only when
-    the deadline can move earlier: at the first token (the stall timeout may be shorter
-    than the first-token one) and when the reader catches up (the timer may have been
-    put off to the request's deadline meanwhile).
-
-    Time spent waiting on the reader is added to the attempt's own limit: it is not the
-    upstream's. Once the answer is whole, only the request's deadline runs: the upstream's
-    limits were about producing it.
-    """
-
-    __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "last", "loop",
-                 "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
-                 ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
-        self.loop = loop
-        self.scope = scope
-        self.stall_s = stall_s
-        self.attempt_end = attempt_end
-        self.request_end = request_end
-        self.first_token_end = min(attempt_end, now + ttft_s)
-        self.seen = False
-        self.delivering = False
-        self.finished = False
-        self.paused_at = now
-        self.last = now
-        self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
-
-    def due(self) -> float:
-        if self.delivering or self.finished:
-            return self.request_end
-        if not self.seen:
-            return self.first_token_end
-        return min(self.attempt_end, self.last + self.stall_s)
-
-    def first_token(self) -> None:
-        self.last = self.loop.time()
-        self.seen = True
-        self._bring_forward()
-
-    def complete(self) -> None:
-        """The answer is whole: the upstream's own limits no longer apply."""
-        self.finished = True
-
-    def pause(self) -> None:
-        """The attempt waits on the reader: only the request's deadline runs."""
-        self.delivering = True
-        self.paused_at = self.loop.time()
-
-    def resume(self) -> None:
-        """The reader took the token: the upstream's clocks run again from now."""
-        now = self.loop.time()
-        self.delivering = False
-        self.attempt_end = min(self.request_end, self.attempt_end + (now - self.paused_at))
-        self.last = now
-        self._bring_forward()
-
-    def _bring_forward(self) -> None:
-        timer = self.timer
-        if timer is not None and self.due() < timer.when():
-            timer.cancel()
-            self.timer = self.loop.call_at(self.due(), self._fire)
-
-    def _fire(self) -> None:
-        deadline = self.due()
-        if self.loop.time() >= deadline:
-            self.timer = None
-            self.scope.cancel()
-        else:
-            self.timer = self.loop.call_at(deadline, self._fire)
-
-    def stop(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
-
-
 def _sums(parts: list[Part]) -> tuple[Usage, float]:
     """The usage and cost of an answer that several models wrote."""
     usage = Usage(prompt_tokens=sum(p.usage.prompt_tokens for p in parts),
                   completion_tokens=sum(p.usage.completion_tokens for p in parts))
     return usage, sum((p.cost_usd for p in parts), 0.0)
-
-
-def _is_json(text: str) -> bool:
-    try:
-        msgspec.json.decode(text)
-    except msgspec.DecodeError:
-        return False
-    return True
 
 

@@ -1,4 +1,4 @@
-"""The provider's per-attempt timeouts, on a loop whose time the test moves."""
+"""An attempt's timeouts (`Watchdog`), on a loop whose time the test moves."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, cast
 
 import anyio
 
-from stages.provider import _Watchdog
+from stages.attempt import Watchdog
 
 
 class _Timer:
@@ -52,9 +52,9 @@ class FakeLoop:
 
 
 def watchdog(loop: FakeLoop, *, ttft_s: float, stall_s: float, attempt_s: float = 300.0,
-             request_s: float = 600.0) -> tuple[_Watchdog, anyio.CancelScope]:
+             request_s: float = 600.0) -> tuple[Watchdog, anyio.CancelScope]:
     scope = anyio.CancelScope()
-    dog = _Watchdog(cast(asyncio.AbstractEventLoop, cast(Any, loop)), scope, loop.now,
+    dog = Watchdog(cast(asyncio.AbstractEventLoop, cast(Any, loop)), scope, loop.now,
                     ttft_s, stall_s, loop.now + attempt_s, loop.now + request_s)
     return dog, scope
 
