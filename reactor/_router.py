@@ -36,6 +36,7 @@ from reactor._events import (
     Started,
     Token,
     ToolCallDelta,
+    Usage,
 )
 from reactor._flow import Flow, Reply
 from reactor._messages import Feedback, Job, Submitted
@@ -82,7 +83,6 @@ class Answer(msgspec.Struct, kw_only=True):
 
     def completion(self, created: int) -> ChatCompletion:
         assert self.done is not None
-        usage = self.done.usage
         return ChatCompletion(
             id=f"chatcmpl-{self.request_id}",
             created=created,
@@ -90,19 +90,9 @@ class Answer(msgspec.Struct, kw_only=True):
             choices=[Choice(index=0, message=ResponseMessage(
                 content=self.text if self.text or not self.tool_calls else None,
                 tool_calls=self.tool_calls), finish_reason=self.done.finish_reason)],
-            usage=CompletionUsage(prompt_tokens=usage.prompt_tokens,
-                                  completion_tokens=usage.completion_tokens,
-                                  total_tokens=usage.total_tokens),
-            router=RouterInfo(request_id=self.request_id, model=self.model, reason=self.reason,
-                              cache=self.cache, cost_usd=self.done.cost_usd,
-                              similarity=self.similarity,
-                              decision=None if self.decision is None
-                              else decision_info(self.decision),
-                              parts=[PartInfo(model=p.model,
-                                              prompt_tokens=p.usage.prompt_tokens,
-                                              completion_tokens=p.usage.completion_tokens,
-                                              cost_usd=p.cost_usd)
-                                     for p in self.done.parts] or None),
+            usage=completion_usage(self.done.usage),
+            router=router_info(self.request_id, self.model, self.reason, self.cache,
+                               self.similarity, self.decision, self.done),
         )
 
 
@@ -137,6 +127,25 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
             event = await flow.receive()
     finally:
         flow.close()
+
+
+def completion_usage(usage: Usage) -> CompletionUsage:
+    return CompletionUsage(prompt_tokens=usage.prompt_tokens,
+                           completion_tokens=usage.completion_tokens,
+                           total_tokens=usage.total_tokens)
+
+
+def router_info(request_id: str, model: str, reason: str, cache: str,
+                similarity: float | None, decision: Decision | None, done: Done) -> RouterInfo:
+    """The `router` object of a finished answer, whole or streamed: who answered and why,
+    and each model's share when more than one wrote it."""
+    return RouterInfo(request_id=request_id, model=model, reason=reason, cache=cache,
+                      cost_usd=done.cost_usd, similarity=similarity,
+                      decision=None if decision is None else decision_info(decision),
+                      parts=[PartInfo(model=p.model, prompt_tokens=p.usage.prompt_tokens,
+                                      completion_tokens=p.usage.completion_tokens,
+                                      cost_usd=p.cost_usd)
+                             for p in done.parts] or None)
 
 
 def decision_info(decision: Decision) -> DecisionInfo:

@@ -27,7 +27,7 @@ from reactor._errors import RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
 from reactor._record import Recorder
-from reactor._router import Router, decision_info, gather
+from reactor._router import Router, completion_usage, decision_info, gather, router_info
 from reactor._wire import (
     CacheOptions,
     ChatCompletionChunk,
@@ -41,7 +41,6 @@ from reactor._wire import (
     FunctionDelta,
     InvalidRequest,
     ModelList,
-    PartInfo,
     RouterInfo,
     ToolCallChunk,
     decode_chat_request,
@@ -200,20 +199,10 @@ async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow:
                                   type="function" if d.id else None,
                                   function=FunctionDelta(name=d.name, arguments=d.arguments))
                     for d in deltas or ()]))
-            case Done(finish_reason=finish, usage=usage, cost_usd=cost, parts=parts):
-                totals = CompletionUsage(prompt_tokens=usage.prompt_tokens,
-                                         completion_tokens=usage.completion_tokens,
-                                         total_tokens=usage.total_tokens)
-                info = RouterInfo(request_id=flow.request_id, model=model,
-                                  reason=reason, cache=first.cache, cost_usd=cost,
-                                  similarity=first.similarity,
-                                  decision=None if first.decision is None
-                                  else decision_info(first.decision),
-                                  parts=[PartInfo(model=p.model,
-                                                  prompt_tokens=p.usage.prompt_tokens,
-                                                  completion_tokens=p.usage.completion_tokens,
-                                                  cost_usd=p.cost_usd)
-                                         for p in parts] or None)
+            case Done(finish_reason=finish) as done:
+                totals = completion_usage(done.usage)
+                info = router_info(flow.request_id, model, reason, first.cache,
+                                   first.similarity, first.decision, done)
                 out += chunk(Delta(), finish, totals, info)
                 if include_usage:
                     final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
