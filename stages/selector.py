@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
-from datetime import UTC, datetime
 from typing import Any
 
 import anyio
@@ -52,6 +51,7 @@ from reactor import (
     SelectorConfig,
 )
 from reactor._wire import ChatRequest
+from stages.limits import iso
 from stages.quality import QualityModel, QualityParams
 
 log = structlog.get_logger("reactor.selector")
@@ -303,13 +303,13 @@ class Catalogue:
 def over_budget(quota: Quota, now_wall: float, costs: list[tuple[str, float]]) -> ErrorInfo:
     """The 429 for a request no model can answer within the tenant's budget left."""
     name, cost = min(costs, key=lambda item: item[1])
-    resets = datetime.fromtimestamp(quota.resets_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     every = "daily" if quota.window == "day" else "monthly"
     return ErrorInfo(
         status=429, type="insufficient_quota", code="budget_exceeded",
         message=f"no model fits the {every} budget left (${quota.remaining_usd or 0.0:.6f}): "
         f"the cheapest that could answer, {name}, would cost ~${cost:.6f}; the budget "
-        f"resets at {resets}", retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
+        f"resets at {iso(quota.resets_at)}",
+        retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
 
 
 def _normalised(values: list[float]) -> list[float]:
