@@ -24,11 +24,13 @@ from reactor._config import EmbedderConfig as EmbedderConfig
 from reactor._config import GeminiUpstream as GeminiUpstream
 from reactor._config import HashingEmbedderConfig as HashingEmbedderConfig
 from reactor._config import HttpEmbedderConfig as HttpEmbedderConfig
+from reactor._config import LLMClassifierConfig as LLMClassifierConfig
 from reactor._config import MetricsConfig as MetricsConfig
 from reactor._config import MiniLMEmbedderConfig as MiniLMEmbedderConfig
 from reactor._config import ModelConfig as ModelConfig
 from reactor._config import OpenAIUpstream as OpenAIUpstream
 from reactor._config import ProviderConfig as ProviderConfig
+from reactor._config import RetryConfig as RetryConfig
 from reactor._config import RouterConfig as RouterConfig
 from reactor._config import RuntimeConfig as RuntimeConfig
 from reactor._config import SelectorConfig as SelectorConfig
@@ -81,7 +83,9 @@ from reactor._system import System as System
 from reactor._wire import ChatCompletion as ChatCompletion
 from reactor._wire import ChatMessage as ChatMessage
 from reactor._wire import ChatRequest as ChatRequest
+from reactor._wire import ImagePart as ImagePart
 from reactor._wire import InvalidRequest as InvalidRequest
+from reactor._wire import StreamOptions as StreamOptions
 from reactor._wire import decode_chat_request as decode_chat_request
 
 __all__ = [
@@ -119,9 +123,11 @@ __all__ = [
     "GeminiUpstream",
     "HashingEmbedderConfig",
     "HttpEmbedderConfig",
+    "ImagePart",
     "Inbox",
     "InvalidRequest",
     "Job",
+    "LLMClassifierConfig",
     "Mailbox",
     "MailboxClosed",
     "MailboxFull",
@@ -137,6 +143,7 @@ __all__ = [
     "Reply",
     "RequestFailed",
     "RestartPolicy",
+    "RetryConfig",
     "Routed",
     "Router",
     "RouterClosed",
@@ -146,6 +153,7 @@ __all__ = [
     "SelectorConfig",
     "SimulatedUpstream",
     "Started",
+    "StreamOptions",
     "Submitted",
     "System",
     "SystemClock",

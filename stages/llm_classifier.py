@@ -14,8 +14,7 @@ from typing import get_args
 import anyio
 import msgspec
 
-from reactor import ChatMessage, ChatRequest, Clock, Features, TaskType, Token
-from reactor._config import LLMClassifierConfig
+from reactor import ChatMessage, ChatRequest, Clock, Features, LLMClassifierConfig, TaskType, Token
 from stages.upstreams import Reply, Upstream
 
 LABELS: tuple[str, ...] = get_args(TaskType)

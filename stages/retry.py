@@ -10,8 +10,7 @@ from __future__ import annotations
 import random
 from collections import deque
 
-from reactor import Clock
-from reactor._config import RetryConfig
+from reactor import Clock, RetryConfig
 from stages.upstreams import Fault
 
 # Worth another try on the same model: the next call may well succeed.

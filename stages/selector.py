@@ -36,6 +36,7 @@ from anyio.abc import TaskStatus
 from reactor import (
     Actor,
     Candidate,
+    ChatRequest,
     Clock,
     Completed,
     Decision,
@@ -50,7 +51,6 @@ from reactor import (
     Select,
     SelectorConfig,
 )
-from reactor._wire import ChatRequest
 from stages.limits import iso
 from stages.quality import QualityModel, QualityParams
 

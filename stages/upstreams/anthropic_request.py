@@ -14,8 +14,7 @@ from typing import Literal
 
 import msgspec
 
-from reactor import ChatMessage, ChatRequest
-from reactor._wire import ImagePart
+from reactor import ChatMessage, ChatRequest, ImagePart
 from stages.upstreams.wire import Untranslatable, call_arguments, data_url, present, stop_list
 
 

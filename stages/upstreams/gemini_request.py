@@ -20,8 +20,7 @@ from urllib.parse import quote
 
 import msgspec
 
-from reactor import ChatMessage, ChatRequest
-from reactor._wire import ImagePart
+from reactor import ChatMessage, ChatRequest, ImagePart
 from stages.upstreams.wire import (
     Untranslatable,
     call_arguments,

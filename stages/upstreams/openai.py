@@ -11,8 +11,7 @@ from __future__ import annotations
 import aiohttp
 import msgspec
 
-from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta, Usage
-from reactor._wire import StreamOptions
+from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, OnToken, Reply, TokenSink
 from stages.upstreams.wire import (
     decode_body,
