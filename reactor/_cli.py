@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import os
 import sys
 from collections.abc import Coroutine
@@ -18,6 +19,7 @@ from reactor._router import Router
 from reactor._wire import ChatMessage, ChatRequest
 
 EXIT_CONFIG = 2
+_BIND_ERRORS = frozenset({errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES})
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -67,9 +69,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return run_workers(args.workers, host, port, worker, announce)
 
     async def main() -> int:
-        await serve(Router(config), host, port, reuse_port=args.reuse_port,
-                    on_listening=announce, record=args.record,
-                    record_prompts=args.record_prompts)
+        try:
+            await serve(Router(config), host, port, reuse_port=args.reuse_port,
+                        on_listening=announce, record=args.record,
+                        record_prompts=args.record_prompts)
+        except OSError as exc:
+            if exc.errno not in _BIND_ERRORS:
+                raise
+            # The same one line as `--workers` gives: a taken port is not a crash.
+            print(f"reactor: cannot bind {host}:{port}: {os.strerror(exc.errno)}",
+                  file=sys.stderr)
+            return 1
         return 0
 
     return _run(main())

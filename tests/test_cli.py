@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -202,3 +203,18 @@ async def test_a_worker_that_dies_stops_the_others_and_the_exit_says_so(
             process.kill()
             await process.wait()
         await process.aclose()
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one", "workers"])
+def test_a_taken_port_is_one_line_and_exit_1(tmp_path: Path, workers: list[str]) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = run("serve", "--port", str(port), *workers, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"reactor: cannot bind 127.0.0.1:{port}: " \
+        "Address already in use"
