@@ -11,9 +11,11 @@ per message through eight actors; a channel that takes the non-waiting path when
 it can and parks a future only when it must costs a few µs. A waiting receiver is
 handed the message directly. To keep a busy receiver from starving other tasks, a
 mailbox yields explicitly every `checkpoint_every` messages. Waiting is cancellable
-the usual way (anyio cancel scopes cancel the waiting task): a cancelled sender
-delivers nothing, and a receiver cancelled after a message was handed to it puts the
-message back at the head of the buffer.
+through anyio cancel scopes, which is how everything here cancels: a sender cancelled
+that way delivers nothing, and a receiver cancelled after a message was handed to it
+puts the message back at the head of the buffer. (A bare `Task.cancel()` that lands
+after a waiting sender's message was taken leaves it delivered while the sender sees
+the cancellation; nothing in Reactor cancels that way.)
 """
 
 from __future__ import annotations
