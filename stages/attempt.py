@@ -42,6 +42,7 @@ from reactor import (
     ProviderConfig,
     Started,
     Token,
+    ToolCallDelta,
     Usage,
 )
 from stages.upstreams import Fault, Reply, TokenSink, Upstream
@@ -51,10 +52,21 @@ def cost_of(model: ModelConfig, usage: Usage) -> float:
     return (usage.prompt_tokens * model.price_in + usage.completion_tokens * model.price_out) / 1e6
 
 
-def estimate(prompt_tokens: int, text: str) -> Usage:
-    """What a call that reported no usage used: its prompt and ~4 characters a token of its
-    answer (at least one: it answered something)."""
-    return Usage(prompt_tokens=prompt_tokens, completion_tokens=max(1, len(text) // 4))
+def estimate(prompt_tokens: int, written: int) -> Usage:
+    """What a call that reported no usage used: its prompt and ~4 characters a token of the
+    `written` characters of its answer (at least one: it answered something)."""
+    return Usage(prompt_tokens=prompt_tokens, completion_tokens=max(1, written // 4))
+
+
+def calls_written(calls: list[ToolCallDelta]) -> int:
+    """Characters of tool calls an upstream wrote: their names and arguments, billed as
+    output like text (the ids are the upstream's own labels)."""
+    return sum(len(call.name or "") + len(call.arguments) for call in calls)
+
+
+def written(tokens: list[Token]) -> int:
+    """Characters an upstream wrote in `tokens`: their text and their tool calls."""
+    return sum(len(token.text) + calls_written(token.tool_calls or []) for token in tokens)
 
 
 
@@ -70,7 +82,7 @@ class Call:
         self.emitted = False
         self.live = False  # the model now writing was announced (`Started`)
         self.parts: list[Part] = []  # the shares of the models that wrote before it
-        self.part_from = 0  # where in `sent` its own share begins
+        self.share = 0  # characters (text, tool calls) the model now writing sent
         self.streamed = 0
         self.winner: int | None = None
         self.answered: str | None = None
@@ -100,6 +112,9 @@ class Call:
         self.streamed += 1
         if token.text:
             self.sent.append(token.text)
+            self.share += len(token.text)
+        if token.tool_calls:
+            self.share += calls_written(token.tool_calls)
         return True
 
     async def deliver(self, token: Token, model: str, reason: str, attempt: int) -> None:
@@ -110,6 +125,9 @@ class Call:
         self.streamed += 1
         if token.text:
             self.sent.append(token.text)
+            self.share += len(token.text)
+        if token.tool_calls:
+            self.share += calls_written(token.tool_calls)
         await self.flow.emit(token)
 
     async def release_held(self) -> None:
@@ -118,6 +136,7 @@ class Call:
             return
         text = "".join(token.text for token in self.held)
         calls = [call for token in self.held for call in token.tool_calls or ()]
+        self.share += written(self.held)
         self.held = []
         self.sent.append(text)
         await self.flow.emit(Token(text=text, tool_calls=calls or None))
@@ -126,14 +145,10 @@ class Call:
     def text(self) -> str:
         return "".join(self.sent)
 
-    @property
-    def share(self) -> str:
-        """The text of the model now writing (all of it unless a stream continued)."""
-        return "".join(self.sent[self.part_from:])
-
-    def charge(self, model: ModelConfig, reported: Usage | None, text: str) -> Part:
-        """One try's bill: what its upstream reported, or an estimate from its text."""
-        usage = reported or estimate(self.prompt_tokens, text)
+    def charge(self, model: ModelConfig, reported: Usage | None, written: int) -> Part:
+        """One try's bill: what its upstream reported, or an estimate from the `written`
+        characters of its output."""
+        usage = reported or estimate(self.prompt_tokens, written)
         return Part(model=model.name, usage=usage, cost_usd=cost_of(model, usage),
                     estimated=reported is None)
 
@@ -141,7 +156,7 @@ class Call:
         """The model now writing failed mid-answer: its share is done, and the next
         model's first token announces that model."""
         self.parts.append(part)
-        self.part_from = len(self.sent)
+        self.share = 0
         self.live = False
 
 
@@ -397,11 +412,10 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
         # the model now writing (charged where the stream ends or continues); held or
         # empty output is thrown away now, to be retried or failed over.
         if call.buffered:
-            text = "".join(token.text for token in call.held)
-            call.discarded.append(call.charge(model, result.usage, text))
+            call.discarded.append(call.charge(model, result.usage, written(call.held)))
             call.held = []
         elif not tokens:
-            call.discarded.append(call.charge(model, result.usage, ""))
+            call.discarded.append(call.charge(model, result.usage, 0))
     if isinstance(result, Reply):
         call.ttft = ttft if call.ttft is None else call.ttft
         call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,

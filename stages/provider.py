@@ -20,10 +20,11 @@ The books are charged what the upstreams billed, not only what was answered: a s
 that broke, or that its caller left, is charged its prompt and the words it produced,
 and so is every try whose words were thrown away (retried, failed over) once its
 upstream had produced any or said what it used; without the upstream's usage, the
-tokens are estimated from the text (`estimated`). A try that failed before it produced
-anything (an error status, a refused connection, no first token in time, a hedge that
-lost before its first token) is charged nothing: providers do not bill error statuses,
-and there is nothing to count one cut off before its output by.
+tokens are estimated from what it wrote, text and tool calls (`estimated`). A try that
+failed before it produced anything (an error status, a refused connection, no first
+token in time, a hedge that lost before its first token) is charged nothing: providers
+do not bill error statuses, and there is nothing to count one cut off before its
+output by.
 
 Timeouts per attempt (kept by `stages.attempt`, which says how): connect (in the
 adapter), first token, stall between tokens, the attempt as a whole; and one deadline per
@@ -69,7 +70,7 @@ from reactor import (
     SimulatedUpstream,
     Usage,
 )
-from stages.attempt import Call, cost_of, estimate, run_attempt
+from stages.attempt import Call, cost_of, estimate, run_attempt, written
 from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
 from stages.upstreams.factory import build_upstream, needs_session
@@ -246,8 +247,8 @@ class Provider(Actor[Dispatch]):
         """The caller left: what the try under way had produced was billed all the same."""
         if call.buffered:
             if call.held and call.producer is not None:
-                text = "".join(token.text for token in call.held)
-                call.discarded.append(call.charge(self.models[call.producer], None, text))
+                call.discarded.append(call.charge(self.models[call.producer], None,
+                                                  written(call.held)))
         elif call.live and call.answered is not None:
             call.hand_over(call.charge(self.models[call.answered], None, call.share))
 

@@ -271,6 +271,58 @@ async def test_a_whole_answer_without_usage_is_estimated_from_all_of_its_text() 
         await assert_charged(rig, {"primary": estimate}, estimated=("primary",))
 
 
+# Tool calls
+
+
+TOOL_NAME = "lookup_weather"
+TOOL_ARGUMENTS = json.dumps({"city": "Reykjavik", "days": list(range(30))})
+
+
+def sse_tool_call(*, finished: bool) -> bytes:
+    """A tool call (no text, no usage), its arguments in three pieces; with `finished`,
+    its finish reason and the stream's end."""
+    third = len(TOOL_ARGUMENTS) // 3
+    pieces = [TOOL_ARGUMENTS[:third], TOOL_ARGUMENTS[third:2 * third],
+              TOOL_ARGUMENTS[2 * third:]]
+    events: list[object] = [{"choices": [{"delta": {"tool_calls": [{
+        "index": 0, "id": "call_1", "type": "function",
+        "function": {"name": TOOL_NAME, "arguments": ""}}]}, "finish_reason": None}]}]
+    events += [{"choices": [{"delta": {"tool_calls": [{
+        "index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]}
+        for piece in pieces]
+    if finished:
+        events.append({"choices": [{"delta": {}, "finish_reason": "tool_calls"}]})
+    raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+    return raw + (b"data: [DONE]\n\n" if finished else b"")
+
+
+async def test_a_tool_call_answer_without_usage_is_estimated_from_its_call() -> None:
+    async with rigged(HeldTail(sse_tool_call(finished=True), delay_s=0.0)) as rig:
+        answer = await chat(rig.session, rig.server, stream=False)
+        await rig.books_settled()
+        assert answer.status == 200 and answer.body is not None
+        call = answer.body["choices"][0]["message"]["tool_calls"][0]["function"]
+        assert (call["name"], call["arguments"]) == (TOOL_NAME, TOOL_ARGUMENTS)
+        estimate = (rig.prompt_estimate(), (len(TOOL_NAME) + len(TOOL_ARGUMENTS)) // 4)
+        assert answer.body["usage"]["completion_tokens"] == estimate[1]
+        await assert_charged(rig, {"primary": estimate}, estimated=("primary",))
+
+
+async def test_a_stream_that_breaks_after_tool_call_deltas_is_charged_the_call() -> None:
+    async with rigged(HeldTail(sse_tool_call(finished=False), drop=True)) as rig:
+        answer = await chat(rig.session, rig.server, stream=True)
+        await rig.books_settled()
+        assert streamed_words(answer) == ""
+        arguments = "".join(call["function"].get("arguments") or ""
+                            for chunk in answer.chunks
+                            for call in chunk["choices"][0]["delta"].get("tool_calls") or ())
+        assert arguments == TOOL_ARGUMENTS
+        assert answer.errors
+        await assert_charged(rig, {"primary": (rig.prompt_estimate(),
+                                               (len(TOOL_NAME) + len(TOOL_ARGUMENTS)) // 4)},
+                             estimated=("primary",))
+
+
 # The embedded API
 
 
