@@ -448,6 +448,7 @@ class Router:
         }
 
     def stats(self) -> dict[str, Any]:
+        """What `GET /api/v1/stats` shows but its `limits`, which `limits()` reads."""
         pipeline = self.pipeline
         cache = pipeline.cache
         return {
@@ -469,6 +470,16 @@ class Router:
                                    "restarts": a.restarts}
                           for a in pipeline.actors},
         }
+
+    async def limits(self) -> dict[str, Any]:
+        """Per-tenant spend and budget left, and the requests refused for a tenant's
+        limits: the `limits` part of `GET /api/v1/stats`, read from the limits store."""
+        pipeline = self.pipeline
+        rejected: dict[str, dict[str, int]] = {}
+        for (reason, tenant), count in sorted(pipeline.limit_rejections().items()):
+            rejected.setdefault(reason, {})[tenant] = count
+        return {**await pipeline.spend.snapshot(), "rejected": rejected,
+                "admitted_unmetered": pipeline.admission.unmetered}
 
     def breaker_states(self) -> dict[str, Any]:
         breakers = self.pipeline.breakers

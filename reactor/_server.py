@@ -310,14 +310,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     router = request.app[ROUTER]
-    payload = router.stats()
-    pipeline = router.pipeline
-    rejected: dict[str, dict[str, int]] = {}
-    for (reason, tenant), count in sorted(pipeline.limit_rejections().items()):
-        rejected.setdefault(reason, {})[tenant] = count
-    payload["limits"] = {**await pipeline.spend.snapshot(), "rejected": rejected,
-                         "admitted_unmetered": pipeline.admission.unmetered}
-    return json_response(payload)
+    return json_response({**router.stats(), "limits": await router.limits()})
 
 
 async def breakers(request: web.Request) -> web.Response:

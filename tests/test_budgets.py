@@ -203,6 +203,26 @@ async def test_tokens_per_minute_reserve_then_correct_to_actual_use(
         in await get(budgeted, "/metrics")
 
 
+async def test_an_embedded_router_reads_the_limits_its_stats_endpoint_shows(
+        budgeted: Server) -> None:
+    router = budgeted.router
+    with anyio.fail_after(5):
+        await router.complete(ask("spend a little", model="nano"), tenant="frugal")
+        with pytest.raises(RequestFailed):
+            await router.complete(ask("spend too much", model="nano"), tenant="broke")
+        await router.quiesce()
+        limits = await router.limits()
+    frugal = limits["tenants"]["frugal"]["day"]
+    assert frugal["limit_usd"] == 0.001 and 0 < frugal["spent_usd"] < 0.001
+    assert frugal["remaining_usd"] == round(0.001 - frugal["spent_usd"], 8)
+    assert frugal["resets_at"] == "2023-11-15T00:00:00Z"
+    assert limits["rejected"] == {"budget": {"broke": 1}}
+    assert limits["backend"] == "memory" and limits["admitted_unmetered"] == 0
+    stats = msgspec.json.decode(await get(budgeted, "/api/v1/stats"))
+    assert stats["limits"] == limits
+    assert stats.keys() - {"limits"} == router.stats().keys()
+
+
 async def test_a_cache_hit_costs_the_budget_nothing(clock: FakeClock) -> None:
     config = parse_config(limited(admission="usd_per_day = 1.0",
                                   cache="max_temperature = 1.0"))
@@ -211,13 +231,13 @@ async def test_a_cache_hit_costs_the_budget_nothing(clock: FakeClock) -> None:
             await router.complete(ask("cache me", model="pro"), tenant="alice")
             await router.pipeline.cache.wait_stored(1)
             await router.quiesce()
-            before = (await router.pipeline.spend.snapshot())["tenants"]
+            before = (await router.limits())["tenants"]
             again = await router.complete(ask("cache me", model="pro"), tenant="alice")
             await router.quiesce()
-            after = (await router.pipeline.spend.snapshot())["tenants"]
+            after = (await router.limits())["tenants"]
     assert again.router is not None and again.router.cache == "exact"
     assert before == after
-    assert before["alice"]["day"]["spent_usd"] > 0  # type: ignore[index]
+    assert before["alice"]["day"]["spent_usd"] > 0
 
 
 async def test_tenants_without_limits_are_not_metered(clock: FakeClock) -> None:
@@ -227,9 +247,9 @@ async def test_tenants_without_limits_are_not_metered(clock: FakeClock) -> None:
             await router.complete(ask("free", model="nano"), tenant="bob")
             with pytest.raises(RequestFailed) as refused:
                 await router.complete(ask("not free", model="nano"), tenant="alice")
-            snapshot = await router.pipeline.spend.snapshot()
+            limits = await router.limits()
     assert refused.value.error.code == "budget_exceeded"
-    assert list(snapshot["tenants"]) == ["alice"]  # type: ignore[call-overload]
+    assert list(limits["tenants"]) == ["alice"]
 
 
 def test_config_errors_name_the_bad_key() -> None:
@@ -273,13 +293,13 @@ async def test_two_routers_share_one_budget_and_token_bucket_through_redis(
             with pytest.raises(RequestFailed) as budget:
                 await two.complete(ask("on two", model="pro", max_tokens=20), tenant="alice")
             await two.complete(ask("on two", model="nano", max_tokens=600), tenant="chatty")
-            spent = (await two.pipeline.spend.snapshot())["tenants"]
+            spent = (await two.limits())["tenants"]
             assert one.pipeline.spend.store.errors == two.pipeline.spend.store.errors == 0
     finally:
         await delete_prefix(prefix)
     assert tokens.value.error.code == "tokens_per_minute_exceeded"
     assert budget.value.error.code == "budget_exceeded"
-    day = spent["alice"]["day"]  # type: ignore[index]
+    day = spent["alice"]["day"]
     assert 0.0002 < day["spent_usd"] < 0.0003
 
 
