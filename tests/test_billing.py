@@ -103,7 +103,8 @@ class Rig:
 @asynccontextmanager
 async def rigged(primary: FakeUpstream | HeldTail, backup: FakeUpstream | None = None, *,
                  provider: str = "", retry: str = "max_attempts = 1",
-                 primary_model: str = PATIENCE) -> AsyncIterator[Rig]:
+                 primary_model: str = PATIENCE, kind: str = "openai") -> AsyncIterator[Rig]:
+    """`primary` (then `backup`) behind a metered router; `kind` is their wire format."""
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(primary)
         if backup is not None:
@@ -112,6 +113,7 @@ async def rigged(primary: FakeUpstream | HeldTail, backup: FakeUpstream | None =
                            provider=provider, retry=retry, admission=METERED,
                            primary_model=priced("primary", primary_model),
                            backup_model=priced("backup"))
+        text = text.replace('kind = "openai"', f'kind = "{kind}"')
         yield Rig(*await stack.enter_async_context(serving(text, clock=FakeClock())))
 
 
@@ -219,6 +221,41 @@ async def test_a_caller_leaving_mid_stream_is_charged_what_reached_it() -> None:
         word = fake_words(PROMPT, PRIMARY_WORDS)[0]
         await assert_charged(rig, {"primary": (rig.prompt_estimate(), max(1, len(word) // 4))},
                              estimated=("primary",))
+
+
+def sse(events: list[object]) -> bytes:
+    return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+
+
+# Each wire format's stream that said what it used, then broke: ("Wood, cork and ice"
+# for 13 prompt and 6 completion tokens, without its end).
+COUNTED_THEN_BROKEN = {
+    "anthropic": sse([
+        {"type": "message_start", "message": {"usage": {"input_tokens": 13,
+                                                        "output_tokens": 1}}},
+        {"type": "content_block_start", "index": 0,
+         "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "text_delta", "text": "Wood, cork and ice"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+         "usage": {"output_tokens": 6}}]),
+    "gemini": sse([
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": word}]}}],
+         "usageMetadata": {"promptTokenCount": 13, "candidatesTokenCount": count}}
+        for word, count in (("Wood, ", 2), ("cork ", 4), ("and ice", 6))]),
+}
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "gemini"])
+async def test_an_anthropic_or_gemini_stream_broken_after_its_usage_is_charged_that_usage(
+        kind: str) -> None:
+    async with rigged(HeldTail(COUNTED_THEN_BROKEN[kind], drop=True), kind=kind) as rig:
+        answer = await chat(rig.session, rig.server, stream=True)
+        await rig.books_settled()
+        assert streamed_words(answer) == "Wood, cork and ice"
+        assert answer.errors
+        await assert_charged(rig, {"primary": (13, 6)}, estimated=())
 
 
 # Tries thrown away

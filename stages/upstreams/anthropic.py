@@ -6,7 +6,10 @@ all blocks), its arguments streamed as they come. Stop reasons are normalised
 (`end_turn`/`stop_sequence` → stop, `max_tokens` → length, `tool_use` → tool_calls,
 `refusal` → content_filter; others pass through). A stream is whole only with a stop
 reason and `message_stop`; otherwise `truncated`. Prompt tokens include cache reads and
-writes, as OpenAI counts them.
+writes, as OpenAI counts them. A stream that breaks after `message_delta` gave the output
+count reports the usage on its fault (`Fault.usage`); `message_start` alone counts the
+prompt but only a placeholder of the output, so a stream broken before is left to be
+estimated.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from stages.upstreams import Fault, FaultKind, OnToken, Reply
 from stages.upstreams.anthropic_request import translate
 from stages.upstreams.wire import (
     Untranslatable,
+    billed,
     decode_body,
     exchange,
     finish_body,
@@ -157,6 +161,7 @@ class StreamAssembly:
         self.stopped = False
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
+        self.counted = False  # a `message_delta` gave the output count
         self.content = False
 
     def feed(self, event: Event) -> Token | Fault | None:
@@ -183,6 +188,8 @@ class StreamAssembly:
             case _MessageDelta(delta=_Stop(stop_reason=reason), usage=usage):
                 self.stop_reason = reason or self.stop_reason
                 self._count(usage)
+                self.counted = self.counted or (usage is not None and
+                                                usage.output_tokens is not None)
             case _MessageStop():
                 self.stopped = True
             case _ErrorEvent(error=error):
@@ -216,6 +223,10 @@ class StreamAssembly:
             return None
         return Usage(prompt_tokens=self.prompt_tokens or 0,
                      completion_tokens=self.completion_tokens or 0)
+
+    def billed(self) -> Usage | None:
+        """What the upstream said the call used so far, once it counted the output."""
+        return self.usage() if self.counted else None
 
 
 def decode_event(data: bytes) -> Event | Fault | None:
@@ -286,14 +297,19 @@ class Anthropic:
         except Untranslatable as exc:
             return Fault(kind="client_error", message=f"cannot send to Anthropic: {exc}")
 
+        assembly = StreamAssembly()
+
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
             if stream:
-                return await self._read_stream(response, on_token)
+                return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 
-        return await exchange(self.session, self.url, body=_encoder.encode(body),
-                              headers=self._headers(), limits=self._timeout,
-                              on_status=status_fault, read=read, secret=self._key or "")
+        result = await exchange(self.session, self.url, body=_encoder.encode(body),
+                                headers=self._headers(), limits=self._timeout,
+                                on_status=status_fault, read=read, secret=self._key or "")
+        # However the stream broke (an error event, garbage, a dropped connection), the
+        # upstream billed what it had counted.
+        return billed(result, assembly.billed())
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
@@ -305,9 +321,8 @@ class Anthropic:
             await on_token(token)
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse,
-                           on_token: OnToken) -> Reply | Fault:
-        assembly = StreamAssembly()
+    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
+                           assembly: StreamAssembly) -> Reply | Fault:
         got_event = False
         async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):

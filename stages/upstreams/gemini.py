@@ -11,7 +11,9 @@ text, as OpenAI reports its own filter: the request was heard and answered "no",
 must neither count against the model's health nor be retried elsewhere. A stream that
 ends without a finish reason is `truncated`; the chunk with the finish reason is the
 last one read (Gemini sends no end marker). Completion tokens include thinking tokens,
-which Gemini bills as output.
+which Gemini bills as output. A stream that breaks after a chunk's `usageMetadata` counted
+the output reports that usage on its fault (`Fault.usage`); one that counted only the
+prompt is left to be estimated.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
 from stages.upstreams.gemini_request import Content, model_path, translate
 from stages.upstreams.wire import (
     Untranslatable,
+    billed,
     decode_body,
     exchange,
     finish_body,
@@ -47,7 +50,7 @@ class _Candidate(msgspec.Struct, rename="camel"):
 
 class _UsageMetadata(msgspec.Struct, rename="camel"):
     prompt_token_count: int = 0
-    candidates_token_count: int = 0
+    candidates_token_count: int | None = None  # left out until the output is counted
     thoughts_token_count: int = 0
 
 
@@ -127,6 +130,7 @@ class Assembly:
         self.finish: str | None = None
         self.blocked: str | None = None
         self.usage: Usage | None = None
+        self.counted = False  # the latest usage counted the output too
 
     def feed(self, chunk: _Response) -> Token | Fault | None:
         if chunk.error is not None:
@@ -135,8 +139,9 @@ class Assembly:
         if chunk.usage_metadata is not None:
             meta = chunk.usage_metadata
             self.usage = Usage(prompt_tokens=meta.prompt_token_count,
-                               completion_tokens=meta.candidates_token_count +
+                               completion_tokens=(meta.candidates_token_count or 0) +
                                meta.thoughts_token_count)
+            self.counted = meta.candidates_token_count is not None
         if chunk.prompt_feedback is not None and chunk.prompt_feedback.block_reason:
             self.blocked = chunk.prompt_feedback.block_reason
         if not chunk.candidates:
@@ -155,6 +160,10 @@ class Assembly:
             return None
         self.content = True
         return Token(text=text, tool_calls=calls or None)
+
+    def billed(self) -> Usage | None:
+        """What the upstream said the call used so far, once it counted the output."""
+        return self.usage if self.counted else None
 
     def end(self) -> Reply | Fault:
         if self.blocked is not None and self.finish is None:
@@ -210,15 +219,20 @@ class Gemini:
         except Untranslatable as exc:
             return Fault(kind="client_error", message=f"cannot send to Gemini: {exc}")
 
+        assembly = Assembly()
+
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
             if stream:
-                return await self._read_stream(response, on_token)
+                return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 
-        return await exchange(self.session, self.stream_url if stream else self.url,
-                              body=_encoder.encode(body), headers=self._headers(),
-                              limits=self._timeout, on_status=gemini_status_fault,
-                              read=read, secret=self._key or "")
+        result = await exchange(self.session, self.stream_url if stream else self.url,
+                                body=_encoder.encode(body), headers=self._headers(),
+                                limits=self._timeout, on_status=gemini_status_fault,
+                                read=read, secret=self._key or "")
+        # However the stream broke (an error chunk, garbage, a dropped connection), the
+        # upstream billed what it had counted.
+        return billed(result, assembly.billed())
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
@@ -234,9 +248,8 @@ class Gemini:
             await on_token(token)
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse,
-                           on_token: OnToken) -> Reply | Fault:
-        assembly = Assembly()
+    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
+                           assembly: Assembly) -> Reply | Fault:
         got_event = False
         async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):

@@ -17,7 +17,7 @@ import aiohttp
 import anyio
 import msgspec
 
-from reactor import ChatRequest
+from reactor import ChatRequest, Usage
 from stages.upstreams import Fault, OnToken, Reply, TokenSink, parse_retry_after
 
 T = TypeVar("T")
@@ -57,6 +57,14 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
     except OversizedEvent as exc:
         return Fault(kind="malformed", message=f"upstream sent a stream event of over "
                      f"{exc.args[0]} bytes")
+
+
+def billed(result: Reply | Fault, usage: Usage | None) -> Reply | Fault:
+    """`result`, a fault carrying what the upstream said the failed call used (`usage`,
+    read from the stream before it broke) unless the fault says it already."""
+    if isinstance(result, Fault) and result.usage is None and usage is not None:
+        return msgspec.structs.replace(result, usage=usage)
+    return result
 
 
 def decode_body(raw: bytes, decoder: msgspec.json.Decoder[T]) -> T | Fault:

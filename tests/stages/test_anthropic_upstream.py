@@ -15,7 +15,7 @@ import structlog
 from bench.fake_anthropic import FakeAnthropic
 from bench.fake_anthropic import Fault as FakeFault
 from bench.fake_upstream import fake_text, fake_words
-from reactor import AnthropicUpstream, ChatMessage, ChatRequest, parse_config
+from reactor import AnthropicUpstream, ChatMessage, ChatRequest, Usage, parse_config
 from reactor._router import Router
 from reactor._server import Server
 from reactor._wire import (
@@ -39,7 +39,7 @@ from stages.upstreams.anthropic import (
     decode_event,
 )
 from tests.conftest import hold_open
-from tests.stages.upstream_support import Texts, call, refused_base_url
+from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url
 
 PROMPT = "Name five things that float."
 WORDS = 5
@@ -470,6 +470,53 @@ async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
     assert isinstance(result, Fault)
     assert result.kind == "truncated"
     assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+# What a broken stream used
+
+
+def counted_then_cut(*, stop: bool) -> bytes:
+    """A stream whose `message_delta` counted the output (with a stop reason if `stop`),
+    then no `message_stop`."""
+    events: list[object] = [
+        {"type": "message_start", "message": {"usage": {
+            "input_tokens": 9, "cache_read_input_tokens": 4, "output_tokens": 1}}},
+        {"type": "content_block_start", "index": 0,
+         "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "text_delta", "text": "Wood, cork and ice"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn" if stop else None},
+         "usage": {"output_tokens": 6}}]
+    return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["ended", "dropped"])
+@pytest.mark.parametrize("stop", [False, True], ids=["no_stop_reason", "stop_reason"])
+async def test_a_stream_cut_after_its_output_was_counted_reports_that_usage(
+        drop: bool, stop: bool, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+    async with HeldTail(counted_then_cut(stop=stop), delay_s=0.0, drop=drop) as upstream:
+        result = await call(adapter(upstream.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert texts.text == "Wood, cork and ice"
+    # Prompt tokens with the cache reads, as on a whole answer.
+    assert result.usage == Usage(prompt_tokens=13, completion_tokens=6)
+
+
+async def test_a_stream_cut_before_its_output_was_counted_reports_no_usage(
+        session: aiohttp.ClientSession) -> None:
+    # `message_start` counted the prompt, but its output count is a placeholder: the
+    # words that came are left to be estimated.
+    async with FakeAnthropic(output_tokens=WORDS, drop_after_tokens=3,
+                             fault="drop_mid_stream") as fake:
+        result = await call(adapter(fake.base_url, session), request(stream=True), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert result.usage is None
 
 
 def test_event_types_newer_than_the_adapter_are_skipped_and_garbage_is_malformed() -> None:

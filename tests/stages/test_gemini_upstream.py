@@ -15,7 +15,7 @@ import structlog
 from bench.fake_gemini import FakeGemini
 from bench.fake_gemini import Fault as FakeFault
 from bench.fake_upstream import fake_text, fake_words
-from reactor import ChatMessage, ChatRequest, GeminiUpstream, parse_config
+from reactor import ChatMessage, ChatRequest, GeminiUpstream, Usage, parse_config
 from reactor._router import Router
 from reactor._server import Server
 from reactor._wire import (
@@ -35,7 +35,7 @@ from stages.upstreams.gemini import Assembly, Gemini, _Candidate, _Response, gem
 from stages.upstreams.gemini_request import Content, Part, model_path
 from stages.upstreams.gemini_request import FunctionCall as GeminiCall
 from tests.conftest import hold_open
-from tests.stages.upstream_support import Texts, call, refused_base_url
+from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url
 
 PROMPT = "Name five things that float."
 WORDS = 5
@@ -453,6 +453,42 @@ async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
     assert isinstance(result, Fault)
     assert result.kind == "truncated"
     assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+def counted_chunks(words: list[str]) -> bytes:
+    """A stream of `words`, each chunk's usage counting the output so far (thinking
+    included), and no finish reason."""
+    chunks = [{"candidates": [{"content": {"role": "model", "parts": [{"text": word}]}}],
+               "usageMetadata": {"promptTokenCount": 11, "candidatesTokenCount": i + 1,
+                                 "thoughtsTokenCount": 20}}
+              for i, word in enumerate(words)]
+    return b"".join(b"data: " + msgspec.json.encode(c) + b"\r\n\r\n" for c in chunks)
+
+
+@pytest.mark.parametrize("drop", [False, True], ids=["ended", "dropped"])
+async def test_a_stream_cut_after_its_output_was_counted_reports_that_usage(
+        drop: bool, session: aiohttp.ClientSession) -> None:
+    texts = Texts()
+    words = ["Wood, ", "cork ", "and ice"]
+    async with HeldTail(counted_chunks(words), delay_s=0.0, drop=drop) as upstream:
+        result = await call(adapter(upstream.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert texts.pieces == words
+    assert result.usage == Usage(prompt_tokens=11, completion_tokens=len(words) + 20)
+
+
+async def test_a_stream_cut_before_its_output_was_counted_reports_no_usage(
+        session: aiohttp.ClientSession) -> None:
+    # Its chunks counted only the prompt: the words that came are left to be estimated.
+    async with FakeGemini(output_tokens=WORDS, drop_after_tokens=3,
+                          fault="drop_mid_stream") as fake:
+        result = await call(adapter(fake.base_url, session), request(stream=True), Texts())
+
+    assert isinstance(result, Fault)
+    assert result.kind == "truncated"
+    assert result.usage is None
 
 
 def test_a_malformed_function_call_is_a_fault_not_an_answer() -> None:
