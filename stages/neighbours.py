@@ -14,6 +14,12 @@ With `build_inline=False` the index never builds a graph itself: its owner build
 off its event loop (`build_graph` on a `vectors` snapshot, in a thread) and `adopt`s it.
 Rows the graph lacks (appended meanwhile) are the tail: searched exactly and folded into
 the graph a few at a time as more rows are added.
+
+The rows are one array, so that exact search is one matrix product. Once it is over half
+full, each add also copies a few rows into an array twice its size, which replaces it
+when it has them all: no single add copies every row (that took ~0.1 s of the event loop
+at 20k rows and grew with the index). Rows never change once stored, so a `vectors`
+view stays valid while more are added.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ _BLOCK_FLOATS = 1 << 24
 _FOLD = 4
 # A graph is built this many rows at a time, so that a build told to stop stops soon.
 _BUILD_CHUNK = 1024
+# Rows each add copies into the next, larger array (~0.1 ms at 384-d), beyond twice those
+# it adds: the copy catches up long before the current array is full.
+_MOVE = 256
 
 
 def normalise(vectors: npt.ArrayLike) -> Vectors:
@@ -76,6 +85,8 @@ class NeighbourIndex:
         self.build_inline = build_inline
         self._rows: Vectors = np.zeros((0, dim), dtype=np.float32)
         self._size = 0
+        self._next: Vectors | None = None  # the larger array, rows [0, _moved) copied
+        self._moved = 0
         self._graph: hnswlib.Index | None = None
         self._covered = 0  # rows [0, _covered) are in the graph; the rest are the tail
 
@@ -101,18 +112,33 @@ class NeighbourIndex:
         if rows.shape[1] != self.dim:
             raise ValueError(f"expected {self.dim}-d vectors, got {rows.shape[1]}-d")
         start, end = self._size, self._size + len(rows)
-        if end > len(self._rows):
-            grown = np.zeros((max(end, 2 * len(self._rows), 64), self.dim), dtype=np.float32)
-            grown[:start] = self._rows[:start]
-            self._rows = grown
-        self._rows[start:end] = rows
-        self._size = end
+        self._store(rows)
         ids = np.arange(start, end, dtype=np.int64)
         if self._graph is not None:
             self._fold(self._graph, len(rows) + _FOLD)
         elif self.build_inline and end >= self.exact_below:
             self._build_now()
         return ids
+
+    def _store(self, rows: Vectors) -> None:
+        start, end = self._size, self._size + len(rows)
+        if end > len(self._rows):
+            # Only a batch (fit, load) outruns the move: copy at once, with room to spare
+            # (unzeroed: nothing reads past `_size`).
+            grown = np.empty((max(2 * end, 64), self.dim), dtype=np.float32)
+            grown[:start] = self._rows[:start]
+            self._rows, self._next = grown, None
+        self._rows[start:end] = rows
+        self._size = end
+        if self._next is None and 2 * end > len(self._rows):
+            self._next = np.empty((2 * len(self._rows), self.dim), dtype=np.float32)
+            self._moved = 0
+        if self._next is not None:
+            upto = min(end, self._moved + _MOVE + 2 * len(rows))
+            self._next[self._moved : upto] = self._rows[self._moved : upto]
+            self._moved = upto
+            if upto == end:
+                self._rows, self._next = self._next, None
 
     def _fold(self, graph: hnswlib.Index, most: int) -> None:
         upto = min(self._size, self._covered + most)
@@ -216,8 +242,11 @@ class NeighbourIndex:
 
     def restore(self, vectors: Vectors, graph: bytes) -> None:
         """Replace the contents with saved rows and, if given, their saved graph."""
-        self._rows = normalise(vectors) if len(vectors) else np.zeros((0, self.dim), np.float32)
-        self._size = len(self._rows)
+        self._rows = np.zeros((0, self.dim), dtype=np.float32)
+        self._size = 0
+        self._next = None
+        if len(vectors):
+            self._store(normalise(vectors))
         self._graph = None
         self._covered = 0
         if graph:
