@@ -3,9 +3,10 @@
 A selector actor (no other stages) holds a learned model of `--prompts` - 1 past
 prompts (hashing embedder, synthetic outcomes) and a threshold of `--prompts`, so the
 next new prompt makes the hnswlib graph due (the last seed prompt is observed, not
-fitted, so that the row store's doubling, a copy of every row, happens before the ticker
-starts: ~0.1 s at 20k prompts, old and new code alike); then `--feed` rated prompts go
-through its mailbox one after another, as feedback would. Meanwhile a ticker task sleeps 1 ms at a
+fitted, so that any growth of the row store happens before the ticker starts: code
+older than the incremental growth in `stages.neighbours` copied every row at once,
+~0.1 s at 20k prompts); then `--feed` rated prompts go through its mailbox one after
+another, as feedback would. Meanwhile a ticker task sleeps 1 ms at a
 time and records how late it wakes: the longest gap is the longest the event loop
 stalled (every request and stream of a router waits that long).
 
