@@ -117,7 +117,7 @@ class NeighbourIndex:
         if self._graph is not None:
             self._fold(self._graph, len(rows) + _FOLD)
         elif self.build_inline and end >= self.exact_below:
-            self._build_now()
+            self.build_now()
         return ids
 
     def _store(self, rows: Vectors) -> None:
@@ -217,7 +217,9 @@ class NeighbourIndex:
                             num_threads=threads)
         return graph
 
-    def _build_now(self) -> None:
+    def build_now(self) -> None:
+        """`build_graph` over every row, on every core, and `adopt` it (blocks: not on
+        an event loop)."""
         graph = self.build_graph(self.vectors, threads=-1)
         assert graph is not None  # nothing can stop it
         self.adopt(graph)
@@ -259,4 +261,4 @@ class NeighbourIndex:
                 raise ValueError("saved graph does not match the saved vectors")
             self.adopt(loaded)
         elif self.build_inline and self._size >= self.exact_below:
-            self._build_now()
+            self.build_now()

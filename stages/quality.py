@@ -118,9 +118,7 @@ class QualityModel:
 
     def _graph_now(self) -> None:
         if self._index.graph_due:
-            graph = self._index.build_graph(self._index.vectors, threads=-1)
-            assert graph is not None  # nothing can stop it
-            self._index.adopt(graph)
+            self._index.build_now()
 
     def fit(
         self,
