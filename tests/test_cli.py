@@ -8,6 +8,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -23,6 +25,30 @@ REACTOR = [sys.executable, "-m", "reactor"]
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*REACTOR, *args], capture_output=True, text=True, timeout=60,
                           cwd=cwd)
+
+
+@asynccontextmanager
+async def serving(cwd: Path, *args: str) -> AsyncIterator[anyio.abc.Process]:
+    """`reactor serve --port 0 *args` in `cwd`, killed on the way out if still running."""
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--port", "0", *args], cwd=cwd,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+
+
+async def listening(process: anyio.abc.Process) -> str:
+    """The URL from the server's first line, `listening on <url>`."""
+    assert process.stdout is not None
+    buffer = b""
+    while b"\n" not in buffer:
+        buffer += await process.stdout.receive()
+    return buffer.split(b"listening on ", 1)[1].split()[0].decode()
 
 
 def test_check_config_accepts_the_shipped_router_toml(repo_root: Path) -> None:
@@ -71,16 +97,9 @@ async def test_sigterm_lets_an_in_flight_stream_finish(tmp_path: Path) -> None:
         'upstream = { kind = "simulated", output_tokens = 20 }',
         'upstream = { kind = "simulated", output_tokens = 40, tokens_per_s = 100 }')
     (tmp_path / "router.toml").write_text(slow)
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--port", "0"], cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with serving(tmp_path) as process:
         with anyio.fail_after(30):
-            assert process.stdout is not None
-            buffer = b""
-            while b"\n" not in buffer:
-                buffer += await process.stdout.receive()
-            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
+            url = await listening(process)
             body = {"model": "pro", "stream": True,
                     "messages": [{"role": "user", "content": "a long answer please"}]}
             events: list[str] = []
@@ -95,11 +114,6 @@ async def test_sigterm_lets_an_in_flight_stream_finish(tmp_path: Path) -> None:
                     if len(events) == 3:
                         process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
@@ -110,16 +124,9 @@ async def test_sigterm_lets_an_in_flight_stream_finish(tmp_path: Path) -> None:
 async def test_serve_records_requests_without_prompts_by_default(tmp_path: Path) -> None:
     (tmp_path / "router.toml").write_text(FAST_MODELS)
     trace = tmp_path / "trace.jsonl"
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--port", "0", "--record", str(trace)], cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with serving(tmp_path, "--record", str(trace)) as process:
         with anyio.fail_after(30):
-            assert process.stdout is not None
-            buffer = b""
-            while b"\n" not in buffer:
-                buffer += await process.stdout.receive()
-            url = buffer.split(b"listening on ", 1)[1].split()[0].decode()
+            url = await listening(process)
             async with aiohttp.ClientSession() as session:
                 for text in ("a secret prompt", "another secret"):
                     body = {"model": "nano", "messages": [{"role": "user", "content": text}]}
@@ -127,11 +134,6 @@ async def test_serve_records_requests_without_prompts_by_default(tmp_path: Path)
                         assert r.status == 200
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
     lines = [json.loads(line) for line in trace.read_text().splitlines()]
     assert lines[0]["trace"] == "reactor" and len(lines) == 3
     assert "secret" not in trace.read_text()
@@ -152,22 +154,11 @@ async def _worker_pids(url: str) -> set[int]:
     return pids
 
 
-async def _listening(process: anyio.abc.Process) -> str:
-    assert process.stdout is not None
-    buffer = b""
-    while b"\n" not in buffer:
-        buffer += await process.stdout.receive()
-    return buffer.split(b"listening on ", 1)[1].split()[0].decode()
-
-
 async def test_two_workers_share_the_port_and_both_answer(tmp_path: Path) -> None:
     (tmp_path / "router.toml").write_text(FAST_MODELS)
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--port", "0", "--workers", "2"], cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with serving(tmp_path, "--workers", "2") as process:
         with anyio.fail_after(60):
-            url = await _listening(process)
+            url = await listening(process)
             pids = await _worker_pids(url)
             assert len(pids) == 2 and process.pid not in pids
             body = {"model": "nano", "messages": [{"role": "user", "content": "hi"}]}
@@ -176,33 +167,20 @@ async def test_two_workers_share_the_port_and_both_answer(tmp_path: Path) -> Non
                 assert response.status == 200
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
 
 
 async def test_a_worker_that_dies_stops_the_others_and_the_exit_says_so(
         tmp_path: Path) -> None:
     (tmp_path / "router.toml").write_text(FAST_MODELS)
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--port", "0", "--workers", "2"], cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with serving(tmp_path, "--workers", "2") as process:
         with anyio.fail_after(60):
-            pids = await _worker_pids(await _listening(process))
+            pids = await _worker_pids(await listening(process))
             assert len(pids) == 2
             victim, survivor = sorted(pids)
             os.kill(victim, signal.SIGKILL)
             assert await process.wait() == 128 + signal.SIGKILL
             with pytest.raises(ProcessLookupError):
                 os.kill(survivor, 0)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
 
 
 @pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one", "workers"])
