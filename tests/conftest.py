@@ -57,6 +57,30 @@ json_mode = true
 upstream = { kind = "simulated", output_tokens = 24 }
 """
 
+# Two models of nearly the same prior quality, one far cheaper: balanced routing picks
+# the cheap one until feedback says it answers this kind of prompt badly.
+TWO_MODELS = """
+[cache]
+enabled = false
+
+[selector]
+quality_model = "{path}"
+
+[[models]]
+name = "cheap"
+price_in = 0.1
+price_out = 0.4
+quality = 0.70
+upstream = {{ kind = "simulated", output_tokens = 8 }}
+
+[[models]]
+name = "strong"
+price_in = 2.5
+price_out = 10.0
+quality = 0.72
+upstream = {{ kind = "simulated", output_tokens = 8 }}
+"""
+
 
 @pytest.fixture
 def config() -> RouterConfig:

@@ -13,31 +13,7 @@ import pytest
 
 from reactor import RequestFailed, Router, parse_config
 from reactor._server import Server
-from tests.conftest import FAST_MODELS
-
-# Two models of nearly the same prior quality, one far cheaper: balanced routing picks
-# the cheap one until feedback says it answers this kind of prompt badly.
-TWO = """
-[cache]
-enabled = false
-
-[selector]
-quality_model = "{path}"
-
-[[models]]
-name = "cheap"
-price_in = 0.1
-price_out = 0.4
-quality = 0.70
-upstream = {{ kind = "simulated", output_tokens = 8 }}
-
-[[models]]
-name = "strong"
-price_in = 2.5
-price_out = 10.0
-quality = 0.72
-upstream = {{ kind = "simulated", output_tokens = 8 }}
-"""
+from tests.conftest import FAST_MODELS, TWO_MODELS
 
 PROMPT = "How do I convert a timestamp with a timezone offset into UTC in Python?"
 
@@ -118,7 +94,7 @@ async def test_route_and_execute_in_one_call(router: Router) -> None:
 
 
 async def test_feedback_teaches_the_selector_and_survives_a_restart(tmp_path: Path) -> None:
-    config = parse_config(TWO.format(path=tmp_path / "quality.npz"))
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
     async with Router(config) as router:
         first = await router.complete(ask(PROMPT))
         assert first.model == "cheap"
@@ -161,7 +137,7 @@ def test_train_builds_a_model_the_router_loads(tmp_path: Path) -> None:
               "scores": {"cheap": 1.0, "strong": 1.0}} for i in range(12)]
     data.write_text("\n".join(json.dumps(r) for r in rows))
     config_path = tmp_path / "router.toml"
-    config_path.write_text(TWO.format(path=tmp_path / "trained.npz"))
+    config_path.write_text(TWO_MODELS.format(path=tmp_path / "trained.npz"))
     result = subprocess.run([sys.executable, "-m", "reactor", "train", str(data), "--config",
                              str(config_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -18,7 +18,7 @@ from stages.analyzer import analyze
 from stages.neighbours import Vectors
 from stages.quality import QualityModel, QualityParams
 from stages.selector import Catalogue, NoRoute
-from tests.conftest import FAST_MODELS
+from tests.conftest import FAST_MODELS, TWO_MODELS
 
 
 @pytest.fixture
@@ -102,29 +102,6 @@ def test_observed_latency_moves_the_estimate(catalogue: Catalogue) -> None:
     assert catalogue.ttft_ms["nano"] > before + 1000
 
 
-LEARNING = """
-[cache]
-enabled = false
-
-[selector]
-quality_model = "{path}"
-
-[[models]]
-name = "cheap"
-price_in = 0.1
-price_out = 0.4
-quality = 0.70
-upstream = {{ kind = "simulated", output_tokens = 8 }}
-
-[[models]]
-name = "strong"
-price_in = 2.5
-price_out = 10.0
-quality = 0.72
-upstream = {{ kind = "simulated", output_tokens = 8 }}
-"""
-
-
 class HeldBuild(QualityModel):
     """A learned model whose graph build waits in its thread until released."""
 
@@ -171,7 +148,7 @@ async def held_at_the_threshold(router: Router) -> HeldBuild:
 
 
 async def test_routing_goes_on_while_the_graph_is_built(tmp_path: Path) -> None:
-    config = parse_config(LEARNING.format(path=tmp_path / "quality.npz"))
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
     with anyio.fail_after(10):
         async with Router(config) as router:
             quality = await held_at_the_threshold(router)
@@ -193,7 +170,7 @@ async def test_routing_goes_on_while_the_graph_is_built(tmp_path: Path) -> None:
 
 async def test_shutdown_during_a_graph_build_is_clean(tmp_path: Path) -> None:
     path = tmp_path / "quality.npz"
-    config = parse_config(LEARNING.format(path=path))
+    config = parse_config(TWO_MODELS.format(path=path))
     with anyio.fail_after(10):
         async with Router(config) as router:
             quality = await held_at_the_threshold(router)
