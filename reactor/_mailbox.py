@@ -64,10 +64,6 @@ class Channel(Generic[T]):
     def receivers_waiting(self) -> int:
         return sum(1 for waiter in self.receivers if not waiter.done())
 
-    @property
-    def senders_waiting(self) -> int:
-        return len(self.senders)
-
     def send_nowait(self, item: T) -> None:
         if self.sending_closed or self.receiving_closed:
             raise anyio.ClosedResourceError
