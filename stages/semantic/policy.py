@@ -122,7 +122,7 @@ def weigh(index: SemanticIndex, partition: str, vector: npt.ArrayLike, query: st
     if threshold is None:
         return Weighed(entry_id=None, similarity=best, vetoes=())
     vetoes: list[str] = []
-    reading = query if isinstance(query, Reading) else None
+    reading: Reading | None = None
     for entry_id, similarity in found:
         if similarity < threshold:
             break  # best first: the rest are further still
@@ -131,7 +131,7 @@ def weigh(index: SemanticIndex, partition: str, vector: npt.ArrayLike, query: st
             vetoes.append(UNREAD)
             continue
         if reading is None:
-            reading = read(query) if isinstance(query, str) else query
+            reading = _reading(query)
         reason = veto_reading(reading, decode_reading(stored), guards)
         if reason is None:
             return Weighed(entry_id=entry_id, similarity=similarity, vetoes=vetoes)
