@@ -78,6 +78,11 @@ def _resolved(own: TenantLimits, config: AdmissionConfig) -> TenantLimits | None
     return limits
 
 
+def has_budget(limits: TenantLimits) -> bool:
+    """Is the tenant's spend limited (per day, per month or both)?"""
+    return limits.usd_per_day is not None or limits.usd_per_month is not None
+
+
 class Windows(NamedTuple):
     """The UTC calendar windows a moment falls in, and when each ends."""
 

@@ -19,7 +19,15 @@ import anyio
 from anyio.abc import TaskStatus
 
 from reactor import Actor, Clock, Completed
-from stages.limits import LimitStore, LimitsUnavailable, Policy, Spent, iso, windows_at
+from stages.limits import (
+    LimitStore,
+    LimitsUnavailable,
+    Policy,
+    Spent,
+    has_budget,
+    iso,
+    windows_at,
+)
 
 
 class SpendBook(Actor[Completed]):
@@ -54,8 +62,7 @@ class SpendBook(Actor[Completed]):
             used += part.usage.total_tokens
             cost += part.cost_usd
         refund = quota.reserved_tokens - used if limits.tokens_per_minute is not None else 0
-        budgeted = limits.usd_per_day is not None or limits.usd_per_month is not None
-        cost = cost if budgeted else 0.0
+        cost = cost if has_budget(limits) else 0.0
         if refund or cost > 0:
             await self.store.settle(job.tenant, limits, refund, cost, self.clock.wall())
         self.settled += 1
@@ -65,8 +72,7 @@ class SpendBook(Actor[Completed]):
         wall = self.clock.wall()
         tenants = sorted({*self.policy.named(), *self.store.seen()})
         budgeted = {tenant: limits for tenant in tenants
-                    if (limits := self.policy.of(tenant)) is not None
-                    and (limits.usd_per_day is not None or limits.usd_per_month is not None)}
+                    if (limits := self.policy.of(tenant)) is not None and has_budget(limits)}
         windows = windows_at(wall)
         try:
             spent = await self.store.spent(list(budgeted), wall)
