@@ -69,15 +69,11 @@ def shipped_is_current() -> bool:
     return _weights.FINGERPRINT == fingerprint()
 
 
-def _unpack() -> dict[str, np.ndarray]:
+@functools.cache
+def _shipped() -> dict[str, np.ndarray]:
     blob = base64.b64decode(_weights.WEIGHTS)
     with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
         return {name: arrays[name] for name in arrays.files}
-
-
-@functools.cache
-def _shipped() -> dict[str, np.ndarray]:
-    return _unpack()
 
 
 @functools.cache
