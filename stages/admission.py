@@ -45,9 +45,13 @@ class Gate:
         self.in_flight = 0
         self.shed_total = 0
 
+    @property
+    def full(self) -> bool:
+        return self.in_flight >= self.config.max_in_flight
+
     def admit(self) -> ErrorInfo | None:
         config = self.config
-        if self.in_flight >= config.max_in_flight:
+        if self.full:
             self.shed_total += 1
             return ErrorInfo(status=503, type="overloaded_error", code="overloaded",
                              message="the router is at capacity; retry later",
@@ -82,7 +86,8 @@ class Admission(Actor[Submitted]):
     async def handle(self, message: Submitted) -> None:
         job = message.job
         limits = self.policy.of(job.tenant)
-        if limits is not None and self.gate.in_flight < self.config.max_in_flight:
+        # A job the gate is about to shed takes nothing from its tenant's limits.
+        if limits is not None and not self.gate.full:
             # A decision-only job calls no model and publishes no outcome to correct by.
             tokens = self.policy.reserve(job.request, self.chars_per_token) \
                 if limits.tokens_per_minute is not None and not job.decide_only else 0
