@@ -254,9 +254,7 @@ class MemoryLimits:
 
     async def admit(self, tenant: str, limits: TenantLimits, tokens: int,
                     wall: float) -> Quota | Refusal:
-        state = self._tenants.get(tenant)
-        if state is None:
-            state = self._tenants[tenant] = _Tenant()
+        state = self._state(tenant)
         windows = self._windows.at(wall)
         spent = state.spent(windows)
         refused = judge_budget(limits, spent, windows, wall)
@@ -282,9 +280,7 @@ class MemoryLimits:
 
     async def settle(self, tenant: str, limits: TenantLimits, refund_tokens: int,
                      cost_usd: float, wall: float) -> None:
-        state = self._tenants.get(tenant)
-        if state is None:
-            state = self._tenants[tenant] = _Tenant()
+        state = self._state(tenant)
         if cost_usd > 0:
             windows = self._windows.at(wall)
             spent = state.spent(windows)
@@ -294,6 +290,12 @@ class MemoryLimits:
         if tpm is not None and refund_tokens:
             level = refill(state.tokens, state.tokens_at, tpm, wall)
             state.tokens, state.tokens_at = min(float(tpm), level + refund_tokens), wall
+
+    def _state(self, tenant: str) -> _Tenant:
+        state = self._tenants.get(tenant)
+        if state is None:
+            state = self._tenants[tenant] = _Tenant()
+        return state
 
     async def spent(self, tenants: list[str], wall: float) -> dict[str, Spent]:
         windows = self._windows.at(wall)
