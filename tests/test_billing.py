@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import aiohttp
 import anyio
 import anyio.lowlevel
-import msgspec
 import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
@@ -36,7 +35,7 @@ from tests.resilience_support import (
     router_toml,
     serving,
 )
-from tests.stages.upstream_support import HeldTail
+from tests.stages.upstream_support import HeldTail, sse
 
 PRICES = {"primary": (1.0, 10.0), "backup": (3.0, 30.0)}  # USD per million in, out
 TOKENS_PER_MINUTE = 1_000_000
@@ -223,14 +222,10 @@ async def test_a_caller_leaving_mid_stream_is_charged_what_reached_it() -> None:
                              estimated=("primary",))
 
 
-def sse(events: list[object]) -> bytes:
-    return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
-
-
 # Each wire format's stream that said what it used, then broke: ("Wood, cork and ice"
 # for 13 prompt and 6 completion tokens, without its end).
 COUNTED_THEN_BROKEN = {
-    "anthropic": sse([
+    "anthropic": sse(
         {"type": "message_start", "message": {"usage": {"input_tokens": 13,
                                                         "output_tokens": 1}}},
         {"type": "content_block_start", "index": 0,
@@ -239,11 +234,11 @@ COUNTED_THEN_BROKEN = {
          "delta": {"type": "text_delta", "text": "Wood, cork and ice"}},
         {"type": "content_block_stop", "index": 0},
         {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-         "usage": {"output_tokens": 6}}]),
-    "gemini": sse([
+         "usage": {"output_tokens": 6}}),
+    "gemini": sse(*(
         {"candidates": [{"content": {"role": "model", "parts": [{"text": word}]}}],
          "usageMetadata": {"promptTokenCount": 13, "candidatesTokenCount": count}}
-        for word, count in (("Wood, ", 2), ("cork ", 4), ("and ice", 6))]),
+        for word, count in (("Wood, ", 2), ("cork ", 4), ("and ice", 6)))),
 }
 
 
@@ -291,8 +286,7 @@ def sse_without_usage(words: list[str]) -> bytes:
     events: list[object] = [{"choices": [{"delta": {"content": word}, "finish_reason": None}]}
                             for word in words]
     events.append({"choices": [{"delta": {}, "finish_reason": "stop"}]})
-    return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events) + \
-        b"data: [DONE]\n\n"
+    return sse(*events, done=True)
 
 
 async def test_a_whole_answer_without_usage_is_estimated_from_all_of_its_text() -> None:
@@ -329,8 +323,7 @@ def sse_tool_call(*, finished: bool) -> bytes:
         for piece in pieces]
     if finished:
         events.append({"choices": [{"delta": {}, "finish_reason": "tool_calls"}]})
-    raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
-    return raw + (b"data: [DONE]\n\n" if finished else b"")
+    return sse(*events, done=finished)
 
 
 async def test_a_tool_call_answer_without_usage_is_estimated_from_its_call() -> None:

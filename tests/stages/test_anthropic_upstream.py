@@ -39,7 +39,7 @@ from stages.upstreams.anthropic import (
     decode_event,
 )
 from tests.conftest import hold_open
-from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url
+from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url, sse
 
 PROMPT = "Name five things that float."
 WORDS = 5
@@ -488,7 +488,7 @@ def counted_then_cut(*, stop: bool) -> bytes:
         {"type": "content_block_stop", "index": 0},
         {"type": "message_delta", "delta": {"stop_reason": "end_turn" if stop else None},
          "usage": {"output_tokens": 6}}]
-    return b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+    return sse(*events)
 
 
 @pytest.mark.parametrize("drop", [False, True], ids=["ended", "dropped"])

@@ -19,6 +19,7 @@ from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDel
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.openai import OpenAICompatible
+from tests.stages.upstream_support import sse
 
 PROMPT = "Name five things that float."
 WORDS = 5
@@ -387,8 +388,7 @@ async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(
     connections = 0
     events = [{"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
               {"choices": [{"delta": {}, "finish_reason": "stop"}]}]
-    stream = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
-    stream += b"data: [DONE]\n\n"
+    stream = sse(*events, done=True)
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal connections

@@ -113,16 +113,17 @@ class HeldTail:
             await writer.drain()
 
 
-def _sse(*events: object, done: bool = False) -> bytes:
+def sse(*events: object, done: bool = False) -> bytes:
+    """`events` as a server-sent event stream, ended by `[DONE]` if `done`."""
     raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
     return raw + (b"data: [DONE]\n\n" if done else b"")
 
 
 # Each wire format's whole answer "hi", up to its last event.
 FINAL_EVENT = {
-    "openai": _sse({"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
+    "openai": sse({"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
                    {"choices": [{"delta": {}, "finish_reason": "stop"}]}, done=True),
-    "anthropic": _sse(
+    "anthropic": sse(
         {"type": "message_start", "message": {"usage": {"input_tokens": 3}}},
         {"type": "content_block_start", "index": 0,
          "content_block": {"type": "text", "text": ""}},
@@ -132,7 +133,7 @@ FINAL_EVENT = {
         {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
          "usage": {"output_tokens": 1}},
         {"type": "message_stop"}),
-    "gemini": _sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
+    "gemini": sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
                                     "finishReason": "STOP"}],
                     "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1}}),
 }
