@@ -15,6 +15,9 @@ are counted in `errors` and logged.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import anyio
 import structlog
 from redis.asyncio import Redis
@@ -151,12 +154,7 @@ class RedisLimits:
                 for key in self._keys(tenant, windows.day, windows.month)[2:]]
         if not keys:
             return {}
-        try:
-            with anyio.fail_after(self.timeout_s):
-                values = await self.client.mget(keys)
-        except (TimeoutError, OSError, RedisError) as exc:
-            self._failed("spent", exc)
-            raise LimitsUnavailable(str(exc)) from None
+        values = await self._bounded("spent", lambda: self.client.mget(keys))
         floats = [float(value or 0.0) for value in values]
         return {tenant: Spent(floats[2 * i], floats[2 * i + 1])
                 for i, tenant in enumerate(tenants)}
@@ -166,15 +164,20 @@ class RedisLimits:
 
     async def _call(self, op: str, script: object, keys: tuple[str, ...],
                     args: tuple[object, ...]) -> list[bytes]:
+        reply: list[bytes] = await self._bounded(
+            op, lambda: script(keys=keys, args=args))  # type: ignore[operator]
+        return reply
+
+    async def _bounded(self, op: str, request: Callable[[], Awaitable[Any]]) -> Any:
+        """`request()`'s reply, or `LimitsUnavailable` (counted, logged) if Redis fails."""
         try:
             # The socket timeouts bound each read; this bounds the whole call, retries
             # and reconnects included.
             with anyio.fail_after(self.timeout_s):
-                reply: list[bytes] = await script(keys=keys, args=args)  # type: ignore[operator]
+                return await request()
         except (TimeoutError, OSError, RedisError) as exc:
             self._failed(op, exc)
             raise LimitsUnavailable(str(exc)) from None
-        return reply
 
     def _failed(self, op: str, exc: BaseException) -> None:
         self.errors += 1
