@@ -107,11 +107,7 @@ class SparseSoftmax:
         return out
 
     def logits(self, features: Collection[str]) -> F64:
-        return self.logits_at(*self.split(features))
-
-    def logits_at(self, words: list[int], flags: list[int], count: int) -> F64:
-        """`logits` from `split`'s columns (so other models over this vocabulary can
-        share one lookup)."""
+        words, flags, count = self.split(features)
         out = self.bias.copy()
         if words:
             out += self.weights[words].sum(axis=0) / np.sqrt(max(1, count))

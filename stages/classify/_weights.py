@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "55b2b25c82e45dc84660fb937e4a55bc215d46ef75b111f0b9e7de9e9c2ab535"
+FINGERPRINT = "0baaf26dfcb2373bbfc6bcad24a66f2a86b01082990ae78f593d7636a19a0a26"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
