@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,14 @@ DIFFERENT = [
     ("How tall is Mount Everest?", "Who wrote War and Peace?"),
     ("How do I sort a list ascending?", "How do I sort a list descending?"),
 ]
+# The same question twice, differing only in case and punctuation.
+REPEATS = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
+           "amber birch cedar dune ember fjord grove heath inlet juniper kelp larch".split()]
+
+
+def write_pairs(path: Path, lines: Sequence[Mapping[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
 
 
 def rows_at(false_hits: list[tuple[int, int]]) -> list[Row]:
@@ -71,10 +80,9 @@ def test_a_pair_lands_on_the_same_side_whatever_else_is_sampled() -> None:
 
 
 def test_a_small_run_writes_its_table_and_results(tmp_path: Path) -> None:
-    data = tmp_path / "pairs.jsonl"
     lines = [{"text_a": a, "text_b": b, "label": 1} for a, b in DUPLICATES * 4]
     lines += [{"text_a": a, "text_b": b, "label": 0} for a, b in DIFFERENT * 4]
-    data.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    data = write_pairs(tmp_path / "pairs.jsonl", lines)
     out = tmp_path / "out"
 
     assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
@@ -122,12 +130,10 @@ def test_identical_text_false_hits_are_counted_apart() -> None:
 
 def test_only_development_pairs_are_quoted(tmp_path: Path) -> None:
     # Repeats labelled different: no guard or threshold can tell them apart.
-    noisy = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
-             "amber birch cedar dune ember fjord grove heath inlet juniper kelp larch".split()]
-    data = tmp_path / "pairs.jsonl"
+    noisy = REPEATS
     lines = [{"text_a": a, "text_b": b, "label": 0} for a, b in noisy]
     lines += [{"text_a": a, "text_b": b, "label": 1} for a, b in DUPLICATES]
-    data.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    data = write_pairs(tmp_path / "pairs.jsonl", lines)
 
     assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
                  "--out", str(tmp_path / "out")]) == 0
@@ -140,11 +146,9 @@ def test_only_development_pairs_are_quoted(tmp_path: Path) -> None:
 
 
 def test_the_blind_listing_shows_each_pair_once_without_its_label(tmp_path: Path) -> None:
-    repeats = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
-               "amber birch cedar dune ember fjord".split()]
-    data = tmp_path / "pairs.jsonl"
+    repeats = REPEATS[:6]
     lines = [{"text_a": a, "text_b": b, "label": i % 2} for i, (a, b) in enumerate(repeats)]
-    data.write_text("\n".join(json.dumps(line) for line in lines * 2) + "\n")
+    data = write_pairs(tmp_path / "pairs.jsonl", lines * 2)
     listing = tmp_path / "hits.txt"
 
     assert relabel_main(["--pairs", str(data), "--embedder", "hashing", "--dev-share", "0",
@@ -168,14 +172,11 @@ def test_agreement_counts_both_directions() -> None:
 
 
 def test_a_blind_reading_is_reported_beside_the_raw_labels(tmp_path: Path) -> None:
-    repeats = [(f"Is {word} a lucky word?", f"is {word} a lucky word") for word in
-               "amber birch cedar dune ember fjord grove heath inlet juniper kelp larch".split()]
-    data = tmp_path / "pairs.jsonl"
-    data.write_text("\n".join(json.dumps({"text_a": a, "text_b": b, "label": 0})
-                              for a, b in repeats) + "\n")
+    data = write_pairs(tmp_path / "pairs.jsonl",
+                       [{"text_a": a, "text_b": b, "label": 0} for a, b in REPEATS])
     reading = tmp_path / "relabel.toml"
     reading.write_text('annotator = "test"\nrule = "same question"\n[duplicate]\n' + "".join(
-        f'"{pair_id(Pair(text_a=a, text_b=b, label=0))}" = true\n' for a, b in repeats))
+        f'"{pair_id(Pair(text_a=a, text_b=b, label=0))}" = true\n' for a, b in REPEATS))
 
     assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency",
                  "--relabel", str(reading), "--out", str(tmp_path / "out")]) == 0
