@@ -109,12 +109,7 @@ class Call:
             return True
         if not self.live or not self.flow.try_emit(token):
             return False
-        self.streamed += 1
-        if token.text:
-            self.sent.append(token.text)
-            self.share += len(token.text)
-        if token.tool_calls:
-            self.share += calls_written(token.tool_calls)
+        self._count(token)
         return True
 
     async def deliver(self, token: Token, model: str, reason: str, attempt: int) -> None:
@@ -122,13 +117,17 @@ class Call:
             self.held.append(token)
             return
         await self.start(model, reason, attempt)
+        self._count(token)
+        await self.flow.emit(token)
+
+    def _count(self, token: Token) -> None:
+        """Note a streamed token: its text, and its characters in the writer's share."""
         self.streamed += 1
         if token.text:
             self.sent.append(token.text)
             self.share += len(token.text)
         if token.tool_calls:
             self.share += calls_written(token.tool_calls)
-        await self.flow.emit(token)
 
     async def release_held(self) -> None:
         """Hand a held (non-streaming) answer over in one piece."""
