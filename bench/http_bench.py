@@ -296,15 +296,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def save(report: dict[str, Any], out: Path | None) -> None:
+    """With `out`, the report written there as indented JSON."""
+    if out is not None:
+        out.write_bytes(msgspec.json.format(msgspec.json.encode(report)))
+        print(f"wrote {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = time.perf_counter()
     report = anyio.run(bench, args)
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(table(report), flush=True)
-    if args.out is not None:
-        args.out.write_bytes(msgspec.json.format(msgspec.json.encode(report)))
-        print(f"wrote {args.out}")
+    save(report, args.out)
     return 0
 
 

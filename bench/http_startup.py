@@ -26,10 +26,9 @@ from typing import Any
 
 import aiohttp
 import anyio
-import msgspec
 
 from bench.children import stop
-from bench.http_bench import rss_mib
+from bench.http_bench import rss_mib, save
 
 STARTUP_S = 30.0
 CHAT = {"model": "auto", "max_tokens": 1,
@@ -117,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     report = anyio.run(bench, args)
     print(table(report), flush=True)
-    if args.out is not None:
-        args.out.write_bytes(msgspec.json.format(msgspec.json.encode(report)))
-        print(f"wrote {args.out}")
+    save(report, args.out)
     return 0
 
 
