@@ -194,8 +194,7 @@ class Provider(Actor[Dispatch]):
                         if call.parts:
                             call.parts.append(Part(model=name, usage=usage, cost_usd=cost,
                                                    estimated=estimated))
-                            usage, cost = _sums(call.parts)
-                            estimated = any(part.estimated for part in call.parts)
+                            usage, cost, estimated = _sums(call.parts)
                         call.estimated = estimated
                         await call.flow.emit(Done(finish_reason=finish, usage=usage,
                                                   cost_usd=cost, parts=call.parts))
@@ -382,8 +381,7 @@ class Provider(Actor[Dispatch]):
         if not ok:
             # A broken or abandoned answer: each model that wrote some of it is charged
             # its share (`hand_over`), even when that is a single model.
-            usage, cost_usd = _sums(parts)
-            call.estimated = any(part.estimated for part in parts)
+            usage, cost_usd, call.estimated = _sums(parts)
             if len(parts) < 2:
                 parts = []
         return Completed(
@@ -395,10 +393,11 @@ class Provider(Actor[Dispatch]):
         )
 
 
-def _sums(parts: list[Part]) -> tuple[Usage, float]:
-    """The usage and cost of an answer that several models wrote."""
+def _sums(parts: list[Part]) -> tuple[Usage, float, bool]:
+    """The usage and cost of an answer that several models wrote, and whether any share
+    of them was estimated."""
     usage = Usage(prompt_tokens=sum(p.usage.prompt_tokens for p in parts),
                   completion_tokens=sum(p.usage.completion_tokens for p in parts))
-    return usage, sum((p.cost_usd for p in parts), 0.0)
+    return usage, sum((p.cost_usd for p in parts), 0.0), any(p.estimated for p in parts)
 
 
