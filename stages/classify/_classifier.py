@@ -117,9 +117,8 @@ MIXTURE = (0.6, 0.3, 0.1)
 SHORT_WORDS = 6
 
 
-def evidence(features: Collection[str]) -> float:
+def evidence(words: int) -> float:
     """1 for a prompt of `SHORT_WORDS` words or more, less for a shorter one."""
-    words = sum(1 for name in features if name[0] not in "#^~")
     return min(1.0, words / SHORT_WORDS)
 
 
@@ -201,7 +200,8 @@ class TaskClassifier:
         kind of feature) or for `extract(text)` (the same columns, from the names)."""
         if not isinstance(features, Reading):
             words, flags, count = self.words.split(features)
-            return Columns(words, flags, count, evidence(features))
+            return Columns(words, flags, count,
+                           evidence(sum(1 for name in features if name[0] not in "#^~")))
         known = self._known_words.intersection(features.words)
         stems = self._known_stems.intersection(features.stems)
         openings = self._opening_columns
@@ -212,12 +212,12 @@ class TaskClassifier:
         flags = sorted(map(self._flag_columns.__getitem__,
                            self._known_flags.intersection(features.flags)))
         count = len(features.words) + len(features.openings) + len(features.stems)
-        return Columns(columns, flags, count, min(1.0, len(features.words) / SHORT_WORDS))
+        return Columns(columns, flags, count, evidence(len(features.words)))
 
     def word_log_probabilities(self, features: Reading | Collection[str], *,
                                scale: float | None = None) -> F64:
         """The word model's log-probabilities: the regression's and naive Bayes's logits,
-        times `scale` (by default `evidence(features)`, which flattens prompts of few
+        times `scale` (by default the features' `evidence`, which flattens prompts of few
         words), each as log-probabilities, averaged with `BAYES_SHARE`."""
         words, flags, count, evidence_ = self.columns(features)
         scale = evidence_ if scale is None else scale

@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "0baaf26dfcb2373bbfc6bcad24a66f2a86b01082990ae78f593d7636a19a0a26"
+FINGERPRINT = "fe401bd49a597451f84c0c7504ef8e314caabb9a31fe6c285ec5de016d77cdef"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQAqbDFM//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEACwdQcA
