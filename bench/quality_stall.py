@@ -32,6 +32,7 @@ import time
 import anyio
 import numpy as np
 
+from bench.http_load import percentiles
 from bench.routing import CONFIG, prompts
 from reactor import (
     Feedback,
@@ -99,13 +100,13 @@ async def run(total: int, feed: int) -> None:
         graph_at = time.perf_counter()
         tg.cancel_scope.cancel()
 
-    worst = sorted(gaps)
+    stall_ms = percentiles(gaps)
     print(f"learned model crossing a threshold of {total} prompts, {feed} outcomes fed "
           f"in {fed:.2f} s; graph searched {graph_at - (crossed or started):.2f} s after "
           f"the crossing; {len(quality)} prompts")
-    print(f"  loop stall (1 ms ticker lateness): max {worst[-1] * 1e3:.1f} ms  "
-          f"p99 {worst[int(len(worst) * 0.99)] * 1e3:.2f} ms  "
-          f"p50 {worst[len(worst) // 2] * 1e3:.2f} ms  over {len(worst)} ticks")
+    print(f"  loop stall (1 ms ticker lateness): max {stall_ms['max']:.1f} ms  "
+          f"p99 {stall_ms['p99']:.2f} ms  "
+          f"p50 {stall_ms['p50']:.2f} ms  over {len(gaps)} ticks")
 
 
 def main(argv: list[str] | None = None) -> int:
