@@ -185,7 +185,6 @@ async def test_aexit_drains_in_flight_streams() -> None:
         await late.complete(request)
 
 
-
 async def test_finished_requests_leave_nothing_behind(router: Router) -> None:
     # A stage waiting for its next message must not hold on to its last one; and the
     # per-request messages are invisible to the cyclic GC, so a cycle through one would

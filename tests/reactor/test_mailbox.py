@@ -239,7 +239,6 @@ def test_a_negative_size_is_refused() -> None:
         Mailbox("inbox", -1)
 
 
-
 async def test_a_receiver_cancelled_after_a_message_was_handed_to_it_loses_nothing(
         closing: Closing) -> None:
     # As aiohttp cancels a handler whose client left: `Task.cancel`, possibly after the
