@@ -155,11 +155,11 @@ class OpenAICompatible:
                 try:
                     chunk = _body.decode(data)
                 except (msgspec.DecodeError, msgspec.ValidationError):
-                    await _hand_over(run, sink, on_token)
+                    await _hand_over(run, sink)
                     return Fault(kind="malformed", message="upstream sent a malformed "
                                  f"stream event: {data[:120]!r}")
                 if chunk.error is not None:
-                    await _hand_over(run, sink, on_token)
+                    await _hand_over(run, sink)
                     return Fault(kind="server_error",
                                  message=f"upstream error mid-stream: {chunk.error.message}")
                 if chunk.usage is not None:
@@ -177,7 +177,7 @@ class OpenAICompatible:
                     if choice.finish_reason is not None:
                         finish = choice.finish_reason
             if run:
-                await _hand_over(run, sink, on_token)
+                await _hand_over(run, sink)
             if done:
                 break
         result: Reply | Fault
@@ -197,17 +197,14 @@ class OpenAICompatible:
         pass
 
 
-async def _hand_over(run: list[Token], sink: TokenSink | None, on_token: OnToken) -> None:
-    """Deliver the tokens gathered so far (in one run if the sink takes runs); empties `run`."""
-    if not run:
+async def _hand_over(run: list[Token], sink: TokenSink | None) -> None:
+    """Deliver the tokens gathered so far in one run; empties `run`. Tokens are gathered
+    only for a sink that takes runs (a plain `on_token` gets each as it is read)."""
+    if not run or sink is None:
         return
     tokens = run.copy()
     run.clear()
-    if sink is not None:
-        await sink.many(tokens)
-    else:
-        for token in tokens:
-            await on_token(token)
+    await sink.many(tokens)
 
 
 def _tool_calls(calls: list[_ToolCall] | None) -> list[ToolCallDelta] | None:
