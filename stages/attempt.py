@@ -384,20 +384,20 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     if scope.cancelled_caught:
         if flow.abandoned:
             raise FlowClosed(flow.request_id)
-    if scope.cancelled_caught and receiver.reply is not None:
-        # Cut short while reading the body's tail: the answer was already whole.
-        result = receiver.reply
-    elif scope.cancelled_caught:
-        now = loop_time()
-        if now >= request_end:
-            what = "the request's deadline passed"
-        elif now >= watchdog.attempt_end:
-            what = "the attempt took too long"
-        elif receiver.first_at is None:
-            what = f"no first token within {ttft_s:g}s"
+        if receiver.reply is not None:
+            # Cut short while reading the body's tail: the answer was already whole.
+            result = receiver.reply
         else:
-            what = f"no token for {stall_s:g}s"
-        result = Fault(kind="timeout", message=what)
+            now = loop_time()
+            if now >= request_end:
+                what = "the request's deadline passed"
+            elif now >= watchdog.attempt_end:
+                what = "the attempt took too long"
+            elif receiver.first_at is None:
+                what = f"no first token within {ttft_s:g}s"
+            else:
+                what = f"no token for {stall_s:g}s"
+            result = Fault(kind="timeout", message=what)
     if isinstance(result, Reply) and wants_json(request):
         text = "".join(t.text for t in call.held) if call.buffered else call.text
         if not _is_json(text):
