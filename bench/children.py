@@ -23,16 +23,20 @@ class Child(msgspec.Struct, kw_only=True):
 
 
 @asynccontextmanager
-async def child(argv: list[str], log: Path | None = None) -> AsyncIterator[Child]:
+async def child(argv: list[str], log: Path | None = None,
+                env: dict[str, str] | None = None) -> AsyncIterator[Child]:
     """A process whose first stdout line names its URL; stopped (shielded) on exit.
 
-    Its stderr goes to `log` (or nowhere). One BLAS thread unless the caller set it:
-    the children share a small machine with the load generator."""
+    Its stderr goes to `log` (or nowhere). Its environment is `env`, by default ours with
+    one BLAS thread unless the caller set it: the children share a small machine with the
+    load generator."""
     async with AsyncExitStack() as stack:
         stderr: Any = subprocess.DEVNULL
         if log is not None:
             stderr = (await stack.enter_async_context(await anyio.open_file(log, "wb"))).wrapped
-        env = {**os.environ, "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
+        if env is None:
+            env = {**os.environ,
+                   "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", "1")}
         process = await anyio.open_process(argv, stdout=subprocess.PIPE, stderr=stderr, env=env)
         try:
             url = await _listening_url(process, argv, log)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,10 +25,9 @@ from typing import Any
 import aiohttp
 import anyio
 
-from bench.children import stop
+from bench.children import child
 from bench.http_bench import rss_mib, save
 
-STARTUP_S = 30.0
 CHAT = {"model": "auto", "max_tokens": 1,
         "messages": [{"role": "user", "content": "hello, are you there?"}]}
 
@@ -43,17 +40,10 @@ def reactor_command() -> list[str]:
 async def one_run(config: Path, idle_s: float) -> dict[str, float | None]:
     env = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
     started = time.perf_counter()
-    process = await anyio.open_process(
-        [*reactor_command(), "--log-level", "warning", "serve", "--config", str(config),
-         "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    try:
-        assert process.stdout is not None
-        line = b""
-        with anyio.fail_after(STARTUP_S):
-            while b"\n" not in line:
-                line += await process.stdout.receive()
+    async with child([*reactor_command(), "--log-level", "warning", "serve", "--config",
+                      str(config), "--port", "0"], env=env) as server:
         listening = time.perf_counter() - started
-        url = line.split(b"listening on ", 1)[1].split()[0].decode()
+        url = server.url
         async with aiohttp.ClientSession() as session:
             async with session.get(url + "/healthz") as response:
                 response.raise_for_status()
@@ -68,11 +58,7 @@ async def one_run(config: Path, idle_s: float) -> dict[str, float | None]:
                 await response.read()
             warm = time.perf_counter() - again
         await anyio.sleep(idle_s)
-        rss = rss_mib(process.pid)
-        process.send_signal(signal.SIGTERM)
-    finally:
-        with anyio.CancelScope(shield=True):
-            await stop(process)
+        rss = rss_mib(server.pid)
     return {"listening_s": listening, "healthz_s": health, "first_answer_s": first,
             "warm_answer_s": warm, "idle_rss_mib": rss}
 
