@@ -452,13 +452,19 @@ EXTRACTION = (
     "listing:\n1) Sunny 3-bed flat on Harrow Lane 14, 82 m2, asking 315,000\n"
     "2) Garden cottage, 2 bedrooms, 61 sqm, 12 Mill Road, offers over 240k\n"
     "3) Penthouse, 4 bed, 140 m2, Quay Street 1, 890,000",
-    "List every date and the event that happens on it in this itinerary, in order.",
+    "List every date and the event that happens on it in this itinerary, in order: "
+    "'We land in Hanoi on the 4th and take the night train to Sapa on the 5th. Two days "
+    "of trekking, back in Hanoi on the 8th, Ha Long Bay cruise on the 9th and 10th, "
+    "flight home on the 11th.'",
     "Extract the ingredients with quantities and units from this recipe, and separately "
     "the equipment it needs: 'Whisk 3 eggs with 200 ml milk in a large bowl. Sift in 150 "
     "g flour and a pinch of salt. Rest 30 minutes, then fry in a 24 cm pan with a knob "
     "of butter.'",
     "From the shipping notifications below, pull the tracking number, carrier and "
-    "expected delivery date for each parcel and return a JSON array.",
+    "expected delivery date for each parcel and return a JSON array.\n"
+    "Your parcel 00340434161094042557 is on its way with DPD, arriving Thursday 12 June.\n"
+    "UPS: 1Z999AA10123456784 out for delivery today (10 June).\n"
+    "Royal Mail tracked 48 - ref JV123456789GB - expected 13-14 June.",
     "Read this abstract and extract the sample size, the intervention, the primary "
     "outcome and the reported effect with its confidence interval: 'We randomised 248 "
     "adults with mild hypertension to daily brisk walking or usual care for 12 weeks. "
@@ -488,8 +494,7 @@ EXTRACTION = (
     "MAT 120 Calculus for Life Sciences - 5 credits.'",
     "Take the meeting transcript below and list each action item with its owner and due "
     "date. If no date is given write 'none'.",
-    "Extract the key terms of this job offer letter: position, start date, salary, "
-    "probation period and notice period.",
+    "pull the years out of these: 'est. 1998', 'founded in 2004', 'open since 1987'",
     "From these tweets, extract each brand mentioned and the product it's about, as "
     "pairs:\n'my new Corvel earbuds died after a week lol'\n'Tandra's oat latte is "
     "back and I'm thrilled'\n'anyone else's Wexa router dropping wifi every night?'",
@@ -499,7 +504,10 @@ EXTRACTION = (
     "<p>See <a href=\"https://docs.example.com/start\">the guide</a> and "
     "<a href='/pricing'>pricing</a>.</p><img src=\"https://cdn.example.com/a.png\">",
     "Extract crop, field, planting date and expected harvest from each line of this farm "
-    "diary and put it in a CSV.",
+    "diary and put it in a CSV.\n"
+    "Apr 2 - sowed spring barley in the long meadow, should be ready mid August\n"
+    "Apr 19 - potatoes (Charlotte) in field 3, lift from early July\n"
+    "May 6 - sweetcorn under fleece by the barn, harvest September if the summer is kind",
     "Pick out every statute or article number cited in this judgment paragraph and say "
     "what each is cited for.",
     "What are the opening hours, the ticket prices for adults and children, and the "
@@ -510,9 +518,15 @@ EXTRACTION = (
     "'El 3 de marzo pagamos 1.200 euros de alquiler; el 15 de marzo llegó la factura de "
     "luz de 86,40 euros y el 1 de abril otra vez el alquiler.'",
     "Parse this messy address list into street, house number, postcode and city fields "
-    "as JSON. Some lines have the postcode first.",
+    "as JSON. Some lines have the postcode first.\n"
+    "Lindenweg 7, 04109 Leipzig\n80331 Munich, Sendlinger Str. 22a\n"
+    "Hauptstrasse 101 - 6020 Innsbruck\n10115 Berlin Torstr 5",
     "From the release notes below, extract every breaking change and the version that "
-    "introduced it.",
+    "introduced it.\n"
+    "v3.2.0: added dark theme; the config key 'colour' is renamed to 'color'.\n"
+    "v3.1.4: bug fixes only.\n"
+    "v3.1.0: Node 16 is no longer supported; new export to PDF.\n"
+    "v3.0.0: the REST API moves from /v1 to /v2 and /v1 is removed.",
 )
 
 CLASSIFICATION = (
@@ -526,7 +540,11 @@ CLASSIFICATION = (
     "crashes when I open settings'\n#883 'where is my package, ordered 10 days ago'\n"
     "#884 'do you have a student discount?'",
     "Rate the urgency of each hospital triage note on a scale of 1 (routine) to 5 "
-    "(immediate), one number per note.",
+    "(immediate), one number per note.\n"
+    "a) 34M, sprained ankle playing football, can bear weight\n"
+    "b) 71F, sudden slurred speech and weak right arm, started 40 minutes ago\n"
+    "c) 8M, fever 38.5 for one day, drinking well\n"
+    "d) 52M, crushing chest pain, sweating",
     "Classify these news headlines by topic (economy, health, sport, technology, "
     "environment):\n- Central bank holds rates for third month\n- Drought cuts wheat "
     "yields across the plains\n- Local club wins cup after penalty shootout\n- New "
@@ -553,8 +571,14 @@ CLASSIFICATION = (
     "transfer_money, report_card_lost, open_account, other.\n'how much do I have left'\n"
     "'someone stole my wallet'\n'send 50 to Priya'\n'what are your branch hours'",
     "Tag each tweet as complaint, praise, question or other, and give me the counts at "
-    "the end.",
-    "Assign a CEFR level (A1 to C2) to each of these learner sentences.",
+    "the end.\n"
+    "'@brightair flight delayed 3 hrs and nobody at the desk. great.'\n"
+    "'shoutout to the crew on BA218, so kind to my nervous kid'\n"
+    "'@brightair can I bring a folding bike as hand luggage?'\n"
+    "'airport sushi hits different at 6am'",
+    "Assign a CEFR level (A1 to C2) to each of these learner sentences: 'I has two "
+    "brother.' / 'Had I known about the strike, I would have taken the earlier train.' / "
+    "'Yesterday I go to the cinema with my friends and we was happy.'",
     "Decide whether each transaction looks fraudulent or normal given the customer's "
     "usual pattern (small purchases in Lisbon), and explain briefly:\n1) 4.20 EUR "
     "bakery, Lisbon\n2) 1,890 EUR electronics, Singapore, 03:12\n3) 35 EUR "
@@ -564,28 +588,40 @@ CLASSIFICATION = (
     "Put these animals into the right conservation status from the list I'll give: "
     "least concern, vulnerable, endangered, critically endangered.",
     "Classify each research abstract below by study design: randomised trial, cohort, "
-    "case-control, cross-sectional, systematic review.",
+    "case-control, cross-sectional, systematic review.\n"
+    "1. We followed 5,400 nurses for 20 years and recorded incident diabetes by diet.\n"
+    "2. Patients with rare liver tumours were compared with matched controls for past "
+    "solvent exposure.\n"
+    "3. We pooled 31 trials of vitamin D and fracture risk.\n"
+    "4. A survey of 2,000 adults measured screen time and sleep quality in one week.",
     "Are these movie plot blurbs horror, comedy, drama or sci-fi? One word each.\n"
     "A: 'A retired astronaut picks up a signal from a probe launched before she was "
     "born.'\nB: 'Two rival wedding planners are booked for the same wedding.'\n"
     "C: 'The new family learns why the previous owners left the lake house in a hurry.'",
-    "Rate how toxic each of these game chat messages is from 0 (fine) to 3 (ban-worthy).",
+    "Rate how toxic each of these game chat messages is from 0 (fine) to 3 "
+    "(ban-worthy): 'gg wp', 'uninstall the game you absolute clown', 'mid pls', "
+    "'report our jungler he's afk', 'nice try, next round is ours'.",
     "Classify these emails as needing a reply today, this week, or no reply. Subjects "
     "and first lines are below.",
-    "Is each of these statements about the tax return true, false or uncertain given the "
-    "document I pasted?",
+    "Spam or not? 'Hi Tom, the minutes from Tuesday are attached, see you Friday.'",
     "Group these survey answers to 'why did you cancel?' into the themes price, missing "
     "features, bugs, switched to competitor, no longer needed. One theme per answer.",
     "Classifique estas reseñas de restaurantes como positivas, negativas o mixtas:\n"
     "1. 'La comida estaba deliciosa pero el servicio fue lentísimo.'\n2. 'Volveremos "
     "sin duda.'\n3. 'Frío, caro y poco.'",
     "For each line of this log, is it an error, a warning or informational? Answer as "
-    "'line number: level'.",
+    "'line number: level'.\n"
+    "1 Started backup job nightly-full\n2 Disk /mnt/backup is 91% full\n"
+    "3 Could not open snapshot vol-22: permission denied\n4 Backup finished in 42 min",
     "Which of these company names would a trademark examiner most likely see as "
     "descriptive, suggestive or arbitrary for a coffee shop: Fresh Brew, Ember & Oak, "
     "Morning Lift, Pelican?",
     "Mark each of these product listings as compliant or non-compliant with a rule "
-    "that bans health claims, and quote the offending phrase.",
+    "that bans health claims, and quote the offending phrase.\n"
+    "- 'Organic green tea, 100 bags, grown in Shizuoka'\n"
+    "- 'Turmeric shots that cure joint pain in a week'\n"
+    "- 'Ginger biscuits, vegan, no palm oil'\n"
+    "- 'Mushroom coffee to boost your immune system'",
     "Bewerte die folgenden Kundenbewertungen auf einer Skala von 1 bis 5 und gib nur die "
     "Zahlen zurück:\n'Top Qualität, schnelle Lieferung.'\n'Ging nach einer Woche "
     "kaputt.'\n'Ganz okay für den Preis.'",
@@ -607,7 +643,12 @@ SUMMARIZATION = (
     "decision\n- Budget for ads raised to 8k\n- Tom to send the press kit to the "
     "agency by Friday\n- Still unclear who owns customer support in week one",
     "Give me the key points of this clinical guideline excerpt in plain language for a "
-    "patient leaflet, five bullets max.",
+    "patient leaflet, five bullets max: 'Adults with uncomplicated lower back pain "
+    "should be advised to stay active and continue normal activities as far as "
+    "possible. Imaging is not routinely indicated in the absence of red-flag features. "
+    "Non-steroidal anti-inflammatory drugs may be considered at the lowest effective "
+    "dose for the shortest time. Opioids are not recommended for acute pain. Refer if "
+    "symptoms persist beyond six weeks.'",
     "Condense this legal notice to one sentence a tenant would understand: 'Pursuant to "
     "clause 7.2 of the tenancy agreement, the landlord hereby gives notice that access "
     "to the premises will be required on 9 June between 09:00 and 13:00 for the purpose "
@@ -619,7 +660,11 @@ SUMMARIZATION = (
     "password resets after the login change. Median first response time went from 2 "
     "hours to 5. Satisfaction held at 4.3/5. We hired two agents in September and "
     "expect response times to recover by November.'",
-    "Boil this long customer review down to its pros and cons, one line each.",
+    "Boil this long customer review down to its pros and cons, one line each: 'I "
+    "wanted to love this e-bike. The motor is smooth and strong on hills and the "
+    "display is easy to read in sunlight. But the battery is heavy to carry up to my "
+    "flat, the range is closer to 50 km than the advertised 80, and the kickstand "
+    "wobbles. Customer service did replace the charger quickly when it failed.'",
     "Here is the transcript of a 40-minute podcast episode about urban beekeeping. "
     "Summarise it in one paragraph and list any practical tips mentioned.",
     "Give a one-line summary of each chapter from these chapter synopses, keeping the "
@@ -644,13 +689,22 @@ SUMMARIZATION = (
     "Summarise the plot of the short story I wrote below in 50 words, for the back of "
     "a zine.",
     "Give me a TL;DR of this GitHub issue discussion: what's the bug, what did the "
-    "maintainers decide, and is there a workaround?",
+    "maintainers decide, and is there a workaround?\n"
+    "user1: exporting a chart to SVG drops the legend since 4.2\n"
+    "maintainer: confirmed, the legend renderer skips SVG when the font isn't embedded\n"
+    "user2: setting embedFonts: true brings it back for me\n"
+    "maintainer: we'll fix it in 4.2.3, not backporting to 4.1",
     "Reduce these lecture notes on plate tectonics to a one-page revision sheet with "
     "headings and bullet points.",
     "Summarise the main arguments on each side of this debate transcript in a two-column "
     "table.",
-    "Here's a long Slack thread about whether to switch our office coffee supplier. "
-    "Summarise who wants what and the final decision, if any.",
+    "Here's a Slack thread about whether to switch our office coffee supplier. "
+    "Summarise who wants what and the final decision, if any.\n"
+    "Priya: the new roaster is 20% cheaper and delivers weekly\n"
+    "Jonas: their beans were way too dark when we tried the sample\n"
+    "Mei: can we keep the current one for the espresso machine and use the new one for "
+    "filter?\nPriya: fine by me, I'll trial that for a month\n"
+    "Jonas: ok as long as we review it in March",
     "Sum up this city budget press release for a local news brief of about 60 words: "
     "'The city will spend 42 million on road repairs next year, 8% more than this year. "
     "Libraries get an extra 1.2 million to extend weekend hours. Parking fees rise by "
@@ -658,8 +712,12 @@ SUMMARIZATION = (
     "Write the executive summary for this 12-page market research report, half a page at "
     "most.",
     "Fasse diesen Artikel über Wärmepumpen in drei Stichpunkten zusammen.",
-    "Summarise what each of the five reviewers said about the hotel, one sentence per "
-    "reviewer, then an overall verdict in one line.",
+    "Summarise what each reviewer said about the hotel, one sentence per reviewer, "
+    "then an overall verdict in one line.\n"
+    "R1: Lovely sea view, but the walls are paper thin.\n"
+    "R2: Breakfast was the highlight, staff remembered our names.\n"
+    "R3: Room smelled of damp and the lift was broken for two days.\n"
+    "R4: Great location for the old town, parking is a nightmare.",
     "Give me the gist of this court ruling in plain English: who sued whom, over what, "
     "and who won.",
     "Summarise these patch notes for players who only care about balance changes:\n"
@@ -668,10 +726,18 @@ SUMMARIZATION = (
     "matchmaking in low-population regions",
     "Shorten my cover letter to 150 words; keep the part about the warehouse project.",
     "Summarise the minutes of the parents' association meeting below for the school "
-    "newsletter, under 100 words.",
+    "newsletter, under 100 words. 'Present: 14 parents, the head teacher. The summer "
+    "fair raised 2,340, to be spent on new library books and a bench for the "
+    "playground. Concerns were raised about parking at drop-off; the head will ask the "
+    "council about a crossing warden. Next meeting 3 October, volunteers wanted for "
+    "the autumn disco.'",
     "Condense this earnings call transcript into the five most important things the CEO "
     "said about next year.",
-    "Key takeaways from this safety data sheet, as a short list for warehouse staff.",
+    "Key takeaways from this safety data sheet, as a short list for warehouse staff: "
+    "'Product: industrial degreaser. Flammable liquid and vapour. Causes serious eye "
+    "irritation. Keep away from heat and sparks. Wear nitrile gloves and goggles. "
+    "Store below 30 C in a ventilated area. In case of contact with eyes rinse for "
+    "15 minutes. Do not pour into drains.'",
 )
 
 TRANSLATION = (
