@@ -349,3 +349,248 @@ OPEN_QA = (
     "middlegame. What should my study routine look like for the next three months, and "
     "which kinds of resources are worth the time?",
 )
+
+CREATIVE_WRITING = (
+    # poems, songs and jokes
+    "Write a haiku about the first frost on a vegetable garden.",
+    "write me a limerick about a cat who hates mondays",
+    "Write a sonnet in strict iambic pentameter about a night-shift nurse at the end of a "
+    "long shift.",
+    "Compose a villanelle about learning to swim as an adult.",
+    "Write song lyrics for an upbeat country song about a pickup truck that refuses to die. "
+    "Structure: verse, chorus, verse, chorus, bridge, chorus.",
+    "Write a 16-bar rap verse about a food delivery rider working nights in the rain. Lots "
+    "of internal rhyme, no cursing.",
+    "Write a stand-up comedy bit about self-checkout machines, about two minutes long.",
+    "Give me ten cheese puns for the chalkboard outside my cheese shop.",
+    "Write a nursery rhyme that helps toddlers remember to wash their hands.",
+    "Write an acrostic poem on the word AUTUMN for my daughter's class display.",
+    "Escribe un poema corto sobre el olor de la lluvia en una tarde de verano en Madrid.",
+    # stories and scripts
+    "Write a short story of about 800 words set on a generation ship, where the only "
+    "person who still remembers Earth is a 90-year-old gardener. Constraints: present "
+    "tense; no dialogue tags other than 'said'; a twist that is quietly set up in the "
+    "first paragraph; and end on an image rather than an explanation.",
+    "Write a 100-word piece of flash fiction about a vending machine that gives people "
+    "what they need instead of what they paid for.",
+    "Write the opening scene of a screenplay in which two estranged sisters meet at the "
+    "auction of their late father's furniture. Use standard screenplay format.",
+    "Write a short horror story told entirely through the notification log of a smart "
+    "home.",
+    "Write a saga-style tale, in the voice of an old Norse skald, about a Viking who "
+    "discovers coffee on a raid and tries to bring it home.",
+    "Write a dialogue between Socrates and a modern lifestyle influencer about what makes a "
+    "good life. Keep Socrates asking questions and let the influencer score a point or two.",
+    "Write the text of a children's picture book about a hedgehog who is afraid of the "
+    "dark: 12 spreads, one or two sentences each, with a gentle ending.",
+    "My fantasy novel needs a description of the port city of Vael, which is built inside "
+    "the ribs of a dead sea giant. Two paragraphs, lots of sensory detail (smell, sound, "
+    "texture), and no history lesson: the reader should infer the past from what they see.",
+    "Write a villain monologue for my tabletop campaign. The villain is a lich who used to "
+    "be the town's beloved librarian and feels the townsfolk betrayed her. She is speaking "
+    "to the party in the flooded archive where they finally corner her. Around 250 words, "
+    "menacing but sad, with one line the players will quote back for weeks.",
+    "Write the back-cover blurb for my cosy mystery: a retired beekeeper, a murder at the "
+    "village honey show, and a nephew who is the detective on the case.",
+    # speeches and personal writing
+    "Write a wedding toast for my best friend Sam. We met at university when we were both "
+    "terrible at rowing; his partner is Priya and they met on a delayed train. About two "
+    "minutes spoken, funny for most of it and sincere at the end.",
+    "Write a eulogy for my grandmother, a retired schoolteacher who grew prize dahlias and "
+    "beat everyone at Scrabble. Warm rather than sad, about three minutes spoken.",
+    "Write a two-minute speech for a student council candidate who wants a longer lunch "
+    "break and a school vegetable garden.",
+    "Write a half-time team talk for an under-14 girls' football team that is 2-0 down but "
+    "has been playing well.",
+    "Schreib mir bitte eine kurze, lustige Rede zum 70. Geburtstag meines Vaters, der "
+    "leidenschaftlich gern campen geht.",
+    "Write a birthday card message for my coworker who turns 60 and loves fly fishing. "
+    "short and funny",
+    "write a breakup text thats kind but clear, weve been dating about two months and its "
+    "just not there",
+    # letters and emails
+    "Write an email to my landlord asking for the broken boiler to be repaired. It's been "
+    "ten days. Firm but polite.",
+    "Draft a resignation letter for a job I liked. I'm leaving after five years on good "
+    "terms and giving four weeks' notice.",
+    "Write a cover letter for a junior UX designer role at a nonprofit that works on public "
+    "transport. I'm switching careers from retail management, where I ran a store of 20 "
+    "staff and redesigned our click-and-collect process after customer complaints.",
+    "Write an apology letter to our neighbours for the noise at our party last Saturday, "
+    "and invite them to a barbecue to make up for it.",
+    "Write a complaint letter to an airline about a suitcase that arrived nine days late, "
+    "asking for reimbursement of the clothes I had to buy.",
+    "Write a fundraising letter for an animal shelter's winter heating appeal, to be sent "
+    "to past donors.",
+    "Turn these notes into a warm thank-you email to the volunteers who ran our charity "
+    "10K:\n- 140 runners\n- raised £8,200\n- rain all morning\n- the water station at "
+    "km 5 ran out, sorry\n- next year's date is 14 June",
+    "Write a LinkedIn post saying I was laid off last week and am looking for operations "
+    "roles in logistics, without sounding bitter or desperate.",
+    # rewriting and polishing a supplied text
+    "Rewrite this paragraph so it sounds professional and confident enough for a grant "
+    "application, keeping every fact:\n\n'so basically our group has been running free "
+    "repair cafes in the library for like 3 years now, people bring broken stuff and "
+    "volunteers fix it. we fixed about 1200 things last year which is pretty cool and "
+    "keeps stuff out of landfill. we want money for tools and to open a second one on the "
+    "east side because people there cant easily get to us.'",
+    "Make this email less passive-aggressive but keep the point: 'As I mentioned in my last "
+    "three emails, the report is still missing. Per my previous message, please send it "
+    "today.'",
+    "Polish my dating profile so it sounds like a real person with a sense of humour, "
+    "under 300 characters: 'I like hiking, cooking and dogs. Looking for someone nice. "
+    "No drama.'",
+    "Réécris ce paragraphe dans un style plus soutenu, pour le rapport annuel de notre "
+    "association : « On a fait plein de trucs cette année, le club a grandi et les gens "
+    "sont contents. »",
+    "Rewrite this product description for a younger audience on social media, playful, "
+    "with emojis allowed: 'The AquaPure filter jug removes chlorine and limescale and "
+    "improves the taste of tap water. Each cartridge lasts four weeks.'",
+    "Continue this story for another three paragraphs in the same voice: 'The letter "
+    "arrived forty years late, its stamp showing a king who had long since abdicated. "
+    "Margaret knew the handwriting at once.'",
+    # marketing copy, product copy and prompts for models
+    "Write a 120-word product description for an insulated steel water bottle aimed at "
+    "road cyclists, followed by three bullet points.",
+    "Come up with 15 slogans for a neighbourhood electric bike rental service.",
+    "Write a thread of six posts for our city library's social media announcing that it "
+    "now lends power tools. The first post needs a hook.",
+    "Write a 30-second radio ad for a family-run pizzeria celebrating 40 years, with sound "
+    "effect cues.",
+    "Write a real estate listing for a two-bedroom stone cottage with low ceilings, a "
+    "wood stove and a very overgrown garden. Make the quirks sound charming but stay honest.",
+    "Write menu descriptions for five dishes at a Georgian restaurant: khachapuri, "
+    "khinkali, pkhali, chakapuli and churchkhela. One or two tempting sentences each.",
+    "Write the museum label, about 80 words, for a Roman oil lamp found during sewer works "
+    "in London.",
+    "Write the intro script for the first 45 seconds of a YouTube channel that restores old "
+    "hand tools. Hook the viewer in the first five seconds.",
+    "Give me a description and three title options for a podcast episode about the history "
+    "of salt.",
+    "Write a 30-second elevator pitch for my startup, which rents out camping gear by "
+    "monthly subscription.",
+    "Write a system prompt for a chatbot that helps secondary school students with history "
+    "homework. It must ask guiding questions instead of writing essays for them, refuse "
+    "politely when asked for a full essay, and say where a fact comes from when it states "
+    "one.",
+    "Act as a prompt engineer. I need a prompt for a language model that turns a customer "
+    "interview transcript into a one-page persona. Requirements: 1. the persona has a name, "
+    "role, goals, frustrations and three direct quotes from the transcript; 2. the model "
+    "must not invent facts that aren't in the transcript and must mark guesses as guesses; "
+    "3. output in Markdown with fixed headings; 4. under 400 words. Write the prompt and "
+    "a one-line note on why each part is there.",
+    "Write a detailed prompt for an image generator: a cosy second-hand bookshop at night "
+    "in the rain, seen from the street, warm light, a cat in the window, in the style of "
+    "a watercolour illustration.",
+)
+
+MATH = (
+    # calculus and analysis
+    "What is the derivative of x^3 * ln(x)?",
+    "integrate x*e^(2x) dx, show steps pls",
+    "Find the area enclosed between y = x^2 and y = 2x + 3.",
+    "A 5 m ladder leans against a wall and its foot slides away at 0.5 m/s. How fast is the "
+    "top sliding down when the foot is 3 m from the wall?",
+    "Solve the differential equation dy/dx = 2xy with y(0) = 3. I'm revising for a first-"
+    "year exam and I always lose marks on separable equations, usually on the constant: "
+    "show every step, including where the absolute value from the logarithm goes, check "
+    "the answer by differentiating it, and say what y(1) is to three decimal places.",
+    "Write out the Taylor series of cos(x) about 0 up to the x^6 term and use it to "
+    "estimate cos(0.2). How large can the error be?",
+    "Evaluate the sum of 1/2 + 1/4 + 1/8 + ... and explain why 1 + 1/2 + 1/3 + ... has no "
+    "finite sum.",
+    # algebra, linear algebra and geometry
+    "Solve for x: 3^(2x) - 4*3^x + 3 = 0.",
+    "Find the eigenvalues and eigenvectors of the matrix [[2, 1], [1, 2]].",
+    "Given u = (1, 2, 2) and v = (3, 0, 4), find the angle between them and the projection "
+    "of u onto v.",
+    "Convert the polar equation r = 4 cos(theta) to Cartesian form and describe the curve.",
+    "Un triángulo tiene lados de 7, 8 y 9 cm. ¿Cuál es su área? Muestra el procedimiento.",
+    "A cube painted red on every face is cut into 27 equal smaller cubes. How many of the "
+    "small cubes have exactly two red faces, and how many have none?",
+    # proofs and number theory
+    "Prove that the square root of 3 is irrational.",
+    "Prove by induction that 1 + 3 + 5 + ... + (2n - 1) = n^2 for every positive integer n.",
+    "Find the remainder when 7^100 is divided by 13.",
+    "Prove that there are infinitely many primes of the form 4k + 3.",
+    "Show that f(x) = x^3 + x - 1 has exactly one real root.",
+    # probability, combinatorics and statistics
+    "You roll three fair dice. What is the probability that the sum is exactly 10?",
+    "In a class of 30 students, what's the probability that at least two share a birthday? "
+    "Show the calculation, ignoring leap years.",
+    "A screening test is 98% sensitive and 95% specific, and 1% of the population has the "
+    "disease. If someone tests positive, what is the probability they actually have it? "
+    "Explain each step so I can redo it with other numbers.",
+    "I do quality control at a lighting factory. The supplier claims their LED bulbs last "
+    "1,000 hours on average. We tested a sample of 64 bulbs: the mean lifetime was 1,020 "
+    "hours with a standard deviation of 80 hours. Construct a 95% confidence interval for "
+    "the mean lifetime, then test the supplier's claim against the alternative that the "
+    "true mean is higher. Show the formulas with the numbers plugged in, and say whether "
+    "the sample size is large enough for the normal approximation.",
+    "We're hosting a dinner for 8 at a round table, and two of the guests, my uncle and his "
+    "ex-business partner, must not sit next to each other. Seatings that are rotations of "
+    "each other count as the same. How many acceptable seatings are there? Then, if my "
+    "wife and I also insist on sitting together, how many are left? Please show the "
+    "counting argument rather than just the numbers.",
+    "How many five-card poker hands contain exactly two pairs?",
+    "What is the expected number of fair coin flips until you get two heads in a row?",
+    "Machine A makes 60% of a factory's parts and 2% of its parts are defective; machine B "
+    "makes the rest and 5% of its parts are defective. A part picked at random is "
+    "defective. What is the probability that machine B made it?",
+    "I ran an A/B test on our checkout page. Version A had 1,840 visitors and 92 purchases; "
+    "version B had 1,910 visitors and 121 purchases. Using a two-proportion z-test at the "
+    "5% level, is B's conversion rate significantly higher than A's? Work it out by hand: "
+    "the pooled proportion, the standard error, the z statistic and the one-sided p-value, "
+    "then state the conclusion in one sentence.",
+    "Wie groß ist die Wahrscheinlichkeit, beim Lotto 6 aus 49 genau vier Richtige zu "
+    "haben? Bitte mit Rechenweg.",
+    # physics, chemistry and engineering calculations
+    "A 1,200 kg car accelerates from rest to 27 m/s in 9 seconds. What is the average net "
+    "force on it, and how far does it travel in that time?",
+    "calculate the pressure at the bottom of a 12 m deep freshwater lake, including "
+    "atmospheric pressure",
+    "A 6-ohm and a 3-ohm resistor are in parallel, and that pair is in series with a 4-ohm "
+    "resistor across a 12 V battery. Find the current through each resistor and the power "
+    "the battery delivers.",
+    "How many grams of CO2 are produced when 50 g of propane burns completely in oxygen?",
+    "A projectile is launched from the ground at 30 m/s, 40 degrees above the horizontal. "
+    "Find its maximum height, time of flight and range, with g = 9.81 m/s^2 and no air "
+    "resistance.",
+    "I want to know what my kettle actually costs me. It is rated at 2 kW and I reckon it "
+    "is about 90% efficient. How much energy does it take to heat 1.7 litres of water "
+    "from 12°C to boiling, how long should that take, and what does it cost per boil at "
+    "28 pence per kWh? If I boil it four times a day, what is that over a year?",
+    "What is the orbital period of a satellite in a circular orbit 400 km above Earth's "
+    "surface? Use G = 6.674e-11, Earth's mass 5.97e24 kg and radius 6,371 km. Then find "
+    "its orbital speed, and how much higher it would have to orbit for the period to be "
+    "exactly two hours. I'm an amateur radio operator trying to understand pass times, "
+    "so give the final answers in minutes and km/s.",
+    "A simply supported beam 6 m long carries a uniform load of 4 kN/m over its whole "
+    "length. What is the maximum bending moment, and where along the beam does it occur? "
+    "Also give the reactions at both supports.",
+    "The half-life of carbon-14 is 5,730 years. A bone contains 18% of its original "
+    "carbon-14. How old is it?",
+    "A cylindrical tank with a radius of 1.5 m is filled at 0.2 cubic metres per minute. "
+    "How fast is the water level rising?",
+    # money and everyday word problems
+    "I'm buying a used car for $18,000 and the dealer offers a 5-year loan at 6.9% APR "
+    "with monthly payments, or a 3-year loan at 5.4%. For each option, what is the "
+    "monthly payment and the total interest paid? How much more per month would the "
+    "shorter loan cost me, and how much interest would it save over its life?",
+    "If I invest €200 a month at a 5% annual return compounded monthly, how much will I "
+    "have after 20 years, and how much of that is what I paid in?",
+    "A bakery sells croissants at $2.50 and muffins at $3. On Saturday it sold 240 items "
+    "and took $672. On Sunday it sold 30 fewer items in total, but twice as many muffins "
+    "as croissants, and raised the croissant price by 20 cents for the day. How many "
+    "muffins did it sell on Saturday, and how much did it take on Sunday? Set it up as "
+    "equations and solve them step by step.",
+    "Train A leaves city X at 9:00 travelling at 80 km/h towards city Y, 300 km away. Train "
+    "B leaves Y at 10:00 at 100 km/h towards X. At what time and how far from X do they "
+    "meet?",
+    "One pipe fills a pool in 6 hours and a drain empties it in 9 hours. With both open, "
+    "how long does it take to fill the empty pool?",
+    "How many litres of a 40% acid solution and a 10% solution must be mixed to get 5 "
+    "litres of a 25% solution?",
+    "What is the present value of a perpetuity paying $500 a year at a 4% discount rate, "
+    "and what is it if the payments grow by 1% a year?",
+)
