@@ -10,7 +10,8 @@ trouble; exceptions out of them are bugs.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
 
 import msgspec
@@ -59,6 +60,11 @@ class TokenSink:
         connection can be pooled) can change it, and a call cancelled from now on still
         answered with `reply`."""
 
+    def counted(self, usage: Usage) -> None:
+        """The upstream said what the call has used so far, output included (and so
+        billed): a call cancelled from now on (a stall, a deadline) returns no fault to
+        carry it, so whoever bills the call learns it here."""
+
 
 class Reply(msgspec.Struct, frozen=True, kw_only=True):
     finish_reason: str
@@ -89,7 +95,7 @@ class Upstream(Protocol):
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds form only)."""
+    """Seconds from a Retry-After header's delta-seconds form."""
     if not value:
         return None
     try:
@@ -97,3 +103,25 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return max(0.0, seconds)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds the upstream asks to wait: `retry-after-ms` (OpenAI, Azure), else
+    `Retry-After` in seconds or as an HTTP-date. A date is counted from the response's own
+    `Date`, so neither our clock nor the skew between the two clocks plays a part; without
+    a `Date` it says nothing."""
+    millis = parse_retry_after(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
+    value = headers.get("Retry-After")
+    seconds = parse_retry_after(value)
+    if seconds is not None or not value:
+        return seconds
+    try:
+        until = parsedate_to_datetime(value)
+        now = parsedate_to_datetime(headers.get("Date", ""))
+    except (TypeError, ValueError):
+        return None
+    if until.tzinfo is None or now.tzinfo is None:
+        return None
+    return max(0.0, (until - now).total_seconds())

@@ -9,7 +9,8 @@ reason and `message_stop`; otherwise `truncated`. Prompt tokens include cache re
 writes, as OpenAI counts them. A stream that breaks after `message_delta` gave the output
 count reports the usage on its fault (`Fault.usage`); `message_start` alone counts the
 prompt but only a placeholder of the output, so a stream broken before is left to be
-estimated.
+estimated; a sink is told of that usage as it comes (`TokenSink.counted`), for a call its
+caller's timers cut short.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import aiohttp
 import msgspec
 
 from reactor import AnthropicUpstream, ChatRequest, Token, ToolCallDelta, Usage
-from stages.upstreams import Fault, FaultKind, OnToken, Reply
+from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
 from stages.upstreams.anthropic_request import translate
 from stages.upstreams.wire import (
     Untranslatable,
+    answered_whole,
     billed,
-    decode_body,
     exchange,
     finish_body,
     missing_key,
+    no_events,
     present,
     raw_text,
+    read_body,
     sse_lines,
     status_fault,
 )
@@ -58,15 +61,16 @@ class _Content(msgspec.Struct):
     input: msgspec.Raw = msgspec.Raw()
 
 
+class _Error(msgspec.Struct):
+    type: str = ""
+    message: str = ""
+
+
 class _Message(msgspec.Struct):
     content: list[_Content] = []
     stop_reason: str | None = None
     usage: _Usage | None = None
-
-
-class _Error(msgspec.Struct):
-    type: str = ""
-    message: str = ""
+    error: _Error | None = None  # an error body sent with a 200 (by a proxy, say)
 
 
 class _MessageStart(msgspec.Struct, tag="message_start", tag_field="type"):
@@ -142,10 +146,10 @@ def finish_reason(stop_reason: str) -> str:
     return _FINISH.get(stop_reason, stop_reason)
 
 
-def error_fault(error: _Error) -> Fault:
+def error_fault(error: _Error, where: str = "upstream error mid-stream") -> Fault:
     """An error Anthropic reported inside a 200 (an `error` stream event)."""
     return Fault(kind=_ERROR_KIND.get(error.type, "server_error"),
-                 message=f"upstream error mid-stream: {error.type}: {error.message[:300]}")
+                 message=f"{where}: {error.type}: {error.message[:300]}")
 
 
 class StreamAssembly:
@@ -247,6 +251,8 @@ def decode_event(data: bytes) -> Event | Fault | None:
 
 def message_reply(message: _Message) -> tuple[Token | None, Reply | Fault]:
     """The one token and the outcome of a whole (non-streamed) message."""
+    if message.error is not None:
+        return None, error_fault(message.error, "upstream error")
     text = "".join(block.text or "" for block in message.content if block.type == "text")
     calls = [ToolCallDelta(index=i, id=block.id, name=block.name,
                            arguments=raw_text(present(block.input)))
@@ -300,7 +306,7 @@ class Anthropic:
         assembly = StreamAssembly()
 
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream:
+            if stream and not answered_whole(response):
                 return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 
@@ -313,7 +319,7 @@ class Anthropic:
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        message = decode_body(await response.read(), _message)
+        message = await read_body(response, _message)
         if isinstance(message, Fault):
             return message
         token, outcome = message_reply(message)
@@ -324,6 +330,7 @@ class Anthropic:
     async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
                            assembly: StreamAssembly) -> Reply | Fault:
         got_event = False
+        sink = on_token if isinstance(on_token, TokenSink) else None
         async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):
                 continue
@@ -336,10 +343,14 @@ class Anthropic:
                 return result
             if result is not None:
                 await on_token(result)
+            elif sink is not None and isinstance(event, _MessageDelta):
+                usage = assembly.billed()
+                if usage is not None:
+                    sink.counted(usage)
             if assembly.stopped:
                 break
         if not got_event:
-            return Fault(kind="empty", message="upstream stream carried no events")
+            return no_events(response)
         return await finish_body(response.content, assembly.end(), on_token)
 
     async def aclose(self) -> None:

@@ -12,8 +12,9 @@ must neither count against the model's health nor be retried elsewhere. A stream
 ends without a finish reason is `truncated`; the chunk with the finish reason is the
 last one read (Gemini sends no end marker). Completion tokens include thinking tokens,
 which Gemini bills as output. A stream that breaks after a chunk's `usageMetadata` counted
-the output reports that usage on its fault (`Fault.usage`); one that counted only the
-prompt is left to be estimated.
+the output reports that usage on its fault (`Fault.usage`), and a sink is told of it as
+it comes (`TokenSink.counted`), for a call its caller's timers cut short; one that
+counted only the prompt is left to be estimated.
 """
 
 from __future__ import annotations
@@ -25,17 +26,19 @@ import aiohttp
 import msgspec
 
 from reactor import ChatRequest, GeminiUpstream, Token, ToolCallDelta, Usage
-from stages.upstreams import Fault, OnToken, Reply, parse_retry_after
+from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink, parse_retry_after
 from stages.upstreams.gemini_request import Content, model_path, translate
 from stages.upstreams.wire import (
     Untranslatable,
+    answered_whole,
     billed,
-    decode_body,
     exchange,
     finish_body,
     missing_key,
+    no_events,
     present,
     raw_text,
+    read_body,
     sse_lines,
     status_fault,
 )
@@ -87,10 +90,10 @@ _error_body: msgspec.json.Decoder[_ErrorBody | list[_ErrorBody]] = \
     msgspec.json.Decoder(_ErrorBody | list[_ErrorBody])
 
 
-def gemini_status_fault(status: int, text: str, retry_after: str | None) -> Fault:
+def gemini_status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
     """Like OpenAI's mapping, plus what Gemini says in the body: a bad key comes back
     as 400 API_KEY_INVALID, and a retry hint as a `RetryInfo` detail."""
-    fault = status_fault(status, text, retry_after)
+    fault = status_fault(status, text, retry_after_s)
     try:
         body = _error_body.decode(text)
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -134,8 +137,10 @@ class Assembly:
 
     def feed(self, chunk: _Response) -> Token | Fault | None:
         if chunk.error is not None:
-            return Fault(kind="server_error",
-                         message=f"upstream error mid-stream: {chunk.error.message[:300]}")
+            error = chunk.error
+            kind: FaultKind = "rate_limited" if error.code == 429 or \
+                error.status == "RESOURCE_EXHAUSTED" else "server_error"
+            return Fault(kind=kind, message=f"upstream error: {error.message[:300]}")
         if chunk.usage_metadata is not None:
             meta = chunk.usage_metadata
             self.usage = Usage(prompt_tokens=meta.prompt_token_count,
@@ -222,7 +227,7 @@ class Gemini:
         assembly = Assembly()
 
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream:
+            if stream and not answered_whole(response):
                 return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 
@@ -236,7 +241,7 @@ class Gemini:
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        chunk = decode_body(await response.read(), _response)
+        chunk = await read_body(response, _response)
         if isinstance(chunk, Fault):
             return chunk
         assembly = Assembly()
@@ -251,6 +256,7 @@ class Gemini:
     async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
                            assembly: Assembly) -> Reply | Fault:
         got_event = False
+        sink = on_token if isinstance(on_token, TokenSink) else None
         async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):
                 continue
@@ -264,12 +270,15 @@ class Gemini:
             token = assembly.feed(chunk)
             if isinstance(token, Fault):
                 return token
+            usage = assembly.billed() if chunk.usage_metadata is not None else None
+            if sink is not None and usage is not None:
+                sink.counted(usage)
             if token is not None:
                 await on_token(token)
             if assembly.finish is not None:
                 break  # the last chunk: Gemini sends no end marker
         if not got_event:
-            return Fault(kind="empty", message="upstream stream carried no events")
+            return no_events(response)
         return await finish_body(response.content, assembly.end(), on_token)
 
     async def aclose(self) -> None:

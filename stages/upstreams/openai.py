@@ -3,7 +3,12 @@
 Sends the caller's request with Reactor's own fields removed and the model name
 replaced by the upstream's; streams with `stream_options.include_usage` so usage comes
 back on streams too. Reads SSE line by line: a stream must end with a finish reason,
-or the answer is reported `truncated`, never passed off as complete.
+or the answer is reported `truncated`, never passed off as complete. The usage chunk
+comes after the finish reason: a stream that breaks after it (before `[DONE]`, or with
+garbage or an error chunk) reports that usage on its fault, and a sink is told of it as
+it comes (`TokenSink.counted`), for a call its caller's timers cut short. Usage missing
+either count is no usage (to be estimated), not zero. An answer filtered before its
+first word is a `content_filter` reply, as the other adapters report it.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ import aiohttp
 import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
-from stages.upstreams import Fault, OnToken, Reply, TokenSink
+from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
 from stages.upstreams.wire import (
-    decode_body,
+    answered_whole,
+    billed,
     exchange,
     finish_body,
     missing_key,
+    no_events,
+    read_body,
     sse_line_batches,
     status_fault,
 )
@@ -51,8 +59,8 @@ class _Choice(msgspec.Struct):
 
 
 class _Usage(msgspec.Struct):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
 
 
 class _Error(msgspec.Struct):
@@ -104,39 +112,46 @@ class OpenAICompatible:
         if reason is not None:
             return Fault(kind="unavailable", message=reason)
 
+        counted = _Counted()
+
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream:
-                return await self._read_stream(response, on_token)
+            if stream and not answered_whole(response):
+                return await self._read_stream(response, on_token, counted)
             return await self._read_json(response, on_token)
 
-        return await exchange(self.session, self.url, body=self._payload(request, stream),
-                              headers=self._headers, limits=self._timeout,
-                              on_status=status_fault, read=read, secret=self._key or "")
+        result = await exchange(self.session, self.url, body=self._payload(request, stream),
+                                headers=self._headers, limits=self._timeout,
+                                on_status=status_fault, read=read, secret=self._key or "")
+        # However the stream broke after its usage chunk, the upstream billed that.
+        return billed(result, counted.usage)
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
-        body = decode_body(await response.read(), _body)
+        body = await read_body(response, _body)
         if isinstance(body, Fault):
             return body
         if body.error is not None:
-            return Fault(kind="server_error", message=f"upstream error: {body.error.message}")
+            return _error_fault(body.error, "upstream error")
         if not body.choices or body.choices[0].message is None:
             return Fault(kind="empty", message="upstream answered with no choices")
         choice = body.choices[0]
         message = choice.message
         text = message.content if message else None
         calls = _tool_calls(message.tool_calls if message else None)
-        if not text and not calls:
-            return Fault(kind="empty", message="upstream answered with empty content")
         if choice.finish_reason is None:
             return Fault(kind="truncated", message="upstream answer has no finish reason")
+        if choice.finish_reason == "error":
+            return Fault(kind="server_error", message="upstream answer ended in an error")
+        if not text and not calls:
+            if choice.finish_reason == "content_filter":
+                return Reply(finish_reason="content_filter", usage=_usage(body.usage))
+            return Fault(kind="empty", message="upstream answered with empty content")
         await on_token(Token(text=text or "", tool_calls=calls))
         return Reply(finish_reason=choice.finish_reason, usage=_usage(body.usage))
 
-    async def _read_stream(self, response: aiohttp.ClientResponse,
-                           on_token: OnToken) -> Reply | Fault:
+    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
+                           counted: _Counted) -> Reply | Fault:
         finish: str | None = None
-        usage: Usage | None = None
         got_text = False
         got_event = False
         done = False
@@ -160,10 +175,12 @@ class OpenAICompatible:
                                  f"stream event: {data[:120]!r}")
                 if chunk.error is not None:
                     await _hand_over(run, sink)
-                    return Fault(kind="server_error",
-                                 message=f"upstream error mid-stream: {chunk.error.message}")
-                if chunk.usage is not None:
-                    usage = _usage(chunk.usage)
+                    return _error_fault(chunk.error, "upstream error mid-stream")
+                usage = _usage(chunk.usage)
+                if usage is not None:
+                    counted.usage = usage
+                    if sink is not None:
+                        sink.counted(usage)
                 for choice in chunk.choices[:1]:
                     delta = choice.delta
                     if delta is not None and (delta.content or delta.tool_calls):
@@ -180,21 +197,44 @@ class OpenAICompatible:
                 await _hand_over(run, sink)
             if done:
                 break
-        result: Reply | Fault
-        if not got_event:
-            result = Fault(kind="empty", message="upstream stream carried no events")
-        elif finish is None:
-            result = Fault(kind="truncated", message="upstream stream ended without a "
-                           "finish reason", usage=usage)
-        elif not got_text:
-            result = Fault(kind="empty", message="upstream stream carried no content",
-                           usage=usage)
-        else:
-            result = Reply(finish_reason=finish, usage=usage)
-        return await finish_body(response.content, result, on_token)
+        return await finish_body(response.content,
+                                 _end(response, got_event, got_text, finish, counted.usage),
+                                 on_token)
 
     async def aclose(self) -> None:
         pass
+
+
+class _Counted:
+    """The usage a stream reported, kept where its reader's end cannot lose it."""
+
+    __slots__ = ("usage",)
+
+    def __init__(self) -> None:
+        self.usage: Usage | None = None
+
+
+def _end(response: aiohttp.ClientResponse, got_event: bool, got_text: bool,
+         finish: str | None, usage: Usage | None) -> Reply | Fault:
+    """The outcome of a stream read to its end."""
+    if not got_event:
+        return no_events(response)
+    if finish is None:
+        return Fault(kind="truncated", message="upstream stream ended without a finish "
+                     "reason")
+    if finish == "error":  # OpenRouter's word for a stream its provider broke
+        return Fault(kind="server_error", message="upstream stream ended in an error")
+    if not got_text and finish != "content_filter":
+        return Fault(kind="empty", message="upstream stream carried no content")
+    return Reply(finish_reason=finish, usage=usage)
+
+
+def _error_fault(error: _Error, where: str) -> Fault:
+    """An error the upstream sent in a 200 (an error body, an error chunk)."""
+    rate_limited = error.code in (429, "429", "rate_limit_exceeded") or \
+        error.type in ("rate_limit_exceeded", "rate_limit_error")
+    kind: FaultKind = "rate_limited" if rate_limited else "server_error"
+    return Fault(kind=kind, message=f"{where}: {error.message[:300]}")
 
 
 async def _hand_over(run: list[Token], sink: TokenSink | None) -> None:
@@ -217,6 +257,6 @@ def _tool_calls(calls: list[_ToolCall] | None) -> list[ToolCallDelta] | None:
 
 
 def _usage(usage: _Usage | None) -> Usage | None:
-    if usage is None:
+    if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
         return None
     return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens)

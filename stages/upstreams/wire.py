@@ -18,11 +18,12 @@ import anyio
 import msgspec
 
 from reactor import ChatRequest, Usage
-from stages.upstreams import Fault, OnToken, Reply, TokenSink, parse_retry_after
+from stages.upstreams import Fault, OnToken, Reply, TokenSink, retry_after
 
 T = TypeVar("T")
 Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
-StatusMapping = Callable[[int, str, str | None], Fault]
+StatusMapping = Callable[[int, str, float | None], Fault]
+"""A status other than 200, its body's text and the wait it asked for: the fault."""
 
 
 class Untranslatable(Exception):
@@ -42,21 +43,41 @@ async def exchange(session: aiohttp.ClientSession, url: str, *, body: bytes,
 async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
                     headers: dict[str, str], limits: aiohttp.ClientTimeout,
                     on_status: StatusMapping, read: Reader) -> Reply | Fault:
+    # A connection that breaks before the answer began is a connection fault, however it
+    # broke (refused, reset, a pooled connection the server had closed); once the status
+    # came, a broken connection cut the answer short.
     try:
         async with session.post(url, data=body, headers=headers, timeout=limits) as response:
             if response.status != 200:
-                text = await response.text(errors="replace")
-                return on_status(response.status, text, response.headers.get("Retry-After"))
-            return await read(response)
+                return on_status(response.status, await _error_text(response),
+                                 retry_after(response.headers))
+            try:
+                return await read(response)
+            except aiohttp.ClientError as exc:
+                return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
+            except OversizedEvent as exc:
+                return Fault(kind="malformed", message=f"upstream sent a stream event of "
+                             f"over {exc.args[0]} bytes")
     except aiohttp.ClientConnectorError as exc:
         return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as exc:
-        return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
     except aiohttp.ClientError as exc:
-        return Fault(kind="connect", message=f"upstream request failed: {exc}")
-    except OversizedEvent as exc:
-        return Fault(kind="malformed", message=f"upstream sent a stream event of over "
-                     f"{exc.args[0]} bytes")
+        return Fault(kind="connect", message=f"upstream connection broke before it "
+                     f"answered: {exc}")
+
+
+ERROR_BODY_BYTES = 64 * 1024
+
+
+async def _error_text(response: aiohttp.ClientResponse) -> str:
+    """The start of an error status's body, as much of it as came: a body cut short (or
+    endless) still says its status."""
+    raw = bytearray()
+    try:
+        while len(raw) < ERROR_BODY_BYTES and (chunk := await response.content.readany()):
+            raw += chunk
+    except aiohttp.ClientError:
+        pass
+    return bytes(raw[:ERROR_BODY_BYTES]).decode(errors="replace")
 
 
 def billed(result: Reply | Fault, usage: Usage | None) -> Reply | Fault:
@@ -67,14 +88,33 @@ def billed(result: Reply | Fault, usage: Usage | None) -> Reply | Fault:
     return result
 
 
-def decode_body(raw: bytes, decoder: msgspec.json.Decoder[T]) -> T | Fault:
+async def read_body(response: aiohttp.ClientResponse,
+                    decoder: msgspec.json.Decoder[T]) -> T | Fault:
     """A 200's JSON body, or the fault an empty or undecodable one is."""
+    raw = await response.read()
     if not raw.strip():
         return Fault(kind="empty", message="upstream answered 200 with an empty body")
     try:
         return decoder.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        return Fault(kind="malformed", message=f"upstream sent invalid JSON: {exc}")
+        return Fault(kind="malformed", message=f"upstream sent invalid JSON "
+                     f"({response.content_type}): {exc}")
+
+
+def answered_whole(response: aiohttp.ClientResponse) -> bool:
+    """A stream request answered with one JSON body: a server that does not stream, or an
+    error it sent with a 200. The adapter reads it as a whole answer."""
+    return response.content_type == "application/json"
+
+
+def no_events(response: aiohttp.ClientResponse) -> Fault:
+    """The fault a stream that carried no event is: empty, or not an event stream at all
+    (a web page from a proxy or a captive portal)."""
+    kind = response.content_type
+    if kind in ("text/event-stream", "application/octet-stream"):  # the latter: none said
+        return Fault(kind="empty", message="upstream stream carried no events")
+    return Fault(kind="malformed", message=f"upstream answered 200 with {kind}, not an "
+                 "event stream")
 
 
 def missing_key(api_key_env: str) -> str:
@@ -149,7 +189,7 @@ class _ErrorBody(msgspec.Struct):
 _error_body = msgspec.json.Decoder(_ErrorBody)
 
 
-def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
+def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
     detail = text[:300]
     try:
         error = _error_body.decode(text).error
@@ -160,13 +200,13 @@ def status_fault(status: int, text: str, retry_after: str | None) -> Fault:
     message = f"upstream answered {status}: {detail}"
     if status == 429:
         return Fault(kind="rate_limited", status=status, message=message,
-                     retry_after_s=parse_retry_after(retry_after))
+                     retry_after_s=retry_after_s)
     if status in (401, 403):
         return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
                      f"({status})")
     if status >= 500:
         return Fault(kind="server_error", status=status, message=message,
-                     retry_after_s=parse_retry_after(retry_after))
+                     retry_after_s=retry_after_s)
     return Fault(kind="client_error", status=status, message=message)
 
 
@@ -198,6 +238,8 @@ async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[
         if b"\r" in text:
             lines = [line.rstrip(b"\r") for line in lines]
         yield lines
+        if len(pending) > MAX_EVENT_BYTES:  # a line begun in that read, already too long
+            raise OversizedEvent(len(pending))
     if pending:
         yield [bytes(pending).rstrip(b"\r")]
 

@@ -1,14 +1,18 @@
 """What the adapter tests share: a recording `on_token`, a port nobody answers on, a
-bounded call, and an upstream that holds the end of its body back."""
+bounded call, an upstream that holds the end of its body back, and one that answers
+with bytes written to the letter and ends each connection as told."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import socket
+import struct
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Literal
 
 import anyio
 import msgspec
@@ -137,3 +141,90 @@ FINAL_EVENT = {
                                     "finishReason": "STOP"}],
                     "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1}}),
 }
+
+
+End = Literal["keep", "close", "reset", "hold"]
+
+
+def response(status: int, body: bytes, *, content_type: str = "application/json",
+             headers: dict[str, str] | None = None, length: int | None = None) -> bytes:
+    """A whole response with a Content-Length (`length`, when it should lie)."""
+    head = f"HTTP/1.1 {status} Status\r\nContent-Type: {content_type}\r\n" \
+        f"Content-Length: {len(body) if length is None else length}\r\n"
+    for name, value in (headers or {}).items():
+        head += f"{name}: {value}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+def event_stream(body: bytes, *, whole: bool = True,
+                 content_type: str = "text/event-stream") -> bytes:
+    """A chunked 200 carrying `body` as one chunk, with the closing chunk if `whole`."""
+    return (f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode() + \
+        (f"{len(body):x}\r\n".encode() + body + b"\r\n" if body else b"") + \
+        (b"0\r\n\r\n" if whole else b"")
+
+
+class Scripted:
+    """A raw HTTP/1.1 upstream that answers each request with the next of `answers`
+    (the last one again once they run out), written as given, then ends the connection
+    as each says: `keep` it for the next request, `close` it (FIN), `reset` it (RST), or
+    `hold` it silent until the client hangs up. `held` is set once it holds one, and
+    `hung_up` once a held connection was closed by the client."""
+
+    def __init__(self, *answers: tuple[bytes, End]) -> None:
+        self.answers = deque(answers)
+        self.requests = 0
+        self.port = 0
+        self.held = asyncio.Event()
+        self.hung_up = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aenter__(self) -> Scripted:
+        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            await self._serve(reader, writer)
+        if not writer.is_closing():
+            writer.transport.abort()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while head := await reader.readuntil(b"\r\n\r\n"):
+            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            await reader.readexactly(length)
+            self.requests += 1
+            raw, end = self.answers[0] if len(self.answers) == 1 else self.answers.popleft()
+            writer.write(raw)
+            await writer.drain()
+            match end:
+                case "keep":
+                    continue
+                case "close":
+                    writer.close()
+                case "reset":
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.transport.abort()
+                case "hold":
+                    self.held.set()
+                    await reader.read()  # the client's hang-up
+                    self.hung_up.set()
+            return
