@@ -220,17 +220,15 @@ class StreamAssembly:
         finish = finish_reason(self.stop_reason)
         if not self.content and finish != "content_filter":
             return Fault(kind="empty", message="upstream stream carried no content")
-        return Reply(finish_reason=finish, usage=self.usage())
-
-    def usage(self) -> Usage | None:
-        if self.prompt_tokens is None and self.completion_tokens is None:
-            return None
-        return Usage(prompt_tokens=self.prompt_tokens or 0,
-                     completion_tokens=self.completion_tokens or 0)
+        # Without a counted output, `message_start`'s placeholder is no bill: estimated.
+        return Reply(finish_reason=finish, usage=self.billed())
 
     def billed(self) -> Usage | None:
         """What the upstream said the call used so far, once it counted the output."""
-        return self.usage() if self.counted else None
+        if not self.counted:
+            return None
+        return Usage(prompt_tokens=self.prompt_tokens or 0,
+                     completion_tokens=self.completion_tokens or 0)
 
 
 def decode_event(data: bytes) -> Event | Fault | None:
@@ -269,10 +267,10 @@ def message_reply(message: _Message) -> tuple[Token | None, Reply | Fault]:
 
 
 def _usage(usage: _Usage | None) -> Usage | None:
-    if usage is None:
+    """A whole message's usage; one missing a count is no bill (estimated), not zero."""
+    if usage is None or usage.prompt_tokens is None or usage.output_tokens is None:
         return None
-    return Usage(prompt_tokens=usage.prompt_tokens or 0,
-                 completion_tokens=usage.output_tokens or 0)
+    return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.output_tokens)
 
 
 class Anthropic:

@@ -170,9 +170,14 @@ class Assembly:
         """What the upstream said the call used so far, once it counted the output."""
         return self.usage if self.counted else None
 
+    def reported(self) -> Usage | None:
+        """A finished answer's usage: none (to be estimated) if it wrote something the
+        upstream did not count, rather than zero output."""
+        return self.usage if self.counted or not self.content else None
+
     def end(self) -> Reply | Fault:
         if self.blocked is not None and self.finish is None:
-            return Reply(finish_reason="content_filter", usage=self.usage)
+            return Reply(finish_reason="content_filter", usage=self.reported())
         if self.finish is None:
             return Fault(kind="truncated", message="upstream answer ended without a finish "
                          "reason")
@@ -185,10 +190,10 @@ class Assembly:
                 return Fault(kind="malformed", message="upstream model produced a malformed "
                              "function call")
             case _:
-                return Reply(finish_reason="content_filter", usage=self.usage)
+                return Reply(finish_reason="content_filter", usage=self.reported())
         if not self.content:
             return Fault(kind="empty", message="upstream answered with empty content")
-        return Reply(finish_reason=finish, usage=self.usage)
+        return Reply(finish_reason=finish, usage=self.reported())
 
 
 def _call_id() -> str:

@@ -462,6 +462,78 @@ async def test_an_error_event_mid_stream_is_a_fault_with_the_providers_message(
     assert texts.pieces == WORDS[:1]
 
 
+RATE_LIMITED_MID_STREAM = {
+    "openai": sse({"error": {"message": "Rate limit reached for requests",
+                             "type": "requests", "code": "rate_limit_exceeded"}}),
+    "anthropic": _events({"type": "error", "error": {"type": "rate_limit_error",
+                                                     "message": "Rate limit reached"}}),
+    "gemini": _gemini_events({"error": {"code": 429, "message": "Rate limit reached",
+                                        "status": "RESOURCE_EXHAUSTED"}}),
+}
+
+
+@pytest.mark.parametrize("kind", list(WIRES))
+async def test_a_rate_limit_mid_stream_is_rate_limited(
+        session: aiohttp.ClientSession, kind: str) -> None:
+    provider = WIRES[kind]
+    body = provider.stream(WORDS[:1], False, None, False) + RATE_LIMITED_MID_STREAM[kind]
+
+    result, _ = await answer(provider, session, (event_stream(body), "keep"), stream=True)
+
+    assert fault(result).kind == "rate_limited"
+    assert "Rate limit reached" in fault(result).message
+
+
+@STREAMS
+async def test_an_openrouter_finish_reason_error_is_a_fault_not_an_answer(
+        session: aiohttp.ClientSession, stream: bool) -> None:
+    # OpenRouter ends a stream its provider broke with `finish_reason: "error"`.
+    body = event_stream(sse(_openai_chunk({"content": "Wood "}), _openai_chunk({}, "error"),
+                            done=True)) if stream else \
+        response(200, _encode({"choices": [{"index": 0, "finish_reason": "error",
+                                            "message": {"content": "Wood "}}]}))
+
+    result, _ = await answer(OPENAI, session, (body, "keep"), stream=stream)
+
+    assert fault(result).kind == "server_error"
+
+
+# What an answer used
+
+
+async def test_a_whole_stream_that_never_counted_its_output_has_no_usage_rather_than_zero(
+        provider: Wire, session: aiohttp.ClientSession) -> None:
+    # Anthropic's `message_start` holds only a placeholder of the output; Gemini's chunks
+    # may count the prompt alone: billing either as the answer's usage would bill its
+    # words as nothing. No usage is estimated from the words instead.
+    body = event_stream(provider.stream(WORDS, False, "stop", True))
+
+    result, texts = await answer(provider, session, (body, "keep"), stream=True)
+
+    assert isinstance(result, Reply)
+    assert result.usage is None
+    assert texts.pieces == WORDS
+
+
+@pytest.mark.parametrize(("kind", "stream", "body"), [
+    ("openai", True, event_stream(sse(_openai_chunk({"content": "Wood"}), _openai_chunk({}, "stop"),
+                                {"choices": [], "usage": {"prompt_tokens": 7}}, done=True))),
+    ("openai", False, response(200, _encode({"choices": [{"index": 0, "finish_reason": "stop",
+                                                   "message": {"content": "Wood"}}],
+                                      "usage": {"total_tokens": 10}}))),
+    ("anthropic", False, response(200, _encode({"content": [{"type": "text", "text": "Wood"}],
+                                         "stop_reason": "end_turn",
+                                         "usage": {"input_tokens": 7}}))),
+], ids=["openai-stream", "openai-json", "anthropic-json"])
+async def test_usage_missing_a_count_is_no_usage_rather_than_zero(
+        session: aiohttp.ClientSession, kind: str, stream: bool, body: bytes) -> None:
+    result, texts = await answer(WIRES[kind], session, (body, "keep"), stream=stream)
+
+    assert isinstance(result, Reply)
+    assert result.usage is None
+    assert texts.text == "Wood"
+
+
 # What the body is not
 
 
