@@ -14,8 +14,18 @@ from typing import Literal
 
 import msgspec
 
-from reactor import ChatMessage, ChatRequest, ImagePart
-from stages.upstreams.wire import Untranslatable, call_arguments, data_url, present, stop_list
+from reactor import ChatMessage, ChatRequest
+from stages.upstreams.wire import (
+    FunctionChoice,
+    Named,
+    Untranslatable,
+    call_arguments,
+    content_parts,
+    data_url,
+    present,
+    stop_list,
+    tool_choice_of,
+)
 
 
 class _Text(msgspec.Struct, tag="text", tag_field="type"):
@@ -85,18 +95,6 @@ class MessagesRequest(msgspec.Struct, omit_defaults=True):
     stream: bool = False
 
 
-class _Named(msgspec.Struct):
-    name: str
-
-
-class _OpenAIChoice(msgspec.Struct):
-    """OpenAI's `{"type": "function", "function": {"name": ...}}` tool choice."""
-
-    function: _Named
-    type: str = "function"
-
-
-_openai_choice = msgspec.json.Decoder(str | _OpenAIChoice)
 _ANY_OBJECT = msgspec.Raw(b'{"type":"object","properties":{}}')
 
 
@@ -138,17 +136,9 @@ def _blocks(message: ChatMessage) -> list[_Block]:
         if not message.tool_call_id:
             raise Untranslatable("a tool message needs the tool_call_id it answers")
         return [_ToolResult(tool_use_id=message.tool_call_id, content=message.text)]
-    blocks: list[_Block] = []
-    content = message.content
-    if isinstance(content, str):
-        if content:
-            blocks.append(_Text(text=content))
-    else:
-        for part in content or ():
-            if isinstance(part, ImagePart):
-                blocks.append(_Image(source=_image_source(part.image_url.url)))
-            elif part.text:
-                blocks.append(_Text(text=part.text))
+    blocks: list[_Block] = [
+        _Text(text=part) if isinstance(part, str) else
+        _Image(source=_image_source(part.image_url.url)) for part in content_parts(message)]
     for call in message.tool_calls or ():
         blocks.append(_ToolUse(id=call.id, name=call.function.name,
                                input=call_arguments(call.function.name,
@@ -166,15 +156,10 @@ def _image_source(url: str) -> _Base64 | _URL:
 
 def tool_choice(request: ChatRequest) -> _ToolChoice | None:
     single = True if request.parallel_tool_calls is False else None
-    raw = present(request.tool_choice)
-    if raw is None:
+    choice = tool_choice_of(request)
+    if choice is None:
         return _ToolChoice(type="auto", disable_parallel_tool_use=True) \
             if single and request.tools else None
-    try:
-        choice = _openai_choice.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        raise Untranslatable("tool_choice must be none, auto, required or name a "
-                             "function") from None
     match choice:
         case "none":
             return _ToolChoice(type="none")
@@ -182,7 +167,7 @@ def tool_choice(request: ChatRequest) -> _ToolChoice | None:
             return _ToolChoice(type="auto", disable_parallel_tool_use=single)
         case "required":
             return _ToolChoice(type="any", disable_parallel_tool_use=single)
-        case _OpenAIChoice(function=_Named(name=name)):
+        case FunctionChoice(function=Named(name=name)):
             return _ToolChoice(type="tool", name=name, disable_parallel_tool_use=single)
         case _:
             raise Untranslatable(f"unknown tool_choice {choice!r}")

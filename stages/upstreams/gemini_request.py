@@ -20,14 +20,18 @@ from urllib.parse import quote
 
 import msgspec
 
-from reactor import ChatMessage, ChatRequest, ImagePart
+from reactor import ChatMessage, ChatRequest
 from stages.upstreams.wire import (
+    FunctionChoice,
+    Named,
     Untranslatable,
     call_arguments,
+    content_parts,
     data_url,
     json_object,
     present,
     stop_list,
+    tool_choice_of,
 )
 
 
@@ -102,22 +106,12 @@ class GenerateRequest(msgspec.Struct, omit_defaults=True, rename="camel"):
     tool_config: _ToolConfig | None = None
 
 
-class _Named(msgspec.Struct):
-    name: str
-
-
-class _OpenAIChoice(msgspec.Struct):
-    function: _Named
-    type: str = "function"
-
-
 class _JsonSchema(msgspec.Struct):
     """OpenAI's `response_format.json_schema`: only the schema itself goes to Gemini."""
 
     schema: msgspec.Raw = msgspec.Raw()
 
 
-_openai_choice = msgspec.json.Decoder(str | _OpenAIChoice)
 _json_schema = msgspec.json.Decoder(_JsonSchema)
 _encoder = msgspec.json.Encoder()
 
@@ -166,17 +160,8 @@ def _parts(message: ChatMessage, names: dict[str, str]) -> list[Part]:
         response = json_object(message.text) or \
             msgspec.Raw(_encoder.encode({"result": message.text}))
         return [Part(function_response=FunctionResponse(name=name, response=response))]
-    parts: list[Part] = []
-    content = message.content
-    if isinstance(content, str):
-        if content:
-            parts.append(Part(text=content))
-    else:
-        for piece in content or ():
-            if isinstance(piece, ImagePart):
-                parts.append(Part(inline_data=_image(piece.image_url.url)))
-            elif piece.text:
-                parts.append(Part(text=piece.text))
+    parts = [Part(text=piece) if isinstance(piece, str) else
+             Part(inline_data=_image(piece.image_url.url)) for piece in content_parts(message)]
     for call in message.tool_calls or ():
         args = call_arguments(call.function.name, call.function.arguments)
         parts.append(Part(function_call=FunctionCall(name=call.function.name, args=args)))
@@ -215,14 +200,9 @@ def generation_config(request: ChatRequest) -> _GenerationConfig | None:
 
 
 def tool_config(request: ChatRequest) -> _ToolConfig | None:
-    raw = present(request.tool_choice)
-    if raw is None:
+    choice = tool_choice_of(request)
+    if choice is None:
         return None
-    try:
-        choice = _openai_choice.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        raise Untranslatable("tool_choice must be none, auto, required or name a "
-                             "function") from None
     match choice:
         case "none":
             calling = _FunctionCallingConfig(mode="NONE")
@@ -230,7 +210,7 @@ def tool_config(request: ChatRequest) -> _ToolConfig | None:
             calling = _FunctionCallingConfig(mode="AUTO")
         case "required":
             calling = _FunctionCallingConfig(mode="ANY")
-        case _OpenAIChoice(function=_Named(name=name)):
+        case FunctionChoice(function=Named(name=name)):
             calling = _FunctionCallingConfig(mode="ANY", allowed_function_names=[name])
         case _:
             raise Untranslatable(f"unknown tool_choice {choice!r}")

@@ -17,7 +17,7 @@ import aiohttp
 import anyio
 import msgspec
 
-from reactor import ChatRequest, Usage
+from reactor import ChatMessage, ChatRequest, ImagePart, Usage
 from stages.upstreams import Fault, OnToken, Reply, TokenSink, retry_after
 
 T = TypeVar("T")
@@ -121,6 +121,15 @@ def missing_key(api_key_env: str) -> str:
     return f"environment variable {api_key_env} is not set"
 
 
+def content_parts(message: ChatMessage) -> list[str | ImagePart]:
+    """A message's content in order: its non-empty texts and its images."""
+    content = message.content
+    if isinstance(content, str):
+        return [content] if content else []
+    return [part if isinstance(part, ImagePart) else part.text for part in content or ()
+            if isinstance(part, ImagePart) or part.text]
+
+
 def stop_list(request: ChatRequest) -> list[str] | None:
     stop = request.stop
     if stop is None:
@@ -150,6 +159,33 @@ def call_arguments(name: str, arguments: str) -> msgspec.Raw:
         raise Untranslatable(f"the arguments of the earlier call to tool {name!r} are not "
                              "a JSON object")
     return raw
+
+
+class Named(msgspec.Struct):
+    name: str
+
+
+class FunctionChoice(msgspec.Struct):
+    """OpenAI's `{"type": "function", "function": {"name": ...}}` tool choice."""
+
+    function: Named
+    type: str = "function"
+
+
+_tool_choice = msgspec.json.Decoder(str | FunctionChoice)
+
+
+def tool_choice_of(request: ChatRequest) -> str | FunctionChoice | None:
+    """The request's tool choice: a mode (`none`, `auto`, `required`) or the function it
+    names; None when it gave none."""
+    raw = present(request.tool_choice)
+    if raw is None:
+        return None
+    try:
+        return _tool_choice.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        raise Untranslatable("tool_choice must be none, auto, required or name a "
+                             "function") from None
 
 
 def present(raw: msgspec.Raw | None) -> msgspec.Raw | None:
