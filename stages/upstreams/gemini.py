@@ -4,8 +4,11 @@ The request is built by `gemini_request`. Back: Gemini sends whole function call
 fragments, so each becomes one tool-call delta with all its arguments and an id
 (Gemini's own when it gives one). Finish reasons are normalised: STOP → stop
 (tool_calls when the answer called tools), MAX_TOKENS → length,
-MALFORMED_FUNCTION_CALL → a `malformed` fault (the model failed, another may not), every
-other reason → content_filter. A prompt Gemini refuses to answer
+MALFORMED_FUNCTION_CALL (and the other tool-call failures) → a `malformed` fault (the
+model failed, another may not), the filters (SAFETY, RECITATION, BLOCKLIST, ...) →
+content_filter, and any other reason (OTHER, unspecified, one newer than this adapter)
+→ a `truncated` fault naming it: an answer stopped for no reason given is not passed
+off as whole, nor as filtered. A prompt Gemini refuses to answer
 (`promptFeedback.blockReason`) is a reply with finish reason content_filter and no
 text, as OpenAI reports its own filter: the request was heard and answered "no", so it
 must neither count against the model's health nor be retried elsewhere. A stream that
@@ -186,14 +189,21 @@ class Assembly:
                 finish = "tool_calls" if self.calls else "stop"
             case "MAX_TOKENS":
                 finish = "length"
-            case "MALFORMED_FUNCTION_CALL":
-                return Fault(kind="malformed", message="upstream model produced a malformed "
-                             "function call")
-            case _:
+            case "MALFORMED_FUNCTION_CALL" | "UNEXPECTED_TOOL_CALL" | "TOO_MANY_TOOL_CALLS":
+                return Fault(kind="malformed", message="upstream model failed at calling a "
+                             f"function ({self.finish})")
+            case reason if reason in _FILTERS:
                 return Reply(finish_reason="content_filter", usage=self.reported())
+            case reason:
+                return Fault(kind="truncated", message=f"upstream answer stopped for a "
+                             f"reason it did not name ({reason})", usage=self.billed())
         if not self.content:
             return Fault(kind="empty", message="upstream answered with empty content")
         return Reply(finish_reason=finish, usage=self.reported())
+
+
+_FILTERS = frozenset({"SAFETY", "RECITATION", "LANGUAGE", "BLOCKLIST", "PROHIBITED_CONTENT",
+                      "SPII", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION"})
 
 
 def _call_id() -> str:

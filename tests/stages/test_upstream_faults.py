@@ -498,6 +498,24 @@ async def test_an_openrouter_finish_reason_error_is_a_fault_not_an_answer(
     assert fault(result).kind == "server_error"
 
 
+@pytest.mark.parametrize(("reason", "kind"), [
+    ("OTHER", "truncated"), ("FINISH_REASON_UNSPECIFIED", "truncated"),
+    ("SOMETHING_NEWER", "truncated"), ("UNEXPECTED_TOOL_CALL", "malformed"),
+])
+async def test_a_gemini_answer_stopped_for_no_reason_given_is_not_passed_off_as_filtered(
+        session: aiohttp.ClientSession, reason: str, kind: str) -> None:
+    body = _gemini_events(
+        {"candidates": [{"content": {"role": "model", "parts": [{"text": "Wood "}]}}]},
+        {"candidates": [{"finishReason": reason}], "usageMetadata": {
+            "promptTokenCount": 7, "candidatesTokenCount": 3}})
+
+    result, texts = await answer(GEMINI, session, (event_stream(body), "keep"), stream=True)
+
+    assert fault(result).kind == kind
+    assert reason in fault(result).message
+    assert texts.pieces == ["Wood "]
+
+
 # What an answer used
 
 
