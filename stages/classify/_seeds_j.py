@@ -41,11 +41,11 @@ OPEN_QA = (
     "questions I could ask at the next meeting.",
     # law
     "Is a verbal agreement legally binding in England, and how would you prove one existed?",
-    "I rented an apartment in California for four years. When I moved out, the landlord "
-    "kept $1,400 of my $2,000 deposit for 'general wear' and repainting, and only sent an "
-    "itemised list six weeks later. What are my rights, which deadlines did the landlord "
-    "have to meet, and what should I do before going to small claims court? I know this "
-    "isn't formal legal advice; I just want to understand where I stand.",
+    "My employer in Ontario has told me my hours will drop from 40 to 24 a week from next "
+    "month, with no change to my role. I've been there six years and I'm not in a union. "
+    "Is this a constructive dismissal, what would I have to do to claim it, and what are "
+    "the risks of staying and working the reduced hours for a while? I know this isn't "
+    "formal legal advice; I want to understand my options before I see a lawyer.",
     "trademark vs copyright vs patent, whats the difference in plain english",
     "As an employment lawyer, explain what a non-compete clause can and cannot stop an "
     "employee from doing in most US states.",
@@ -58,7 +58,7 @@ OPEN_QA = (
     "contracts with the platform, how long we can keep order data, what to do if someone "
     "asks us to delete their data? Please give me a checklist ordered by priority.",
     # personal finance and taxes
-    "Should I pay off a 4% mortgage early or put the extra money into index funds?",
+    "Is it smarter to lease or buy a car if I only drive about 8,000 miles a year?",
     "I retire in two years and my adviser mentioned building a bond ladder. What is it, "
     "and when does it make more sense than simply holding a bond fund?",
     "I'm 29, I earn about €55k a year in the Netherlands, I have €12k saved and no debt "
@@ -85,11 +85,11 @@ OPEN_QA = (
     "cloth.",
     "Do tariffs raise consumer prices and protect domestic jobs? What does the evidence say?",
     "Explain moral hazard with one example from insurance and one from banking.",
-    "I'm preparing for a debate on universal basic income. Give me the strongest economic "
-    "arguments for and against it, what the pilot programmes in different countries found, "
-    "and the questions that are still open. Put the arguments in a table with columns for "
-    "the claim, the evidence and the best counterpoint, then end with a short neutral "
-    "conclusion.",
+    "I'm preparing for a debate on a four-day working week at full pay. Give me the "
+    "strongest economic arguments for and against it, what the company trials in several "
+    "countries found, and the questions that are still open. Put the arguments in a table "
+    "with columns for the claim, the evidence and the best counterpoint, then end with a "
+    "short neutral conclusion.",
     # history
     "Act as a history professor. What were the main causes of the fall of the Western "
     "Roman Empire? I know the popular list (lead pipes, decadence, barbarians), but I'd "
@@ -97,7 +97,7 @@ OPEN_QA = (
     "it was a transformation rather than a fall. Organise the answer by type of cause "
     "(military, fiscal, political, environmental) and say which you find most convincing.",
     "Why did the Ottoman Empire enter the First World War on Germany's side?",
-    "how did the printing press actually change europe",
+    "how did the telegraph change newspapers and diplomacy in the 1800s",
     "Compare the French and American revolutions: their causes, their ideas, and how each "
     "turned out. I'm a second-year history student writing an essay on why one produced "
     "a stable constitution within about a decade while the other went through terror, "
@@ -110,9 +110,9 @@ OPEN_QA = (
     "districts. Organise it by period, one paragraph each.",
     "What was everyday life like for a peasant in an English village around 1300?",
     # physics and chemistry
-    "Why is the sky blue while sunsets are red?",
-    "Explain quantum entanglement without the usual 'spooky action' clichés. What can it "
-    "be used for and what can it definitely not do?",
+    "Why do clouds look white most of the time but dark grey before a storm?",
+    "How does a laser work, and what makes laser light different from the light of a "
+    "torch? Skip the equations.",
     "What is entropy, really? The 'measure of disorder' explanation has never made sense "
     "to me.",
     "I saw a video of a magnet floating above a cold ceramic disc. How does a "
@@ -170,8 +170,8 @@ OPEN_QA = (
     "going back to university, and I can't take a pay cut of more than about 10%. What "
     "is a realistic path: which skills to add, how to get experience while still in my "
     "job, what kind of employers to target, and how to present my background on a CV?",
-    "What kinds of questions come up in a product manager interview at a large tech "
-    "company, and how should I prepare for each kind?",
+    "What happens in a case interview at a management consultancy, and how should I "
+    "practise for one in the six weeks I have left?",
     "im 45 and thinking of retraining as a nurse. is that realistic or am i kidding "
     "myself? what should i look into first",
     "Como posso me preparar para uma entrevista de emprego em inglês se o meu nível ainda "
@@ -243,8 +243,8 @@ OPEN_QA = (
     "are double glazed. What causes this, what are the options for fixing it "
     "(ventilation, insulation, how we heat the house), and roughly what does each cost? "
     "Rank them from cheapest to most expensive.",
-    "Why are the lower leaves on my tomato plants turning yellow? They're in pots on a "
-    "sunny balcony, I water them every evening, and I haven't fed them since planting.",
+    "Why did my hydrangeas turn from blue to pink after I moved them to a new bed? They "
+    "get the same sun and water as before, and I'd like them blue again.",
     "Which fruit trees are easiest to grow in a small garden in a cold climate, say USDA "
     "zone 4?",
     # sports science and nutrition
@@ -252,11 +252,11 @@ OPEN_QA = (
     "How does altitude training improve endurance, and how long do the benefits last once "
     "you come back down?",
     "what's zone 2 training and why is every podcast suddenly talking about it",
-    "Is intermittent fasting better for losing fat than ordinary calorie counting, or does "
-    "it just make eating less easier for some people? For context I'm a 41-year-old "
-    "woman, I lift weights three times a week, and I want to lose about 6 kg without "
-    "losing strength. Tell me what the studies show, what the risks are, and how you "
-    "would set up either approach for someone like me, including protein targets.",
+    "Is creatine worth taking for someone like me, and is it safe? I'm a 41-year-old "
+    "woman, I lift weights three times a week, and I want to get stronger while losing "
+    "about 6 kg. Tell me what the studies actually show for women and for older "
+    "lifters, the side effects and myths (kidneys, water weight, hair loss), how much to "
+    "take, and how it fits with protein intake and a calorie deficit.",
     # AI, security, networking and computing explained
     "Explain how the attention mechanism in a transformer works, without code, to someone "
     "who knows basic linear algebra.",
@@ -275,8 +275,8 @@ OPEN_QA = (
     "How does public-key cryptography let two strangers talk securely over the internet?",
     "What is a zero-day exploit, and how do companies usually find out they've been hit "
     "by one?",
-    "Is a password manager really safer than reusing one very strong password? What "
-    "happens if the password manager itself gets breached?",
+    "What's the difference between a VPN and Tor, and does a VPN really make me anonymous "
+    "online? What does each protect against, and what doesn't it?",
     "I have an interview next week for an IT support job and I've been told they always "
     "ask this: what happens, step by step, between typing a website address into a "
     "browser and seeing the page? Walk me through it at the level of detail an "
@@ -288,8 +288,8 @@ OPEN_QA = (
     # product comparisons
     "Kindle Paperwhite or Kobo Clara for someone who borrows most of their books from the "
     "library?",
-    "Compare a heat pump, a gas boiler and electric panel heaters for a small flat in the "
-    "UK: upfront cost, running cost and comfort. Put it in a table.",
+    "Compare induction, gas and ceramic hobs for a small kitchen: upfront cost, running "
+    "cost, speed, cleaning and which pans work. Put it in a table.",
     "I want to get into photography, mostly hiking landscapes and my kids' football "
     "matches, and I have about $900 for a body and a lens. A friend is selling his "
     "full-frame DSLR with a 24-105 lens for that price; the other option is a new APS-C "
@@ -302,11 +302,11 @@ OPEN_QA = (
     "reform?",
     "Does eating less meat cut a person's carbon footprint more or less than flying less? "
     "Give rough orders of magnitude.",
-    "Our company, a 200-person design agency, wants to announce that it is carbon "
-    "neutral next year, and the quickest route suggested so far is buying offsets. What "
-    "are carbon offsets, why have so many of them been criticised, and how can a buyer "
-    "tell a credible project from a weak one? What should we do before and instead of "
-    "offsetting so the claim holds up if a journalist looks into it?",
+    "Our company, a 200-person design agency, wants to publish its greenhouse gas "
+    "emissions for the first time next year. What are scope 1, 2 and 3 emissions, which "
+    "of them usually matter most for an office-based business like ours, where does the "
+    "data normally come from, and what are the typical mistakes that get companies "
+    "accused of greenwashing? Finish with a rough timeline for the first year.",
     "On a grid with lots of solar power, how do operators cope with the evening drop when "
     "the sun sets and everyone comes home and turns things on? Explain the main tools "
     "they use today, such as batteries, gas peakers, interconnectors and demand response, "
@@ -322,7 +322,7 @@ OPEN_QA = (
     "related?",
     "Explain the musical modes (Dorian, Lydian and so on) to a guitarist who knows major "
     "and minor scales but nothing else.",
-    "Why were the Impressionists so controversial in their own time?",
+    "Why did Stravinsky's Rite of Spring cause such an uproar at its 1913 premiere?",
     "Why did so many cities build brutalist buildings in the 1960s and 70s, and why are "
     "some people now trying to save them?",
     "I'm on the city council of a mid-sized American city (about 250,000 people, flat, "
@@ -352,8 +352,8 @@ OPEN_QA = (
 
 CREATIVE_WRITING = (
     # poems, songs and jokes
-    "Write a haiku about the first frost on a vegetable garden.",
-    "write me a limerick about a cat who hates mondays",
+    "Write a haiku about a commuter train at dawn.",
+    "write me a limerick about a seagull who steals chips on the pier",
     "Write a sonnet in strict iambic pentameter about a night-shift nurse at the end of a "
     "long shift.",
     "Compose a villanelle about learning to swim as an adult.",
@@ -375,8 +375,8 @@ CREATIVE_WRITING = (
     "what they need instead of what they paid for.",
     "Write the opening scene of a screenplay in which two estranged sisters meet at the "
     "auction of their late father's furniture. Use standard screenplay format.",
-    "Write a short horror story told entirely through the notification log of a smart "
-    "home.",
+    "Write a ghost story set in a 24-hour laundromat, under 600 words, in which the ghost "
+    "is never described directly.",
     "Write a saga-style tale, in the voice of an old Norse skald, about a Viking who "
     "discovers coffee on a raid and tries to bring it home.",
     "Write a dialogue between Socrates and a modern lifestyle influencer about what makes a "
@@ -393,29 +393,29 @@ CREATIVE_WRITING = (
     "Write the back-cover blurb for my cosy mystery: a retired beekeeper, a murder at the "
     "village honey show, and a nephew who is the detective on the case.",
     # speeches and personal writing
-    "Write a wedding toast for my best friend Sam. We met at university when we were both "
-    "terrible at rowing; his partner is Priya and they met on a delayed train. About two "
-    "minutes spoken, funny for most of it and sincere at the end.",
-    "Write a eulogy for my grandmother, a retired schoolteacher who grew prize dahlias and "
-    "beat everyone at Scrabble. Warm rather than sad, about three minutes spoken.",
-    "Write a two-minute speech for a student council candidate who wants a longer lunch "
-    "break and a school vegetable garden.",
+    "Write wedding vows for me to read to my partner Jo. We're both nurses and met on a "
+    "night shift, we love hill walking, and I'd like it under a minute and not cheesy.",
+    "Write the speech I'll give when I hand over the captaincy of our amateur cricket club "
+    "after eight seasons: thank people, tell one story about the 2019 rain-soaked final, "
+    "and welcome the new captain, Tomasz. About three minutes spoken.",
+    "Write a two-minute speech for the mayor to give at the opening of a new skate park, "
+    "one that wins over the residents who campaigned against it.",
     "Write a half-time team talk for an under-14 girls' football team that is 2-0 down but "
     "has been playing well.",
     "Schreib mir bitte eine kurze, lustige Rede zum 70. Geburtstag meines Vaters, der "
     "leidenschaftlich gern campen geht.",
-    "Write a birthday card message for my coworker who turns 60 and loves fly fishing. "
-    "short and funny",
+    "Write a retirement card message for a bus driver who drove the same route for 31 "
+    "years. short and warm",
     "write a breakup text thats kind but clear, weve been dating about two months and its "
     "just not there",
     # letters and emails
-    "Write an email to my landlord asking for the broken boiler to be repaired. It's been "
-    "ten days. Firm but polite.",
-    "Draft a resignation letter for a job I liked. I'm leaving after five years on good "
-    "terms and giving four weeks' notice.",
-    "Write a cover letter for a junior UX designer role at a nonprofit that works on public "
-    "transport. I'm switching careers from retail management, where I ran a store of 20 "
-    "staff and redesigned our click-and-collect process after customer complaints.",
+    "Write an email to my neighbour asking them to trim the hedge that blocks the view "
+    "when we pull out of our driveway. Friendly, but clear that it's a safety issue.",
+    "Write a letter to my son's school asking for three days of term-time absence so "
+    "he can attend his aunt's wedding in Poland.",
+    "Write a personal statement for my application to a master's in marine biology. I "
+    "studied chemistry, spent two summers volunteering on a seal rescue project in "
+    "Cornwall, and want to work on plastic pollution in coastal waters.",
     "Write an apology letter to our neighbours for the noise at our party last Saturday, "
     "and invite them to a barbecue to make up for it.",
     "Write a complaint letter to an airline about a suitcase that arrived nine days late, "
@@ -486,7 +486,7 @@ CREATIVE_WRITING = (
 
 MATH = (
     # calculus and analysis
-    "What is the derivative of x^3 * ln(x)?",
+    "Differentiate f(x) = e^(-x^2) * cos(3x) and simplify.",
     "integrate x*e^(2x) dx, show steps pls",
     "Find the area enclosed between y = x^2 and y = 2x + 3.",
     "A 5 m ladder leans against a wall and its foot slides away at 0.5 m/s. How fast is the "
@@ -501,21 +501,22 @@ MATH = (
     "finite sum.",
     # algebra, linear algebra and geometry
     "Solve for x: 3^(2x) - 4*3^x + 3 = 0.",
-    "Find the eigenvalues and eigenvectors of the matrix [[2, 1], [1, 2]].",
+    "Diagonalise the matrix [[4, -2], [1, 1]]: give P and D with A = P D P^-1.",
     "Given u = (1, 2, 2) and v = (3, 0, 4), find the angle between them and the projection "
     "of u onto v.",
     "Convert the polar equation r = 4 cos(theta) to Cartesian form and describe the curve.",
     "Un triángulo tiene lados de 7, 8 y 9 cm. ¿Cuál es su área? Muestra el procedimiento.",
-    "A cube painted red on every face is cut into 27 equal smaller cubes. How many of the "
-    "small cubes have exactly two red faces, and how many have none?",
+    "How many rectangles of any size can be found on a standard 8x8 chessboard?",
     # proofs and number theory
-    "Prove that the square root of 3 is irrational.",
+    "Prove that log base 2 of 3 is irrational.",
     "Prove by induction that 1 + 3 + 5 + ... + (2n - 1) = n^2 for every positive integer n.",
     "Find the remainder when 7^100 is divided by 13.",
-    "Prove that there are infinitely many primes of the form 4k + 3.",
+    "Prove that the product of four consecutive integers, plus one, is always a perfect "
+    "square.",
     "Show that f(x) = x^3 + x - 1 has exactly one real root.",
     # probability, combinatorics and statistics
-    "You roll three fair dice. What is the probability that the sum is exactly 10?",
+    "Two cards are drawn from a shuffled deck without replacement. What is the probability "
+    "that both are hearts, and that at least one is an ace?",
     "In a class of 30 students, what's the probability that at least two share a birthday? "
     "Show the calculation, ignoring leap years.",
     "A screening test is 98% sensitive and 95% specific, and 1% of the population has the "
@@ -533,7 +534,8 @@ MATH = (
     "wife and I also insist on sitting together, how many are left? Please show the "
     "counting argument rather than just the numbers.",
     "How many five-card poker hands contain exactly two pairs?",
-    "What is the expected number of fair coin flips until you get two heads in a row?",
+    "A fair die is rolled until a 6 comes up. What is the expected number of rolls, and "
+    "the probability that it takes more than 10?",
     "Machine A makes 60% of a factory's parts and 2% of its parts are defective; machine B "
     "makes the rest and 5% of its parts are defective. A part picked at random is "
     "defective. What is the probability that machine B made it?",
@@ -577,8 +579,8 @@ MATH = (
     "with monthly payments, or a 3-year loan at 5.4%. For each option, what is the "
     "monthly payment and the total interest paid? How much more per month would the "
     "shorter loan cost me, and how much interest would it save over its life?",
-    "If I invest €200 a month at a 5% annual return compounded monthly, how much will I "
-    "have after 20 years, and how much of that is what I paid in?",
+    "How long does it take money to double at 6% compounded quarterly? Compare the exact "
+    "answer with the rule of 72.",
     "A bakery sells croissants at $2.50 and muffins at $3. On Saturday it sold 240 items "
     "and took $672. On Sunday it sold 30 fewer items in total, but twice as many muffins "
     "as croissants, and raised the croissant price by 20 cents for the day. How many "
@@ -587,10 +589,135 @@ MATH = (
     "Train A leaves city X at 9:00 travelling at 80 km/h towards city Y, 300 km away. Train "
     "B leaves Y at 10:00 at 100 km/h towards X. At what time and how far from X do they "
     "meet?",
-    "One pipe fills a pool in 6 hours and a drain empties it in 9 hours. With both open, "
-    "how long does it take to fill the empty pool?",
+    "Ada can tile a bathroom floor in 10 hours and Ben in 15. They work together for 4 "
+    "hours, then Ada leaves. How much longer does Ben need to finish?",
     "How many litres of a 40% acid solution and a 10% solution must be mixed to get 5 "
     "litres of a 25% solution?",
     "What is the present value of a perpetuity paying $500 a year at a 4% discount rate, "
     "and what is it if the payments grow by 1% a year?",
+)
+
+REASONING = (
+    "Consider three statements. 1: 'Exactly one of these statements is false.' 2: "
+    "'Exactly two of these statements are false.' 3: 'All three of these statements are "
+    "false.' Which of them, if any, can be true?",
+    "I grow shorter the longer I work, I weep without eyes, and your breath can end me. "
+    "What am I?",
+    "Four neighbours, Ana, Ben, Chloe and Dev, each own a different pet (a cat, a dog, a "
+    "parrot and a tortoise) and each drive a different coloured car (red, blue, green and "
+    "white). Clues: 1. The dog's owner drives the white car. 2. Ana owns neither the cat "
+    "nor the dog, and her car is not red. 3. Chloe's car is red. 4. Dev drives the blue "
+    "car. 5. The tortoise belongs to whoever drives the red car. Who owns the cat, and "
+    "what colour is Ana's car? Explain how each clue narrows it down.",
+    "Three hikers pay $30 for a cabin. The owner realises the price is $25 and sends a "
+    "helper back with $5; the helper keeps $2 and returns $1 to each hiker. Now each hiker "
+    "has paid $9, and 3 x 9 + 2 = 29. Where did the other dollar go?",
+    "Three boxes, one holds gold. Box A says 'The gold is in this box.' Box B says 'The "
+    "gold is not in this box.' Box C says 'The gold is not in box A.' Exactly one label "
+    "is true. Where is the gold?",
+    "All the violinists in the orchestra are left-handed. Some of the left-handed players "
+    "wear glasses. Does it follow that some violinists wear glasses?",
+    "If it rains, the match is cancelled. The match was not cancelled. What can we "
+    "conclude? And if instead we only know that it didn't rain, what can we conclude "
+    "about the match?",
+    "Alice is taller than Bob, Carol is shorter than Dan, and Bob is taller than Dan. Who "
+    "is the shortest, and can we tell who is the tallest?",
+    "Five runners finished a race. Mia beat Noor but lost to Olu. Pia finished right "
+    "after Noor. Quin was neither first nor last and finished ahead of Mia. What was the "
+    "finishing order?",
+    "Four cards lie on a table showing A, K, 4 and 7. Each has a letter on one side and a "
+    "number on the other. Rule: if a card has a vowel on one side, it has an even number "
+    "on the other. Which cards must you turn over to check the rule, and why not the "
+    "others?",
+    "A conference has five talks in one room, given by P, Q, R, S and T, one after "
+    "another. The organiser only remembers this: Q spoke immediately after P; R was "
+    "neither first nor last; S spoke at some point before P; R also spoke before P; and "
+    "T closed the day. Work out the full order of speakers, and show why no other order "
+    "fits all of the constraints.",
+    "Amir, Bella and Chen are a doctor, a pilot and a chef, though not necessarily in that "
+    "order. The pilot is older than Bella and lives next door to Chen. Chen can't cook at "
+    "all. Who does which job?",
+    "Adivinanza: cuanto más le quitas, más grande se hace. ¿Qué es?",
+    "I have a neck but no head, I wear a cap, and I'm emptied at every party. What am I?",
+    "You stand before two doors: one leads out, the other to a dead end. Each door has a "
+    "guard; one always lies and one always tells the truth, and you don't know which is "
+    "which. You may ask one guard one yes-or-no question. What do you ask?",
+    "Three friends sit in a row facing forward: the one at the back sees the two in front, "
+    "the middle one sees only the front one, and the front one sees nobody. Their hats "
+    "come from a bag that held 3 red and 2 white hats. The back one says, 'I don't know "
+    "my colour.' The middle one then says, 'Neither do I.' The front one says, 'Then I "
+    "know mine.' What colour is the front hat, and how did she work it out?",
+    "Someone ate the last slice of cake, and there are four suspects. Exactly one of them "
+    "is lying. Asha: 'Bruno did it.' Bruno: 'Dana did it.' Cleo: 'I didn't do it.' Dana: "
+    "'Bruno is lying.' Who ate the cake? Show how you rule out the others.",
+    "37 teams enter a knockout tournament. Every game has a winner, and a bye is not a "
+    "game. How many games are played before there is a champion? There's a trick that "
+    "avoids counting rounds.",
+    "O, T, T, F, F, S, S, E, ... what are the next two letters?",
+    "A woman points at a man in a photo and says: 'His mother is my mother's only "
+    "daughter.' How is the man related to her?",
+    "Crack the three-digit padlock code from these hints. 529: one digit is right and in "
+    "the right place. 581: one digit is right but in the wrong place. 973: two digits are "
+    "right but both in the wrong places. 460: nothing is right. 316: one digit is right "
+    "but in the wrong place. What is the code? Please reason through the hints one at a "
+    "time instead of just guessing, and say which hint turned out to be redundant.",
+    "Is this argument valid? All poets are dreamers. No accountants are dreamers. Therefore "
+    "no accountants are poets.",
+    "Four people must cross a rope bridge at night with one lantern. At most two can be on "
+    "the bridge at once, anyone crossing needs the lantern, and a pair moves at the slower "
+    "person's pace. They take 1, 2, 7 and 10 minutes. Can everyone be across in 17 "
+    "minutes? How?",
+    "In a dark room you are handed 20 coins and told that exactly 7 are heads up. You "
+    "can't see or feel which. How can you split them into two groups with the same number "
+    "of heads up?",
+    "a drawer has 10 black socks and 10 blue socks all mixed up and its pitch dark. how "
+    "many do i need to grab to be sure of a matching pair? and to be sure of a black pair?",
+)
+
+CHAT = (
+    "hey! how's your day going?",
+    "I just got engaged!!! I had to tell someone",
+    "Let's play a word chain: each word starts with the last letter of the one before. "
+    "I'll start: lantern.",
+    "Can we play 20 questions? This time you think of something and I'll do the guessing.",
+    "Be the game master for a murder mystery on a night train in the 1920s. Introduce the "
+    "passengers, let me question them one at a time, and don't reveal anything I haven't "
+    "earned. Keep a list of clues I've found and show it when I ask.",
+    "You're a bored museum guard on the night shift and I'm the last visitor, who hasn't "
+    "noticed it's closing time. Stay in character.",
+    "Be my supportive gym buddy for the next hour. I'll text you between sets.",
+    "I'm feeling kind of lonely tonight. Can we just talk for a while?",
+    "Tell me about yourself. What do you like to do for fun?",
+    "Good morning! I'm on my first coffee and not ready to be a person yet.",
+    "Let's have a friendly rap battle. You go first, then I'll answer.",
+    "Let's play chess in text. I'm white. 1. e4",
+    "Quiero practicar mi español. Sé mi compañero de conversación: habla solo en español, "
+    "con frases sencillas, y pregúntame qué hice este fin de semana.",
+    "Hallo! Hast du Lust, ein bisschen zu plaudern? Mir ist gerade total langweilig.",
+    "Salut ! On joue aux devinettes ? Tu commences, et ne me donne pas la réponse trop vite.",
+    "I GOT THE JOB. the one I was so nervous about. I can't stop smiling",
+    "Be a hard-boiled noir detective narrating my very ordinary Tuesday as I tell it to "
+    "you, one moment at a time. First moment: I'm making toast and the butter is too cold.",
+    "Let's write a story together, one sentence each, and you're not allowed to end it "
+    "before I do. I'll start: The last bus of the night never stopped at Elm Street, "
+    "until tonight.",
+    "ugh mondays. talk me out of going back to bed",
+    "You're a retired astronaut at a dinner party, and I'm the awkward guest seated next "
+    "to you who knows nothing about space. Make small talk with me. Don't lecture; be the "
+    "kind of person who asks about me too, and let the conversation wander wherever it "
+    "goes.",
+    "My dog died yesterday. I don't want advice. I just want to tell someone about him. "
+    "His name was Biscuit and he was fourteen, and he used to steal socks and hide them "
+    "under the sofa.",
+    "Would you rather be able to talk to animals or speak every human language? You "
+    "answer first, then ask me one.",
+    "Roleplay: you're a customer service agent for an interplanetary airline and I'm a "
+    "passenger whose luggage has ended up on Mars. I'm furious. Go.",
+    "Quiz me on 90s pop music trivia. One question at a time, wait for my answer, and keep "
+    "score. If I get three wrong in a row, tease me a little.",
+    "Let's play a game. You are the ship's computer aboard a submarine in 1962 and I am "
+    "the new captain on my first patrol. Rules: 1. never break character, even if I ask "
+    "you to; 2. keep each reply under 80 words; 3. end every turn with a short sonar "
+    "report; 4. things should slowly get stranger the deeper we go. We dive when you're "
+    "ready.",
 )
