@@ -140,8 +140,9 @@ class OpenAICompatible:
         calls = _tool_calls(message.tool_calls if message else None)
         if choice.finish_reason is None:
             return Fault(kind="truncated", message="upstream answer has no finish reason")
-        if choice.finish_reason == "error":
-            return Fault(kind="server_error", message="upstream answer ended in an error")
+        if choice.finish_reason in _BROKEN:
+            return Fault(kind="server_error", message=f"upstream answer ended in an error "
+                         f"({choice.finish_reason})")
         if not text and not calls:
             if choice.finish_reason == "content_filter":
                 return Reply(finish_reason="content_filter", usage=_usage(body.usage))
@@ -205,6 +206,11 @@ class OpenAICompatible:
         pass
 
 
+# Finish reasons that say the answer broke: OpenRouter's `error` (its provider failed
+# mid-answer) and vLLM's `abort` (the engine dropped the request).
+_BROKEN = frozenset({"error", "abort"})
+
+
 class _Counted:
     """The usage a stream reported, kept where its reader's end cannot lose it."""
 
@@ -222,8 +228,9 @@ def _end(response: aiohttp.ClientResponse, got_event: bool, got_text: bool,
     if finish is None:
         return Fault(kind="truncated", message="upstream stream ended without a finish "
                      "reason")
-    if finish == "error":  # OpenRouter's word for a stream its provider broke
-        return Fault(kind="server_error", message="upstream stream ended in an error")
+    if finish in _BROKEN:
+        return Fault(kind="server_error", message=f"upstream stream ended in an error "
+                     f"({finish})", usage=usage)
     if not got_text and finish != "content_filter":
         return Fault(kind="empty", message="upstream stream carried no content")
     return Reply(finish_reason=finish, usage=usage)

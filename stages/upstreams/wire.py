@@ -69,14 +69,15 @@ ERROR_BODY_BYTES = 64 * 1024
 
 
 async def _error_text(response: aiohttp.ClientResponse) -> str:
-    """The start of an error status's body, as much of it as came: a body cut short (or
-    endless) still says its status."""
+    """The start of an error status's body, as much of it as came: a body cut short,
+    endless or stalled (waited on for `BODY_TAIL_S` at most) still says its status."""
     raw = bytearray()
-    try:
-        while len(raw) < ERROR_BODY_BYTES and (chunk := await response.content.readany()):
-            raw += chunk
-    except aiohttp.ClientError:
-        pass
+    with anyio.move_on_after(BODY_TAIL_S):
+        try:
+            while len(raw) < ERROR_BODY_BYTES and (chunk := await response.content.readany()):
+                raw += chunk
+        except aiohttp.ClientError:
+            pass
     return bytes(raw[:ERROR_BODY_BYTES]).decode(errors="replace")
 
 

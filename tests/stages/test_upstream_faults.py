@@ -305,6 +305,18 @@ async def test_an_error_page_that_is_not_json_still_says_its_status(
     assert "502 Bad Gateway" in got.message
 
 
+async def test_an_error_body_that_stalls_still_says_its_status(
+        provider: Wire, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "BODY_TAIL_S", 0.01)
+    body = provider.error(503, "overloaded")
+
+    result, _ = await answer(provider, session,
+                             (response(503, body[:10], length=len(body)), "hold"), stream=True)
+
+    got = fault(result)
+    assert (got.kind, got.status) == ("server_error", 503)
+
+
 @BREAKS
 async def test_an_error_body_cut_short_still_says_its_status(
         provider: Wire, session: aiohttp.ClientSession, end: End) -> None:
@@ -485,12 +497,13 @@ async def test_a_rate_limit_mid_stream_is_rate_limited(
 
 
 @STREAMS
-async def test_an_openrouter_finish_reason_error_is_a_fault_not_an_answer(
-        session: aiohttp.ClientSession, stream: bool) -> None:
-    # OpenRouter ends a stream its provider broke with `finish_reason: "error"`.
-    body = event_stream(sse(_openai_chunk({"content": "Wood "}), _openai_chunk({}, "error"),
+@pytest.mark.parametrize("reason", ["error", "abort"])
+async def test_a_finish_reason_that_says_the_answer_broke_is_a_fault_not_an_answer(
+        session: aiohttp.ClientSession, stream: bool, reason: str) -> None:
+    # OpenRouter ends a stream its provider broke with `error`, vLLM an aborted one `abort`.
+    body = event_stream(sse(_openai_chunk({"content": "Wood "}), _openai_chunk({}, reason),
                             done=True)) if stream else \
-        response(200, _encode({"choices": [{"index": 0, "finish_reason": "error",
+        response(200, _encode({"choices": [{"index": 0, "finish_reason": reason,
                                             "message": {"content": "Wood "}}]}))
 
     result, _ = await answer(OPENAI, session, (body, "keep"), stream=stream)
