@@ -220,20 +220,35 @@ class _ErrorDetail(msgspec.Struct):
 
 
 class _ErrorBody(msgspec.Struct):
-    error: _ErrorDetail | None = None
+    error: _ErrorDetail | str | None = None  # a bare string from Ollama and the like
+    message: str = ""  # vLLM's `{"object": "error", "message": ...}`
 
 
 _error_body = msgspec.json.Decoder(_ErrorBody)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def error_detail(text: str) -> str:
+    """What an error body says, in a line: its JSON error's message, else the page's
+    title or text (a proxy's HTML page), else the text."""
+    try:
+        body = _error_body.decode(text)
+    except msgspec.DecodeError:
+        body = None
+    if body is not None:
+        error = body.error
+        detail = error if isinstance(error, str) else error.message if error else body.message
+        if detail:
+            return " ".join(detail.split())[:300]
+    if text.lstrip().startswith("<"):
+        title = _TITLE.search(text)
+        text = title.group(1) if title else _TAG.sub(" ", text)
+    return " ".join(text.split())[:300]
 
 
 def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
-    detail = text[:300]
-    try:
-        error = _error_body.decode(text).error
-        if error is not None and error.message:
-            detail = error.message[:300]
-    except msgspec.DecodeError:
-        pass
+    detail = error_detail(text)
     message = f"upstream answered {status}: {detail}"
     if status == 429:
         return Fault(kind="rate_limited", status=status, message=message,
@@ -245,7 +260,6 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
         return Fault(kind="server_error", status=status, message=message,
                      retry_after_s=retry_after_s)
     return Fault(kind="client_error", status=status, message=message)
-
 
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024

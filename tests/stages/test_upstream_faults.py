@@ -292,17 +292,35 @@ async def test_refused_credentials_are_auth(provider: Wire,
 
 
 @STREAMS
-async def test_an_error_page_that_is_not_json_still_says_its_status(
-        provider: Wire, session: aiohttp.ClientSession, stream: bool) -> None:
-    page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
-
+@pytest.mark.parametrize("page", [
+    b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+    b"<!DOCTYPE html>\n<html><head><meta charset=utf-8>" + b"<style>p{}</style>" * 50 +
+    b"<title>example.com | 502: Bad gateway</title></head><body>...</body></html>",
+], ids=["plain", "long-head"])
+async def test_an_error_page_that_is_not_json_still_says_its_status_in_a_line(
+        provider: Wire, session: aiohttp.ClientSession, stream: bool, page: bytes) -> None:
     result, _ = await answer(provider, session,
                              (response(502, page, content_type="text/html"), "keep"),
                              stream=stream)
 
     got = fault(result)
     assert (got.kind, got.status) == ("server_error", 502)
-    assert "502 Bad Gateway" in got.message
+    assert "502" in got.message.removeprefix("upstream answered 502")
+    assert "Bad" in got.message and "<" not in got.message
+
+
+@pytest.mark.parametrize("body", [
+    b'{"error": "model \\"m\\" not found, try pulling it first"}',  # Ollama
+    b'{"object": "error", "message": "The model m does not exist.", "type": "NotFoundError",'
+    b' "param": null, "code": 404}',  # vLLM
+], ids=["ollama", "vllm"])
+async def test_the_error_bodies_of_openai_compatible_servers_are_read(
+        session: aiohttp.ClientSession, body: bytes) -> None:
+    result, _ = await answer(OPENAI, session, (response(404, body), "keep"), stream=True)
+
+    got = fault(result)
+    assert (got.kind, got.status) == ("client_error", 404)
+    assert "not" in got.message and "{" not in got.message
 
 
 async def test_an_error_body_that_stalls_still_says_its_status(
