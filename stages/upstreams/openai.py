@@ -8,7 +8,8 @@ comes after the finish reason: a stream that breaks after it (before `[DONE]`, o
 garbage or an error chunk) reports that usage on its fault, and a sink is told of it as
 it comes (`TokenSink.counted`), for a call its caller's timers cut short. Usage missing
 either count is no usage (to be estimated), not zero. An answer filtered before its
-first word is a `content_filter` reply, as the other adapters report it.
+first word is a `content_filter` reply, as the other adapters report it; so is a
+refusal (`refusal` instead of `content`), its text passed on as the answer's.
 """
 
 from __future__ import annotations
@@ -44,11 +45,13 @@ class _ToolCall(msgspec.Struct):
 
 class _Delta(msgspec.Struct):
     content: str | None = None
+    refusal: str | None = None
     tool_calls: list[_ToolCall] | None = None
 
 
 class _Message(msgspec.Struct):
     content: str | None = None
+    refusal: str | None = None
     tool_calls: list[_ToolCall] | None = None
 
 
@@ -136,24 +139,27 @@ class OpenAICompatible:
             return Fault(kind="empty", message="upstream answered with no choices")
         choice = body.choices[0]
         message = choice.message
-        text = message.content if message else None
+        text = message.content or message.refusal if message else None
         calls = _tool_calls(message.tool_calls if message else None)
-        if choice.finish_reason is None:
+        finish = choice.finish_reason
+        if finish is None:
             return Fault(kind="truncated", message="upstream answer has no finish reason")
-        if choice.finish_reason in _BROKEN:
+        if finish in _BROKEN:
             return Fault(kind="server_error", message=f"upstream answer ended in an error "
-                         f"({choice.finish_reason})")
+                         f"({finish})")
+        if message is not None and message.refusal and finish == "stop":
+            finish = "content_filter"
         if not text and not calls:
-            if choice.finish_reason == "content_filter":
-                return Reply(finish_reason="content_filter", usage=_usage(body.usage))
+            if finish == "content_filter":
+                return Reply(finish_reason=finish, usage=_usage(body.usage))
             return Fault(kind="empty", message="upstream answered with empty content")
         await on_token(Token(text=text or "", tool_calls=calls))
-        return Reply(finish_reason=choice.finish_reason, usage=_usage(body.usage))
+        return Reply(finish_reason=finish, usage=_usage(body.usage))
 
     async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
                            counted: _Counted) -> Reply | Fault:
         finish: str | None = None
-        got_text = False
+        got_text = refused = False
         got_event = False
         done = False
         # The tokens of one network read go over in one run when the sink takes runs.
@@ -184,9 +190,11 @@ class OpenAICompatible:
                         sink.counted(usage)
                 for choice in chunk.choices[:1]:
                     delta = choice.delta
-                    if delta is not None and (delta.content or delta.tool_calls):
+                    if delta is not None and (delta.content or delta.refusal or
+                                              delta.tool_calls):
                         got_text = True
-                        token = Token(text=delta.content or "",
+                        refused = refused or bool(delta.refusal)
+                        token = Token(text=delta.content or delta.refusal or "",
                                       tool_calls=_tool_calls(delta.tool_calls))
                         if sink is None:
                             await on_token(token)
@@ -198,6 +206,8 @@ class OpenAICompatible:
                 await _hand_over(run, sink)
             if done:
                 break
+        if refused and finish == "stop":
+            finish = "content_filter"
         return await finish_body(response.content,
                                  _end(response, got_event, got_text, finish, counted.usage),
                                  on_token)

@@ -416,6 +416,23 @@ async def test_an_answer_filtered_before_its_first_word_is_a_filtered_answer_not
     assert texts.pieces == []
 
 
+@STREAMS
+async def test_an_openai_refusal_is_a_filtered_answer_that_says_why(
+        session: aiohttp.ClientSession, stream: bool) -> None:
+    # Structured outputs put a refusal in `refusal`, not `content`, and finish `stop`.
+    body = event_stream(sse(_openai_chunk({"refusal": "I can't "}),
+                            _openai_chunk({"refusal": "help with that."}),
+                            _openai_chunk({}, "stop"), done=True)) if stream else \
+        response(200, _encode({"choices": [{"index": 0, "finish_reason": "stop", "message": {
+            "content": None, "refusal": "I can't help with that."}}]}))
+
+    result, texts = await answer(OPENAI, session, (body, "keep"), stream=stream)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "content_filter"
+    assert texts.text == "I can't help with that."
+
+
 # A stream that breaks
 
 
