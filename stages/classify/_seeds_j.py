@@ -357,11 +357,18 @@ CREATIVE_WRITING = (
     "Write a sonnet in strict iambic pentameter about a night-shift nurse at the end of a "
     "long shift.",
     "Compose a villanelle about learning to swim as an adult.",
-    "Write song lyrics for an upbeat country song about a pickup truck that refuses to die. "
-    "Structure: verse, chorus, verse, chorus, bridge, chorus.",
+    "Write song lyrics for an upbeat country song about a pickup truck that refuses to "
+    "die. It's for my dad's 65th birthday: the truck is a 1998 Ford he has driven through "
+    "two floods, one divorce and a move to Montana, and the whole family will sing it at "
+    "the party, so keep the chorus easy to remember and the verses full of small, "
+    "specific details. Structure: verse, chorus, verse, chorus, bridge, chorus.",
     "Write a 16-bar rap verse about a food delivery rider working nights in the rain. Lots "
     "of internal rhyme, no cursing.",
-    "Write a stand-up comedy bit about self-checkout machines, about two minutes long.",
+    "Write a stand-up comedy bit about self-checkout machines, about two minutes long. The "
+    "comedian is a 50-year-old former supermarket cashier who lost her job to these "
+    "machines, so the jokes should come from her inside knowledge, with a callback at the "
+    "end. Mark where the pauses and the big laugh lines go. Keep it clean enough for a "
+    "corporate event.",
     "Give me ten cheese puns for the chalkboard outside my cheese shop.",
     "Write a nursery rhyme that helps toddlers remember to wash their hands.",
     "Write an acrostic poem on the word AUTUMN for my daughter's class display.",
@@ -374,15 +381,25 @@ CREATIVE_WRITING = (
     "Write a 100-word piece of flash fiction about a vending machine that gives people "
     "what they need instead of what they paid for.",
     "Write the opening scene of a screenplay in which two estranged sisters meet at the "
-    "auction of their late father's furniture. Use standard screenplay format.",
+    "auction of their late father's furniture. Nadia, the elder, stayed in the town and "
+    "nursed him; Ruth left at eighteen and became a successful architect in Chicago. "
+    "Neither mentions the real reason they stopped talking, but the audience should sense "
+    "it through a fight over a cheap kitchen clock. Use standard screenplay format, about "
+    "three pages.",
     "Write a ghost story set in a 24-hour laundromat, under 600 words, in which the ghost "
     "is never described directly.",
     "Write a saga-style tale, in the voice of an old Norse skald, about a Viking who "
     "discovers coffee on a raid and tries to bring it home.",
     "Write a dialogue between Socrates and a modern lifestyle influencer about what makes a "
-    "good life. Keep Socrates asking questions and let the influencer score a point or two.",
+    "good life. Keep Socrates asking questions and let the influencer score a point or two. "
+    "Set it in a queue for an airport security check, about 600 words, formatted like a "
+    "play script, and end with neither of them fully convinced.",
     "Write the text of a children's picture book about a hedgehog who is afraid of the "
-    "dark: 12 spreads, one or two sentences each, with a gentle ending.",
+    "dark. It's for my nephew, who is four and has just started refusing to sleep without "
+    "the hall light on, so the hedgehog should discover that the night has friendly "
+    "things in it (owls, moths, stars) rather than being told not to be silly. Twelve "
+    "spreads, one or two sentences each, a repeated line the child can say along with, "
+    "and a gentle ending.",
     "My fantasy novel needs a description of the port city of Vael, which is built inside "
     "the ribs of a dead sea giant. Two paragraphs, lots of sensory detail (smell, sound, "
     "texture), and no history lesson: the reader should infer the past from what they see.",
@@ -394,7 +411,10 @@ CREATIVE_WRITING = (
     "village honey show, and a nephew who is the detective on the case.",
     # speeches and personal writing
     "Write wedding vows for me to read to my partner Jo. We're both nurses and met on a "
-    "night shift, we love hill walking, and I'd like it under a minute and not cheesy.",
+    "night shift when the power failed and we spent two hours doing observations by "
+    "torchlight. We love hill walking, Jo always carries too many snacks, and we have a "
+    "rescue dog called Pickle. I'd like it under a minute spoken, with a couple of those "
+    "details, a light laugh near the start and nothing cheesy.",
     "Write the speech I'll give when I hand over the captaincy of our amateur cricket club "
     "after eight seasons: thank people, tell one story about the 2019 rain-soaked final, "
     "and welcome the new captain, Tomasz. About three minutes spoken.",
@@ -418,15 +438,25 @@ CREATIVE_WRITING = (
     "Cornwall, and want to work on plastic pollution in coastal waters.",
     "Write an apology letter to our neighbours for the noise at our party last Saturday, "
     "and invite them to a barbecue to make up for it.",
-    "Write a complaint letter to an airline about a suitcase that arrived nine days late, "
-    "asking for reimbursement of the clothes I had to buy.",
+    "Write a complaint letter to an airline about a suitcase that arrived nine days late. "
+    "I was flying to Lisbon for a conference on 3 May, filed the report at the airport, "
+    "and had to buy a suit, shoes and toiletries for €640 (receipts attached). Customer "
+    "service has since closed my case twice without a reply. Ask for full reimbursement "
+    "plus compensation under the Montreal Convention, keep the tone firm and factual, and "
+    "set a 14-day deadline.",
     "Write a fundraising letter for an animal shelter's winter heating appeal, to be sent "
-    "to past donors.",
+    "to past donors. Facts: we care for about 60 dogs and 40 cats, our oil boiler is 22 "
+    "years old, last winter's heating bill was £9,400, and we want to raise £15,000 to "
+    "replace it with a heat pump. Open with the story of one animal, mention that £25 "
+    "heats a kennel for a week, and finish with a clear ask. One page.",
     "Turn these notes into a warm thank-you email to the volunteers who ran our charity "
     "10K:\n- 140 runners\n- raised £8,200\n- rain all morning\n- the water station at "
     "km 5 ran out, sorry\n- next year's date is 14 June",
     "Write a LinkedIn post saying I was laid off last week and am looking for operations "
-    "roles in logistics, without sounding bitter or desperate.",
+    "roles in logistics, without sounding bitter or desperate. Seven years at the same "
+    "company, last role was warehouse operations manager for a site of 120 people, cut "
+    "picking errors by a third. Mention that I'm open to relocating within the Midlands, "
+    "thank my old team, and keep it under 200 words.",
     # rewriting and polishing a supplied text
     "Rewrite this paragraph so it sounds professional and confident enough for a grant "
     "application, keeping every fact:\n\n'so basically our group has been running free "
@@ -455,10 +485,15 @@ CREATIVE_WRITING = (
     "Come up with 15 slogans for a neighbourhood electric bike rental service.",
     "Write a thread of six posts for our city library's social media announcing that it "
     "now lends power tools. The first post needs a hook.",
-    "Write a 30-second radio ad for a family-run pizzeria celebrating 40 years, with sound "
-    "effect cues.",
+    "Write a 30-second radio ad for a family-run pizzeria celebrating 40 years. Founded by "
+    "Grandpa Enzo in 1985, now run by his granddaughter Lucia; anniversary offer: every "
+    "pizza at 1985 prices on Tuesdays in June. Include sound effect cues, two voices "
+    "(Lucia and an old regular), and end with the address and phone number read clearly.",
     "Write a real estate listing for a two-bedroom stone cottage with low ceilings, a "
-    "wood stove and a very overgrown garden. Make the quirks sound charming but stay honest.",
+    "wood stove and a very overgrown garden. It's 1.5 miles from the village shop, the "
+    "bathroom is downstairs, the roof was redone in 2021, and the asking price is "
+    "£285,000. Make the quirks sound charming but stay honest, around 200 words, with a "
+    "headline and a short list of key features at the end.",
     "Write menu descriptions for five dishes at a Georgian restaurant: khachapuri, "
     "khinkali, pkhali, chakapuli and churchkhela. One or two tempting sentences each.",
     "Write the museum label, about 80 words, for a Roman oil lamp found during sewer works "
@@ -468,7 +503,10 @@ CREATIVE_WRITING = (
     "Give me a description and three title options for a podcast episode about the history "
     "of salt.",
     "Write a 30-second elevator pitch for my startup, which rents out camping gear by "
-    "monthly subscription.",
+    "monthly subscription. Numbers I can use: 1,200 subscribers in our first year, 70% "
+    "renew, and the average customer saves about $400 compared with buying. The audience "
+    "is a room of outdoor-industry investors, so skip explaining camping and focus on the "
+    "business. Give me one version to say out loud and one shorter version for an email.",
     "Write a system prompt for a chatbot that helps secondary school students with history "
     "homework. It must ask guiding questions instead of writing essays for them, refuse "
     "politely when asked for a full essay, and say where a fact comes from when it states "
@@ -535,7 +573,9 @@ MATH = (
     "counting argument rather than just the numbers.",
     "How many five-card poker hands contain exactly two pairs?",
     "A fair die is rolled until a 6 comes up. What is the expected number of rolls, and "
-    "the probability that it takes more than 10?",
+    "the probability that it takes more than 10? Then a second game: I win $5 if the "
+    "first 6 arrives within three rolls and lose $2 otherwise. What is my expected "
+    "winnings per game? Derive each answer rather than simulating.",
     "Machine A makes 60% of a factory's parts and 2% of its parts are defective; machine B "
     "makes the rest and 5% of its parts are defective. A part picked at random is "
     "defective. What is the probability that machine B made it?",
@@ -551,10 +591,15 @@ MATH = (
     "force on it, and how far does it travel in that time?",
     "calculate the pressure at the bottom of a 12 m deep freshwater lake, including "
     "atmospheric pressure",
-    "A 6-ohm and a 3-ohm resistor are in parallel, and that pair is in series with a 4-ohm "
-    "resistor across a 12 V battery. Find the current through each resistor and the power "
-    "the battery delivers.",
-    "How many grams of CO2 are produced when 50 g of propane burns completely in oxygen?",
+    "I'm checking my son's physics homework and we got different answers. A 6-ohm and a "
+    "3-ohm resistor are in parallel, and that pair is in series with a 4-ohm resistor "
+    "across a 12 V battery. Find the equivalent resistance, the current through each "
+    "resistor, the voltage across the parallel pair and the power the battery delivers. "
+    "Please show each step so we can see where one of us went wrong.",
+    "How many grams of CO2 are produced when 50 g of propane burns completely in oxygen? "
+    "Start from the balanced equation, use molar masses C = 12.01, H = 1.008 and "
+    "O = 16.00, and also give the mass of oxygen consumed and the volume of CO2 at STP. "
+    "This is for a chemistry tutoring session, so label every step.",
     "A projectile is launched from the ground at 30 m/s, 40 degrees above the horizontal. "
     "Find its maximum height, time of flight and range, with g = 9.81 m/s^2 and no air "
     "resistance.",
@@ -593,8 +638,11 @@ MATH = (
     "hours, then Ada leaves. How much longer does Ben need to finish?",
     "How many litres of a 40% acid solution and a 10% solution must be mixed to get 5 "
     "litres of a 25% solution?",
-    "What is the present value of a perpetuity paying $500 a year at a 4% discount rate, "
-    "and what is it if the payments grow by 1% a year?",
+    "I'm valuing a small rental garage for my own curiosity. It brings in $500 a year "
+    "after costs and I expect it to do so indefinitely. What is its present value at a "
+    "4% discount rate? What if the rent grows 1% a year, and what if the discount rate "
+    "is 6% instead? Show the perpetuity formulas and how sensitive the value is to each "
+    "assumption.",
 )
 
 REASONING = (
@@ -636,7 +684,9 @@ REASONING = (
     "fits all of the constraints.",
     "Amir, Bella and Chen are a doctor, a pilot and a chef, though not necessarily in that "
     "order. The pilot is older than Bella and lives next door to Chen. Chen can't cook at "
-    "all. Who does which job?",
+    "all. Who does which job? I'm setting this for a class of twelve-year-olds, so lay "
+    "out the deduction in small steps, the way you'd want them to write it, and say "
+    "which clue does the most work.",
     "Adivinanza: cuanto más le quitas, más grande se hace. ¿Qué es?",
     "I have a neck but no head, I wear a cap, and I'm emptied at every party. What am I?",
     "You stand before two doors: one leads out, the other to a dead end. Each door has a "
@@ -666,7 +716,8 @@ REASONING = (
     "Four people must cross a rope bridge at night with one lantern. At most two can be on "
     "the bridge at once, anyone crossing needs the lantern, and a pair moves at the slower "
     "person's pace. They take 1, 2, 7 and 10 minutes. Can everyone be across in 17 "
-    "minutes? How?",
+    "minutes? Most people first try sending the fastest person back and forth every time "
+    "and get 20. Explain why that intuition fails and give the schedule that works.",
     "In a dark room you are handed 20 coins and told that exactly 7 are heads up. You "
     "can't see or feel which. How can you split them into two groups with the same number "
     "of heads up?",
@@ -675,7 +726,7 @@ REASONING = (
 )
 
 CHAT = (
-    "hey! how's your day going?",
+    "yo whats up. stuck at the airport with a 3 hour delay and my phone's at 40%",
     "I just got engaged!!! I had to tell someone",
     "Let's play a word chain: each word starts with the last letter of the one before. "
     "I'll start: lantern.",
@@ -685,8 +736,12 @@ CHAT = (
     "earned. Keep a list of clues I've found and show it when I ask.",
     "You're a bored museum guard on the night shift and I'm the last visitor, who hasn't "
     "noticed it's closing time. Stay in character.",
-    "Be my supportive gym buddy for the next hour. I'll text you between sets.",
-    "I'm feeling kind of lonely tonight. Can we just talk for a while?",
+    "Be my supportive gym buddy for the next hour. I'll text you between sets. It's leg "
+    "day, I've been skipping it for a month and I'm already regretting coming. Hype me up, "
+    "give me a hard time when I whine, and ask how the set went each time I come back. "
+    "No lectures on form unless I ask, just keep me going.",
+    "My night shift just ended and everyone I know is asleep. Keep me company while I "
+    "wait for the first bus?",
     "Tell me about yourself. What do you like to do for fun?",
     "Good morning! I'm on my first coffee and not ready to be a person yet.",
     "Let's have a friendly rap battle. You go first, then I'll answer.",
@@ -697,7 +752,9 @@ CHAT = (
     "Salut ! On joue aux devinettes ? Tu commences, et ne me donne pas la réponse trop vite.",
     "I GOT THE JOB. the one I was so nervous about. I can't stop smiling",
     "Be a hard-boiled noir detective narrating my very ordinary Tuesday as I tell it to "
-    "you, one moment at a time. First moment: I'm making toast and the butter is too cold.",
+    "you, one moment at a time. Full rain-on-the-window voice, dramatic suspicion of my "
+    "coworkers and the office coffee machine, and never more than four sentences per "
+    "moment. First moment: I'm making toast and the butter is too cold.",
     "Let's write a story together, one sentence each, and you're not allowed to end it "
     "before I do. I'll start: The last bus of the night never stopped at Elm Street, "
     "until tonight.",
@@ -708,13 +765,20 @@ CHAT = (
     "goes.",
     "My dog died yesterday. I don't want advice. I just want to tell someone about him. "
     "His name was Biscuit and he was fourteen, and he used to steal socks and hide them "
-    "under the sofa.",
+    "under the sofa. He waited by the door every day at half past five, and today I "
+    "caught myself looking at the door at half past five. Can I just tell you about him "
+    "for a bit?",
     "Would you rather be able to talk to animals or speak every human language? You "
     "answer first, then ask me one.",
     "Roleplay: you're a customer service agent for an interplanetary airline and I'm a "
-    "passenger whose luggage has ended up on Mars. I'm furious. Go.",
+    "passenger whose luggage has ended up on Mars. I'm furious. You're cheerful, stuck "
+    "with a script, and can only offer vouchers for the Venus lounge. Stay in character "
+    "however unreasonable I get, keep your replies short, and let's see how long you "
+    "can keep smiling. Go.",
     "Quiz me on 90s pop music trivia. One question at a time, wait for my answer, and keep "
-    "score. If I get three wrong in a row, tease me a little.",
+    "score. Start easy and get harder as I get them right, mix in a few one-hit wonders, "
+    "and after every five questions tell me my score with a silly rank title. If I get "
+    "three wrong in a row, tease me a little. Ready when you are.",
     "Let's play a game. You are the ship's computer aboard a submarine in 1962 and I am "
     "the new captain on my first patrol. Rules: 1. never break character, even if I ask "
     "you to; 2. keep each reply under 80 words; 3. end every turn with a short sonar "
