@@ -60,6 +60,9 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
                              f"over {exc.args[0]} bytes")
     except aiohttp.ClientConnectorError as exc:
         return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
+    except aiohttp.ClientResponseError as exc:  # not HTTP, or redirects without end
+        return Fault(kind="malformed", message=f"upstream answer could not be read: "
+                     f"{' '.join(exc.message.split())}")
     except aiohttp.ClientError as exc:
         return Fault(kind="connect", message=f"upstream connection broke before it "
                      f"answered: {exc}")

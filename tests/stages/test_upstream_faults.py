@@ -264,6 +264,15 @@ async def test_a_connection_broken_before_the_answer_is_connect(
 
 
 @STREAMS
+async def test_an_answer_that_is_not_http_is_malformed(
+        provider: Wire, session: aiohttp.ClientSession, stream: bool) -> None:
+    result, _ = await answer(provider, session, (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "close"),
+                             stream=stream)
+
+    assert fault(result).kind == "malformed"
+
+
+@STREAMS
 @pytest.mark.parametrize(("status", "kind"), [
     (400, "client_error"), (404, "client_error"), (500, "server_error"),
     (503, "server_error"), (529, "server_error"),
