@@ -189,3 +189,21 @@ def test_a_blind_reading_is_reported_beside_the_raw_labels(tmp_path: Path) -> No
     assert results["relabel_agreement"]["qqp_different_read_duplicate"] == \
         report["test_pairs"]
     assert "blind re-reading" in (tmp_path / "out" / "table.md").read_text()
+
+
+def test_the_development_listing_has_only_development_pairs_default_hits_first(
+        tmp_path: Path) -> None:
+    lines = [{"text_a": a, "text_b": b, "label": i % 2} for i, (a, b) in enumerate(REPEATS)]
+    data = write_pairs(tmp_path / "pairs.jsonl", lines)
+    listing = tmp_path / "dev.txt"
+
+    assert relabel_main(["--pairs", str(data), "--embedder", "hashing", "--half", "dev",
+                         "--limit", "3", "--out", str(listing)]) == 0
+
+    text = listing.read_text()
+    shown = [line for line in text.splitlines() if line and line[0] not in " #"]
+    dev = {pair_id(Pair(text_a=a, text_b=b, label=0)) for a, b in REPEATS
+           if is_dev(Pair(text_a=a, text_b=b, label=0), 0, 0.5)}
+    assert len(dev) > 3 and len(shown) == 3 and set(shown) <= dev
+    assert text.startswith("# Development-half pairs") and "seeded sample" in text
+    assert "label" not in text
