@@ -2,9 +2,11 @@
 pure helpers that take OpenAI request pieces apart.
 
 `exchange` sends one request and hands a 200 to the adapter's reader; every other
-status goes to the adapter's status mapping, and broken connections become faults, so
-an adapter never raises for upstream trouble. The API key is cut out of every fault
-message, whatever the upstream echoed back.
+status goes to the adapter's status mapping (with the wait its headers ask for, and its
+body said in a line), and broken connections become faults, so an adapter never raises
+for upstream trouble: a connection that fails before the status is `connect`, one that
+breaks after it `truncated`, bytes that are not HTTP `malformed`. The API key is cut out
+of every fault message, whatever the upstream echoed back.
 """
 
 from __future__ import annotations

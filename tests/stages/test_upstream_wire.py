@@ -18,7 +18,7 @@ from reactor import (
     OpenAIUpstream,
     Token,
 )
-from stages.upstreams import Fault, Reply, TokenSink, Upstream, wire
+from stages.upstreams import Fault, Reply, TokenSink, Upstream, retry_after, wire
 from stages.upstreams.anthropic import Anthropic
 from stages.upstreams.gemini import Gemini
 from stages.upstreams.openai import OpenAICompatible
@@ -61,6 +61,41 @@ async def test_an_endless_line_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     content.feed_data(b"45678")
     with pytest.raises(wire.OversizedEvent):
         await anext(batches)
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({}, None),
+    ({"Retry-After": "2.5"}, 2.5),
+    ({"Retry-After": "-3"}, 0.0),
+    ({"Retry-After": "Wed, 02 Dec 2026 00:01:00 GMT"}, None),  # no Date to count from
+    ({"Retry-After": "Wed, 02 Dec 2026 00:01:00 GMT",
+      "Date": "Tue, 01 Dec 2026 23:59:30 GMT"}, 90.0),
+    ({"Retry-After": "Wed, 02 Dec 2026 00:01:00 GMT", "Date": "yesterday"}, None),
+    ({"retry-after-ms": "250"}, 0.25),
+    ({"retry-after-ms": "soon", "Retry-After": "4"}, 4.0),
+])
+def test_retry_after_reads_seconds_milliseconds_and_dates(
+        headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after(headers) == seconds
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    ('{"error": {"message": "Rate limit\\n reached", "type": "requests"}}',
+     "Rate limit reached"),
+    ('{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}',
+     "Overloaded"),
+    ('{"error": "model not found"}', "model not found"),
+    ('{"object": "error", "message": "bad request", "code": 400}', "bad request"),
+    ('{"error": {"code": 7}}', '{"error": {"code": 7}}'),
+    ("<html><head><title> 504 Gateway\n Time-out </title></head><body>x</body></html>",
+     "504 Gateway Time-out"),
+    ("<html><body><h1>Bad</h1> <p>gateway</p></body></html>", "Bad gateway"),
+    ("upstream connect error or disconnect/reset before headers", "upstream connect error "
+     "or disconnect/reset before headers"),
+    ("x" * 1000, "x" * 300),
+])
+def test_an_error_body_is_said_in_one_short_line(body: str, detail: str) -> None:
+    assert wire.error_detail(body) == detail
 
 
 # The body's tail: what follows a stream's last event
