@@ -229,8 +229,9 @@ def ask(stream: bool) -> ChatRequest:
 
 
 async def answer(provider: Wire, session: aiohttp.ClientSession, *script: tuple[bytes, End],
-                 stream: bool, on_token: Texts | None = None) -> tuple[Reply | Fault, Texts]:
-    texts = on_token or Texts()
+                 stream: bool) -> tuple[Reply | Fault, Texts]:
+    """What the adapter made of the scripted answers, and the pieces it passed on."""
+    texts = Texts()
     async with Scripted(*script) as upstream:
         with anyio.fail_after(5):
             result = await provider.adapter(upstream.base_url, session).call(
