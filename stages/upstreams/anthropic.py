@@ -23,7 +23,6 @@ from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
 from stages.upstreams.anthropic_request import translate
 from stages.upstreams.wire import (
     Untranslatable,
-    answered_whole,
     billed,
     exchange,
     finish_body,
@@ -34,6 +33,7 @@ from stages.upstreams.wire import (
     read_body,
     sse_lines,
     status_fault,
+    streamed,
 )
 
 VERSION = "2023-06-01"
@@ -304,7 +304,7 @@ class Anthropic:
         assembly = StreamAssembly()
 
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream and not answered_whole(response):
+            if streamed(response, stream):
                 return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 

@@ -33,7 +33,6 @@ from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink, parse_
 from stages.upstreams.gemini_request import Content, model_path, translate
 from stages.upstreams.wire import (
     Untranslatable,
-    answered_whole,
     billed,
     exchange,
     finish_body,
@@ -44,6 +43,7 @@ from stages.upstreams.wire import (
     read_body,
     sse_lines,
     status_fault,
+    streamed,
 )
 
 _encoder = msgspec.json.Encoder()
@@ -242,7 +242,7 @@ class Gemini:
         assembly = Assembly()
 
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream and not answered_whole(response):
+            if streamed(response, stream):
                 return await self._read_stream(response, on_token, assembly)
             return await self._read_json(response, on_token)
 

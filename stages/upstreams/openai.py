@@ -20,7 +20,6 @@ import msgspec
 from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
 from stages.upstreams.wire import (
-    answered_whole,
     billed,
     exchange,
     finish_body,
@@ -29,6 +28,7 @@ from stages.upstreams.wire import (
     read_body,
     sse_line_batches,
     status_fault,
+    streamed,
 )
 
 
@@ -118,7 +118,7 @@ class OpenAICompatible:
         counted = _Counted()
 
         async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if stream and not answered_whole(response):
+            if streamed(response, stream):
                 return await self._read_stream(response, on_token, counted)
             return await self._read_json(response, on_token)
 

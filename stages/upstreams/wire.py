@@ -107,10 +107,17 @@ async def read_body(response: aiohttp.ClientResponse,
                      f"({response.content_type}): {exc}")
 
 
-def answered_whole(response: aiohttp.ClientResponse) -> bool:
-    """A stream request answered with one JSON body: a server that does not stream, or an
-    error it sent with a 200. The adapter reads it as a whole answer."""
-    return response.content_type == "application/json"
+def streamed(response: aiohttp.ClientResponse, asked: bool) -> bool:
+    """Whether to read a 200 as an event stream: as it says it is, whatever was `asked`
+    (a server that does not stream answers whole, with an error too; one that always
+    streams answers a whole-answer request with events), else as asked."""
+    match response.content_type:
+        case "text/event-stream":
+            return True
+        case "application/json":
+            return False
+        case _:
+            return asked
 
 
 def no_events(response: aiohttp.ClientResponse) -> Fault:

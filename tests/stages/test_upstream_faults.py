@@ -625,6 +625,18 @@ async def test_a_json_answer_to_a_stream_request_is_read_as_the_answer(
     assert texts.text == "Wood and cork"
 
 
+async def test_an_event_stream_answering_a_request_for_a_whole_answer_is_read(
+        provider: Wire, session: aiohttp.ClientSession) -> None:
+    # Some servers always stream.
+    body = event_stream(provider.stream(WORDS, True, "stop", True))
+
+    result, texts = await answer(provider, session, (body, "keep"), stream=False)
+
+    assert isinstance(result, Reply)
+    assert (result.finish_reason, result.usage) == ("stop", BILLED)
+    assert texts.text == "".join(WORDS)
+
+
 async def test_a_json_error_in_a_200_to_a_stream_request_says_the_error(
         provider: Wire, session: aiohttp.ClientSession) -> None:
     body = response(200, provider.error(500, "the engine is down"))
