@@ -141,20 +141,11 @@ class OpenAICompatible:
         message = choice.message
         text = message.content or message.refusal if message else None
         calls = _tool_calls(message.tool_calls if message else None)
-        finish = choice.finish_reason
-        if finish is None:
-            return Fault(kind="truncated", message="upstream answer has no finish reason")
-        if finish in _BROKEN:
-            return Fault(kind="server_error", message=f"upstream answer ended in an error "
-                         f"({finish})")
-        if message is not None and message.refusal and finish == "stop":
-            finish = "content_filter"
-        if not text and not calls:
-            if finish == "content_filter":
-                return Reply(finish_reason=finish, usage=_usage(body.usage))
-            return Fault(kind="empty", message="upstream answered with empty content")
-        await on_token(Token(text=text or "", tool_calls=calls))
-        return Reply(finish_reason=finish, usage=_usage(body.usage))
+        outcome = _outcome(choice.finish_reason, bool(text or calls),
+                           message is not None and bool(message.refusal), _usage(body.usage))
+        if isinstance(outcome, Reply) and (text or calls):
+            await on_token(Token(text=text or "", tool_calls=calls))
+        return outcome
 
     async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
                            counted: _Counted) -> Reply | Fault:
@@ -206,11 +197,9 @@ class OpenAICompatible:
                 await _hand_over(run, sink)
             if done:
                 break
-        if refused and finish == "stop":
-            finish = "content_filter"
-        return await finish_body(response.content,
-                                 _end(response, got_event, got_text, finish, counted.usage),
-                                 on_token)
+        outcome = _outcome(finish, got_text, refused, counted.usage) if got_event else \
+            no_events(response)
+        return await finish_body(response.content, outcome, on_token)
 
     async def aclose(self) -> None:
         pass
@@ -230,19 +219,19 @@ class _Counted:
         self.usage: Usage | None = None
 
 
-def _end(response: aiohttp.ClientResponse, got_event: bool, got_text: bool,
-         finish: str | None, usage: Usage | None) -> Reply | Fault:
-    """The outcome of a stream read to its end."""
-    if not got_event:
-        return no_events(response)
+def _outcome(finish: str | None, content: bool, refused: bool,
+             usage: Usage | None) -> Reply | Fault:
+    """What an answer read to its end (whole or streamed) comes to."""
     if finish is None:
-        return Fault(kind="truncated", message="upstream stream ended without a finish "
-                     "reason")
+        return Fault(kind="truncated", message="upstream answer ended without a finish "
+                     "reason", usage=usage)
     if finish in _BROKEN:
-        return Fault(kind="server_error", message=f"upstream stream ended in an error "
+        return Fault(kind="server_error", message=f"upstream answer ended in an error "
                      f"({finish})", usage=usage)
-    if not got_text and finish != "content_filter":
-        return Fault(kind="empty", message="upstream stream carried no content")
+    if refused and finish == "stop":
+        finish = "content_filter"
+    if not content and finish != "content_filter":
+        return Fault(kind="empty", message="upstream answered with no content", usage=usage)
     return Reply(finish_reason=finish, usage=usage)
 
 
