@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Literal
+from typing import Literal, Self
 
 import anyio
 import msgspec
@@ -57,92 +57,6 @@ async def call(upstream: Upstream, request: ChatRequest, texts: Texts) -> Reply 
         return await upstream.call(request, stream=request.stream, on_token=texts)
 
 
-class HeldTail:
-    """A raw HTTP/1.1 upstream that answers every POST with `body` as one chunk of a
-    chunked 200, then holds the body's closing chunk back: until `release` is set, or at
-    most `delay_s`; with `drop` it aborts the connection there instead. It counts the
-    connections it accepted, so a test can tell whether the client pooled its one."""
-
-    def __init__(self, body: bytes, *, delay_s: float = 10.0, drop: bool = False) -> None:
-        self.body = body
-        self.delay_s = delay_s
-        self.drop = drop
-        self.release = asyncio.Event()
-        self.connections = 0
-        self.requests = 0
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> HeldTail:
-        self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in self._writers:
-            writer.transport.abort()
-        await self._server.wait_closed()
-
-    async def _connection(self, reader: asyncio.StreamReader,
-                          writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        self._writers.add(writer)
-        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            await self._serve(reader, writer)
-        writer.close()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            await reader.readexactly(length)
-            self.requests += 1
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                         b"Transfer-Encoding: chunked\r\n\r\n"
-                         + f"{len(self.body):x}\r\n".encode() + self.body + b"\r\n")
-            await writer.drain()
-            if self.drop:
-                writer.transport.abort()
-                return
-            with anyio.move_on_after(self.delay_s):
-                await self.release.wait()
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
-
-
-def sse(*events: object, done: bool = False) -> bytes:
-    """`events` as a server-sent event stream, ended by `[DONE]` if `done`."""
-    raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
-    return raw + (b"data: [DONE]\n\n" if done else b"")
-
-
-# Each wire format's whole answer "hi", up to its last event.
-FINAL_EVENT = {
-    "openai": sse({"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
-                   {"choices": [{"delta": {}, "finish_reason": "stop"}]}, done=True),
-    "anthropic": sse(
-        {"type": "message_start", "message": {"usage": {"input_tokens": 3}}},
-        {"type": "content_block_start", "index": 0,
-         "content_block": {"type": "text", "text": ""}},
-        {"type": "content_block_delta", "index": 0,
-         "delta": {"type": "text_delta", "text": "hi"}},
-        {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
-         "usage": {"output_tokens": 1}},
-        {"type": "message_stop"}),
-    "gemini": sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
-                                    "finishReason": "STOP"}],
-                    "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1}}),
-}
-
-
 End = Literal["keep", "close", "reset", "hold"]
 
 
@@ -165,19 +79,21 @@ def event_stream(body: bytes, *, whole: bool = True,
         (b"0\r\n\r\n" if whole else b"")
 
 
-class Scripted:
-    """A raw HTTP/1.1 upstream that answers each request with the next of `answers`
-    (the last one again once they run out), written as given, then ends the connection
-    as each says: `keep` it for the next request, `close` it (FIN), `reset` it (RST), or
-    `hold` it silent until the client hangs up. `held` is set once it holds one, and
-    `hung_up` once a held connection was closed by the client."""
+def sse(*events: object, done: bool = False) -> bytes:
+    """`events` as a server-sent event stream, ended by `[DONE]` if `done`."""
+    raw = b"".join(b"data: " + msgspec.json.encode(e) + b"\n\n" for e in events)
+    return raw + (b"data: [DONE]\n\n" if done else b"")
 
-    def __init__(self, *answers: tuple[bytes, End]) -> None:
-        self.answers = deque(answers)
+
+class RawUpstream:
+    """A raw HTTP/1.1 server on 127.0.0.1 port 0, for answers aiohttp.web would not send
+    (a body held back, a connection reset); a subclass answers in `_serve`. It counts the
+    connections it accepted and the requests it read."""
+
+    def __init__(self) -> None:
+        self.connections = 0
         self.requests = 0
         self.port = 0
-        self.held = asyncio.Event()
-        self.hung_up = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
 
@@ -185,7 +101,7 @@ class Scripted:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def __aenter__(self) -> Scripted:
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
@@ -200,31 +116,98 @@ class Scripted:
 
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
         self._writers.add(writer)
         with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
-            await self._serve(reader, writer)
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                self.requests += 1
+                if not await self._serve(reader, writer):
+                    break
         if not writer.is_closing():
-            writer.transport.abort()
+            writer.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while head := await reader.readuntil(b"\r\n\r\n"):
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            await reader.readexactly(length)
-            self.requests += 1
-            raw, end = self.answers[0] if len(self.answers) == 1 else self.answers.popleft()
-            writer.write(raw)
-            await writer.drain()
-            match end:
-                case "keep":
-                    continue
-                case "close":
-                    writer.close()
-                case "reset":
-                    sock = writer.get_extra_info("socket")
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                    writer.transport.abort()
-                case "hold":
-                    self.held.set()
-                    await reader.read()  # the client's hang-up
-                    self.hung_up.set()
-            return
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Answer the request just read; False when the connection is done with."""
+        raise NotImplementedError
+
+
+class HeldTail(RawUpstream):
+    """Answers every POST with `body` as one chunk of a chunked 200, then holds the body's
+    closing chunk back: until `release` is set, or at most `delay_s`; with `drop` it
+    aborts the connection there instead. A test can tell from `connections` whether the
+    client pooled its one."""
+
+    def __init__(self, body: bytes, *, delay_s: float = 10.0, drop: bool = False) -> None:
+        super().__init__()
+        self.body = body
+        self.delay_s = delay_s
+        self.drop = drop
+        self.release = asyncio.Event()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(event_stream(self.body, whole=False))
+        await writer.drain()
+        if self.drop:
+            writer.transport.abort()
+            return False
+        with anyio.move_on_after(self.delay_s):
+            await self.release.wait()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
+
+
+class Scripted(RawUpstream):
+    """Answers each request with the next of `answers` (the last one again once they run
+    out), written as given, then ends the connection as each says: `keep` it for the next
+    request, `close` it (FIN), `reset` it (RST), or `hold` it silent until the client hangs
+    up. `held` is set once it holds one, and `hung_up` once a held connection was closed
+    by the client."""
+
+    def __init__(self, *answers: tuple[bytes, End]) -> None:
+        super().__init__()
+        self.answers = deque(answers)
+        self.held = asyncio.Event()
+        self.hung_up = asyncio.Event()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        raw, end = self.answers[0] if len(self.answers) == 1 else self.answers.popleft()
+        writer.write(raw)
+        await writer.drain()
+        match end:
+            case "keep":
+                return True
+            case "close":
+                writer.close()
+            case "reset":
+                sock = writer.get_extra_info("socket")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+            case "hold":
+                self.held.set()
+                await reader.read()  # the client's hang-up
+                self.hung_up.set()
+        return False
+
+
+# Each wire format's whole answer "hi", up to its last event.
+FINAL_EVENT = {
+    "openai": sse({"choices": [{"delta": {"content": "hi"}, "finish_reason": None}]},
+                   {"choices": [{"delta": {}, "finish_reason": "stop"}]}, done=True),
+    "anthropic": sse(
+        {"type": "message_start", "message": {"usage": {"input_tokens": 3}}},
+        {"type": "content_block_start", "index": 0,
+         "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0,
+         "delta": {"type": "text_delta", "text": "hi"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"},
+         "usage": {"output_tokens": 1}},
+        {"type": "message_stop"}),
+    "gemini": sse({"candidates": [{"content": {"role": "model", "parts": [{"text": "hi"}]},
+                                    "finishReason": "STOP"}],
+                    "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1}}),
+}
