@@ -22,14 +22,21 @@ from reactor import (
     ChatRequest,
     GeminiUpstream,
     OpenAIUpstream,
-    Token,
     Usage,
 )
-from stages.upstreams import Fault, Reply, TokenSink, Upstream, wire
+from stages.upstreams import Fault, Reply, Upstream, wire
 from stages.upstreams.anthropic import Anthropic
 from stages.upstreams.gemini import Gemini
 from stages.upstreams.openai import OpenAICompatible
-from tests.stages.upstream_support import End, Scripted, Texts, event_stream, response, sse
+from tests.stages.upstream_support import (
+    End,
+    Scripted,
+    Sink,
+    Texts,
+    event_stream,
+    response,
+    sse,
+)
 
 KEY = "sk-faults-test-key"
 BILLED = Usage(prompt_tokens=7, completion_tokens=3)
@@ -692,22 +699,6 @@ async def test_an_event_that_never_ends_is_malformed(
 # Silence
 
 
-class Counted(TokenSink):
-    """A sink that keeps the text and what the upstream said the call used so far."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.usage: Usage | None = None
-        self.counting = anyio.Event()
-
-    async def __call__(self, token: Token) -> None:
-        self.text += token.text
-
-    def counted(self, usage: Usage) -> None:
-        self.usage = usage
-        self.counting.set()
-
-
 @STREAMS
 async def test_silence_after_the_headers_is_left_to_the_callers_timers(
         provider: Wire, session: aiohttp.ClientSession, stream: bool) -> None:
@@ -737,7 +728,7 @@ async def test_a_stream_that_stalls_after_its_usage_was_counted_has_told_the_sin
     # The stall timer cancels the call, so no fault can carry the usage: the sink must
     # already know what the upstream billed.
     body = event_stream(provider.stream(WORDS, True, None, False), whole=False)
-    sink = Counted()
+    sink = Sink()
     async with Scripted((body, "hold")) as upstream:
         adapter = provider.adapter(upstream.base_url, session)
         with anyio.fail_after(5):

@@ -16,13 +16,12 @@ from reactor import (
     ChatRequest,
     GeminiUpstream,
     OpenAIUpstream,
-    Token,
 )
-from stages.upstreams import Fault, Reply, TokenSink, Upstream, retry_after, wire
+from stages.upstreams import Fault, Reply, Upstream, retry_after, wire
 from stages.upstreams.anthropic import Anthropic
 from stages.upstreams.gemini import Gemini
 from stages.upstreams.openai import OpenAICompatible
-from tests.stages.upstream_support import FINAL_EVENT, HeldTail
+from tests.stages.upstream_support import FINAL_EVENT, HeldTail, Sink
 
 
 def body() -> aiohttp.StreamReader:
@@ -113,22 +112,6 @@ def _adapter(kind: str, base_url: str, session: aiohttp.ClientSession) -> Upstre
             return Gemini("m", GeminiUpstream(base_url=base_url, api_key="sk-test"), session)
 
 
-class Announced(TokenSink):
-    """A sink that keeps the text and notes when it is told the answer is whole."""
-
-    def __init__(self) -> None:
-        self.text = ""
-        self.reply: Reply | None = None
-        self.whole = anyio.Event()
-
-    async def __call__(self, token: Token) -> None:
-        self.text += token.text
-
-    def completed(self, reply: Reply) -> None:
-        self.reply = reply
-        self.whole.set()
-
-
 ASK = ChatRequest(model="m", stream=True, messages=[ChatMessage(role="user", content="Hi")])
 
 
@@ -139,10 +122,10 @@ async def test_the_answer_is_whole_at_its_last_event_and_the_connection_is_poole
         adapter = _adapter(kind, upstream.base_url, session)
         for _ in range(2):
             upstream.release.clear()
-            sink = Announced()
+            sink = Sink()
             results: list[Reply | Fault] = []
 
-            async def ask(sink: Announced = sink, results: list[Reply | Fault] = results
+            async def ask(sink: Sink = sink, results: list[Reply | Fault] = results
                           ) -> None:
                 results.append(await adapter.call(ASK, stream=True, on_token=sink))
 
@@ -162,7 +145,7 @@ async def test_the_answer_is_whole_at_its_last_event_and_the_connection_is_poole
 async def test_a_connection_dropped_after_the_last_event_keeps_the_answer(kind: str) -> None:
     async with HeldTail(FINAL_EVENT[kind], drop=True) as upstream, \
             aiohttp.ClientSession() as session:
-        sink = Announced()
+        sink = Sink()
         with anyio.fail_after(5):
             result = await _adapter(kind, upstream.base_url, session).call(
                 ASK, stream=True, on_token=sink)

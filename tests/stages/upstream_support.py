@@ -1,5 +1,5 @@
-"""What the adapter tests share: a recording `on_token`, a port nobody answers on, a
-bounded call, an upstream that holds the end of its body back, and one that answers
+"""What the adapter tests share: a recording `on_token` and sink, a port nobody answers on,
+a bounded call, an upstream that holds the end of its body back, and one that answers
 with bytes written to the letter and ends each connection as told."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Literal, Self
 import anyio
 import msgspec
 
-from reactor import ChatRequest, Token, ToolCallDelta
-from stages.upstreams import Fault, Reply, Upstream
+from reactor import ChatRequest, Token, ToolCallDelta, Usage
+from stages.upstreams import Fault, Reply, TokenSink, Upstream
 
 
 class Texts:
@@ -42,6 +42,29 @@ class Texts:
     def arguments(self, index: int = 0) -> str:
         """One tool call's arguments, its streamed pieces joined."""
         return "".join(d.arguments for d in self.calls if d.index == index)
+
+
+class Sink(TokenSink):
+    """A `TokenSink` that keeps the text and notes what it is told: that the answer is
+    whole (`completed`), what the upstream counted so far (`counted`)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.reply: Reply | None = None
+        self.usage: Usage | None = None
+        self.whole = anyio.Event()
+        self.counting = anyio.Event()
+
+    async def __call__(self, token: Token) -> None:
+        self.text += token.text
+
+    def completed(self, reply: Reply) -> None:
+        self.reply = reply
+        self.whole.set()
+
+    def counted(self, usage: Usage) -> None:
+        self.usage = usage
+        self.counting.set()
 
 
 @contextmanager
