@@ -34,6 +34,8 @@ Faults (`FAULTS`), chosen as `bench.fake_server` says:
 - `no_finish_reason`: every word, but no chunk carries a finish reason.
 - `blocked`: the prompt refused: `promptFeedback.blockReason` SAFETY, no candidates.
 - `safety`: the first word, then a candidate with finish SAFETY and no content.
+- `error_event`: the first word, then an error chunk (503 UNAVAILABLE) and the end of the
+  stream, as Google does when overloaded mid-answer (JSON: a 503).
 
     async with FakeGemini(output_tokens=8) as fake:
         ...  # point an adapter at fake.base_url (no /v1beta: the adapter adds it)
@@ -63,6 +65,7 @@ Fault = Literal[
     "no_finish_reason",
     "blocked",
     "safety",
+    "error_event",
 ]
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
 
@@ -76,6 +79,7 @@ GENERATION_FIELDS: Final = frozenset({
 PART_KINDS: Final = frozenset({"text", "inlineData", "fileData", "functionCall",
                                "functionResponse"})
 SEPARATOR: Final = b"\r\n\r\n"
+OVERLOADED: Final = "The model is overloaded. Please try again later."
 
 
 def parts_of(content: object) -> list[dict[str, Any]]:
@@ -255,8 +259,9 @@ class FakeGemini(FakeServer[Fault]):
                                    "retry or report in https://developers.generativeai.google"
                                    "/guide/troubleshooting")
             case "http_503":
-                return self._error(503, "UNAVAILABLE", "The model is overloaded. Please try "
-                                   "again later.")
+                return self._error(503, "UNAVAILABLE", OVERLOADED)
+            case "error_event" if not stream:
+                return self._error(503, "UNAVAILABLE", OVERLOADED)
             case "http_429":
                 return self._error(429, "RESOURCE_EXHAUSTED", "You exceeded your current "
                                    "quota, please check your plan and billing details.", [
@@ -322,6 +327,10 @@ class FakeGemini(FakeServer[Fault]):
                     return response
                 if i == 0 and fault == "malformed_sse":
                     await response.write(b'data: {"candidates": [{"content": \r\n\r\n')
+                if i == 0 and fault == "error_event":
+                    await response.write(sse({"error": {"code": 503, "message": OVERLOADED,
+                                                         "status": "UNAVAILABLE"}}))
+                    break
                 if i == 0 and fault == "safety":
                     await response.write(sse(answer.chunk(None, finish="SAFETY",
                                                           completion_tokens=1)))

@@ -401,6 +401,7 @@ async def test_connection_refused_is_connect(
     ("empty", "empty"),
     ("empty_body", "empty"),
     ("no_finish_reason", "truncated"),
+    ("error_event", "server_error"),
 ])
 async def test_broken_200_maps_to_fault(
         fault: FakeFault, kind: str, stream: bool, fake: FakeGemini,
@@ -440,6 +441,19 @@ async def test_an_answer_stopped_for_safety_is_content_filter(
     assert isinstance(result, Reply)
     assert result.finish_reason == "content_filter"
     assert texts.pieces == pieces
+
+
+async def test_overloaded_mid_stream_keeps_what_arrived_and_says_so(
+        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    fake.faults.append("error_event")
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+
+    assert isinstance(result, Fault)
+    assert result.kind == "server_error"
+    assert "overloaded" in result.message
+    assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
 
 
 async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
