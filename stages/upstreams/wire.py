@@ -96,8 +96,14 @@ def billed(result: Reply | Fault, usage: Usage | None) -> Reply | Fault:
 
 async def read_body(response: aiohttp.ClientResponse,
                     decoder: msgspec.json.Decoder[T]) -> T | Fault:
-    """A 200's JSON body, or the fault an empty or undecodable one is."""
-    raw = await response.read()
+    """A 200's JSON body, or the fault an empty, undecodable or endless one is."""
+    body = bytearray()
+    while chunk := await response.content.readany():
+        body += chunk
+        if len(body) > MAX_EVENT_BYTES:
+            return Fault(kind="malformed", message=f"upstream sent an answer of over "
+                         f"{MAX_EVENT_BYTES} bytes")
+    raw = bytes(body)
     if not raw.strip():
         return Fault(kind="empty", message="upstream answered 200 with an empty body")
     try:
@@ -275,6 +281,7 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
 
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
+"""The largest stream event, or whole answer, read: past it the upstream is broken."""
 
 
 async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[bytes]]:

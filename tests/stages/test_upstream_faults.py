@@ -696,6 +696,19 @@ async def test_an_event_that_never_ends_is_malformed(
     assert texts.pieces == WORDS
 
 
+async def test_a_whole_answer_larger_than_any_answer_is_malformed(
+        provider: Wire, session: aiohttp.ClientSession,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wire, "MAX_EVENT_BYTES", 4096)
+    body = provider.whole("float " * 2000, "stop")
+
+    result, texts = await answer(provider, session, (response(200, body), "keep"),
+                                 stream=False)
+
+    assert fault(result).kind == "malformed"
+    assert texts.pieces == []
+
+
 # Silence
 
 
