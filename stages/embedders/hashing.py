@@ -16,6 +16,7 @@ import hashlib
 import math
 import re
 import unicodedata
+from itertools import pairwise
 
 import anyio.to_thread
 import numpy as np
@@ -86,8 +87,11 @@ class HashingEmbedder:
     def _features(self, words: list[str]) -> list[str]:
         """A text's words, then its word n-grams, by n and then by position."""
         features = list(words)
-        for n in range(2, self.config.word_ngrams + 1):
-            features += map(" ".join, zip(*[words[k:] for k in range(n)], strict=False))
+        longest = self.config.word_ngrams
+        if longest > 1:
+            features += map(" ".join, pairwise(words))  # bigrams, the common case
+            for n in range(3, longest + 1):
+                features += map(" ".join, zip(*[words[k:] for k in range(n)], strict=False))
         return features
 
     def _hashes(self, features: list[str]) -> U64:
@@ -126,7 +130,10 @@ class HashingEmbedder:
             np.float64, copy=False)
         block = block.reshape(count, self.dim)
         norms = np.sqrt(np.einsum("ij,ij->i", block, block))
-        np.divide(block, norms[:, None], out=block, where=norms[:, None] > 0)
+        # A row with nothing in it stays zero, divided by one: a `where=` mask would make
+        # numpy take its slow masked loop over the whole block.
+        norms[norms == 0] = 1.0
+        block /= norms[:, None]
         return block
 
     def _vector(self, text: str) -> F64:
@@ -196,8 +203,9 @@ class HashingEmbedder:
             slots, signs = self._slots(np.concatenate([hashed, *chars]))
             slots += np.concatenate([word_rows, *owners]) * self.dim
             blocks = self._blocks(slots, signs, 2 * count)
-            vectors = blocks[:count]
-            vectors += config.char_weight * blocks[count:]
+            vectors, spelling = blocks[:count], blocks[count:]
+            spelling *= config.char_weight
+            vectors += spelling
         else:
             slots, signs = self._slots(hashed)
             vectors = self._blocks(slots + word_rows * self.dim, signs, count)
