@@ -3,7 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python -m bench.cache_relabel
         --pairs ../shared/data/paraphrase/qqp_shared.jsonl.gz --out FILE
         [--embedder hashing,minilm] [--seed 0] [--dev-share 0.5] [--cache DIR]
-        [--half test|dev] [--floor 0.70] [--limit 700]
+        [--half test|dev] [--floor 0.70] [--limit 700] [--skip READING]
 
 At the default thresholds, with every guard on, what the cache lets through is mostly
 the same words spelled, spaced or punctuated differently, and QQP labels some of those
@@ -33,9 +33,10 @@ the hits at the default thresholds; so that a lower threshold can be weighed too
 served only at a threshold down to `--floor`; and so that a looser wording guard can be,
 those at the default thresholds that only the wording guards (`WORDING_GUARDS`) veto.
 Each group is taken whole while the listing stays within `--limit` pairs, else as a
-seeded sample (the listing's header says how many of each). The test half's reading
-(the default) covers default hits only, and is read once, when guards and thresholds
-are settled.
+seeded sample (the listing's header says how many of each). `--skip READING` leaves
+out the pairs a reading already covers, to top it up once the guards changed. The test
+half's reading (the default) covers default hits only, and is read once, when guards
+and thresholds are settled.
 """
 
 from __future__ import annotations
@@ -178,14 +179,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="--half dev also lists hits down to this threshold")
     parser.add_argument("--limit", type=int, default=LIMIT,
                         help="--half dev: at most this many pairs, all default hits first")
+    parser.add_argument("--skip", type=Path,
+                        help="a reading whose pairs to leave out (to top it up once the "
+                        "guards changed)")
     parser.add_argument("--cache", type=Path, help="directory to keep embeddings in")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.embedder.split(",") if n.strip()]
     if any(n not in ("hashing", "minilm") for n in names):
         parser.error("--embedder takes hashing, minilm or both")
     pairs = read_all_pairs(args.pairs)
+    done = frozenset(load(args.skip).duplicate) if args.skip else frozenset()
     side = np.array([is_dev(p, args.seed, args.dev_share) == (args.half == "dev")
-                     for p in pairs])
+                     and pair_id(p) not in done for p in pairs])
     served = np.zeros(len(pairs), dtype=bool)
     lower = np.zeros(len(pairs), dtype=bool)
     unworded = np.zeros(len(pairs), dtype=bool)
@@ -206,8 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         chosen, [(first, firsts), (low, lows), (loose, looses)] = fill(
             [chosen, [pairs[i] for i in np.flatnonzero(lower)],
              [pairs[i] for i in np.flatnonzero(unworded)]], args.limit, args.shuffle_seed)
+        skipped = f" not in {args.skip.name}" if args.skip else ""
         header = (
-            f"Development-half pairs ({', '.join(names)}), shuffled together, ids and texts "
+            f"Development-half pairs{skipped} ({', '.join(names)}), shuffled together, ids "
+            "and texts "
             f"only: {_of(first, firsts)} served at the default thresholds with every guard "
             f"on; "
             f"{_of(low, lows)} more served only at a threshold down to {args.floor:.2f}; "

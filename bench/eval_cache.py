@@ -4,6 +4,7 @@
         --pairs ../shared/data/paraphrase/qqp_shared.jsonl.gz [--embedder hashing,minilm]
         [--sample N] [--seed 0] [--dev-share 0.5] [--cache DIR] [--out DIR]
         [--latency-entries 100000] [--no-latency] [--no-quality] [--relabel FILE]
+        [--half test|dev] [--dev-relabel FILE]
 
 Each labelled pair (`text_a`, `text_b`, `label` 1 for a duplicate) stands for a cache
 holding `text_a`'s answer and a request asking `text_b`: a *hit* is a pair whose
@@ -17,18 +18,26 @@ test half, so a pair's side never depends on `--sample`. The guards
 threshold is chosen on the development half: the lowest whose false-hit share is at
 most 1% (over at least 20 hits), or, when none gets there, the one with the lowest 95%
 (Wilson) upper bound on that share, which weighs a low share against the few hits it
-may rest on (so use enough pairs: all of them by default). Every figure in the table
-is from the test half; the only texts it quotes (false hits the guards let through)
-are development pairs, so that reading the table never leaks the test half into the
-next guard. False hits between texts identical up to case, spacing and punctuation are
-counted apart (and the false-hit share is also given without them): they are label
-noise, a floor no threshold gets under, and the headline share still counts them.
-Label noise is also measured without that bias: `--relabel FILE` (default
+may rest on (so use enough pairs: all of them by default). That choice judges hits by
+a blind re-reading of development pairs where it has one (`--dev-relabel`, default
+bench/qqp_dev_hits_relabel.toml) and by QQP's label elsewhere. Every figure in the
+table is from the test half; the only texts it quotes (false hits the guards let
+through) are development pairs, so that reading the table never leaks the test half
+into the next guard. False hits between texts identical up to case, spacing and
+punctuation are counted apart (and the false-hit share is also given without them):
+they are label noise, a floor no threshold gets under, and the headline share still
+counts them. Label noise is also measured without that bias: `--relabel FILE` (default
 bench/qqp_test_hits_relabel.toml, made with `bench.cache_relabel`) holds a blind
 re-reading of the test pairs served at the default thresholds, and the table gives,
-beside QQP's figures, the false-hit share against it and how often the two agree.
-A second part times lookups (`bench.cache_latency`). Writes DIR/table.md and
-DIR/results.json (default bench/out/eval_cache).
+beside QQP's figures, the false-hit share against it and how often the two agree; its
+"re-read" column says how many of the hits it covers (hits the guards or thresholds
+let in since it was read are not).
+
+`--half dev` reports the same table for the development half instead, and computes
+nothing on the test half: the half to tune guards and thresholds on. Its re-reading
+(`--relabel`, default bench/qqp_dev_hits_relabel.toml) is then given at every
+threshold from 0.70 as well. A second part times lookups (`bench.cache_latency`).
+Writes DIR/table.md and DIR/results.json (default bench/out/eval_cache).
 """
 
 from __future__ import annotations
@@ -50,7 +59,14 @@ import numpy as np
 import numpy.typing as npt
 
 from bench.cache_latency import LatencyReport, latency_table, measure
-from bench.cache_relabel import RELABEL_FILE, Agreement, compare, load, pair_id
+from bench.cache_relabel import (
+    DEV_RELABEL_FILE,
+    RELABEL_FILE,
+    Agreement,
+    compare,
+    load,
+    pair_id,
+)
 from bench.embedders import Pair
 from bench.routing_embed import cached
 from stages.embedders import HashingEmbedder, MiniLMEmbedder
@@ -59,7 +75,8 @@ from stages.semantic.policy import DEFAULT_THRESHOLDS
 from stages.semantic.reading import read
 
 Embed = Callable[[list[str]], npt.NDArray[np.float32]]
-THRESHOLDS = tuple(round(0.80 + 0.005 * i, 3) for i in range(41))
+THRESHOLDS = tuple(round(0.70 + 0.005 * i, 3) for i in range(61))
+REREAD_THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(21))
 TARGET = 0.01
 MIN_HITS = 20
 _BATCH = 256
@@ -91,7 +108,7 @@ class Choice(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class GuardEffect(msgspec.Struct, frozen=True, kw_only=True):
-    """On test pairs at or above the chosen threshold, before any guard."""
+    """On the reported half's pairs at or above the chosen threshold, before any guard."""
 
     guard: str
     vetoed_false: int
@@ -145,6 +162,8 @@ class EmbedderReport(msgspec.Struct, frozen=True, kw_only=True):
     guard_p99_us: float
     """Both texts read and every guard run, per test pair."""
     reread: Reread | None = None
+    reread_sweep: list[Reread] = msgspec.field(default_factory=list)
+    """`--half dev` only: the same at every threshold of `REREAD_THRESHOLDS`."""
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
@@ -156,7 +175,10 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     latency: LatencyReport | None
     relabel: str | None = None
     relabel_agreement: Agreement | None = None
-    """QQP against the blind reading over every test pair the reading covers."""
+    """QQP against the blind reading over every reported pair the reading covers."""
+    half: str = "test"
+    """The half every figure is from: "test", or "dev" while guards are being tuned (the
+    `test_*` fields and `Choice.test` are then the development half's)."""
 
 
 def read_all_pairs(path: Path) -> list[Pair]:
@@ -244,7 +266,7 @@ def similarities(pairs: Sequence[Pair], embed: Embed) -> npt.NDArray[np.float32]
 
 def reread(hit: npt.NDArray[np.bool_], labels: npt.NDArray[np.bool_], ids: Sequence[str],
            reading: dict[str, bool], threshold: float) -> Reread:
-    """`hit` and `labels` over test pairs only, `ids` their `pair_id`s."""
+    """`hit` and `labels` over one half's pairs only, `ids` their `pair_id`s."""
     covered = np.array([i in reading for i in ids], dtype=bool)
     mine = np.array([reading.get(i, False) for i in ids], dtype=bool)
     merged = np.where(covered, mine, labels)
@@ -263,7 +285,12 @@ def reread(hit: npt.NDArray[np.bool_], labels: npt.NDArray[np.bool_], ids: Seque
 
 
 def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
-             name: str, reading: dict[str, bool] | None = None) -> EmbedderReport:
+             name: str, reading: dict[str, bool] | None = None,
+             half: str = "test", dev_reading: dict[str, bool] | None = None) -> EmbedderReport:
+    """Figures from the test half, or from the development half when `half` is "dev"
+    (for tuning guards and thresholds without looking at the test half). `reading` is
+    the reported half's blind re-reading; `dev_reading`, the development half's, stands
+    in for QQP's labels where it has a judgement when the threshold is chosen."""
     similarity = similarities(pairs, embed)
     labels = np.array([p.label == 1 for p in pairs])
     reasons: list[str | None] = []
@@ -274,46 +301,57 @@ def evaluate(pairs: Sequence[Pair], dev: npt.NDArray[np.bool_], embed: Embed,
         spent.append(time.perf_counter_ns() - started)
     vetoed = np.array([r is not None for r in reasons])
     identical = np.array([identical_texts(p) for p in pairs])
-    test = ~dev
+    shown = dev if half == "dev" else ~dev
+    choosing = labels
+    if dev_reading:
+        choosing = np.array([dev_reading.get(pair_id(p), bool(label)) if d else bool(label)
+                             for p, d, label in zip(pairs, dev, labels, strict=True)])
     choices: list[Choice] = []
     for guards in (False, True):
-        dev_rows = [r for r in sweep(similarity[dev], vetoed[dev], labels[dev],
+        dev_rows = [r for r in sweep(similarity[dev], vetoed[dev], choosing[dev],
                                      identical[dev]) if r.guards == guards]
         picked, rule = choose(dev_rows)
-        on_test = row(picked.threshold, guards, (similarity[test] >= picked.threshold)
-                      & ~(vetoed[test] & guards), labels[test], identical[test])
+        if dev_reading:
+            rule += " (dev re-read)"
+        on_test = row(picked.threshold, guards, (similarity[shown] >= picked.threshold)
+                      & ~(vetoed[shown] & guards), labels[shown], identical[shown])
         choices.append(Choice(guards=guards, threshold=picked.threshold, rule=rule,
                               dev=picked, test=on_test))
     threshold = choices[1].threshold
-    above = test & (similarity >= threshold)
+    above = shown & (similarity >= threshold)
     effects = [GuardEffect(guard=guard,
                            vetoed_false=sum(1 for i in np.flatnonzero(above)
                                             if reasons[i] == guard and not labels[i]),
                            vetoed_true=sum(1 for i in np.flatnonzero(above)
                                            if reasons[i] == guard and labels[i]))
-               for guard, _ in Counter(r for r in reasons if r is not None).most_common()]
+               for guard, _ in Counter(r for r, s in zip(reasons, shown, strict=True)
+                                       if s and r is not None).most_common()]
     left = [int(i) for i in np.flatnonzero(dev & (similarity >= threshold) & ~vetoed & ~labels)]
     examples = [Example(similarity=float(similarity[i]), text_a=pairs[i].text_a,
                         text_b=pairs[i].text_b)
                 for i in sorted(left, key=lambda i: -similarity[i])[:10]]
-    micros = np.asarray(spent, dtype=np.float64)[test] / 1000
+    micros = np.asarray(spent, dtype=np.float64)[shown] / 1000
     default = DEFAULT_THRESHOLDS.for_embedder(name)
     again = None
+    again_sweep: list[Reread] = []
     if reading is not None and default is not None:
-        ids = [pair_id(pairs[int(i)]) for i in np.flatnonzero(test)]
-        again = reread((similarity[test] >= default) & ~vetoed[test], labels[test], ids,
+        ids = [pair_id(pairs[int(i)]) for i in np.flatnonzero(shown)]
+        again = reread((similarity[shown] >= default) & ~vetoed[shown], labels[shown], ids,
                        reading, default)
+        if half == "dev":
+            again_sweep = [reread((similarity[shown] >= t) & ~vetoed[shown], labels[shown],
+                                  ids, reading, t) for t in REREAD_THRESHOLDS]
     return EmbedderReport(
-        embedder=name, dev_pairs=int(dev.sum()), test_pairs=int(test.sum()),
-        test_duplicates=int(labels[test].sum()),
-        test_identical=int((identical & test).sum()),
-        test_identical_different=int((identical & test & ~labels).sum()),
-        sweep=sweep(similarity[test], vetoed[test], labels[test], identical[test]),
+        embedder=name, dev_pairs=int(dev.sum()), test_pairs=int(shown.sum()),
+        test_duplicates=int(labels[shown].sum()),
+        test_identical=int((identical & shown).sum()),
+        test_identical_different=int((identical & shown & ~labels).sum()),
+        sweep=sweep(similarity[shown], vetoed[shown], labels[shown], identical[shown]),
         choices=choices,
         guard_effects=effects, false_hits_left=examples,
         guard_p50_us=float(np.percentile(micros, 50)) if len(micros) else 0.0,
         guard_p99_us=float(np.percentile(micros, 99)) if len(micros) else 0.0,
-        reread=again)
+        reread=again, reread_sweep=again_sweep)
 
 
 def _pct(x: float) -> str:
@@ -322,20 +360,25 @@ def _pct(x: float) -> str:
 
 def table(report: Report) -> str:
     lines = [f"# Semantic cache evaluation: {Path(report.data).name}", ""]
+    half = report.half
     if report.embedders:
         e0 = report.embedders[0]
+        counts = (f"{e0.dev_pairs} development and {e0.test_pairs} test pairs"
+                  if half == "test" else f"{e0.dev_pairs} development pairs")
         lines += [
-            f"- {e0.dev_pairs} development and {e0.test_pairs} test pairs ({e0.test_duplicates} "
-            f"test duplicates); split by a seeded hash (seed {report.seed}, development share "
-            f"{report.dev_share}); sample: {report.sample or 'all'}.",
+            f"- {counts} ({e0.test_duplicates} {half} duplicates); split by a seeded hash "
+            f"(seed {report.seed}, development share {report.dev_share}); sample: "
+            f"{report.sample or 'all'}.",
             "- Guards and thresholds were developed and chosen on the development pairs "
-            "only; every figure below is from the test pairs.",
-            f"- Label noise: {e0.test_identical_different} of the {e0.test_identical} test "
+            "only; every figure below is from the test pairs." if half == "test" else
+            "- Development half only (`--half dev`), for tuning guards and thresholds: "
+            "no test-half figure is computed.",
+            f"- Label noise: {e0.test_identical_different} of the {e0.test_identical} {half} "
             "pairs whose texts are identical up to case, spacing and punctuation are "
             "labelled different; any cache that serves such repeats counts them as false "
             "hits.",
             "",
-            "## Chosen thresholds (test)",
+            f"## Chosen thresholds ({half})",
             "",
             "| embedder | guards | threshold | rule (on dev) | hits | false hits "
             "(identical texts) | false share (95% upper) | without identical texts "
@@ -367,7 +410,7 @@ def table(report: Report) -> str:
             lines.append(f"| {r.threshold:.2f} | {p.hits} | {_pct(p.false_share)} "
                          f"| {_pct(p.recall)} | {r.hits} | {_pct(r.false_share)} "
                          f"| {_pct(r.recall)} |")
-        lines += ["", f"Guards at {chosen:.3f} (test pairs at or above it; first veto "
+        lines += ["", f"Guards at {chosen:.3f} ({report.half} pairs at or above it; first veto "
                   "counts):", "", "| guard | non-duplicates vetoed | duplicates vetoed |",
                   "|---|---:|---:|"]
         lines += [f"| {g.guard} | {g.vetoed_false} | {g.vetoed_true} |"
@@ -387,12 +430,12 @@ def reread_table(report: Report) -> list[str]:
     if not rows or report.relabel is None:
         return []
     lines = [
-        "", "## Against a blind re-reading (test)", "",
-        f"`{Path(report.relabel).name}` records, for the test pairs served at the default "
-        "thresholds (guards on), whether one answer serves both, judged without QQP's label "
-        "(`bench.cache_relabel`). Shares are over the hits it covers; the QQP column is "
-        "the same pairs with QQP's labels. Recall (re-read) takes the reading's label "
-        "where there is one and QQP's elsewhere.", "",
+        "", f"## Against a blind re-reading ({report.half})", "",
+        f"`{Path(report.relabel).name}` records, for the {report.half} pairs served at "
+        "the default thresholds (guards on), whether one answer serves both, judged "
+        "without QQP's label (`bench.cache_relabel`). Shares are over the hits it covers; "
+        "the QQP column is the same pairs with QQP's labels. Recall (re-read) takes the "
+        "reading's label where there is one and QQP's elsewhere.", "",
         "| embedder | threshold | hits | re-read | false (QQP) | false share QQP (95% "
         "upper) | false (re-read) | false share re-read (95% upper) | recall QQP "
         "| recall re-read |",
@@ -406,10 +449,20 @@ def reread_table(report: Report) -> list[str]:
             f"| {r.false_read} | {_pct(r.false_share_read)} "
             f"({_pct(r.false_share_read_upper)}) | {_pct(r.recall_qqp)} "
             f"| {_pct(r.recall_read)} |")
+    for name, sweep_rows in ((e.embedder, e.reread_sweep) for e in report.embedders
+                             if e.reread_sweep):
+        lines += ["", f"{name}, every threshold (guards on):", "",
+                  "| threshold | hits | re-read | false (QQP) | false share QQP "
+                  "| false (re-read) | false share re-read (95% upper) | recall QQP "
+                  "| recall re-read |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| {r.threshold:.2f} | {r.hits} | {r.read} | {r.false_qqp} "
+                  f"| {_pct(r.false_share_qqp)} | {r.false_read} "
+                  f"| {_pct(r.false_share_read)} ({_pct(r.false_share_read_upper)}) "
+                  f"| {_pct(r.recall_qqp)} | {_pct(r.recall_read)} |" for r in sweep_rows]
     a = report.relabel_agreement
     if a is not None:
         lines += [
-            "", f"QQP and the re-reading on all {a.pairs} test pairs read: "
+            "", f"QQP and the re-reading on all {a.pairs} {report.half} pairs read: "
             f"{a.both_duplicate + a.both_different} agree ({a.both_duplicate} duplicate, "
             f"{a.both_different} not); {a.qqp_different_read_duplicate} labelled not "
             f"duplicate but read as the same question; {a.qqp_duplicate_read_different} "
@@ -433,9 +486,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--crossover-sizes", default="1024,2048,4096,6144,8192,12288,16384")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--no-quality", action="store_true")
-    parser.add_argument("--relabel", type=Path, default=RELABEL_FILE,
-                        help="blind re-reading of the test hits (bench.cache_relabel); "
-                        "skipped when the file does not exist")
+    parser.add_argument("--half", choices=("test", "dev"), default="test",
+                        help="the half every figure is from; dev for tuning (default test)")
+    parser.add_argument("--relabel", type=Path,
+                        help="blind re-reading of that half's hits (bench.cache_relabel; "
+                        f"default {RELABEL_FILE.name}, or {DEV_RELABEL_FILE.name} with "
+                        "--half dev); skipped when the file does not exist")
+    parser.add_argument("--dev-relabel", type=Path, default=DEV_RELABEL_FILE,
+                        help="blind re-reading of development pairs, used instead of "
+                        "QQP's labels where it has one when thresholds are chosen "
+                        f"(default {DEV_RELABEL_FILE.name}); skipped when absent")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.embedder.split(",") if n.strip()]
     if any(n not in ("hashing", "minilm") for n in names):
@@ -443,7 +503,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_quality and args.pairs is None:
         parser.error("--pairs is required unless --no-quality")
     embedders: list[EmbedderReport] = []
-    reading = load(args.relabel).duplicate if args.relabel.exists() else None
+    relabel = args.relabel or (DEV_RELABEL_FILE if args.half == "dev" else RELABEL_FILE)
+    reading = load(relabel).duplicate if relabel.exists() else None
+    dev_reading = load(args.dev_relabel).duplicate if args.dev_relabel.exists() else None
     agreement = None
     if not args.no_quality:
         pairs = read_all_pairs(args.pairs)
@@ -452,11 +514,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         dev = np.array([is_dev(p, args.seed, args.dev_share) for p in pairs])
         for name in names:
             embed, described = load_embed(name, args.cache)
-            embedders.append(evaluate(pairs, dev, embed, described, reading))
+            embedders.append(evaluate(pairs, dev, embed, described, reading, args.half,
+                                      dev_reading))
             print(f"evaluated {described}", file=sys.stderr, flush=True)
         if reading is not None:
             read = [(p.label == 1, reading[i]) for p, d in zip(pairs, dev, strict=True)
-                    if not d and (i := pair_id(p)) in reading]
+                    if d == (args.half == "dev") and (i := pair_id(p)) in reading]
             agreement = compare([q for q, _ in read], [r for _, r in read])
     latency = None
     if not args.no_latency:
@@ -464,8 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency = measure(args.latency_entries, 384, args.latency_queries, sizes, args.seed)
     report = Report(data=str(args.pairs), seed=args.seed, sample=args.sample,
                     dev_share=args.dev_share, embedders=embedders, latency=latency,
-                    relabel=None if reading is None else str(args.relabel),
-                    relabel_agreement=agreement)
+                    relabel=None if reading is None else str(relabel),
+                    relabel_agreement=agreement, half=args.half)
     args.out.mkdir(parents=True, exist_ok=True)
     text = table(report)
     (args.out / "table.md").write_text(text)

@@ -207,3 +207,32 @@ def test_the_development_listing_has_only_development_pairs_default_hits_first(
     assert len(dev) > 3 and len(shown) == 3 and set(shown) <= dev
     assert text.startswith("# Development-half pairs") and "seeded sample" in text
     assert "label" not in text
+
+
+def test_the_development_half_is_reported_alone_and_chosen_on_by_its_reading(
+        tmp_path: Path) -> None:
+    data = write_pairs(tmp_path / "pairs.jsonl",
+                       [{"text_a": a, "text_b": b, "label": 0} for a, b in REPEATS])
+    dev = [Pair(text_a=a, text_b=b, label=0) for a, b in REPEATS]
+    dev = [p for p in dev if is_dev(p, 0, 0.5)]
+    reading = tmp_path / "dev.toml"
+    reading.write_text('annotator = "test"\nrule = "same question"\n[duplicate]\n'
+                       + "".join(f'"{pair_id(p)}" = true\n' for p in dev))
+    out = tmp_path / "out"
+
+    assert main(["--pairs", str(data), "--embedder", "hashing", "--no-latency", "--half",
+                 "dev", "--relabel", str(reading), "--dev-relabel", str(reading),
+                 "--out", str(out)]) == 0
+
+    results = json.loads((out / "results.json").read_text())
+    assert results["half"] == "dev"
+    [report] = results["embedders"]
+    assert report["test_pairs"] == report["dev_pairs"] == len(dev) < len(REPEATS)
+    assert report["test_identical_different"] == len(dev)
+    with_guards = next(c for c in report["choices"] if c["guards"])
+    assert with_guards["dev"]["hits"] > 0 and with_guards["dev"]["false_hits"] == 0
+    # The same pairs, reported with QQP's labels.
+    assert with_guards["test"]["false_hits"] == with_guards["dev"]["hits"]
+    assert report["reread"]["false_read"] == 0 and report["reread"]["read"] == len(dev)
+    assert report["reread_sweep"][0]["threshold"] == 0.7
+    assert "no test-half figure" in (out / "table.md").read_text()
