@@ -10,19 +10,28 @@ miss, which costs money, never correctness: when in doubt they veto.
 `GUARDS` lists them in the order `veto_reason` tries them: first the specific ones
 (numbers, negation, direction, ...), then the wording ones (`asks_differently`,
 `modality_differs`, `wording_differs`), which let a hit stand only when the two texts
-use the same words but for articles, contractions, "do" / "is" and a few fillers. Those
-last make the threshold matter little and cost most paraphrases: a cache that answers
-rewordings with someone else's answer to a question one word away saves nothing.
+use the same words but for articles, contractions, "do" / "is", a few fillers, a
+word's number ("cat" / "cats") and, in a how-to question, who asks and with which of
+"can", "could", "should" ("how can I" / "how do you" / "how to"). Those last make the
+threshold matter little and cost most paraphrases: a cache that answers rewordings
+with someone else's answer to a question one word away saves nothing.
 They were chosen and shaped on the development half of the QQP pairs
-(`bench.eval_cache`), never on its test half; what each one buys is in that
-benchmark's table.
+(`bench.eval_cache --half dev`, against a blind re-reading of those pairs), never on
+its test half; what each one buys is in that benchmark's table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from stages.semantic.reading import OPPOSITE, Reading, read
+from stages.semantic.reading import (
+    OPPOSITE,
+    Reading,
+    how_to,
+    modals_of_how_to,
+    read,
+    same_but_number,
+)
 
 
 def numbers_differ(a: Reading, b: Reading) -> bool:
@@ -89,24 +98,32 @@ def asks_differently(a: Reading, b: Reading) -> bool:
 
 def modality_differs(a: Reading, b: Reading) -> bool:
     """A different modal verb or tense: "what can a nurse do" vs "what should a nurse
-    do", "what did the Romans eat" vs "what do the Romans eat"."""
-    return a.modality != b.modality
+    do", "what did the Romans eat" vs "what do the Romans eat". How-to questions may
+    trade "can", "could" and "should" ("how can I" / "how should I" / "how do I"): they
+    ask for the same method."""
+    return a.modality != b.modality and not modals_of_how_to(a, b)
 
 
 def wording_differs(a: Reading, b: Reading) -> bool:
     """Any word in one text that the other lacks, or holds fewer times, beyond articles,
-    "please", a few fillers ("really", "any") and "do" / "is" (in any form): "cheap
-    flights to Oslo" vs "cheap flights to Oslo online", "how do I" vs "how do you", "cat"
-    vs "cats". Either text may add "do" or "is" ("why some cats hate water" / "why do
-    some cats hate water"), not trade one for the other ("what does DNS do" / "what is
-    DNS").
+    "please", a few fillers ("really", "any"), "do" / "is" (in any form) and a word's
+    number: "cheap flights to Oslo" vs "cheap flights to Oslo online", "what can I do"
+    vs "what can you do", but not "cat" vs "cats". Either text may add "do" or "is" ("why
+    some cats hate water" / "why do some cats hate water"), not trade one for the other
+    ("what does DNS do" / "what is DNS"). Two how-to questions are read without their
+    asker and modal ("how do I" / "how can you" / "how to", `how_to`).
 
     The strictest guard, and the one that buys most of the precision: at the default
     thresholds, what is left for the embedding to judge is mostly spelling, spacing,
-    punctuation and case. It costs recall (most real paraphrases change a word), which is
-    the price of serving nobody another question's answer."""
+    punctuation, case, number and who asks how. It costs recall (most real paraphrases
+    change a word), which is the price of serving nobody another question's answer."""
     if a.wording != b.wording:
-        return True
+        how_a, how_b = how_to(a), how_to(b)
+        if how_a is not None and how_b is not None:
+            if not same_but_number(how_a, how_b):
+                return True
+        elif not same_but_number(a.wording, b.wording):
+            return True
     (do_a, is_a), (do_b, is_b) = a.auxiliaries, b.auxiliaries
     return (do_a - do_b) * (is_a - is_b) < 0
 

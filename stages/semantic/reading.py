@@ -119,10 +119,11 @@ STOPWORDS = frozenset(
 
 # How `wording_differs` reads a text: contractions spelled out, "which" as "what",
 # "does" and "are" as "do" and "is"; articles, "please", a possessive "s" and a few
-# intensifiers left out. On QQP's development half, above the thresholds, pairs that
-# differ only in these were duplicates (but for label noise); any other word, even a stop
-# word ("in", "for", "you", "some", "online", "can"), also told apart pairs labelled
-# different, often enough to break a 1% budget of false hits.
+# intensifiers left out (a word's number and how-to questions are matched when two
+# wordings are compared: `same_but_number`, `how_to`). On QQP's development half, above
+# the thresholds, pairs that differ only in these were duplicates (but for label noise);
+# any other word, even a stop word ("in", "for", "you", "some", "online", "can"), also
+# told apart pairs labelled different, often enough to break a 1% budget of false hits.
 _CONTRACTED = {"m": ("am",), "re": ("are",), "ve": ("have",), "ll": ("will",),
                "d": ("would",)}
 _NOT_CONTRACTED = {"can't": ("can", "not"), "cant": ("can", "not"), "cannot": ("can", "not"),
@@ -208,6 +209,87 @@ def encode_reading(reading: Reading) -> bytes:
 
 def decode_reading(data: bytes) -> Reading:
     return _DECODER.decode(data)
+
+
+# A question asking how to do something ("how do I", "how can one", "how should you",
+# "how to") asks for the same method whoever would do it and whichever of these modals it
+# uses; on QQP's development half such pairs were duplicates, once read again, while
+# swapping the person or the modal elsewhere ("how often do you" / "how often should I",
+# "what can" / "what should") changes the question. "We" is left out: often a group whose
+# answer depends on who it is ("how can we become friends" / "how do I become a friend").
+_HOW_MODALS = frozenset({"can", "could", "should"})
+_ASKERS = frozenset({"i", "you", "one", "someone"})
+# After the asker, "you" still means the asker; "someone" and "one" do not ("how can you
+# tell if someone is shy" / "how can you tell if you are shy").
+_PERSONS = {"you": "i", "your": "my", "yourself": "myself"}
+
+
+def how_to(reading: Reading) -> tuple[str, ...] | None:
+    """The wording of a how-to question without its asker and modal ("how do I", "how
+    can you", "how to"), "you" read as "I" ("your" as "my"), sorted; None when
+    `reading` is no such question."""
+    if "how" not in reading.asking:
+        return None
+    words = reading.words
+    for i, word in enumerate(words[:-2]):
+        if word != "how":
+            continue
+        if words[i + 1] == "to":
+            asker: tuple[str, ...] = ("to",)
+        elif (words[i + 1] in _HOW_MODALS or words[i + 1] in ("do", "does")) \
+                and words[i + 2] in _ASKERS:
+            asker = (words[i + 1], words[i + 2])
+        else:
+            continue
+        left = list(reading.wording)
+        for dropped in asker:
+            if dropped in left:  # "do" and "does" never are
+                left.remove(dropped)
+        return tuple(sorted(_PERSONS.get(w, w) for w in left))
+    return None
+
+
+def modals_of_how_to(a: Reading, b: Reading) -> bool:
+    """Both how-to questions (`how_to`), their modalities differing only in "can",
+    "could" and "should"."""
+    return (a.modality ^ b.modality <= _HOW_MODALS and how_to(a) is not None
+            and how_to(b) is not None)
+
+
+def same_but_number(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two sorted wordings with the same words but for a noun's number or a verb's "-s":
+    "cat" / "cats", "box" / "boxes", "story" / "stories", "affect" / "affects". Not a
+    number's suffix ("1970" / "1970s"), nor words under three letters ("it" / "its")."""
+    if len(a) != len(b):
+        return False
+    only_a: list[str] = []
+    only_b: list[str] = []
+    i = j = 0
+    while i < len(a) and j < len(b):  # a merge: both are sorted
+        if a[i] == b[j]:
+            i, j = i + 1, j + 1
+        elif a[i] < b[j]:
+            only_a.append(a[i])
+            i += 1
+        else:
+            only_b.append(b[j])
+            j += 1
+    only_a += a[i:]
+    only_b += b[j:]
+    for word in only_a:
+        twin = next((w for w in only_b if _singular_and_plural(word, w)), None)
+        if twin is None:
+            return False
+        only_b.remove(twin)
+    return True
+
+
+def _singular_and_plural(a: str, b: str) -> bool:
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < 3 or short[0].isdigit():
+        return False
+    return (long in (short + "s", short + "es")
+            or (short.endswith("y") and long == short[:-1] + "ies"))
 
 
 def normalise_number(text: str) -> str:

@@ -271,8 +271,19 @@ HARD_NEGATIVES = [
     ("What did the Romans eat?", "What do the Romans eat?", "modality_differs"),
     ("Where can I find cheap flights to Oslo?",
      "Where can I find cheap flights to Oslo online?", "wording_differs"),
-    ("How do I get rid of a stray cat?", "How do I get rid of stray cats?", "wording_differs"),
-    ("How do I bake bread?", "How do you bake bread?", "wording_differs"),
+    ("What is the best thing to do with a stray cat?", "What is the best thing to do with a "
+     "stray kitten?", "wording_differs"),
+    ("What happened in the 1970s?", "What happened in 1970?", "wording_differs"),
+    ("Is it fair?", "Is its fair?", "wording_differs"),
+    # How-to questions read without their asker and modal, and nothing else.
+    ("How can you tell if someone is shy?", "How can you tell if you are shy?",
+     "wording_differs"),
+    ("How can we become friends?", "How do I become a friend?", "modality_differs"),
+    ("How often should I water a cactus?", "How often do you water a cactus?",
+     "modality_differs"),
+    ("How did I lose weight?", "How do I lose weight?", "modality_differs"),
+    ("How can I paint a fence if I could rent a sprayer?",
+     "How do I paint a fence if I rent a sprayer?", "wording_differs"),
     ("What does DNS do?", "What is DNS?", "wording_differs"),
     ("Is the ENFJ-A type rare?", "Is the ENFJ type rare?", "wording_differs"),
     ("What are the best IT jobs?", "What are the best jobs?", "names_differ"),
@@ -294,6 +305,18 @@ PARAPHRASES = [
     ("Is there any cure for hiccups?", "Is there a cure for hiccups?"),
     ("WHAT IS THE BEST PHONE?", "What is the best phone?"),
     ("What is a zero-sum game?", "What is a zero sum game?"),
+    # A word's number.
+    ("How do I get rid of a stray cat?", "How do I get rid of stray cats?"),
+    ("What are the best hiking boots?", "Which is the best hiking boot?"),
+    ("Why do berries ripen?", "Why does a berry ripen?"),
+    ("How do boxes get recycled?", "How does a box get recycled?"),
+    # Who asks how, and with which modal.
+    ("How do I bake bread?", "How do you bake bread?"),
+    ("How can I learn to knit?", "How should I learn to knit?"),
+    ("How to repot an orchid?", "How do I repot an orchid?"),
+    ("How can one fix a leaky tap?", "How do you fix a leaky tap?"),
+    ("How do I tidy my desk?", "How do you tidy your desk?"),
+    ("How could I stop snoring?", "How can someone stop snoring?"),
 ]
 
 # Real paraphrases that only the wording guards turn away: the recall they cost, so
