@@ -27,6 +27,7 @@ from collections.abc import Callable
 from stages.semantic.reading import (
     OPPOSITE,
     Reading,
+    either_side,
     how_to,
     modals_of_how_to,
     read,
@@ -53,9 +54,13 @@ def direction_differs(a: Reading, b: Reading) -> bool:
 
 
 def word_order_differs(a: Reading, b: Reading) -> bool:
-    """The same content words in a different order: "dog bites man" vs "man bites dog"."""
+    """The same content words in a different order: "dog bites man" vs "man bites dog",
+    but for the two sides of an "and", "or" or "vs" ("tea or coffee" vs "coffee or
+    tea")."""
     return (len(a.content) == len(b.content) and a.content != b.content
-            and sorted(a.content) == sorted(b.content))
+            and sorted(a.content) == sorted(b.content)
+            and all(either_side(a.words, width) != either_side(b.words, width)
+                    for width in (1, None)))
 
 
 def opposites_differ(a: Reading, b: Reading) -> bool:

@@ -292,6 +292,47 @@ def _singular_and_plural(a: str, b: str) -> bool:
             or (short.endswith("y") and long == short[:-1] + "ies"))
 
 
+# Either side of "and", "or", "vs" may come first: "the difference between A and B",
+# "who is better, A or B", "A vs B" ask the same. Punctuation is not read, so where a
+# side ends is a guess: one word each, or as many as the shorter run of words holds
+# ("better, Ronaldo or Messi": Ronaldo, Messi; "Honda City or Hyundai Verna").
+_COORDINATORS = frozenset({"and", "or", "vs", "versus", "&", "/"})
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def either_side(words: tuple[str, ...], width: int | None = None) -> tuple[str, ...]:
+    """`words`' content words (but coordinators), the two sides of each "A and B", "A
+    or B", "A vs B" put in one order, so that "B or A" gives the same: sides of `width`
+    words, or (None) as long as the shorter run of content words around it."""
+    out: list[str] = []
+    run = 0  # content words at the end of `out` since the last stop word
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in _COORDINATORS:
+            start = i + 1
+            while start < len(words) and words[start] in _ARTICLES:
+                start += 1
+            end = start
+            longest = run if width is None else min(run, width)
+            while end < len(words) and end - start < longest \
+                    and words[end] not in STOPWORDS and words[end] not in _COORDINATORS:
+                end += 1
+            if end > start:
+                left, right = tuple(out[len(out) - (end - start):]), words[start:end]
+                del out[len(out) - len(left):]
+                out += [*min(left, right), *max(left, right)]
+                i, run = end, 0
+                continue
+        if word in STOPWORDS or word in _COORDINATORS:
+            run = 0
+        else:
+            out.append(word)
+            run += 1
+        i += 1
+    return tuple(out)
+
+
 def normalise_number(text: str) -> str:
     """`1,000` -> `1000`, `3.0` -> `3`, `3,5` -> `3.5`, `007` -> `7`."""
     if _THOUSANDS.fullmatch(text):

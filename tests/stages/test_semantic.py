@@ -262,6 +262,10 @@ HARD_NEGATIVES = [
     ("Is 100 mg of caffeine a day too much?", "Is 100 g of caffeine a day too much?",
      "units_differ"),
     ("dog bites man", "man bites dog", "word_order_differs"),
+    # Only the two sides of an "and" / "or" / "vs" may trade places.
+    ("Is a cat faster than a dog or a horse?", "Is a dog faster than a cat or a horse?",
+     "word_order_differs"),
+    ("Do tall men like short women?", "Do short men like tall women?", "word_order_differs"),
     ("What are the traffic laws in Georgia?", "What are the traffic laws in Iowa?",
      "names_differ"),
     ("What is A + B?", "What is A * B?", "symbols_differ"),
@@ -317,6 +321,13 @@ PARAPHRASES = [
     ("How can one fix a leaky tap?", "How do you fix a leaky tap?"),
     ("How do I tidy my desk?", "How do you tidy your desk?"),
     ("How could I stop snoring?", "How can someone stop snoring?"),
+    # Either side of "and", "or", "vs" first.
+    ("Who is better, Pele or Maradona?", "Who is better, Maradona or Pele?"),
+    ("What is the difference between a lake and a pond?",
+     "What is the difference between a pond and a lake?"),
+    ("Which is faster, the Ford Focus or Honda Civic?", "Which is faster: Honda Civic or "
+     "Ford Focus?"),
+    ("Should I learn Rust vs Go?", "Should I learn Go vs Rust?"),
 ]
 
 # Real paraphrases that only the wording guards turn away: the recall they cost, so
