@@ -125,13 +125,15 @@ def fill(groups: Sequence[Sequence[Pair]], limit: int,
     whole while it fits under `limit` pairs in all and a seeded sample of it otherwise;
     with, per group, (pairs taken, pairs it had)."""
     taken: dict[str, Pair] = {}
+    seen: set[str] = set()
     counts: list[tuple[int, int]] = []
     for group in groups:
-        fresh = {i: p for i, p in ((pair_id(p), p) for p in group) if i not in taken}
+        fresh = {i: p for i, p in ((pair_id(p), p) for p in group) if i not in seen}
         ids = sorted(fresh)
         room = max(limit - len(taken), 0)
         picked = ids if len(ids) <= room else random.Random(seed).sample(ids, room)
         taken.update((i, fresh[i]) for i in picked)
+        seen.update(ids)
         counts.append((len(picked), len(ids)))
     return list(taken.values()), counts
 

@@ -12,7 +12,8 @@ miss, which costs money, never correctness: when in doubt they veto.
 `modality_differs`, `wording_differs`), which let a hit stand only when the two texts
 use the same words but for articles, contractions, "do" / "is", a few fillers, a
 word's number ("cat" / "cats") and, in a how-to question, who asks and with which of
-"can", "could", "should" ("how can I" / "how do you" / "how to"). Those last make the
+"can", "could", "should" ("how can I" / "how do you" / "how to" / "what is the best
+way to"). Those last make the
 threshold matter little and cost most paraphrases: a cache that answers rewordings
 with someone else's answer to a question one word away saves nothing.
 They were chosen and shaped on the development half of the QQP pairs
@@ -97,8 +98,15 @@ def points_elsewhere(a: Reading, b: Reading) -> bool:
 
 def asks_differently(a: Reading, b: Reading) -> bool:
     """Different question words: "why is the sea salty" vs "is the sea salty", "how is
-    cheese made" vs "where is cheese made" ("which" counts as "what")."""
-    return a.asking != b.asking
+    cheese made" vs "where is cheese made" ("which" counts as "what"). Two how-to
+    questions may open with "how" or "what is the best way to" (`how_to`)."""
+    if a.asking == b.asking:
+        return False
+    return (a.asking - _METHOD != b.asking - _METHOD or how_to(a) is None
+            or how_to(b) is None)
+
+
+_METHOD = frozenset({"how", "what"})
 
 
 def modality_differs(a: Reading, b: Reading) -> bool:
@@ -116,7 +124,8 @@ def wording_differs(a: Reading, b: Reading) -> bool:
     vs "what can you do", but not "cat" vs "cats". Either text may add "do" or "is" ("why
     some cats hate water" / "why do some cats hate water"), not trade one for the other
     ("what does DNS do" / "what is DNS"). Two how-to questions are read without their
-    asker and modal ("how do I" / "how can you" / "how to", `how_to`).
+    asker and modal ("how do I" / "how can you" / "how to" / "what is the best way
+    to", `how_to`).
 
     The strictest guard, and the one that buys most of the precision: at the default
     thresholds, what is left for the embedding to judge is mostly spelling, spacing,
@@ -125,9 +134,8 @@ def wording_differs(a: Reading, b: Reading) -> bool:
     if a.wording != b.wording:
         how_a, how_b = how_to(a), how_to(b)
         if how_a is not None and how_b is not None:
-            if not same_but_number(how_a, how_b):
-                return True
-        elif not same_but_number(a.wording, b.wording):
+            return not same_but_number(how_a, how_b)  # "do" / "is" were the asker's
+        if not same_but_number(a.wording, b.wording):
             return True
     (do_a, is_a), (do_b, is_b) = a.auxiliaries, b.auxiliaries
     return (do_a - do_b) * (is_a - is_b) < 0

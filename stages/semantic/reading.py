@@ -212,12 +212,14 @@ def decode_reading(data: bytes) -> Reading:
 
 
 # A question asking how to do something ("how do I", "how can one", "how should you",
-# "how to") asks for the same method whoever would do it and whichever of these modals it
-# uses; on QQP's development half such pairs were duplicates, once read again, while
-# swapping the person or the modal elsewhere ("how often do you" / "how often should I",
-# "what can" / "what should") changes the question. "We" is left out: often a group whose
-# answer depends on who it is ("how can we become friends" / "how do I become a friend").
+# "how to", "what is the best way to") asks for the same method whoever would do it and
+# whichever of these modals it uses; on QQP's development half such pairs were
+# duplicates, once read again, while swapping the person or the modal elsewhere ("how
+# often do you" / "how often should I", "what can" / "what should") changes the
+# question. "We" is left out: often a group whose answer depends on who it is ("how can
+# we become friends" / "how do I become a friend").
 _HOW_MODALS = frozenset({"can", "could", "should"})
+_WAY_FILLERS = frozenset({"the", "a", "some", "best"})
 _ASKERS = frozenset({"i", "you", "one", "someone"})
 # After the asker, "you" still means the asker; "someone" and "one" do not ("how can you
 # tell if someone is shy" / "how can you tell if you are shy").
@@ -226,26 +228,49 @@ _PERSONS = {"you": "i", "your": "my", "yourself": "myself"}
 
 def how_to(reading: Reading) -> tuple[str, ...] | None:
     """The wording of a how-to question without its asker and modal ("how do I", "how
-    can you", "how to"), "you" read as "I" ("your" as "my"), sorted; None when
-    `reading` is no such question."""
-    if "how" not in reading.asking:
+    can you", "how to", "what is the best way to"), "you" read as "I" ("your" as
+    "my"), sorted; None when `reading` is no such question."""
+    if "how" not in reading.asking and "what" not in reading.asking:
         return None
     words = reading.words
     for i, word in enumerate(words[:-2]):
-        if word != "how":
-            continue
-        if words[i + 1] == "to":
-            asker: tuple[str, ...] = ("to",)
-        elif (words[i + 1] in _HOW_MODALS or words[i + 1] in ("do", "does")) \
-                and words[i + 2] in _ASKERS:
-            asker = (words[i + 1], words[i + 2])
+        if word == "how":
+            asker = _how_asker(words, i)
+        elif word in ("what", "which"):
+            asker = _way_asker(words, i)
         else:
+            continue
+        if asker is None:
             continue
         left = list(reading.wording)
         for dropped in asker:
             if dropped in left:  # "do" and "does" never are
                 left.remove(dropped)
         return tuple(sorted(_PERSONS.get(w, w) for w in left))
+    return None
+
+
+def _how_asker(words: tuple[str, ...], i: int) -> tuple[str, ...] | None:
+    """ "how to", "how can I", "how do you" ... at `i`."""
+    if words[i + 1] == "to":
+        return "how", "to"
+    if (words[i + 1] in _HOW_MODALS or words[i + 1] in ("do", "does")) \
+            and words[i + 2] in _ASKERS:
+        return "how", words[i + 1], words[i + 2]
+    return None
+
+
+def _way_asker(words: tuple[str, ...], i: int) -> tuple[str, ...] | None:
+    """ "what is the best way to", "what are some ways to", "which is the way to" ... at
+    `i`: a how-to question's other opening."""
+    k = i + 1
+    if k < len(words) and words[k] in ("is", "are", "s"):
+        k += 1
+    while k < len(words) and words[k] in _WAY_FILLERS:
+        k += 1
+    if k + 1 < len(words) and words[k] in ("way", "ways") and words[k + 1] == "to":
+        return ("what", *(w for w in words[i + 1:k] if w in ("best", "some")), words[k],
+                "to")
     return None
 
 

@@ -286,6 +286,9 @@ HARD_NEGATIVES = [
     ("How often should I water a cactus?", "How often do you water a cactus?",
      "modality_differs"),
     ("How did I lose weight?", "How do I lose weight?", "modality_differs"),
+    ("What is the fastest way to learn chess?", "How do I learn chess?", "asks_differently"),
+    ("What is the best way to learn chess and why?", "How do I learn chess?",
+     "asks_differently"),
     ("How can I paint a fence if I could rent a sprayer?",
      "How do I paint a fence if I rent a sprayer?", "wording_differs"),
     ("What does DNS do?", "What is DNS?", "wording_differs"),
@@ -321,6 +324,9 @@ PARAPHRASES = [
     ("How can one fix a leaky tap?", "How do you fix a leaky tap?"),
     ("How do I tidy my desk?", "How do you tidy your desk?"),
     ("How could I stop snoring?", "How can someone stop snoring?"),
+    ("How do I reverse a list in Python?", "What's the way to reverse a list in Python?"),
+    ("What is the best way to descale a kettle?", "How do you descale a kettle?"),
+    ("What are some ways to cheer up a friend?", "How can I cheer up a friend?"),
     # Either side of "and", "or", "vs" first.
     ("Who is better, Pele or Maradona?", "Who is better, Maradona or Pele?"),
     ("What is the difference between a lake and a pond?",
@@ -333,8 +339,6 @@ PARAPHRASES = [
 # Real paraphrases that only the wording guards turn away: the recall they cost, so
 # that nobody is served the answer to a question one word away from theirs.
 REWORDED = [
-    ("How do I reverse a list in Python?", "What's the way to reverse a list in Python?",
-     "asks_differently"),
     ("What is the capital of France?", "Which city is the capital of France?",
      "wording_differs"),
     ("Convert 100 °F to °C", "What is 100 °F in °C?", "asks_differently"),
