@@ -131,12 +131,20 @@ class Call:
 
     async def release_held(self) -> None:
         """Hand a held (non-streaming) answer over in one piece."""
-        if not self.held:
+        held = self.held
+        if not held:
             return
-        text = "".join(token.text for token in self.held)
-        calls = [call for token in self.held for call in token.tool_calls or ()]
-        self.share += written(self.held)
         self.held = []
+        if len(held) == 1 and held[0].tool_calls is None:
+            # Already one piece (a run of words is joined as it comes): it goes as it is.
+            token = held[0]
+            self.share += len(token.text)
+            self.sent.append(token.text)
+            await self.flow.emit(token)
+            return
+        text = "".join(token.text for token in held)
+        calls = [call for token in held for call in token.tool_calls or ()]
+        self.share += written(held)
         self.sent.append(text)
         await self.flow.emit(Token(text=text, tool_calls=calls or None))
 
@@ -356,16 +364,16 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     if not stream:
         ttft_s = stall_s = math.inf
     # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.
-    loop_time = asyncio.get_running_loop().time
+    loop = asyncio.get_running_loop()
+    loop_time = loop.time
     now_loop = loop_time()
-    request_end = now_loop + max(0.0, deadline - clock.now())
+    started = clock.now()
+    request_end = now_loop + max(0.0, deadline - started)
     attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
                                                config.attempt_timeout_s))
-    started = clock.now()
     probe = name in call.dispatch.probes and retry == 0
     scope = anyio.CancelScope()
-    watchdog = Watchdog(asyncio.get_running_loop(), scope, now_loop, ttft_s, stall_s,
-                            attempt_end, request_end)
+    watchdog = Watchdog(loop, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
     receiver = Receiver(call, name, index, reason, clock, started,
                             samples if stream else None, watchdog, loop_time, claim)
     call.held = []
