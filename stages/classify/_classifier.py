@@ -2,14 +2,15 @@
 
 All are trained on the hand-written prompts in `_seeds_*`, deterministically, by
 `python -m stages.classify` (the process loads the result: see `_trained`). The word
-model reads `_features.extract` (words, stems, word lists, structure) twice, with a
-logistic regression and with naive Bayes, and averages their log-probabilities; it
-needs nothing but the text and answers in tens of microseconds. The embedding models
-read a sentence embedding of the prompt, and are only built for embedders that know
-meaning (all-MiniLM-L6-v2): a logistic regression over the vector, and a vote of the
-seed prompts nearest to it (the regression draws one straight boundary per task; the
-neighbours follow the seeds' clusters, and open_qa or creative_writing spread over
-many). With all three, their log-probabilities are averaged with fixed weights.
+model reads `_features.extract` (words, stems, word pairs, word lists, structure)
+twice, with a logistic regression and with naive Bayes, and averages their
+log-probabilities; it needs nothing but the text and answers in tens of microseconds.
+The embedding models read a sentence embedding of the prompt, and are only built for
+embedders that know meaning (all-MiniLM-L6-v2): a logistic regression over the vector,
+and a vote of the seed prompts nearest to it (the regression draws one straight
+boundary per task; the neighbours follow the seeds' clusters, and open_qa or
+creative_writing spread over many). With all three, their log-probabilities are
+averaged with fixed weights.
 
 The confidence is the winning task's probability: low when the prompt reads like two
 tasks at once, or like none of them.
@@ -22,6 +23,7 @@ embedding models read the batch as one matrix. A single prompt is a batch of one
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import NamedTuple, get_args
 
@@ -115,6 +117,8 @@ MIXTURE = (0.6, 0.3, 0.1)
 # A prompt of fewer words than this says little: its word logits are scaled down in
 # proportion (same winner, flatter probabilities, so "write about numbers" is unsure).
 SHORT_WORDS = 6
+# A word pair is a column when at least this many training prompts have it.
+PAIR_PROMPTS = 2
 
 
 def evidence(words: int) -> float:
@@ -131,11 +135,11 @@ class Columns(NamedTuple):
     """A prompt's features as the word model's columns."""
 
     words: list[int]
-    """Known word, opening-word and stem columns, sorted."""
+    """Known word, opening-word, stem and word-pair columns, sorted."""
     flags: list[int]
     """Known `#flag` columns, sorted."""
     terms: int
-    """Word, opening-word and stem features, known or not."""
+    """Word, opening-word, stem and word-pair features, known or not."""
     evidence: float
     """`evidence` of the features: how far the word logits are trusted."""
 
@@ -164,14 +168,16 @@ class TaskClassifier:
         self._pairs = self._stacked.reshape(len(self._stacked), 2, len(words.bias))
         self._bias_row, self._zero_row = len(words.vocabulary), len(words.vocabulary) + 1
         self._bias = words.bias.tolist()
-        kinds: dict[str, dict[str, int]] = {"^": {}, "~": {}, "#": {}, "": {}}
+        kinds: dict[str, dict[str, int]] = {"^": {}, "~": {}, "+": {}, "#": {}, "": {}}
         for name, column in words.vocabulary.items():
-            kind = name[0] if name[0] in "^~#" else ""
+            kind = name[0] if name[0] in "^~+#" else ""
             kinds[kind][name if kind in ("", "#") else name[1:]] = column
         self._word_columns, self._flag_columns = kinds[""], kinds["#"]
         self._opening_columns, self._stem_columns = kinds["^"], kinds["~"]
+        self._pair_columns = kinds["+"]
         self._known_words = frozenset(self._word_columns)
         self._known_stems = frozenset(self._stem_columns)
+        self._known_pairs = frozenset(self._pair_columns)
         self._known_flags = frozenset(self._flag_columns)
         self.embedded = embedded
         self.neighbours = neighbours
@@ -183,8 +189,13 @@ class TaskClassifier:
         """From labelled prompts (label = index into `TASKS`) and, optionally, their
         embeddings, one row per text."""
         rows = [extract(text) for text in texts]
-        words = SparseSoftmax.fit(rows, labels, len(TASKS), flag_value=FLAG_VALUE, l2=WORD_L2,
-                                  steps=STEPS, rate=WORD_RATE)
+        # A word pair of one training prompt is that prompt's wording, not a way of asking
+        # (it still counts among the prompt's features, as it does in a new prompt).
+        seen = Counter(name for row in rows for name in row)
+        columns = [name for name, times in seen.items()
+                   if name[0] != "+" or times >= PAIR_PROMPTS]
+        words = SparseSoftmax.fit(rows, labels, len(TASKS), columns, flag_value=FLAG_VALUE,
+                                  l2=WORD_L2, steps=STEPS, rate=WORD_RATE)
         bayes = NaiveBayes.fit(rows, labels, len(TASKS), words.vocabulary, alpha=BAYES_ALPHA,
                                scale=BAYES_SCALE)
         if vectors is None:
@@ -201,17 +212,20 @@ class TaskClassifier:
         if not isinstance(features, Reading):
             words, flags, count = self.words.split(features)
             return Columns(words, flags, count,
-                           evidence(sum(1 for name in features if name[0] not in "#^~")))
+                           evidence(sum(1 for name in features if name[0] not in "#^~+")))
         known = self._known_words.intersection(features.words)
         stems = self._known_stems.intersection(features.stems)
+        pairs = self._known_pairs.intersection(features.pairs)
         openings = self._opening_columns
         columns = [*map(self._word_columns.__getitem__, known),
                    *map(self._stem_columns.__getitem__, stems),
+                   *map(self._pair_columns.__getitem__, pairs),
                    *[openings[word] for word in features.openings if word in openings]]
         columns.sort()
         flags = sorted(map(self._flag_columns.__getitem__,
                            self._known_flags.intersection(features.flags)))
-        count = len(features.words) + len(features.openings) + len(features.stems)
+        count = len(features.words) + len(features.openings) + len(features.stems) \
+            + len(features.pairs)
         return Columns(columns, flags, count, evidence(len(features.words)))
 
     def word_log_probabilities(self, features: Reading | Collection[str], *,

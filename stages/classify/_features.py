@@ -7,13 +7,17 @@ at one end, and the middle (pasted code or text) adds time, not signal.
 
 `read` gives the features by kind (a `Reading`), which is what the classifier looks up
 on each request; `extract` gives the same features as one set of names (`Reading.names`).
-A word's name is the word itself, an opening word's `^word`, a stem's `~stem` and every
-other feature's `#name`.
+A word's name is the word itself, an opening word's `^word`, a stem's `~stem`, a pair of
+neighbouring words near the start `+first second` and every other feature's `#name`.
+
+Numbers are not words (their digits are topic, and the training prompts' topics do not
+recur): a prompt with a number has `#number`, one with three `#numbers`.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import NamedTuple
 
 from stages.classify._lexicon import (
@@ -35,14 +39,16 @@ TAIL_CHARS = 500
 HEAD_WORDS = 160
 TAIL_WORDS = 60
 OPENING_WORDS = 3
+# How a prompt asks ("how do", "write a", "this text") is in its first words.
+PAIR_WORDS = 20
 CUE_CHARS = 300
 LONG_CHARS = 500
 VERY_LONG_CHARS = 2000
 
-_WORD = re.compile(r"[^\W\d_]+(?:[.+#][^\W\d_]+|\+\+|#)?|\d+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:[.+#][^\W\d_]+|\+\+|#)?", re.UNICODE)
 # `_WORD` on lower-cased ASCII text, where a letter is a-z and a digit 0-9: the same
 # words, a third faster (no Unicode category lookups).
-_ASCII_WORD = re.compile(r"[a-z]+(?:[.+#][a-z]+|\+\+|#)?|[0-9]+")
+_ASCII_WORD = re.compile(r"[a-z]+(?:[.+#][a-z]+|\+\+|#)?")
 _FENCE = re.compile(r"```|~~~")
 _CODE_LINE = re.compile(
     r"^\s*(?:def |class |import |from \w+ import|#include|public |private |func |fn "
@@ -96,6 +102,8 @@ class Reading(NamedTuple):
     """Its first `OPENING_WORDS` words."""
     stems: set[str]
     """The first `STEM` letters of its words longer than `STEM + 1`."""
+    pairs: set[str]
+    """Neighbouring words among its first `PAIR_WORDS`, as "first second"."""
     flags: set[str]
     """Word-list hits and structural signals, each named `#...`."""
 
@@ -103,6 +111,7 @@ class Reading(NamedTuple):
         found = set(self.words)
         found.update(["^" + word for word in self.openings])
         found.update(["~" + stem for stem in self.stems])
+        found.update(["+" + pair for pair in self.pairs])
         found.update(self.flags)
         return found
 
@@ -123,6 +132,7 @@ def read(text: str) -> Reading:
         words = words[:HEAD_WORDS] + words[-TAIL_WORDS:]
     vocabulary = set(words)
     stems = {word[:STEM] for word in vocabulary if len(word) > STEM + 1}
+    pairs = {f"{first} {second}" for first, second in pairwise(words[:PAIR_WORDS])}
     flags: set[str] = set()
     listed = _LISTED_WORDS.intersection(vocabulary)
     if listed:
@@ -149,8 +159,11 @@ def read(text: str) -> Reading:
         flags.add("#codelines")
         if code_lines >= 6:
             flags.add("#codelines6")
-    if len(_NUMBER.findall(window, 0, 400)) >= 3:
-        flags.add("#numbers")
+    numbers = len(_NUMBER.findall(window, 0, 400))
+    if numbers:
+        flags.add("#number")
+        if numbers >= 3:
+            flags.add("#numbers")
     if total_words <= 6:
         flags.add("#short")
     elif len(text) >= LONG_CHARS:
@@ -159,7 +172,7 @@ def read(text: str) -> Reading:
             flags.add("#verylong")
     if _CJK.search(window, 0, 200) is not None:
         flags.add("#cjk")
-    return Reading(vocabulary, set(words[:OPENING_WORDS]), stems, flags)
+    return Reading(vocabulary, set(words[:OPENING_WORDS]), stems, pairs, flags)
 
 
 def extract(text: str) -> set[str]:

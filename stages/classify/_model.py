@@ -67,9 +67,11 @@ class SparseSoftmax:
         self.flag_value = flag_value
 
     @classmethod
-    def fit(cls, rows: Sequence[Collection[str]], labels: Sequence[int], classes: int, *,
-            flag_value: float, l2: float, steps: int, rate: float) -> SparseSoftmax:
-        vocabulary = {name: i for i, name in enumerate(sorted(set().union(*rows)))}
+    def fit(cls, rows: Sequence[Collection[str]], labels: Sequence[int], classes: int,
+            columns: Collection[str], *, flag_value: float, l2: float, steps: int,
+            rate: float) -> SparseSoftmax:
+        """Weights for `columns` (other features of the rows count as unknown words)."""
+        vocabulary = {name: i for i, name in enumerate(sorted(columns))}
         model = cls(vocabulary, np.zeros((len(vocabulary), classes)), np.zeros(classes),
                     flag_value)
         dense = np.zeros((len(rows), len(vocabulary)), dtype=np.float32)

@@ -36,6 +36,7 @@ from stages.classify._classifier import (
     MIXTURE,
     NEIGHBOUR_TEMPERATURE,
     NEIGHBOURS,
+    PAIR_PROMPTS,
     STEPS,
     TASKS,
     WORD_L2,
@@ -56,7 +57,7 @@ def fingerprint() -> str:
     texts, labels = seed_examples()
     settings = [WORD_L2, FLAG_VALUE, STEPS, WORD_RATE, EMBEDDING_L2, EMBEDDING_RATE,
                 list(MIXTURE), NEIGHBOURS, NEIGHBOUR_TEMPERATURE, BAYES_ALPHA, BAYES_SCALE,
-                BAYES_SHARE]
+                BAYES_SHARE, PAIR_PROMPTS]
     digest = hashlib.sha256(json.dumps(
         [list(TASKS), texts, labels, settings, PACKAGED_SHA256,
          MiniLMEmbedderConfig().max_tokens], ensure_ascii=False).encode())

@@ -236,3 +236,25 @@ def test_code_and_math_marks() -> None:
     assert "#mathmark" in flags("x ≤ 4")
     assert "#mathmark" in flags(r"\frac{1}{2}")
     assert "#mathmark" not in flags("meet me at 3 pm")
+
+
+def test_numbers_are_a_mark_not_words() -> None:
+    reading = read("Add 12 and 7, then 3 more")
+    assert not {"12", "7", "3"} & reading.words
+    assert {"#number", "#numbers"} <= reading.flags
+    assert "#number" not in read("Add twelve and seven").flags
+
+
+def test_the_first_words_are_read_as_pairs_too() -> None:
+    assert {"write a", "a poem", "poem about"} <= read("Write a poem about rain").pairs
+    late = read(" ".join(["word"] * 30) + " closing pair").pairs
+    assert "closing pair" not in late
+
+
+def test_a_word_pair_of_one_training_prompt_is_not_a_column() -> None:
+    texts = ["write a poem about rain", "write a poem about snow", "fix my sql query now"]
+    classifier = TaskClassifier.train(texts, [3, 3, 0])
+    vocabulary = classifier.words.vocabulary
+    assert "+write a" in vocabulary and "+poem about" in vocabulary
+    assert "+about rain" not in vocabulary and "+fix my" not in vocabulary
+    assert "rain" in vocabulary and "fix" in vocabulary
