@@ -35,16 +35,16 @@ class Ledger:
         self.by_tenant: dict[str, Totals] = {}
 
     def add(self, outcome: Completed) -> None:
-        rows = [self.total, self.by_tenant.setdefault(outcome.job.tenant, Totals())]
+        rows = [self.total, _row(self.by_tenant, outcome.job.tenant)]
         if outcome.parts:
             # A stream that continued on another model: each model is booked its share.
             for part in outcome.parts:
-                row = self.by_model.setdefault(part.model, Totals())
+                row = _row(self.by_model, part.model)
                 row.requests += 1
                 row.failures += outcome.status != "ok"
                 self._charge(row, part)
         elif outcome.model is not None:
-            rows.append(self.by_model.setdefault(outcome.model, Totals()))
+            rows.append(_row(self.by_model, outcome.model))
         miss = outcome.cache == "miss"
         for row in rows:
             row.requests += 1
@@ -58,7 +58,7 @@ class Ledger:
             row.saved_usd += outcome.saved_usd
         for part in outcome.discarded:
             # Tries billed but thrown away: spend, though not a request of their model.
-            self._charge(self.by_model.setdefault(part.model, Totals()), part)
+            self._charge(_row(self.by_model, part.model), part)
             self._charge(rows[0], part)
             self._charge(rows[1], part)
 
@@ -69,6 +69,14 @@ class Ledger:
         row.cost_usd += part.cost_usd
         if part.estimated:
             row.estimated_usd += part.cost_usd
+
+
+def _row(rows: dict[str, Totals], key: str) -> Totals:
+    """`rows[key]`, made on first use (`setdefault` would build a spare every time)."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = Totals()
+    return row
 
 
 class CostTracker(Actor[Completed]):

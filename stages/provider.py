@@ -365,16 +365,17 @@ class Provider(Actor[Dispatch]):
                  ) -> Completed:
         dispatch = call.dispatch
         attempts = call.attempts
-        seen = {a.model for a in attempts}
-        if status == "cancelled":
-            current = next((m for m in dispatch.chain if m not in seen), None)
-            if current is not None and not call.emitted:
-                attempts.append(Attempt(model=current, status="cancelled",
-                                        probe=current in dispatch.probes))
-                seen.add(current)
-        for name in dispatch.probes:
-            if name not in seen:
-                attempts.append(Attempt(model=name, status="skipped", probe=True))
+        if status == "cancelled" or dispatch.probes:
+            seen = {a.model for a in attempts}
+            if status == "cancelled":
+                current = next((m for m in dispatch.chain if m not in seen), None)
+                if current is not None and not call.emitted:
+                    attempts.append(Attempt(model=current, status="cancelled",
+                                            probe=current in dispatch.probes))
+                    seen.add(current)
+            for name in dispatch.probes:
+                if name not in seen:
+                    attempts.append(Attempt(model=name, status="skipped", probe=True))
         job = dispatch.job
         ok = status == "ok"
         parts = call.parts
