@@ -64,6 +64,7 @@ WEIGHTS: dict[str, tuple[float, float, float]] = {
 }
 EWMA_ALPHA = 0.2
 QUALITY_SCALE = 0.25
+_SHOWN_MEMO = 4096
 
 
 class NoRoute(Exception):
@@ -92,6 +93,9 @@ class Catalogue:
         # neighbours is predicted (built once per task; read-only).
         self._priors: dict[str, dict[str, float]] = {}
         self._unlearned: dict[str, dict[str, tuple[float, float]]] = {}
+        # Predicted qualities as candidates show them (4 places): priors recur on every
+        # request, and `round` to places costs more than the rest of scoring a model.
+        self._shown: dict[float, float] = {}
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -183,14 +187,19 @@ class Catalogue:
         rejected: list[str] = []
         unaffordable: list[tuple[str, float]] = []
         rows: list[tuple[str, float, float, float]] = []
-        models, fits, ttft_ms, tokens_per_s = self.models, self.fits, self.ttft_ms, \
-            self.tokens_per_s
+        models, ttft_ms, tokens_per_s = self.models, self.ttft_ms, self.tokens_per_s
         prompt_tokens = features.prompt_tokens
+        # `fits`, with what depends on the request alone worked out once; `fits` itself
+        # says why, for the models it rules out.
+        needed = prompt_tokens + (features.output_tokens or 0)
+        tools = bool(request.tools)
+        fmt = request.response_format
+        structured = fmt is not None and fmt.type != "text"
         for name in pool:
             model = models[name]
-            why = fits(model, request, features, tier)
-            if why:
-                rejected.append(f"{name}: {why}")
+            if (model.tiers and tier not in model.tiers) or needed > model.context_window \
+                    or (tools and not model.tools) or (structured and not model.json_mode):
+                rejected.append(f"{name}: {self.fits(model, request, features, tier)}")
                 continue
             cost = (prompt_tokens * model.price_in + output_tokens * model.price_out) / 1e6
             if budget is not None and cost > budget:
@@ -226,8 +235,9 @@ class Catalogue:
                 # range: two models 0.01 apart must not look a whole unit apart.
                 score = wq * (quality - best_quality) / QUALITY_SCALE \
                     - wc * norm_cost - wl * norm_lat
-            scored.append(Candidate(model=name, quality=round(quality, 4), cost_usd=cost,
-                                    latency_ms=round(latency, 1), score=round(score, 6)))
+            scored.append(Candidate(model=name, quality=self._shown_quality(quality),
+                                    cost_usd=cost, latency_ms=round(latency, 1),
+                                    score=round(score, 6)))
         if len(scored) > 1:
             scored.sort(key=_by_score, reverse=True)
         best = scored[0]
@@ -236,7 +246,7 @@ class Catalogue:
         evidence = predicted[best.model][1]
         confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
         fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
-                                   features, tier, budget)
+                                   features, tier, budget, usable={row[0] for row in rows})
         how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
         source = "learned" if evidence > 0 else "prior"
         reason = (f"{how}: best score for {features.task} (complexity "
@@ -247,6 +257,15 @@ class Catalogue:
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
                         confidence=round(min(1.0, confidence), 3), mode=mode,
                         alternatives=scored)
+
+    def _shown_quality(self, quality: float) -> float:
+        """`round(quality, 4)`, remembered (for positive values: -0.0 keeps its sign)."""
+        shown = self._shown.get(quality)
+        if shown is None:
+            shown = round(quality, 4)
+            if quality > 0.0 and len(self._shown) < _SHOWN_MEMO:
+                self._shown[quality] = shown
+        return shown
 
     def _willingness(self, request: ChatRequest) -> float | None:
         prefs = request.preferences
@@ -272,23 +291,28 @@ class Catalogue:
                                 message=f"no model meets the constraints: {closest}"))
 
     def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
-                  features: Features, tier: str, budget: float | None = None) -> list[str]:
+                  features: Features, tier: str, budget: float | None = None,
+                  usable: set[str] | None = None) -> list[str]:
         """The primary's configured failover models first, then the ranked alternatives;
         each able to serve this request (within `budget`, if any), none twice, at most
-        `max_fallbacks`."""
+        `max_fallbacks`. `usable`: models already known to be (`rank`'s candidates)."""
         chain = [primary]
+        known = usable or set()
+        models = self.models
 
-        def usable(name: str) -> bool:
-            model = self.models[name]
+        def fit(name: str) -> bool:
+            if name in known:
+                return True
+            model = models[name]
             return not self.fits(model, request, features, tier) and (
                 budget is None or self.estimate(model, features) <= budget)
 
-        for name in [*self.models[primary].failover, *ranked]:
-            if name in chain or not usable(name):
+        for name in [*models[primary].failover, *ranked]:
+            if name in chain or not fit(name):
                 continue
             chain.append(name)
-            for extra in self.models[name].failover:
-                if extra not in chain and extra not in ranked and usable(extra):
+            for extra in models[name].failover:
+                if extra not in chain and extra not in ranked and fit(extra):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]
 
