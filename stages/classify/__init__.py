@@ -2,7 +2,7 @@
 
 # Layout
 
-- `_seeds_a` .. `_seeds_i`: the hand-written training prompts, 68-201 per task (1162)
+- `_seeds_a` .. `_seeds_k`: the hand-written training prompts, 89-311 per task (1662)
 - `_lexicon`: word lists (languages, tools, math terms) and each task's cue words
 - `_features`: a prompt's features (`read`: by kind; `extract`: as a set of names)
 - `_model`: logistic regression in numpy (trained in its dual form), naive Bayes and a

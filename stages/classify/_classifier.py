@@ -41,6 +41,8 @@ from stages.classify import (
     _seeds_g,
     _seeds_h,
     _seeds_i,
+    _seeds_j,
+    _seeds_k,
 )
 from stages.classify._features import Reading, extract, read
 from stages.classify._model import (
@@ -55,30 +57,32 @@ from stages.classify._model import (
 TASKS: tuple[TaskType, ...] = get_args(TaskType)
 
 SEEDS: dict[TaskType, tuple[str, ...]] = {
-    "code": _seeds_a.CODE + _seeds_c.CODE + _seeds_f.CODE + _seeds_g.CODE + _seeds_i.CODE,
+    "code": (_seeds_a.CODE + _seeds_c.CODE + _seeds_f.CODE + _seeds_g.CODE + _seeds_i.CODE
+             + _seeds_k.CODE),
     "math": (_seeds_a.MATH + _seeds_c.MATH + _seeds_e.MATH + _seeds_f.MATH + _seeds_g.MATH
-             + _seeds_h.MATH + _seeds_i.MATH),
+             + _seeds_h.MATH + _seeds_i.MATH + _seeds_j.MATH),
     "reasoning": (_seeds_a.REASONING + _seeds_c.REASONING + _seeds_e.REASONING
                   + _seeds_f.REASONING + _seeds_g.REASONING + _seeds_h.REASONING
-                  + _seeds_i.REASONING),
+                  + _seeds_i.REASONING + _seeds_j.REASONING),
     "creative_writing": (_seeds_a.CREATIVE_WRITING + _seeds_c.CREATIVE_WRITING
                          + _seeds_e.CREATIVE_WRITING + _seeds_f.CREATIVE_WRITING
                          + _seeds_g.CREATIVE_WRITING + _seeds_h.CREATIVE_WRITING
-                         + _seeds_i.CREATIVE_WRITING),
+                         + _seeds_i.CREATIVE_WRITING + _seeds_j.CREATIVE_WRITING),
     "summarization": (_seeds_a.SUMMARIZATION + _seeds_c.SUMMARIZATION
-                      + _seeds_f.SUMMARIZATION + _seeds_g.SUMMARIZATION),
+                      + _seeds_f.SUMMARIZATION + _seeds_g.SUMMARIZATION
+                      + _seeds_k.SUMMARIZATION),
     "translation": (_seeds_b.TRANSLATION + _seeds_d.TRANSLATION + _seeds_f.TRANSLATION
-                    + _seeds_g.TRANSLATION),
+                    + _seeds_g.TRANSLATION + _seeds_k.TRANSLATION),
     "extraction": (_seeds_b.EXTRACTION + _seeds_d.EXTRACTION + _seeds_e.EXTRACTION
                    + _seeds_f.EXTRACTION + _seeds_g.EXTRACTION + _seeds_h.EXTRACTION
-                   + _seeds_i.EXTRACTION),
+                   + _seeds_i.EXTRACTION + _seeds_k.EXTRACTION),
     "classification": (_seeds_b.CLASSIFICATION + _seeds_d.CLASSIFICATION
                        + _seeds_f.CLASSIFICATION + _seeds_g.CLASSIFICATION
-                       + _seeds_i.CLASSIFICATION),
+                       + _seeds_i.CLASSIFICATION + _seeds_k.CLASSIFICATION),
     "open_qa": (_seeds_b.OPEN_QA + _seeds_d.OPEN_QA + _seeds_e.OPEN_QA + _seeds_f.OPEN_QA
-                + _seeds_g.OPEN_QA + _seeds_h.OPEN_QA + _seeds_i.OPEN_QA),
+                + _seeds_g.OPEN_QA + _seeds_h.OPEN_QA + _seeds_i.OPEN_QA + _seeds_j.OPEN_QA),
     "chat": (_seeds_b.CHAT + _seeds_d.CHAT + _seeds_e.CHAT + _seeds_f.CHAT + _seeds_g.CHAT
-             + _seeds_h.CHAT + _seeds_i.CHAT),
+             + _seeds_h.CHAT + _seeds_i.CHAT + _seeds_j.CHAT),
 }
 
 # Chosen by 5-fold cross-validation on the seed prompts (and a check on GSM8K and
@@ -100,6 +104,22 @@ SEEDS: dict[TaskType, tuple[str, ...]] = {
 # 0.6 to 0.7 words, 0.2 to 0.3 regression, 0.1 vote (without the vote: 95.3-95.5%); of
 # those, 0.6/0.3/0.1 scored best on the development part. A traffic prior (code-heavy)
 # lowered the development score; left out.
+# In session 5 (2026-12-01) nothing was chosen on the development part (only checked):
+# the criteria were 5-fold cross-validation on all the seeds, grouped so that near
+# duplicates (word-set Jaccard >= 0.5) share a fold, over two fold assignments, and a
+# second check that needs no evaluation data: trained on `_seeds_a` .. `_seeds_i`, the
+# score on `_seeds_j` and `_seeds_k` (written blind to the evaluation data, for
+# breadth), which came out near the test part's last figures (86% words, 91% with
+# MiniLM, before this session). Numbers as a #number mark instead of digit words and word pairs of
+# the first 20 words (12 to 40 and all tried, 20 among the best) lifted the grouped
+# score of the word model from 91.3% to 92.0% and the blind one from 85% to 88%; pairs
+# are kept when two training prompts share one (3 scored lower; keeping all scored
+# 0.4 point more but tripled the vocabulary and cost ~8 us a batched prompt; dropping
+# every word of one training prompt, not only pairs, cost 0.3 point). With `_seeds_j`
+# and `_seeds_k` in, each setting was tried again around its value (word l2 3e-4 to
+# 1.2e-3, alpha 0.05 to 0.2, Bayes share 0.5 to 0.8, flag 0.4, embedding l2 1e-4 to
+# 1e-3, k 10 to 40, nine mixtures from 0.3 to 0.7 words): all within 0.3 point of
+# these (the noise), so they stay.
 WORD_L2 = 6e-4
 FLAG_VALUE = 0.25
 EMBEDDING_L2 = 3e-4
@@ -161,13 +181,14 @@ class TaskClassifier:
         self.words = words
         self.bayes = bayes
         # Both word models' weights side by side, then the regression's bias (naive
-        # Bayes has none), then zeros.
+        # Bayes has none), then zeros; float32, as shipped, so that the rows a batch
+        # gathers come from half the memory (they are summed in float64).
         self._stacked = np.vstack([np.hstack([words.weights, bayes.weights]),
                                    np.hstack([words.bias, np.zeros_like(words.bias)]),
-                                   np.zeros(2 * len(words.bias))])
+                                   np.zeros(2 * len(words.bias))]).astype(np.float32)
         self._pairs = self._stacked.reshape(len(self._stacked), 2, len(words.bias))
         self._bias_row, self._zero_row = len(words.vocabulary), len(words.vocabulary) + 1
-        self._bias = words.bias.tolist()
+        self._bias = self._stacked[self._bias_row, :len(words.bias)].tolist()
         kinds: dict[str, dict[str, int]] = {"^": {}, "~": {}, "+": {}, "#": {}, "": {}}
         for name, column in words.vocabulary.items():
             kind = name[0] if name[0] in "^~+#" else ""
@@ -236,10 +257,10 @@ class TaskClassifier:
         words, flags, count, evidence_ = self.columns(features)
         scale = evidence_ if scale is None else scale
         stacked, classes = self._stacked, len(self.words.bias)
-        by_words = stacked[words].sum(axis=0)
-        by_flags = stacked[flags].sum(axis=0)
+        by_words = stacked[words].sum(axis=0, dtype=np.float64)
+        by_flags = stacked[flags].sum(axis=0, dtype=np.float64)
         logits = np.empty((2, classes))
-        logits[0] = self.words.bias + by_words[:classes] / np.sqrt(max(1, count)) \
+        logits[0] = self._bias + by_words[:classes] / np.sqrt(max(1, count)) \
             + self.words.flag_value * by_flags[:classes]
         logits[1] = (by_words[classes:] + by_flags[classes:]) \
             / np.sqrt(max(1, len(words) + len(flags)))
@@ -284,8 +305,8 @@ class TaskClassifier:
         classes, zero = len(self._bias), [self._zero_row]
         # Each group ends with the zero row, so that neither is empty.
         by_words, by_flags = np.add.reduceat(
-            self._stacked.take(words + zero + flags + zero, axis=0), [0, len(words) + 1]
-        ).tolist()
+            self._stacked.take(words + zero + flags + zero, axis=0), [0, len(words) + 1],
+            dtype=np.float64).tolist()
         regression = (1 - BAYES_SHARE) * scale
         bayes = BAYES_SHARE * scale / math.sqrt(max(1, len(words) + len(flags)))
         per_word = regression / math.sqrt(max(1, count))
