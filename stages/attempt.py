@@ -172,7 +172,7 @@ class Receiver(TokenSink):
     """One attempt's `on_token`: notes when pieces come and passes them on to the call."""
 
     __slots__ = ("call", "claim", "clock", "first_at", "index", "loop_time", "lost", "name",
-                 "reason", "reply", "samples", "started", "tokens", "watchdog")
+                 "reason", "reply", "samples", "started", "tokens", "usage", "watchdog")
 
     def __init__(self, call: Call, name: str, index: int, reason: str, clock: Clock,
                  started: float, samples: deque[float] | None, watchdog: Watchdog,
@@ -191,6 +191,7 @@ class Receiver(TokenSink):
         self.tokens = 0
         self.lost = False
         self.reply: Reply | None = None
+        self.usage: Usage | None = None  # what the upstream said it used so far
 
     def _first(self) -> bool:
         """Note the first piece; False if this attempt lost a hedged race."""
@@ -244,6 +245,9 @@ class Receiver(TokenSink):
             self.watchdog.last = self.loop_time()
         else:
             await self.many([Token(text=text) for text in texts])
+
+    def counted(self, usage: Usage) -> None:
+        self.usage = usage
 
     def completed(self, reply: Reply) -> None:
         if not self.lost:
@@ -405,7 +409,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                 what = f"no first token within {ttft_s:g}s"
             else:
                 what = f"no token for {stall_s:g}s"
-            result = Fault(kind="timeout", message=what)
+            result = Fault(kind="timeout", message=what, usage=receiver.usage)
     if isinstance(result, Reply) and wants_json(request):
         text = "".join(t.text for t in call.held) if call.buffered else call.text
         if not _is_json(text):

@@ -370,3 +370,13 @@ async def test_a_gathered_continued_stream_lists_each_models_part() -> None:
         assert [part.model for part in completion.router.parts] == ["primary", "backup"]
         assert completion.router.cost_usd == pytest.approx(
             sum(part.cost_usd for part in completion.router.parts))
+
+
+@pytest.mark.parametrize("kind", ["anthropic", "gemini"])
+async def test_a_stream_stalled_after_its_usage_is_charged_that_usage(kind: str) -> None:
+    async with rigged(HeldTail(COUNTED_THEN_BROKEN[kind]), kind=kind) as rig:
+        answer = await chat(rig.session, rig.server, stream=True)
+        await rig.books_settled()
+        assert streamed_words(answer) == "Wood, cork and ice"
+        assert answer.errors
+        await assert_charged(rig, {"primary": (13, 6)}, estimated=())
