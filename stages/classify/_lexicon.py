@@ -140,18 +140,26 @@ MATH_PATTERNS = (
 
 # How people ask for each task: single words (matched against the prompt's words) and
 # phrases (a regex over its lower-cased text). One feature per task: `#cue:<task>`.
+# Each task's words start with how the commonest other languages ask for it (Spanish,
+# French, German, Italian, Portuguese), so that a prompt written in one is read by what
+# it asks for, not taken for a translation because its words are foreign.
 CUE_WORDS: dict[str, frozenset[str]] = {
     "code": frozenset(),
     "math": frozenset("""
+        calcula calcule calculez berechne berechnen calcola resuelve résous löse
+        risolvi probabilidad probabilité wahrscheinlichkeit probabilità
         calculate compute solve evaluate simplify prove derive integral derivative equation
         probability percent percentage
     """.split()),
     "reasoning": frozenset("""
+        adivinanza acertijo devinette énigme rätsel indovinello enigma
         riddle riddles puzzle puzzles logic logical logically syllogism premise premises
         deduce deduction infer inference fallacy fallacies paradox lateral knight knave
         liar liars truthful conclude conclusion
     """.split()),
     "creative_writing": frozenset("""
+        escribe escríbeme escreva écris écrivez schreib schreibe scrivi poema
+        poème gedicht cuento réécris reescribe
         story stories poem poems poetry haiku limerick sonnet ode lyrics song verse rap
         essay blog toast speech eulogy letter email slogan tagline caption screenplay
         monologue dialogue fable fairy tale novel chapter narrative fiction
@@ -159,6 +167,7 @@ CUE_WORDS: dict[str, frozenset[str]] = {
         paraphrase
     """.split()),
     "summarization": frozenset("""
+        resumen resúmeme résume résumer zusammenfassung fasse riassumi riassunto resuma
         summarize summarise summarizing summarising summary summaries summarization tldr
         condense recap gist synopsis abstract takeaways rundown digest shorten
     """.split()),
@@ -167,20 +176,24 @@ CUE_WORDS: dict[str, frozenset[str]] = {
         traduire traducir übersetze übersetzen tradurre traduza переведи 翻译 翻訳
     """.split()),
     "extraction": frozenset("""
+        extrae extraer extrais extraire extrahiere estrai extraia
         extract extracting extraction pull parse identify entities entity fields json
         csv table occurrences mentioned mentions
     """.split()),
     "classification": frozenset("""
+        clasifica clasificar classifique classez klassifiziere classifica bewerte
         classify classifying classification categorize categorise categorization label
         labels labelling labeling tag tags sentiment spam intent category categories
         bucket genre toxicity sarcastic fraudulent
     """.split()),
     "open_qa": frozenset("""
+        explica explique expliquez erkläre erklär spiega pourquoi warum perché
         what why who when where which explain describe difference history meaning
         benefits causes advice tips recommend recommendations suggestions guidance
         overview insights
     """.split()),
     "chat": frozenset("""
+        hola bonjour salut hallo ciao olá merci gracias danke grazie
         hi hello hey hiya thanks thank bye goodbye lol haha pretend roleplay character
         persona chat talk conversation buddy friend feeling feel bored
     """.split()),
