@@ -263,4 +263,4 @@ def test_a_word_pair_of_one_training_prompt_is_not_a_column() -> None:
 def test_a_request_in_another_language_has_its_task_cue() -> None:
     assert "#cue:creative_writing" in read("Escribe un poema corto sobre el mar").flags
     assert "#cue:summarization" in read("Fasse diesen Artikel kurz zusammen").flags
-    assert "#cue:translation" not in read("Explique-moi pourquoi le ciel est bleu").flags
+    assert "#cue:open_qa" in read("Explique-moi pourquoi le ciel est bleu").flags
