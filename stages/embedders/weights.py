@@ -9,7 +9,6 @@ memory-mapped, so worker processes on one host share the page cache.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import struct
 from pathlib import Path
@@ -45,6 +44,10 @@ class _Entry(msgspec.Struct):
 def packaged_model_dir() -> Path:
     """The model directory of the installed weights package, found through its
     metadata so none of its code runs."""
+    # Imported here: importlib.metadata costs ~40 ms and only a minilm embedder needs it,
+    # while every start imports this module (the classifier reads `PACKAGED_SHA256`).
+    import importlib.metadata
+
     try:
         dist = importlib.metadata.distribution(PACKAGE)
     except importlib.metadata.PackageNotFoundError:
