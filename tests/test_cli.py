@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import anyio
 import anyio.abc
 import pytest
 
+from reactor._cli import main
 from tests.conftest import FAST_MODELS
 
 REACTOR = [sys.executable, "-m", "reactor"]
@@ -196,3 +198,25 @@ def test_a_taken_port_is_one_line_and_exit_1(tmp_path: Path, workers: list[str])
     assert result.returncode == 1
     assert result.stderr.strip() == f"reactor: cannot bind 127.0.0.1:{port}: " \
         "Address already in use"
+
+
+def test_serve_that_fails_before_listening_leaves_the_collector_on(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text('[server]\nprot = 80\n')
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--config", str(config)])
+    assert exit_.value.code == 2
+    assert gc.isenabled()
+
+
+OPTIONAL = ("redis", "aiocache", "stages.upstreams.anthropic", "stages.upstreams.gemini")
+
+
+def test_the_shipped_config_starts_without_importing_what_it_does_not_use(
+        repo_root: Path) -> None:
+    code = ("import sys\nfrom reactor import Router, load_config\n"
+            f"Router(load_config({str(repo_root / 'router.toml')!r}))\n"
+            f"print([name for name in {OPTIONAL!r} if name in sys.modules])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
