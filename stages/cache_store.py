@@ -1,8 +1,6 @@
 """Where exact-cache entries live: in this process, or in Redis for every instance.
 
-Both sit behind `EntryStore`; the Redis one goes through aiocache, imported only when it
-is configured (aiocache imports the redis client, ~50 ms of every cold start otherwise).
-The memory store bounds itself
+Both sit behind `EntryStore` and both use aiocache. The memory store bounds itself
 (least recently used out first, past `max_entries`); the Redis store relies on TTLs and
 the server's own `maxmemory` policy. A Redis that is down or slow is a cache miss and a
 counted error, never a failed request.
@@ -16,6 +14,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 import structlog
+from aiocache import RedisCache, SimpleMemoryCache
+from aiocache.serializers import BaseSerializer
 
 from reactor import CacheConfig, Clock, Usage
 
@@ -52,7 +52,7 @@ class MemoryStore:
     name = "memory"
 
     def __init__(self, max_entries: int, clock: Clock) -> None:
-        self.cache: dict[str, Entry] = {}
+        self.cache = SimpleMemoryCache(timeout=None)
         self.max_entries = max_entries
         self.clock = clock
         self.order: OrderedDict[str, tuple[int, float]] = OrderedDict()
@@ -72,12 +72,12 @@ class MemoryStore:
         if self.clock.now() >= held[1]:
             await self._drop(key)
             return None
-        entry = self.cache.get(key)
+        entry: Entry | None = await self.cache.get(key)
         self.order.move_to_end(key)
         return entry
 
     async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
-        self.cache[key] = entry
+        await self.cache.set(key, entry)
         self.bytes += len(entry.text) - self.order.get(key, (0, 0.0))[0]
         self.order[key] = (len(entry.text), self.clock.now() + ttl_s)
         self.order.move_to_end(key)
@@ -87,30 +87,25 @@ class MemoryStore:
 
     async def _drop(self, key: str) -> None:
         self.bytes -= self.order.pop(key)[0]
-        self.cache.pop(key, None)
+        await self.cache.delete(key)
 
     async def close(self) -> None:
-        self.cache.clear()
+        await self.cache.close()
 
 
-def _entry_serializer() -> Any:
-    from aiocache.serializers import BaseSerializer
+class _EntrySerializer(BaseSerializer):  # type: ignore[misc]
+    DEFAULT_ENCODING = None
 
-    class EntrySerializer(BaseSerializer):  # type: ignore[misc]
-        DEFAULT_ENCODING = None
+    def dumps(self, value: Entry) -> bytes:
+        return msgspec.msgpack.encode(value)
 
-        def dumps(self, value: Entry) -> bytes:
-            return msgspec.msgpack.encode(value)
-
-        def loads(self, value: bytes | None) -> Entry | None:
-            if value is None:
-                return None
-            try:
-                return msgspec.msgpack.decode(value, type=Entry)
-            except msgspec.DecodeError:
-                return None  # written by an older, incompatible version: a miss
-
-    return EntrySerializer()
+    def loads(self, value: bytes | None) -> Entry | None:
+        if value is None:
+            return None
+        try:
+            return msgspec.msgpack.decode(value, type=Entry)
+        except msgspec.DecodeError:
+            return None  # written by an older, incompatible version: a miss
 
 
 class RedisStore:
@@ -123,10 +118,8 @@ class RedisStore:
         if parts.scheme not in ("redis", "rediss"):
             raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
         db = int(parts.path.lstrip("/") or 0)
-        from aiocache import RedisCache
-
         self.cache = RedisCache(
-            serializer=_entry_serializer(), namespace=prefix, timeout=timeout_s,
+            serializer=_EntrySerializer(), namespace=prefix, timeout=timeout_s,
             endpoint=parts.hostname or "127.0.0.1", port=parts.port or 6379, db=db,
             password=parts.password, ssl=parts.scheme == "rediss")
         self.errors = 0
