@@ -209,7 +209,7 @@ def test_serve_that_fails_before_listening_leaves_the_collector_on(tmp_path: Pat
     assert gc.isenabled()
 
 
-OPTIONAL = ("redis", "aiocache", "stages.upstreams.anthropic", "stages.upstreams.gemini")
+OPTIONAL = ("stages.upstreams.anthropic", "stages.upstreams.gemini")
 
 
 def test_the_shipped_config_starts_without_importing_what_it_does_not_use(
