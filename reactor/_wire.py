@@ -381,3 +381,15 @@ def check_chat_request(request: ChatRequest) -> None:
             raise InvalidRequest(f"{name}: must be at least 1", name)
     if not request.model:
         raise InvalidRequest("model: must not be empty", "model")
+    for index, message in enumerate(request.messages):
+        where = f"messages[{index}]"
+        if message.role == "assistant":
+            if message.content is None and not message.tool_calls:
+                raise InvalidRequest(f"{where}.content: an assistant message needs content "
+                                     "or tool_calls", f"{where}.content")
+        elif message.content is None:
+            raise InvalidRequest(f"{where}.content: required for a {message.role} message",
+                                 f"{where}.content")
+        if message.role == "tool" and not message.tool_call_id:
+            raise InvalidRequest(f"{where}.tool_call_id: required for a tool message",
+                                 f"{where}.tool_call_id")

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from reactor._server import Server
+from reactor._wire import decode_chat_request
 
 CHAT = "/v1/chat/completions"
 
@@ -86,6 +87,13 @@ async def test_stream_is_sse_with_usage_and_done(server: Server) -> None:
         (b'{"messages": [{"role": "user", "content": "x"}], "n": 3}', "n"),
         (b'{"messages": [{"role": "user", "content": "x"}], "preferences": {"speed": 1}}',
          "preferences.speed"),
+        (b'{"messages": [{"role": "user"}]}', "messages[0].content"),
+        (b'{"messages": [{"role": "system", "content": "be brief"}, {"role": "user",'
+         b' "content": null}]}', "messages[1].content"),
+        (b'{"messages": [{"role": "user", "content": "x"}, {"role": "assistant"}]}',
+         "messages[1].content"),
+        (b'{"messages": [{"role": "user", "content": "x"}, {"role": "tool",'
+         b' "content": "42"}]}', "messages[1].tool_call_id"),
     ],
 )
 async def test_malformed_body_gets_400_naming_the_field(server: Server, raw: bytes,
@@ -98,6 +106,15 @@ async def test_malformed_body_gets_400_naming_the_field(server: Server, raw: byt
     assert error["param"] == param
     if param:
         assert param in error["message"]
+
+
+def test_a_tool_round_trip_needs_no_assistant_content() -> None:
+    request = decode_chat_request(
+        b'{"messages": [{"role": "user", "content": "weather?"}, {"role": "assistant",'
+        b' "content": null, "tool_calls": [{"id": "c1", "type": "function", "function":'
+        b' {"name": "weather", "arguments": "{}"}}]}, {"role": "tool", "tool_call_id": "c1",'
+        b' "content": "sunny"}]}')
+    assert [m.role for m in request.messages] == ["user", "assistant", "tool"]
 
 
 async def test_unknown_pinned_model_is_404(server: Server) -> None:
