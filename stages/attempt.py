@@ -69,7 +69,6 @@ def written(tokens: list[Token]) -> int:
     return sum(len(token.text) + calls_written(token.tool_calls or []) for token in tokens)
 
 
-
 class Call:
     """One request on its way along the chain: what the caller has seen so far."""
 
@@ -167,7 +166,6 @@ class Call:
         self.live = False
 
 
-
 class Receiver(TokenSink):
     """One attempt's `on_token`: notes when pieces come and passes them on to the call."""
 
@@ -263,7 +261,6 @@ class Receiver(TokenSink):
             await self.call.deliver(token, self.name, self.reason, self.index + 1)
         finally:
             watchdog.resume()
-
 
 
 class Watchdog:

@@ -26,7 +26,6 @@ Embeddings = npt.NDArray[np.float32]
 """Shape (n, dim), float32, each row of unit length."""
 
 
-
 class EmbedderUnavailable(ReactorError):
     """An embedder cannot be built: weights missing or corrupt, or its key not set."""
 

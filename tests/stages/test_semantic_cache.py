@@ -80,7 +80,6 @@ async def test_guards_veto_near_neighbours_that_mean_something_else() -> None:
     assert sum(vetoes.values()) == 2
 
 
-
 async def test_a_requests_own_ttl_outlives_or_undercuts_the_configured_one() -> None:
     clock = FakeClock()
     async with Router(parse_config(config_text(semantic="ttl_s = 100.0")),
