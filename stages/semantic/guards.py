@@ -30,6 +30,7 @@ from stages.semantic.reading import (
     Reading,
     either_side,
     how_to,
+    in_order_but_number,
     modals_of_how_to,
     read,
     same_but_number,
@@ -57,11 +58,14 @@ def direction_differs(a: Reading, b: Reading) -> bool:
 def word_order_differs(a: Reading, b: Reading) -> bool:
     """The same content words in a different order: "dog bites man" vs "man bites dog",
     but for the two sides of an "and", "or" or "vs" ("tea or coffee" vs "coffee or
-    tea")."""
-    return (len(a.content) == len(b.content) and a.content != b.content
-            and sorted(a.content) == sorted(b.content)
-            and all(either_side(a.words, width) != either_side(b.words, width)
-                    for width in (1, None)))
+    tea"). A word's number is read as `wording_differs` reads it, so that "am I doing
+    things right" vs "am I doing the right thing" is a different order too."""
+    return (len(a.content) == len(b.content)
+            and not in_order_but_number(a.content, b.content)
+            and same_but_number(tuple(sorted(a.content)), tuple(sorted(b.content)))
+            and not any(in_order_but_number(either_side(a.words, width),
+                                            either_side(b.words, width))
+                        for width in (1, None)))
 
 
 def opposites_differ(a: Reading, b: Reading) -> bool:
@@ -141,6 +145,26 @@ def wording_differs(a: Reading, b: Reading) -> bool:
     return (do_a - do_b) * (is_a - is_b) < 0
 
 
+def few_words_reworded(a: Reading, b: Reading) -> bool:
+    """A text with at most one content word, and the other worded otherwise beyond case,
+    punctuation, "a" / "an" and a word's number ("what is a haiku" / "what are haikus").
+    In so short a question the words the other guards let go are most of what it asks:
+    an article ("what is probability" / "what is the probability"), "which" for "what"
+    ("what is aromatic" / "which is aromatic"), who asks how ("how can I live" / "what
+    is the best way to live")."""
+    if len(a.content) > 1 and len(b.content) > 1:
+        return False
+    return not same_but_number(_bare(a), _bare(b))
+
+
+_BARE_SLACK = frozenset({"a", "an", "s", "please"})
+_AGREEING = {"are": "is", "does": "do"}  # the verb follows the noun's number
+
+
+def _bare(reading: Reading) -> tuple[str, ...]:
+    return tuple(sorted(_AGREEING.get(w, w) for w in reading.words if w not in _BARE_SLACK))
+
+
 Guard = Callable[[Reading, Reading], bool]
 
 GUARDS: tuple[Guard, ...] = (
@@ -156,6 +180,7 @@ GUARDS: tuple[Guard, ...] = (
     asks_differently,
     modality_differs,
     wording_differs,
+    few_words_reworded,
 )
 
 

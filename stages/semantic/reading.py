@@ -309,6 +309,13 @@ def same_but_number(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return True
 
 
+def in_order_but_number(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """The same words in the same order but for a noun's number or a verb's "-s", as
+    `same_but_number` pairs them: "things right" / "thing right", not "right thing"."""
+    return len(a) == len(b) and all(x == y or _singular_and_plural(x, y)
+                                    for x, y in zip(a, b, strict=True))
+
+
 def _singular_and_plural(a: str, b: str) -> bool:
     short, long = (a, b) if len(a) < len(b) else (b, a)
     if len(short) < 3 or short[0].isdigit():

@@ -52,10 +52,16 @@ def rows_at(false_hits: list[tuple[int, int]]) -> list[Row]:
 
 
 def test_the_lowest_threshold_meeting_the_target_wins() -> None:
-    rows = rows_at([(400, 20), (200, 2), (100, 1), (50, 0)])
+    rows = rows_at([(400, 20), (200, 1), (100, 1), (50, 0)])
     chosen, rule = choose(rows)
     assert chosen.threshold == 0.91
     assert "lowest with" in rule
+
+
+def test_the_target_on_the_development_half_keeps_a_margin_under_the_budget() -> None:
+    rows = rows_at([(400, 4), (200, 2), (100, 0)])  # 1%, 1%, 0%
+    chosen, _ = choose(rows)
+    assert chosen.threshold == 0.92
 
 
 def test_without_the_target_the_lowest_upper_bound_wins_over_enough_hits() -> None:

@@ -295,6 +295,12 @@ HARD_NEGATIVES = [
     ("Is the ENFJ-A type rare?", "Is the ENFJ type rare?", "wording_differs"),
     ("What are the best IT jobs?", "What are the best jobs?", "names_differ"),
     ("Is it hard moving to the US?", "Is it hard moving to the city?", "names_differ"),
+    # A word's number does not hide a change of order.
+    ("Am I reading books right?", "Am I reading the right book?", "word_order_differs"),
+    # With one content word, an article, "which" or who asks how is most of the question.
+    ("What is gravity?", "What is the gravity?", "few_words_reworded"),
+    ("What is sweet?", "Which is sweet?", "few_words_reworded"),
+    ("What is the best way to win?", "How do I win?", "few_words_reworded"),
 ]
 
 # Guards that let each of these through: the wording they must not mind.
@@ -334,6 +340,11 @@ PARAPHRASES = [
     ("Which is faster, the Ford Focus or Honda Civic?", "Which is faster: Honda Civic or "
      "Ford Focus?"),
     ("Should I learn Rust vs Go?", "Should I learn Go vs Rust?"),
+    ("What is the difference between a lake and a pond?",
+     "What is the difference between ponds and lakes?"),
+    # One content word: case, punctuation, "a" and a word's number only.
+    ("What is a haiku?", "What are haikus?"),
+    ("What is Haiku?", "what is haiku"),
 ]
 
 # Real paraphrases that only the wording guards turn away: the recall they cost, so
@@ -345,7 +356,8 @@ REWORDED = [
     ("Is it safe to take ibuprofen with coffee?", "Can I safely take ibuprofen with coffee?",
      "modality_differs"),
 ]
-WORDING_GUARDS = ("asks_differently", "modality_differs", "wording_differs")
+WORDING_GUARDS = ("asks_differently", "modality_differs", "wording_differs",
+                  "few_words_reworded")
 
 
 @pytest.mark.parametrize(("query", "cached", "reason"), HARD_NEGATIVES)
