@@ -13,7 +13,8 @@ miss, which costs money, never correctness: when in doubt they veto.
 use the same words but for articles, contractions, "do" / "is", a few fillers, a
 word's number ("cat" / "cats") and, in a how-to question, who asks and with which of
 "can", "could", "should" ("how can I" / "how do you" / "how to" / "what is the best
-way to"). Those last make the
+way to"); in a question of one content word (`few_words_reworded`), only case,
+punctuation, "a" / "an" and a word's number. Those last make the
 threshold matter little and cost most paraphrases: a cache that answers rewordings
 with someone else's answer to a question one word away saves nothing.
 They were chosen and shaped on the development half of the QQP pairs

@@ -64,6 +64,13 @@ def test_the_target_on_the_development_half_keeps_a_margin_under_the_budget() ->
     assert chosen.threshold == 0.92
 
 
+def test_the_threshold_rises_while_that_costs_few_hits() -> None:
+    rows = rows_at([(400, 0), (398, 0), (393, 0), (391, 0), (300, 0)])
+    chosen, rule = choose(rows)
+    assert chosen.threshold == 0.92  # 393 of 400; 391 would cost over 2%
+    assert "raised" in rule
+
+
 def test_without_the_target_the_lowest_upper_bound_wins_over_enough_hits() -> None:
     rows = rows_at([(400, 40), (200, 6), (100, 4), (10, 0)])
     chosen, rule = choose(rows)
