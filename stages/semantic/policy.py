@@ -65,6 +65,9 @@ class Thresholds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     # Before the few-words and number-aware word-order guards, at 0.70 both: 1 of 326
     # and 4 of 467 read as different (0.31%, 0.86%), and on the test half 3 of 294
     # (1.02%) and 6 of 425 (1.41%) by its re-reading (bench/qqp_test_hits_relabel.toml).
+    # These defaults, scored once on the test half: hashing 2 of 284 (0.70%, 95% upper
+    # 2.53%), recall 5.3% (5.6% by the reading); MiniLM 3 of 404 (0.74%, upper 2.16%),
+    # recall 7.5% (7.9%); by QQP's labels 5.6% and 6.9%.
     hashing: float | None = 0.705
     minilm: float | None = 0.87
     by_name: dict[str, float] = msgspec.field(default_factory=dict)
