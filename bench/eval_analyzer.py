@@ -2,7 +2,7 @@
 against OpenAI's tokenizers, and the time `analyze` takes.
 
     python -m bench.eval_analyzer [--data ../shared/data] [--no-minilm] [--errors]
-                                  [--test] [--tasks-only] [--fit-tokens]
+                                  [--test] [--tasks-only] [--seeds-only] [--fit-tokens]
 
 Task types are scored on MT-bench's 80 first turns and all 500 arena-hard-v0.1 prompts,
 against the labels `bench/task_labels.toml` gives each prompt (read one at a time and
@@ -32,6 +32,7 @@ scored against its twin) and the blind check (trained on every part but J and K,
 on J and K, written from the label definitions by writers who never read the
 evaluation prompts). The classifier's settings are chosen on those two and the
 development part; a change is kept when it helps there, before the test part is run.
+`--seeds-only` prints those two alone, reading no evaluation prompt.
 
 Token estimates are compared with OpenAI's o200k and cl100k counts (`bpe-openai`, see
 `bench.analyzer_tokens`) on held-out text: odd-numbered arena-hard prompts, all MT-bench
@@ -381,6 +382,23 @@ def scored(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
         print(f"\n## {title} [dev + test]: {headline(accuracy(items, predicted))}")
 
 
+def seed_checks(*, use_minilm: bool) -> MiniLMEmbedder | None:
+    """Print `held_out_seeds` for the word model and, with `use_minilm` (when its
+    weights are installed), for words + MiniLM; return the MiniLM encoder if any."""
+    encoder = None
+    if use_minilm:
+        try:
+            encoder = MiniLMEmbedder(MiniLMEmbedderConfig())
+        except EmbedderUnavailable as exc:
+            print(f"(minilm skipped: {exc})")
+    seed_vectors = None if encoder is None else encoder.encode(seed_examples()[0])
+    held_words, held_both = held_out_seeds(seed_vectors)
+    print(held_out_line("word model", held_words))
+    if held_both is not None:
+        print(held_out_line("words + minilm", held_both))
+    return encoder
+
+
 def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) -> None:
     mt_bench = labelled_mt_bench(data)
     arena = labelled_arena(data)
@@ -390,18 +408,7 @@ def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) ->
     print(f"# Task types: {len(mt_bench)} MT-bench + {len(arena)} arena-hard prompts, "
           f"labelled one by one ({ambiguous} ambiguous between two tasks); "
           f"{dev} development, {len(items) - dev} test")
-    minilm = MiniLMEmbedderConfig()
-    encoder = None
-    if use_minilm:
-        try:
-            encoder = MiniLMEmbedder(minilm)
-        except EmbedderUnavailable as exc:
-            print(f"(minilm skipped: {exc})")
-    seed_vectors = None if encoder is None else encoder.encode(seed_examples()[0])
-    held_words, held_both = held_out_seeds(seed_vectors)
-    print(held_out_line("word model", held_words))
-    if held_both is not None:
-        print(held_out_line("words + minilm", held_both))
+    encoder = seed_checks(use_minilm=use_minilm)
     scored("before: keyword rules", items,
            [analyzer_baseline.classify(item.text) for item in items], None,
            test=test, errors=False)
@@ -411,6 +418,7 @@ def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) ->
            [f.task_confidence for f in words], test=test, errors=errors)
     if encoder is None:
         return
+    minilm = MiniLMEmbedderConfig()
     classifier = classifier_for(minilm)
     vectors = encoder.encode([item.text for item in items])
     guesses = [classifier.predict_features(extract(item.text), vector)
@@ -488,6 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="print the development part's misclassified prompts")
     parser.add_argument("--test", action="store_true",
                         help="also score the held-out test part (for reporting only)")
+    parser.add_argument("--seeds-only", action="store_true",
+                        help="only the seed checks (grouped cross-validation, blind J+K): "
+                             "no evaluation prompt is read")
     parser.add_argument("--tasks-only", action="store_true",
                         help="score task types only (no token estimate, no timing)")
     parser.add_argument("--fit-tokens", action="store_true",
@@ -496,6 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     data: Path = args.data
     if args.fit_tokens:
         tokens(data, fit=True)
+        return 0
+    if args.seeds_only:
+        seed_checks(use_minilm=not args.no_minilm)
         return 0
     classification(data, use_minilm=not args.no_minilm, test=args.test, errors=args.errors)
     if args.tasks_only:

@@ -170,3 +170,18 @@ def test_the_blind_parts_are_the_seeds_of_j_and_k() -> None:
     assert blind[texts.index(_seeds_j.CHAT[0])]
     assert blind[texts.index(_seeds_k.CODE[0])]
     assert not any(blind[texts.index(text)] for text in _seeds_a.CODE)
+
+
+def test_seeds_only_prints_the_seed_checks_without_reading_evaluation_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    texts = [f"{c}{c}x {c}{c}y {c}{c}z" for c in "abcdefghij"]
+    monkeypatch.setattr(eval_analyzer, "seed_examples", lambda: (texts, [3, 0] * 5))
+    monkeypatch.setattr(eval_analyzer, "blind_written",
+                        lambda texts: [i >= 8 for i in range(len(texts))])
+    # No data directory: reading any evaluation prompt would fail.
+    assert eval_analyzer.main(["--seeds-only", "--no-minilm",
+                               "--data", str(tmp_path / "absent")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("seed prompts, word model: grouped 5-fold cross-validation ")
