@@ -2,7 +2,7 @@
 against OpenAI's tokenizers, and the time `analyze` takes.
 
     python -m bench.eval_analyzer [--data ../shared/data] [--no-minilm] [--errors]
-                                  [--test] [--tasks-only] [--fit-tokens]
+                                  [--test] [--tasks-only] [--seeds-only] [--fit-tokens]
 
 Task types are scored on MT-bench's 80 first turns and all 500 arena-hard-v0.1 prompts,
 against the labels `bench/task_labels.toml` gives each prompt (read one at a time and
@@ -25,6 +25,14 @@ prompts of one cluster never sit on both sides. Only the development part is sco
 by default, and `--errors` prints its misclassified prompts: improvements to the seeds,
 features and model are made from those. `--test` also scores the test part and the
 total; it is for reporting, not for tuning.
+
+Two figures need no evaluation prompt at all, and come first: the seed prompts'
+grouped cross-validation (near-duplicate seeds kept in one fold, so a prompt is not
+scored against its twin) and the blind check (trained on every part but J and K, scored
+on J and K, written from the label definitions by writers who never read the
+evaluation prompts). The classifier's settings are chosen on those two and the
+development part; a change is kept when it helps there, before the test part is run.
+`--seeds-only` prints those two alone, reading no evaluation prompt.
 
 Token estimates are compared with OpenAI's o200k and cl100k counts (`bpe-openai`, see
 `bench.analyzer_tokens`) on held-out text: odd-numbered arena-hard prompts, all MT-bench
@@ -53,7 +61,15 @@ from bench import analyzer_baseline
 from bench.analyzer_tokens import code_chunks, fit_weights, multilingual, token_counters
 from reactor import AnalyzerConfig, ChatMessage, ChatRequest, MiniLMEmbedderConfig, TaskType
 from stages.analyzer import analyze, estimate_tokens
-from stages.classify import TASKS, TaskClassifier, classifier_for, extract, seed_examples
+from stages.classify import (
+    TASKS,
+    TaskClassifier,
+    _seeds_j,
+    _seeds_k,
+    classifier_for,
+    extract,
+    seed_examples,
+)
 from stages.embedders import EmbedderUnavailable, MiniLMEmbedder
 
 MT_BENCH_TASKS: dict[str, TaskType] = {
@@ -247,20 +263,106 @@ def report(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
             print(f"  {task:<17}{cells}  {matrix[i, i] / total:.0%} of {total}")
 
 
-def seed_cross_validation(folds: int = 5,
-                          vectors: npt.NDArray[np.floating] | None = None) -> float:
-    """Accuracy on held-out seed prompts (what the classifier's settings were chosen on):
-    the word model, or with `vectors` (the seeds' embeddings, one row each) the whole
-    classifier."""
+NEAR_DUPLICATE = 0.5
+"""Word-set Jaccard similarity at which two seed prompts are near duplicates: they go
+to the same fold, so that cross-validation does not score a prompt against its twin."""
+FOLD_ASSIGNMENTS = ("1", "2")
+FOLDS = 5
+
+
+class HeldOut(NamedTuple):
+    """Accuracy on seed prompts the classifier did not train on."""
+
+    grouped: float
+    """Grouped cross-validation: mean over `FOLD_ASSIGNMENTS` of `FOLDS` folds each."""
+    blind: float
+    """Trained on every part but J and K, scored on J and K (written blind)."""
+
+
+def seed_words(text: str) -> set[str]:
+    """The prompt's words as the classifier reads them (no numbers, marks or pairs)."""
+    return {name for name in extract(text) if name[0] not in "#^~+"}
+
+
+def near_duplicate_groups(texts: Sequence[str]) -> list[int]:
+    """Each text's group: the index of its group's first text, where texts whose word
+    sets reach `NEAR_DUPLICATE` Jaccard similarity (directly or through a chain of
+    such texts) share a group."""
+    sets = [seed_words(text) for text in texts]
+    vocabulary = {word: i for i, word in enumerate(sorted(set().union(*sets)))}
+    present = np.zeros((len(sets), len(vocabulary)), dtype=np.float32)
+    for row, words in enumerate(sets):
+        present[row, [vocabulary[word] for word in words]] = 1.0
+    shared = present @ present.T
+    sizes = present.sum(axis=1)
+    union = np.maximum(sizes[:, None] + sizes[None, :] - shared, 1.0)
+    parent = list(range(len(sets)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for first, second in zip(*np.nonzero(np.triu(shared / union >= NEAR_DUPLICATE, 1)),
+                             strict=True):
+        a, b = root(int(first)), root(int(second))
+        parent[max(a, b)] = min(a, b)
+    return [root(i) for i in range(len(sets))]
+
+
+def seed_folds(texts: Sequence[str], assignment: str, folds: int = FOLDS) -> list[int]:
+    """Each text's fold: its group's, from a seeded hash of the group's first text (so a
+    seed added elsewhere does not move the others)."""
+    groups = near_duplicate_groups(texts)
+    return [int.from_bytes(hashlib.sha256(f"{assignment}:{texts[group]}".encode())
+                           .digest()[:8], "big") % folds for group in groups]
+
+
+def blind_written(texts: Sequence[str]) -> list[bool]:
+    """Whether each seed prompt is from `_seeds_j` or `_seeds_k`, the parts written from
+    the label definitions by writers who never read the evaluation prompts."""
+    blind = {text for module in (_seeds_j, _seeds_k) for task in TASKS
+             for text in getattr(module, task.upper(), ())}
+    return [text in blind for text in texts]
+
+
+def held_out_seeds(vectors: npt.NDArray[np.floating] | None = None
+                   ) -> tuple[HeldOut, HeldOut | None]:
+    """`HeldOut` accuracy of the word model and, with `vectors` (the seeds' embeddings,
+    one row each), of the whole classifier: the classifier's settings are chosen on
+    these, never on the evaluation prompts' test part. Each model is trained once per
+    fold and read both ways."""
     texts, labels = seed_examples()
-    right = 0
-    for fold in range(folds):
-        train = [i for i in range(len(texts)) if i % folds != fold]
+    right = np.zeros((2, 2))
+
+    def score(train: list[int], held: list[int], column: int) -> None:
         model = TaskClassifier.train([texts[i] for i in train], [labels[i] for i in train],
                                      None if vectors is None else vectors[train])
-        right += sum(model.predict(texts[i], None if vectors is None else vectors[i]).task
-                     == TASKS[labels[i]] for i in range(fold, len(texts), folds))
-    return right / len(texts)
+        for i in held:
+            right[0, column] += model.predict(texts[i]).task == TASKS[labels[i]]
+            if vectors is not None:
+                right[1, column] += model.predict(texts[i], vectors[i]).task \
+                    == TASKS[labels[i]]
+
+    for assignment in FOLD_ASSIGNMENTS:
+        fold_of = seed_folds(texts, assignment)
+        for fold in range(FOLDS):
+            score([i for i, f in enumerate(fold_of) if f != fold],
+                  [i for i, f in enumerate(fold_of) if f == fold], 0)
+    blind = blind_written(texts)
+    score([i for i, b in enumerate(blind) if not b], [i for i, b in enumerate(blind) if b], 1)
+    totals = (len(texts) * len(FOLD_ASSIGNMENTS), max(1, sum(blind)))
+    words = HeldOut(right[0, 0] / totals[0], right[0, 1] / totals[1])
+    both = HeldOut(right[1, 0] / totals[0], right[1, 1] / totals[1])
+    return words, (None if vectors is None else both)
+
+
+def held_out_line(title: str, held: HeldOut) -> str:
+    return (f"seed prompts, {title}: grouped {FOLDS}-fold cross-validation "
+            f"{held.grouped:.1%} (near duplicates in one fold, {len(FOLD_ASSIGNMENTS)} "
+            f"fold assignments); trained without J and K, on J and K (blind) "
+            f"{held.blind:.1%}")
 
 
 def scored(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
@@ -280,6 +382,23 @@ def scored(title: str, items: Sequence[Labelled], predicted: Sequence[TaskType],
         print(f"\n## {title} [dev + test]: {headline(accuracy(items, predicted))}")
 
 
+def seed_checks(*, use_minilm: bool) -> MiniLMEmbedder | None:
+    """Print `held_out_seeds` for the word model and, with `use_minilm` (when its
+    weights are installed), for words + MiniLM; return the MiniLM encoder if any."""
+    encoder = None
+    if use_minilm:
+        try:
+            encoder = MiniLMEmbedder(MiniLMEmbedderConfig())
+        except EmbedderUnavailable as exc:
+            print(f"(minilm skipped: {exc})")
+    seed_vectors = None if encoder is None else encoder.encode(seed_examples()[0])
+    held_words, held_both = held_out_seeds(seed_vectors)
+    print(held_out_line("word model", held_words))
+    if held_both is not None:
+        print(held_out_line("words + minilm", held_both))
+    return encoder
+
+
 def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) -> None:
     mt_bench = labelled_mt_bench(data)
     arena = labelled_arena(data)
@@ -289,7 +408,7 @@ def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) ->
     print(f"# Task types: {len(mt_bench)} MT-bench + {len(arena)} arena-hard prompts, "
           f"labelled one by one ({ambiguous} ambiguous between two tasks); "
           f"{dev} development, {len(items) - dev} test")
-    print(f"seed prompts, 5-fold cross-validation, word model: {seed_cross_validation():.1%}")
+    encoder = seed_checks(use_minilm=use_minilm)
     scored("before: keyword rules", items,
            [analyzer_baseline.classify(item.text) for item in items], None,
            test=test, errors=False)
@@ -297,17 +416,9 @@ def classification(data: Path, *, use_minilm: bool, test: bool, errors: bool) ->
     words = [analyze(request_for(item.text), config) for item in items]
     scored("words (analyze without an embedding)", items, [f.task for f in words],
            [f.task_confidence for f in words], test=test, errors=errors)
-    if not use_minilm:
+    if encoder is None:
         return
     minilm = MiniLMEmbedderConfig()
-    try:
-        encoder = MiniLMEmbedder(minilm)
-    except EmbedderUnavailable as exc:
-        print(f"\n(minilm skipped: {exc})")
-        return
-    seed_vectors = encoder.encode(seed_examples()[0])
-    print(f"\nseed prompts, 5-fold cross-validation, words + minilm: "
-          f"{seed_cross_validation(vectors=seed_vectors):.1%}")
     classifier = classifier_for(minilm)
     vectors = encoder.encode([item.text for item in items])
     guesses = [classifier.predict_features(extract(item.text), vector)
@@ -385,6 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="print the development part's misclassified prompts")
     parser.add_argument("--test", action="store_true",
                         help="also score the held-out test part (for reporting only)")
+    parser.add_argument("--seeds-only", action="store_true",
+                        help="only the seed checks (grouped cross-validation, blind J+K): "
+                             "no evaluation prompt is read")
     parser.add_argument("--tasks-only", action="store_true",
                         help="score task types only (no token estimate, no timing)")
     parser.add_argument("--fit-tokens", action="store_true",
@@ -393,6 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     data: Path = args.data
     if args.fit_tokens:
         tokens(data, fit=True)
+        return 0
+    if args.seeds_only:
+        seed_checks(use_minilm=not args.no_minilm)
         return 0
     classification(data, use_minilm=not args.no_minilm, test=args.test, errors=args.errors)
     if args.tasks_only:

@@ -24,6 +24,7 @@ from bench.eval_analyzer import (
     task_labels,
 )
 from reactor import TaskType
+from stages.classify import _seeds_a, _seeds_j, _seeds_k, seed_examples
 
 
 def test_the_split_is_fixed_and_about_half() -> None:
@@ -130,12 +131,57 @@ def test_the_cluster_name_figure_counts_only_prompts_a_name_labelled() -> None:
     assert cluster_name_accuracy(items[1:2], ["math"]) == "no prompts"
 
 
-def test_seed_cross_validation_scores_held_out_seeds_with_and_without_vectors(
+def test_held_out_seeds_score_folds_and_the_blind_parts_with_and_without_vectors(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The words cannot tell the two tasks apart; the vectors (the label itself) can.
-    texts = [f"tell me about item {n} please" for n in range(20)]
+    # Twenty prompts of three words each, no word shared: twenty groups.
+    texts = [f"{c}{c}x {c}{c}y {c}{c}z" for c in "abcdefghijklmnopqrst"]
     labels = [3, 0] * 10
     monkeypatch.setattr(eval_analyzer, "seed_examples", lambda: (texts, labels))
-    assert eval_analyzer.seed_cross_validation() <= 0.6
+    monkeypatch.setattr(eval_analyzer, "blind_written",
+                        lambda texts: [i >= 14 for i in range(len(texts))])
+    words_only, none = eval_analyzer.held_out_seeds()
+    assert none is None
+    assert words_only.grouped <= 0.6 and words_only.blind <= 0.67
     vectors = np.eye(10, dtype=np.float32)[labels]
-    assert eval_analyzer.seed_cross_validation(vectors=vectors) == 1.0
+    words_again, both = eval_analyzer.held_out_seeds(vectors)
+    assert words_again == words_only
+    assert both == eval_analyzer.HeldOut(1.0, 1.0)
+
+
+def test_near_duplicate_seeds_share_a_group_and_so_a_fold() -> None:
+    texts = ["write a poem about the sea at night",
+             "sort these numbers from small to large",
+             "write a poem about the sea at dawn",     # 7 of 9 words: with the first
+             "write a short poem about the sea at dawn please",   # 8 of 10: the third
+             "what is the capital of France"]
+    assert eval_analyzer.near_duplicate_groups(texts) == [0, 1, 0, 0, 4]
+    for assignment in ("1", "2"):
+        folds = eval_analyzer.seed_folds(texts, assignment)
+        assert folds[0] == folds[2] == folds[3]
+        assert all(0 <= fold < 5 for fold in folds)
+        assert folds == eval_analyzer.seed_folds(texts, assignment)
+
+
+def test_the_blind_parts_are_the_seeds_of_j_and_k() -> None:
+    texts, _ = seed_examples()
+    blind = eval_analyzer.blind_written(texts)
+    assert sum(blind) == 500
+    assert blind[texts.index(_seeds_j.CHAT[0])]
+    assert blind[texts.index(_seeds_k.CODE[0])]
+    assert not any(blind[texts.index(text)] for text in _seeds_a.CODE)
+
+
+def test_seeds_only_prints_the_seed_checks_without_reading_evaluation_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    texts = [f"{c}{c}x {c}{c}y {c}{c}z" for c in "abcdefghij"]
+    monkeypatch.setattr(eval_analyzer, "seed_examples", lambda: (texts, [3, 0] * 5))
+    monkeypatch.setattr(eval_analyzer, "blind_written",
+                        lambda texts: [i >= 8 for i in range(len(texts))])
+    # No data directory: reading any evaluation prompt would fail.
+    assert eval_analyzer.main(["--seeds-only", "--no-minilm",
+                               "--data", str(tmp_path / "absent")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    assert out[0].startswith("seed prompts, word model: grouped 5-fold cross-validation ")
