@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from itertools import pairwise
 from typing import Any
 
 import anyio
@@ -423,5 +424,5 @@ async def test_an_actor_with_a_backlog_lets_other_tasks_run_between_messages(
 
     # Buffered mail is handled without a pause, but never more than 4 messages in a row.
     assert len(ran) == 12
-    assert all(later - earlier <= 1 for earlier, later in zip(ran, ran[1:], strict=False))
+    assert all(later - earlier <= 1 for earlier, later in pairwise(ran))
     assert len(set(ran)) >= 3
