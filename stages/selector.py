@@ -315,22 +315,23 @@ class Catalogue:
         chain = [primary]
         known = usable or set()
         models = self.models
-
-        def fit(name: str) -> bool:
-            if name in known:
-                return True
-            model = models[name]
-            return not self.fits(model, request, features, tier) and (
-                budget is None or self.estimate(model, features) <= budget)
-
         for name in [*models[primary].failover, *ranked]:
-            if name in chain or not fit(name):
+            if name in chain or (name not in known and
+                                 not self._fit(name, request, features, tier, budget)):
                 continue
             chain.append(name)
             for extra in models[name].failover:
-                if extra not in chain and extra not in ranked and fit(extra):
+                if extra not in chain and extra not in ranked and (
+                        extra in known or self._fit(extra, request, features, tier, budget)):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]
+
+    def _fit(self, name: str, request: ChatRequest, features: Features, tier: str,
+             budget: float | None) -> bool:
+        """Can `name` serve this request, within `budget` if there is one?"""
+        model = self.models[name]
+        return not self.fits(model, request, features, tier) and (
+            budget is None or self.estimate(model, features) <= budget)
 
     def _weights(self, request: ChatRequest, mode: str) -> tuple[float, float, float]:
         prefs = request.preferences
