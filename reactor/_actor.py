@@ -23,7 +23,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 from reactor._events import ErrorInfo
-from reactor._mailbox import Mailbox
+from reactor._mailbox import NOTHING, Mailbox
 from reactor._messages import Completed, Job
 
 M = TypeVar("M")
@@ -115,13 +115,17 @@ class Actor(Generic[M]):
                 await self.started()
                 task_status.started()
                 self.started_once = True
-                receive = self.mailbox.receive
+                poll, receive = self.mailbox.poll, self.mailbox.receive
                 handle = self.handle
                 while True:
-                    try:
-                        message = await receive()
-                    except anyio.EndOfStream:
-                        break
+                    # A buffered message is taken without a coroutine; `receive` waits
+                    # for one, and takes the mailbox's checkpoints.
+                    message = poll()
+                    if message is NOTHING:
+                        try:
+                            message = await receive()
+                        except anyio.EndOfStream:
+                            break
                     self.current = message
                     await handle(message)
                     self.current = None

@@ -24,6 +24,10 @@ from reactor._mailbox import Channel
 
 T = TypeVar("T")
 
+# The events that end a flow, as a tuple: `A | B | C` in an `isinstance` builds a new
+# union object on every call, and `emit` runs once per token.
+TERMINAL = (Done, Failed, Decided)
+
 _TRUNCATED = ErrorInfo(
     status=502,
     type="upstream_error",
@@ -99,7 +103,7 @@ class Flow:
                 raise FlowClosed(self.request_id) from None
         except anyio.ClosedResourceError:
             raise FlowClosed(self.request_id) from None
-        if isinstance(event, Done | Failed | Decided):
+        if isinstance(event, TERMINAL):
             self.terminal = event
             channel.close_sending()
 
@@ -199,7 +203,7 @@ class Flow:
             while True:
                 event = await self.receive()
                 yield event
-                if isinstance(event, Done | Failed | Decided):
+                if isinstance(event, TERMINAL):
                     return
         finally:
             self.close()

@@ -21,9 +21,10 @@ the cancellation; nothing in Reactor cancels that way.)
 from __future__ import annotations
 
 import asyncio
+import enum
 import time
 from collections import deque
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import anyio
 import anyio.lowlevel
@@ -39,6 +40,15 @@ class _Closed:
 
 
 _CLOSED: Any = _Closed()
+
+
+class Nothing(enum.Enum):
+    """`Mailbox.poll`'s answer when it has no message to hand over without waiting."""
+
+    NOTHING = enum.auto()
+
+
+NOTHING = Nothing.NOTHING
 
 
 class Channel(Generic[T]):
@@ -288,6 +298,20 @@ class Mailbox(Generic[T]):
                 message = await channel.receive()
         self.received_total += 1
         return message
+
+    def poll(self) -> T | Literal[Nothing.NOTHING]:
+        """The next message if one is buffered and no checkpoint is due, else `NOTHING`
+        (then `receive` waits, or yields to the loop, as it must). What an actor's loop
+        tries first: a message taken this way costs no coroutine."""
+        channel = self._channel
+        buffer = channel.buffer
+        since = self._since_checkpoint + 1
+        if buffer and since < self._checkpoint_every and not channel.senders and \
+                not channel.receiving_closed:
+            self._since_checkpoint = since
+            self.received_total += 1
+            return buffer.popleft()
+        return NOTHING
 
     def receive_nowait(self) -> T:
         """The next buffered message; raises `anyio.WouldBlock` when there is none."""

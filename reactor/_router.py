@@ -38,7 +38,7 @@ from reactor._events import (
     ToolCallDelta,
     Usage,
 )
-from reactor._flow import Flow, Reply
+from reactor._flow import TERMINAL, Flow, Reply
 from reactor._messages import Feedback, Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector
 from reactor._wire import (
@@ -101,8 +101,11 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
     answer = Answer(request_id=flow.request_id)
     parts: list[str] = []
     calls: dict[int, list[ToolCallDelta]] = {}
+    # What is already buffered is read without a coroutine: a whole non-streaming answer
+    # usually is, by the time its reader wakes.
+    receive_nowait = flow.receive_nowait
     try:
-        event = first if first is not None else await flow.receive()
+        event = first if first is not None else receive_nowait() or await flow.receive()
         while True:
             match event:
                 case Started(model=model, reason=reason, cache=cache, similarity=similarity,
@@ -124,7 +127,7 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
                     return failed
                 case Decided():
                     raise RuntimeError("a decision-only flow was gathered as an answer")
-            event = await flow.receive()
+            event = receive_nowait() or await flow.receive()
     finally:
         flow.close()
 
@@ -349,7 +352,7 @@ class Router:
             while True:
                 event = await flow.receive()
                 yield event
-                if isinstance(event, Done | Failed | Decided):
+                if isinstance(event, TERMINAL):
                     return
         finally:
             flow.abandon()

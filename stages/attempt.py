@@ -350,10 +350,14 @@ class Watchdog:
 async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                       config: ProviderConfig, request: ChatRequest, *, index: int, reason: str,
                       deadline: float, retry: int, samples: deque[float],
-                      claim: Callable[[int], bool] | None) -> Reply | Fault:
+                      claim: Callable[[int], bool] | None,
+                      new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
+                      ) -> Reply | Fault:
     """One try of `model` for the call: its tokens delivered, its timeouts kept, the try
     recorded in `call.attempts` (and billed in `call.discarded` if thrown away); `claim`,
-    in a hedged race, settles the race at this try's first token."""
+    in a hedged race, settles the race at this try's first token. `new_scope` makes the
+    try's cancel scope (the running backend's class, looked up once, saves
+    `anyio.CancelScope()` finding the backend again on every try)."""
     name = model.name
     clock = call.clock
     ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
@@ -373,7 +377,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
                                                config.attempt_timeout_s))
     probe = name in call.dispatch.probes and retry == 0
-    scope = anyio.CancelScope()
+    scope = new_scope()
     watchdog = Watchdog(loop, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
     receiver = Receiver(call, name, index, reason, clock, started,
                             samples if stream else None, watchdog, loop_time, claim)

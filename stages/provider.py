@@ -99,6 +99,7 @@ class Provider(Actor[Dispatch]):
         self.hedges_total = 0
         self.ttft_samples = {model.name: deque[float](maxlen=256) for model in models}
         self._needs_session = any(needs_session(m) for m in models)
+        self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
 
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
@@ -119,6 +120,9 @@ class Provider(Actor[Dispatch]):
                 await self._close_upstreams()
 
     async def started(self) -> None:
+        # The running backend's own cancel scope class: `anyio.CancelScope()` looks the
+        # backend up on each call, which costs more than the scope.
+        self._new_scope = type(anyio.CancelScope())
         await self._close_upstreams()
         if self._needs_session:
             self.session = aiohttp.ClientSession(
@@ -334,7 +338,8 @@ class Provider(Actor[Dispatch]):
         return await run_attempt(call, self.models[name], self.upstreams[name], self.config,
                                  request, index=index, reason=self._reason(call, index),
                                  deadline=deadline, retry=retry,
-                                 samples=self.ttft_samples[name], claim=claim)
+                                 samples=self.ttft_samples[name], claim=claim,
+                                 new_scope=self._new_scope)
 
     def _reason(self, call: Call, index: int) -> str:
         if index == 0:

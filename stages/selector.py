@@ -96,6 +96,7 @@ class Catalogue:
         # Predicted qualities as candidates show them (4 places): priors recur on every
         # request, and `round` to places costs more than the rest of scoring a model.
         self._shown: dict[float, float] = {}
+        self._reasons: dict[tuple[float | None, str, str, float, bool, float], str] = {}
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -247,16 +248,31 @@ class Catalogue:
         confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
         fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
                                    features, tier, budget, usable={row[0] for row in rows})
-        how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
-        source = "learned" if evidence > 0 else "prior"
-        reason = (f"{how}: best score for {features.task} (complexity "
-                  f"{features.complexity:.2f}, {source} quality {best.quality:.2f})")
+        reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
+                              best.quality)
         if unaffordable:
             reason += (f"; over the budget left (${budget:.6f}): "
                        + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
                         confidence=round(min(1.0, confidence), 3), mode=mode,
                         alternatives=scored)
+
+    def _reason(self, wtp: float | None, mode: str, task: str, complexity: float,
+                learned: bool, quality: float) -> str:
+        """Why the best candidate won, in words. Remembered: the same few (mode, task,
+        complexity, quality) recur, and formatting two floats costs more than scoring."""
+        key = (wtp, mode, task, complexity, learned, quality)
+        reason = self._reasons.get(key)
+        if reason is None:
+            how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
+            source = "learned" if learned else "prior"
+            reason = (f"{how}: best score for {task} (complexity {complexity:.2f}, "
+                      f"{source} quality {quality:.2f})")
+            if complexity > 0.0 and quality > 0.0:  # not -0.0, which shows its sign
+                if len(self._reasons) >= _SHOWN_MEMO:
+                    self._reasons.clear()
+                self._reasons[key] = reason
+        return reason
 
     def _shown_quality(self, quality: float) -> float:
         """`round(quality, 4)`, remembered (for positive values: -0.0 keeps its sign)."""
@@ -299,22 +315,23 @@ class Catalogue:
         chain = [primary]
         known = usable or set()
         models = self.models
-
-        def fit(name: str) -> bool:
-            if name in known:
-                return True
-            model = models[name]
-            return not self.fits(model, request, features, tier) and (
-                budget is None or self.estimate(model, features) <= budget)
-
         for name in [*models[primary].failover, *ranked]:
-            if name in chain or not fit(name):
+            if name in chain or (name not in known and
+                                 not self._fit(name, request, features, tier, budget)):
                 continue
             chain.append(name)
             for extra in models[name].failover:
-                if extra not in chain and extra not in ranked and fit(extra):
+                if extra not in chain and extra not in ranked and (
+                        extra in known or self._fit(extra, request, features, tier, budget)):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]
+
+    def _fit(self, name: str, request: ChatRequest, features: Features, tier: str,
+             budget: float | None) -> bool:
+        """Can `name` serve this request, within `budget` if there is one?"""
+        model = self.models[name]
+        return not self.fits(model, request, features, tier) and (
+            budget is None or self.estimate(model, features) <= budget)
 
     def _weights(self, request: ChatRequest, mode: str) -> tuple[float, float, float]:
         prefs = request.preferences

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from itertools import pairwise
 from typing import Any
 
 import anyio
@@ -390,3 +391,38 @@ async def test_a_job_starts_without_the_context_variables_an_earlier_job_set(
             actor.mailbox.close()
 
     assert seen == [None, None, None]
+
+
+async def test_an_actor_with_a_backlog_lets_other_tasks_run_between_messages(
+        closing: Closing) -> None:
+    ran: list[int] = []
+
+    class Watcher(Actor[int]):
+        """Notes, at each message, how often the bystander has run so far."""
+
+        async def handle(self, message: int) -> None:
+            ran.append(turns)
+
+    turns = 0
+    actor = Watcher(mailbox_size=16, checkpoint_every=4)
+    closing(actor.mailbox)
+    for n in range(12):
+        actor.mailbox.try_send(n)
+    actor.mailbox.close()
+
+    async def bystander() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await anyio.lowlevel.checkpoint()
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(bystander)
+            await actor.run()
+            tg.cancel_scope.cancel()
+
+    # Buffered mail is handled without a pause, but never more than 4 messages in a row.
+    assert len(ran) == 12
+    assert all(later - earlier <= 1 for earlier, later in pairwise(ran))
+    assert len(set(ran)) >= 3

@@ -6,6 +6,7 @@ import anyio
 import pytest
 
 from reactor import Mailbox, MailboxClosed
+from reactor._mailbox import NOTHING
 from tests.reactor._support import Closing, settle_tasks
 
 
@@ -322,3 +323,34 @@ async def test_a_cancelled_receiver_leaves_no_waiter_behind(closing: Closing) ->
     # Nobody waits any more: a rendezvous mailbox refuses rather than hand it to no one.
     assert mailbox.try_send("nobody there") is False
 
+
+
+async def test_poll_hands_over_buffered_messages_until_a_checkpoint_is_due(
+        closing: Closing) -> None:
+    mailbox: Mailbox[int] = closing(Mailbox("inbox", 8, checkpoint_every=3))
+    assert mailbox.poll() is NOTHING
+    for n in range(4):
+        mailbox.try_send(n)
+
+    assert [mailbox.poll(), mailbox.poll()] == [0, 1]
+    # The third message in a row is due a checkpoint: only `receive` takes it.
+    assert mailbox.poll() is NOTHING
+    assert await mailbox.receive() == 2
+    assert mailbox.poll() == 3
+    assert mailbox.received_total == 4
+
+
+async def test_poll_leaves_a_message_with_a_sender_waiting_behind_it_to_receive(
+        closing: Closing) -> None:
+    mailbox: Mailbox[int] = closing(Mailbox("inbox", 1))
+    mailbox.try_send(1)
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(mailbox.send, 2)
+            await settle_tasks()
+            assert mailbox.blocked_senders == 1
+            # `receive` takes the message and lets the waiting sender in; poll would not.
+            assert mailbox.poll() is NOTHING
+            assert await mailbox.receive() == 1
+            await settle_tasks()
+            assert mailbox.poll() == 2

@@ -119,3 +119,32 @@ def test_models_are_independent() -> None:
     breakers, _ = make(failure_threshold=1)
     breakers.record(fail("a"))
     assert breakers.state("a") == "open" and breakers.state("b") == "closed"
+
+
+def test_failure_rate_starts_afresh_after_the_breaker_opened() -> None:
+    breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=4,
+                           window_s=30, cooldown_s=5)
+    for attempt in (ok(), fail(), ok(), fail()):
+        breakers.record(attempt)
+    assert breakers.state("m") == "open"
+    clock.advance(5)
+    assert breakers.admit("m") == "probe"
+    breakers.record(ok(probe=True))
+    # One failure in four since it closed: the failures before it opened are gone.
+    for attempt in (ok(), ok(), fail()):
+        breakers.record(attempt)
+    assert breakers.state("m") == "closed"
+
+
+def test_failure_rate_counts_only_what_is_still_in_the_window() -> None:
+    breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=4,
+                           window_s=10)
+    breakers.record(fail())
+    breakers.record(fail())
+    clock.advance(11)
+    # Both failures have left the window: one in four, then two in five, is under half.
+    for attempt in (ok(), ok(), ok(), fail(), fail()):
+        breakers.record(attempt)
+    assert breakers.state("m") == "closed"
+    breakers.record(fail())
+    assert breakers.state("m") == "open"
