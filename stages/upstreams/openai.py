@@ -14,17 +14,17 @@ refusal (`refusal` instead of `content`), its text passed on as the answer's.
 
 from __future__ import annotations
 
-import aiohttp
 import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
+from stages.upstreams.http1 import Pool, Response
 from stages.upstreams.wire import (
     billed,
-    exchange,
     finish_body,
     missing_key,
     no_events,
+    post,
     read_body,
     sse_line_batches,
     status_fault,
@@ -83,18 +83,21 @@ _encoder = msgspec.json.Encoder()
 
 
 class OpenAICompatible:
-    def __init__(self, model: str, config: OpenAIUpstream, session: aiohttp.ClientSession,
-                 *, connect_timeout_s: float = 5.0) -> None:
+    """Calls over its own pool of keep-alive connections (`http1`), not a shared aiohttp
+    session: the lean client costs about half the CPU per call."""
+
+    def __init__(self, model: str, config: OpenAIUpstream, *,
+                 connect_timeout_s: float = 5.0) -> None:
         self.model = model
         self.config = config
-        self.session = session
-        self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.upstream_model = config.model or model
         self._key = config.resolve_key()
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-        self._headers = {"Content-Type": "application/json", **config.headers}
+        self._pool = Pool(config.base_url, connect_timeout_s=connect_timeout_s)
+        headers = {"User-Agent": "reactor", "Accept": "*/*",
+                   "Content-Type": "application/json", **config.headers}
         if self._key is not None:
-            self._headers["Authorization"] = f"Bearer {self._key}"
+            headers["Authorization"] = f"Bearer {self._key}"
+        self._head = self._pool.request_head("/chat/completions", headers)
 
     def unavailable(self) -> str | None:
         if self.config.api_key_env is not None and self._key is None:
@@ -117,18 +120,17 @@ class OpenAICompatible:
 
         counted = _Counted()
 
-        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
+        async def read(response: Response) -> Reply | Fault:
             if streamed(response, stream):
                 return await self._read_stream(response, on_token, counted)
             return await self._read_json(response, on_token)
 
-        result = await exchange(self.session, self.url, body=self._payload(request, stream),
-                                headers=self._headers, limits=self._timeout,
-                                on_status=status_fault, read=read, secret=self._key or "")
+        result = await post(self._pool, self._head, body=self._payload(request, stream),
+                            on_status=status_fault, read=read, secret=self._key or "")
         # However the stream broke after its usage chunk, the upstream billed that.
         return billed(result, counted.usage)
 
-    async def _read_json(self, response: aiohttp.ClientResponse,
+    async def _read_json(self, response: Response,
                          on_token: OnToken) -> Reply | Fault:
         body = await read_body(response, _body)
         if isinstance(body, Fault):
@@ -147,7 +149,7 @@ class OpenAICompatible:
             await on_token(Token(text=text or "", tool_calls=calls))
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
+    async def _read_stream(self, response: Response, on_token: OnToken,
                            counted: _Counted) -> Reply | Fault:
         finish: str | None = None
         got_text = refused = False
@@ -202,7 +204,7 @@ class OpenAICompatible:
         return await finish_body(response.content, outcome, on_token)
 
     async def aclose(self) -> None:
-        pass
+        await self._pool.aclose()
 
 
 # Finish reasons that say the answer broke: OpenRouter's `error` (its provider failed
