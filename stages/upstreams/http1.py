@@ -201,7 +201,10 @@ class _Connection(asyncio.Protocol):
         if self._head is not None:
             self._buffer += data
             self._read_head()
-            return
+        else:
+            self._body_received(data)
+
+    def _body_received(self, data: bytes) -> None:
         body = self._body
         if body is None or self._state == _DONE:
             self._keep_alive = False  # bytes nobody asked for: not reusable
@@ -300,7 +303,9 @@ class _Connection(asyncio.Protocol):
                 continue
             self._begin(version, status, Headers(pairs))
         if buffer:
-            self._read_body()
+            rest = bytes(buffer)
+            buffer.clear()
+            self._body_received(rest)
         return None
 
     def _begin(self, version: str, status: int, headers: Headers) -> None:
@@ -330,6 +335,12 @@ class _Connection(asyncio.Protocol):
         while buffer:
             state = self._state
             if state == _CHUNK_SIZE:
+                if len(buffer) > 5:  # whole chunks may follow: the fast way first
+                    whole = bytes(buffer)
+                    rest = self._whole_chunks(body, whole)
+                    if len(rest) < len(whole):
+                        buffer[:] = rest
+                        continue
                 end = buffer.find(b"\r\n")
                 if end < 0:
                     if len(buffer) > 1024:
