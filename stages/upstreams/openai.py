@@ -176,19 +176,20 @@ class OpenAICompatible:
                 if chunk.error is not None:
                     await _hand_over(run, sink)
                     return _error_fault(chunk.error, "upstream error mid-stream")
-                usage = _usage(chunk.usage)
-                if usage is not None:
+                if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
                     counted.usage = usage
                     if sink is not None:
                         sink.counted(usage)
-                for choice in chunk.choices[:1]:
+                if chunk.choices:
+                    choice = chunk.choices[0]
                     delta = choice.delta
                     if delta is not None and (delta.content or delta.refusal or
                                               delta.tool_calls):
                         got_text = True
                         refused = refused or bool(delta.refusal)
                         token = Token(text=delta.content or delta.refusal or "",
-                                      tool_calls=_tool_calls(delta.tool_calls))
+                                      tool_calls=_tool_calls(delta.tool_calls)
+                                      if delta.tool_calls else None)
                         if sink is None:
                             await on_token(token)
                         else:
