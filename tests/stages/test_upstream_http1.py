@@ -51,9 +51,9 @@ class Transport(asyncio.Transport):
         self.closing = True
 
 
-def connection() -> tuple[http1._Connection, Transport, asyncio.Future[Response]]:
+def connection() -> tuple[http1.Connection, Transport, asyncio.Future[Response]]:
     pool = Pool("http://127.0.0.1:9/v1", connect_timeout_s=1.0)
-    conn = http1._Connection(pool)
+    conn = http1.Connection(pool)
     transport = Transport()
     conn.connection_made(transport)
     return conn, transport, conn.send(b"POST / HTTP/1.1\r\n\r\n")
@@ -156,7 +156,7 @@ async def test_a_reader_that_falls_behind_pauses_the_socket_until_it_reads() -> 
 async def test_the_request_is_one_write_with_its_length() -> None:
     pool = Pool("https://api.example.com/v1/", connect_timeout_s=1.0)
     head = pool.request_head("/chat/completions", {"Content-Type": "application/json"})
-    conn = http1._Connection(pool)
+    conn = http1.Connection(pool)
     transport = Transport()
     conn.connection_made(transport)
     conn.send(b"".join((head, b"2\r\n\r\n{}")))
