@@ -79,6 +79,7 @@ class _Body(msgspec.Struct):
 
 
 _body = msgspec.json.Decoder(_Body)
+_bodies = msgspec.json.Decoder(list[_Body])
 _encoder = msgspec.json.Encoder()
 
 
@@ -159,20 +160,15 @@ class OpenAICompatible:
         sink = on_token if isinstance(on_token, TokenSink) else None
         run: list[Token] = []
         async for lines in sse_line_batches(response.content):
-            for line in lines:
-                if not line.startswith(b"data:"):
-                    continue
-                got_event = True
-                data = line[5:].strip()
-                if data == b"[DONE]":
-                    done = True
-                    break
-                try:
-                    chunk = _body.decode(data)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    await _hand_over(run, sink)
-                    return Fault(kind="malformed", message="upstream sent a malformed "
-                                 f"stream event: {data[:120]!r}")
+            datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
+            if not datas:
+                continue
+            got_event = True
+            if b"[DONE]" in datas:
+                datas = datas[: datas.index(b"[DONE]")]
+                done = True
+            chunks, malformed = _decode_events(datas)
+            for chunk in chunks:
                 if chunk.error is not None:
                     await _hand_over(run, sink)
                     return _error_fault(chunk.error, "upstream error mid-stream")
@@ -198,6 +194,9 @@ class OpenAICompatible:
                         finish = choice.finish_reason
             if run:
                 await _hand_over(run, sink)
+            if malformed is not None:
+                return Fault(kind="malformed", message="upstream sent a malformed "
+                             f"stream event: {malformed[:120]!r}")
             if done:
                 break
         outcome = _outcome(finish, got_text, refused, counted.usage) if got_event else \
@@ -206,6 +205,26 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def _decode_events(datas: list[bytes]) -> tuple[list[_Body], bytes | None]:
+    """The events of one network read, decoded in one call (a call per event costs
+    more than the decoding); on a malformed one, the events before it, and it."""
+    if len(datas) > 1:
+        try:
+            chunks = _bodies.decode(b"[" + b",".join(datas) + b"]")
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass
+        else:
+            if len(chunks) == len(datas):  # not `data: {...},{...}` passed off as two
+                return chunks, None
+    chunks = []
+    for data in datas:
+        try:
+            chunks.append(_body.decode(data))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return chunks, data
+    return chunks, None
 
 
 # Finish reasons that say the answer broke: OpenRouter's `error` (its provider failed

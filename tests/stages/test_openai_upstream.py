@@ -17,7 +17,7 @@ from bench.fake_upstream import Fault as FakeFault
 from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDelta
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply, TokenSink
-from stages.upstreams.openai import OpenAICompatible
+from stages.upstreams.openai import OpenAICompatible, _decode_events, _Delta
 from tests.stages.upstream_support import sse
 
 PROMPT = "Name five things that float."
@@ -467,3 +467,13 @@ async def test_a_sink_that_takes_runs_keeps_what_arrived_before_the_stream_dropp
 
     assert isinstance(result, Fault) and result.kind == "truncated"
     assert sink.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+def test_the_events_of_one_read_decode_together_and_a_malformed_one_stops_them() -> None:
+    good = b'{"choices": [{"delta": {"content": "hi"}}]}'
+    chunks, malformed = _decode_events([good, good])
+    assert malformed is None and [c.choices[0].delta for c in chunks] == [
+        _Delta(content="hi"), _Delta(content="hi")]
+    for bad in (b'{"choices": []},{"choices": []}', b"5", b"", b"{"):
+        chunks, malformed = _decode_events([good, bad, good])
+        assert len(chunks) == 1 and malformed == bad
