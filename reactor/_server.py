@@ -1,5 +1,9 @@
 """The HTTP face: OpenAI-compatible endpoints and the router's own, on aiohttp.
 
+Requests go straight from aiohttp's low-level server (`web.Server`) to a handler looked
+up by method and path in one dict: the full `web.Application` (router resolution, match
+info, middleware chain) cost more per request than the endpoints' own work needs.
+
 A streaming response is written as the flow's events arrive; a client that goes away
 (aiohttp cancels the handler, or a write fails) abandons the flow, which cancels the
 upstream call. A failure after the stream began is written as an OpenAI-style error
@@ -9,12 +13,14 @@ from a complete one.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import hashlib
 import os
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from functools import partial
 from typing import Any
 
 import anyio
@@ -48,10 +54,8 @@ from reactor._wire import (
 )
 
 log = structlog.get_logger("reactor.server")
-ROUTER = web.AppKey("router", Router)
-RECORDER = web.AppKey("recorder", Recorder)
-KEYS = web.AppKey("keys", dict[str, tuple[str, str]])
 _encode = msgspec.json.Encoder().encode
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 
 def json_response(payload: Any, status: int = 200,
@@ -92,23 +96,77 @@ def _decision_headers(request_id: str, started: Started) -> dict[str, str]:
     return headers
 
 
-@web.middleware
-async def errors_as_json(request: web.Request,
-                         handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-                         ) -> web.StreamResponse:
-    """Every error the framework raises (404, 405, 413) in OpenAI's JSON shape."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        kind = "invalid_request_error" if exc.status < 500 else "server_error"
-        return error_response(ErrorInfo(status=exc.status, type=kind, message=exc.reason,
-                                        code=exc.reason.lower().replace(" ", "_")))
+def _http_error(status: int, reason: str) -> web.Response:
+    """An HTTP error (404, 405, 413) in OpenAI's JSON shape."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return error_response(ErrorInfo(status=status, type=kind, message=reason,
+                                    code=reason.lower().replace(" ", "_")))
 
 
-async def chat_completions(request: web.Request) -> web.StreamResponse:
-    router = request.app[ROUTER]
+class Endpoints:
+    """The router's HTTP endpoints, dispatched by method and path."""
+
+    def __init__(self, router: Router, recorder: Recorder | None = None) -> None:
+        self.router = router
+        self.recorder = recorder
+        self.keys = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
+                     if (digest := key.digest()) is not None}
+        self.max_body_bytes = router.config.server.max_body_bytes
+        gets: dict[str, Handler] = {
+            "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
+            "/metrics": self.metrics, "/api/v1/stats": self.stats,
+            "/api/v1/breakers": self.breakers}
+        posts: dict[str, Handler] = {
+            "/v1/chat/completions": partial(chat_completions, self),
+            "/api/v1/route": partial(route, self),
+            "/api/v1/feedback": partial(feedback, router)}
+        self.routes: dict[tuple[str, str], Handler] = {
+            **{("GET", path): handler for path, handler in gets.items()},
+            **{("HEAD", path): handler for path, handler in gets.items()},
+            **{("POST", path): handler for path, handler in posts.items()}}
+        self.paths = {path for _, path in self.routes}
+
+    async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        handler = self.routes.get((request.method, request.path))
+        if handler is None:
+            if request.path in self.paths:
+                return _http_error(405, "Method Not Allowed")
+            return _http_error(404, "Not Found")
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:  # a body over max_body_bytes: 413
+            if exc.status < 400:
+                raise
+            return _http_error(exc.status, exc.reason)
+
+    def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
+                task: Any) -> web.BaseRequest:
+        """The request factory: a body larger than `max_body_bytes` is refused (413)."""
+        return web.BaseRequest(message, payload, protocol, writer, task,
+                               asyncio.get_running_loop(),
+                               client_max_size=self.max_body_bytes)
+
+    async def list_models(self, request: web.BaseRequest) -> web.Response:
+        return json_response(ModelList(data=self.router.models()))
+
+    async def readyz(self, request: web.BaseRequest) -> web.Response:
+        ready, detail = self.router.readiness()
+        return json_response(detail, 200 if ready else 503)
+
+    async def metrics(self, request: web.BaseRequest) -> web.Response:
+        body = generate_latest(self.router.pipeline.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def stats(self, request: web.BaseRequest) -> web.Response:
+        return json_response({**self.router.stats(), "limits": await self.router.limits()})
+
+    async def breakers(self, request: web.BaseRequest) -> web.Response:
+        return json_response(self.router.breaker_states())
+
+
+async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
+                           ) -> web.StreamResponse:
+    router = endpoints.router
     body = await request.read()
     try:
         chat = decode_chat_request(body)
@@ -120,13 +178,13 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     elif "no-cache" in control:
         ttl = chat.cache.ttl_s if chat.cache is not None else None
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
-    caller = identify(request)
+    caller = identify(endpoints, request)
     if caller is None:
         return error_response(ErrorInfo(
             status=401, type="invalid_request_error", code="invalid_api_key",
             message="a valid API key is required: Authorization: Bearer <key>"))
     tenant, tier = caller
-    recorder = request.app.get(RECORDER)
+    recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
     flow = router.submit(chat, tenant=tenant, tier=tier)
@@ -147,7 +205,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
         flow.abandon()
 
 
-async def _stream(request: web.Request, router: Router, chat: ChatRequest, flow: Flow,
+async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, flow: Flow,
                   first: FlowEvent) -> web.StreamResponse:
     assert isinstance(first, Started)
     response = web.StreamResponse(headers={
@@ -227,17 +285,16 @@ _MARK = "\ue000reactor-token\ue000"
 _MARK_JSON = _encode(_MARK)
 
 
-def identify(request: web.Request) -> tuple[str, str] | None:
+def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] | None:
     """(tenant, tier) of the caller's API key; None when a key is required and missing
     or unknown. Keys are compared by SHA-256 digest only."""
-    keys = request.app[KEYS]
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if token:
-        found = keys.get(hashlib.sha256(token.encode()).hexdigest())
+        found = endpoints.keys.get(hashlib.sha256(token.encode()).hexdigest())
         if found is not None:
             return found
-    if request.app[ROUTER].config.admission.require_key:
+    if endpoints.router.config.admission.require_key:
         return None
     return "default", "default"
 
@@ -247,14 +304,14 @@ def _invalid(exc: InvalidRequest) -> web.Response:
                                     message=str(exc), param=exc.param, code="invalid_value"))
 
 
-async def route(request: web.Request) -> web.Response:
+async def route(endpoints: Endpoints, request: web.BaseRequest) -> web.Response:
     """The decision alone, for the same body as a chat completion."""
-    router = request.app[ROUTER]
+    router = endpoints.router
     try:
         chat = decode_chat_request(await request.read())
     except InvalidRequest as exc:
         return _invalid(exc)
-    caller = identify(request)
+    caller = identify(endpoints, request)
     if caller is None:
         return error_response(ErrorInfo(
             status=401, type="invalid_request_error", code="invalid_api_key",
@@ -269,9 +326,8 @@ async def route(request: web.Request) -> web.Response:
 _feedback = msgspec.json.Decoder(FeedbackRequest)
 
 
-async def feedback(request: web.Request) -> web.Response:
+async def feedback(router: Router, request: web.BaseRequest) -> web.Response:
     """A 1-5 rating of an answer, by its request id: the selector learns from it."""
-    router = request.app[ROUTER]
     try:
         body = _feedback.decode(await request.read())
     except msgspec.ValidationError as exc:
@@ -289,52 +345,9 @@ async def feedback(request: web.Request) -> web.Response:
     return json_response({"accepted": True, "request_id": body.request_id})
 
 
-async def list_models(request: web.Request) -> web.Response:
-    return json_response(ModelList(data=request.app[ROUTER].models()))
-
-
-async def healthz(request: web.Request) -> web.Response:
+async def healthz(request: web.BaseRequest) -> web.Response:
     # The pid tells `serve --workers` processes apart.
     return json_response({"status": "ok", "pid": os.getpid()})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    ready, detail = request.app[ROUTER].readiness()
-    return json_response(detail, 200 if ready else 503)
-
-
-async def metrics(request: web.Request) -> web.Response:
-    body = generate_latest(request.app[ROUTER].pipeline.registry)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-async def stats(request: web.Request) -> web.Response:
-    router = request.app[ROUTER]
-    return json_response({**router.stats(), "limits": await router.limits()})
-
-
-async def breakers(request: web.Request) -> web.Response:
-    return json_response(request.app[ROUTER].breaker_states())
-
-
-def make_app(router: Router, recorder: Recorder | None = None) -> web.Application:
-    app = web.Application(client_max_size=router.config.server.max_body_bytes,
-                          middlewares=[errors_as_json])
-    app[ROUTER] = router
-    app[KEYS] = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
-                 if (digest := key.digest()) is not None}
-    if recorder is not None:
-        app[RECORDER] = recorder
-    app.router.add_post("/v1/chat/completions", chat_completions)
-    app.router.add_get("/v1/models", list_models)
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/api/v1/stats", stats)
-    app.router.add_get("/api/v1/breakers", breakers)
-    app.router.add_post("/api/v1/route", route)
-    app.router.add_post("/api/v1/feedback", feedback)
-    return app
 
 
 class Server:
@@ -347,11 +360,12 @@ class Server:
         self.host = host
         self.port = port
         self.reuse_port = reuse_port
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
 
     async def __aenter__(self) -> Server:
-        runner = web.AppRunner(make_app(self.router, self.recorder), handler_cancellation=True,
-                               access_log=None)
+        endpoints = Endpoints(self.router, self.recorder)
+        runner = web.ServerRunner(web.Server(endpoints, request_factory=endpoints.request,
+                                             handler_cancellation=True, access_log=None))
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
         await site.start()

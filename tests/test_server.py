@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import aiohttp
@@ -130,6 +131,28 @@ async def test_unknown_path_is_json_404(server: Server) -> None:
             session.get(server.url + "/v1/nothing") as response:
         assert response.status == 404
         assert (await response.json())["error"]["type"] == "invalid_request_error"
+
+
+async def test_a_known_path_asked_with_another_method_is_json_405(server: Server) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.get(server.url + CHAT) as response:
+        assert response.status == 405
+        assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_body_over_the_limit_is_json_413(server: Server) -> None:
+    limit = server.router.config.server.max_body_bytes
+    async with aiohttp.ClientSession() as session, \
+            session.post(server.url + CHAT, data=io.BytesIO(b" " * (limit + 1))) as response:
+        assert response.status == 413
+        assert (await response.json())["error"]["code"] == "request_entity_too_large"
+
+
+async def test_head_asks_a_get_endpoint_for_its_headers_only(server: Server) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.head(server.url + "/healthz") as response:
+        assert response.status == 200
+        assert await response.read() == b""
 
 
 async def test_models_health_ready_metrics(server: Server) -> None:

@@ -19,7 +19,9 @@ from stages.upstreams.simulated import Simulated
 
 
 def needs_session(model: ModelConfig) -> bool:
-    return not isinstance(model.upstream, SimulatedUpstream)
+    """Whether the model's adapter calls through the shared aiohttp session (the
+    OpenAI-compatible one has its own lean connection pool)."""
+    return isinstance(model.upstream, AnthropicUpstream | GeminiUpstream)
 
 
 def build_upstream(model: ModelConfig, session: aiohttp.ClientSession | None, clock: Clock,
@@ -30,8 +32,7 @@ def build_upstream(model: ModelConfig, session: aiohttp.ClientSession | None, cl
         case SimulatedUpstream():
             return Simulated(model.name, upstream, clock)
         case OpenAIUpstream():
-            assert session is not None
-            return OpenAICompatible(model.name, upstream, session, connect_timeout_s=connect)
+            return OpenAICompatible(model.name, upstream, connect_timeout_s=connect)
         case AnthropicUpstream():
             # Imported on use: with no model of this kind, ~10 ms off every cold start.
             from stages.upstreams.anthropic import Anthropic

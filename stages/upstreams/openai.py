@@ -14,17 +14,17 @@ refusal (`refusal` instead of `content`), its text passed on as the answer's.
 
 from __future__ import annotations
 
-import aiohttp
 import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
+from stages.upstreams.http1 import Pool, Response
 from stages.upstreams.wire import (
     billed,
-    exchange,
     finish_body,
     missing_key,
     no_events,
+    post,
     read_body,
     sse_line_batches,
     status_fault,
@@ -79,22 +79,26 @@ class _Body(msgspec.Struct):
 
 
 _body = msgspec.json.Decoder(_Body)
+_bodies = msgspec.json.Decoder(list[_Body])
 _encoder = msgspec.json.Encoder()
 
 
 class OpenAICompatible:
-    def __init__(self, model: str, config: OpenAIUpstream, session: aiohttp.ClientSession,
-                 *, connect_timeout_s: float = 5.0) -> None:
+    """Calls over its own pool of keep-alive connections (`http1`), not a shared aiohttp
+    session: the lean client costs about half the CPU per call."""
+
+    def __init__(self, model: str, config: OpenAIUpstream, *,
+                 connect_timeout_s: float = 5.0) -> None:
         self.model = model
         self.config = config
-        self.session = session
-        self.url = config.base_url.rstrip("/") + "/chat/completions"
         self.upstream_model = config.model or model
         self._key = config.resolve_key()
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-        self._headers = {"Content-Type": "application/json", **config.headers}
+        self._pool = Pool(config.base_url, connect_timeout_s=connect_timeout_s)
+        headers = {"User-Agent": "reactor", "Accept": "*/*",
+                   "Content-Type": "application/json", **config.headers}
         if self._key is not None:
-            self._headers["Authorization"] = f"Bearer {self._key}"
+            headers["Authorization"] = f"Bearer {self._key}"
+        self._head = self._pool.request_head("/chat/completions", headers)
 
     def unavailable(self) -> str | None:
         if self.config.api_key_env is not None and self._key is None:
@@ -117,18 +121,17 @@ class OpenAICompatible:
 
         counted = _Counted()
 
-        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
+        async def read(response: Response) -> Reply | Fault:
             if streamed(response, stream):
                 return await self._read_stream(response, on_token, counted)
             return await self._read_json(response, on_token)
 
-        result = await exchange(self.session, self.url, body=self._payload(request, stream),
-                                headers=self._headers, limits=self._timeout,
-                                on_status=status_fault, read=read, secret=self._key or "")
+        result = await post(self._pool, self._head, body=self._payload(request, stream),
+                            on_status=status_fault, read=read, secret=self._key or "")
         # However the stream broke after its usage chunk, the upstream billed that.
         return billed(result, counted.usage)
 
-    async def _read_json(self, response: aiohttp.ClientResponse,
+    async def _read_json(self, response: Response,
                          on_token: OnToken) -> Reply | Fault:
         body = await read_body(response, _body)
         if isinstance(body, Fault):
@@ -147,7 +150,7 @@ class OpenAICompatible:
             await on_token(Token(text=text or "", tool_calls=calls))
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
+    async def _read_stream(self, response: Response, on_token: OnToken,
                            counted: _Counted) -> Reply | Fault:
         finish: str | None = None
         got_text = refused = False
@@ -157,36 +160,32 @@ class OpenAICompatible:
         sink = on_token if isinstance(on_token, TokenSink) else None
         run: list[Token] = []
         async for lines in sse_line_batches(response.content):
-            for line in lines:
-                if not line.startswith(b"data:"):
-                    continue
-                got_event = True
-                data = line[5:].strip()
-                if data == b"[DONE]":
-                    done = True
-                    break
-                try:
-                    chunk = _body.decode(data)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    await _hand_over(run, sink)
-                    return Fault(kind="malformed", message="upstream sent a malformed "
-                                 f"stream event: {data[:120]!r}")
+            datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
+            if not datas:
+                continue
+            got_event = True
+            if b"[DONE]" in datas:
+                datas = datas[: datas.index(b"[DONE]")]
+                done = True
+            chunks, malformed = _decode_events(datas)
+            for chunk in chunks:
                 if chunk.error is not None:
                     await _hand_over(run, sink)
                     return _error_fault(chunk.error, "upstream error mid-stream")
-                usage = _usage(chunk.usage)
-                if usage is not None:
+                if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
                     counted.usage = usage
                     if sink is not None:
                         sink.counted(usage)
-                for choice in chunk.choices[:1]:
+                if chunk.choices:
+                    choice = chunk.choices[0]
                     delta = choice.delta
                     if delta is not None and (delta.content or delta.refusal or
                                               delta.tool_calls):
                         got_text = True
                         refused = refused or bool(delta.refusal)
                         token = Token(text=delta.content or delta.refusal or "",
-                                      tool_calls=_tool_calls(delta.tool_calls))
+                                      tool_calls=_tool_calls(delta.tool_calls)
+                                      if delta.tool_calls else None)
                         if sink is None:
                             await on_token(token)
                         else:
@@ -195,6 +194,9 @@ class OpenAICompatible:
                         finish = choice.finish_reason
             if run:
                 await _hand_over(run, sink)
+            if malformed is not None:
+                return Fault(kind="malformed", message="upstream sent a malformed "
+                             f"stream event: {malformed[:120]!r}")
             if done:
                 break
         outcome = _outcome(finish, got_text, refused, counted.usage) if got_event else \
@@ -202,7 +204,27 @@ class OpenAICompatible:
         return await finish_body(response.content, outcome, on_token)
 
     async def aclose(self) -> None:
-        pass
+        await self._pool.aclose()
+
+
+def _decode_events(datas: list[bytes]) -> tuple[list[_Body], bytes | None]:
+    """The events of one network read, decoded in one call (a call per event costs
+    more than the decoding); on a malformed one, the events before it, and it."""
+    if len(datas) > 1:
+        try:
+            chunks = _bodies.decode(b"[" + b",".join(datas) + b"]")
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass
+        else:
+            if len(chunks) == len(datas):  # not `data: {...},{...}` passed off as two
+                return chunks, None
+    chunks = []
+    for data in datas:
+        try:
+            chunks.append(_body.decode(data))
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return chunks, data
+    return chunks, None
 
 
 # Finish reasons that say the answer broke: OpenRouter's `error` (its provider failed

@@ -13,19 +13,42 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import aiohttp
 import anyio
 import msgspec
 
 from reactor import ChatMessage, ChatRequest, ImagePart, Usage
-from stages.upstreams import Fault, OnToken, Reply, TokenSink, retry_after
+from stages.upstreams import Fault, OnToken, Reply, TokenSink, http1, retry_after
 
 T = TypeVar("T")
 Reader = Callable[[aiohttp.ClientResponse], Awaitable[Reply | Fault]]
 StatusMapping = Callable[[int, str, float | None], Fault]
 """A status other than 200, its body's text and the wait it asked for: the fault."""
+BROKEN = (aiohttp.ClientError, http1.Broken)
+"""What a read from a broken connection raises, from either client."""
+
+
+class Content(Protocol):
+    """An answer's body as it arrives: aiohttp's `StreamReader`, or `http1.Body`."""
+
+    def at_eof(self) -> bool: ...
+
+    async def readany(self) -> bytes: ...
+
+    def iter_any(self) -> AsyncIterator[bytes]: ...
+
+
+class Answer(Protocol):
+    """What the readers use of an answer: aiohttp's `ClientResponse`, or
+    `http1.Response`."""
+
+    @property
+    def content_type(self) -> str: ...
+
+    @property
+    def content(self) -> Content: ...
 
 
 class Untranslatable(Exception):
@@ -70,10 +93,47 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
                      f"answered: {exc}")
 
 
+async def post(pool: http1.Pool, head: bytes, *, body: bytes, on_status: StatusMapping,
+               read: Callable[[http1.Response], Awaitable[Reply | Fault]],
+               secret: str) -> Reply | Fault:
+    """`exchange` on the lean client: POST `body` after `head` (`Pool.request_head`)."""
+    result = await _post(pool, head, body, on_status, read)
+    if isinstance(result, Fault) and secret and secret in result.message:
+        return msgspec.structs.replace(result, message=result.message.replace(secret, "[key]"))
+    return result
+
+
+async def _post(pool: http1.Pool, head: bytes, body: bytes, on_status: StatusMapping,
+                read: Callable[[http1.Response], Awaitable[Reply | Fault]]) -> Reply | Fault:
+    # The same faults as `_exchange`, phase by phase.
+    try:
+        response, connection = await pool.post(head, body)
+    except http1.ConnectFailed as exc:
+        return Fault(kind="connect", message=f"cannot connect to upstream: {exc}")
+    except http1.Broken as exc:
+        return Fault(kind="connect", message=f"upstream connection broke before it "
+                     f"answered: {exc}")
+    except http1.NotHttp as exc:
+        return Fault(kind="malformed", message=f"upstream answer could not be read: {exc}")
+    try:
+        if response.status != 200:
+            return on_status(response.status, await _error_text(response),
+                             retry_after(response.headers))
+        try:
+            return await read(response)
+        except http1.Broken as exc:
+            return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
+        except OversizedEvent as exc:
+            return Fault(kind="malformed", message=f"upstream sent a stream event of "
+                         f"over {exc.args[0]} bytes")
+    finally:
+        pool.release(connection)
+
+
 ERROR_BODY_BYTES = 64 * 1024
 
 
-async def _error_text(response: aiohttp.ClientResponse) -> str:
+async def _error_text(response: Answer) -> str:
     """The start of an error status's body, as much of it as came: a body cut short,
     endless or stalled (waited on for `BODY_TAIL_S` at most) still says its status."""
     raw = bytearray()
@@ -81,7 +141,7 @@ async def _error_text(response: aiohttp.ClientResponse) -> str:
         try:
             while len(raw) < ERROR_BODY_BYTES and (chunk := await response.content.readany()):
                 raw += chunk
-        except aiohttp.ClientError:
+        except BROKEN:
             pass
     return bytes(raw[:ERROR_BODY_BYTES]).decode(errors="replace")
 
@@ -94,7 +154,7 @@ def billed(result: Reply | Fault, usage: Usage | None) -> Reply | Fault:
     return result
 
 
-async def read_body(response: aiohttp.ClientResponse,
+async def read_body(response: Answer,
                     decoder: msgspec.json.Decoder[T]) -> T | Fault:
     """A 200's JSON body, or the fault an empty, undecodable or endless one is."""
     body = bytearray()
@@ -113,7 +173,7 @@ async def read_body(response: aiohttp.ClientResponse,
                      f"({response.content_type}): {exc}")
 
 
-def streamed(response: aiohttp.ClientResponse, asked: bool) -> bool:
+def streamed(response: Answer, asked: bool) -> bool:
     """Whether to read a 200 as an event stream: as it says it is, whatever was `asked`
     (a server that does not stream answers whole, with an error too; one that always
     streams answers a whole-answer request with events), else as asked."""
@@ -126,7 +186,7 @@ def streamed(response: aiohttp.ClientResponse, asked: bool) -> bool:
             return asked
 
 
-def no_events(response: aiohttp.ClientResponse) -> Fault:
+def no_events(response: Answer) -> Fault:
     """The fault a stream that carried no event is: empty, or not an event stream at all
     (a web page from a proxy or a captive portal)."""
     kind = response.content_type
@@ -284,7 +344,7 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest stream event, or whole answer, read: past it the upstream is broken."""
 
 
-async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[bytes]]:
+async def sse_line_batches(content: Content) -> AsyncIterator[list[bytes]]:
     """The complete lines of an event stream, a list per network read, however long the
     lines (aiohttp's own reader caps them). One step per read rather than per line: a
     token stream arrives a few events at a time, and each step of an async generator
@@ -317,7 +377,7 @@ async def sse_line_batches(content: aiohttp.StreamReader) -> AsyncIterator[list[
 BODY_TAIL_S = 1.0
 
 
-async def finish_body(content: aiohttp.StreamReader, result: Reply | Fault,
+async def finish_body(content: Content, result: Reply | Fault,
                       on_token: OnToken) -> Reply | Fault:
     """`result`, once what follows a stream's last event is read (the body's closing
     chunk, usually already on its way) so the connection goes back to the pool: aiohttp
@@ -340,12 +400,12 @@ async def finish_body(content: aiohttp.StreamReader, result: Reply | Fault,
         try:
             while await content.readany():
                 pass
-        except aiohttp.ClientError:
+        except BROKEN:
             pass
     return result
 
 
-async def sse_lines(content: aiohttp.StreamReader) -> AsyncIterator[bytes]:
+async def sse_lines(content: Content) -> AsyncIterator[bytes]:
     """Lines of an event stream, one at a time."""
     async for lines in sse_line_batches(content):
         for line in lines:

@@ -7,7 +7,6 @@ import contextlib
 import socket
 from collections.abc import AsyncIterator, Iterator
 
-import aiohttp
 import anyio
 import anyio.lowlevel
 import msgspec
@@ -18,7 +17,7 @@ from bench.fake_upstream import Fault as FakeFault
 from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDelta
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply, TokenSink
-from stages.upstreams.openai import OpenAICompatible
+from stages.upstreams.openai import OpenAICompatible, _decode_events, _Delta
 from tests.stages.upstream_support import sse
 
 PROMPT = "Name five things that float."
@@ -49,9 +48,12 @@ class Texts:
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
+async def opened() -> AsyncIterator[list[OpenAICompatible]]:
+    """The adapters a test made, closed (with their connection pools) after it."""
+    adapters: list[OpenAICompatible] = []
+    yield adapters
+    for upstream in adapters:
+        await upstream.aclose()
 
 
 @pytest.fixture
@@ -60,13 +62,15 @@ async def fake() -> AsyncIterator[FakeUpstream]:
         yield fake
 
 
-def adapter(base_url: str, session: aiohttp.ClientSession, *,
+def adapter(base_url: str, opened: list[OpenAICompatible], *,
             model: str | None = "upstream-model", api_key: str | None = "sk-test",
             api_key_env: str | None = None,
             headers: dict[str, str] | None = None) -> OpenAICompatible:
     config = OpenAIUpstream(base_url=base_url, model=model, api_key=api_key,
                             api_key_env=api_key_env, headers=headers or {})
-    return OpenAICompatible("router-model", config, session)
+    upstream = OpenAICompatible("router-model", config)
+    opened.append(upstream)
+    return upstream
 
 
 async def call(upstream: OpenAICompatible, req: ChatRequest, texts: Texts) -> Reply | Fault:
@@ -78,10 +82,10 @@ async def call(upstream: OpenAICompatible, req: ChatRequest, texts: Texts) -> Re
 
 
 async def test_json_answer_gives_text_finish_reason_and_usage(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     texts = Texts()
 
-    result = await call(adapter(fake.base_url, session), request(), texts)
+    result = await call(adapter(fake.base_url, opened), request(), texts)
 
     assert isinstance(result, Reply)
     assert texts.pieces == [fake_text(PROMPT, WORDS)]
@@ -93,10 +97,10 @@ async def test_json_answer_gives_text_finish_reason_and_usage(
 
 
 async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     texts = Texts()
 
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+    result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
 
     assert isinstance(result, Reply)
     assert texts.pieces == fake_words(PROMPT, WORDS)
@@ -109,10 +113,10 @@ async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_output_limit_is_forwarded_and_length_reported(
-        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        stream: bool, fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     texts = Texts()
 
-    result = await call(adapter(fake.base_url, session), request(stream=stream, max_tokens=2),
+    result = await call(adapter(fake.base_url, opened), request(stream=stream, max_tokens=2),
                         texts)
 
     assert isinstance(result, Reply)
@@ -121,12 +125,12 @@ async def test_output_limit_is_forwarded_and_length_reported(
 
 
 async def test_stream_without_done_but_with_finish_reason_is_complete(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     # The finish reason, not [DONE], is what says the answer is whole.
     fake.faults.append("no_done")
     texts = Texts()
 
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+    result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
 
     assert isinstance(result, Reply)
     assert result.finish_reason == "stop"
@@ -134,9 +138,9 @@ async def test_stream_without_done_but_with_finish_reason_is_complete(
 
 
 async def test_first_call_fails_and_the_next_succeeds(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     fake.faults.extend(["http_503", None])
-    upstream = adapter(fake.base_url, session)
+    upstream = adapter(fake.base_url, opened)
 
     first = await call(upstream, request(), Texts())
     second = await call(upstream, request(), Texts())
@@ -150,8 +154,8 @@ async def test_first_call_fails_and_the_next_succeeds(
 
 
 async def test_authorization_carries_the_configured_key_and_extra_headers(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
-    upstream = adapter(fake.base_url, session, api_key="sk-secret-123",
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    upstream = adapter(fake.base_url, opened, api_key="sk-secret-123",
                        headers={"X-Title": "reactor-tests"})
 
     await call(upstream, request(), Texts())
@@ -162,10 +166,10 @@ async def test_authorization_carries_the_configured_key_and_extra_headers(
 
 
 async def test_key_from_the_environment_is_sent(
-        fake: FakeUpstream, session: aiohttp.ClientSession,
+        fake: FakeUpstream, opened: list[OpenAICompatible],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REACTOR_TEST_FAKE_KEY", "sk-from-env")
-    upstream = adapter(fake.base_url, session, api_key=None,
+    upstream = adapter(fake.base_url, opened, api_key=None,
                        api_key_env="REACTOR_TEST_FAKE_KEY")
 
     await call(upstream, request(), Texts())
@@ -174,17 +178,17 @@ async def test_key_from_the_environment_is_sent(
 
 
 async def test_no_key_sends_no_authorization(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
-    await call(adapter(fake.base_url, session, api_key=None), request(), Texts())
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    await call(adapter(fake.base_url, opened, api_key=None), request(), Texts())
 
     assert "Authorization" not in fake.last.headers
 
 
 async def test_missing_key_variable_is_unavailable_without_calling(
-        fake: FakeUpstream, session: aiohttp.ClientSession,
+        fake: FakeUpstream, opened: list[OpenAICompatible],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
-    upstream = adapter(fake.base_url, session, api_key=None,
+    upstream = adapter(fake.base_url, opened, api_key=None,
                        api_key_env="REACTOR_TEST_MISSING_KEY")
 
     result = await call(upstream, request(), Texts())
@@ -198,12 +202,12 @@ async def test_missing_key_variable_is_unavailable_without_calling(
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_reactor_fields_stay_home_and_the_model_is_the_upstreams(
-        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        stream: bool, fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     req = request(stream=stream, mode="accurate", preferences=Preferences(quality=1.0),
                   constraints=Constraints(max_cost_usd=0.01), cache=CacheOptions(mode="off"),
                   temperature=0.25, max_tokens=50, user="u-1")
 
-    await call(adapter(fake.base_url, session), req, Texts())
+    await call(adapter(fake.base_url, opened), req, Texts())
 
     body = fake.last.body
     for field in ("mode", "preferences", "constraints", "cache"):
@@ -216,15 +220,15 @@ async def test_reactor_fields_stay_home_and_the_model_is_the_upstreams(
 
 
 async def test_model_name_defaults_to_the_routers_name(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
-    await call(adapter(fake.base_url, session, model=None), request(), Texts())
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    await call(adapter(fake.base_url, opened, model=None), request(), Texts())
 
     assert fake.last.body["model"] == "router-model"
 
 
 async def test_caller_stream_options_are_not_forwarded_on_json_calls(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
-    await call(adapter(fake.base_url, session),
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    await call(adapter(fake.base_url, opened),
                request(stream_options=StreamOptions(include_usage=True)), Texts())
 
     assert "stream_options" not in fake.last.body
@@ -241,11 +245,11 @@ async def test_caller_stream_options_are_not_forwarded_on_json_calls(
 ])
 async def test_error_status_maps_to_fault(
         fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     fake.faults.append(fault)
     texts = Texts()
 
-    result = await call(adapter(fake.base_url, session), request(stream=stream), texts)
+    result = await call(adapter(fake.base_url, opened), request(stream=stream), texts)
 
     assert isinstance(result, Fault)
     assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
@@ -253,10 +257,10 @@ async def test_error_status_maps_to_fault(
 
 
 async def test_error_message_comes_from_the_error_body(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     fake.faults.append("http_429")
 
-    result = await call(adapter(fake.base_url, session), request(), Texts())
+    result = await call(adapter(fake.base_url, opened), request(), Texts())
 
     assert isinstance(result, Fault)
     assert "rate limit reached" in result.message
@@ -273,8 +277,8 @@ def refused_url() -> Iterator[str]:
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_connection_refused_is_connect(
-        stream: bool, refused_url: str, session: aiohttp.ClientSession) -> None:
-    result = await call(adapter(refused_url, session), request(stream=stream), Texts())
+        stream: bool, refused_url: str, opened: list[OpenAICompatible]) -> None:
+    result = await call(adapter(refused_url, opened), request(stream=stream), Texts())
 
     assert isinstance(result, Fault)
     assert result.kind == "connect"
@@ -289,22 +293,22 @@ async def test_connection_refused_is_connect(
 ])
 async def test_broken_200_maps_to_fault(
         fault: FakeFault, kind: str, stream: bool, fake: FakeUpstream,
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     fake.faults.append(fault)
 
-    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
+    result = await call(adapter(fake.base_url, opened), request(stream=stream), Texts())
 
     assert isinstance(result, Fault)
     assert result.kind == kind
 
 
 async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     async with FakeUpstream(output_tokens=WORDS, drop_after_tokens=3,
                             fault="drop_mid_stream") as fake:
         texts = Texts()
 
-        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+        result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
 
     assert isinstance(result, Fault)
     assert result.kind == "truncated"
@@ -312,8 +316,8 @@ async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
 
 
 async def test_fault_header_from_config_selects_the_fault(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
-    upstream = adapter(fake.base_url, session, headers={"x-fake-fault": "http_500"})
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    upstream = adapter(fake.base_url, opened, headers={"x-fake-fault": "http_500"})
 
     result = await call(upstream, request(), Texts())
 
@@ -323,23 +327,23 @@ async def test_fault_header_from_config_selects_the_fault(
 
 @pytest.mark.parametrize("stream", [False, True])
 async def test_zero_length_200_is_empty(
-        stream: bool, fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        stream: bool, fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     fake.faults.append("empty_body")
 
-    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
+    result = await call(adapter(fake.base_url, opened), request(stream=stream), Texts())
 
     assert isinstance(result, Fault)
     assert result.kind == "empty"
 
 
 async def test_stream_event_larger_than_the_line_limit_is_read(
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     # aiohttp's own line reader raises LineTooLong past 512 KiB; the adapter must not.
     words = 200_000  # about 1.3 MB of content in one delta
     async with FakeUpstream(output_tokens=words, words_per_chunk=words) as fake:
         texts = Texts()
 
-        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
+        result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
 
     assert isinstance(result, Reply)
     assert texts.text == fake_text(PROMPT, words)
@@ -356,9 +360,9 @@ async def test_stream_event_larger_than_the_line_limit_is_read(
 ])
 async def test_cancelled_call_hangs_up_on_the_upstream(
         fault: FakeFault, stream: bool, fake: FakeUpstream,
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     fake.faults.append(fault)
-    upstream = adapter(fake.base_url, session)
+    upstream = adapter(fake.base_url, opened)
     texts = Texts()
     returned: list[Reply | Fault] = []
 
@@ -382,7 +386,7 @@ async def test_cancelled_call_hangs_up_on_the_upstream(
 
 
 async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     # A server that ends its body only after the client has read `[DONE]` and is idle:
     # a client that let go of the body at `[DONE]` would have closed the connection.
     connections = 0
@@ -416,7 +420,7 @@ async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
-        upstream = adapter(f"http://127.0.0.1:{port}/v1", session)
+        upstream = adapter(f"http://127.0.0.1:{port}/v1", opened)
         for _ in range(2):
             texts = Texts()
             assert isinstance(await call(upstream, request(stream=True), texts), Reply)
@@ -441,11 +445,11 @@ class Runs(TokenSink):
 
 
 async def test_a_sink_that_takes_runs_gets_every_piece_in_order(
-        fake: FakeUpstream, session: aiohttp.ClientSession) -> None:
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     sink = Runs()
 
     with anyio.fail_after(5):
-        result = await adapter(fake.base_url, session).call(request(stream=True), stream=True,
+        result = await adapter(fake.base_url, opened).call(request(stream=True), stream=True,
                                                             on_token=sink)
 
     assert isinstance(result, Reply)
@@ -453,13 +457,23 @@ async def test_a_sink_that_takes_runs_gets_every_piece_in_order(
 
 
 async def test_a_sink_that_takes_runs_keeps_what_arrived_before_the_stream_dropped(
-        session: aiohttp.ClientSession) -> None:
+        opened: list[OpenAICompatible]) -> None:
     async with FakeUpstream(output_tokens=WORDS, drop_after_tokens=3,
                             fault="drop_mid_stream") as fake:
         sink = Runs()
         with anyio.fail_after(5):
-            result = await adapter(fake.base_url, session).call(
+            result = await adapter(fake.base_url, opened).call(
                 request(stream=True), stream=True, on_token=sink)
 
     assert isinstance(result, Fault) and result.kind == "truncated"
     assert sink.pieces == fake_words(PROMPT, WORDS)[:3]
+
+
+def test_the_events_of_one_read_decode_together_and_a_malformed_one_stops_them() -> None:
+    good = b'{"choices": [{"delta": {"content": "hi"}}]}'
+    chunks, malformed = _decode_events([good, good])
+    assert malformed is None and [c.choices[0].delta for c in chunks] == [
+        _Delta(content="hi"), _Delta(content="hi")]
+    for bad in (b'{"choices": []},{"choices": []}', b"5", b"", b"{"):
+        chunks, malformed = _decode_events([good, bad, good])
+        assert len(chunks) == 1 and malformed == bad

@@ -99,7 +99,7 @@ def _openai_whole(text: str, finish: Finish) -> bytes:
 
 OPENAI = Wire(
     adapter=lambda base, session: OpenAICompatible(
-        "m", OpenAIUpstream(base_url=base + "/v1", api_key=KEY), session),
+        "m", OpenAIUpstream(base_url=base + "/v1", api_key=KEY)),
     error=_openai_error,
     stream=_openai_stream,
     error_event=lambda message: sse({"error": {"message": message, "type": "server_error"}}),
@@ -240,9 +240,12 @@ async def answer(provider: Wire, session: aiohttp.ClientSession, *script: tuple[
     """What the adapter made of the scripted answers, and the pieces it passed on."""
     texts = Texts()
     async with Scripted(*script) as upstream:
-        with anyio.fail_after(5):
-            result = await provider.adapter(upstream.base_url, session).call(
-                ask(stream), stream=stream, on_token=texts)
+        adapter = provider.adapter(upstream.base_url, session)
+        try:
+            with anyio.fail_after(5):
+                result = await adapter.call(ask(stream), stream=stream, on_token=texts)
+        finally:
+            await adapter.aclose()
     return result, texts
 
 

@@ -104,7 +104,7 @@ def _adapter(kind: str, base_url: str, session: aiohttp.ClientSession) -> Upstre
     match kind:
         case "openai":
             return OpenAICompatible("m", OpenAIUpstream(base_url=base_url + "/v1",
-                                                        api_key="sk-test"), session)
+                                                        api_key="sk-test"))
         case "anthropic":
             return Anthropic("m", AnthropicUpstream(base_url=base_url, api_key="sk-test"),
                              session)
@@ -137,6 +137,7 @@ async def test_the_answer_is_whole_at_its_last_event_and_the_connection_is_poole
                     assert results == []  # still reading the body's end
                     upstream.release.set()
             assert results == [sink.reply]
+        await adapter.aclose()
     assert upstream.requests == 2
     assert upstream.connections == 1
 
@@ -146,8 +147,9 @@ async def test_a_connection_dropped_after_the_last_event_keeps_the_answer(kind: 
     async with HeldTail(FINAL_EVENT[kind], drop=True) as upstream, \
             aiohttp.ClientSession() as session:
         sink = Sink()
+        adapter = _adapter(kind, upstream.base_url, session)
         with anyio.fail_after(5):
-            result = await _adapter(kind, upstream.base_url, session).call(
-                ASK, stream=True, on_token=sink)
+            result = await adapter.call(ASK, stream=True, on_token=sink)
+        await adapter.aclose()
     assert isinstance(result, Reply) and result.finish_reason == "stop"
     assert sink.text == "hi"
