@@ -66,7 +66,12 @@ def calls_written(calls: list[ToolCallDelta]) -> int:
 
 def written(tokens: list[Token]) -> int:
     """Characters an upstream wrote in `tokens`: their text and their tool calls."""
-    return sum(len(token.text) + calls_written(token.tool_calls or []) for token in tokens)
+    total = 0
+    for token in tokens:  # a plain loop: called per answer, over every token it held
+        total += len(token.text)
+        if token.tool_calls:
+            total += calls_written(token.tool_calls)
+    return total
 
 
 class Call:

@@ -1,4 +1,4 @@
-"""An attempt's timeouts (`Watchdog`), on a loop whose time the test moves."""
+"""An attempt's timeouts (`Watchdog`), on a loop whose time the test moves; what an answer wrote."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, cast
 
 import anyio
 
-from stages.attempt import Watchdog
+from reactor._events import Token, ToolCallDelta
+from stages.attempt import Watchdog, written
 
 
 class _Timer:
@@ -114,3 +115,15 @@ async def test_the_reader_wait_is_bounded_by_the_request_deadline() -> None:
     dog.pause()
 
     assert cancelled_at(loop, scope, 100.0) == 40.0
+
+
+def test_written_counts_text_and_tool_call_names_and_arguments_but_not_ids() -> None:
+    tokens = [
+        Token(text="Hello"),
+        Token(text="", tool_calls=[ToolCallDelta(index=0, id="call_1", name="lookup",
+                                                 arguments='{"q":')]),
+        Token(text=" you", tool_calls=[ToolCallDelta(index=0, arguments='"x"}')]),
+    ]
+    assert written(tokens) == len("Hello") + len("lookup") + len('{"q":') + len(" you") \
+        + len('"x"}')
+    assert written([]) == 0
