@@ -12,7 +12,7 @@ of every fault message, whatever the upstream echoed back.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Protocol, TypeVar
 
 import aiohttp
@@ -50,6 +50,15 @@ class Answer(Protocol):
     @property
     def content(self) -> Content: ...
 
+    @property
+    def status(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+A = TypeVar("A", bound=Answer)
+
 
 class Untranslatable(Exception):
     """The request says something the upstream's wire format cannot carry."""
@@ -59,10 +68,31 @@ async def exchange(session: aiohttp.ClientSession, url: str, *, body: bytes,
                    headers: dict[str, str], limits: aiohttp.ClientTimeout,
                    on_status: StatusMapping, read: Reader, secret: str) -> Reply | Fault:
     """POST `body`; a 200 goes to `read`, any other status to `on_status`."""
-    result = await _exchange(session, url, body, headers, limits, on_status, read)
+    return _without(secret, await _exchange(session, url, body, headers, limits, on_status,
+                                            read))
+
+
+def _without(secret: str, result: Reply | Fault) -> Reply | Fault:
+    """`result`, with the API key cut out of its fault message."""
     if isinstance(result, Fault) and secret and secret in result.message:
         return msgspec.structs.replace(result, message=result.message.replace(secret, "[key]"))
     return result
+
+
+async def _answered(response: A, on_status: StatusMapping,
+                    read: Callable[[A], Awaitable[Reply | Fault]]) -> Reply | Fault:
+    """An answer whose status came: a 200 to `read`, any other status to `on_status`; a
+    connection that breaks now cut the answer short."""
+    if response.status != 200:
+        return on_status(response.status, await _error_text(response),
+                         retry_after(response.headers))
+    try:
+        return await read(response)
+    except BROKEN as exc:
+        return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
+    except OversizedEvent as exc:
+        return Fault(kind="malformed", message=f"upstream sent a stream event of "
+                     f"over {exc.args[0]} bytes")
 
 
 async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
@@ -73,16 +103,7 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
     # came, a broken connection cut the answer short.
     try:
         async with session.post(url, data=body, headers=headers, timeout=limits) as response:
-            if response.status != 200:
-                return on_status(response.status, await _error_text(response),
-                                 retry_after(response.headers))
-            try:
-                return await read(response)
-            except aiohttp.ClientError as exc:
-                return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
-            except OversizedEvent as exc:
-                return Fault(kind="malformed", message=f"upstream sent a stream event of "
-                             f"over {exc.args[0]} bytes")
+            return await _answered(response, on_status, read)
     except aiohttp.ClientConnectorError as exc:
         return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
     except aiohttp.ClientResponseError as exc:  # not HTTP, or redirects without end
@@ -97,10 +118,7 @@ async def post(pool: http1.Pool, head: bytes, *, body: bytes, on_status: StatusM
                read: Callable[[http1.Response], Awaitable[Reply | Fault]],
                secret: str) -> Reply | Fault:
     """`exchange` on the lean client: POST `body` after `head` (`Pool.request_head`)."""
-    result = await _post(pool, head, body, on_status, read)
-    if isinstance(result, Fault) and secret and secret in result.message:
-        return msgspec.structs.replace(result, message=result.message.replace(secret, "[key]"))
-    return result
+    return _without(secret, await _post(pool, head, body, on_status, read))
 
 
 async def _post(pool: http1.Pool, head: bytes, body: bytes, on_status: StatusMapping,
@@ -116,16 +134,7 @@ async def _post(pool: http1.Pool, head: bytes, body: bytes, on_status: StatusMap
     except http1.NotHttp as exc:
         return Fault(kind="malformed", message=f"upstream answer could not be read: {exc}")
     try:
-        if response.status != 200:
-            return on_status(response.status, await _error_text(response),
-                             retry_after(response.headers))
-        try:
-            return await read(response)
-        except http1.Broken as exc:
-            return Fault(kind="truncated", message=f"upstream connection broke: {exc}")
-        except OversizedEvent as exc:
-            return Fault(kind="malformed", message=f"upstream sent a stream event of "
-                         f"over {exc.args[0]} bytes")
+        return await _answered(response, on_status, read)
     finally:
         pool.release(connection)
 
