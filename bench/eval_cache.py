@@ -247,8 +247,7 @@ def choose(rows: Sequence[Row]) -> tuple[Row, str]:
     met = [r for r in enough if r.false_share <= AIM]
     if met:
         lowest = min(met, key=lambda r: r.threshold)
-        cheap = [r for r in met if r.threshold >= lowest.threshold
-                 and r.hits >= (1 - FREE_MARGIN) * lowest.hits]
+        cheap = [r for r in met if r.hits >= (1 - FREE_MARGIN) * lowest.hits]
         return (max(cheap, key=lambda r: r.threshold),
                 f"lowest with false hits <= {AIM:.1%}, raised while under "
                 f"{FREE_MARGIN:.0%} of hits")
