@@ -15,6 +15,8 @@ caller's timers cut short.
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
 import aiohttp
 import msgspec
 
@@ -329,24 +331,26 @@ class Anthropic:
                            assembly: StreamAssembly) -> Reply | Fault:
         got_event = False
         sink = on_token if isinstance(on_token, TokenSink) else None
-        async for line in sse_lines(response.content):
-            if not line.startswith(b"data:"):
-                continue
-            got_event = True
-            event = decode_event(line[5:].strip())
-            if event is None:
-                continue
-            result = event if isinstance(event, Fault) else assembly.feed(event)
-            if isinstance(result, Fault):
-                return result
-            if result is not None:
-                await on_token(result)
-            elif sink is not None and isinstance(event, _MessageDelta):
-                usage = assembly.billed()
-                if usage is not None:
-                    sink.counted(usage)
-            if assembly.stopped:
-                break
+        # Closed here when it stops early (see `sse_line_batches`).
+        async with aclosing(sse_lines(response.content)) as stream:
+            async for line in stream:
+                if not line.startswith(b"data:"):
+                    continue
+                got_event = True
+                event = decode_event(line[5:].strip())
+                if event is None:
+                    continue
+                result = event if isinstance(event, Fault) else assembly.feed(event)
+                if isinstance(result, Fault):
+                    return result
+                if result is not None:
+                    await on_token(result)
+                elif sink is not None and isinstance(event, _MessageDelta):
+                    usage = assembly.billed()
+                    if usage is not None:
+                        sink.counted(usage)
+                if assembly.stopped:
+                    break
         if not got_event:
             return no_events(response)
         return await finish_body(response.content, assembly.end(), on_token)

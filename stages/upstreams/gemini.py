@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import aclosing
 
 import aiohttp
 import msgspec
@@ -272,26 +273,28 @@ class Gemini:
                            assembly: Assembly) -> Reply | Fault:
         got_event = False
         sink = on_token if isinstance(on_token, TokenSink) else None
-        async for line in sse_lines(response.content):
-            if not line.startswith(b"data:"):
-                continue
-            got_event = True
-            data = line[5:].strip()
-            try:
-                chunk = _response.decode(data)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                return Fault(kind="malformed",
-                             message=f"upstream sent a malformed stream event: {data[:120]!r}")
-            token = assembly.feed(chunk)
-            if isinstance(token, Fault):
-                return token
-            usage = assembly.billed() if chunk.usage_metadata is not None else None
-            if sink is not None and usage is not None:
-                sink.counted(usage)
-            if token is not None:
-                await on_token(token)
-            if assembly.finish is not None:
-                break  # the last chunk: Gemini sends no end marker
+        # Closed here when it stops early (see `sse_line_batches`).
+        async with aclosing(sse_lines(response.content)) as stream:
+            async for line in stream:
+                if not line.startswith(b"data:"):
+                    continue
+                got_event = True
+                data = line[5:].strip()
+                try:
+                    chunk = _response.decode(data)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    return Fault(kind="malformed",
+                                 message=f"upstream sent a malformed stream event: {data[:120]!r}")
+                token = assembly.feed(chunk)
+                if isinstance(token, Fault):
+                    return token
+                usage = assembly.billed() if chunk.usage_metadata is not None else None
+                if sink is not None and usage is not None:
+                    sink.counted(usage)
+                if token is not None:
+                    await on_token(token)
+                if assembly.finish is not None:
+                    break  # the last chunk: Gemini sends no end marker
         if not got_event:
             return no_events(response)
         return await finish_body(response.content, assembly.end(), on_token)

@@ -14,6 +14,8 @@ refusal (`refusal` instead of `content`), its text passed on as the answer's.
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
 import msgspec
 
 from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallDelta, Usage
@@ -159,46 +161,48 @@ class OpenAICompatible:
         # The tokens of one network read go over in one run when the sink takes runs.
         sink = on_token if isinstance(on_token, TokenSink) else None
         run: list[Token] = []
-        async for lines in sse_line_batches(response.content):
-            datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
-            if not datas:
-                continue
-            got_event = True
-            if b"[DONE]" in datas:
-                datas = datas[: datas.index(b"[DONE]")]
-                done = True
-            chunks, malformed = _decode_events(datas)
-            for chunk in chunks:
-                if chunk.error is not None:
+        # Closed here when it stops at [DONE] (see `sse_line_batches`).
+        async with aclosing(sse_line_batches(response.content)) as batches:
+            async for lines in batches:
+                datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
+                if not datas:
+                    continue
+                got_event = True
+                if b"[DONE]" in datas:
+                    datas = datas[: datas.index(b"[DONE]")]
+                    done = True
+                chunks, malformed = _decode_events(datas)
+                for chunk in chunks:
+                    if chunk.error is not None:
+                        await _hand_over(run, sink)
+                        return _error_fault(chunk.error, "upstream error mid-stream")
+                    if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
+                        counted.usage = usage
+                        if sink is not None:
+                            sink.counted(usage)
+                    if chunk.choices:
+                        choice = chunk.choices[0]
+                        delta = choice.delta
+                        if delta is not None and (delta.content or delta.refusal or
+                                                  delta.tool_calls):
+                            got_text = True
+                            refused = refused or bool(delta.refusal)
+                            token = Token(text=delta.content or delta.refusal or "",
+                                          tool_calls=_tool_calls(delta.tool_calls)
+                                          if delta.tool_calls else None)
+                            if sink is None:
+                                await on_token(token)
+                            else:
+                                run.append(token)
+                        if choice.finish_reason is not None:
+                            finish = choice.finish_reason
+                if run:
                     await _hand_over(run, sink)
-                    return _error_fault(chunk.error, "upstream error mid-stream")
-                if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
-                    counted.usage = usage
-                    if sink is not None:
-                        sink.counted(usage)
-                if chunk.choices:
-                    choice = chunk.choices[0]
-                    delta = choice.delta
-                    if delta is not None and (delta.content or delta.refusal or
-                                              delta.tool_calls):
-                        got_text = True
-                        refused = refused or bool(delta.refusal)
-                        token = Token(text=delta.content or delta.refusal or "",
-                                      tool_calls=_tool_calls(delta.tool_calls)
-                                      if delta.tool_calls else None)
-                        if sink is None:
-                            await on_token(token)
-                        else:
-                            run.append(token)
-                    if choice.finish_reason is not None:
-                        finish = choice.finish_reason
-            if run:
-                await _hand_over(run, sink)
-            if malformed is not None:
-                return Fault(kind="malformed", message="upstream sent a malformed "
-                             f"stream event: {malformed[:120]!r}")
-            if done:
-                break
+                if malformed is not None:
+                    return Fault(kind="malformed", message="upstream sent a malformed "
+                                 f"stream event: {malformed[:120]!r}")
+                if done:
+                    break
         outcome = _outcome(finish, got_text, refused, counted.usage) if got_event else \
             no_events(response)
         return await finish_body(response.content, outcome, on_token)

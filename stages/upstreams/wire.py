@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import aclosing
 from typing import Protocol, TypeVar
 
 import aiohttp
@@ -357,9 +358,14 @@ async def sse_line_batches(content: Content) -> AsyncIterator[list[bytes]]:
     """The complete lines of an event stream, a list per network read, however long the
     lines (aiohttp's own reader caps them). One step per read rather than per line: a
     token stream arrives a few events at a time, and each step of an async generator
-    costs more than parsing the line."""
+    costs more than parsing the line.
+
+    A reader that stops early (at `[DONE]`) closes it (`contextlib.aclosing`): an async
+    generator dropped unclosed is closed by the event loop in a task of its own, woken
+    through the loop's self-pipe. The body is read with `readany`, not `iter_any`, so
+    there is no inner generator to be dropped that way when this one is closed."""
     pending = bytearray()
-    async for chunk in content.iter_any():
+    while chunk := await content.readany():
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += chunk
@@ -415,10 +421,12 @@ async def finish_body(content: Content, result: Reply | Fault,
 
 
 async def sse_lines(content: Content) -> AsyncIterator[bytes]:
-    """Lines of an event stream, one at a time."""
-    async for lines in sse_line_batches(content):
-        for line in lines:
-            yield line
+    """Lines of an event stream, one at a time. Close it when done early, as
+    `sse_line_batches` says; it closes the batches it reads in turn."""
+    async with aclosing(sse_line_batches(content)) as batches:
+        async for lines in batches:
+            for line in lines:
+                yield line
 
 
 class OversizedEvent(Exception):
