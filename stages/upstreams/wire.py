@@ -12,7 +12,7 @@ of every fault message, whatever the upstream echoed back.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import aclosing
 from typing import Protocol, TypeVar
 
@@ -354,7 +354,7 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest stream event, or whole answer, read: past it the upstream is broken."""
 
 
-async def sse_line_batches(content: Content) -> AsyncIterator[list[bytes]]:
+async def sse_line_batches(content: Content) -> AsyncGenerator[list[bytes], None]:
     """The complete lines of an event stream, a list per network read, however long the
     lines (aiohttp's own reader caps them). One step per read rather than per line: a
     token stream arrives a few events at a time, and each step of an async generator
@@ -420,7 +420,7 @@ async def finish_body(content: Content, result: Reply | Fault,
     return result
 
 
-async def sse_lines(content: Content) -> AsyncIterator[bytes]:
+async def sse_lines(content: Content) -> AsyncGenerator[bytes, None]:
     """Lines of an event stream, one at a time. Close it when done early, as
     `sse_line_batches` says; it closes the batches it reads in turn."""
     async with aclosing(sse_line_batches(content)) as batches:
