@@ -41,11 +41,13 @@ Labels = npt.NDArray[np.int64]
 
 
 class PartitionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    graph_above: int = 8192
-    """Vectors in one partition past which an HNSW graph answers. `bench.eval_cache`
-    (384-d, one thread): exact and graph tie at ~6k (p50 ~0.12 ms); at 8192 the graph
-    wins at p50 and p99 (0.13 / 0.21 ms against 0.17 / 0.26 ms), at 16k by 3x."""
-    graph_below: int = 2048
+    graph_above: int = 2048
+    """Vectors in one partition past which an HNSW graph answers. `bench.cache_latency`
+    (384-d, one thread, the graph 96-d): at 1024 exact search wins (p50 / p99 30 / 92
+    µs against 46 / 107); at 2048 the graph wins (54 / 126 against 108 / 223), at 8192
+    by 6x (77 / 171 against 449 / 595). A graph insert costs ~70-100 µs, an exact one
+    next to nothing, but every request looks up and only misses insert."""
+    graph_below: int = 1024
     """A graph partition shrinking under this many vectors goes back to exact search."""
     catch_up: int = 64
     """Rows fed to a growing graph per `add`."""
