@@ -22,8 +22,8 @@ import openai
 import pytest
 import structlog
 
-from bench.fake_server import FakeServer, SharedFault
-from bench.fake_upstream import fake_words
+from bench.fake_server import FakeServer, Seen, SharedFault
+from bench.fake_upstream import fake_text, fake_words
 from reactor import ChatMessage, ChatRequest, parse_config
 from reactor._router import Router
 from reactor._server import Server
@@ -68,6 +68,9 @@ class Kit:
     """How the key stands in `key_header` (`{}` for the key)."""
     error_says: tuple[str, str]
     """A fault whose error body's message the fault must carry, and words from it."""
+    check_sent: Callable[[Seen[Any], bool], None]
+    """Asserts what the fake saw of a plain call, streamed (True) or not: the endpoint
+    and what asks for a stream, which differ by wire format."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,33 @@ class AdapterTests:
     """What every adapter must do against its fake; a module runs them as
     `class TestAsEveryAdapter(AdapterTests)`, with its `kit`, `error_status` and
     `broken_200` fixtures. A test added here runs for every adapter."""
+
+    async def test_json_answer_gives_text_finish_reason_and_usage(self, kit: Kit) -> None:
+        texts = kit.texts()
+
+        result = await call(kit.adapter(kit.fake.base_url), request(), texts)
+
+        assert isinstance(result, Reply)
+        assert texts.pieces == [fake_text(PROMPT, WORDS)]
+        assert result.finish_reason == "stop"
+        assert result.usage is not None
+        assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
+            (len(PROMPT) // 4, WORDS)
+        kit.check_sent(kit.fake.last, False)
+
+    async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
+            self, kit: Kit) -> None:
+        texts = kit.texts()
+
+        result = await call(kit.adapter(kit.fake.base_url), request(stream=True), texts)
+
+        assert isinstance(result, Reply)
+        assert texts.pieces == fake_words(PROMPT, WORDS)
+        assert result.finish_reason == "stop"
+        assert result.usage is not None
+        assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
+            (len(PROMPT) // 4, WORDS)
+        kit.check_sent(kit.fake.last, True)
 
     async def test_key_from_the_environment_is_sent(
             self, kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:

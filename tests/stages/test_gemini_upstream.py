@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import anyio
@@ -12,6 +13,7 @@ import openai
 import pytest
 
 from bench.fake_gemini import FakeGemini
+from bench.fake_server import Seen
 from bench.fake_upstream import fake_text, fake_words
 from reactor import ChatMessage, ChatRequest, GeminiUpstream, Usage, parse_config
 from reactor._router import Router
@@ -73,14 +75,24 @@ def adapter(base_url: str, session: aiohttp.ClientSession, *,
     return Gemini("router-model", config, session)
 
 
+def check_sent(seen: Seen[Any], stream: bool) -> None:
+    if stream:
+        assert seen.path == "/v1beta/models/gemini-upstream:streamGenerateContent"
+        assert seen.query == {"alt": "sse"}
+    else:
+        assert seen.path == "/v1beta/models/gemini-upstream:generateContent"
+        assert seen.query == {}
+
+
 @pytest.fixture
 def kit(fake: FakeGemini, session: aiohttp.ClientSession) -> ProviderKit:
     return ProviderKit(
         fake=fake, adapter=lambda base_url, **config: adapter(base_url, session, **config),
         new_fake=FakeGemini, texts=Texts, key=KEY, key_header="x-goog-api-key",
         key_format="{}", error_says=("http_503", "The model is overloaded"),
-        path="/v1beta/models/m:generateContent", overloaded_says="overloaded",
-        name="gemini", provider="gemini", router_toml=router_toml)
+        check_sent=check_sent, path="/v1beta/models/m:generateContent",
+        overloaded_says="overloaded", name="gemini", provider="gemini",
+        router_toml=router_toml)
 
 
 error_status = matrix("error_status", [
@@ -101,38 +113,6 @@ class TestAsEveryAdapter(ProviderTests):
 
 
 # Happy paths
-
-
-async def test_json_answer_gives_text_finish_reason_and_usage(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == [fake_text(PROMPT, WORDS)]
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert fake.last.path == "/v1beta/models/gemini-upstream:generateContent"
-    assert fake.last.query == {}
-
-
-async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == fake_words(PROMPT, WORDS)
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert fake.last.path == "/v1beta/models/gemini-upstream:streamGenerateContent"
-    assert fake.last.query == {"alt": "sse"}
 
 
 @pytest.mark.parametrize("stream", [False, True])
