@@ -1,5 +1,6 @@
 """What the adapters that call over the router's aiohttp session (Anthropic, Gemini) share:
-the key and what its absence says, and the course of one call.
+the key and what its absence says, the course of one call, and the loop that reads an
+event stream.
 
 A call without its key is `unavailable` before anything is sent; a request the wire
 format cannot carry is a `client_error` before anything is sent; otherwise one
@@ -17,7 +18,7 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 import aiohttp
 import msgspec
 
-from reactor import AnthropicUpstream, ChatRequest, GeminiUpstream, Usage
+from reactor import AnthropicUpstream, ChatRequest, GeminiUpstream, Token, Usage
 from stages.upstreams import Fault, OnToken, Reply, TokenSink
 from stages.upstreams.wire import (
     Untranslatable,
@@ -35,8 +36,13 @@ ConfigT = TypeVar("ConfigT", AnthropicUpstream, GeminiUpstream)
 
 
 class Assembling(Protocol):
-    """A stream reader's state across one call: what the upstream counted so far, and
-    what the answer comes to once read."""
+    """A stream reader's state across one call: whether the answer is over, what the
+    upstream counted so far, and what the answer comes to once read."""
+
+    @property
+    def done(self) -> bool:
+        """The answer's last event was read."""
+        ...
 
     def billed(self) -> Usage | None: ...
 
@@ -112,27 +118,30 @@ class SessionUpstream(Generic[ConfigT, AssemblyT]):
 
     async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
                            assembly: AssemblyT) -> Reply | Fault:
-        """Each `data:` line to `_event`, until one is a fault or the last; a body that
-        held none is `no_events`."""
+        """Each `data:` line to `_event`, until one is a fault or the answer's last; a
+        body that held none is `no_events`."""
         got_event = False
         sink = on_token if isinstance(on_token, TokenSink) else None
         async for line in sse_lines(response.content):
             if not line.startswith(b"data:"):
                 continue
             got_event = True
-            last = await self._event(line[5:].strip(), assembly, on_token, sink)
-            if isinstance(last, Fault):
-                return last
-            if last:
+            given = self._event(line[5:].strip(), assembly, sink)
+            if isinstance(given, Fault):
+                return given
+            if given is not None:
+                await on_token(given)
+            if assembly.done:
                 break
         if not got_event:
             return no_events(response)
         return await finish_body(response.content, assembly.end(), on_token)
 
-    async def _event(self, data: bytes, assembly: AssemblyT, on_token: OnToken,
-                     sink: TokenSink | None) -> Fault | bool:
-        """Feed one event to `assembly` and pass on what it gives; the fault it came to,
-        or whether it was the answer's last."""
+    def _event(self, data: bytes, assembly: AssemblyT,
+               sink: TokenSink | None) -> Token | Fault | None:
+        """Feed one event to `assembly`, telling `sink` what the upstream counted once it
+        counts it: the token the event gives, or the fault it comes to. (Not a
+        coroutine: an await per event would cost more than reading it.)"""
         raise NotImplementedError
 
     async def _read_json(self, response: aiohttp.ClientResponse,

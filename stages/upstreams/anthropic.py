@@ -153,7 +153,7 @@ class StreamAssembly:
         self.calls: dict[int, int] = {}
         """Content block index → the tool call's index among calls."""
         self.stop_reason: str | None = None
-        self.stopped = False
+        self.done = False  # `message_stop` came: the answer is over
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.counted = False  # a `message_delta` gave the output count
@@ -186,7 +186,7 @@ class StreamAssembly:
                 self.counted = self.counted or (usage is not None and
                                                 usage.output_tokens is not None)
             case _MessageStop():
-                self.stopped = True
+                self.done = True
             case _ErrorEvent(error=error):
                 return error_fault(error)
             case _:
@@ -202,7 +202,7 @@ class StreamAssembly:
             self.completion_tokens = usage.output_tokens
 
     def end(self) -> Reply | Fault:
-        if not self.stopped:
+        if not self.done:
             return Fault(kind="truncated", message="upstream stream ended without "
                          "message_stop")
         if self.stop_reason is None:
@@ -296,18 +296,14 @@ class Anthropic(SessionUpstream[AnthropicUpstream, StreamAssembly]):
             await on_token(token)
         return outcome
 
-    async def _event(self, data: bytes, assembly: StreamAssembly, on_token: OnToken,
-                     sink: TokenSink | None) -> Fault | bool:
+    def _event(self, data: bytes, assembly: StreamAssembly,
+               sink: TokenSink | None) -> Token | Fault | None:
         event = decode_event(data)
-        if event is None:
-            return False
-        result = event if isinstance(event, Fault) else assembly.feed(event)
-        if isinstance(result, Fault):
-            return result
-        if result is not None:
-            await on_token(result)
-        elif sink is not None and isinstance(event, _MessageDelta):
+        if event is None or isinstance(event, Fault):
+            return event
+        given = assembly.feed(event)
+        if given is None and sink is not None and isinstance(event, _MessageDelta):
             usage = assembly.billed()
             if usage is not None:
                 sink.counted(usage)
-        return assembly.stopped
+        return given

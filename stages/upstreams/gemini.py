@@ -125,6 +125,7 @@ class Assembly:
         self.calls = 0
         self.content = False
         self.finish: str | None = None
+        self.done = False  # the chunk with the finish reason came: Gemini sends no end marker
         self.blocked: str | None = None
         self.usage: Usage | None = None
         self.counted = False  # the latest usage counted the output too
@@ -148,6 +149,7 @@ class Assembly:
         candidate = chunk.candidates[0]
         if candidate.finish_reason is not None:
             self.finish = candidate.finish_reason
+            self.done = True
         parts = candidate.content.parts if candidate.content is not None else []
         text = "".join(p.text for p in parts if p.text and not p.thought)
         calls = [ToolCallDelta(index=self.calls + i, id=call.id or self._new_id(),
@@ -241,19 +243,17 @@ class Gemini(SessionUpstream[GeminiUpstream, Assembly]):
             await on_token(token)
         return outcome
 
-    async def _event(self, data: bytes, assembly: Assembly, on_token: OnToken,
-                     sink: TokenSink | None) -> Fault | bool:
+    def _event(self, data: bytes, assembly: Assembly,
+               sink: TokenSink | None) -> Token | Fault | None:
         try:
             chunk = _response.decode(data)
         except (msgspec.DecodeError, msgspec.ValidationError):
             return Fault(kind="malformed",
                          message=f"upstream sent a malformed stream event: {data[:120]!r}")
-        token = assembly.feed(chunk)
-        if isinstance(token, Fault):
-            return token
+        given = assembly.feed(chunk)
+        if isinstance(given, Fault):
+            return given
         usage = assembly.billed() if chunk.usage_metadata is not None else None
         if sink is not None and usage is not None:
             sink.counted(usage)
-        if token is not None:
-            await on_token(token)
-        return assembly.finish is not None  # the last chunk: Gemini sends no end marker
+        return given
