@@ -3,6 +3,7 @@
     OPENBLAS_NUM_THREADS=1 python -m bench.cache_latency [--entries 100000]
         [--queries 2000] [--partitions 2000] [--runs 1]
         [--crossover-sizes 1024,2048,4096,6144,8192,12288,16384] [--seed 0] [--out DIR]
+        [--graph-dim 96] [--rerank 8]
 
 (`bench.eval_cache` runs this too, after its quality part; `--crossover-sizes ""`
 skips the crossover part.)
@@ -262,7 +263,9 @@ def latency_table(report: LatencyReport) -> list[str]:
         f"Synthetic {report.dim}-d unit vectors, each entry with a made-up question's "
         "reading; a whole `weigh` (k=3, threshold, guards) one at a time on one thread; "
         f"graph past {p.graph_above} entries per partition (M={p.m}, "
-        f"ef_construction={p.ef_construction}, ef={p.ef}). Hit and veto queries sit at "
+        f"ef_construction={p.ef_construction}, ef={p.ef}; vectors projected to "
+        f"{p.projected_dim(report.dim)}-d in the graph, its {p.rerank} nearest re-scored "
+        "whole). Hit and veto queries sit at "
         "cosine ~0.97 from a stored vector (the hit asks its question, the veto another); "
         "recall@1 is how often the hit is served. Wall-clock µs, then the thread's CPU "
         "µs (without the time other processes had the core); load is the 1-minute load "
@@ -315,10 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--crossover-sizes", default="1024,2048,4096,6144,8192,12288,16384")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--graph-dim", type=int, default=PartitionParams().graph_dim,
+                        help="dimensions the graph's vectors are projected to (0: whole)")
+    parser.add_argument("--rerank", type=int, default=PartitionParams().rerank)
     parser.add_argument("--out", type=Path, default=Path("bench/out/cache_latency"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.crossover_sizes.split(",") if s.strip()]
-    report = measure(args.entries, args.dim, args.queries, sizes, args.seed,
+    params = PartitionParams(graph_dim=args.graph_dim, rerank=args.rerank)
+    report = measure(args.entries, args.dim, args.queries, sizes, args.seed, params,
                      partitions=args.partitions, runs=args.runs)
     text = "\n".join(latency_table(report)) + "\n"
     args.out.mkdir(parents=True, exist_ok=True)

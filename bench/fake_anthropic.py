@@ -39,30 +39,15 @@ Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final, Literal, get_args
 
 from aiohttp import web
 
-from bench.fake_server import FakeServer, Invalid, encode, json_response, read_object
+from bench.fake_server import FakeServer, Invalid, SharedFault, encode, json_response, read_object
 from bench.fake_upstream import fake_text, fake_words
 
-Fault = Literal[
-    "http_500",
-    "http_503",
-    "http_429",
-    "http_529",
-    "bad_key",
-    "hang_before_headers",
-    "hang_after_first_token",
-    "malformed_sse",
-    "drop_mid_stream",
-    "empty",
-    "empty_body",
-    "no_stop_reason",
-    "no_message_stop",
-    "error_event",
-]
+Fault = Literal[SharedFault, "http_529", "bad_key", "no_stop_reason", "no_message_stop",
+                "error_event"]
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
 
 FIELDS: Final = frozenset({
@@ -256,14 +241,8 @@ def error_body(kind: str, message: str) -> dict[str, Any]:
 class FakeAnthropic(FakeServer[Fault]):
     """The Messages API on 127.0.0.1; `async with FakeAnthropic() as fake`."""
 
-    def __init__(self, *, model: str = "claude-fake", output_tokens: int = 16,
-                 fault: Fault | None = None, faults: Iterable[Fault | None] = (),
-                 retry_after_s: float = 1.0, drop_after_tokens: int = 2,
-                 host: str = "127.0.0.1", port: int = 0, history: int = 64) -> None:
-        super().__init__(known=FAULTS, model=model, output_tokens=output_tokens, fault=fault,
-                         faults=faults, retry_after_s=retry_after_s,
-                         drop_after_tokens=drop_after_tokens, host=host, port=port,
-                         history=history)
+    known = FAULTS
+    default_model = "claude-fake"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/messages", self._messages)
@@ -310,28 +289,17 @@ class FakeAnthropic(FakeServer[Fault]):
                 return self._error(529, "overloaded_error", "Overloaded")
             case "error_event" if not stream:
                 return self._error(529, "overloaded_error", "Overloaded")
-            case "hang_before_headers":
-                await self.hang(request)
-                return web.Response(status=504)
-            case "empty_body":
-                return web.Response(status=200, body=b"", content_type=(
-                    "text/event-stream" if stream else "application/json"))
             case _:
                 pass
+        early = await self.before_answer(request, fault, stream=stream)
+        if early is not None:
+            return early
         answer = _Answer(self.next_id(), body, count, empty=fault == "empty")
         if stream:
             return await self._stream(request, answer, fault)
         stop_reason = None if fault == "no_stop_reason" else answer.stop_reason
-        raw = encode(answer.message(stop_reason=stop_reason))
-        match fault:
-            case "malformed_sse":
-                return web.Response(status=200, body=raw[: len(raw) // 2],
-                                    content_type="application/json")
-            case "drop_mid_stream" | "hang_after_first_token":
-                return await self.send_partial(request, raw,
-                                               hang=fault == "hang_after_first_token")
-            case _:
-                return web.Response(status=200, body=raw, content_type="application/json")
+        return await self.send_whole(request, encode(answer.message(stop_reason=stop_reason)),
+                                     fault)
 
     async def _stream(self, request: web.Request, answer: _Answer,
                       fault: Fault | None) -> web.StreamResponse:

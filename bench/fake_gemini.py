@@ -43,30 +43,14 @@ Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any, Final, Literal, get_args
 
 from aiohttp import web
 
-from bench.fake_server import FakeServer, Invalid, encode, json_response, read_object
+from bench.fake_server import FakeServer, Invalid, SharedFault, encode, json_response, read_object
 from bench.fake_upstream import fake_text, fake_words
 
-Fault = Literal[
-    "http_500",
-    "http_503",
-    "http_429",
-    "bad_key",
-    "hang_before_headers",
-    "hang_after_first_token",
-    "malformed_sse",
-    "drop_mid_stream",
-    "empty",
-    "empty_body",
-    "no_finish_reason",
-    "blocked",
-    "safety",
-    "error_event",
-]
+Fault = Literal[SharedFault, "bad_key", "no_finish_reason", "blocked", "safety", "error_event"]
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
 
 FIELDS: Final = frozenset({"contents", "systemInstruction", "generationConfig", "tools",
@@ -200,14 +184,8 @@ def sse(payload: dict[str, Any]) -> bytes:
 class FakeGemini(FakeServer[Fault]):
     """The Gemini API on 127.0.0.1; `async with FakeGemini() as fake`."""
 
-    def __init__(self, *, model: str = "gemini-fake", output_tokens: int = 16,
-                 fault: Fault | None = None, faults: Iterable[Fault | None] = (),
-                 retry_after_s: float = 1.0, drop_after_tokens: int = 2,
-                 host: str = "127.0.0.1", port: int = 0, history: int = 64) -> None:
-        super().__init__(known=FAULTS, model=model, output_tokens=output_tokens, fault=fault,
-                         faults=faults, retry_after_s=retry_after_s,
-                         drop_after_tokens=drop_after_tokens, host=host, port=port,
-                         history=history)
+    known = FAULTS
+    default_model = "gemini-fake"
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1beta/models/{target}", self._generate)
@@ -267,26 +245,14 @@ class FakeGemini(FakeServer[Fault]):
                                    "quota, please check your plan and billing details.", [
                                        {"@type": "type.googleapis.com/google.rpc.RetryInfo",
                                         "retryDelay": f"{self.retry_after_s:g}s"}])
-            case "hang_before_headers":
-                await self.hang(request)
-                return web.Response(status=504)
-            case "empty_body":
-                return web.Response(status=200, body=b"", content_type=(
-                    "text/event-stream" if stream else "application/json"))
             case _:
                 pass
+        early = await self.before_answer(request, fault, stream=stream)
+        if early is not None:
+            return early
         if stream:
             return await self._stream(request, answer, fault)
-        raw = encode(self._whole(answer, fault))
-        match fault:
-            case "malformed_sse":
-                return web.Response(status=200, body=raw[: len(raw) // 2],
-                                    content_type="application/json")
-            case "drop_mid_stream" | "hang_after_first_token":
-                return await self.send_partial(request, raw,
-                                               hang=fault == "hang_after_first_token")
-            case _:
-                return web.Response(status=200, body=raw, content_type="application/json")
+        return await self.send_whole(request, encode(self._whole(answer, fault)), fault)
 
     def _whole(self, answer: _Answer, fault: Fault | None) -> dict[str, Any]:
         finish = None if fault == "no_finish_reason" else answer.finish

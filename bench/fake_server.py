@@ -1,12 +1,12 @@
-"""What the fake providers (`fake_anthropic`, `fake_gemini`) share: start and stop on
-127.0.0.1, the choice of fault per request, the record of what was seen, and noticing
-a client that goes away.
+"""What the fake providers (`fake_upstream`, `fake_anthropic`, `fake_gemini`) share:
+start and stop on 127.0.0.1, the choice of fault per request, the faults every provider
+has (`SharedFault`) where they break an answer alike, the record of what was seen, and
+noticing a client that goes away.
 
-Faults are chosen as in `bench.fake_upstream`: per server (`fault=`), by a queue the
-test fills (`faults=` or `fake.faults`, `None` being a healthy answer), or per request
-with the `x-fake-fault` header (`none` forces a healthy answer); the header wins over
-the queue, the queue over the server's default. `x-fake-tokens` sets the number of
-words for one request.
+Faults are chosen per server (`fault=`), by a queue the test fills (`faults=` or
+`fake.faults`, `None` being a healthy answer), or per request with the `x-fake-fault`
+header (`none` forces a healthy answer); the header wins over the queue, the queue over
+the server's default. `x-fake-tokens` sets the number of words for one request.
 
 Recorded: `requests`, `seen` (parsed bodies, headers, path and query), `disconnects` /
 `disconnected` when a client leaves while a handler is still answering or hanging, and
@@ -20,14 +20,30 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, ClassVar, Final, Generic, Literal, Self, TypeVar, cast
 
 import anyio
 import msgspec
 from aiohttp import web
 from multidict import CIMultiDict
 
-from bench.fake_upstream import FAULT_HEADER, TOKENS_HEADER
+SharedFault = Literal[
+    "http_500",
+    "http_503",
+    "http_429",
+    "hang_before_headers",
+    "hang_after_first_token",
+    "malformed_sse",
+    "drop_mid_stream",
+    "empty",
+    "empty_body",
+]
+"""The faults every fake has; each fake's module says what they look like in its wire
+format. `hang_before_headers`, `empty_body` (a zero-length 200) and the JSON answer's
+`malformed_sse`, `drop_mid_stream` and `hang_after_first_token` are answered here."""
+
+FAULT_HEADER: Final = "x-fake-fault"
+TOKENS_HEADER: Final = "x-fake-tokens"
 
 FaultT = TypeVar("FaultT", bound=str)
 
@@ -50,23 +66,29 @@ class Invalid(Exception):
 
 
 class FakeServer(Generic[FaultT]):
-    """The shared shell; a subclass adds its routes and answers.
+    """The shared shell; a subclass names its faults (`known`) and the model it answers
+    as by default, and adds its routes and answers.
 
     `retry_after_s` is the retry hint on 429 (and wherever the real API gives one);
     `drop_after_tokens` is where `drop_mid_stream` cuts; `history` bounds `seen`.
     """
 
-    def __init__(self, *, known: tuple[FaultT, ...], model: str, output_tokens: int = 16,
+    known: ClassVar[tuple[str, ...]] = ()
+    """Every fault of the subclass's `Fault` (its `FAULTS`)."""
+    default_model: ClassVar[str] = "fake-model"
+
+    def __init__(self, *, model: str | None = None, output_tokens: int = 16,
                  fault: FaultT | None = None, faults: Iterable[FaultT | None] = (),
                  retry_after_s: float = 1.0, drop_after_tokens: int = 2,
                  host: str = "127.0.0.1", port: int = 0, history: int = 64) -> None:
-        self._known: dict[str, FaultT] = {name: name for name in known}
+        # `known` is `FaultT`'s values, read back from the subclass's Literal.
+        self._known: dict[str, FaultT] = {name: cast(FaultT, name) for name in self.known}
         self.faults: deque[FaultT | None] = deque(faults)
         for name in (fault, *self.faults):
             self._check_fault(name)
         if output_tokens < 0 or drop_after_tokens < 0:
             raise ValueError("output_tokens and drop_after_tokens must not be negative")
-        self.model = model
+        self.model = self.default_model if model is None else model
         self.output_tokens = output_tokens
         self.fault = fault
         self.retry_after_s = retry_after_s
@@ -192,6 +214,35 @@ class FakeServer(Generic[FaultT]):
     def abort(self, request: web.Request) -> None:
         if request.transport is not None:
             request.transport.abort()
+
+    async def before_answer(self, request: web.Request, fault: FaultT | None, *,
+                            stream: bool) -> web.StreamResponse | None:
+        """The answer to a fault that comes before any answer is made, or None:
+        `hang_before_headers` hangs, `empty_body` is a 200 with nothing in it."""
+        match fault:
+            case "hang_before_headers":
+                await self.hang(request)
+                return web.Response(status=504)
+            case "empty_body":
+                return web.Response(status=200, body=b"", content_type=(
+                    "text/event-stream" if stream else "application/json"))
+            case _:
+                return None
+
+    async def send_whole(self, request: web.Request, raw: bytes,
+                         fault: FaultT | None) -> web.StreamResponse:
+        """The JSON body `raw`, as a fault breaks it: `malformed_sse` sends its first
+        half as if whole, `drop_mid_stream` and `hang_after_first_token` announce it
+        whole and send half (`send_partial`)."""
+        match fault:
+            case "malformed_sse":
+                return web.Response(status=200, body=raw[: len(raw) // 2],
+                                    content_type="application/json")
+            case "drop_mid_stream" | "hang_after_first_token":
+                return await self.send_partial(request, raw,
+                                               hang=fault == "hang_after_first_token")
+            case _:
+                return web.Response(status=200, body=raw, content_type="application/json")
 
     async def send_partial(self, request: web.Request, raw: bytes, *,
                            hang: bool) -> web.StreamResponse:

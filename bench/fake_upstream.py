@@ -37,36 +37,21 @@ For benchmarks: `python -m bench.fake_upstream --port 8001 --ttft-ms 200 --token
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import importlib.util
 import random
 import re
 import time
-from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Final, Literal, get_args
 
 import anyio
 import msgspec
 from aiohttp import web
-from multidict import CIMultiDict
 
-Fault = Literal[
-    "http_500",
-    "http_503",
-    "http_429",
-    "hang_before_headers",
-    "hang_after_first_token",
-    "malformed_sse",
-    "drop_mid_stream",
-    "empty",
-    "empty_body",
-    "no_finish_reason",
-    "no_done",
-]
+from bench.fake_server import FakeServer, Invalid, SharedFault, json_response, read_object
+
+Fault = Literal[SharedFault, "no_finish_reason", "no_done"]
 """What goes wrong.
 
 - `http_500`, `http_503`, `http_429`: an OpenAI-style error body with that status; 503 and
@@ -87,9 +72,6 @@ Fault = Literal[
 """
 
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
-_BY_NAME: Final[dict[str, Fault]] = {name: name for name in FAULTS}
-FAULT_HEADER: Final = "x-fake-fault"
-TOKENS_HEADER: Final = "x-fake-tokens"
 
 VOCABULARY: Final = (
     "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike "
@@ -134,16 +116,7 @@ def prompt_of(body: dict[str, Any]) -> str:
     return "\n".join(texts)
 
 
-@dataclass(frozen=True)
-class SeenRequest:
-    """One chat-completions call as the fake received it."""
-
-    body: dict[str, Any]
-    headers: CIMultiDict[str]
-    fault: Fault | None
-
-
-class FakeUpstream:
+class FakeUpstream(FakeServer[Fault]):
     """An OpenAI-compatible server on 127.0.0.1; use as `async with FakeUpstream() as f`.
 
     `model` is what `/v1/models` lists and what answers name when the request names
@@ -152,6 +125,8 @@ class FakeUpstream:
     words (`output_tokens` and `x-fake-tokens` then play no part).
     `port=0` binds a free port, read back from `port` / `base_url` once started.
     """
+
+    known = FAULTS
 
     def __init__(
         self,
@@ -170,133 +145,37 @@ class FakeUpstream:
         history: int = 64,
         content: str | None = None,
     ) -> None:
-        self.faults: deque[Fault | None] = deque(faults)
-        for name in (fault, *self.faults):
-            _check_fault(name)
-        if output_tokens < 0 or drop_after_tokens < 0:
-            raise ValueError("output_tokens and drop_after_tokens must not be negative")
+        super().__init__(model=model, output_tokens=output_tokens, fault=fault, faults=faults,
+                         retry_after_s=retry_after_s, drop_after_tokens=drop_after_tokens,
+                         host=host, port=port, history=history)
         if words_per_chunk < 1:
             raise ValueError("words_per_chunk must be at least 1")
-        self.model = model
-        self.output_tokens = output_tokens
         self.headers_delay_s = headers_delay_s
         self.token_delay_s = token_delay_s
-        self.fault = fault
-        self.retry_after_s = retry_after_s
-        self.drop_after_tokens = drop_after_tokens
         self.words_per_chunk = words_per_chunk
         self.content = content
-        self.host = host
-        self.port = port
-        self.requests = 0
-        self.seen: deque[SeenRequest] = deque(maxlen=history)
-        self.disconnects = 0
-        self.disconnected = asyncio.Event()
-        self.hanging = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._ids = 0
 
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
 
-    @property
-    def bodies(self) -> list[dict[str, Any]]:
-        return [seen.body for seen in self.seen]
-
-    @property
-    def last(self) -> SeenRequest:
-        if not self.seen:
-            raise LookupError("the fake upstream has not received a chat request yet")
-        return self.seen[-1]
-
-    async def start(self) -> None:
-        if self._runner is not None:
-            raise RuntimeError("the fake upstream is already running")
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
-        # Handlers that hang or wait out a delay watch `_stopping` and drop their
-        # connection, so shutdown never waits for them.
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
-                               shutdown_timeout=0.5)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self.port = int(runner.addresses[0][1])
-        self._stopping.clear()
-        self._runner = runner
-
-    async def aclose(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
-        self._stopping.set()
-        await runner.cleanup()
-
-    async def __aenter__(self) -> FakeUpstream:
-        await self.start()
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        with anyio.CancelScope(shield=True), anyio.move_on_after(5):
-            await self.aclose()
 
     async def _models(self, request: web.Request) -> web.Response:
         card = {"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}
-        return _json_response(200, {"object": "list", "data": [card]})
+        return json_response(200, {"object": "list", "data": [card]})
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         try:
-            body = msgspec.json.decode(await request.read())
-        except msgspec.DecodeError:
-            return _error(400, "invalid_request_error", "the body is not valid JSON")
-        if not isinstance(body, dict):
-            return _error(400, "invalid_request_error", "the body must be a JSON object")
-        try:
-            count = self._count_for(request)
-            fault = self._fault_for(request)
-        except ValueError as exc:
+            body = await read_object(request)
+            count = self.count_for(request)
+            fault = self.fault_for(request)
+        except (Invalid, ValueError) as exc:  # an unknown fault named is a ValueError
             return _error(400, "invalid_request_error", str(exc))
-        self.requests += 1
-        self.seen.append(SeenRequest(body=body, headers=request.headers.copy(), fault=fault))
-        try:
-            return await self._answer(request, body, fault, count)
-        except asyncio.CancelledError:
-            if not self._stopping.is_set():
-                self._client_left()
-            raise
-
-    def _fault_for(self, request: web.Request) -> Fault | None:
-        header = request.headers.get(FAULT_HEADER)
-        if header is None:
-            return self.faults.popleft() if self.faults else self.fault
-        if header == "none":
-            return None
-        _check_fault(header)
-        return _BY_NAME[header]
-
-    def _count_for(self, request: web.Request) -> int:
-        header = request.headers.get(TOKENS_HEADER)
-        if header is None:
-            return self.output_tokens
-        try:
-            count = int(header)
-        except ValueError:
-            count = -1
-        if count < 0:
-            raise ValueError(f"{TOKENS_HEADER} must be a non-negative integer")
-        return count
-
-    def _client_left(self) -> None:
-        self.disconnects += 1
-        self.disconnected.set()
+        self.record(request, body, fault)
+        return await self.serve(lambda: self._answer(request, body, fault, count))
 
     async def _pause(self, request: web.Request, seconds: float) -> bool:
         """Wait `seconds`; if the server stops meanwhile, drop the connection, return True."""
@@ -304,16 +183,8 @@ class FakeUpstream:
             await self._stopping.wait()
         if not self._stopping.is_set():
             return False
-        if request.transport is not None:
-            request.transport.abort()
+        self.abort(request)
         return True
-
-    async def _hang(self, request: web.Request) -> None:
-        """Wait until the client goes away (we get cancelled) or the server stops."""
-        self.hanging.set()
-        await self._stopping.wait()
-        if request.transport is not None:
-            request.transport.abort()
 
     async def _answer(self, request: web.Request, body: dict[str, Any], fault: Fault | None,
                       count: int) -> web.StreamResponse:
@@ -328,18 +199,15 @@ class FakeUpstream:
             case "http_429":
                 return _error(429, "rate_limit_error", "rate limit reached for requests",
                               code="rate_limit_exceeded", retry_after_s=self.retry_after_s)
-            case "hang_before_headers":
-                await self._hang(request)
-                return web.Response(status=504)
-            case "empty_body":
-                return web.Response(status=200, body=b"", content_type=(
-                    "text/event-stream" if body.get("stream") is True else "application/json"))
             case _:
                 pass
-        self._ids += 1
-        answer = _Answer(f"chatcmpl-fake-{self._ids}", body, count, default_model=self.model,
-                         content=self.content)
-        if body.get("stream") is True:
+        stream = body.get("stream") is True
+        early = await self.before_answer(request, fault, stream=stream)
+        if early is not None:
+            return early
+        answer = _Answer(f"chatcmpl-fake-{self.next_id()}", body, count,
+                         default_model=self.model, content=self.content)
+        if stream:
             return await self._stream(request, answer, fault)
         return await self._complete(request, answer, fault)
 
@@ -357,26 +225,7 @@ class FakeUpstream:
                          "logprobs": None, "finish_reason": finish}],
             "usage": answer.usage(0 if fault == "empty" else answer.count),
         })
-        match fault:
-            case "malformed_sse":
-                return web.Response(status=200, body=raw[: len(raw) // 2],
-                                    content_type="application/json")
-            case "drop_mid_stream" | "hang_after_first_token":
-                response = web.StreamResponse(status=200, headers={
-                    "Content-Type": "application/json", "Content-Length": str(len(raw))})
-                try:
-                    await response.prepare(request)
-                    await response.write(raw[: len(raw) // 2])
-                except ConnectionResetError:
-                    self._client_left()
-                    return response
-                if fault == "hang_after_first_token":
-                    await self._hang(request)
-                elif request.transport is not None:
-                    request.transport.abort()
-                return response
-            case _:
-                return web.Response(status=200, body=raw, content_type="application/json")
+        return await self.send_whole(request, raw, fault)
 
     async def _stream(self, request: web.Request, answer: _Answer,
                       fault: Fault | None) -> web.StreamResponse:
@@ -390,14 +239,13 @@ class FakeUpstream:
             await response.write(_event(answer.chunk({"role": "assistant", "content": ""})))
             for i, piece in enumerate(pieces):
                 if fault == "drop_mid_stream" and i == self.drop_after_tokens:
-                    if request.transport is not None:
-                        request.transport.abort()
+                    self.abort(request)
                     return response
                 if i and self.token_delay_s and await self._pause(request, self.token_delay_s):
                     return response
                 await response.write(_event(answer.chunk({"content": piece})))
                 if i == 0 and fault == "hang_after_first_token":
-                    await self._hang(request)
+                    await self.hang(request)
                     return response
                 if i == 0 and fault == "malformed_sse":
                     await response.write(b'data: {"id": "' + answer.id.encode() +
@@ -410,7 +258,7 @@ class FakeUpstream:
                 await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
         except ConnectionResetError:
-            self._client_left()
+            self.client_left()
         return response
 
 
@@ -459,26 +307,15 @@ class _Answer:
                 "model": self.model, "choices": [], "usage": self.usage(completion_tokens)}
 
 
-def _check_fault(name: str | None) -> None:
-    if name is not None and name not in FAULTS:
-        raise ValueError(f"unknown fault {name!r}; expected one of {', '.join(FAULTS)}")
-
-
 def _event(chunk: dict[str, Any]) -> bytes:
     return b"data: " + _json.encode(chunk) + b"\n\n"
-
-
-def _json_response(status: int, payload: dict[str, Any],
-                   headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(status=status, body=_json.encode(payload),
-                        content_type="application/json", headers=headers)
 
 
 def _error(status: int, type_: str, message: str, *, code: str | None = None,
            retry_after_s: float | None = None) -> web.Response:
     headers = {} if retry_after_s is None else {"Retry-After": f"{retry_after_s:g}"}
     payload = {"error": {"message": message, "type": type_, "param": None, "code": code}}
-    return _json_response(status, payload, headers)
+    return json_response(status, payload, headers)
 
 
 async def _serve(args: argparse.Namespace) -> None:

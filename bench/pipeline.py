@@ -196,7 +196,7 @@ def _ms(values: list[float]) -> str:
 
 def _rates(spec: str, best: float) -> list[float]:
     if spec != "auto":
-        return [float(rate) for rate in spec.split(",")]
+        return [float(rate) for rate in spec.split(",") if rate.strip()]  # "": none
     return sorted({round(best * share, -2) for share in (0.25, 0.5, 0.8)} | {TARGET_RATE})
 
 

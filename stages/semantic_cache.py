@@ -162,8 +162,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
 
             def load() -> SemanticIndex:
                 # Under this config's bounds and TTL, not the ones it was saved with.
-                saved = SemanticIndex.load(path, now)
-                index = SemanticIndex.load(path, now, self._params(saved.params.dim))
+                dim = SemanticIndex.saved_params(path).dim
+                index = SemanticIndex.load(path, now, self._params(dim))
                 for entry_id in index.unread():  # saved before readings were kept
                     payload = index.payload(entry_id)
                     if payload is not None:

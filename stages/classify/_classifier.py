@@ -120,7 +120,7 @@ SEEDS: dict[TaskType, tuple[str, ...]] = {
 # 1.2e-3, alpha 0.05 to 0.2, Bayes share 0.5 to 0.8, flag 0.4, embedding l2 1e-4 to
 # 1e-3, k 10 to 40, nine mixtures from 0.3 to 0.7 words): all within 0.3 point of
 # these (the noise), so they stay.
-# In session 6 (2026-12-02) each candidate was scored on three checks, none of them the
+# In session 4 (2026-12-02) each candidate was scored on three checks, none of them the
 # test part: grouped seed cross-validation and the blind J+K check (both now printed by
 # `bench.eval_analyzer`) and the development part; a change was to be kept only if it
 # helped all three, or two clearly and the third within noise. None did, so nothing

@@ -3,7 +3,7 @@
 The task classifier's trained weights, a base64 .npz (see `_trained`).
 """
 
-FINGERPRINT = "bb4bf5437176fc688733ef1fbe0e6ed286a8cef69362e5b9dc3a6399042eb006"
+FINGERPRINT = "797c069cc6039455f695a5d0a139fe069966c90d169cd27bc610bdceb7744928"
 
 WEIGHTS = """
 UEsDBC0AAAAIAAAAIQBe+V6K//////////8TABQAd29yZF92b2NhYnVsYXJ5Lm5weQEAEABIIh8A

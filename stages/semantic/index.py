@@ -37,9 +37,12 @@ import numpy.typing as npt
 
 from stages.neighbours import Vectors
 from stages.npz import save_atomic
-from stages.semantic.partition import Partition, PartitionParams
+from stages.semantic.partition import Partition, PartitionParams, load_graph
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: every partition's rows are saved, and graphs hold projected vectors
+(`PartitionParams.graph_dim`). 1: rows of exact partitions only, graphs of whole
+vectors; still read (the rows come back out of the graphs, which are rebuilt)."""
 
 
 class IndexParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -85,7 +88,7 @@ class _SavedPartition(msgspec.Struct, array_like=True):
     next_label: int
     labels: list[int]
     graph_bytes: int
-    """Bytes of this partition's graph in the `graphs` array; 0 when stored as rows."""
+    """Bytes of this partition's graph in the `graphs` array; 0 when it had none."""
 
 
 class _Header(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -279,8 +282,7 @@ class SemanticIndex:
             store = self._partitions[key]
             labels, vectors, graph = store.snapshot(dead[key])
             partitions.append(_SavedPartition(key, store.next_label, labels, len(graph)))
-            if vectors is not None:
-                rows.append(vectors)
+            rows.append(vectors)
             graphs.append(graph)
         header = _Header(version=FORMAT_VERSION, params=self.params, entries=len(saved),
                          partitions=len(partitions))
@@ -295,13 +297,20 @@ class SemanticIndex:
         save_atomic(path, arrays)
 
     @classmethod
+    def saved_params(cls, path: str | os.PathLike[str]) -> IndexParams:
+        """The params a file was saved with, read without its entries."""
+        with np.load(Path(path), allow_pickle=False) as stored:
+            return _HEADER.decode(stored["header"].tobytes()).params
+
+    @classmethod
     def load(cls, path: str | os.PathLike[str], now: float,
              params: IndexParams | None = None) -> SemanticIndex:
         """The index `save` wrote, its entries' time to live counted on from `now`;
-        with `params` (of the same `dim`), under those rather than the saved ones."""
+        with `params` (of the same `dim`), under those rather than the saved ones. A
+        graph built with another projection than `params` asks for is built again."""
         with np.load(Path(path), allow_pickle=False) as stored:
             header = _HEADER.decode(stored["header"].tobytes())
-            if header.version != FORMAT_VERSION:
+            if header.version not in (1, FORMAT_VERSION):
                 raise ValueError(f"{path}: semantic index format {header.version}, "
                                  f"this build reads {FORMAT_VERSION}")
             body = _BODY.decode(stored["body"].tobytes())
@@ -310,19 +319,25 @@ class SemanticIndex:
         if params is not None and params.dim != header.params.dim:
             raise ValueError(f"{path}: {header.params.dim}-d vectors, expected {params.dim}")
         index = cls(params or header.params)
+        dim, was, now_is = index.params.dim, header.params.partition, index.params.partition
+        same_graphs = header.version == FORMAT_VERSION and \
+            was.projected_dim(dim) == now_is.projected_dim(dim) and \
+            (was.seed == now_is.seed or now_is.projected_dim(dim) == dim)
         keys = [saved.key for saved in body.partitions]
         row_at = graph_at = 0
         for saved in body.partitions:
-            vectors: Vectors | None = None
-            if saved.graph_bytes == 0:
-                vectors = rows[row_at : row_at + len(saved.labels)]
-                row_at += len(saved.labels)
             graph = graphs[graph_at : graph_at + saved.graph_bytes]
             graph_at += saved.graph_bytes
+            if header.version == 1 and graph:  # whole vectors, in the graph only
+                vectors = np.asarray(load_graph(graph, dim).get_items(saved.labels),
+                                     dtype=np.float32).reshape(-1, dim)
+            else:
+                vectors = rows[row_at : row_at + len(saved.labels)]
+                row_at += len(saved.labels)
             if saved.labels:
                 index._partitions[saved.key] = Partition.restore(
-                    index.params.dim, index.params.partition, saved.next_label,
-                    saved.labels, vectors, graph)
+                    dim, now_is, saved.next_label, saved.labels, vectors,
+                    graph if same_graphs else b"")
         if row_at != len(rows) or graph_at != len(graphs):
             raise ValueError(f"{path}: vectors or graphs do not match the entries")
         for entry in body.entries:

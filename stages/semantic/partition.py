@@ -6,20 +6,26 @@ Every vector has a partition-local integer label, handed out in increasing order
 never reused: hnswlib's `replace_deleted` rewires a deleted node to a new label, and
 reusing a label that still names a deleted node would corrupt its label table.
 
-- Exact: rows in one float32 matrix, kept dense by moving the last row into a removed
-  one, so a search is one matrix-vector product over live rows only.
+- Rows: every live vector, whole, in one float32 matrix kept dense by moving the last
+  row into a removed one. While the partition is small a search is one matrix-vector
+  product over them; once it has a graph they re-score the graph's candidates.
 - Growing: once a partition holds `graph_above` vectors, a graph is started and fed
-  `catch_up` pending rows per `add`, so no single call stalls for the whole build
-  (~1.5 s at 8k rows, ~10 ms per call instead); searches stay exact until it has
-  caught up.
-- Graph: the rows are dropped (hnswlib keeps its own copy); removal is `mark_deleted`,
-  and new vectors take deleted nodes' places (`replace_deleted`), so the graph never
-  outgrows the partition's peak size. A graph that shrinks under `graph_below` turns
-  back into rows, which also clears out the deleted nodes.
+  `catch_up` pending rows per `add`, so no single call stalls for the whole build;
+  searches stay exact until it has caught up.
+- Graph: it holds each vector projected onto `graph_dim` dimensions (a fixed random
+  orthonormal basis), finds the `rerank` nearest there, and the whole rows put those in
+  order and give the similarities, which are therefore exact. A 96-d graph is a quarter
+  of the memory traffic of a 384-d one; measured at 100k 384-d vectors
+  (`bench.cache_latency`), search time halves and recall@1 goes up (0.96 to 1.00),
+  since re-scoring the candidates forgives the graph's small misorderings.
+  Removal is `mark_deleted`, and new vectors take deleted nodes' places
+  (`replace_deleted`), so the graph never outgrows the partition's peak size. A graph
+  that shrinks under `graph_below` is dropped, which also clears out the deleted nodes.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import tempfile
 from pathlib import Path
@@ -35,21 +41,47 @@ Labels = npt.NDArray[np.int64]
 
 
 class PartitionParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    graph_above: int = 8192
-    """Vectors in one partition past which an HNSW graph answers. `bench.eval_cache`
-    (384-d, one thread): exact and graph tie at ~6k (p50 ~0.12 ms); at 8192 the graph
-    wins at p50 and p99 (0.13 / 0.21 ms against 0.17 / 0.26 ms), at 16k by 3x."""
-    graph_below: int = 2048
+    graph_above: int = 2048
+    """Vectors in one partition past which an HNSW graph answers. `bench.cache_latency`
+    (384-d, one thread, the graph 96-d): at 1024 exact search wins (p50 / p99 30 / 92
+    µs against 46 / 107); at 2048 the graph wins (54 / 126 against 108 / 223), at 8192
+    by 6x (77 / 171 against 449 / 595). A graph insert costs ~70-100 µs, an exact one
+    next to nothing, but every request looks up and only misses insert."""
+    graph_below: int = 1024
     """A graph partition shrinking under this many vectors goes back to exact search."""
     catch_up: int = 64
     """Rows fed to a growing graph per `add`."""
+    graph_dim: int = 96
+    """Dimensions the graph's vectors are projected onto; 0 (or at least the vectors'
+    own) keeps them whole."""
+    rerank: int = 16
+    """Candidates taken from the graph and re-scored with the whole vectors."""
     ef: int = 64
     m: int = 24
-    # At 100k synthetic 384-d vectors, recall@1 of a stored vector's near-duplicate:
-    # M=16 0.83 (ef 64) / 0.93 (ef 96); M=24 0.97 / 0.99; M=32 0.995 (ef 64, p99 ~0.7
-    # ms). Real MiniLM vectors are far easier: 0.994+ at M=16, ef=32 over 62k.
+    # At 100k synthetic 384-d vectors, recall@1 of a stored vector's near-duplicate, whole
+    # vectors in the graph: M=16 0.83 (ef 64) / 0.93 (ef 96); M=24 0.97 / 0.99; M=32 0.995.
+    # Projected to 96-d and re-scored (8 candidates), M=24, ef 64: 1.000. Real QQP
+    # questions (59k stored, 4k asked), how often the graph finds exact search's nearest
+    # when that clears the threshold: hashing embedder whole 0.978, projected with 8
+    # re-scored 0.986, with 16 0.990 (ef 128: 0.994, at 1.7x the time); MiniLM 1.000 for
+    # all. Re-scoring 16 rather than 8 costs ~2 µs.
     ef_construction: int = 100
     seed: int = 0
+
+    def projected_dim(self, dim: int) -> int:
+        """Dimensions of the vectors the graph holds for `dim`-d rows."""
+        return self.graph_dim if 0 < self.graph_dim < dim else dim
+
+
+@functools.cache
+def projection(dim: int, graph_dim: int, seed: int) -> Vectors:
+    """A `dim` x `graph_dim` matrix with orthonormal columns, the same in every process
+    for the same arguments (a QR of seeded normal draws)."""
+    draws = np.random.default_rng(seed).standard_normal((dim, graph_dim))
+    basis, _ = np.linalg.qr(draws)
+    out: Vectors = np.ascontiguousarray(basis, dtype=np.float32)
+    out.flags.writeable = False
+    return out
 
 
 class Partition:
@@ -58,18 +90,20 @@ class Partition:
     def __init__(self, dim: int, params: PartitionParams) -> None:
         self.dim = dim
         self.params = params
+        self.graph_dim = params.projected_dim(dim)
+        self._basis: Vectors | None = (projection(dim, self.graph_dim, params.seed)
+                                       if self.graph_dim < dim else None)
         self.next_label = 0
-        self._rows: Vectors | None = np.zeros((16, dim), dtype=np.float32)
+        self._rows: Vectors = np.zeros((16, dim), dtype=np.float32)
         self._labels: Labels = np.zeros(16, dtype=np.int64)
         self._row_of: dict[int, int] = {}
         self._graph: hnswlib.Index | None = None
         self._pending: dict[int, None] = {}
-        self._live: set[int] = set()
         self._vacant = 0
         """Deleted graph nodes, waiting for `replace_deleted` to reuse them."""
 
     def __len__(self) -> int:
-        return len(self._live)
+        return len(self._row_of)
 
     @property
     def uses_graph(self) -> bool:
@@ -77,38 +111,34 @@ class Partition:
         return self._graph is not None and not self._pending
 
     def vector_bytes(self) -> int:
-        return 0 if self._rows is None else self._rows.nbytes + self._labels.nbytes
+        return self._rows.nbytes + self._labels.nbytes
 
     def graph_bytes(self) -> int:
         """An estimate: hnswlib allocates level 0 (vector, 2M links, label) per slot."""
         if self._graph is None:
             return 0
-        per_slot = 4 * self.dim + 4 * (2 * self.params.m + 1) + 8
+        per_slot = 4 * self.graph_dim + 4 * (2 * self.params.m + 1) + 8
         return int(self._graph.get_max_elements()) * per_slot
 
     def add(self, vector: Vectors) -> int:
         """Store one unit row; return its new label."""
         label = self.next_label
         self.next_label += 1
-        self._live.add(label)
-        if self._rows is not None:
-            self._append_row(label, vector)
-            if self._graph is None and len(self._live) >= self.params.graph_above:
-                self._graph = self._new_graph(2 * len(self._live))
+        self._append_row(label, vector)
+        if self._graph is None:
+            if len(self._row_of) >= self.params.graph_above:
+                self._graph = self._new_graph(2 * len(self._row_of))
                 self._pending = dict.fromkeys(self._labels[: len(self._row_of)].tolist())
-            elif self._graph is not None:
-                self._pending[label] = None
-            if self._graph is not None:
                 self._catch_up()
+        elif self._pending:
+            self._pending[label] = None
+            self._catch_up()
         else:
-            assert self._graph is not None
             self._insert(vector[None, :], np.array([label], dtype=np.int64))
         return label
 
     def remove(self, label: int) -> None:
-        self._live.remove(label)
-        if self._rows is not None:
-            self._remove_row(label)
+        self._remove_row(label)
         if self._graph is None:
             return
         if label in self._pending:
@@ -116,19 +146,17 @@ class Partition:
         else:
             self._graph.mark_deleted(label)
             self._vacant += 1
-        if len(self._live) < self.params.graph_below:
-            if self._rows is None:
-                self._to_rows()
-            else:
-                self._graph, self._pending, self._vacant = None, {}, 0
+        if len(self._row_of) < self.params.graph_below:
+            self._graph, self._pending, self._vacant = None, {}, 0
 
     def search(self, query: Vectors, k: int) -> tuple[list[int], list[float]]:
-        k = min(k, len(self._live))
+        k = min(k, len(self._row_of))
         if k <= 0:
             return [], []
-        if self._rows is None:
-            assert self._graph is not None
-            return self._search_graph(query, k)
+        if self.uses_graph:
+            found = self._search_graph(query, k)
+            if found is not None:
+                return found
         n = len(self._row_of)
         scores = self._rows[:n] @ query
         if k == 1:
@@ -138,23 +166,28 @@ class Partition:
             top = top[np.argsort(-scores[top], kind="stable")]
         return self._labels[top].tolist(), scores[top].tolist()
 
-    def _search_graph(self, query: Vectors, k: int) -> tuple[list[int], list[float]]:
-        assert self._graph is not None
-        ef = max(self.params.ef, 2 * k)
+    def _search_graph(self, query: Vectors, k: int) -> tuple[list[int], list[float]] | None:
+        graph = self._graph
+        assert graph is not None
+        wanted = min(max(k, self.params.rerank), len(self._row_of))
+        ef = max(self.params.ef, 2 * wanted)
+        point = query if self._basis is None else query @ self._basis
         for attempt in range(2):
-            self._graph.set_ef(ef * (1 + 3 * attempt))
+            graph.set_ef(ef * (1 + 3 * attempt))
             try:
-                labels, distances = self._graph.knn_query(query[None, :], k=k,
-                                                          num_threads=1)
+                found, _ = graph.knn_query(point[None, :], k=wanted, num_threads=1)
             except RuntimeError:
-                # Fewer than k live nodes reachable (many deletions): widen once, then
-                # answer with nothing. A miss is always safe; a wrong hit is not.
+                # Fewer than `wanted` live nodes reachable (many deletions): widen once,
+                # then let the caller search the rows exactly.
                 continue
-            return labels[0].tolist(), (1.0 - distances[0]).tolist()
-        return [], []
+            labels = found[0]
+            rows = [self._row_of[label] for label in labels.tolist()]
+            scores = self._rows[rows] @ query
+            top = np.argsort(-scores, kind="stable")[:k]
+            return labels[top].tolist(), scores[top].tolist()
+        return None
 
     def _append_row(self, label: int, vector: Vectors) -> None:
-        assert self._rows is not None
         n = len(self._row_of)
         if n == len(self._rows):
             self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
@@ -164,7 +197,6 @@ class Partition:
         self._row_of[label] = n
 
     def _remove_row(self, label: int) -> None:
-        assert self._rows is not None
         row = self._row_of.pop(label)
         last = len(self._row_of)
         if row != last:
@@ -177,7 +209,7 @@ class Partition:
             self._labels = self._labels[: len(self._labels) // 2].copy()
 
     def _new_graph(self, capacity: int) -> hnswlib.Index:
-        graph = hnswlib.Index(space="cosine", dim=self.dim)
+        graph = hnswlib.Index(space="cosine", dim=self.graph_dim)
         graph.init_index(max_elements=capacity, M=self.params.m,
                          ef_construction=self.params.ef_construction,
                          random_seed=self.params.seed, allow_replace_deleted=True)
@@ -190,25 +222,16 @@ class Partition:
         needed = graph.get_current_count() + len(rows) - reused
         if needed > graph.get_max_elements():
             graph.resize_index(max(needed, 2 * graph.get_max_elements()))
-        graph.add_items(rows, labels, num_threads=1, replace_deleted=True)
+        points = rows if self._basis is None else rows @ self._basis
+        graph.add_items(points, labels, num_threads=1, replace_deleted=True)
         self._vacant -= reused
 
-    def _catch_up(self) -> None:
-        assert self._rows is not None
-        batch = list(itertools.islice(self._pending, self.params.catch_up))
+    def _catch_up(self, most: int | None = None) -> None:
+        batch = list(itertools.islice(self._pending, most or self.params.catch_up))
         for label in batch:
             del self._pending[label]
         rows = self._rows[[self._row_of[label] for label in batch]]
         self._insert(rows, np.array(batch, dtype=np.int64))
-        if not self._pending:
-            self._rows, self._labels, self._row_of = None, np.zeros(0, np.int64), {}
-
-    def _to_rows(self) -> None:
-        assert self._graph is not None
-        labels = sorted(self._live)
-        rows = np.asarray(self._graph.get_items(labels), dtype=np.float32)
-        self._graph, self._pending, self._vacant = None, {}, 0
-        self._set_rows(labels, rows)
 
     def _set_rows(self, labels: list[int], rows: Vectors) -> None:
         capacity = max(16, 2 * len(labels))
@@ -218,41 +241,52 @@ class Partition:
         self._labels[: len(labels)] = labels
         self._row_of = dict(zip(labels, range(len(labels)), strict=True))
 
-    # --- persistence: rows for exact (and still growing) partitions, else the graph.
+    # --- persistence: every partition's rows, and a caught-up graph as hnswlib saves it.
 
-    def snapshot(self, dead: set[int]) -> tuple[list[int], Vectors | None, bytes]:
-        """(labels, rows or None, graph bytes or b"") for the live labels not in `dead`."""
-        if self._rows is not None:
-            labels = [label for label in self._labels[: len(self._row_of)].tolist()
-                      if label not in dead]
-            return labels, self._rows[[self._row_of[label] for label in labels]], b""
+    def snapshot(self, dead: set[int]) -> tuple[list[int], Vectors, bytes]:
+        """(labels, rows, graph bytes or b"") for the live labels not in `dead`."""
+        labels = [label for label in self._labels[: len(self._row_of)].tolist()
+                  if label not in dead]
+        rows = self._rows[[self._row_of[label] for label in labels]]
+        if not self.uses_graph:
+            return labels, rows, b""
         assert self._graph is not None
-        for label in dead & self._live:
+        dying = dead & self._row_of.keys()
+        for label in dying:
             self._graph.mark_deleted(label)
         try:
             with tempfile.TemporaryDirectory() as scratch:
                 path = Path(scratch) / "graph.bin"
                 self._graph.save_index(str(path))
-                return sorted(self._live - dead), None, path.read_bytes()
+                return labels, rows, path.read_bytes()
         finally:
-            for label in dead & self._live:
+            for label in dying:
                 self._graph.unmark_deleted(label)
 
     @classmethod
     def restore(cls, dim: int, params: PartitionParams, next_label: int, labels: list[int],
-                rows: Vectors | None, graph: bytes) -> Partition:
+                rows: Vectors, graph: bytes) -> Partition:
+        """The partition `snapshot` saved. `graph` is b"" when there was none, or when it
+        was built with another projection: then one is built now if the rows call for it."""
         partition = cls(dim, params)
         partition.next_label = next_label
-        partition._live = set(labels)
-        if rows is not None:
-            partition._set_rows(labels, rows)
-            return partition
-        with tempfile.TemporaryDirectory() as scratch:
-            path = Path(scratch) / "graph.bin"
-            path.write_bytes(graph)
-            loaded = hnswlib.Index(space="cosine", dim=dim)
-            loaded.load_index(str(path), allow_replace_deleted=True)
-        partition._graph, partition._rows = loaded, None
-        partition._vacant = int(loaded.get_current_count()) - len(labels)
-        partition._labels, partition._row_of = np.zeros(0, np.int64), {}
+        partition._set_rows(labels, rows)
+        if graph:
+            loaded = load_graph(graph, partition.graph_dim)
+            partition._graph = loaded
+            partition._vacant = int(loaded.get_current_count()) - len(labels)
+        elif len(labels) >= params.graph_above:
+            partition._graph = partition._new_graph(2 * len(labels))
+            partition._pending = dict.fromkeys(labels)
+            partition._catch_up(len(labels))
         return partition
+
+
+def load_graph(graph: bytes, dim: int) -> hnswlib.Index:
+    """An hnswlib graph of `dim`-d vectors from the bytes `save_index` wrote."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "graph.bin"
+        path.write_bytes(graph)
+        loaded = hnswlib.Index(space="cosine", dim=dim)
+        loaded.load_index(str(path), allow_replace_deleted=True)
+    return loaded

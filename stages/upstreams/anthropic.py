@@ -15,27 +15,17 @@ caller's timers cut short.
 
 from __future__ import annotations
 
-from contextlib import aclosing
-
 import aiohttp
 import msgspec
 
 from reactor import AnthropicUpstream, ChatRequest, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
+from stages.upstreams._session import SessionUpstream
 from stages.upstreams.anthropic_request import translate
 from stages.upstreams.wire import (
-    Untranslatable,
-    billed,
-    exchange,
-    finish_body,
-    missing_key,
-    no_events,
     present,
     raw_text,
     read_body,
-    sse_lines,
-    status_fault,
-    streamed,
 )
 
 VERSION = "2023-06-01"
@@ -131,7 +121,6 @@ class _Kind(msgspec.Struct):
 _event: msgspec.json.Decoder[Event] = msgspec.json.Decoder(Event)
 _kind = msgspec.json.Decoder(_Kind)
 _message = msgspec.json.Decoder(_Message)
-_encoder = msgspec.json.Encoder()
 _KNOWN = frozenset(str(t.__struct_config__.tag) for t in Event.__args__)
 
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
@@ -164,7 +153,7 @@ class StreamAssembly:
         self.calls: dict[int, int] = {}
         """Content block index → the tool call's index among calls."""
         self.stop_reason: str | None = None
-        self.stopped = False
+        self.done = False  # `message_stop` came: the answer is over
         self.prompt_tokens: int | None = None
         self.completion_tokens: int | None = None
         self.counted = False  # a `message_delta` gave the output count
@@ -197,7 +186,7 @@ class StreamAssembly:
                 self.counted = self.counted or (usage is not None and
                                                 usage.output_tokens is not None)
             case _MessageStop():
-                self.stopped = True
+                self.done = True
             case _ErrorEvent(error=error):
                 return error_fault(error)
             case _:
@@ -213,7 +202,7 @@ class StreamAssembly:
             self.completion_tokens = usage.output_tokens
 
     def end(self) -> Reply | Fault:
-        if not self.stopped:
+        if not self.done:
             return Fault(kind="truncated", message="upstream stream ended without "
                          "message_stop")
         if self.stop_reason is None:
@@ -275,47 +264,27 @@ def _usage(usage: _Usage | None) -> Usage | None:
     return Usage(prompt_tokens=usage.prompt_tokens, completion_tokens=usage.output_tokens)
 
 
-class Anthropic:
+class Anthropic(SessionUpstream[AnthropicUpstream, StreamAssembly]):
+    provider = "Anthropic"
+
     def __init__(self, model: str, config: AnthropicUpstream, session: aiohttp.ClientSession,
                  *, connect_timeout_s: float = 5.0) -> None:
-        self.model = model
-        self.config = config
-        self.session = session
+        super().__init__(model, config, session, connect_timeout_s=connect_timeout_s)
         self.url = config.base_url.rstrip("/") + "/v1/messages"
         self.upstream_model = config.model or model
-        self._key = config.resolve_key()
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-
-    def unavailable(self) -> str | None:
-        return missing_key(self.config.api_key_env) if self._key is None else None
 
     def _headers(self) -> dict[str, str]:
         return {"content-type": "application/json", "anthropic-version": VERSION,
                 **self.config.headers, "x-api-key": self._key or ""}
 
-    async def call(self, request: ChatRequest, *, stream: bool,
-                   on_token: OnToken) -> Reply | Fault:
-        reason = self.unavailable()
-        if reason is not None:
-            return Fault(kind="unavailable", message=reason)
-        try:
-            body = translate(request, self.upstream_model, self.config.max_tokens, stream)
-        except Untranslatable as exc:
-            return Fault(kind="client_error", message=f"cannot send to Anthropic: {exc}")
+    def _translate(self, request: ChatRequest, stream: bool) -> object:
+        return translate(request, self.upstream_model, self.config.max_tokens, stream)
 
-        assembly = StreamAssembly()
+    def _url(self, stream: bool) -> str:
+        return self.url
 
-        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if streamed(response, stream):
-                return await self._read_stream(response, on_token, assembly)
-            return await self._read_json(response, on_token)
-
-        result = await exchange(self.session, self.url, body=_encoder.encode(body),
-                                headers=self._headers(), limits=self._timeout,
-                                on_status=status_fault, read=read, secret=self._key or "")
-        # However the stream broke (an error event, garbage, a dropped connection), the
-        # upstream billed what it had counted.
-        return billed(result, assembly.billed())
+    def _assembly(self) -> StreamAssembly:
+        return StreamAssembly()
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
@@ -327,33 +296,14 @@ class Anthropic:
             await on_token(token)
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
-                           assembly: StreamAssembly) -> Reply | Fault:
-        got_event = False
-        sink = on_token if isinstance(on_token, TokenSink) else None
-        # Closed here when it stops early (see `sse_line_batches`).
-        async with aclosing(sse_lines(response.content)) as stream:
-            async for line in stream:
-                if not line.startswith(b"data:"):
-                    continue
-                got_event = True
-                event = decode_event(line[5:].strip())
-                if event is None:
-                    continue
-                result = event if isinstance(event, Fault) else assembly.feed(event)
-                if isinstance(result, Fault):
-                    return result
-                if result is not None:
-                    await on_token(result)
-                elif sink is not None and isinstance(event, _MessageDelta):
-                    usage = assembly.billed()
-                    if usage is not None:
-                        sink.counted(usage)
-                if assembly.stopped:
-                    break
-        if not got_event:
-            return no_events(response)
-        return await finish_body(response.content, assembly.end(), on_token)
-
-    async def aclose(self) -> None:
-        pass
+    def _event(self, data: bytes, assembly: StreamAssembly,
+               sink: TokenSink | None) -> Token | Fault | None:
+        event = decode_event(data)
+        if event is None or isinstance(event, Fault):
+            return event
+        given = assembly.feed(event)
+        if given is None and sink is not None and isinstance(event, _MessageDelta):
+            usage = assembly.billed()
+            if usage is not None:
+                sink.counted(usage)
+        return given

@@ -24,30 +24,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from contextlib import aclosing
 
 import aiohttp
 import msgspec
 
 from reactor import ChatRequest, GeminiUpstream, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink, parse_retry_after
+from stages.upstreams._session import SessionUpstream
 from stages.upstreams.gemini_request import Content, model_path, translate
 from stages.upstreams.wire import (
-    Untranslatable,
-    billed,
-    exchange,
-    finish_body,
-    missing_key,
-    no_events,
     present,
     raw_text,
     read_body,
-    sse_lines,
     status_fault,
-    streamed,
 )
-
-_encoder = msgspec.json.Encoder()
 
 
 class _Candidate(msgspec.Struct, rename="camel"):
@@ -135,6 +125,7 @@ class Assembly:
         self.calls = 0
         self.content = False
         self.finish: str | None = None
+        self.done = False  # the chunk with the finish reason came: Gemini sends no end marker
         self.blocked: str | None = None
         self.usage: Usage | None = None
         self.counted = False  # the latest usage counted the output too
@@ -158,6 +149,7 @@ class Assembly:
         candidate = chunk.candidates[0]
         if candidate.finish_reason is not None:
             self.finish = candidate.finish_reason
+            self.done = True
         parts = candidate.content.parts if candidate.content is not None else []
         text = "".join(p.text for p in parts if p.text and not p.thought)
         calls = [ToolCallDelta(index=self.calls + i, id=call.id or self._new_id(),
@@ -211,49 +203,31 @@ def _call_id() -> str:
     return f"call_{uuid.uuid4().hex[:24]}"
 
 
-class Gemini:
+class Gemini(SessionUpstream[GeminiUpstream, Assembly]):
+    provider = "Gemini"
+
     def __init__(self, model: str, config: GeminiUpstream, session: aiohttp.ClientSession,
                  *, connect_timeout_s: float = 5.0) -> None:
-        self.model = model
-        self.config = config
-        self.session = session
+        super().__init__(model, config, session, connect_timeout_s=connect_timeout_s)
         base = f"{config.base_url.rstrip('/')}/v1beta/{model_path(config.model or model)}"
         self.url = base + ":generateContent"
         self.stream_url = base + ":streamGenerateContent?alt=sse"
-        self._key = config.resolve_key()
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout_s)
-
-    def unavailable(self) -> str | None:
-        return missing_key(self.config.api_key_env) if self._key is None else None
 
     def _headers(self) -> dict[str, str]:
         return {"content-type": "application/json", **self.config.headers,
                 "x-goog-api-key": self._key or ""}
 
-    async def call(self, request: ChatRequest, *, stream: bool,
-                   on_token: OnToken) -> Reply | Fault:
-        reason = self.unavailable()
-        if reason is not None:
-            return Fault(kind="unavailable", message=reason)
-        try:
-            body = translate(request)
-        except Untranslatable as exc:
-            return Fault(kind="client_error", message=f"cannot send to Gemini: {exc}")
+    def _translate(self, request: ChatRequest, stream: bool) -> object:
+        return translate(request)
 
-        assembly = Assembly()
+    def _url(self, stream: bool) -> str:
+        return self.stream_url if stream else self.url
 
-        async def read(response: aiohttp.ClientResponse) -> Reply | Fault:
-            if streamed(response, stream):
-                return await self._read_stream(response, on_token, assembly)
-            return await self._read_json(response, on_token)
+    def _status_fault(self, status: int, text: str, retry_after_s: float | None) -> Fault:
+        return gemini_status_fault(status, text, retry_after_s)
 
-        result = await exchange(self.session, self.stream_url if stream else self.url,
-                                body=_encoder.encode(body), headers=self._headers(),
-                                limits=self._timeout, on_status=gemini_status_fault,
-                                read=read, secret=self._key or "")
-        # However the stream broke (an error chunk, garbage, a dropped connection), the
-        # upstream billed what it had counted.
-        return billed(result, assembly.billed())
+    def _assembly(self) -> Assembly:
+        return Assembly()
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
@@ -269,35 +243,17 @@ class Gemini:
             await on_token(token)
         return outcome
 
-    async def _read_stream(self, response: aiohttp.ClientResponse, on_token: OnToken,
-                           assembly: Assembly) -> Reply | Fault:
-        got_event = False
-        sink = on_token if isinstance(on_token, TokenSink) else None
-        # Closed here when it stops early (see `sse_line_batches`).
-        async with aclosing(sse_lines(response.content)) as stream:
-            async for line in stream:
-                if not line.startswith(b"data:"):
-                    continue
-                got_event = True
-                data = line[5:].strip()
-                try:
-                    chunk = _response.decode(data)
-                except (msgspec.DecodeError, msgspec.ValidationError):
-                    return Fault(kind="malformed",
-                                 message=f"upstream sent a malformed stream event: {data[:120]!r}")
-                token = assembly.feed(chunk)
-                if isinstance(token, Fault):
-                    return token
-                usage = assembly.billed() if chunk.usage_metadata is not None else None
-                if sink is not None and usage is not None:
-                    sink.counted(usage)
-                if token is not None:
-                    await on_token(token)
-                if assembly.finish is not None:
-                    break  # the last chunk: Gemini sends no end marker
-        if not got_event:
-            return no_events(response)
-        return await finish_body(response.content, assembly.end(), on_token)
-
-    async def aclose(self) -> None:
-        pass
+    def _event(self, data: bytes, assembly: Assembly,
+               sink: TokenSink | None) -> Token | Fault | None:
+        try:
+            chunk = _response.decode(data)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return Fault(kind="malformed",
+                         message=f"upstream sent a malformed stream event: {data[:120]!r}")
+        given = assembly.feed(chunk)
+        if isinstance(given, Fault):
+            return given
+        usage = assembly.billed() if chunk.usage_metadata is not None else None
+        if sink is not None and usage is not None:
+            sink.counted(usage)
+        return given

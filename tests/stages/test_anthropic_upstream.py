@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import anyio
 import msgspec
 import openai
 import pytest
-import structlog
 
 from bench.fake_anthropic import FakeAnthropic
-from bench.fake_anthropic import Fault as FakeFault
+from bench.fake_server import Seen
 from bench.fake_upstream import fake_text, fake_words
 from reactor import AnthropicUpstream, ChatMessage, ChatRequest, Usage, parse_config
 from reactor._router import Router
@@ -39,19 +39,23 @@ from stages.upstreams.anthropic import (
     decode_event,
 )
 from tests.conftest import hold_open
-from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url, sse
+from tests.stages.adapter_cases import (
+    BROKEN,
+    PROMPT,
+    WORDS,
+    Broken,
+    ErrorStatus,
+    ProviderKit,
+    ProviderTests,
+    matrix,
+    request,
+)
+from tests.stages.upstream_support import HeldTail, Texts, call, sse
 
-PROMPT = "Name five things that float."
-WORDS = 5
 KEY = "sk-ant-test-123"
 SEARCH = Tool(function=FunctionDef(
     name="search", description="Search the web",
     parameters=msgspec.Raw(b'{"type":"object","properties":{"query":{"type":"string"}}}')))
-
-
-def request(*, stream: bool = False, **fields: object) -> ChatRequest:
-    plain = ChatRequest(model="reactor-alias", messages=[ChatMessage(role="user", content=PROMPT)])
-    return msgspec.structs.replace(plain, stream=stream, **fields)
 
 
 @pytest.fixture
@@ -76,37 +80,42 @@ def adapter(base_url: str, session: aiohttp.ClientSession, *,
     return Anthropic("router-model", config, session)
 
 
+def check_sent(seen: Seen[Any], stream: bool) -> None:
+    if stream:
+        assert seen.body["stream"] is True
+    else:
+        assert "stream" not in seen.body
+
+
+@pytest.fixture
+def kit(fake: FakeAnthropic, session: aiohttp.ClientSession) -> ProviderKit:
+    return ProviderKit(
+        fake=fake, adapter=lambda base_url, **config: adapter(base_url, session, **config),
+        new_fake=FakeAnthropic, texts=Texts, key=KEY, key_header="x-api-key",
+        key_format="{}", error_says=("http_529", "Overloaded"), check_sent=check_sent,
+        path="/v1/messages", overloaded_says="overloaded_error", name="claude",
+        provider="anthropic", router_toml=router_toml)
+
+
+error_status = matrix("error_status", [
+    ErrorStatus("http_500", "server_error", 500),
+    ErrorStatus("http_503", "server_error", 503, 2.5),
+    ErrorStatus("http_429", "rate_limited", 429, 2.5),
+    ErrorStatus("http_529", "server_error", 529),
+    ErrorStatus("bad_key", "auth", 401),
+])
+broken_200 = matrix("broken_200", [
+    *BROKEN,
+    Broken("no_stop_reason", "truncated"),
+    Broken("error_event", "server_error"),
+])
+
+
+class TestAsEveryAdapter(ProviderTests):
+    """The tests every adapter runs (`adapter_cases`), with this module's `kit`."""
+
+
 # Happy paths
-
-
-async def test_json_answer_gives_text_finish_reason_and_usage(
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == [fake_text(PROMPT, WORDS)]
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert "stream" not in fake.last.body
-
-
-async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == fake_words(PROMPT, WORDS)
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert fake.last.body["stream"] is True
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -146,33 +155,6 @@ async def test_key_goes_in_x_api_key_with_the_api_version_and_extra_headers(
     assert headers["Content-Type"] == "application/json"
     assert "Authorization" not in headers
     assert fake.last.path == "/v1/messages"
-
-
-async def test_key_from_the_environment_is_sent(
-        fake: FakeAnthropic, session: aiohttp.ClientSession,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REACTOR_TEST_ANTHROPIC_KEY", "sk-ant-from-env")
-    upstream = adapter(fake.base_url, session, api_key=None,
-                       api_key_env="REACTOR_TEST_ANTHROPIC_KEY")
-
-    await call(upstream, request(), Texts())
-
-    assert fake.last.headers["x-api-key"] == "sk-ant-from-env"
-
-
-async def test_missing_key_is_unavailable_without_calling(
-        fake: FakeAnthropic, session: aiohttp.ClientSession,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
-    upstream = adapter(fake.base_url, session, api_key=None,
-                       api_key_env="REACTOR_TEST_MISSING_KEY")
-
-    result = await call(upstream, request(), Texts())
-
-    assert upstream.unavailable() == "environment variable REACTOR_TEST_MISSING_KEY is not set"
-    assert isinstance(result, Fault)
-    assert result.kind == "unavailable"
-    assert fake.requests == 0
 
 
 async def test_system_prompts_go_on_top_and_turns_of_one_role_merge(
@@ -347,38 +329,6 @@ async def test_a_request_anthropic_cannot_carry_is_a_client_error_without_callin
 # Faults
 
 
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind", "status", "retry_after_s"), [
-    ("http_500", "server_error", 500, None),
-    ("http_503", "server_error", 503, 2.5),
-    ("http_429", "rate_limited", 429, 2.5),
-    ("http_529", "server_error", 529, None),
-    ("bad_key", "auth", 401, None),
-])
-async def test_error_status_maps_to_fault(
-        fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=stream), texts)
-
-    assert isinstance(result, Fault)
-    assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
-    assert KEY not in result.message
-    assert texts.pieces == []
-
-
-async def test_error_message_comes_from_the_error_body(
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    fake.faults.append("http_529")
-
-    result = await call(adapter(fake.base_url, session), request(), Texts())
-
-    assert isinstance(result, Fault)
-    assert "Overloaded" in result.message
-
-
 async def test_a_request_anthropic_refuses_is_a_client_error(
         fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     # Anthropic's temperature tops out at 1, OpenAI's at 2: passed as is, refused there.
@@ -387,51 +337,6 @@ async def test_a_request_anthropic_refuses_is_a_client_error(
     assert isinstance(result, Fault)
     assert (result.kind, result.status) == ("client_error", 400)
     assert "temperature" in result.message
-
-
-async def test_a_key_echoed_back_never_reaches_the_fault(
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    fake.faults.extend(["bad_key", "bad_key"])
-    async with session.post(fake.base_url + "/v1/messages", json={},
-                            headers={"x-api-key": KEY}) as response:
-        echoed = await response.text()
-
-    result = await call(adapter(fake.base_url, session), request(), Texts())
-
-    assert KEY in echoed, "the fake must echo the key for this test to mean anything"
-    assert isinstance(result, Fault)
-    assert result.kind == "auth"
-    assert KEY not in result.message
-
-
-@pytest.mark.parametrize("stream", [False, True])
-async def test_connection_refused_is_connect(
-        stream: bool, session: aiohttp.ClientSession) -> None:
-    with refused_base_url() as url:
-        result = await call(adapter(url, session), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "connect"
-
-
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind"), [
-    ("malformed_sse", "malformed"),
-    ("drop_mid_stream", "truncated"),
-    ("empty", "empty"),
-    ("empty_body", "empty"),
-    ("no_stop_reason", "truncated"),
-    ("error_event", "server_error"),
-])
-async def test_broken_200_maps_to_fault(
-        fault: FakeFault, kind: str, stream: bool, fake: FakeAnthropic,
-        session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-
-    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == kind
 
 
 async def test_stream_without_message_stop_is_truncated_even_with_a_stop_reason(
@@ -444,32 +349,6 @@ async def test_stream_without_message_stop_is_truncated_even_with_a_stop_reason(
     assert isinstance(result, Fault)
     assert result.kind == "truncated"
     assert texts.pieces == fake_words(PROMPT, WORDS)
-
-
-async def test_overloaded_mid_stream_keeps_what_arrived_and_says_so(
-        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
-    fake.faults.append("error_event")
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Fault)
-    assert result.kind == "server_error"
-    assert "overloaded_error" in result.message
-    assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
-
-
-async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
-        session: aiohttp.ClientSession) -> None:
-    async with FakeAnthropic(output_tokens=WORDS, drop_after_tokens=3,
-                             fault="drop_mid_stream") as fake:
-        texts = Texts()
-
-        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Fault)
-    assert result.kind == "truncated"
-    assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
 
 
 # What a broken stream used
@@ -506,19 +385,6 @@ async def test_a_stream_cut_after_its_output_was_counted_reports_that_usage(
     assert result.usage == Usage(prompt_tokens=13, completion_tokens=6)
 
 
-async def test_a_stream_cut_before_its_output_was_counted_reports_no_usage(
-        session: aiohttp.ClientSession) -> None:
-    # `message_start` counted the prompt, but its output count is a placeholder: the
-    # words that came are left to be estimated.
-    async with FakeAnthropic(output_tokens=WORDS, drop_after_tokens=3,
-                             fault="drop_mid_stream") as fake:
-        result = await call(adapter(fake.base_url, session), request(stream=True), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "truncated"
-    assert result.usage is None
-
-
 def test_event_types_newer_than_the_adapter_are_skipped_and_garbage_is_malformed() -> None:
     assert decode_event(b'{"type": "content_block_citation", "index": 0}') is None
     garbage = decode_event(b'{"type": "content_block_delta", "index": ')
@@ -535,42 +401,6 @@ def test_thinking_deltas_are_not_passed_off_as_answer_text() -> None:
 
     assert given is None
     assert not assembly.content
-
-
-# Cancellation
-
-
-@pytest.mark.parametrize(("fault", "stream"), [
-    ("hang_before_headers", False),
-    ("hang_before_headers", True),
-    ("hang_after_first_token", False),
-    ("hang_after_first_token", True),
-])
-async def test_cancelled_call_hangs_up_on_the_upstream(
-        fault: FakeFault, stream: bool, fake: FakeAnthropic,
-        session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-    upstream = adapter(fake.base_url, session)
-    texts = Texts()
-    returned: list[Reply | Fault] = []
-
-    async def run() -> None:
-        returned.append(await upstream.call(request(stream=stream), stream=stream,
-                                            on_token=texts))
-
-    with anyio.fail_after(5):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            await fake.hanging.wait()
-            if fault == "hang_after_first_token" and stream:
-                await texts.arrived.wait()
-            tg.cancel_scope.cancel()
-        await fake.disconnected.wait()
-
-    assert returned == [], "cancellation must propagate, not become a result"
-    assert fake.disconnects == 1
-    if fault == "hang_after_first_token" and stream:
-        assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
 
 
 # Through the whole router
@@ -640,30 +470,3 @@ async def test_the_openai_sdk_talks_to_claude_through_the_router(
     assert fake.bodies[0]["system"] == "Be brief."
 
 
-async def test_a_refused_key_reaches_neither_the_caller_nor_the_logs(
-        fake: FakeAnthropic) -> None:
-    config = parse_config(router_toml(fake.base_url,
-                                      extra=', headers = { x-fake-fault = "bad_key" }'))
-    with structlog.testing.capture_logs() as logs:
-        async for router in hold_open(Router(config)):
-            async with Server(router) as server, openai.AsyncOpenAI(
-                    base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
-                with anyio.fail_after(10), pytest.raises(openai.APIStatusError) as caught:
-                    await client.chat.completions.create(
-                        model="claude", messages=[{"role": "user", "content": PROMPT}])
-
-    assert fake.requests >= 1
-    assert KEY not in str(caught.value) and KEY not in caught.value.response.text
-    assert KEY not in repr(logs)
-
-
-async def test_a_model_whose_key_is_missing_is_listed_unavailable(
-        fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REACTOR_TEST_NO_ANTHROPIC_KEY", raising=False)
-    toml = router_toml(fake.base_url, key='api_key_env = "REACTOR_TEST_NO_ANTHROPIC_KEY"')
-    async for router in hold_open(Router(parse_config(toml))):
-        [card] = [c for c in router.models() if c.id == "claude"]
-
-    assert (card.available, card.owned_by) == (False, "anthropic")
-    assert card.unavailable_reason == \
-        "environment variable REACTOR_TEST_NO_ANTHROPIC_KEY is not set"

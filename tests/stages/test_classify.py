@@ -4,6 +4,7 @@ training, and loaded (never trained) when a process starts."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -53,6 +54,19 @@ def test_the_fingerprint_notices_a_changed_seed(monkeypatch: pytest.MonkeyPatch)
     before = fingerprint()
     monkeypatch.setitem(SEEDS, "chat", (*SEEDS["chat"][:-1], "Hi, how is your week going?"))
     assert fingerprint() != before
+
+
+def test_the_fingerprint_reads_code_but_not_comments(tmp_path: Path) -> None:
+    def code(text: str) -> str:
+        (tmp_path / "m.py").write_text(text)
+        return _trained._code(tmp_path / "m.py")
+
+    plain = code("RATE = 0.1  # why\n\ndef f(x):\n    return x * RATE\n")
+
+    assert code("RATE = 0.1  # why not\n\n\n# note\ndef f(x):\n    return x * RATE\n") \
+        == plain
+    assert code("RATE = 0.2  # why\n\ndef f(x):\n    return x * RATE\n") != plain
+    assert code("RATE = 0.1  # why\n\ndef f(x):\n    return x + RATE\n") != plain
 
 
 def test_shipped_word_model_is_what_training_gives() -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import anyio
 import msgspec
 import openai
 import pytest
-import structlog
 
 from bench.fake_gemini import FakeGemini
-from bench.fake_gemini import Fault as FakeFault
+from bench.fake_server import Seen
 from bench.fake_upstream import fake_text, fake_words
 from reactor import ChatMessage, ChatRequest, GeminiUpstream, Usage, parse_config
 from reactor._router import Router
@@ -35,19 +35,23 @@ from stages.upstreams.gemini import Assembly, Gemini, _Candidate, _Response, gem
 from stages.upstreams.gemini_request import Content, Part, model_path
 from stages.upstreams.gemini_request import FunctionCall as GeminiCall
 from tests.conftest import hold_open
-from tests.stages.upstream_support import HeldTail, Texts, call, refused_base_url
+from tests.stages.adapter_cases import (
+    BROKEN,
+    PROMPT,
+    WORDS,
+    Broken,
+    ErrorStatus,
+    ProviderKit,
+    ProviderTests,
+    matrix,
+    request,
+)
+from tests.stages.upstream_support import HeldTail, Texts, call
 
-PROMPT = "Name five things that float."
-WORDS = 5
 KEY = "AIza-test-key-123"
 SCHEMA = b'{"type":"object","properties":{"query":{"type":"string"}},"additionalProperties":false}'
 SEARCH = Tool(function=FunctionDef(name="search", description="Search the web",
                                    parameters=msgspec.Raw(SCHEMA)))
-
-
-def request(*, stream: bool = False, **fields: object) -> ChatRequest:
-    plain = ChatRequest(model="reactor-alias", messages=[ChatMessage(role="user", content=PROMPT)])
-    return msgspec.structs.replace(plain, stream=stream, **fields)
 
 
 @pytest.fixture
@@ -71,39 +75,44 @@ def adapter(base_url: str, session: aiohttp.ClientSession, *,
     return Gemini("router-model", config, session)
 
 
+def check_sent(seen: Seen[Any], stream: bool) -> None:
+    if stream:
+        assert seen.path == "/v1beta/models/gemini-upstream:streamGenerateContent"
+        assert seen.query == {"alt": "sse"}
+    else:
+        assert seen.path == "/v1beta/models/gemini-upstream:generateContent"
+        assert seen.query == {}
+
+
+@pytest.fixture
+def kit(fake: FakeGemini, session: aiohttp.ClientSession) -> ProviderKit:
+    return ProviderKit(
+        fake=fake, adapter=lambda base_url, **config: adapter(base_url, session, **config),
+        new_fake=FakeGemini, texts=Texts, key=KEY, key_header="x-goog-api-key",
+        key_format="{}", error_says=("http_503", "The model is overloaded"),
+        check_sent=check_sent, path="/v1beta/models/m:generateContent",
+        overloaded_says="overloaded", name="gemini", provider="gemini",
+        router_toml=router_toml)
+
+
+error_status = matrix("error_status", [
+    ErrorStatus("http_500", "server_error", 500),
+    ErrorStatus("http_503", "server_error", 503),
+    ErrorStatus("http_429", "rate_limited", 429, 2.5),
+    ErrorStatus("bad_key", "auth", 400),
+])
+broken_200 = matrix("broken_200", [
+    *BROKEN,
+    Broken("no_finish_reason", "truncated"),
+    Broken("error_event", "server_error"),
+])
+
+
+class TestAsEveryAdapter(ProviderTests):
+    """The tests every adapter runs (`adapter_cases`), with this module's `kit`."""
+
+
 # Happy paths
-
-
-async def test_json_answer_gives_text_finish_reason_and_usage(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == [fake_text(PROMPT, WORDS)]
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert fake.last.path == "/v1beta/models/gemini-upstream:generateContent"
-    assert fake.last.query == {}
-
-
-async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == fake_words(PROMPT, WORDS)
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == \
-        (len(PROMPT) // 4, WORDS)
-    assert fake.last.path == "/v1beta/models/gemini-upstream:streamGenerateContent"
-    assert fake.last.query == {"alt": "sse"}
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -135,33 +144,6 @@ async def test_key_goes_in_the_x_goog_api_key_header_never_the_url(
     assert headers["Content-Type"] == "application/json"
     assert "key" not in fake.last.query
     assert "Authorization" not in headers
-
-
-async def test_key_from_the_environment_is_sent(
-        fake: FakeGemini, session: aiohttp.ClientSession,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REACTOR_TEST_GEMINI_KEY", "AIza-from-env")
-    upstream = adapter(fake.base_url, session, api_key=None,
-                       api_key_env="REACTOR_TEST_GEMINI_KEY")
-
-    await call(upstream, request(), Texts())
-
-    assert fake.last.headers["x-goog-api-key"] == "AIza-from-env"
-
-
-async def test_missing_key_is_unavailable_without_calling(
-        fake: FakeGemini, session: aiohttp.ClientSession,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
-    upstream = adapter(fake.base_url, session, api_key=None,
-                       api_key_env="REACTOR_TEST_MISSING_KEY")
-
-    result = await call(upstream, request(), Texts())
-
-    assert upstream.unavailable() == "environment variable REACTOR_TEST_MISSING_KEY is not set"
-    assert isinstance(result, Fault)
-    assert result.kind == "unavailable"
-    assert fake.requests == 0
 
 
 async def test_roles_map_and_options_go_in_generation_config(
@@ -327,37 +309,6 @@ async def test_a_result_for_no_known_call_is_a_client_error_without_calling(
 # Faults
 
 
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind", "status", "retry_after_s"), [
-    ("http_500", "server_error", 500, None),
-    ("http_503", "server_error", 503, None),
-    ("http_429", "rate_limited", 429, 2.5),
-    ("bad_key", "auth", 400, None),
-])
-async def test_error_status_maps_to_fault(
-        fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=stream), texts)
-
-    assert isinstance(result, Fault)
-    assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
-    assert KEY not in result.message
-    assert texts.pieces == []
-
-
-async def test_error_message_comes_from_the_error_body(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    fake.faults.append("http_503")
-
-    result = await call(adapter(fake.base_url, session), request(), Texts())
-
-    assert isinstance(result, Fault)
-    assert "The model is overloaded" in result.message
-
-
 def test_an_error_sent_as_a_one_element_array_is_read_too() -> None:
     body = ('[{"error": {"code": 429, "message": "Resource exhausted", "status": '
             '"RESOURCE_EXHAUSTED", "details": [{"@type": '
@@ -367,51 +318,6 @@ def test_an_error_sent_as_a_one_element_array_is_read_too() -> None:
 
     assert (fault.kind, fault.retry_after_s) == ("rate_limited", 57.2)
     assert "Resource exhausted" in fault.message
-
-
-async def test_a_key_echoed_back_never_reaches_the_fault(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    fake.faults.extend(["bad_key", "bad_key"])
-    async with session.post(fake.base_url + "/v1beta/models/m:generateContent", json={},
-                            headers={"x-goog-api-key": KEY}) as response:
-        echoed = await response.text()
-
-    result = await call(adapter(fake.base_url, session), request(), Texts())
-
-    assert KEY in echoed, "the fake must echo the key for this test to mean anything"
-    assert isinstance(result, Fault)
-    assert result.kind == "auth"
-    assert KEY not in result.message
-
-
-@pytest.mark.parametrize("stream", [False, True])
-async def test_connection_refused_is_connect(
-        stream: bool, session: aiohttp.ClientSession) -> None:
-    with refused_base_url() as url:
-        result = await call(adapter(url, session), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "connect"
-
-
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind"), [
-    ("malformed_sse", "malformed"),
-    ("drop_mid_stream", "truncated"),
-    ("empty", "empty"),
-    ("empty_body", "empty"),
-    ("no_finish_reason", "truncated"),
-    ("error_event", "server_error"),
-])
-async def test_broken_200_maps_to_fault(
-        fault: FakeFault, kind: str, stream: bool, fake: FakeGemini,
-        session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-
-    result = await call(adapter(fake.base_url, session), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == kind
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -443,32 +349,6 @@ async def test_an_answer_stopped_for_safety_is_content_filter(
     assert texts.pieces == pieces
 
 
-async def test_overloaded_mid_stream_keeps_what_arrived_and_says_so(
-        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
-    fake.faults.append("error_event")
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Fault)
-    assert result.kind == "server_error"
-    assert "overloaded" in result.message
-    assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
-
-
-async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
-        session: aiohttp.ClientSession) -> None:
-    async with FakeGemini(output_tokens=WORDS, drop_after_tokens=3,
-                          fault="drop_mid_stream") as fake:
-        texts = Texts()
-
-        result = await call(adapter(fake.base_url, session), request(stream=True), texts)
-
-    assert isinstance(result, Fault)
-    assert result.kind == "truncated"
-    assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
-
-
 def counted_chunks(words: list[str]) -> bytes:
     """A stream of `words`, each chunk's usage counting the output so far (thinking
     included), and no finish reason."""
@@ -491,18 +371,6 @@ async def test_a_stream_cut_after_its_output_was_counted_reports_that_usage(
     assert result.kind == "truncated"
     assert texts.pieces == words
     assert result.usage == Usage(prompt_tokens=11, completion_tokens=len(words) + 20)
-
-
-async def test_a_stream_cut_before_its_output_was_counted_reports_no_usage(
-        session: aiohttp.ClientSession) -> None:
-    # Its chunks counted only the prompt: the words that came are left to be estimated.
-    async with FakeGemini(output_tokens=WORDS, drop_after_tokens=3,
-                          fault="drop_mid_stream") as fake:
-        result = await call(adapter(fake.base_url, session), request(stream=True), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "truncated"
-    assert result.usage is None
 
 
 def test_a_malformed_function_call_is_a_fault_not_an_answer() -> None:
@@ -529,42 +397,6 @@ def test_thoughts_are_not_passed_off_as_answer_text_and_calls_keep_gemini_ids() 
         (0, "gemini-id", "a", "{}"), (1, "call_generated", "b", '{"x": 1}')]
     outcome = assembly.end()
     assert isinstance(outcome, Reply) and outcome.finish_reason == "tool_calls"
-
-
-# Cancellation
-
-
-@pytest.mark.parametrize(("fault", "stream"), [
-    ("hang_before_headers", False),
-    ("hang_before_headers", True),
-    ("hang_after_first_token", False),
-    ("hang_after_first_token", True),
-])
-async def test_cancelled_call_hangs_up_on_the_upstream(
-        fault: FakeFault, stream: bool, fake: FakeGemini,
-        session: aiohttp.ClientSession) -> None:
-    fake.faults.append(fault)
-    upstream = adapter(fake.base_url, session)
-    texts = Texts()
-    returned: list[Reply | Fault] = []
-
-    async def run() -> None:
-        returned.append(await upstream.call(request(stream=stream), stream=stream,
-                                            on_token=texts))
-
-    with anyio.fail_after(5):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            await fake.hanging.wait()
-            if fault == "hang_after_first_token" and stream:
-                await texts.arrived.wait()
-            tg.cancel_scope.cancel()
-        await fake.disconnected.wait()
-
-    assert returned == [], "cancellation must propagate, not become a result"
-    assert fake.disconnects == 1
-    if fault == "hang_after_first_token" and stream:
-        assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
 
 
 # Through the whole router
@@ -632,29 +464,3 @@ async def test_the_openai_sdk_talks_to_gemini_through_the_router(fake: FakeGemin
     assert fake.bodies[0]["systemInstruction"] == {"parts": [{"text": "Be brief."}]}
 
 
-async def test_a_refused_key_reaches_neither_the_caller_nor_the_logs(
-        fake: FakeGemini) -> None:
-    config = parse_config(router_toml(fake.base_url,
-                                      extra=', headers = { x-fake-fault = "bad_key" }'))
-    with structlog.testing.capture_logs() as logs:
-        async for router in hold_open(Router(config)):
-            async with Server(router) as server, openai.AsyncOpenAI(
-                    base_url=server.url + "/v1", api_key="unused", max_retries=0) as client:
-                with anyio.fail_after(10), pytest.raises(openai.APIStatusError) as caught:
-                    await client.chat.completions.create(
-                        model="gemini", messages=[{"role": "user", "content": PROMPT}])
-
-    assert fake.requests >= 1
-    assert KEY not in str(caught.value) and KEY not in caught.value.response.text
-    assert KEY not in repr(logs)
-
-
-async def test_a_model_whose_key_is_missing_is_listed_unavailable(
-        fake: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REACTOR_TEST_NO_GEMINI_KEY", raising=False)
-    toml = router_toml(fake.base_url, key='api_key_env = "REACTOR_TEST_NO_GEMINI_KEY"')
-    async for router in hold_open(Router(parse_config(toml))):
-        [card] = [c for c in router.models() if c.id == "gemini"]
-
-    assert (card.available, card.owned_by) == (False, "gemini")
-    assert card.unavailable_reason == "environment variable REACTOR_TEST_NO_GEMINI_KEY is not set"

@@ -4,29 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
 import anyio.lowlevel
-import msgspec
 import pytest
 
+from bench.fake_server import Seen
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words
-from bench.fake_upstream import Fault as FakeFault
-from reactor import ChatMessage, ChatRequest, OpenAIUpstream, Token, ToolCallDelta
+from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.openai import OpenAICompatible, _decode_events, _Delta
+from tests.stages.adapter_cases import (
+    BROKEN,
+    PROMPT,
+    WORDS,
+    AdapterTests,
+    Broken,
+    ErrorStatus,
+    Kit,
+    matrix,
+    request,
+)
 from tests.stages.upstream_support import sse
-
-PROMPT = "Name five things that float."
-WORDS = 5
-
-
-def request(*, stream: bool = False, **fields: object) -> ChatRequest:
-    plain = ChatRequest(model="reactor-alias", messages=[ChatMessage(role="user", content=PROMPT)])
-    return msgspec.structs.replace(plain, stream=stream, **fields)
 
 
 class Texts:
@@ -73,42 +75,44 @@ def adapter(base_url: str, opened: list[OpenAICompatible], *,
     return upstream
 
 
+def check_sent(seen: Seen[Any], stream: bool) -> None:
+    if stream:
+        assert seen.body["stream"] is True
+        assert seen.body["stream_options"] == {"include_usage": True}
+    else:
+        assert seen.body.get("stream") in (None, False)
+
+
+@pytest.fixture
+def kit(fake: FakeUpstream, opened: list[OpenAICompatible]) -> Kit:
+    return Kit(
+        fake=fake, adapter=lambda base_url, **config: adapter(base_url, opened, **config),
+        new_fake=FakeUpstream, texts=Texts, key="sk-test", key_header="Authorization",
+        key_format="Bearer {}", error_says=("http_429", "rate limit reached"),
+        check_sent=check_sent)
+
+
+error_status = matrix("error_status", [
+    ErrorStatus("http_500", "server_error", 500),
+    ErrorStatus("http_503", "server_error", 503, 2.5),
+    ErrorStatus("http_429", "rate_limited", 429, 2.5),
+])
+broken_200 = matrix("broken_200", [
+    *BROKEN,
+    Broken("no_finish_reason", "truncated"),
+])
+
+
+class TestAsEveryAdapter(AdapterTests):
+    """The tests every adapter runs (`adapter_cases`), with this module's `kit`."""
+
+
 async def call(upstream: OpenAICompatible, req: ChatRequest, texts: Texts) -> Reply | Fault:
     with anyio.fail_after(5):
         return await upstream.call(req, stream=req.stream, on_token=texts)
 
 
 # Happy paths
-
-
-async def test_json_answer_gives_text_finish_reason_and_usage(
-        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, opened), request(), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == [fake_text(PROMPT, WORDS)]
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert result.usage.completion_tokens == WORDS
-    assert result.usage.prompt_tokens == len(PROMPT) // 4
-    assert fake.last.body.get("stream") in (None, False)
-
-
-async def test_stream_gives_each_piece_as_it_comes_then_finish_reason_and_usage(
-        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
-
-    assert isinstance(result, Reply)
-    assert texts.pieces == fake_words(PROMPT, WORDS)
-    assert result.finish_reason == "stop"
-    assert result.usage is not None
-    assert result.usage.completion_tokens == WORDS
-    assert fake.last.body["stream"] is True
-    assert fake.last.body["stream_options"] == {"include_usage": True}
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -165,39 +169,11 @@ async def test_authorization_carries_the_configured_key_and_extra_headers(
     assert fake.last.headers["Content-Type"] == "application/json"
 
 
-async def test_key_from_the_environment_is_sent(
-        fake: FakeUpstream, opened: list[OpenAICompatible],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REACTOR_TEST_FAKE_KEY", "sk-from-env")
-    upstream = adapter(fake.base_url, opened, api_key=None,
-                       api_key_env="REACTOR_TEST_FAKE_KEY")
-
-    await call(upstream, request(), Texts())
-
-    assert fake.last.headers["Authorization"] == "Bearer sk-from-env"
-
-
 async def test_no_key_sends_no_authorization(
         fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     await call(adapter(fake.base_url, opened, api_key=None), request(), Texts())
 
     assert "Authorization" not in fake.last.headers
-
-
-async def test_missing_key_variable_is_unavailable_without_calling(
-        fake: FakeUpstream, opened: list[OpenAICompatible],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REACTOR_TEST_MISSING_KEY", raising=False)
-    upstream = adapter(fake.base_url, opened, api_key=None,
-                       api_key_env="REACTOR_TEST_MISSING_KEY")
-
-    result = await call(upstream, request(), Texts())
-
-    assert upstream.unavailable() is not None
-    assert isinstance(result, Fault)
-    assert result.kind == "unavailable"
-    assert "REACTOR_TEST_MISSING_KEY" in result.message
-    assert fake.requests == 0
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -237,84 +213,6 @@ async def test_caller_stream_options_are_not_forwarded_on_json_calls(
 # Faults
 
 
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind", "status", "retry_after_s"), [
-    ("http_500", "server_error", 500, None),
-    ("http_503", "server_error", 503, 2.5),
-    ("http_429", "rate_limited", 429, 2.5),
-])
-async def test_error_status_maps_to_fault(
-        fault: FakeFault, kind: str, status: int, retry_after_s: float | None, stream: bool,
-        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
-    fake.faults.append(fault)
-    texts = Texts()
-
-    result = await call(adapter(fake.base_url, opened), request(stream=stream), texts)
-
-    assert isinstance(result, Fault)
-    assert (result.kind, result.status, result.retry_after_s) == (kind, status, retry_after_s)
-    assert texts.pieces == []
-
-
-async def test_error_message_comes_from_the_error_body(
-        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
-    fake.faults.append("http_429")
-
-    result = await call(adapter(fake.base_url, opened), request(), Texts())
-
-    assert isinstance(result, Fault)
-    assert "rate limit reached" in result.message
-
-
-@pytest.fixture
-def refused_url() -> Iterator[str]:
-    """A port that is bound but not listening, so nothing can take it meanwhile."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        yield f"http://127.0.0.1:{port}/v1"
-
-
-@pytest.mark.parametrize("stream", [False, True])
-async def test_connection_refused_is_connect(
-        stream: bool, refused_url: str, opened: list[OpenAICompatible]) -> None:
-    result = await call(adapter(refused_url, opened), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "connect"
-
-
-@pytest.mark.parametrize("stream", [False, True])
-@pytest.mark.parametrize(("fault", "kind"), [
-    ("malformed_sse", "malformed"),
-    ("drop_mid_stream", "truncated"),
-    ("empty", "empty"),
-    ("no_finish_reason", "truncated"),
-])
-async def test_broken_200_maps_to_fault(
-        fault: FakeFault, kind: str, stream: bool, fake: FakeUpstream,
-        opened: list[OpenAICompatible]) -> None:
-    fake.faults.append(fault)
-
-    result = await call(adapter(fake.base_url, opened), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == kind
-
-
-async def test_stream_dropped_midway_keeps_what_arrived_and_says_truncated(
-        opened: list[OpenAICompatible]) -> None:
-    async with FakeUpstream(output_tokens=WORDS, drop_after_tokens=3,
-                            fault="drop_mid_stream") as fake:
-        texts = Texts()
-
-        result = await call(adapter(fake.base_url, opened), request(stream=True), texts)
-
-    assert isinstance(result, Fault)
-    assert result.kind == "truncated"
-    assert texts.pieces == fake_words(PROMPT, WORDS)[:3]
-
-
 async def test_fault_header_from_config_selects_the_fault(
         fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     upstream = adapter(fake.base_url, opened, headers={"x-fake-fault": "http_500"})
@@ -323,17 +221,6 @@ async def test_fault_header_from_config_selects_the_fault(
 
     assert isinstance(result, Fault)
     assert result.kind == "server_error"
-
-
-@pytest.mark.parametrize("stream", [False, True])
-async def test_zero_length_200_is_empty(
-        stream: bool, fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
-    fake.faults.append("empty_body")
-
-    result = await call(adapter(fake.base_url, opened), request(stream=stream), Texts())
-
-    assert isinstance(result, Fault)
-    assert result.kind == "empty"
 
 
 async def test_stream_event_larger_than_the_line_limit_is_read(
@@ -349,40 +236,7 @@ async def test_stream_event_larger_than_the_line_limit_is_read(
     assert texts.text == fake_text(PROMPT, words)
 
 
-# Cancellation
-
-
-@pytest.mark.parametrize(("fault", "stream"), [
-    ("hang_before_headers", False),
-    ("hang_before_headers", True),
-    ("hang_after_first_token", False),
-    ("hang_after_first_token", True),
-])
-async def test_cancelled_call_hangs_up_on_the_upstream(
-        fault: FakeFault, stream: bool, fake: FakeUpstream,
-        opened: list[OpenAICompatible]) -> None:
-    fake.faults.append(fault)
-    upstream = adapter(fake.base_url, opened)
-    texts = Texts()
-    returned: list[Reply | Fault] = []
-
-    async def run() -> None:
-        returned.append(await upstream.call(request(stream=stream), stream=stream,
-                                            on_token=texts))
-
-    with anyio.fail_after(5):
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(run)
-            await fake.hanging.wait()
-            if fault == "hang_after_first_token" and stream:
-                await texts.arrived.wait()
-            tg.cancel_scope.cancel()
-        await fake.disconnected.wait()
-
-    assert returned == [], "cancellation must propagate, not become a result"
-    assert fake.disconnects == 1
-    if fault == "hang_after_first_token" and stream:
-        assert texts.pieces == fake_words(PROMPT, WORDS)[:1]
+# Connections and sinks
 
 
 async def test_a_stream_read_to_its_end_leaves_its_connection_for_the_next_call(

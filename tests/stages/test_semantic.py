@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import hnswlib
 import msgspec
 import numpy as np
 import numpy.typing as npt
 import pytest
 
 import stages.semantic.index
+import stages.semantic.partition
 from stages.semantic.guards import GUARDS, veto_reason
 from stages.semantic.index import IndexParams, SemanticIndex
 from stages.semantic.partition import PartitionParams
@@ -65,11 +67,13 @@ def test_lookup_returns_the_nearest_first() -> None:
     assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
 
 
-def test_exact_and_graph_search_agree_past_the_threshold() -> None:
+@pytest.mark.parametrize("graph_dim", [0, 8], ids=["whole", "projected"])
+def test_exact_and_graph_search_agree_past_the_threshold(graph_dim: int) -> None:
     rng = np.random.default_rng(2)
     rows = unit(rng, 600)
     queries = nudged(rows[rng.integers(0, 600, 200)], rng)
-    graph = small_index()
+    graph = small_index(partition=PartitionParams(graph_above=200, graph_below=50,
+                                                  catch_up=40, graph_dim=graph_dim))
     exact = small_index(partition=PartitionParams(graph_above=1 << 40))
     for i, row in enumerate(rows):
         graph.add("p", row, f"e{i}", now=0.0)
@@ -79,12 +83,26 @@ def test_exact_and_graph_search_agree_past_the_threshold() -> None:
     assert exact.stats().graph_partitions == 0
     agree = 0
     for query in queries:
-        [(graph_id, graph_sim)] = graph.lookup("p", query, now=0.0)
-        [(exact_id, exact_sim)] = exact.lookup("p", query, now=0.0)
-        agree += graph_id == exact_id
-        if graph_id == exact_id:
-            assert graph_sim == pytest.approx(exact_sim, abs=1e-4)
+        graph_found = graph.lookup("p", query, now=0.0, k=3)
+        exact_found = exact.lookup("p", query, now=0.0, k=3)
+        agree += graph_found[0][0] == exact_found[0][0]
+        # Similarities come from the whole vectors, whatever the graph holds.
+        for entry_id, similarity in graph_found:
+            assert similarity == pytest.approx(
+                float(rows[int(entry_id[1:])] @ query / np.linalg.norm(query)), abs=1e-5)
+        assert [s for _, s in graph_found] == sorted((s for _, s in graph_found),
+                                                     reverse=True)
     assert agree >= 0.99 * len(queries)
+
+
+def test_a_projection_has_orthonormal_columns_drawn_from_its_seed() -> None:
+    basis = stages.semantic.partition.projection(32, 8, 0)
+    draws = np.random.default_rng(0).standard_normal((32, 8))
+
+    assert basis.shape == (32, 8) and basis.dtype == np.float32
+    np.testing.assert_allclose(basis.T @ basis, np.eye(8), atol=1e-5)
+    # Spans the same space as the seeded draws: nothing else goes into it.
+    np.testing.assert_allclose(basis @ (basis.T @ draws), draws, atol=1e-4)
 
 
 def test_a_growing_graph_answers_exactly_until_it_has_caught_up() -> None:
@@ -101,7 +119,7 @@ def test_a_growing_graph_answers_exactly_until_it_has_caught_up() -> None:
         index.add("p", row, f"e{i}", now=0.0)
 
     assert index.stats().graph_partitions == 1
-    assert index.stats().vector_bytes == 0
+    assert index.stats().graph_bytes > 0
     assert index.lookup("p", rows[5], now=0.0)[0][0] == "e5"
     assert index.lookup("p", rows[450], now=0.0)[0][0] == "e450"
 
@@ -233,12 +251,86 @@ def test_after_a_restart_recency_and_labels_carry_on(tmp_path: Path) -> None:
     assert loaded.lookup("p", rows[0], now=0.0)[0][0] == "a"
 
 
+def projected_index(graph_dim: int = 8, **overrides: object) -> SemanticIndex:
+    partition = PartitionParams(graph_above=200, graph_below=50, catch_up=40,
+                                graph_dim=graph_dim)
+    return small_index(partition=partition, **overrides)
+
+
+@pytest.mark.parametrize("load_dim", [8, 12, 0])
+def test_a_restart_keeps_a_projected_graph_or_builds_one_for_new_params(
+        tmp_path: Path, load_dim: int) -> None:
+    index = projected_index(max_entries=1000)
+    rng = np.random.default_rng(11)
+    rows = unit(rng, 400)
+    for i, row in enumerate(rows):
+        index.add("p", row, f"e{i}", now=0.0)
+    index.remove("e5")
+    index.save(tmp_path / "i.npz", now=0.0)
+
+    loaded = SemanticIndex.load(tmp_path / "i.npz", now=0.0,
+                                params=projected_index(load_dim).params)
+
+    assert len(loaded) == 399 and loaded.stats().graph_partitions == 1
+    store = loaded._partitions["p"]
+    assert store._graph is not None and store._graph.dim == (load_dim or DIM)
+    # The saved graph itself (with e5's deleted node) when the projection is the same.
+    assert store._vacant == (1 if load_dim == 8 else 0)
+    for i in (0, 123, 399):
+        [(entry_id, _)] = loaded.lookup("p", nudged(rows[i : i + 1], rng)[0],
+                                                 now=0.0)
+        assert entry_id == f"e{i}"
+    assert all(found != "e5" for found, _ in loaded.lookup("p", rows[5], now=0.0, k=5))
+    loaded.add("p", rows[5], "back", now=0.0)  # takes the deleted node's place
+    assert loaded.lookup("p", rows[5], now=0.0)[0][0] == "back"
+
+
+def test_a_file_of_format_1_is_read_and_its_graphs_rebuilt(tmp_path: Path) -> None:
+    # Format 1 kept an exact partition's rows in "rows" and a graph partition's whole
+    # vectors in its hnswlib graph alone. Written here as that build wrote it.
+    rng = np.random.default_rng(12)
+    big, small = unit(rng, 300), unit(rng, 3)
+    graph = hnswlib.Index(space="cosine", dim=DIM)
+    graph.init_index(max_elements=600, M=24, ef_construction=100, random_seed=0,
+                     allow_replace_deleted=True)
+    graph.add_items(big, np.arange(300))
+    graph.mark_deleted(7)  # a removed entry: in the graph, not in the partition
+    graph_file = tmp_path / "g.bin"
+    graph.save_index(str(graph_file))
+    graph_bytes = graph_file.read_bytes()
+    live = [label for label in range(300) if label != 7]
+    index_module = stages.semantic.index
+    saved = [index_module._Saved(f"b{label}", 0, label, 60.0, f"answer {label}".encode())
+             for label in live]
+    saved += [index_module._Saved(f"s{i}", 1, i, 60.0, b"") for i in range(3)]
+    body = index_module._Body([index_module._SavedPartition("big", 300, live,
+                                                            len(graph_bytes)),
+                               index_module._SavedPartition("small", 3, [0, 1, 2], 0)],
+                              saved)
+    header = index_module._Header(version=1, params=projected_index().params,
+                                  entries=len(saved), partitions=2)
+    np.savez(tmp_path / "v1.npz",
+             header=np.frombuffer(msgspec.json.encode(header), dtype=np.uint8),
+             body=np.frombuffer(msgspec.msgpack.encode(body), dtype=np.uint8),
+             rows=small, graphs=np.frombuffer(graph_bytes, dtype=np.uint8))
+
+    loaded = SemanticIndex.load(tmp_path / "v1.npz", now=0.0)
+
+    assert len(loaded) == 302 and loaded.stats().graph_partitions == 1
+    assert loaded._partitions["big"]._graph.dim == 8
+    [(entry_id, similarity)] = loaded.lookup("big", big[42], now=0.0)
+    assert (entry_id, loaded.payload(entry_id)) == ("b42", b"answer 42")
+    assert similarity == pytest.approx(1.0, abs=1e-5)
+    assert loaded.lookup("big", big[7], now=0.0)[0][0] != "b7"
+    assert loaded.lookup("small", small[1], now=0.0)[0][0] == "s1"
+
+
 def test_a_file_from_another_format_version_is_refused(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     small_index().save(tmp_path / "i.npz", now=0.0)
-    monkeypatch.setattr(stages.semantic.index, "FORMAT_VERSION", 2)
+    monkeypatch.setattr(stages.semantic.index, "FORMAT_VERSION", 3)
 
-    with pytest.raises(ValueError, match="format 1, this build reads 2"):
+    with pytest.raises(ValueError, match="format 2, this build reads 3"):
         SemanticIndex.load(tmp_path / "i.npz", now=0.0)
 
 
