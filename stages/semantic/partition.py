@@ -13,11 +13,13 @@ reusing a label that still names a deleted node would corrupt its label table.
   `catch_up` pending rows per `add`, so no single call stalls for the whole build;
   searches stay exact until it has caught up.
 - Graph: it holds each vector projected onto `graph_dim` dimensions (a fixed random
-  orthonormal basis), finds the `rerank` nearest there, and the whole rows put those in
-  order and give the similarities, which are therefore exact. A 96-d graph is a quarter
-  of the memory traffic of a 384-d one; measured at 100k 384-d vectors
-  (`bench.cache_latency`), search time halves and recall@1 goes up (0.96 to 1.00),
-  since re-scoring the candidates forgives the graph's small misorderings.
+  orthonormal basis) and finds the `rerank` nearest there; the whole rows then put
+  those in order and give the similarities, which are therefore exact. A 96-d graph
+  moves a quarter of the memory a 384-d one does; at 100k 384-d vectors
+  (`bench.cache_latency`) a lookup's p99 falls from ~0.9 to ~0.4 ms and recall@1 goes
+  up (0.97 to 1.00), since re-scoring the candidates forgives the graph's small
+  misorderings. A graph that cannot give enough candidates (too many deleted nodes in
+  the way) leaves the search to the rows: a slower answer, never a missed one.
   Removal is `mark_deleted`, and new vectors take deleted nodes' places
   (`replace_deleted`), so the graph never outgrows the partition's peak size. A graph
   that shrinks under `graph_below` is dropped, which also clears out the deleted nodes.

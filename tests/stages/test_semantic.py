@@ -124,6 +124,36 @@ def test_a_growing_graph_answers_exactly_until_it_has_caught_up() -> None:
     assert index.lookup("p", rows[450], now=0.0)[0][0] == "e450"
 
 
+def test_a_graph_that_cannot_answer_leaves_the_search_to_the_rows() -> None:
+    class Stuck:
+        """A graph whose every search fails as hnswlib's does when it cannot reach
+        enough live nodes."""
+
+        def __init__(self) -> None:
+            self.tries = 0
+
+        def set_ef(self, ef: int) -> None:
+            pass
+
+        def knn_query(self, *args: object, **kwargs: object) -> None:
+            self.tries += 1
+            raise RuntimeError("Cannot return the results in a contiguous 2D array")
+
+    index = projected_index()
+    rows = unit(np.random.default_rng(13), 300)
+    for i, row in enumerate(rows):
+        index.add("p", row, f"e{i}", now=0.0)
+    store = index._partitions["p"]
+    assert store.uses_graph
+    store._graph = stuck = Stuck()  # type: ignore[assignment]
+
+    found = index.lookup("p", rows[77], now=0.0, k=2)
+
+    assert stuck.tries == 2  # widened once, then the rows
+    assert found[0][0] == "e77" and found[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert len(found) == 2
+
+
 def test_a_graph_survives_removals_and_shrinks_back_to_exact_search() -> None:
     index = small_index()
     rng = np.random.default_rng(4)
