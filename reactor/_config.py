@@ -21,6 +21,7 @@ from reactor._errors import ConfigError
 from reactor._wire import locate
 
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
+NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
@@ -127,6 +128,10 @@ class SemanticCacheConfig(Base, frozen=True):
     stream_key: str = "reactor:semantic"
     """With `backend = "redis"`: the Redis stream new entries are published on; every
     instance follows it to keep its own index in step."""
+    graph_dim: NonNegativeInt = 96
+    """A large partition's graph holds its vectors projected onto this many dimensions
+    (0: whole); its `rerank` nearest are then re-scored with the whole vectors."""
+    rerank: PositiveInt = 16
 
 
 class CacheConfig(Base, frozen=True):

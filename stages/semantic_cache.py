@@ -47,6 +47,7 @@ from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
 from stages.replay import Stored, replay_soon
 from stages.semantic import (
     IndexParams,
+    PartitionParams,
     SemanticIndex,
     Thresholds,
     encode_reading,
@@ -139,8 +140,10 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self._stored_event: anyio.Event | None = None  # made by whoever waits
 
     def _params(self, dim: int) -> IndexParams:
-        return IndexParams(dim=dim, max_entries=self.semantic.max_entries,
-                           ttl_s=self.semantic.ttl_s)
+        semantic = self.semantic
+        return IndexParams(dim=dim, max_entries=semantic.max_entries, ttl_s=semantic.ttl_s,
+                           partition=PartitionParams(graph_dim=semantic.graph_dim,
+                                                     rerank=semantic.rerank))
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:

@@ -152,6 +152,13 @@ def test_out_of_range_values_are_rejected(setting: str, path: str, message: str)
     assert str(error) == f"router.toml: {path}: {message}"
 
 
+def test_a_negative_semantic_graph_dim_is_rejected() -> None:
+    error = error_of('[cache.semantic]\ngraph_dim = -1\n'
+                     '[[models]]\nname = "a"\nupstream = { kind = "simulated" }\n')
+
+    assert str(error) == "router.toml: cache.semantic.graph_dim: expected int >= 0"
+
+
 def test_a_port_out_of_range_is_rejected() -> None:
     error = error_of("[server]\nport = 70000\n" + ONE_MODEL)
     assert error.path == "server.port"

@@ -10,7 +10,8 @@ import msgspec
 import pytest
 
 from reactor import ChatRequest, FakeClock, Router, parse_config
-from stages.semantic import SemanticIndex
+from reactor._config import SemanticCacheConfig
+from stages.semantic import PartitionParams, SemanticIndex
 from tests.conftest import FAST_MODELS
 from tests.redis_support import delete_prefix, require_redis
 
@@ -149,6 +150,22 @@ async def test_a_file_saved_before_readings_were_kept_still_answers(tmp_path: Pa
         again = await restarted.complete(ask("why do owls hoot"))
     assert again.router is not None and again.router.cache == "semantic"
     assert again.text == first.text
+
+
+async def test_the_graph_settings_come_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "semantic.npz"
+    text = config_text(semantic=f'path = "{path}"\ngraph_dim = 8\nrerank = 4')
+    async with Router(parse_config(text)) as router:
+        await router.complete(ask("Why do owls hoot?"))
+        await stored(router, 1)
+
+    saved = SemanticIndex.saved_params(path).partition
+    assert (saved.graph_dim, saved.rerank) == (8, 4)
+
+
+def test_the_configs_graph_defaults_are_the_index_defaults() -> None:
+    config, index = SemanticCacheConfig(), PartitionParams()
+    assert (config.graph_dim, config.rerank) == (index.graph_dim, index.rerank)
 
 
 async def test_entries_propagate_to_another_instance_through_redis() -> None:
