@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import anyio
@@ -221,14 +222,23 @@ class Catalogue:
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         log10 = math.log10
-        costs = _normalised([log10(row[2] + 1e-7) for row in rows])
-        lats = _normalised([log10(row[3] + 1.0) for row in rows])
-        best_quality = max([row[1] for row in rows])
+        log_costs = [log10(row[2] + 1e-7) for row in rows]
+        log_lats = [log10(row[3] + 1.0) for row in rows]
+        # Each log cost and latency is placed between the smallest (0) and the largest (1),
+        # all 0 if they are equal; worked out in the loop below (two lists and two calls
+        # less on every request).
+        low_cost, low_lat = min(log_costs), min(log_lats)
+        span_cost, span_lat = max(log_costs) - low_cost, max(log_lats) - low_lat
+        flat_cost, flat_lat = span_cost < 1e-12, span_lat < 1e-12
+        best_quality = max(rows, key=_QUALITY)[1]
         wtp = self._willingness(request)
 
         scored: list[Candidate] = []
-        for (name, quality, cost, latency), norm_cost, norm_lat in zip(rows, costs, lats,
-                                                                        strict=True):
+        shown, shown_quality = self._shown, self._shown_quality
+        for (name, quality, cost, latency), log_cost, log_lat in zip(rows, log_costs, log_lats,
+                                                                      strict=True):
+            norm_cost = 0.0 if flat_cost else (log_cost - low_cost) / span_cost
+            norm_lat = 0.0 if flat_lat else (log_lat - low_lat) / span_lat
             if wtp is not None:
                 score = quality - cost / wtp - wl * norm_lat * 0.1
             else:
@@ -236,18 +246,19 @@ class Catalogue:
                 # range: two models 0.01 apart must not look a whole unit apart.
                 score = wq * (quality - best_quality) / QUALITY_SCALE \
                     - wc * norm_cost - wl * norm_lat
-            scored.append(Candidate(model=name, quality=self._shown_quality(quality),
+            scored.append(Candidate(model=name, quality=shown.get(quality)
+                                    or shown_quality(quality),
                                     cost_usd=cost, latency_ms=round(latency, 1),
                                     score=round(score, 6)))
         if len(scored) > 1:
-            scored.sort(key=_by_score, reverse=True)
+            scored.sort(key=_BY_SCORE, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
         margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
         evidence = predicted[best.model][1]
         confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
-        fallbacks = self.fallbacks(best.model, [c.model for c in scored[1:]], request,
-                                   features, tier, budget, usable={row[0] for row in rows})
+        fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
+                                   features, tier, budget, usable=set(map(_NAME, rows)))
         reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
                               best.quality)
         if unaffordable:
@@ -353,17 +364,11 @@ def over_budget(quota: Quota, now_wall: float, costs: list[tuple[str, float]]) -
         retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
 
 
-def _normalised(values: list[float]) -> list[float]:
-    """Each value's place between the smallest (0) and the largest (1); all 0 if equal."""
-    low, high = min(values), max(values)
-    if high - low < 1e-12:
-        return [0.0] * len(values)
-    span = high - low
-    return [(value - low) / span for value in values]
-
-
-def _by_score(candidate: Candidate) -> float:
-    return candidate.score
+# Read in C, not in a Python function or comprehension per call.
+_BY_SCORE = attrgetter("score")
+_MODEL = attrgetter("model")
+_NAME = itemgetter(0)
+_QUALITY = itemgetter(1)
 
 
 class Remembered(msgspec.Struct, frozen=True, kw_only=True):
