@@ -190,8 +190,11 @@ class Flow:
         A reader that writes in batches (one socket write for every token already here)
         drains with this after each `receive`. A closed flow reads as `receive` does.
         """
+        channel = self._channel
+        if channel.empty:
+            return None
         try:
-            return self._channel.receive_nowait()
+            return channel.receive_nowait()
         except anyio.WouldBlock:
             return None
         except (anyio.EndOfStream, anyio.ClosedResourceError):

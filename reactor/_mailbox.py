@@ -75,7 +75,7 @@ class Channel(Generic[T]):
         return sum(1 for waiter in self.receivers if not waiter.done())
 
     def send_nowait(self, item: T) -> None:
-        if self.sending_closed or self.receiving_closed:
+        if self.sending_closed:  # closing the receiving end closes this one too
             raise anyio.ClosedResourceError
         receivers = self.receivers
         while receivers:
@@ -127,11 +127,19 @@ class Channel(Generic[T]):
             raise anyio.EndOfStream
         raise anyio.WouldBlock
 
+    @property
+    def empty(self) -> bool:
+        """`receive_nowait` would raise `anyio.WouldBlock`: nothing buffered, no sender
+        waiting, neither end closed. Checked first where waiting is common, because
+        raising and catching that exception costs more than the check."""
+        return not self.buffer and not self.senders and not self.sending_closed
+
     async def receive(self) -> T:
-        try:
-            return self.receive_nowait()
-        except anyio.WouldBlock:
-            pass
+        if not self.empty:
+            try:
+                return self.receive_nowait()
+            except anyio.WouldBlock:
+                pass  # the only senders waiting had been cancelled
         waiter = asyncio.get_running_loop().create_future()
         self.receivers.append(waiter)
         try:
@@ -176,12 +184,16 @@ class Channel(Generic[T]):
         self._wake_receivers()
 
     def _wake_senders(self) -> None:
+        if not self.senders:
+            return  # the common case: a flow closes with nobody waiting on it
         senders, self.senders = self.senders, deque()
         for _, waiter in senders:
             if not waiter.done():
                 waiter.set_result(_CLOSED)
 
     def _wake_receivers(self) -> None:
+        if not self.receivers:
+            return
         receivers, self.receivers = self.receivers, deque()
         for waiter in receivers:
             if not waiter.done():
@@ -248,7 +260,7 @@ class Mailbox(Generic[T]):
         buffer = channel.buffer
         # The common case, inlined: room in the buffer and no receiver parked on it.
         if not channel.receivers and len(buffer) < channel.size and \
-                not channel.sending_closed and not channel.receiving_closed:
+                not channel.sending_closed:
             buffer.append(message)
             return
         try:
@@ -288,8 +300,12 @@ class Mailbox(Generic[T]):
             await anyio.lowlevel.checkpoint()
         channel = self._channel
         buffer = channel.buffer
-        if buffer and not channel.senders and not channel.receiving_closed:
+        # A closed receiving end has an empty buffer: that case takes the slow path.
+        if buffer and not channel.senders:
             message = buffer.popleft()  # the common case, inlined
+        elif channel.empty:
+            self._since_checkpoint = 0
+            message = await channel.receive()
         else:
             try:
                 message = channel.receive_nowait()
@@ -306,8 +322,7 @@ class Mailbox(Generic[T]):
         channel = self._channel
         buffer = channel.buffer
         since = self._since_checkpoint + 1
-        if buffer and since < self._checkpoint_every and not channel.senders and \
-                not channel.receiving_closed:
+        if buffer and since < self._checkpoint_every and not channel.senders:  # open: buffer
             self._since_checkpoint = since
             self.received_total += 1
             return buffer.popleft()
