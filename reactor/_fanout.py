@@ -33,6 +33,8 @@ class Outcomes:
         """Tell the book-keepers; then the request is settled."""
         try:
             for mailbox in self._books:
+                if mailbox.put_nowait(outcome):
+                    continue
                 try:
                     await mailbox.send(outcome)
                 except MailboxClosed:
@@ -45,6 +47,8 @@ class Outcomes:
         """Tell the learners and the book-keepers; call only without a pipeline slot."""
         try:
             for mailbox in self._learners:
+                if mailbox.put_nowait(outcome):
+                    continue
                 try:
                     await mailbox.send(outcome)
                 except MailboxClosed:

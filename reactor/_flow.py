@@ -107,6 +107,23 @@ class Flow:
             self.terminal = event
             channel.close_sending()
 
+    def emit_nowait(self, event: FlowEvent) -> bool:
+        """`emit` if the reader has room now; False, with nothing sent, if it has not (then
+        `emit`). A coroutine less per event where the reader is rarely behind."""
+        if self.terminal is not None:
+            raise RuntimeError(f"flow {self.request_id} already ended")
+        channel = self._channel
+        try:
+            channel.send_nowait(event)
+        except anyio.WouldBlock:
+            return False
+        except anyio.ClosedResourceError:
+            raise FlowClosed(self.request_id) from None
+        if isinstance(event, TERMINAL):
+            self.terminal = event
+            channel.close_sending()
+        return True
+
     def try_emit(self, event: Token) -> bool:
         """Send a token if there is room now; False if the reader is behind."""
         try:

@@ -281,6 +281,16 @@ class Mailbox(Generic[T]):
             self._blocked -= 1
             self.wait_seconds_total += time.perf_counter() - started
 
+    def put_nowait(self, message: T) -> bool:
+        """Deliver `message` if that needs no wait; False, counted as nothing, when the
+        mailbox is full or closed (then `send`, which waits or raises). A coroutine less
+        per message on an edge that waits."""
+        try:
+            self._channel.send_nowait(message)
+        except (anyio.WouldBlock, anyio.ClosedResourceError):
+            return False
+        return True
+
     def try_send(self, message: T) -> bool:
         """Deliver `message` if there is room now; False when full."""
         try:

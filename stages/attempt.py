@@ -104,11 +104,18 @@ class Call:
         self.discarded: list[Part] = []  # billed tries the caller never saw
 
     async def start(self, model: str, reason: str, attempt: int) -> None:
-        if not self.live:
-            self.live = self.emitted = True
-            self.answered = model
-            await self.flow.emit(Started(model=model, reason=reason, attempt=attempt,
-                                         decision=self.dispatch.decision))
+        started = self.announce(model, reason, attempt)
+        if started is not None:
+            await self.flow.emit(started)
+
+    def announce(self, model: str, reason: str, attempt: int) -> Started | None:
+        """`start` up to its emit: the `Started` to send, None if the model is live."""
+        if self.live:
+            return None
+        self.live = self.emitted = True
+        self.answered = model
+        return Started(model=model, reason=reason, attempt=attempt,
+                       decision=self.dispatch.decision)
 
     def deliver_nowait(self, token: Token) -> bool:
         """Deliver without waiting if that is possible (the common case)."""
@@ -139,22 +146,27 @@ class Call:
 
     async def release_held(self) -> None:
         """Hand a held (non-streaming) answer over in one piece."""
+        token = self.take_held()
+        if token is not None:
+            await self.flow.emit(token)
+
+    def take_held(self) -> Token | None:
+        """`release_held` up to its emit: the held answer as one token, counted as sent."""
         held = self.held
         if not held:
-            return
+            return None
         self.held = []
         if len(held) == 1 and held[0].tool_calls is None:
             # Already one piece (a run of words is joined as it comes): it goes as it is.
             token = held[0]
             self.share += len(token.text)
             self.sent.append(token.text)
-            await self.flow.emit(token)
-            return
+            return token
         text = "".join(token.text for token in held)
         calls = [call for token in held for call in token.tool_calls or ()]
         self.share += written(held)
         self.sent.append(text)
-        await self.flow.emit(Token(text=text, tool_calls=calls or None))
+        return Token(text=text, tool_calls=calls or None)
 
     @property
     def text(self) -> str:

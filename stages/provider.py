@@ -181,17 +181,30 @@ class Provider(Actor[Dispatch]):
                 while True:
                     tries += 1
                     streamed = call.streamed
-                    if index == 0 and tries == 1 and self._hedge_delay(call) is not None:
+                    if index == 0 and tries == 1 and self.config.hedge and \
+                            self._hedge_delay(call) is not None:
                         index, result = await self._race(call, request, deadline)
                         name = chain[index]
                         skip = index
                     else:
-                        result = await self._attempt(call, name, index, request,
-                                                     deadline, retry=tries - 1)
+                        # `_attempt`, without a coroutine of its own around the try.
+                        result = await run_attempt(
+                            call, self.models[name], self.upstreams[name], self.config,
+                            request, index=index, reason=self._reason(call, index),
+                            deadline=deadline, retry=tries - 1,
+                            samples=self.ttft_samples[name], claim=None,
+                            new_scope=self._new_scope)
                     if isinstance(result, Reply):
                         status, finish = "ok", result.finish_reason
-                        await call.start(name, self._reason(call, index), index + 1)
-                        await call.release_held()  # then the share holds a held answer
+                        # `call.start` and `call.release_held`, each emit awaited only
+                        # if the reader is behind (a coroutine less each, as a rule).
+                        flow = call.flow
+                        started = call.announce(name, self._reason(call, index), index + 1)
+                        if started is not None and not flow.emit_nowait(started):
+                            await flow.emit(started)
+                        held = call.take_held()  # then the share holds a held answer
+                        if held is not None and not flow.emit_nowait(held):
+                            await flow.emit(held)
                         estimated = result.usage is None
                         usage = result.usage or estimate(call.prompt_tokens, call.share)
                         cost = cost_of(self.models[name], usage)
@@ -200,8 +213,10 @@ class Provider(Actor[Dispatch]):
                                                    estimated=estimated))
                             usage, cost, estimated = _sums(call.parts)
                         call.estimated = estimated
-                        await call.flow.emit(Done(finish_reason=finish, usage=usage,
-                                                  cost_usd=cost, parts=call.parts))
+                        done = Done(finish_reason=finish, usage=usage, cost_usd=cost,
+                                    parts=call.parts)
+                        if not flow.emit_nowait(done):
+                            await flow.emit(done)
                         return self._outcome(call, status, usage, finish, None, cost)
                     last = result
                     if call.streamed > streamed:
