@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import math
-import types
 from collections import deque
-from collections.abc import Callable, Coroutine, Generator
-from typing import Any, TypeVar
+from collections.abc import Callable
 
 import anyio
 import msgspec
@@ -48,8 +46,6 @@ from reactor import (
     Usage,
 )
 from stages.upstreams import Fault, Reply, TokenSink, Upstream
-
-R = TypeVar("R")
 
 
 def cost_of(model: ModelConfig, usage: Usage) -> float:
@@ -299,19 +295,13 @@ class Watchdog:
     Time spent waiting on the reader is added to the attempt's own limit: it is not the
     upstream's. Once the answer is whole, only the request's deadline runs: the upstream's
     limits were about producing it.
-
-    With `armed=False` the timer is set only by `arm`, which `run_attempt` calls when the
-    upstream first waits: a try that never gives the loop a turn cannot be cancelled by a
-    timer anyway, and setting one (a heap push, a cancel, a heap pop) cost more than the
-    rest of the watchdog. The deadlines are the same whenever it is set.
     """
 
     __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "last", "loop",
                  "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
-                 ttft_s: float, stall_s: float, attempt_end: float, request_end: float,
-                 *, armed: bool = True) -> None:
+                 ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
         self.loop = loop
         self.scope = scope
         self.stall_s = stall_s
@@ -323,13 +313,7 @@ class Watchdog:
         self.finished = False
         self.paused_at = now
         self.last = now
-        self.timer: asyncio.TimerHandle | None = \
-            loop.call_at(self.first_token_end, self._fire) if armed else None
-
-    def arm(self) -> None:
-        """Set the timer for the deadline that applies now (`armed=False` only)."""
-        if self.timer is None:
-            self.timer = self.loop.call_at(self.due(), self._fire)
+        self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
 
     def due(self) -> float:
         if self.delivering or self.finished:
@@ -411,8 +395,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                                                config.attempt_timeout_s))
     probe = name in call.dispatch.probes and retry == 0
     scope = new_scope()
-    watchdog = Watchdog(loop, scope, now_loop, ttft_s, stall_s, attempt_end, request_end,
-                        armed=False)
+    watchdog = Watchdog(loop, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
     receiver = Receiver(call, name, index, reason, clock, started,
                             samples if stream else None, watchdog, loop_time, claim)
     call.held = []
@@ -423,8 +406,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     result: Reply | Fault
     try:
         with scope:
-            result = await _armed_on_wait(
-                upstream.call(request, stream=stream, on_token=receiver), watchdog)
+            result = await upstream.call(request, stream=stream, on_token=receiver)
     finally:
         watchdog.stop()
         if claim is None:
@@ -474,34 +456,6 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                                      ttft_s=ttft, duration_s=elapsed, tokens_out=tokens,
                                      probe=probe))
     return result
-
-
-@types.coroutine
-def _armed_on_wait(coro: Coroutine[Any, Any, R], watchdog: Watchdog
-                   ) -> Generator[Any, None, R]:
-    """Await `coro`, arming `watchdog` when it first waits (an upstream that answers
-    without waiting needs no timer). From then on it is awaited as it would be directly:
-    asyncio's task resumes a coroutine with `None` or throws into it, and `yield from`
-    passes both on."""
-    try:
-        step = coro.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    watchdog.arm()
-    while True:
-        try:
-            yield step
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:  # a cancellation, thrown in while it waits
-            try:
-                step = coro.throw(exc)
-            except StopIteration as done:
-                return done.value  # type: ignore[no-any-return]
-            continue
-        result: R = yield from coro
-        return result
 
 
 def wants_json(request: ChatRequest) -> bool:

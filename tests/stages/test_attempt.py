@@ -7,10 +7,9 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import anyio
-import anyio.lowlevel
 
 from reactor._events import Token, ToolCallDelta
-from stages.attempt import Watchdog, _armed_on_wait, written
+from stages.attempt import Watchdog, written
 
 
 class _Timer:
@@ -128,63 +127,3 @@ def test_written_counts_text_and_tool_call_names_and_arguments_but_not_ids() -> 
     assert written(tokens) == len("Hello") + len("lookup") + len('{"q":') + len(" you") \
         + len('"x"}')
     assert written([]) == 0
-
-
-class _Dog:
-    """What `_armed_on_wait` uses of a watchdog: `arm`, counted."""
-
-    def __init__(self) -> None:
-        self.armed = 0
-
-    def arm(self) -> None:
-        self.armed += 1
-
-
-async def test_an_upstream_that_answers_without_waiting_sets_no_timer() -> None:
-    async def answer() -> str:
-        return "whole"
-
-    dog = _Dog()
-    assert await _armed_on_wait(answer(), cast(Watchdog, dog)) == "whole"
-    assert dog.armed == 0
-
-
-async def test_an_upstream_that_waits_is_timed_from_its_first_wait_and_answers_as_awaited(
-) -> None:
-    woken = anyio.Event()
-    order: list[str] = []
-
-    async def answer() -> str:
-        order.append("called")
-        await woken.wait()
-        await anyio.lowlevel.checkpoint()
-        return "late"
-
-    async def wake() -> None:
-        woken.set()
-
-    dog = _Dog()
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(wake)
-        with anyio.fail_after(5):
-            assert await _armed_on_wait(answer(), cast(Watchdog, dog)) == "late"
-    assert dog.armed == 1
-    assert order == ["called"]
-
-
-async def test_cancelling_a_waiting_upstream_reaches_it_and_its_cleanup_runs() -> None:
-    cleaned = anyio.Event()
-
-    async def answer() -> str:
-        try:
-            await anyio.sleep_forever()
-        finally:
-            cleaned.set()
-        return "never"
-
-    dog = _Dog()
-    with anyio.move_on_after(0) as scope:
-        await _armed_on_wait(answer(), cast(Watchdog, dog))
-    assert scope.cancelled_caught
-    assert cleaned.is_set()
-    assert dog.armed == 1
