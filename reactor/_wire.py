@@ -354,6 +354,10 @@ def decode_chat_request(body: bytes) -> ChatRequest:
         raise invalid_from_validation(exc) from None
     except msgspec.DecodeError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}", None) from None
+    except RecursionError:
+        # msgspec recurses once per level of nesting, even through fields it skips
+        # (`logit_bias`, unknown ones): a deep enough body exhausts the stack.
+        raise InvalidRequest("request body is nested too deeply", None) from None
     check_chat_request(request)
     return request
 
