@@ -27,6 +27,7 @@ import anyio
 import msgspec
 import structlog
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from reactor._errors import RequestFailed
@@ -138,6 +139,16 @@ class Endpoints:
             if exc.status < 400:
                 raise
             return _http_error(exc.status, exc.reason)
+        except web.RequestPayloadError as exc:
+            # The body could not be read: not what its Content-Encoding says, a broken
+            # chunk. The connection's framing is lost with it, so it closes after this.
+            cause = exc.__cause__
+            detail = cause.message if isinstance(cause, HttpProcessingError) else str(exc)
+            response = error_response(ErrorInfo(
+                status=400, type="invalid_request_error", code="unreadable_body",
+                message=f"request body could not be read: {' '.join(detail.split())}"))
+            response.force_close()
+            return response
 
     def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
                 task: Any) -> web.BaseRequest:

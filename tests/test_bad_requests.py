@@ -33,3 +33,13 @@ async def test_a_deeply_nested_body_is_a_400_not_a_500(server: Server, path: str
     assert status == 400
     assert content_type.startswith("application/json")
     assert "nested" in str(error_of(payload)["message"])
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_400(
+        server: Server, encoding: str) -> None:
+    status, content_type, payload = await send(server, CHAT, HELLO,
+                                               headers={"Content-Encoding": encoding})
+    assert status == 400
+    assert content_type.startswith("application/json")
+    assert encoding in str(error_of(payload)["message"])
