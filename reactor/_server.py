@@ -302,7 +302,9 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if token:
-        found = endpoints.keys.get(hashlib.sha256(token.encode()).hexdigest())
+        # aiohttp keeps a header's bytes that are not UTF-8 as surrogates: hash them as sent.
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+        found = endpoints.keys.get(digest)
         if found is not None:
             return found
     if endpoints.router.config.admission.require_key:

@@ -3,6 +3,9 @@ naming the field where there is one, never a 500 or a text/plain page."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import aiohttp
 import pytest
 
@@ -17,6 +20,21 @@ async def send(server: Server, path: str, data: bytes,
     async with aiohttp.ClientSession() as session, \
             session.post(server.url + path, data=data, headers=headers) as response:
         return response.status, response.headers["Content-Type"], await response.json()
+
+
+async def exchange(server: Server, head: bytes, body: bytes = b"") -> tuple[bytes, bytes]:
+    """One request written as raw bytes (what aiohttp's client refuses to send):
+    the status line and the response body."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(head + body)
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    status, _, rest = answer.partition(b"\r\n")
+    return status, rest.partition(b"\r\n\r\n")[2]
 
 
 def error_of(payload: dict[str, object]) -> dict[str, object]:
@@ -43,3 +61,13 @@ async def test_a_body_that_does_not_decode_as_its_content_encoding_is_a_400(
     assert status == 400
     assert content_type.startswith("application/json")
     assert encoding in str(error_of(payload)["message"])
+
+
+async def test_a_key_that_is_not_utf8_is_an_unknown_key_not_a_500(server: Server) -> None:
+    head = (b"POST " + CHAT.encode() + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Authorization: Bearer \xff\xfe\r\nContent-Type: application/json\r\n"
+            b"Content-Length: " + str(len(HELLO)).encode() + b"\r\n\r\n")
+    status, body = await exchange(server, head, HELLO)
+    # No key is required by this config: an unknown key is the default tenant's.
+    assert status == b"HTTP/1.1 200 OK"
+    assert json.loads(body)["model"] == "nano"
