@@ -379,6 +379,14 @@ def check_chat_request(request: ChatRequest) -> None:
         raise InvalidRequest("temperature: must be between 0 and 2", "temperature")
     if request.top_p is not None and not 0.0 <= request.top_p <= 1.0:
         raise InvalidRequest("top_p: must be between 0 and 1", "top_p")
+    # OpenAI refuses these with a 400; sent on, that 400 would read as every model
+    # failing (a 502), and count against each model's breaker.
+    for name in ("presence_penalty", "frequency_penalty"):
+        value = getattr(request, name)
+        if value is not None and not -2.0 <= value <= 2.0:
+            raise InvalidRequest(f"{name}: must be between -2 and 2", name)
+    if request.seed is not None and not -(2**63) <= request.seed < 2**63:
+        raise InvalidRequest("seed: must fit in a signed 64-bit integer", "seed")
     for name in ("max_tokens", "max_completion_tokens"):
         value = getattr(request, name)
         if value is not None and value < 1:

@@ -71,3 +71,17 @@ async def test_a_key_that_is_not_utf8_is_an_unknown_key_not_a_500(server: Server
     # No key is required by this config: an unknown key is the default tenant's.
     assert status == b"HTTP/1.1 200 OK"
     assert json.loads(body)["model"] == "nano"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("presence_penalty", 5), ("presence_penalty", -2.5), ("frequency_penalty", 3),
+     ("frequency_penalty", -100), ("seed", 2**64), ("seed", -(2**63) - 1)],
+)
+async def test_values_openai_refuses_are_refused_before_any_upstream_sees_them(
+        server: Server, field: str, value: float) -> None:
+    body = {"model": "nano", "messages": [{"role": "user", "content": "hi"}], field: value}
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 400
+    error = error_of(payload)
+    assert error["param"] == field and field in str(error["message"])
