@@ -21,6 +21,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from functools import partial
+from http import HTTPStatus
 from typing import Any
 
 import anyio
@@ -102,6 +103,36 @@ def _http_error(status: int, reason: str) -> web.Response:
     kind = "invalid_request_error" if status < 500 else "server_error"
     return error_response(ErrorInfo(status=status, type=kind, message=reason,
                                     code=reason.lower().replace(" ", "_")))
+
+
+class _Connection(web.RequestHandler):
+    """aiohttp's per-connection protocol, its own error answers in OpenAI's JSON shape.
+
+    aiohttp answers some requests before any endpoint sees them (a malformed request
+    line or header, one past 8190 bytes, a Content-Encoding it cannot decode) and any
+    bug in a handler, all as text/plain; an OpenAI client parses the error body as
+    JSON.
+    """
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500,
+                     exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)  # logs it, raises if too late
+        phrase = HTTPStatus(status).phrase
+        # A parse error's message says what was wrong; a bug's stays in the log.
+        detail = " ".join(message.split())[:500] if message and status < 500 else phrase
+        response = error_response(ErrorInfo(
+            status=status, type="invalid_request_error" if status < 500 else "server_error",
+            message=detail, code=phrase.lower().replace(" ", "_")))
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        # None: no access log (aiohttp's annotation says Logger, its code takes None).
+        return _Connection(self, loop=asyncio.get_running_loop(),
+                           access_log=None)  # type: ignore[arg-type]
 
 
 class Endpoints:
@@ -377,8 +408,8 @@ class Server:
 
     async def __aenter__(self) -> Server:
         endpoints = Endpoints(self.router, self.recorder)
-        runner = web.ServerRunner(web.Server(endpoints, request_factory=endpoints.request,
-                                             handler_cancellation=True, access_log=None))
+        runner = web.ServerRunner(_Server(endpoints, request_factory=endpoints.request,
+                                          handler_cancellation=True))
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
         await site.start()

@@ -85,3 +85,24 @@ async def test_values_openai_refuses_are_refused_before_any_upstream_sees_them(
     assert status == 400
     error = error_of(payload)
     assert error["param"] == field and field in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "said"),
+    [
+        (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 10_000
+         + b"\r\nContent-Length: 2\r\n\r\n", b"{}", b"8190 bytes"),
+        (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+         b"zz\r\n{}\r\n0\r\n\r\n", b"chunk size"),
+        (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nBogus header\r\n"
+         b"Content-Length: 2\r\n\r\n", b"{}", b"header"),
+    ],
+    ids=["header-too-long", "bad-chunk-size", "header-without-colon"],
+)
+async def test_a_request_http_itself_cannot_parse_gets_a_json_400(
+        server: Server, head: bytes, body: bytes, said: bytes) -> None:
+    status, answer = await exchange(server, head, body)
+    assert status.endswith(b" 400 Bad Request")
+    error = error_of(json.loads(answer))
+    assert error["type"] == "invalid_request_error" and error["code"] == "bad_request"
+    assert said.decode() in str(error["message"])
