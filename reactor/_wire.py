@@ -80,13 +80,18 @@ class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
     include_usage: bool = False
 
 
-class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Relative weights the caller puts on quality, cost and latency."""
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
-    quality: float = 0.0
-    cost: float = 0.0
-    latency: float = 0.0
-    willingness_to_pay: float | None = None
+
+class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Relative weights the caller puts on quality, cost and latency.
+
+    None is negative: a negative cost weight would rank the dearest model first."""
+
+    quality: NonNegative = 0.0
+    cost: NonNegative = 0.0
+    latency: NonNegative = 0.0
+    willingness_to_pay: NonNegative | None = None
     """USD per point of quality (0..1): trades cost for quality smoothly."""
 
 
@@ -99,7 +104,8 @@ class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 class CacheOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     mode: Literal["off", "exact", "semantic", "refresh"] | None = None
     """`refresh` skips the lookup but stores the new answer (Cache-Control: no-cache)."""
-    ttl_s: float | None = None
+    ttl_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    """Positive, as `cache.ttl_s` in router.toml; `mode = "off"` is how not to store."""
 
 
 class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -106,3 +106,23 @@ async def test_a_request_http_itself_cannot_parse_gets_a_json_400(
     error = error_of(json.loads(answer))
     assert error["type"] == "invalid_request_error" and error["code"] == "bad_request"
     assert said.decode() in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [({"preferences": {"quality": 1, "cost": -0.9}}, "preferences.cost"),
+     ({"preferences": {"latency": -1}}, "preferences.latency"),
+     ({"preferences": {"willingness_to_pay": -5}}, "preferences.willingness_to_pay"),
+     ({"cache": {"ttl_s": -1}}, "cache.ttl_s"),
+     ({"cache": {"ttl_s": 0}}, "cache.ttl_s")],
+)
+async def test_negative_weights_prices_and_ttls_are_refused_not_silently_used(
+        server: Server, extra: dict[str, object], param: str) -> None:
+    # With latency 1, a cost weight of -0.9 routed to a model 25x dearer; a negative TTL was
+    # kept for a second by Redis and not at all in memory.
+    body = {"messages": [{"role": "user", "content": "hi"}], **extra}
+    for path in (CHAT, "/api/v1/route"):
+        status, _, payload = await send(server, path, json.dumps(body).encode())
+        assert status == 400
+        error = error_of(payload)
+        assert error["param"] == param and param in str(error["message"])
