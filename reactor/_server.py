@@ -156,13 +156,20 @@ class Endpoints:
             **{("GET", path): handler for path, handler in gets.items()},
             **{("HEAD", path): handler for path, handler in gets.items()},
             **{("POST", path): handler for path, handler in posts.items()}}
-        self.paths = {path for _, path in self.routes}
+        # A 405 says which methods the path takes (RFC 9110 15.5.6: Allow is required).
+        self.allowed: dict[str, str] = {}
+        for method, path in self.routes:
+            self.allowed[path] = f"{self.allowed[path]}, {method}" if path in self.allowed \
+                else method
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         handler = self.routes.get((request.method, request.path))
         if handler is None:
-            if request.path in self.paths:
-                return _http_error(405, "Method Not Allowed")
+            allowed = self.allowed.get(request.path)
+            if allowed is not None:
+                response = _http_error(405, "Method Not Allowed")
+                response.headers["Allow"] = allowed
+                return response
             return _http_error(404, "Not Found")
         try:
             return await handler(request)

@@ -126,3 +126,17 @@ async def test_negative_weights_prices_and_ttls_are_refused_not_silently_used(
         assert status == 400
         error = error_of(payload)
         assert error["param"] == param and param in str(error["message"])
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [("GET", CHAT, "POST"), ("OPTIONS", "/api/v1/feedback", "POST"),
+     ("POST", "/v1/models", "GET, HEAD"), ("DELETE", "/metrics", "GET, HEAD")],
+)
+async def test_a_405_says_which_methods_the_path_takes(server: Server, method: str,
+                                                       path: str, allow: str) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.request(method, server.url + path) as response:
+        assert response.status == 405
+        assert response.headers["Allow"] == allow
+        assert error_of(await response.json())["code"] == "method_not_allowed"
