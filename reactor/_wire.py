@@ -399,8 +399,23 @@ def check_chat_request(request: ChatRequest) -> None:
             raise InvalidRequest(f"{name}: must be at least 1", name)
     if not request.model:
         raise InvalidRequest("model: must not be empty", "model")
+    # OpenAI refuses an empty array where one is optional ("Expected an array with
+    # minimum length 1"), and a json_schema format without its schema.
+    if request.tools == []:
+        raise InvalidRequest("tools: must not be empty (leave it out for no tools)", "tools")
+    response_format = request.response_format
+    if response_format is not None and response_format.type == "json_schema" \
+            and bytes(response_format.json_schema) in (b"", b"null"):
+        raise InvalidRequest("response_format.json_schema: required when type is "
+                             "json_schema", "response_format.json_schema")
     for index, message in enumerate(request.messages):
         where = f"messages[{index}]"
+        if message.content == []:
+            raise InvalidRequest(f"{where}.content: must not be an empty array",
+                                 f"{where}.content")
+        if message.tool_calls == []:
+            raise InvalidRequest(f"{where}.tool_calls: must not be an empty array",
+                                 f"{where}.tool_calls")
         if message.role == "assistant":
             if message.content is None and not message.tool_calls:
                 raise InvalidRequest(f"{where}.content: an assistant message needs content "

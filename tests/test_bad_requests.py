@@ -140,3 +140,30 @@ async def test_a_405_says_which_methods_the_path_takes(server: Server, method: s
         assert response.status == 405
         assert response.headers["Allow"] == allow
         assert error_of(await response.json())["code"] == "method_not_allowed"
+
+
+def _with(**extra: object) -> dict[str, object]:
+    return {"messages": [{"role": "user", "content": "hi"}], **extra}
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [(_with(model="mini", tools=[]), "tools"),
+     ({"messages": [{"role": "user", "content": []}]}, "messages[0].content"),
+     ({"messages": [{"role": "user", "content": "x"},
+                    {"role": "assistant", "content": "y", "tool_calls": []},
+                    {"role": "user", "content": "z"}]}, "messages[1].tool_calls"),
+     (_with(model="mini", response_format={"type": "json_schema"}),
+      "response_format.json_schema"),
+     (_with(model="mini", response_format={"type": "json_schema", "json_schema": None}),
+      "response_format.json_schema")],
+    ids=["tools", "content", "tool_calls", "json_schema-missing", "json_schema-null"],
+)
+async def test_an_empty_array_or_a_missing_schema_openai_refuses_is_refused_here(
+        server: Server, body: dict[str, object], param: str) -> None:
+    # Sent on, OpenAI's 400 ("empty array. Expected an array with minimum length 1")
+    # would come back as a 502 after every model had failed it, and open breakers.
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 400
+    error = error_of(payload)
+    assert error["param"] == param and param in str(error["message"])
