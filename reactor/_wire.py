@@ -408,6 +408,7 @@ def check_chat_request(request: ChatRequest) -> None:
             and bytes(response_format.json_schema) in (b"", b"null"):
         raise InvalidRequest("response_format.json_schema: required when type is "
                              "json_schema", "response_format.json_schema")
+    _check_opaque(request)
     for index, message in enumerate(request.messages):
         where = f"messages[{index}]"
         if message.content == []:
@@ -426,3 +427,33 @@ def check_chat_request(request: ChatRequest) -> None:
         if message.role == "tool" and not message.tool_call_id:
             raise InvalidRequest(f"{where}.tool_call_id: required for a tool message",
                                  f"{where}.tool_call_id")
+
+
+_TOOL_CHOICES = (b'"none"', b'"auto"', b'"required"')
+
+
+def _opaque_type(raw: msgspec.Raw) -> bytes:
+    """The first byte of a passed-through JSON value (`{` for an object, `"` for a
+    string, ...): enough to tell its type; empty when absent or null."""
+    head = memoryview(raw)[:1].tobytes()
+    return b"" if head == b"n" else head
+
+
+def _check_opaque(request: ChatRequest) -> None:
+    """The JSON types of the fields Reactor passes through without parsing."""
+    if _opaque_type(request.logit_bias) not in (b"", b"{"):
+        raise InvalidRequest("logit_bias: expected an object of token ids to biases",
+                             "logit_bias")
+    choice = _opaque_type(request.tool_choice)
+    if choice not in (b"", b"{") and bytes(request.tool_choice) not in _TOOL_CHOICES:
+        raise InvalidRequest('tool_choice: expected "none", "auto", "required" or an '
+                             "object naming a function", "tool_choice")
+    for index, tool in enumerate(request.tools or ()):
+        if _opaque_type(tool.function.parameters) not in (b"", b"{"):
+            where = f"tools[{index}].function.parameters"
+            raise InvalidRequest(f"{where}: expected a JSON Schema object", where)
+    response_format = request.response_format
+    if response_format is not None and \
+            _opaque_type(response_format.json_schema) not in (b"", b"{"):
+        raise InvalidRequest("response_format.json_schema: expected an object",
+                             "response_format.json_schema")

@@ -167,3 +167,39 @@ async def test_an_empty_array_or_a_missing_schema_openai_refuses_is_refused_here
     assert status == 400
     error = error_of(payload)
     assert error["param"] == param and param in str(error["message"])
+
+
+_TOOL = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [({"logit_bias": "x"}, "logit_bias"),
+     ({"logit_bias": [1, 2]}, "logit_bias"),
+     ({"tools": [_TOOL], "tool_choice": 5}, "tool_choice"),
+     ({"tools": [_TOOL], "tool_choice": "sometimes"}, "tool_choice"),
+     ({"tools": [{"type": "function", "function": {"name": "f", "parameters": "x"}}]},
+      "tools[0].function.parameters"),
+     ({"response_format": {"type": "json_schema", "json_schema": "x"}},
+      "response_format.json_schema")],
+)
+async def test_a_passed_through_field_of_the_wrong_json_type_is_a_400(
+        server: Server, extra: dict[str, object], param: str) -> None:
+    # These stay opaque JSON on their way upstream, but their type is OpenAI's to
+    # check only at the cost of a 502 and a breaker's count.
+    body = {"model": "mini", "messages": [{"role": "user", "content": "hi"}], **extra}
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 400
+    error = error_of(payload)
+    assert error["param"] == param and param in str(error["message"])
+
+
+async def test_passed_through_fields_of_the_right_type_are_answered(server: Server) -> None:
+    body = {"model": "mini", "messages": [{"role": "user", "content": "hi"}],
+            "logit_bias": {"50256": -100}, "tools": [_TOOL], "tool_choice": "none",
+            "parallel_tool_calls": False}
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 200 and payload["model"] == "mini"
+    body["tool_choice"] = {"type": "function", "function": {"name": "f"}}
+    status, _, _ = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 200
