@@ -27,7 +27,7 @@ from typing import Any
 import anyio
 import msgspec
 import structlog
-from aiohttp import web
+from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -171,6 +171,13 @@ class Endpoints:
                 response.headers["Allow"] = allowed
                 return response
             return _http_error(404, "Not Found")
+        if request.headers.get("Expect", "").lower() == "100-continue" \
+                and request.version >= HttpVersion11:
+            # The client holds its body back until told to send it (aiohttp's router
+            # would say so; this low-level server does not): without this the handler
+            # and the client each wait for the other. A refusal above needs no body.
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the response proper has not begun
         try:
             return await handler(request)
         except web.HTTPException as exc:  # a body over max_body_bytes: 413

@@ -4,9 +4,12 @@ naming the field where there is one, never a 500 or a text/plain page."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
+from collections.abc import AsyncIterator
 
 import aiohttp
+import anyio
 import pytest
 
 from reactor._server import Server
@@ -203,3 +206,34 @@ async def test_passed_through_fields_of_the_right_type_are_answered(server: Serv
     body["tool_choice"] = {"type": "function", "function": {"name": "f"}}
     status, _, _ = await send(server, CHAT, json.dumps(body).encode())
     assert status == 200
+
+
+async def test_a_chunked_gzipped_body_sent_after_100_continue_is_answered(
+        server: Server) -> None:
+    # The client sends its body only once the server says `100 Continue` (curl does
+    # this for large bodies, then gives up waiting after a second).
+    async def pieces() -> AsyncIterator[bytes]:
+        packed = gzip.compress(HELLO)
+        for start in range(0, len(packed), 16):
+            yield packed[start:start + 16]
+
+    with anyio.fail_after(5):
+        async with aiohttp.ClientSession() as session, \
+                session.post(server.url + CHAT, data=pieces(), expect100=True,
+                             headers={"Content-Encoding": "gzip",
+                                      "Content-Type": "text/plain"}) as response:
+            assert response.status == 200
+            assert (await response.json())["model"] == "nano"
+
+
+async def test_a_request_refused_before_its_body_gets_no_100_continue(server: Server) -> None:
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(b"POST /v1/nothing HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                     b"Content-Length: 2\r\n\r\n")
+        with anyio.fail_after(5):
+            status = await reader.readline()
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    assert status == b"HTTP/1.1 404 Not Found\r\n"
