@@ -21,12 +21,14 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from functools import partial
+from http import HTTPStatus
 from typing import Any
 
 import anyio
 import msgspec
 import structlog
-from aiohttp import web
+from aiohttp import HttpVersion11, web
+from aiohttp.http_exceptions import HttpProcessingError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from reactor._errors import RequestFailed
@@ -103,6 +105,36 @@ def _http_error(status: int, reason: str) -> web.Response:
                                     code=reason.lower().replace(" ", "_")))
 
 
+class _Connection(web.RequestHandler):
+    """aiohttp's per-connection protocol, its own error answers in OpenAI's JSON shape.
+
+    aiohttp answers some requests before any endpoint sees them (a malformed request
+    line or header, one past 8190 bytes, a Content-Encoding it cannot decode) and any
+    bug in a handler, all as text/plain; an OpenAI client parses the error body as
+    JSON.
+    """
+
+    def handle_error(self, request: web.BaseRequest, status: int = 500,
+                     exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        super().handle_error(request, status, exc, message)  # logs it, raises if too late
+        phrase = HTTPStatus(status).phrase
+        # A parse error's message says what was wrong; a bug's stays in the log.
+        detail = " ".join(message.split())[:500] if message and status < 500 else phrase
+        response = error_response(ErrorInfo(
+            status=status, type="invalid_request_error" if status < 500 else "server_error",
+            message=detail, code=phrase.lower().replace(" ", "_")))
+        response.force_close()
+        return response
+
+
+class _Server(web.Server):
+    def __call__(self) -> web.RequestHandler:
+        # None: no access log (aiohttp's annotation says Logger, its code takes None).
+        return _Connection(self, loop=asyncio.get_running_loop(),
+                           access_log=None)  # type: ignore[arg-type]
+
+
 class Endpoints:
     """The router's HTTP endpoints, dispatched by method and path."""
 
@@ -124,20 +156,44 @@ class Endpoints:
             **{("GET", path): handler for path, handler in gets.items()},
             **{("HEAD", path): handler for path, handler in gets.items()},
             **{("POST", path): handler for path, handler in posts.items()}}
-        self.paths = {path for _, path in self.routes}
+        # A 405 says which methods the path takes (RFC 9110 15.5.6: Allow is required).
+        self.allowed: dict[str, str] = {}
+        for method, path in self.routes:
+            self.allowed[path] = f"{self.allowed[path]}, {method}" if path in self.allowed \
+                else method
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         handler = self.routes.get((request.method, request.path))
         if handler is None:
-            if request.path in self.paths:
-                return _http_error(405, "Method Not Allowed")
+            allowed = self.allowed.get(request.path)
+            if allowed is not None:
+                response = _http_error(405, "Method Not Allowed")
+                response.headers["Allow"] = allowed
+                return response
             return _http_error(404, "Not Found")
+        if request.headers.get("Expect", "").lower() == "100-continue" \
+                and request.version >= HttpVersion11:
+            # The client holds its body back until told to send it (aiohttp's router
+            # would say so; this low-level server does not): without this the handler
+            # and the client each wait for the other. A refusal above needs no body.
+            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            request.writer.output_size = 0  # the response proper has not begun
         try:
             return await handler(request)
         except web.HTTPException as exc:  # a body over max_body_bytes: 413
             if exc.status < 400:
                 raise
             return _http_error(exc.status, exc.reason)
+        except web.RequestPayloadError as exc:
+            # The body could not be read: not what its Content-Encoding says, a broken
+            # chunk. The connection's framing is lost with it, so it closes after this.
+            cause = exc.__cause__
+            detail = cause.message if isinstance(cause, HttpProcessingError) else str(exc)
+            response = error_response(ErrorInfo(
+                status=400, type="invalid_request_error", code="unreadable_body",
+                message=f"request body could not be read: {' '.join(detail.split())}"))
+            response.force_close()
+            return response
 
     def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
                 task: Any) -> web.BaseRequest:
@@ -291,7 +347,9 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if token:
-        found = endpoints.keys.get(hashlib.sha256(token.encode()).hexdigest())
+        # aiohttp keeps a header's bytes that are not UTF-8 as surrogates: hash them as sent.
+        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+        found = endpoints.keys.get(digest)
         if found is not None:
             return found
     if endpoints.router.config.admission.require_key:
@@ -364,8 +422,8 @@ class Server:
 
     async def __aenter__(self) -> Server:
         endpoints = Endpoints(self.router, self.recorder)
-        runner = web.ServerRunner(web.Server(endpoints, request_factory=endpoints.request,
-                                             handler_cancellation=True, access_log=None))
+        runner = web.ServerRunner(_Server(endpoints, request_factory=endpoints.request,
+                                          handler_cancellation=True))
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
         await site.start()

@@ -80,13 +80,18 @@ class StreamOptions(msgspec.Struct, frozen=True, kw_only=True):
     include_usage: bool = False
 
 
-class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Relative weights the caller puts on quality, cost and latency."""
+NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 
-    quality: float = 0.0
-    cost: float = 0.0
-    latency: float = 0.0
-    willingness_to_pay: float | None = None
+
+class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Relative weights the caller puts on quality, cost and latency.
+
+    None is negative: a negative cost weight would rank the dearest model first."""
+
+    quality: NonNegative = 0.0
+    cost: NonNegative = 0.0
+    latency: NonNegative = 0.0
+    willingness_to_pay: NonNegative | None = None
     """USD per point of quality (0..1): trades cost for quality smoothly."""
 
 
@@ -99,7 +104,8 @@ class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 class CacheOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     mode: Literal["off", "exact", "semantic", "refresh"] | None = None
     """`refresh` skips the lookup but stores the new answer (Cache-Control: no-cache)."""
-    ttl_s: float | None = None
+    ttl_s: Annotated[float, msgspec.Meta(gt=0)] | None = None
+    """Positive, as `cache.ttl_s` in router.toml; `mode = "off"` is how not to store."""
 
 
 class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -354,6 +360,10 @@ def decode_chat_request(body: bytes) -> ChatRequest:
         raise invalid_from_validation(exc) from None
     except msgspec.DecodeError as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}", None) from None
+    except RecursionError:
+        # msgspec recurses once per level of nesting, even through fields it skips
+        # (`logit_bias`, unknown ones): a deep enough body exhausts the stack.
+        raise InvalidRequest("request body is nested too deeply", None) from None
     check_chat_request(request)
     return request
 
@@ -375,14 +385,38 @@ def check_chat_request(request: ChatRequest) -> None:
         raise InvalidRequest("temperature: must be between 0 and 2", "temperature")
     if request.top_p is not None and not 0.0 <= request.top_p <= 1.0:
         raise InvalidRequest("top_p: must be between 0 and 1", "top_p")
+    # OpenAI refuses these with a 400; sent on, that 400 would read as every model
+    # failing (a 502), and count against each model's breaker.
+    for name in ("presence_penalty", "frequency_penalty"):
+        value = getattr(request, name)
+        if value is not None and not -2.0 <= value <= 2.0:
+            raise InvalidRequest(f"{name}: must be between -2 and 2", name)
+    if request.seed is not None and not -(2**63) <= request.seed < 2**63:
+        raise InvalidRequest("seed: must fit in a signed 64-bit integer", "seed")
     for name in ("max_tokens", "max_completion_tokens"):
         value = getattr(request, name)
         if value is not None and value < 1:
             raise InvalidRequest(f"{name}: must be at least 1", name)
     if not request.model:
         raise InvalidRequest("model: must not be empty", "model")
+    # OpenAI refuses an empty array where one is optional ("Expected an array with
+    # minimum length 1"), and a json_schema format without its schema.
+    if request.tools == []:
+        raise InvalidRequest("tools: must not be empty (leave it out for no tools)", "tools")
+    response_format = request.response_format
+    if response_format is not None and response_format.type == "json_schema" \
+            and bytes(response_format.json_schema) in (b"", b"null"):
+        raise InvalidRequest("response_format.json_schema: required when type is "
+                             "json_schema", "response_format.json_schema")
+    _check_opaque(request)
     for index, message in enumerate(request.messages):
         where = f"messages[{index}]"
+        if message.content == []:
+            raise InvalidRequest(f"{where}.content: must not be an empty array",
+                                 f"{where}.content")
+        if message.tool_calls == []:
+            raise InvalidRequest(f"{where}.tool_calls: must not be an empty array",
+                                 f"{where}.tool_calls")
         if message.role == "assistant":
             if message.content is None and not message.tool_calls:
                 raise InvalidRequest(f"{where}.content: an assistant message needs content "
@@ -393,3 +427,33 @@ def check_chat_request(request: ChatRequest) -> None:
         if message.role == "tool" and not message.tool_call_id:
             raise InvalidRequest(f"{where}.tool_call_id: required for a tool message",
                                  f"{where}.tool_call_id")
+
+
+_TOOL_CHOICES = (b'"none"', b'"auto"', b'"required"')
+
+
+def _opaque_type(raw: msgspec.Raw) -> bytes:
+    """The first byte of a passed-through JSON value (`{` for an object, `"` for a
+    string, ...): enough to tell its type; empty when absent or null."""
+    head = memoryview(raw)[:1].tobytes()
+    return b"" if head == b"n" else head
+
+
+def _check_opaque(request: ChatRequest) -> None:
+    """The JSON types of the fields Reactor passes through without parsing."""
+    if _opaque_type(request.logit_bias) not in (b"", b"{"):
+        raise InvalidRequest("logit_bias: expected an object of token ids to biases",
+                             "logit_bias")
+    choice = _opaque_type(request.tool_choice)
+    if choice not in (b"", b"{") and bytes(request.tool_choice) not in _TOOL_CHOICES:
+        raise InvalidRequest('tool_choice: expected "none", "auto", "required" or an '
+                             "object naming a function", "tool_choice")
+    for index, tool in enumerate(request.tools or ()):
+        if _opaque_type(tool.function.parameters) not in (b"", b"{"):
+            where = f"tools[{index}].function.parameters"
+            raise InvalidRequest(f"{where}: expected a JSON Schema object", where)
+    response_format = request.response_format
+    if response_format is not None and \
+            _opaque_type(response_format.json_schema) not in (b"", b"{"):
+        raise InvalidRequest("response_format.json_schema: expected an object",
+                             "response_format.json_schema")
