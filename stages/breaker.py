@@ -94,7 +94,10 @@ class Breakers:
 
     def record(self, attempt: Attempt) -> None:
         breaker = self.get(attempt.model)
-        if attempt.status in ("skipped", "cancelled"):
+        if attempt.status in ("skipped", "cancelled") or attempt.error == "client_error":
+            # An upstream refusing the request (a 4xx other than 401, 403, 429) says the
+            # caller sent something it will not take, not that the model is down: counted
+            # against the model, one caller's bad requests would open it for everyone.
             if attempt.probe:
                 breaker.probe_started = None
             return

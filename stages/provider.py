@@ -374,11 +374,15 @@ class Provider(Actor[Dispatch]):
             return ErrorInfo(status=503, type="service_unavailable", code="no_upstream",
                              message="no model was available before the deadline")
         tried = ", ".join(f"{a.model} ({a.error})" for a in call.attempts if a.error)
+        message = f"every attempt failed: {tried}; last: {last.message}"
+        if all(a.error == "client_error" for a in call.attempts if a.error):
+            # Every upstream refused the request itself: the caller's to fix, not ours.
+            return ErrorInfo(status=400, type="invalid_request_error", code="upstream_refused",
+                             message=message)
         status = 504 if last.kind == "timeout" else 429 if last.kind == "rate_limited" \
             else 502
         return ErrorInfo(status=status, type="upstream_error", code=last.kind,
-                         message=f"every attempt failed: {tried}; last: {last.message}",
-                         retry_after_s=last.retry_after_s)
+                         message=message, retry_after_s=last.retry_after_s)
 
     def _outcome(self, call: Call, status: Literal["ok", "failed", "cancelled"], usage: Usage,
                  finish: str | None, error: ErrorInfo | None, cost_usd: float = 0.0

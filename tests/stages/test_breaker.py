@@ -63,6 +63,25 @@ def test_probe_success_closes_and_failure_reopens() -> None:
     assert breakers.get("m").opened_total == 3
 
 
+def test_an_upstream_refusing_the_request_counts_neither_way() -> None:
+    breakers, clock = make(failure_threshold=2, cooldown_s=10)
+    refused = Attempt(model="m", status="failed", error="client_error")
+    for _ in range(5):
+        breakers.record(refused)
+    assert breakers.state("m") == "closed"
+
+    breakers.record(fail())
+    breakers.record(refused)  # does not reset the count either
+    breakers.record(fail())
+    assert breakers.state("m") == "open"
+
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+    breakers.record(Attempt(model="m", status="failed", error="client_error", probe=True))
+    assert breakers.state("m") == "half_open"
+    assert breakers.admit("m") == "probe"  # the slot is free for a probe that tells
+
+
 def test_unused_probe_slot_is_given_back() -> None:
     breakers, clock = make(failure_threshold=1, cooldown_s=10)
     breakers.record(fail())
