@@ -44,6 +44,7 @@ from reactor import (
     ErrorInfo,
     Features,
     Feedback,
+    ImagePart,
     Inbox,
     ModelConfig,
     Outcomes,
@@ -75,6 +76,12 @@ class NoRoute(Exception):
         self.error = error
         super().__init__(error.message)
 
+
+
+def has_images(request: ChatRequest) -> bool:
+    """Any message carries an image part."""
+    return any(isinstance(part, ImagePart) for message in request.messages
+               if isinstance(message.content, list) for part in message.content)
 
 class Catalogue:
     """The selector's private state: models, aliases, live latency estimates."""
@@ -123,6 +130,11 @@ class Catalogue:
         fmt = request.response_format
         if fmt is not None and fmt.type != "text" and not model.json_mode:
             return "no JSON mode"
+        limit = request.output_limit
+        if limit is not None and limit > model.max_output_tokens:
+            return f"asks for up to {limit} output tokens, gives {model.max_output_tokens}"
+        if not model.vision and has_images(request):
+            return "no image input"
         return ""
 
     def decide(self, request: ChatRequest, features: Features, tier: str,
@@ -197,10 +209,13 @@ class Catalogue:
         tools = bool(request.tools)
         fmt = request.response_format
         structured = fmt is not None and fmt.type != "text"
+        limit = request.output_limit or 0
+        images = has_images(request)
         for name in pool:
             model = models[name]
             if (model.tiers and tier not in model.tiers) or needed > model.context_window \
-                    or (tools and not model.tools) or (structured and not model.json_mode):
+                    or (tools and not model.tools) or (structured and not model.json_mode) \
+                    or limit > model.max_output_tokens or (images and not model.vision):
                 rejected.append(f"{name}: {self.fits(model, request, features, tier)}")
                 continue
             cost = (prompt_tokens * model.price_in + output_tokens * model.price_out) / 1e6

@@ -74,6 +74,29 @@ def test_capabilities_filter_candidates_and_fallbacks(catalogue: Catalogue,
     assert caught.value.error.status == 400 and "tool" in caught.value.error.message
 
 
+def test_image_input_and_output_limits_filter_candidates() -> None:
+    text = FAST_MODELS.replace('name = "pro"', 'name = "pro"\nvision = true') \
+        .replace('name = "ultra"', 'name = "ultra"\nvision = true') \
+        .replace('name = "nano"', 'name = "nano"\nmax_output_tokens = 1000')
+    limited = parse_config(text)
+    catalogue = Catalogue(limited.models, limited.selector)
+    picture = [{"type": "text", "text": "what is in this picture?"},
+               {"type": "image_url", "image_url": {"url": "https://example.com/cat.png"}}]
+
+    seen = decide(catalogue, limited, picture, preferences={"cost": 1.0})  # type: ignore[arg-type]
+    assert {seen.model, *seen.fallbacks} <= {"pro", "ultra"}
+    long = decide(catalogue, limited, "hello", preferences={"cost": 1.0}, max_tokens=2000)
+    assert "nano" not in {long.model, *long.fallbacks}
+    assert decide(catalogue, limited, "hello", preferences={"cost": 1.0},
+                  max_tokens=1000).model == "nano"
+    with pytest.raises(NoRoute) as caught:
+        decide(catalogue, limited, picture, model="mini")  # type: ignore[arg-type]
+    assert caught.value.error.status == 400 and "image" in caught.value.error.message
+    with pytest.raises(NoRoute) as caught:
+        decide(catalogue, limited, "hi", model="nano", max_completion_tokens=4000)
+    assert "1000" in caught.value.error.message
+
+
 def test_context_window_filters(config: RouterConfig) -> None:
     small = parse_config(FAST_MODELS.replace('name = "nano"', 'name = "nano"\ncontext_window = 64'))
     catalogue = Catalogue(small.models, small.selector)
