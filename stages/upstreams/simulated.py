@@ -1,6 +1,7 @@
 """The simulated upstream: deterministic text, configured pace, no network.
 
-The same prompt to the same model always gets the same words. Time to first token and
+The same prompt to the same model always gets the same words; asked for JSON
+(`response_format`), the words come as `{"answer": "..."}`. Time to first token and
 tokens per second come from config and are spent on the injected clock, so tests can
 run them on a fake clock; `error_rate` fails that share of calls, chosen by a seeded
 generator so a run can be repeated.
@@ -66,6 +67,13 @@ class Simulated:
                 await self.clock.sleep(config.ttft_ms / 1000)
             return Fault(kind="server_error", status=500, message="simulated upstream error")
         words = simulated_words(self.model, prompt, count)
+        fmt = request.response_format
+        if words and fmt is not None and fmt.type != "text":
+            # JSON mode: the words as one string field, closed only if the answer ends
+            # (cut short by the limit, it is cut JSON, as a real model's would be).
+            words[0] = '{"answer": "' + words[0]
+            if finish == "stop":
+                words[-1] += '"}'
         if config.ttft_ms:
             await self.clock.sleep(config.ttft_ms / 1000)
         if stream and not config.tokens_per_s and isinstance(on_token, TokenSink):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 import anyio
+import msgspec
 import pytest
 
 from reactor import ChatMessage, ChatRequest, FakeClock, SimulatedUpstream, Token
+from reactor._wire import ResponseFormat
 from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.simulated import Simulated, simulated_words
 
+PROMPT = "Explain backpressure in one paragraph."
 
-def request(prompt: str = "Explain backpressure in one paragraph.", *,
+
+def request(prompt: str = PROMPT, *,
             max_tokens: int | None = None, max_completion_tokens: int | None = None,
             stream: bool = False) -> ChatRequest:
     return ChatRequest(messages=[ChatMessage(role="user", content=prompt)], stream=stream,
@@ -278,3 +284,22 @@ async def test_prompt_tokens_grow_with_the_prompt_and_the_messages() -> None:
     two = await prompt_tokens(ChatRequest(messages=[
         ChatMessage(role="system", content="x" * 20), ChatMessage(role="user", content="x" * 19)]))
     assert short < two < long
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_json_mode_gets_a_json_object_unless_cut_short(stream: bool) -> None:
+    upstream = Simulated("m", SimulatedUpstream(output_tokens=6), FakeClock())
+    asked = msgspec.structs.replace(request(stream=stream),
+                                    response_format=ResponseFormat(type="json_object"))
+
+    recorder = Recorder(FakeClock())
+    assert isinstance(await call(upstream, asked, stream=stream, on_token=recorder), Reply)
+    answer = json.loads("".join(recorder.texts))
+    assert answer == {"answer": "".join(simulated_words("m", PROMPT, 6))}
+
+    cut = Recorder(FakeClock())
+    reply = await call(upstream, msgspec.structs.replace(asked, max_tokens=3), stream=stream,
+                       on_token=cut)
+    assert isinstance(reply, Reply) and reply.finish_reason == "length"
+    with pytest.raises(json.JSONDecodeError):
+        json.loads("".join(cut.texts))
