@@ -36,6 +36,9 @@ class ServerConfig(Base, frozen=True):
     host: str = "127.0.0.1"
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
+    body_timeout_s: Positive = 30.0
+    """A request's body must have arrived this long after its headers (else 408): a
+    client that promises more than it sends must not hold a handler for good."""
     drain_timeout_s: NonNegative = 30.0
 
 

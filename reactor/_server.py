@@ -144,6 +144,7 @@ class Endpoints:
         self.keys = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
                      if (digest := key.digest()) is not None}
         self.max_body_bytes = router.config.server.max_body_bytes
+        self.body_timeout_s = router.config.server.body_timeout_s
         gets: dict[str, Handler] = {
             "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
             "/metrics": self.metrics, "/api/v1/stats": self.stats,
@@ -179,6 +180,18 @@ class Endpoints:
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
             request.writer.output_size = 0  # the response proper has not begun
         try:
+            if request.method == "POST" and not request.content.is_eof():
+                # The body is still coming: read it (the request keeps it for the
+                # handler) under a deadline. Most bodies came with their headers.
+                with anyio.move_on_after(self.body_timeout_s) as waiting:
+                    await request.read()
+                if waiting.cancelled_caught:
+                    response = error_response(ErrorInfo(
+                        status=408, type="invalid_request_error", code="body_timeout",
+                        message="the request body did not arrive within "
+                                f"{self.body_timeout_s:g} s of its headers"))
+                    response.force_close()
+                    return response
             return await handler(request)
         except web.HTTPException as exc:  # a body over max_body_bytes: 413
             if exc.status < 400:

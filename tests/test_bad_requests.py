@@ -12,7 +12,9 @@ import aiohttp
 import anyio
 import pytest
 
+from reactor import Router, parse_config
 from reactor._server import Server
+from tests.conftest import FAST_MODELS
 
 CHAT = "/v1/chat/completions"
 HELLO = b'{"model": "nano", "messages": [{"role": "user", "content": "hi"}]}'
@@ -237,3 +239,29 @@ async def test_a_request_refused_before_its_body_gets_no_100_continue(server: Se
         writer.close()
         await writer.wait_closed()
     assert status == b"HTTP/1.1 404 Not Found\r\n"
+
+
+async def test_a_body_that_never_arrives_is_a_408() -> None:
+    config = parse_config("[server]\nbody_timeout_s = 0.2\n" + FAST_MODELS)
+    head = (b"POST " + CHAT.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+    async with Router(config) as router, Server(router, "127.0.0.1", 0) as server:
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            with anyio.fail_after(10):
+                # Six bytes of a promised hundred, then nothing: the server gives up
+                # on the body and answers (the connection then closes, in aiohttp's
+                # own time: it lingers to read what a client may still send).
+                writer.write(head + b'{"mod')
+                status = await reader.readline()
+                headers = await reader.readuntil(b"\r\n\r\n")
+                length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                body = await reader.readexactly(length)
+                answered = await send(server, CHAT, HELLO)  # the server still serves
+        finally:
+            writer.close()
+
+    assert status == b"HTTP/1.1 408 Request Timeout\r\n"
+    assert b"connection: close" in headers.lower()
+    assert error_of(json.loads(body))["code"] == "body_timeout"
+    assert answered[0] == 200
