@@ -91,38 +91,32 @@ class Flow:
 
     async def emit(self, event: FlowEvent) -> None:
         """Send one event, waiting while the reader is behind."""
-        if self.terminal is not None:
-            raise RuntimeError(f"flow {self.request_id} already ended")
-        channel = self._channel
+        if self.emit_nowait(event):
+            return
         try:
-            channel.send_nowait(event)
-        except anyio.WouldBlock:
-            try:
-                await channel.send(event)
-            except anyio.ClosedResourceError:
-                raise FlowClosed(self.request_id) from None
+            await self._channel.send(event)
         except anyio.ClosedResourceError:
             raise FlowClosed(self.request_id) from None
-        if isinstance(event, TERMINAL):
-            self.terminal = event
-            channel.close_sending()
+        self._sent(event)
 
     def emit_nowait(self, event: FlowEvent) -> bool:
         """`emit` if the reader has room now; False, with nothing sent, if it has not (then
         `emit`). A coroutine less per event where the reader is rarely behind."""
         if self.terminal is not None:
             raise RuntimeError(f"flow {self.request_id} already ended")
-        channel = self._channel
         try:
-            channel.send_nowait(event)
+            self._channel.send_nowait(event)
         except anyio.WouldBlock:
             return False
         except anyio.ClosedResourceError:
             raise FlowClosed(self.request_id) from None
+        self._sent(event)
+        return True
+
+    def _sent(self, event: FlowEvent) -> None:
         if isinstance(event, TERMINAL):
             self.terminal = event
-            channel.close_sending()
-        return True
+            self._channel.close_sending()
 
     def try_emit(self, event: Token) -> bool:
         """Send a token if there is room now; False if the reader is behind."""

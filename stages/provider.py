@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 import aiohttp
@@ -187,13 +187,8 @@ class Provider(Actor[Dispatch]):
                         name = chain[index]
                         skip = index
                     else:
-                        # `_attempt`, without a coroutine of its own around the try.
-                        result = await run_attempt(
-                            call, self.models[name], self.upstreams[name], self.config,
-                            request, index=index, reason=self._reason(call, index),
-                            deadline=deadline, retry=tries - 1,
-                            samples=self.ttft_samples[name], claim=None,
-                            new_scope=self._new_scope)
+                        result = await self._attempt(call, name, index, request,
+                                                     deadline, retry=tries - 1)
                     if isinstance(result, Reply):
                         status, finish = "ok", result.finish_reason
                         # `call.start` and `call.release_held`, each emit awaited only
@@ -347,14 +342,15 @@ class Provider(Actor[Dispatch]):
             return call.winner, results[call.winner]
         return 0, results[0]
 
-    async def _attempt(self, call: Call, name: str, index: int, request: ChatRequest,
-                       deadline: float, retry: int,
-                       claim: Callable[[int], bool] | None = None) -> Reply | Fault:
-        return await run_attempt(call, self.models[name], self.upstreams[name], self.config,
-                                 request, index=index, reason=self._reason(call, index),
-                                 deadline=deadline, retry=retry,
-                                 samples=self.ttft_samples[name], claim=claim,
-                                 new_scope=self._new_scope)
+    def _attempt(self, call: Call, name: str, index: int, request: ChatRequest,
+                 deadline: float, retry: int, claim: Callable[[int], bool] | None = None
+                 ) -> Coroutine[Any, Any, Reply | Fault]:
+        """`run_attempt` for `name`, to await: handed back rather than awaited here, so
+        a try costs no coroutine of its own around it."""
+        return run_attempt(call, self.models[name], self.upstreams[name], self.config,
+                           request, index=index, reason=self._reason(call, index),
+                           deadline=deadline, retry=retry, samples=self.ttft_samples[name],
+                           claim=claim, new_scope=self._new_scope)
 
     def _reason(self, call: Call, index: int) -> str:
         if index == 0:
