@@ -13,10 +13,11 @@ import pytest
 
 from bench.fake_server import Seen
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words
-from reactor import ChatRequest, OpenAIUpstream, Token, ToolCallDelta
+from reactor import ChatRequest, OpenAIUpstream, Token
 from reactor._wire import CacheOptions, Constraints, Preferences, StreamOptions
 from stages.upstreams import Fault, Reply, TokenSink
 from stages.upstreams.openai import OpenAICompatible, _decode_events, _Delta
+from tests.stages import upstream_support
 from tests.stages.adapter_cases import (
     BROKEN,
     PROMPT,
@@ -31,22 +32,10 @@ from tests.stages.adapter_cases import (
 from tests.stages.upstream_support import sse
 
 
-class Texts:
-    """An `on_token` that keeps every piece it is given."""
+class Texts(upstream_support.Texts):
+    """Keeps empty pieces too, as this module's tests always have."""
 
-    def __init__(self) -> None:
-        self.pieces: list[str] = []
-        self.calls: list[ToolCallDelta] = []
-        self.arrived = anyio.Event()
-
-    async def __call__(self, token: Token) -> None:
-        self.pieces.append(token.text)
-        self.calls.extend(token.tool_calls or [])
-        self.arrived.set()
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
+    keep_empty = True
 
 
 @pytest.fixture

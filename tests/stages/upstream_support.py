@@ -22,7 +22,10 @@ from stages.upstreams import Fault, Reply, TokenSink, Upstream
 
 
 class Texts:
-    """An `on_token` that keeps every piece it is given."""
+    """An `on_token` that keeps every piece it is given (empty ones too, with
+    `keep_empty`, so that an adapter handing on empty tokens shows)."""
+
+    keep_empty = False
 
     def __init__(self) -> None:
         self.pieces: list[str] = []
@@ -30,7 +33,7 @@ class Texts:
         self.arrived = anyio.Event()
 
     async def __call__(self, token: Token) -> None:
-        if token.text:
+        if token.text or self.keep_empty:
             self.pieces.append(token.text)
         self.calls.extend(token.tool_calls or [])
         self.arrived.set()
