@@ -105,6 +105,14 @@ def _http_error(status: int, reason: str) -> web.Response:
                                     code=reason.lower().replace(" ", "_")))
 
 
+def _closing(error: ErrorInfo) -> web.Response:
+    """`error_response` on a connection that closes after it: what follows the request
+    on it (an unread body, a broken frame) can no longer be trusted."""
+    response = error_response(error)
+    response.force_close()
+    return response
+
+
 class _Connection(web.RequestHandler):
     """aiohttp's per-connection protocol, its own error answers in OpenAI's JSON shape.
 
@@ -121,11 +129,9 @@ class _Connection(web.RequestHandler):
         phrase = HTTPStatus(status).phrase
         # A parse error's message says what was wrong; a bug's stays in the log.
         detail = " ".join(message.split())[:500] if message and status < 500 else phrase
-        response = error_response(ErrorInfo(
+        return _closing(ErrorInfo(
             status=status, type="invalid_request_error" if status < 500 else "server_error",
             message=detail, code=phrase.lower().replace(" ", "_")))
-        response.force_close()
-        return response
 
 
 class _Server(web.Server):
@@ -186,12 +192,10 @@ class Endpoints:
                 with anyio.move_on_after(self.body_timeout_s) as waiting:
                     await request.read()
                 if waiting.cancelled_caught:
-                    response = error_response(ErrorInfo(
+                    return _closing(ErrorInfo(
                         status=408, type="invalid_request_error", code="body_timeout",
                         message="the request body did not arrive within "
                                 f"{self.body_timeout_s:g} s of its headers"))
-                    response.force_close()
-                    return response
             return await handler(request)
         except web.HTTPException as exc:  # a body over max_body_bytes: 413
             if exc.status < 400:
@@ -202,11 +206,9 @@ class Endpoints:
             # chunk. The connection's framing is lost with it, so it closes after this.
             cause = exc.__cause__
             detail = cause.message if isinstance(cause, HttpProcessingError) else str(exc)
-            response = error_response(ErrorInfo(
+            return _closing(ErrorInfo(
                 status=400, type="invalid_request_error", code="unreadable_body",
                 message=f"request body could not be read: {' '.join(detail.split())}"))
-            response.force_close()
-            return response
 
     def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
                 task: Any) -> web.BaseRequest:

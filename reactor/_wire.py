@@ -86,7 +86,7 @@ NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Relative weights the caller puts on quality, cost and latency.
 
-    None is negative: a negative cost weight would rank the dearest model first."""
+    None may be negative: a negative cost weight would rank the dearest model first."""
 
     quality: NonNegative = 0.0
     cost: NonNegative = 0.0
@@ -403,11 +403,6 @@ def check_chat_request(request: ChatRequest) -> None:
     # minimum length 1"), and a json_schema format without its schema.
     if request.tools == []:
         raise InvalidRequest("tools: must not be empty (leave it out for no tools)", "tools")
-    response_format = request.response_format
-    if response_format is not None and response_format.type == "json_schema" \
-            and bytes(response_format.json_schema) in (b"", b"null"):
-        raise InvalidRequest("response_format.json_schema: required when type is "
-                             "json_schema", "response_format.json_schema")
     _check_opaque(request)
     for index, message in enumerate(request.messages):
         where = f"messages[{index}]"
@@ -453,7 +448,11 @@ def _check_opaque(request: ChatRequest) -> None:
             where = f"tools[{index}].function.parameters"
             raise InvalidRequest(f"{where}: expected a JSON Schema object", where)
     response_format = request.response_format
-    if response_format is not None and \
-            _opaque_type(response_format.json_schema) not in (b"", b"{"):
-        raise InvalidRequest("response_format.json_schema: expected an object",
-                             "response_format.json_schema")
+    if response_format is not None:
+        schema = _opaque_type(response_format.json_schema)
+        if schema == b"" and response_format.type == "json_schema":
+            raise InvalidRequest("response_format.json_schema: required when type is "
+                                 "json_schema", "response_format.json_schema")
+        if schema not in (b"", b"{"):
+            raise InvalidRequest("response_format.json_schema: expected an object",
+                                 "response_format.json_schema")
