@@ -1,7 +1,7 @@
 """Reactor over HTTP against the same load sent to its upstream directly, in one run.
 
     reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
-        [--workers 1] [--out FILE.json]
+        [--workers 1] [--floor] [--out FILE.json]
 
 Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
 (`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`), a Reactor server
@@ -22,6 +22,13 @@ The cache is on, as in router.toml; the miss-path scenarios send a distinct prom
 every request, so none of them is a hit (the report counts `x-reactor-cache` values).
 Everything shares the machine's cores: read the figures as what one small box does
 with a load generator, a router and an upstream on it, as the load average says.
+
+`--floor` also runs `bench.bare_proxy` twice, as two more targets of the miss-path
+scenarios: a proxy on Reactor's own HTTP stack (aiohttp server, uvloop, Reactor's
+upstream client) that does nothing but pass bytes on, and the same asking the upstream
+to stream as Reactor does by default (`bare_stream`, non-streaming scenarios only). Their
+ratios and added latencies are what that stack leaves for routing before any routing is
+done: the floor under every target above.
 """
 
 from __future__ import annotations
@@ -50,6 +57,16 @@ class Scenario(msgspec.Struct, frozen=True, kw_only=True):
     concurrency: int
     stream: bool = False
     same_prompt: bool = False
+
+    def targets(self, floor: bool) -> list[str]:
+        """Who is measured: the upstream directly, Reactor, and with `floor` the bare
+        proxies (not for cache hits, which they cannot answer)."""
+        names = ["direct", "router"]
+        if floor and not self.same_prompt:
+            names.append("bare")
+            if not self.stream:
+                names.append("bare_stream")
+        return names
 
 
 SCENARIOS = (
@@ -162,11 +179,19 @@ def summarise(scenario: Scenario, runs: dict[str, list[Run]]) -> dict[str, Any]:
         if scenario.stream:
             entry["tokens_per_s"] = round(median(r.tokens / r.seconds for r in results))
         out[target] = entry
-    direct, router = out["direct"], out["router"]
-    out["ratio"] = round(router["requests_per_s"] / direct["requests_per_s"], 3) \
-        if direct["requests_per_s"] else None
-    out["added_p50_ms"] = round(router["p50_ms"] - direct["p50_ms"], 4)
-    out["added_p99_ms"] = round(router["p99_ms"] - direct["p99_ms"], 4)
+    direct = out["direct"]
+    for target in runs:
+        if target == "direct":
+            continue
+        row = out[target]
+        # Each proxy's share of direct's throughput and the latency it adds; Reactor's
+        # also at the top level, where the targets are judged.
+        row["ratio"] = round(row["requests_per_s"] / direct["requests_per_s"], 3) \
+            if direct["requests_per_s"] else None
+        row["added_p50_ms"] = round(row["p50_ms"] - direct["p50_ms"], 4)
+        row["added_p99_ms"] = round(row["p99_ms"] - direct["p99_ms"], 4)
+    for key in ("ratio", "added_p50_ms", "added_p99_ms"):
+        out[key] = out["router"][key]
     return out
 
 
@@ -218,12 +243,22 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         urls = {"direct": f"{upstream.url}/chat/completions",
                 "router": f"{router.url}/v1/chat/completions"}
         servers = {"router": router.pid, "upstream": upstream.pid}
+        if args.floor:
+            for name, extra in (("bare", []), ("bare_stream", ["--stream-upstream"])):
+                proxy = await stack.enter_async_context(child(
+                    [sys.executable, "-m", "bench.bare_proxy", upstream.url, *extra],
+                    folder / f"{name}.log"))
+                urls[name] = f"{proxy.url}/v1/chat/completions"
+                servers[name] = proxy.pid
         runs: dict[str, dict[str, list[Run]]] = {
-            s.name: {"direct": [], "router": []} for s in scenarios}
+            s.name: {t: [] for t in s.targets(args.floor)} for s in scenarios}
         for round_ in range(args.rounds):
-            order = ["direct", "router"] if round_ % 2 == 0 else ["router", "direct"]
             for scenario in scenarios:
-                for target in order:
+                # A different one goes first each round: what runs first on a warming
+                # machine is not always the same one.
+                targets = scenario.targets(args.floor)
+                shift = round_ % len(targets)
+                for target in targets[shift:] + targets[:shift]:
                     run = await load(urls[target], scenario, args, servers)
                     runs[scenario.name][target].append(run)
                     result = run.result
@@ -240,6 +275,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "setup": {
             "tokens": args.tokens, "delay_ms": args.delay_ms, "duration_s": args.duration,
             "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
+            "floor": args.floor,
             "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
             "cache": "on (router.toml's max_temperature 1.0); miss scenarios send a "
                      "distinct prompt per request, hit scenarios one prompt repeated",
@@ -265,8 +301,19 @@ def table(report: dict[str, Any]) -> str:
                     f"{row['ratio'] or 0:6.3f} {d['p50_ms']:10.3f} {r['p50_ms']:10.3f} "
                     f"{row['added_p50_ms']:9.3f} {row['added_p99_ms']:9.3f} "
                     f"{cpu['router']:9} {upstream:>13}  {tokens:13} {r['cache']}")
+        for name in ("bare", "bare_stream"):
+            if name in row:
+                floor = row[name]
+                rows.append(f"  {name:12} {floor['requests_per_s']:10.1f} req/s  ratio "
+                            f"{floor['ratio'] or 0:.3f}  added p50 {floor['added_p50_ms']:.3f}"
+                            f"  p99 {floor['added_p99_ms']:.3f} ms  proxy µs "
+                            f"{floor['cpu_us_per_request'][name]}  upstream µs "
+                            f"{floor['cpu_us_per_request']['upstream']}")
     rows.append("µs: CPU time (user + system) a server spent per answered request, median "
                 "over rounds; upstream's when called directly / through the router")
+    if report["setup"].get("floor"):
+        rows.append("bare, bare_stream: a proxy on Reactor's HTTP stack that only passes "
+                    "bytes on (bench.bare_proxy), the floor under each target")
     machine = report["machine"]
     rows.append(f"cores {machine['cpus']}, load {machine['load_before']} -> "
                 f"{machine['load_after']}; router RSS {report['router_rss_mib_after']} MiB")
@@ -289,6 +336,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="reactor serve --workers")
     parser.add_argument("--only", nargs="+", choices=[s.name for s in SCENARIOS],
                         default=None)
+    parser.add_argument("--floor", action="store_true",
+                        help="also measure bench.bare_proxy, the HTTP stack with no routing")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.rounds < 1 or args.tokens < 1 or args.workers < 1:

@@ -14,12 +14,17 @@ def test_http_bench_measures_direct_and_router_with_the_same_requests(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "http.json"
     assert http_bench.main(["--only", "latency1", "hit1", "--rounds", "1", "--duration",
-                            "0.3", "--warmup", "0.1", "--out", str(out)]) == 0
+                            "0.3", "--warmup", "0.1", "--floor", "--out", str(out)]) == 0
     report = json.loads(out.read_text())
     miss, hit = report["summary"]["latency1"], report["summary"]["hit1"]
     for row in (miss, hit):
         assert row["direct"]["requests_per_s"] > 0 and row["router"]["requests_per_s"] > 0
         assert row["direct"]["errors"] == row["router"]["errors"] == 0
+    # The bare proxies answer the miss path (200s only) and are left out of cache hits.
+    for floor in ("bare", "bare_stream"):
+        assert miss[floor]["requests_per_s"] > 0 and miss[floor]["errors"] == 0
+        assert floor not in hit
+    assert miss["ratio"] == miss["router"]["ratio"]
     assert set(miss["router"]["cache"]) == {"miss"}
     assert set(hit["router"]["cache"]) == {"exact"}
     assert "latency1 added p50 <= 0.3 ms" in report["targets_met"]
