@@ -25,6 +25,9 @@ NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
 NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
+TtlSeconds = Annotated[float, msgspec.Meta(gt=0, le=315_360_000)]
+"""A cache entry's lifetime: at most ten years. Redis refuses an expiry past about 292
+million years (every store would fail); anything past ten is a typo for "forever"."""
 Mode = Literal["fast", "balanced", "accurate"]
 
 
@@ -122,7 +125,7 @@ class SemanticCacheConfig(Base, frozen=True):
     threshold: Fraction | None = None
     """Least cosine similarity for a hit; default: measured per embedder."""
     max_entries: PositiveInt = 100_000
-    ttl_s: Positive = 24 * 3600.0
+    ttl_s: TtlSeconds = 24 * 3600.0
     path: str | None = None
     """Saved here at shutdown and loaded at start."""
     tools: bool = False
@@ -146,7 +149,7 @@ class CacheConfig(Base, frozen=True):
     redis_prefix: str = "reactor:cache"
     redis_timeout_s: Positive = 0.5
     """A slower Redis answer counts as a miss."""
-    ttl_s: Positive = 3600.0
+    ttl_s: TtlSeconds = 3600.0
     max_entries: PositiveInt = 10_000
     """Memory backend only; Redis is bounded by TTLs and its own maxmemory policy."""
     max_temperature: NonNegative = 0.0

@@ -159,6 +159,14 @@ def test_a_negative_semantic_graph_dim_is_rejected() -> None:
     assert str(error) == "router.toml: cache.semantic.graph_dim: expected int >= 0"
 
 
+@pytest.mark.parametrize("table", ["cache", "cache.semantic"])
+def test_a_cache_ttl_past_ten_years_is_rejected(table: str) -> None:
+    # Redis refuses an expiry this far out, so every store would fail at run time.
+    error = error_of(f"[{table}]\nttl_s = 1e16\n" + ONE_MODEL)
+
+    assert str(error) == f"router.toml: {table}.ttl_s: expected float <= 315360000.0"
+
+
 def test_a_port_out_of_range_is_rejected() -> None:
     error = error_of("[server]\nport = 70000\n" + ONE_MODEL)
     assert error.path == "server.port"
