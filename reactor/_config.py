@@ -18,11 +18,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from reactor._errors import ConfigError
-from reactor._wire import locate
+from reactor._wire import NonNegative, locate
 
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 NonNegativeInt = Annotated[int, msgspec.Meta(ge=0)]
-NonNegative = Annotated[float, msgspec.Meta(ge=0)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 Fraction = Annotated[float, msgspec.Meta(ge=0, le=1)]
 TtlSeconds = Annotated[float, msgspec.Meta(gt=0, le=315_360_000)]
