@@ -51,7 +51,7 @@ from aiohttp import web
 
 from bench.fake_server import FakeServer, Invalid, SharedFault, json_response, read_object
 
-Fault = Literal[SharedFault, "no_finish_reason", "no_done"]
+Fault = Literal[SharedFault, "no_finish_reason", "no_done", "stall_mid_stream"]
 """What goes wrong.
 
 - `http_500`, `http_503`, `http_429`: an OpenAI-style error body with that status; 503 and
@@ -69,6 +69,8 @@ Fault = Literal[SharedFault, "no_finish_reason", "no_done"]
 - `no_finish_reason`: every word, then `[DONE]`, but `finish_reason` is always null.
 - `no_done`: the whole stream, finish reason and usage included, but no `data: [DONE]`
   (JSON mode: a normal answer).
+- `stall_mid_stream`: `drop_after_tokens` content deltas, then nothing, the connection
+  kept open (JSON mode: as `hang_after_first_token`).
 """
 
 FAULTS: Final[tuple[Fault, ...]] = get_args(Fault)
@@ -225,7 +227,8 @@ class FakeUpstream(FakeServer[Fault]):
                          "logprobs": None, "finish_reason": finish}],
             "usage": answer.usage(0 if fault == "empty" else answer.count),
         })
-        return await self.send_whole(request, raw, fault)
+        return await self.send_whole(
+            request, raw, "hang_after_first_token" if fault == "stall_mid_stream" else fault)
 
     async def _stream(self, request: web.Request, answer: _Answer,
                       fault: Fault | None) -> web.StreamResponse:
@@ -240,6 +243,9 @@ class FakeUpstream(FakeServer[Fault]):
             for i, piece in enumerate(pieces):
                 if fault == "drop_mid_stream" and i == self.drop_after_tokens:
                     self.abort(request)
+                    return response
+                if fault == "stall_mid_stream" and i == self.drop_after_tokens:
+                    await self.hang(request)
                     return response
                 if i and self.token_delay_s and await self._pause(request, self.token_delay_s):
                     return response

@@ -279,6 +279,22 @@ async def test_tries_that_produced_words_before_failing_over_are_charged_too() -
         assert rig.router.pipeline.cost.ledger.by_model["primary"].requests == 0
 
 
+async def test_a_whole_answer_stalled_midway_is_charged_every_word_that_came() -> None:
+    # Non-streaming, so the router reads the stream quietly after the first word: the
+    # next five come (paced, so each in its own read) without waking the reader, then
+    # the upstream stalls. The try is charged all six, not only the word it had parsed.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="stall_mid_stream",
+                           drop_after_tokens=6, token_delay_s=0.02)
+    async with rigged(primary, FakeUpstream(output_tokens=BACKUP_WORDS)) as rig:
+        answer = await chat(rig.session, rig.server, stream=False)
+        await rig.books_settled()
+        assert answer.status == 200 and answer.text == fake_text(PROMPT, BACKUP_WORDS)
+        came = "".join(fake_words(PROMPT, PRIMARY_WORDS)[:6])
+        await assert_charged(rig, {"primary": (rig.prompt_estimate(), len(came) // 4),
+                                   "backup": (reported_prompt(PROMPT), BACKUP_WORDS)},
+                             estimated=("primary",))
+
+
 # A whole answer without usage
 
 

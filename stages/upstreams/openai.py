@@ -27,6 +27,7 @@ from stages.upstreams.wire import (
     missing_key,
     no_events,
     post,
+    quiet_for,
     read_body,
     sse_line_batches,
     status_fault,
@@ -161,8 +162,11 @@ class OpenAICompatible:
         # The tokens of one network read go over in one run when the sink takes runs.
         sink = on_token if isinstance(on_token, TokenSink) else None
         run: list[Token] = []
+        # A caller that takes the answer whole is handed the rest in one run, after the
+        # first token: the reader sleeps through the tokens between.
+        quiet = quiet_for(sink, response.content, b"[DONE]")
         # Closed here when it stops at [DONE] (see `sse_line_batches`).
-        async with aclosing(sse_line_batches(response.content)) as batches:
+        async with aclosing(sse_line_batches(response.content, quiet)) as batches:
             async for lines in batches:
                 datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
                 if not datas:
@@ -198,6 +202,8 @@ class OpenAICompatible:
                             finish = choice.finish_reason
                 if run:
                     await _hand_over(run, sink)
+                    if quiet is not None:
+                        quiet.on = True
                 if malformed is not None:
                     return Fault(kind="malformed", message="upstream sent a malformed "
                                  f"stream event: {malformed[:120]!r}")

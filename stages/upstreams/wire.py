@@ -354,7 +354,36 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest stream event, or whole answer, read: past it the upstream is broken."""
 
 
-async def sse_line_batches(content: Content) -> AsyncGenerator[list[bytes], None]:
+class Quiet:
+    """How `sse_line_batches` reads once its reader has the first token of an answer its
+    caller takes whole: quietly (`http1.Body.read_quietly`), so that the pieces between
+    the first token and `marker` (the stream's last event) do not wake the reader one by
+    one. `heard` is called for each piece meanwhile: the sink keeps its stall timer
+    with it. `on` is set by the reader when it has handed over the first token (the
+    first-token timer and sample are about that token, so it must come at once). With
+    aiohttp's reader, which cannot read this way, nothing changes."""
+
+    __slots__ = ("heard", "marker", "on")
+
+    def __init__(self, heard: Callable[[], None], marker: bytes) -> None:
+        self.heard = heard
+        self.marker = marker
+        self.on = False
+
+
+def quiet_for(sink: TokenSink | None, content: Content, marker: bytes) -> Quiet | None:
+    """A `Quiet` for reading `content` into `sink`, if both can: the sink takes the
+    answer whole, and the body can be read quietly (the sink is then given the body's
+    `flush`, to have what is waiting handed over before it gives up on the attempt)."""
+    flush = getattr(content, "flush", None)
+    if sink is None or flush is None:
+        return None
+    heard = sink.listen(flush)
+    return None if heard is None else Quiet(heard, marker)
+
+
+async def sse_line_batches(content: Content,
+                           quiet: Quiet | None = None) -> AsyncGenerator[list[bytes], None]:
     """The complete lines of an event stream, a list per network read, however long the
     lines (aiohttp's own reader caps them). One step per read rather than per line: a
     token stream arrives a few events at a time, and each step of an async generator
@@ -363,9 +392,15 @@ async def sse_line_batches(content: Content) -> AsyncGenerator[list[bytes], None
     A reader that stops early (at `[DONE]`) closes it (`contextlib.aclosing`): an async
     generator dropped unclosed is closed by the event loop in a task of its own, woken
     through the loop's self-pipe. The body is read with `readany`, not `iter_any`, so
-    there is no inner generator to be dropped that way when this one is closed."""
+    there is no inner generator to be dropped that way when this one is closed.
+
+    With `quiet` switched on, the rest is read quietly (see `Quiet`)."""
     pending = bytearray()
-    while chunk := await content.readany():
+    readany = content.readany
+    read_quietly = getattr(content, "read_quietly", None) if quiet is not None else None
+    while chunk := await (read_quietly(quiet.heard, quiet.marker)
+                          if read_quietly is not None and quiet is not None and quiet.on
+                          else readany()):
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += chunk

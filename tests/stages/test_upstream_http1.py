@@ -196,3 +196,94 @@ async def test_a_refused_connection_is_connect_failed() -> None:
         pool = Pool(f"http://127.0.0.1:{bound.getsockname()[1]}", connect_timeout_s=1.0)
         with anyio.fail_after(5), pytest.raises(http1.ConnectFailed):
             await pool.post(pool.request_head("/", {}), b"")
+
+
+# Quiet reading: a caller that takes the answer whole is woken once, not per piece
+
+
+def chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+
+class Quietly:
+    """A task reading `body` quietly, and the pieces it heard of meanwhile."""
+
+    def __init__(self, body: Body, marker: bytes = b"[DONE]") -> None:
+        self.heard = 0
+        self.task = asyncio.ensure_future(body.read_quietly(self.hear, marker))
+
+    def hear(self) -> None:
+        self.heard += 1
+
+    async def settle(self) -> None:
+        """Let the reader run as far as it can without more bytes."""
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+
+async def quiet_answer() -> tuple[http1.Connection, Transport, Body]:
+    conn, transport, head = connection()
+    conn.data_received(event_stream(b"data: first\n\n", whole=False))
+    answer = await head
+    assert await answer.content.readany() == b"data: first\n\n"  # read as it came
+    return conn, transport, answer.content
+
+
+async def test_a_quiet_reader_hears_each_piece_and_wakes_at_the_marker() -> None:
+    conn, _, body = await quiet_answer()
+    reader = Quietly(body)
+    await reader.settle()  # it waits, quietly
+    for word in (b"data: two\n\n", b"data: three\n\n"):
+        conn.data_received(chunk(word))
+        await reader.settle()
+        assert not reader.task.done()
+    assert reader.heard == 2
+    conn.data_received(chunk(b"data: [DONE]\n\n"))
+    await reader.settle()
+    assert reader.task.result() == b"data: two\n\ndata: three\n\ndata: [DONE]\n\n"
+    assert reader.heard == 3
+    # Back to waking at every piece once the quiet read is over.
+    conn.data_received(b"0\r\n\r\n")
+    assert await body.readany() == b"" and conn.reusable()
+
+
+async def test_a_marker_split_between_two_reads_still_wakes_the_quiet_reader() -> None:
+    conn, _, body = await quiet_answer()
+    reader = Quietly(body)
+    await reader.settle()  # it waits, quietly
+    conn.data_received(chunk(b"data: two\n\ndata: [DO"))
+    await reader.settle()
+    assert not reader.task.done()
+    conn.data_received(chunk(b"NE]\n\n"))
+    await reader.settle()
+    assert reader.task.result() == b"data: two\n\ndata: [DONE]\n\n"
+
+
+@pytest.mark.parametrize("how", ["end", "break", "high water", "flush"])
+async def test_a_quiet_reader_wakes_with_what_waits_when_it_must(how: str) -> None:
+    conn, transport, body = await quiet_answer()
+    reader = Quietly(body)
+    await reader.settle()  # it waits, quietly
+    assert not body.flush()  # nothing waits yet: nothing to hand over
+    conn.data_received(chunk(b"data: two\n\n"))
+    await reader.settle()
+    assert not reader.task.done()
+    expected = b"data: two\n\n"
+    if how == "end":
+        conn.data_received(b"0\r\n\r\n")
+    elif how == "break":
+        conn.connection_lost(ConnectionResetError("reset"))
+    elif how == "high water":
+        filler = b"x" * http1.HIGH_WATER
+        conn.data_received(chunk(filler))
+        expected += filler
+    else:
+        assert body.flush()
+    await reader.settle()
+    assert reader.task.result() == expected
+    assert not transport.paused  # what made the socket stop was read: it reads again
+    if how == "break":
+        with pytest.raises(Broken):
+            await body.readany()
+    if how == "flush":
+        assert not body.flush()  # no quiet reader now

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class Body:
     last read (b"" at its end) and raises `Broken` once what came before the break is
     read."""
 
-    __slots__ = ("_chunks", "_connection", "_ended", "_error", "_size", "_waiter")
+    __slots__ = ("_chunks", "_connection", "_ended", "_error", "_quiet", "_size", "_waiter")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -71,6 +71,7 @@ class Body:
         self._ended = False
         self._error: Broken | None = None
         self._waiter: asyncio.Future[None] | None = None
+        self._quiet: tuple[Callable[[], None], bytes] | None = None
 
     def at_eof(self) -> bool:
         return self._ended and not self._chunks
@@ -93,15 +94,50 @@ class Body:
         self._connection.drained()
         return data
 
+    async def read_quietly(self, heard: Callable[[], None], marker: bytes) -> bytes:
+        """`readany` for a reader that wants the rest of the body in few pieces: while it
+        waits, each piece that comes calls `heard` instead of waking it. It wakes when
+        `marker` comes (a stream's last event), when `HIGH_WATER` bytes wait (the socket
+        would stop being read), at the body's end or break, or at `flush`.
+
+        A token stream read for a caller that takes the answer whole wakes its reader
+        once, not once per token: most of what a token costs is the reader's wake-up and
+        the step of parsing one event."""
+        if self._chunks or self._ended or self._error is not None:
+            return await self.readany()
+        self._quiet = (heard, marker)
+        try:
+            return await self.readany()
+        finally:
+            self._quiet = None
+
+    def flush(self) -> bool:
+        """Wake a quiet reader (`read_quietly`) with what waits; False if none waits."""
+        if self._quiet is None or not self._chunks:
+            return False
+        self._quiet = None
+        self._wake()
+        return True
+
     async def iter_any(self) -> AsyncIterator[bytes]:
         while data := await self.readany():
             yield data
 
     def _feed(self, data: bytes) -> int:
         """Takes `data`; gives the bytes now waiting for the reader."""
-        self._chunks.append(data)
+        chunks = self._chunks
+        chunks.append(data)
         self._size += len(data)
-        self._wake()
+        quiet = self._quiet
+        if quiet is None:
+            self._wake()
+            return self._size
+        heard, marker = quiet
+        heard()
+        # The marker may straddle two reads; both are still waiting here.
+        if self._size >= HIGH_WATER or marker in data or (
+                len(chunks) > 1 and marker in chunks[-2][-len(marker):] + data[:len(marker)]):
+            self._wake()
         return self._size
 
     def _end(self) -> None:
