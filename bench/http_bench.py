@@ -1,7 +1,7 @@
 """Reactor over HTTP against the same load sent to its upstream directly, in one run.
 
     reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
-        [--workers 1] [--floor] [--out FILE.json]
+        [--workers 1] [--floor] [--json-upstream] [--out FILE.json]
 
 Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
 (`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`), a Reactor server
@@ -29,6 +29,10 @@ upstream client) that does nothing but pass bytes on, and the same asking the up
 to stream as Reactor does by default (`bare_stream`, non-streaming scenarios only). Their
 ratios and added latencies are what that stack leaves for routing before any routing is
 done: the floor under every target above.
+
+`--json-upstream` has Reactor ask the upstream for whole answers when the caller does
+not stream (`[provider] json_upstream = true`): less work for both, without the
+first-token and stall timeouts on those calls.
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ SCENARIOS = (
 )
 
 
-def router_toml(upstream: str) -> str:
+def router_toml(upstream: str, *, json_upstream: bool = False) -> str:
     return f"""\
 [server]
 host = "127.0.0.1"
@@ -87,6 +91,9 @@ port = 0
 [cache]
 enabled = true
 max_temperature = 1.0
+
+[provider]
+json_upstream = {str(json_upstream).lower()}
 
 [[models]]
 name = "fake"
@@ -232,7 +239,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
              "--tokens", str(args.tokens), "--ttft-ms", str(args.delay_ms)],
             folder / "upstream.log"))
         config = folder / "router.toml"
-        config.write_text(router_toml(upstream.url))
+        config.write_text(router_toml(upstream.url, json_upstream=args.json_upstream))
         serve = [sys.executable, "-m", "reactor", "--log-level", "warning", "serve",
                  "--config", str(config), "--port", "0"]
         if args.workers > 1:
@@ -275,7 +282,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "setup": {
             "tokens": args.tokens, "delay_ms": args.delay_ms, "duration_s": args.duration,
             "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
-            "floor": args.floor,
+            "floor": args.floor, "json_upstream": args.json_upstream,
             "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
             "cache": "on (router.toml's max_temperature 1.0); miss scenarios send a "
                      "distinct prompt per request, hit scenarios one prompt repeated",
@@ -338,6 +345,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         default=None)
     parser.add_argument("--floor", action="store_true",
                         help="also measure bench.bare_proxy, the HTTP stack with no routing")
+    parser.add_argument("--json-upstream", action="store_true",
+                        help="Reactor asks the upstream for whole answers when the caller "
+                             "does not stream ([provider] json_upstream = true)")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.rounds < 1 or args.tokens < 1 or args.workers < 1:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench import http_bench, http_startup
+from reactor import parse_config
 
 
 def test_http_bench_measures_direct_and_router_with_the_same_requests(
@@ -29,6 +30,13 @@ def test_http_bench_measures_direct_and_router_with_the_same_requests(
     assert set(hit["router"]["cache"]) == {"exact"}
     assert "latency1 added p50 <= 0.3 ms" in report["targets_met"]
     assert "latency1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_the_http_bench_router_config_says_how_it_asks_the_upstream(whole: bool) -> None:
+    config = parse_config(http_bench.router_toml("http://127.0.0.1:9/v1", json_upstream=whole))
+    assert config.provider.json_upstream is whole
+    assert [model.name for model in config.models] == ["fake"]
 
 
 def test_startup_bench_times_the_first_answer_and_reads_idle_memory(
