@@ -222,10 +222,38 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def one_blas_thread() -> bool:
+    """Numpy's OpenBLAS runs a thread per core; on small machines the router's own work
+    then fights it (measured 10x slower MiniLM embedding under load with 2 threads).
+    Unless the user set `OPENBLAS_NUM_THREADS`, limit it to one thread, for this process
+    and (through the variable) the processes it starts. The variable alone is read only
+    when OpenBLAS loads, and importing `reactor` has loaded numpy by the time this runs:
+    the loaded library is told directly. True if it was."""
+    if "OPENBLAS_NUM_THREADS" in os.environ:
+        return False
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    import ctypes
+
+    try:
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:  # not Linux: the variable reaches child processes only
+        return False
+    libraries = {line.split(maxsplit=5)[-1] for line in maps
+                 if "openblas" in line.lower() and ".so" in line}
+    for library in sorted(libraries):
+        lib = ctypes.CDLL(library)  # already loaded: the same handle, no second copy
+        # numpy's own build prefixes and suffixes its symbols; a system OpenBLAS does not.
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(1)
+                return True
+    return False
+
+
 def entry() -> None:
-    # Numpy's BLAS spawns a thread per core; on small machines the router's own work
-    # then fights it (measured 10x slower MiniLM embedding under load with 2 threads).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    one_blas_thread()
     raise SystemExit(main())
 
 

@@ -220,3 +220,31 @@ def test_the_shipped_config_starts_without_importing_what_it_does_not_use(
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+
+BLAS_THREADS = """
+import ctypes, pathlib, sys
+from reactor._cli import one_blas_thread
+told = one_blas_thread() if sys.argv[1] == "call" else None
+maps = pathlib.Path("/proc/self/maps").read_text().splitlines()
+library = sorted({line.split(maxsplit=5)[-1] for line in maps
+                  if "openblas" in line.lower() and ".so" in line})[0]
+print(told, ctypes.CDLL(library).scipy_openblas_get_num_threads64_())
+"""
+
+
+def blas_threads(how: str, setting: str | None) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if setting is not None:
+        env["OPENBLAS_NUM_THREADS"] = setting
+    return subprocess.run([sys.executable, "-c", BLAS_THREADS, how], env=env, check=True,
+                          capture_output=True, text=True).stdout.split()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/maps")
+def test_the_command_keeps_numpys_openblas_to_one_thread_unless_told_otherwise() -> None:
+    # Importing reactor has loaded numpy before the command runs, too late for the
+    # variable: the loaded library itself must be told. A user's own setting wins.
+    assert blas_threads("call", None) == ["True", "1"]
+    assert blas_threads("call", "2") == ["False", blas_threads("plain", "2")[1]]
