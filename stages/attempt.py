@@ -264,18 +264,19 @@ class Receiver(TokenSink):
     def counted(self, usage: Usage) -> None:
         self.usage = usage
 
-    def listen(self, flush: Callable[[], bool]) -> Callable[[], None] | None:
-        # Only a caller that waits for the whole answer can have it late; the watchdog
-        # flushes what is held before it cancels, so a stalled try still bills (and a
-        # fallback continues from) every word that came.
-        if not self.call.buffered:
-            return None
-        self.watchdog.flush = flush
-        return self.heard
+    def listen(self) -> Callable[[], None] | None:
+        # Only a caller that waits for the whole answer can have it late.
+        return self.heard if self.call.buffered else None
 
     def heard(self) -> None:
         """Bytes came while the adapter reads quietly: the upstream is alive."""
         self.watchdog.last = self.loop_time()
+
+    def keep(self, tokens: list[Token]) -> None:
+        # Cut short while reading quietly: billed (`written(call.held)`) like the rest.
+        if not self.lost and self.call.buffered:
+            self.tokens += len(tokens)
+            self.call.held.extend(tokens)
 
     def completed(self, reply: Reply) -> None:
         if not self.lost:
@@ -310,9 +311,8 @@ class Watchdog:
     limits were about producing it.
     """
 
-    __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "flush",
-                 "flushing", "last", "loop", "paused_at", "request_end", "scope", "seen",
-                 "stall_s", "timer")
+    __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "last", "loop",
+                 "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
                  ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
@@ -327,10 +327,7 @@ class Watchdog:
         self.finished = False
         self.paused_at = now
         self.last = now
-        # Set by an adapter reading quietly (`Receiver.listen`): hands over what it holds.
-        self.flush: Callable[[], bool] | None = None
-        self.flushing = False  # `timer` is then a `call_soon` handle, with no `when`
-        self.timer: asyncio.Handle | None = loop.call_at(self.first_token_end, self._fire)
+        self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
 
     def due(self) -> float:
         if self.delivering or self.finished:
@@ -363,24 +360,13 @@ class Watchdog:
 
     def _bring_forward(self) -> None:
         timer = self.timer
-        if timer is not None and not self.flushing and \
-                self.due() < timer.when():  # type: ignore[attr-defined]
+        if timer is not None and self.due() < timer.when():
             timer.cancel()
             self.timer = self.loop.call_at(self.due(), self._fire)
 
     def _fire(self) -> None:
-        self.flushing = False
         deadline = self.due()
         if self.loop.time() >= deadline:
-            flush = self.flush
-            if flush is not None and flush():
-                # The adapter holds words it has not handed over: it takes them now (its
-                # wake-up was scheduled first: `call_soon` runs in order), then this
-                # looks again. What they say may end the answer, and with it the
-                # upstream's limits.
-                self.flushing = True
-                self.timer = self.loop.call_soon(self._fire)
-                return
             self.timer = None
             self.scope.cancel()
         else:

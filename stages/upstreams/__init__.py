@@ -55,14 +55,18 @@ class TokenSink:
         """A run of plain-text pieces: the same as `many` of one `Token` each."""
         await self.many([Token(text=text) for text in texts])
 
-    def listen(self, flush: Callable[[], bool]) -> Callable[[], None] | None:
-        """Offered by an adapter that can leave a stream's bytes unread until its last
+    def listen(self) -> Callable[[], None] | None:
+        """Asked by an adapter that can leave a stream's bytes unread until its last
         event: if the sink takes the answer whole, the callable the adapter then calls
         whenever bytes come (a sign of life, for stall timers), and the pieces come in
-        one run at the end; None (the default) to have each piece as it is read.
-        `flush` has the adapter hand over now what it holds (False: it holds nothing);
-        a sink calls it before it gives up on the call, so that nothing read is lost."""
+        one run at the end; None (the default) to have each piece as it is read."""
         return None
+
+    def keep(self, tokens: list[Token]) -> None:
+        """Pieces that came before a call listened to (`listen`) was cut short: counted
+        and kept as the answer so far, as `many` would have, without waiting. Only a
+        sink whose `listen` said yes is given them."""
+        raise NotImplementedError
 
     def completed(self, reply: Reply) -> None:
         """The answer is whole: nothing after this (the rest of the HTTP body, read so the

@@ -22,6 +22,8 @@ from reactor import ChatRequest, OpenAIUpstream, StreamOptions, Token, ToolCallD
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink
 from stages.upstreams.http1 import Pool, Response
 from stages.upstreams.wire import (
+    Content,
+    Quiet,
     billed,
     finish_body,
     missing_key,
@@ -155,16 +157,27 @@ class OpenAICompatible:
 
     async def _read_stream(self, response: Response, on_token: OnToken,
                            counted: _Counted) -> Reply | Fault:
+        # The tokens of one network read go over in one run when the sink takes runs.
+        sink = on_token if isinstance(on_token, TokenSink) else None
+        # A caller that takes the answer whole is handed the rest in one run, after the
+        # first token: the reader sleeps through the tokens between.
+        quiet = quiet_for(sink, response.content, b"[DONE]")
+        try:
+            return await self._read_events(response, on_token, counted, sink, quiet)
+        except BaseException:
+            # Cut short (a stall, a deadline, the caller gone) while reading quietly: the
+            # tokens that came meanwhile were billed all the same.
+            if quiet is not None and quiet.on and sink is not None:
+                _salvage(response.content, sink, counted)
+            raise
+
+    async def _read_events(self, response: Response, on_token: OnToken, counted: _Counted,
+                           sink: TokenSink | None, quiet: Quiet | None) -> Reply | Fault:
         finish: str | None = None
         got_text = refused = False
         got_event = False
         done = False
-        # The tokens of one network read go over in one run when the sink takes runs.
-        sink = on_token if isinstance(on_token, TokenSink) else None
         run: list[Token] = []
-        # A caller that takes the answer whole is handed the rest in one run, after the
-        # first token: the reader sleeps through the tokens between.
-        quiet = quiet_for(sink, response.content, b"[DONE]")
         # Closed here when it stops at [DONE] (see `sse_line_batches`).
         async with aclosing(sse_line_batches(response.content, quiet)) as batches:
             async for lines in batches:
@@ -180,20 +193,13 @@ class OpenAICompatible:
                     if chunk.error is not None:
                         await _hand_over(run, sink)
                         return _error_fault(chunk.error, "upstream error mid-stream")
-                    if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
-                        counted.usage = usage
-                        if sink is not None:
-                            sink.counted(usage)
+                    _count(chunk, counted, sink)
                     if chunk.choices:
                         choice = chunk.choices[0]
-                        delta = choice.delta
-                        if delta is not None and (delta.content or delta.refusal or
-                                                  delta.tool_calls):
+                        token = _token(choice.delta)
+                        if token is not None:
                             got_text = True
-                            refused = refused or bool(delta.refusal)
-                            token = Token(text=delta.content or delta.refusal or "",
-                                          tool_calls=_tool_calls(delta.tool_calls)
-                                          if delta.tool_calls else None)
+                            refused = refused or bool(choice.delta and choice.delta.refusal)
                             if sink is None:
                                 await on_token(token)
                             else:
@@ -215,6 +221,40 @@ class OpenAICompatible:
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def _count(chunk: _Body, counted: _Counted, sink: TokenSink | None) -> None:
+    """Note the usage an event says, if it does."""
+    if chunk.usage is not None and (usage := _usage(chunk.usage)) is not None:
+        counted.usage = usage
+        if sink is not None:
+            sink.counted(usage)
+
+
+def _token(delta: _Delta | None) -> Token | None:
+    """The piece of answer a delta carries, if any."""
+    if delta is None or not (delta.content or delta.refusal or delta.tool_calls):
+        return None
+    return Token(text=delta.content or delta.refusal or "",
+                 tool_calls=_tool_calls(delta.tool_calls) if delta.tool_calls else None)
+
+
+def _salvage(content: Content, sink: TokenSink, counted: _Counted) -> None:
+    """What came while a quiet read was cut short, to the sink: its tokens (kept, not
+    delivered) and the usage it says. An event begun in an earlier read is lost with the
+    line reader; the rest is read as the stream would have been."""
+    take = getattr(content, "take_waiting", None)
+    data = take() if take is not None else b""
+    lines = data.replace(b"\r", b"").split(b"\n")
+    datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
+    chunks, _ = _decode_events([d for d in datas if d and d != b"[DONE]"])
+    tokens: list[Token] = []
+    for chunk in chunks:
+        _count(chunk, counted, sink)
+        if chunk.choices and (token := _token(chunk.choices[0].delta)) is not None:
+            tokens.append(token)
+    if tokens:
+        sink.keep(tokens)
 
 
 def _decode_events(datas: list[bytes]) -> tuple[list[_Body], bytes | None]:

@@ -373,12 +373,11 @@ class Quiet:
 
 def quiet_for(sink: TokenSink | None, content: Content, marker: bytes) -> Quiet | None:
     """A `Quiet` for reading `content` into `sink`, if both can: the sink takes the
-    answer whole, and the body can be read quietly (the sink is then given the body's
-    `flush`, to have what is waiting handed over before it gives up on the attempt)."""
-    flush = getattr(content, "flush", None)
-    if sink is None or flush is None:
+    answer whole, and the body can be read quietly (`http1.Body`). A reader cut short
+    while quiet hands what came meanwhile to `TokenSink.keep`."""
+    if sink is None or not hasattr(content, "read_quietly"):
         return None
-    heard = sink.listen(flush)
+    heard = sink.listen()
     return None if heard is None else Quiet(heard, marker)
 
 

@@ -259,12 +259,11 @@ async def test_a_marker_split_between_two_reads_still_wakes_the_quiet_reader() -
     assert reader.task.result() == b"data: two\n\ndata: [DONE]\n\n"
 
 
-@pytest.mark.parametrize("how", ["end", "break", "high water", "flush"])
+@pytest.mark.parametrize("how", ["end", "break", "high water"])
 async def test_a_quiet_reader_wakes_with_what_waits_when_it_must(how: str) -> None:
     conn, transport, body = await quiet_answer()
     reader = Quietly(body)
     await reader.settle()  # it waits, quietly
-    assert not body.flush()  # nothing waits yet: nothing to hand over
     conn.data_received(chunk(b"data: two\n\n"))
     await reader.settle()
     assert not reader.task.done()
@@ -277,13 +276,26 @@ async def test_a_quiet_reader_wakes_with_what_waits_when_it_must(how: str) -> No
         filler = b"x" * http1.HIGH_WATER
         conn.data_received(chunk(filler))
         expected += filler
-    else:
-        assert body.flush()
     await reader.settle()
     assert reader.task.result() == expected
     assert not transport.paused  # what made the socket stop was read: it reads again
     if how == "break":
         with pytest.raises(Broken):
             await body.readany()
-    if how == "flush":
-        assert not body.flush()  # no quiet reader now
+
+
+async def test_a_quiet_reader_cut_short_leaves_what_came_to_be_taken() -> None:
+    conn, transport, body = await quiet_answer()
+    reader = Quietly(body)
+    await reader.settle()
+    filler = b"x" * (http1.HIGH_WATER // 2)
+    for piece in (b"data: two\n\n", filler, filler):
+        conn.data_received(chunk(piece))
+    assert transport.paused  # past the high water: woken, but not yet run
+    reader.task.cancel()
+    await reader.settle()
+    assert reader.task.cancelled()
+    assert body.take_waiting() == b"data: two\n\n" + filler + filler
+    assert not transport.paused and body.take_waiting() == b""
+    conn.data_received(chunk(b"data: three\n\n"))  # a plain reader is woken again
+    assert await body.readany() == b"data: three\n\n"

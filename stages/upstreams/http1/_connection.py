@@ -98,7 +98,8 @@ class Body:
         """`readany` for a reader that wants the rest of the body in few pieces: while it
         waits, each piece that comes calls `heard` instead of waking it. It wakes when
         `marker` comes (a stream's last event), when `HIGH_WATER` bytes wait (the socket
-        would stop being read), at the body's end or break, or at `flush`.
+        would stop being read), or at the body's end or break. A reader cut short
+        meanwhile finds what came with `take_waiting`.
 
         A token stream read for a caller that takes the answer whole wakes its reader
         once, not once per token: most of what a token costs is the reader's wake-up and
@@ -111,13 +112,16 @@ class Body:
         finally:
             self._quiet = None
 
-    def flush(self) -> bool:
-        """Wake a quiet reader (`read_quietly`) with what waits; False if none waits."""
-        if self._quiet is None or not self._chunks:
-            return False
-        self._quiet = None
-        self._wake()
-        return True
+    def take_waiting(self) -> bytes:
+        """What came and was not read yet (b"" if nothing), without waiting."""
+        chunks = self._chunks
+        if not chunks:
+            return b""
+        data = b"".join(chunks)
+        chunks.clear()
+        self._size = 0
+        self._connection.drained()
+        return data
 
     async def iter_any(self) -> AsyncIterator[bytes]:
         while data := await self.readany():
