@@ -1,15 +1,15 @@
 """Reactor over HTTP against the same load sent to its upstream directly, in one run.
 
     reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
-        [--workers 1] [--floor] [--json-upstream] [--out FILE.json]
+        [--token-ms 0] [--workers 1] [--floor] [--json-upstream] [--out FILE.json]
 
 Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
-(`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`), a Reactor server
-(`reactor serve` with a generated router.toml whose one model calls that upstream over
-HTTP), and for each measurement a fresh load generator (`bench.http_load`). Each
-scenario runs against the upstream directly and against Reactor with the same requests
-(`model: auto`, one user message), alternating which goes first from round to round;
-the report gives the median over rounds:
+(`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`, `--token-ms`
+apart when it streams), a Reactor server (`reactor serve` with a generated router.toml
+whose one model calls that upstream over HTTP), and for each measurement a fresh load
+generator (`bench.http_load`). Each scenario runs against the upstream directly and
+against Reactor with the same requests (`model: auto`, one user message), alternating
+which goes first from round to round; the report gives the median over rounds:
 
 - `json64`: non-streaming, 64 connections: requests/s.
 - `stream64`: streaming, 64 connections: requests/s and content tokens/s.
@@ -236,7 +236,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-http-")))
         upstream = await stack.enter_async_context(child(
             [sys.executable, "-m", "bench.fake_upstream", "--port", "0",
-             "--tokens", str(args.tokens), "--ttft-ms", str(args.delay_ms)],
+             "--tokens", str(args.tokens), "--ttft-ms", str(args.delay_ms),
+             "--token-ms", str(args.token_ms)],
             folder / "upstream.log"))
         config = folder / "router.toml"
         config.write_text(router_toml(upstream.url, json_upstream=args.json_upstream))
@@ -280,7 +281,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         "machine": {"cpus": os.cpu_count(), "load_before": [round(x, 2) for x in load_before],
                     "load_after": [round(x, 2) for x in os.getloadavg()]},
         "setup": {
-            "tokens": args.tokens, "delay_ms": args.delay_ms, "duration_s": args.duration,
+            "tokens": args.tokens, "delay_ms": args.delay_ms, "token_ms": args.token_ms,
+            "duration_s": args.duration,
             "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
             "floor": args.floor, "json_upstream": args.json_upstream,
             "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
@@ -338,6 +340,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="unmeasured seconds before each run")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--tokens", type=int, default=16, help="words in every answer")
+    parser.add_argument("--token-ms", type=float, default=0.0,
+                        help="the upstream's pause between streamed words (a JSON answer "
+                             "waits for all of them before it is sent)")
     parser.add_argument("--delay-ms", type=float, default=0.0,
                         help="the upstream's delay before it answers")
     parser.add_argument("--workers", type=int, default=1, help="reactor serve --workers")
