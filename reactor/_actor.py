@@ -83,6 +83,13 @@ class Actor(Generic[M]):
     async def handle(self, message: M) -> None:
         raise NotImplementedError
 
+    def handle_nowait(self, message: M) -> bool:
+        """Handle `message` at once if that needs no wait (True), else leave it to
+        `handle` (False) having changed nothing. An actor whose messages mostly need no
+        wait (a book, a learner) overrides this: a message handled here costs no
+        coroutine."""
+        return False
+
     def crashed(self, message: M | None, exc: BaseException) -> None:
         """The handler of `message` raised `exc`; tell whoever waits on it.
 
@@ -117,6 +124,9 @@ class Actor(Generic[M]):
                 self.started_once = True
                 poll, receive = self.mailbox.poll, self.mailbox.receive
                 handle = self.handle
+                # Looked up once: an actor without `handle_nowait` pays no call for it.
+                handle_nowait = self.handle_nowait \
+                    if type(self).handle_nowait is not Actor.handle_nowait else None
                 while True:
                     # A buffered message is taken without a coroutine; `receive` waits
                     # for one, and takes the mailbox's checkpoints.
@@ -127,7 +137,8 @@ class Actor(Generic[M]):
                         except anyio.EndOfStream:
                             break
                     self.current = message
-                    await handle(message)
+                    if handle_nowait is None or not handle_nowait(message):
+                        await handle(message)
                     self.current = None
                     del message  # waiting for the next one must not keep this request alive
                 await self.stopping()

@@ -205,6 +205,8 @@ class Inbox(Protocol[T_contra]):
 
     async def send(self, message: T_contra) -> None: ...
 
+    def put_nowait(self, message: T_contra) -> bool: ...
+
     def try_send(self, message: T_contra) -> bool: ...
 
 
@@ -285,6 +287,13 @@ class Mailbox(Generic[T]):
         """Deliver `message` if that needs no wait; False, counted as nothing, when the
         mailbox is full or closed (then `send`, which waits or raises). A coroutine less
         per message on an edge that waits."""
+        channel = self._channel
+        buffer = channel.buffer
+        # The common case, inlined as in `send`.
+        if not channel.receivers and len(buffer) < channel.size and \
+                not channel.sending_closed:
+            buffer.append(message)
+            return True
         try:
             self._channel.send_nowait(message)
         except (anyio.WouldBlock, anyio.ClosedResourceError):

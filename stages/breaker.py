@@ -202,11 +202,21 @@ class Breaker(Actor[Routed | Completed]):
                         retry_after_s=self._soonest(decision.chain))
                     await self.outcomes.reject(job, error, self.clock.now())
                     return
-                await self.downstream.send(Dispatch(job=job, features=features, decision=decision,
-                                                    chain=chain, probes=probes))
+                dispatch = Dispatch(job=job, features=features, decision=decision, chain=chain,
+                                    probes=probes)
+                if not self.downstream.put_nowait(dispatch):
+                    await self.downstream.send(dispatch)
             case Completed(attempts=attempts):
                 for attempt in attempts:
                     self.breakers.record(attempt)
+
+    def handle_nowait(self, message: Routed | Completed) -> bool:
+        if isinstance(message, Completed):  # learning needs no wait
+            record = self.breakers.record
+            for attempt in message.attempts:
+                record(attempt)
+            return True
+        return False
 
     async def _decided(self, job: Job, decision: Decision, chain: list[str]) -> None:
         """A decision-only request: answer with the decision, minus open models."""

@@ -483,7 +483,9 @@ class Selector(Actor[Select | Completed | Feedback]):
                     return
                 decision = msgspec.structs.replace(
                     decision, features=features, routing_s=self.clock.now() - job.received_at)
-                await self.downstream.send(Routed(job=job, features=features, decision=decision))
+                routed = Routed(job=job, features=features, decision=decision)
+                if not self.downstream.put_nowait(routed):
+                    await self.downstream.send(routed)
             case Completed() as outcome:
                 self._remember(outcome)
                 for attempt in outcome.attempts:
@@ -497,6 +499,17 @@ class Selector(Actor[Select | Completed | Feedback]):
                     # One build at a time; `stopping` may cancel it before its task starts.
                     self._building = anyio.CancelScope()
                     await self.spawn(self._build_graph, quality, self._building)
+
+    def handle_nowait(self, message: Select | Completed | Feedback) -> bool:
+        if isinstance(message, Completed):  # learning needs no wait
+            self._remember(message)
+            observe = self.catalogue.observe
+            for attempt in message.attempts:
+                if attempt.status == "ok":
+                    observe(attempt.model, attempt.ttft_s, attempt.tokens_out,
+                            attempt.duration_s)
+            return True
+        return False
 
     def _remember(self, outcome: Completed) -> None:
         features = outcome.features
