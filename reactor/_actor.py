@@ -173,6 +173,26 @@ class Actor(Generic[M]):
                 return
         self._tg.start_soon(self._worker, work)
 
+    def spawn_nowait(self, func: Callable[[*Ts], Awaitable[Any]], *args: *Ts) -> bool:
+        """`spawn` if a slot is free now; False, with nothing started, if none is (then
+        `spawn`, which waits for one). A coroutine less per job when slots are free."""
+        tg = self._tg
+        if tg is None:
+            raise RuntimeError(f"actor {self.name!r} is not running")
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            return False
+        work: Work = (func, args)
+        idle = self._idle
+        while idle:
+            waiter = idle.pop()
+            if not waiter.done():
+                waiter.set_result(work)
+                return True
+        tg.start_soon(self._worker, work)
+        return True
+
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
         slot = _SLOT.get()

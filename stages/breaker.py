@@ -93,16 +93,28 @@ class Breakers:
         return "probe"
 
     def record(self, attempt: Attempt) -> None:
-        breaker = self.get(attempt.model)
-        if attempt.status in ("skipped", "cancelled") or attempt.error == "client_error":
+        breaker = self.models.get(attempt.model) or self.get(attempt.model)
+        status = attempt.status
+        if status == "ok" and breaker.state == "closed" and attempt.error != "client_error":
+            # The common case, inlined (`_remember`, then nothing changes state).
+            now = self.clock.now()
+            recent = breaker.recent
+            recent.append((now, True))
+            horizon = now - self.config.window_s
+            while recent and recent[0][0] < horizon:
+                if not recent.popleft()[1]:
+                    breaker.recent_failures -= 1
+            breaker.failures = 0
+            return
+        if status in ("skipped", "cancelled") or attempt.error == "client_error":
             # An upstream refusing the request (a 4xx other than 401, 403, 429) says the
             # caller sent something it will not take, not that the model is down: counted
             # against the model, one caller's bad requests would open it for everyone.
             if attempt.probe:
                 breaker.probe_started = None
             return
-        self._remember(breaker, attempt.status == "ok")
-        if attempt.status == "ok":
+        self._remember(breaker, status == "ok")
+        if status == "ok":
             breaker.failures = 0
             if breaker.state != "closed":
                 breaker.state = "closed"

@@ -141,6 +141,9 @@ class Provider(Actor[Dispatch]):
     async def handle(self, message: Dispatch) -> None:
         await self.spawn(self._serve_then_publish, message)
 
+    def handle_nowait(self, message: Dispatch) -> bool:
+        return self.spawn_nowait(self._serve_then_publish, message)
+
     async def _serve_then_publish(self, dispatch: Dispatch) -> None:
         try:
             outcome = await self._serve(dispatch)
@@ -149,7 +152,9 @@ class Provider(Actor[Dispatch]):
             raise
         # Free the slot first: publishing may wait on stages upstream of this one.
         self.release_slot()
-        await self.outcomes.to_all(outcome)
+        rest = self.outcomes.to_all_nowait(outcome)
+        if rest is not None:
+            await rest
 
     def _deadline(self, dispatch: Dispatch) -> float:
         job = dispatch.job
