@@ -23,7 +23,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 from reactor._events import ErrorInfo
-from reactor._mailbox import NOTHING, Mailbox
+from reactor._mailbox import NOTHING, Mailbox, new_future
 from reactor._messages import Completed, Job
 
 M = TypeVar("M")
@@ -216,7 +216,7 @@ class Actor(Generic[M]):
             if self._tg is None or len(self._idle) >= self._max_idle or \
                     copy_context() != fresh:
                 return
-            waiter: asyncio.Future[Work | None] = asyncio.get_running_loop().create_future()
+            waiter: asyncio.Future[Work | None] = new_future()
             self._idle.append(waiter)
             try:
                 next_work = await waiter

@@ -20,7 +20,7 @@ import anyio
 
 from reactor._errors import FlowClosed
 from reactor._events import Decided, Done, ErrorInfo, Failed, FlowEvent, Token
-from reactor._mailbox import Channel
+from reactor._mailbox import CLOSED, Channel
 
 T = TypeVar("T")
 
@@ -190,8 +190,20 @@ class Flow:
 
     async def receive(self) -> FlowEvent:
         """The next event. A flow closed without a terminal event yields a `Failed`."""
+        channel = self._channel
+        if channel.empty:
+            # `channel.receive`, awaited here: a frame less on every wake-up.
+            waiter = channel.park()
+            try:
+                event = await waiter
+            except BaseException:
+                channel.unpark(waiter)
+                raise
+            if event is CLOSED:
+                return Failed(error=_TRUNCATED)
+            return event  # type: ignore[no-any-return]
         try:
-            return await self._channel.receive()
+            return await channel.receive()
         except (anyio.EndOfStream, anyio.ClosedResourceError):
             return Failed(error=_TRUNCATED)
 
