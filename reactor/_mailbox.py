@@ -322,6 +322,12 @@ class Mailbox(Generic[T]):
 
     def try_send(self, message: T) -> bool:
         """Deliver `message` if there is room now; False when full."""
+        channel = self._channel
+        buffer = channel.buffer
+        if not channel.receivers and len(buffer) < channel.size and \
+                not channel.sending_closed:
+            buffer.append(message)  # the common case, inlined as in `send`
+            return True
         try:
             self._channel.send_nowait(message)
         except anyio.WouldBlock:

@@ -105,6 +105,10 @@ class Catalogue:
         # request, and `round` to places costs more than the rest of scoring a model.
         self._shown: dict[float, float] = {}
         self._reasons: dict[tuple[float | None, str, str, float, bool, float], str] = {}
+        # Scores and confidences as decisions show them (6 and 3 places): with few
+        # candidates they take few values, and `round` costs more than scoring a model.
+        self._scores: dict[float, float] = {}
+        self._confidences: dict[float, float] = {}
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -250,6 +254,7 @@ class Catalogue:
 
         scored: list[Candidate] = []
         shown, shown_quality = self._shown, self._shown_quality
+        scores = self._scores
         for (name, quality, cost, latency), log_cost, log_lat in zip(rows, log_costs, log_lats,
                                                                       strict=True):
             norm_cost = 0.0 if flat_cost else (log_cost - low_cost) / span_cost
@@ -261,17 +266,23 @@ class Catalogue:
                 # range: two models 0.01 apart must not look a whole unit apart.
                 score = wq * (quality - best_quality) / QUALITY_SCALE \
                     - wc * norm_cost - wl * norm_lat
+            shown_score = scores.get(score)
+            if shown_score is None:
+                shown_score = remember_rounded(scores, score, 6)
             scored.append(Candidate(model=name, quality=shown.get(quality)
                                     or shown_quality(quality),
                                     cost_usd=cost, latency_ms=round(latency, 1),
-                                    score=round(score, 6)))
+                                    score=shown_score))
         if len(scored) > 1:
             scored.sort(key=_BY_SCORE, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
         margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
         evidence = predicted[best.model][1]
-        confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
+        confidence = min(1.0, (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0)))
+        shown_confidence = self._confidences.get(confidence)
+        if shown_confidence is None:
+            shown_confidence = remember_rounded(self._confidences, confidence, 3)
         fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
                                    features, tier, budget, usable=set(map(_NAME, rows)))
         reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
@@ -280,7 +291,7 @@ class Catalogue:
             reason += (f"; over the budget left (${budget:.6f}): "
                        + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
-                        confidence=round(min(1.0, confidence), 3), mode=mode,
+                        confidence=shown_confidence, mode=mode,
                         alternatives=scored)
 
     def _reason(self, wtp: float | None, mode: str, task: str, complexity: float,
@@ -377,6 +388,17 @@ def over_budget(quota: Quota, now_wall: float, costs: list[tuple[str, float]]) -
         f"the cheapest that could answer, {name}, would cost ~${cost:.6f}; the budget "
         f"resets at {iso(quota.resets_at)}",
         retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
+
+
+def remember_rounded(memo: dict[float, float], value: float, places: int) -> float:
+    """`round(value, places)`, remembered in `memo` (not for zeros: 0.0 and -0.0 are one
+    key but round to themselves, each keeping its sign); `memo` is emptied when full."""
+    rounded = round(value, places)
+    if value != 0.0:
+        if len(memo) >= _SHOWN_MEMO:
+            memo.clear()
+        memo[value] = rounded
+    return rounded
 
 
 # Read in C, not in a Python function or comprehension per call.
