@@ -80,8 +80,13 @@ class NoRoute(Exception):
 
 def has_images(request: ChatRequest) -> bool:
     """Any message carries an image part."""
-    return any(isinstance(part, ImagePart) for message in request.messages
-               if isinstance(message.content, list) for part in message.content)
+    for message in request.messages:  # plain loops: no generator on every request
+        content = message.content
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, ImagePart):
+                    return True
+    return False
 
 class Catalogue:
     """The selector's private state: models, aliases, live latency estimates."""
@@ -236,8 +241,14 @@ class Catalogue:
                                     code="no_model_fits", param="model",
                                     message="no model can serve this request: "
                                     + "; ".join(rejected)))
-        rows = self._constrain(request, rows)
-        wq, wc, wl = self._weights(request, mode)
+        if request.constraints is not None:
+            rows = self._constrain(request, rows)
+        if request.preferences is None:  # `_weights` and `_willingness`, without calls
+            wq, wc, wl = WEIGHTS[mode]
+            wtp = self.config.willingness_to_pay
+        else:
+            wq, wc, wl = self._weights(request, mode)
+            wtp = self._willingness(request)
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         log10 = math.log10
@@ -250,7 +261,6 @@ class Catalogue:
         span_cost, span_lat = max(log_costs) - low_cost, max(log_lats) - low_lat
         flat_cost, flat_lat = span_cost < 1e-12, span_lat < 1e-12
         best_quality = max(rows, key=_QUALITY)[1]
-        wtp = self._willingness(request)
 
         scored: list[Candidate] = []
         shown, shown_quality = self._shown, self._shown_quality
