@@ -174,8 +174,15 @@ class ExactCache(Actor[Admitted | Completed]):
                 await self._store(outcome)
 
     def handle_nowait(self, message: Admitted | Completed) -> bool:
-        # An outcome that is not to be stored (most are not) needs no wait.
-        return isinstance(message, Completed) and not self._storable(message)
+        # An outcome that is not to be stored (most are not) needs no wait, nor a job
+        # that is not looked up when the analyzer has room for it.
+        if isinstance(message, Completed):
+            return not self._storable(message)
+        job = message.job
+        if not job.decide_only and self.store is not None and \
+                readable(job.request, self.config):
+            return False
+        return self.downstream.put_nowait(Analyze(job=job))
 
     def _storable(self, outcome: Completed) -> bool:
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None:

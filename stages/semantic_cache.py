@@ -238,8 +238,17 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         return _entry.decode(payload), weighed.similarity
 
     def handle_nowait(self, message: Select | Completed | Propagated) -> bool:
-        # An outcome that is not to be stored (most are not) needs no wait.
-        return isinstance(message, Completed) and not self._storable(message)
+        # An outcome that is not to be stored (most are not) needs no wait, nor a job
+        # that is not looked up when the selector has room for it.
+        if isinstance(message, Completed):
+            return not self._storable(message)
+        if isinstance(message, Select):
+            job = message.job
+            if message.features.embedding is not None and self.index is not None and \
+                    not job.decide_only and eligible(job.request, self.config):
+                return False
+            return self.downstream.put_nowait(message)
+        return False
 
     def _storable(self, outcome: Completed) -> bool:
         features = outcome.features
