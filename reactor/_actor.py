@@ -1,7 +1,9 @@
 """Actors: private state, one bounded mailbox, one message at a time.
 
 An actor is a thin async shell: `handle` decides what a message means, usually by
-calling a pure synchronous core, then forwards messages on. Work that takes long (an
+calling a pure synchronous core, then forwards messages on. A message that needs no
+wait (an outcome a book records, a job passed on to a mailbox with room) may be taken
+by `handle_nowait` instead, a plain call rather than a coroutine. Work that takes long (an
 upstream call, a cache replay) runs in a task the actor owns, started with `spawn`,
 bounded by the actor's semaphore: when every slot is taken the actor stops
 reading its mailbox, the mailbox fills, and the senders upstream wait.

@@ -194,7 +194,12 @@ class Breaker(Actor[Routed | Completed]):
             case Routed(job=job, features=features, decision=decision):
                 chain: list[str] = []
                 probes: list[str] = []
-                for model in decision.chain:
+                breakers = self.breakers.models
+                for model in (decision.model, *decision.fallbacks):  # `decision.chain`
+                    breaker = breakers.get(model)
+                    if breaker is not None and breaker.state == "closed":
+                        chain.append(model)  # `admit`'s "pass", without a call
+                        continue
                     verdict = self.breakers.admit(model)
                     if verdict == "blocked":
                         continue
