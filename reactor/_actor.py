@@ -1,7 +1,9 @@
 """Actors: private state, one bounded mailbox, one message at a time.
 
 An actor is a thin async shell: `handle` decides what a message means, usually by
-calling a pure synchronous core, then forwards messages on. Work that takes long (an
+calling a pure synchronous core, then forwards messages on. A message that needs no
+wait (an outcome a book records, a job passed on to a mailbox with room) may be taken
+by `handle_nowait` instead, a plain call rather than a coroutine. Work that takes long (an
 upstream call, a cache replay) runs in a task the actor owns, started with `spawn`,
 bounded by the actor's semaphore: when every slot is taken the actor stops
 reading its mailbox, the mailbox fills, and the senders upstream wait.
@@ -23,7 +25,7 @@ import anyio
 from anyio.abc import TaskGroup, TaskStatus
 
 from reactor._events import ErrorInfo
-from reactor._mailbox import NOTHING, Mailbox
+from reactor._mailbox import NOTHING, Mailbox, new_future
 from reactor._messages import Completed, Job
 
 M = TypeVar("M")
@@ -83,6 +85,13 @@ class Actor(Generic[M]):
     async def handle(self, message: M) -> None:
         raise NotImplementedError
 
+    def handle_nowait(self, message: M) -> bool:
+        """Handle `message` at once if that needs no wait (True), else leave it to
+        `handle` (False) having changed nothing. An actor whose messages mostly need no
+        wait (a book, a learner) overrides this: a message handled here costs no
+        coroutine."""
+        return False
+
     def crashed(self, message: M | None, exc: BaseException) -> None:
         """The handler of `message` raised `exc`; tell whoever waits on it.
 
@@ -117,6 +126,9 @@ class Actor(Generic[M]):
                 self.started_once = True
                 poll, receive = self.mailbox.poll, self.mailbox.receive
                 handle = self.handle
+                # Looked up once: an actor without `handle_nowait` pays no call for it.
+                handle_nowait = self.handle_nowait \
+                    if type(self).handle_nowait is not Actor.handle_nowait else None
                 while True:
                     # A buffered message is taken without a coroutine; `receive` waits
                     # for one, and takes the mailbox's checkpoints.
@@ -127,7 +139,8 @@ class Actor(Generic[M]):
                         except anyio.EndOfStream:
                             break
                     self.current = message
-                    await handle(message)
+                    if handle_nowait is None or not handle_nowait(message):
+                        await handle(message)
                     self.current = None
                     del message  # waiting for the next one must not keep this request alive
                 await self.stopping()
@@ -162,6 +175,26 @@ class Actor(Generic[M]):
                 return
         self._tg.start_soon(self._worker, work)
 
+    def spawn_nowait(self, func: Callable[[*Ts], Awaitable[Any]], *args: *Ts) -> bool:
+        """`spawn` if a slot is free now; False, with nothing started, if none is (then
+        `spawn`, which waits for one). A coroutine less per job when slots are free."""
+        tg = self._tg
+        if tg is None:
+            raise RuntimeError(f"actor {self.name!r} is not running")
+        try:
+            self._limiter.acquire_nowait()
+        except anyio.WouldBlock:
+            return False
+        work: Work = (func, args)
+        idle = self._idle
+        while idle:
+            waiter = idle.pop()
+            if not waiter.done():
+                waiter.set_result(work)
+                return True
+        tg.start_soon(self._worker, work)
+        return True
+
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""
         slot = _SLOT.get()
@@ -185,7 +218,7 @@ class Actor(Generic[M]):
             if self._tg is None or len(self._idle) >= self._max_idle or \
                     copy_context() != fresh:
                 return
-            waiter: asyncio.Future[Work | None] = asyncio.get_running_loop().create_future()
+            waiter: asyncio.Future[Work | None] = new_future()
             self._idle.append(waiter)
             try:
                 next_work = await waiter

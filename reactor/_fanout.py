@@ -11,6 +11,9 @@ admission permit, held until the outcome is settled, bounds how many may wait.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+from typing import Any
+
 from reactor._errors import MailboxClosed
 from reactor._events import ErrorInfo, Usage
 from reactor._mailbox import Mailbox
@@ -21,18 +24,24 @@ class Outcomes:
     def __init__(self) -> None:
         self._books: list[Mailbox[Completed]] = []
         self._learners: list[Mailbox[Completed]] = []
+        self._subscribers: list[Mailbox[Completed]] = []  # learners, then books
         self.published_total = 0
 
     def add_book(self, mailbox: Mailbox[Completed]) -> None:
         self._books.append(mailbox)
+        self._subscribers = [*self._learners, *self._books]
 
     def add_learner(self, mailbox: Mailbox[Completed]) -> None:
         self._learners.append(mailbox)
+        self._subscribers = [*self._learners, *self._books]
 
     async def to_books(self, outcome: Completed) -> None:
         """Tell the book-keepers; then the request is settled."""
+        await self._books_from(outcome, 0)
+
+    async def _books_from(self, outcome: Completed, first: int) -> None:
         try:
-            for mailbox in self._books:
+            for mailbox in self._books[first:]:
                 if mailbox.put_nowait(outcome):
                     continue
                 try:
@@ -45,8 +54,11 @@ class Outcomes:
 
     async def to_all(self, outcome: Completed) -> None:
         """Tell the learners and the book-keepers; call only without a pipeline slot."""
+        await self._all_from(outcome, 0)
+
+    async def _all_from(self, outcome: Completed, first: int) -> None:
         try:
-            for mailbox in self._learners:
+            for mailbox in self._learners[first:]:
                 if mailbox.put_nowait(outcome):
                     continue
                 try:
@@ -55,6 +67,21 @@ class Outcomes:
                     pass
         finally:
             await self.to_books(outcome)
+
+    def to_all_nowait(self, outcome: Completed) -> Coroutine[Any, Any, None] | None:
+        """`to_all` as far as it goes without waiting: None if every subscriber took the
+        outcome at once (the request is then settled), else the rest of `to_all`, to
+        await. Two coroutines less per request while nobody is behind."""
+        subscribers = self._subscribers
+        for index in range(len(subscribers)):
+            if not subscribers[index].put_nowait(outcome):
+                learners = len(self._learners)
+                if index < learners:
+                    return self._all_from(outcome, index)
+                return self._books_from(outcome, index - learners)
+        self.published_total += 1
+        outcome.job.flow.settle()
+        return None
 
     async def reject(self, job: Job, error: ErrorInfo, now: float) -> None:
         """End `job` before any upstream call: tell the caller, then the books."""

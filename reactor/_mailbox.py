@@ -35,11 +35,19 @@ T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
 
 
+def new_future() -> asyncio.Future[Any]:
+    """`asyncio.get_running_loop().create_future()` without the loop's Python method:
+    what asyncio's loops (and uvloop's) do there, made in C."""
+    return asyncio.Future(loop=asyncio.get_running_loop())
+
+
 class _Closed:
     """What a parked sender or receiver is woken with when the channel closes."""
 
 
 _CLOSED: Any = _Closed()
+CLOSED: Any = _CLOSED
+"""What a future from `Channel.park` is handed when the channel closes."""
 
 
 class Nothing(enum.Enum):
@@ -94,7 +102,7 @@ class Channel(Generic[T]):
             return
         except anyio.WouldBlock:
             pass
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = new_future()
         entry = (item, waiter)
         self.senders.append(entry)
         try:
@@ -140,25 +148,37 @@ class Channel(Generic[T]):
                 return self.receive_nowait()
             except anyio.WouldBlock:
                 pass  # the only senders waiting had been cancelled
-        waiter = asyncio.get_running_loop().create_future()
-        self.receivers.append(waiter)
+        waiter = self.park()
         try:
             item = await waiter
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                handed = waiter.result()
-                if handed is not _CLOSED and not self.receiving_closed:
-                    self.buffer.appendleft(handed)  # not taken: the next receive gets it
-            else:
-                waiter.cancel()
-                try:
-                    self.receivers.remove(waiter)
-                except ValueError:
-                    pass
+            self.unpark(waiter)
             raise
         if item is _CLOSED:
             raise anyio.EndOfStream
         return item  # type: ignore[no-any-return]
+
+    def park(self) -> asyncio.Future[Any]:
+        """`receive` up to its wait, for a receiver that awaits in its own frame (a frame
+        less on every wake-up): the future an item (or `_CLOSED`) will be handed to.
+        Only when the channel is `empty`; a receiver leaving calls `unpark`."""
+        waiter = new_future()
+        self.receivers.append(waiter)
+        return waiter
+
+    def unpark(self, waiter: asyncio.Future[Any]) -> None:
+        """The receiver waiting on `waiter` left (cancelled): an item already handed to it
+        goes back to the head of the buffer for the next receive."""
+        if waiter.done() and not waiter.cancelled():
+            handed = waiter.result()
+            if handed is not _CLOSED and not self.receiving_closed:
+                self.buffer.appendleft(handed)  # not taken: the next receive gets it
+        else:
+            waiter.cancel()
+            try:
+                self.receivers.remove(waiter)
+            except ValueError:
+                pass
 
     def _admit_sender(self) -> None:
         senders = self.senders
@@ -204,6 +224,8 @@ class Inbox(Protocol[T_contra]):
     """The sending side of a mailbox: what a stage holds of the next stage."""
 
     async def send(self, message: T_contra) -> None: ...
+
+    def put_nowait(self, message: T_contra) -> bool: ...
 
     def try_send(self, message: T_contra) -> bool: ...
 
@@ -285,6 +307,13 @@ class Mailbox(Generic[T]):
         """Deliver `message` if that needs no wait; False, counted as nothing, when the
         mailbox is full or closed (then `send`, which waits or raises). A coroutine less
         per message on an edge that waits."""
+        channel = self._channel
+        buffer = channel.buffer
+        # The common case, inlined as in `send`.
+        if not channel.receivers and len(buffer) < channel.size and \
+                not channel.sending_closed:
+            buffer.append(message)
+            return True
         try:
             self._channel.send_nowait(message)
         except (anyio.WouldBlock, anyio.ClosedResourceError):
@@ -293,6 +322,12 @@ class Mailbox(Generic[T]):
 
     def try_send(self, message: T) -> bool:
         """Deliver `message` if there is room now; False when full."""
+        channel = self._channel
+        buffer = channel.buffer
+        if not channel.receivers and len(buffer) < channel.size and \
+                not channel.sending_closed:
+            buffer.append(message)  # the common case, inlined as in `send`
+            return True
         try:
             self._channel.send_nowait(message)
         except anyio.WouldBlock:
@@ -315,7 +350,15 @@ class Mailbox(Generic[T]):
             message = buffer.popleft()  # the common case, inlined
         elif channel.empty:
             self._since_checkpoint = 0
-            message = await channel.receive()
+            # `channel.receive`, awaited here: a frame less on every wake-up.
+            waiter = channel.park()
+            try:
+                message = await waiter
+            except BaseException:
+                channel.unpark(waiter)
+                raise
+            if message is _CLOSED:
+                raise anyio.EndOfStream
         else:
             try:
                 message = channel.receive_nowait()

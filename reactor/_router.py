@@ -82,17 +82,19 @@ class Answer(msgspec.Struct, kw_only=True):
     decision: Decision | None = None
 
     def completion(self, created: int) -> ChatCompletion:
-        assert self.done is not None
+        done = self.done
+        assert done is not None
+        text, tool_calls = self.text, self.tool_calls
         return ChatCompletion(
-            id=f"chatcmpl-{self.request_id}",
+            id="chatcmpl-" + self.request_id,
             created=created,
             model=self.model,
             choices=[Choice(index=0, message=ResponseMessage(
-                content=self.text if self.text or not self.tool_calls else None,
-                tool_calls=self.tool_calls), finish_reason=self.done.finish_reason)],
-            usage=completion_usage(self.done.usage),
+                content=text if text or not tool_calls else None,
+                tool_calls=tool_calls), finish_reason=done.finish_reason)],
+            usage=completion_usage(done.usage),
             router=router_info(self.request_id, self.model, self.reason, self.cache,
-                               self.similarity, self.decision, self.done),
+                               self.similarity, self.decision, done),
         )
 
 
@@ -133,9 +135,9 @@ async def gather(flow: Flow, first: FlowEvent | None = None) -> Answer | Failed:
 
 
 def completion_usage(usage: Usage) -> CompletionUsage:
-    return CompletionUsage(prompt_tokens=usage.prompt_tokens,
-                           completion_tokens=usage.completion_tokens,
-                           total_tokens=usage.total_tokens)
+    prompt, completion = usage.prompt_tokens, usage.completion_tokens
+    return CompletionUsage(prompt_tokens=prompt, completion_tokens=completion,
+                           total_tokens=prompt + completion)
 
 
 def router_info(request_id: str, model: str, reason: str, cache: str,
@@ -148,19 +150,27 @@ def router_info(request_id: str, model: str, reason: str, cache: str,
                       parts=[PartInfo(model=p.model, prompt_tokens=p.usage.prompt_tokens,
                                       completion_tokens=p.usage.completion_tokens,
                                       cost_usd=p.cost_usd)
-                             for p in done.parts] or None)
+                             for p in done.parts] if done.parts else None)
 
 
 def decision_info(decision: Decision) -> DecisionInfo:
+    # Built on every answer: plain loops rather than comprehensions and properties, each
+    # of which is a call.
+    model = decision.model
+    estimated, found = 0.0, False  # `decision.estimated_cost_usd`: the first match's
+    alternatives: list[CandidateInfo] = []
+    for c in decision.alternatives:
+        if not found and c.model == model:
+            estimated, found = c.cost_usd, True
+        alternatives.append(CandidateInfo(model=c.model, score=c.score, quality=c.quality,
+                                          cost_usd=c.cost_usd, latency_ms=c.latency_ms))
     features = decision.features
     return DecisionInfo(
-        model=decision.model, fallbacks=decision.fallbacks, reason=decision.reason,
+        model=model, fallbacks=decision.fallbacks, reason=decision.reason,
         confidence=decision.confidence, mode=decision.mode,
         routing_ms=round(decision.routing_s * 1000, 3),
-        estimated_cost_usd=decision.estimated_cost_usd,
-        alternatives=[CandidateInfo(model=c.model, score=c.score, quality=c.quality,
-                                    cost_usd=c.cost_usd, latency_ms=c.latency_ms)
-                      for c in decision.alternatives],
+        estimated_cost_usd=estimated,
+        alternatives=alternatives,
         features=None if features is None else FeaturesInfo(
             task=features.task, task_confidence=features.task_confidence,
             complexity=features.complexity, prompt_tokens=features.prompt_tokens,

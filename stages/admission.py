@@ -115,4 +115,6 @@ class Admission(Actor[Submitted]):
             await self.outcomes.reject(job, refusal, self.clock.now())
             return
         job.flow.on_release(self.gate.release)
-        await self.downstream.send(Admitted(job=job))
+        admitted = Admitted(job=job)
+        if not self.downstream.put_nowait(admitted):
+            await self.downstream.send(admitted)

@@ -442,7 +442,9 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
             else:
                 what = f"no token for {stall_s:g}s"
             result = Fault(kind="timeout", message=what, usage=receiver.usage)
-    if isinstance(result, Reply) and wants_json(request):
+    fmt = request.response_format  # `wants_json`, without a call on every try
+    if isinstance(result, Reply) and fmt is not None and \
+            fmt.type in ("json_object", "json_schema"):
         text = "".join(t.text for t in call.held) if call.buffered else call.text
         if not _is_json(text):
             result = Fault(kind="invalid_json", usage=result.usage,

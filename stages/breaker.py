@@ -93,16 +93,28 @@ class Breakers:
         return "probe"
 
     def record(self, attempt: Attempt) -> None:
-        breaker = self.get(attempt.model)
-        if attempt.status in ("skipped", "cancelled") or attempt.error == "client_error":
+        breaker = self.models.get(attempt.model) or self.get(attempt.model)
+        status = attempt.status
+        if status == "ok" and breaker.state == "closed" and attempt.error != "client_error":
+            # The common case, inlined (`_remember`, then nothing changes state).
+            now = self.clock.now()
+            recent = breaker.recent
+            recent.append((now, True))
+            horizon = now - self.config.window_s
+            while recent and recent[0][0] < horizon:
+                if not recent.popleft()[1]:
+                    breaker.recent_failures -= 1
+            breaker.failures = 0
+            return
+        if status in ("skipped", "cancelled") or attempt.error == "client_error":
             # An upstream refusing the request (a 4xx other than 401, 403, 429) says the
             # caller sent something it will not take, not that the model is down: counted
             # against the model, one caller's bad requests would open it for everyone.
             if attempt.probe:
                 breaker.probe_started = None
             return
-        self._remember(breaker, attempt.status == "ok")
-        if attempt.status == "ok":
+        self._remember(breaker, status == "ok")
+        if status == "ok":
             breaker.failures = 0
             if breaker.state != "closed":
                 breaker.state = "closed"
@@ -182,7 +194,12 @@ class Breaker(Actor[Routed | Completed]):
             case Routed(job=job, features=features, decision=decision):
                 chain: list[str] = []
                 probes: list[str] = []
-                for model in decision.chain:
+                breakers = self.breakers.models
+                for model in (decision.model, *decision.fallbacks):  # `decision.chain`
+                    breaker = breakers.get(model)
+                    if breaker is not None and breaker.state == "closed":
+                        chain.append(model)  # `admit`'s "pass", without a call
+                        continue
                     verdict = self.breakers.admit(model)
                     if verdict == "blocked":
                         continue
@@ -202,11 +219,21 @@ class Breaker(Actor[Routed | Completed]):
                         retry_after_s=self._soonest(decision.chain))
                     await self.outcomes.reject(job, error, self.clock.now())
                     return
-                await self.downstream.send(Dispatch(job=job, features=features, decision=decision,
-                                                    chain=chain, probes=probes))
+                dispatch = Dispatch(job=job, features=features, decision=decision, chain=chain,
+                                    probes=probes)
+                if not self.downstream.put_nowait(dispatch):
+                    await self.downstream.send(dispatch)
             case Completed(attempts=attempts):
                 for attempt in attempts:
                     self.breakers.record(attempt)
+
+    def handle_nowait(self, message: Routed | Completed) -> bool:
+        if isinstance(message, Completed):  # learning needs no wait
+            record = self.breakers.record
+            for attempt in message.attempts:
+                record(attempt)
+            return True
+        return False
 
     async def _decided(self, job: Job, decision: Decision, chain: list[str]) -> None:
         """A decision-only request: answer with the decision, minus open models."""

@@ -167,18 +167,36 @@ class ExactCache(Actor[Admitted | Completed]):
                             entry.cost_usd), self.outcomes, self.clock, self.flow_size, "exact")
                         return
                     self.misses += 1
-                await self.downstream.send(Analyze(job=job))
+                analyze = Analyze(job=job)
+                if not self.downstream.put_nowait(analyze):
+                    await self.downstream.send(analyze)
             case Completed() as outcome:
                 await self._store(outcome)
 
-    async def _store(self, outcome: Completed) -> None:
+    def handle_nowait(self, message: Admitted | Completed) -> bool:
+        # An outcome that is not to be stored (most are not) needs no wait, nor a job
+        # that is not looked up when the analyzer has room for it.
+        if isinstance(message, Completed):
+            return not self._storable(message)
+        job = message.job
+        if not job.decide_only and self.store is not None and \
+                readable(job.request, self.config):
+            return False
+        return self.downstream.put_nowait(Analyze(job=job))
+
+    def _storable(self, outcome: Completed) -> bool:
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None:
-            return
+            return False
         if outcome.finish_reason not in STORABLE_FINISH or not outcome.text:
+            return False
+        return self.store is not None and cacheable(outcome.job.request, self.config)
+
+    async def _store(self, outcome: Completed) -> None:
+        if not self._storable(outcome):
             return
+        assert self.store is not None and outcome.model is not None
+        assert outcome.finish_reason is not None
         job = outcome.job
-        if self.store is None or not cacheable(job.request, self.config):
-            return
         key = cache_key(job.request, job.tenant, self.config.version)
         entry = Entry(model=outcome.model, text=outcome.text,
                       finish_reason=outcome.finish_reason, usage=outcome.usage,

@@ -35,27 +35,36 @@ class Ledger:
         self.by_tenant: dict[str, Totals] = {}
 
     def add(self, outcome: Completed) -> None:
-        rows = [self.total, _row(self.by_tenant, outcome.job.tenant)]
+        tenant = outcome.job.tenant
+        rows = [self.total, self.by_tenant.get(tenant) or _row(self.by_tenant, tenant)]
+        failed = outcome.status != "ok"
         if outcome.parts:
             # A stream that continued on another model: each model is booked its share.
             for part in outcome.parts:
                 row = _row(self.by_model, part.model)
                 row.requests += 1
-                row.failures += outcome.status != "ok"
+                row.failures += failed
                 self._charge(row, part)
         elif outcome.model is not None:
-            rows.append(_row(self.by_model, outcome.model))
-        miss = outcome.cache == "miss"
+            model = outcome.model
+            rows.append(self.by_model.get(model) or _row(self.by_model, model))
+        # Read once for every row (a call or an attribute costs more than the sum).
+        if outcome.cache == "miss":
+            usage = outcome.usage
+            prompt, completion = usage.prompt_tokens, usage.completion_tokens
+        else:
+            prompt = completion = 0
+        cost, saved, estimated = outcome.cost_usd, outcome.saved_usd, outcome.estimated
         for row in rows:
             row.requests += 1
-            if outcome.status != "ok":
+            if failed:
                 row.failures += 1
-            row.prompt_tokens += outcome.usage.prompt_tokens if miss else 0
-            row.completion_tokens += outcome.usage.completion_tokens if miss else 0
-            row.cost_usd += outcome.cost_usd
-            if outcome.estimated:
-                row.estimated_usd += outcome.cost_usd
-            row.saved_usd += outcome.saved_usd
+            row.prompt_tokens += prompt
+            row.completion_tokens += completion
+            row.cost_usd += cost
+            if estimated:
+                row.estimated_usd += cost
+            row.saved_usd += saved
         for part in outcome.discarded:
             # Tries billed but thrown away: spend, though not a request of their model.
             self._charge(_row(self.by_model, part.model), part)
@@ -88,6 +97,10 @@ class CostTracker(Actor[Completed]):
 
     async def handle(self, message: Completed) -> None:
         self.ledger.add(message)
+
+    def handle_nowait(self, message: Completed) -> bool:
+        self.ledger.add(message)
+        return True
 
     def snapshot(self) -> dict[str, object]:
         ledger = self.ledger

@@ -44,6 +44,10 @@ class Metrics(Actor[Completed]):
     async def handle(self, message: Completed) -> None:
         self.books.add(message)
 
+    def handle_nowait(self, message: Completed) -> bool:
+        self.books.add(message)
+        return True
+
 
 class _Histogram:
     """One label set's observations: a count per bucket (not cumulative) and the sum."""
@@ -85,8 +89,12 @@ class Books(Collector):
         self.tokens: dict[tuple[str, str], float] = {}
         self.cost: dict[str, float] = {}
         self.saved: dict[str, float] = {}
+        # Each model's two `tokens` keys, built once.
+        self._keys: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
 
     def add(self, message: Completed) -> None:
+        # Inlined where it runs on every outcome (a histogram's `observe`, `_spent`): a
+        # call costs more than what it does.
         model = message.model or "none"
         key = (model, message.status, message.cache)
         requests = self.requests
@@ -98,7 +106,9 @@ class Books(Collector):
         latency = self.latency.get(model)
         if latency is None:
             latency = self._new_model(model)
-        latency.observe(message.latency_s)
+        value = message.latency_s
+        latency.counts[bisect_left(LATENCY_BUCKETS, value)] += 1
+        latency.total += value
         attempts = self.attempts
         for attempt in message.attempts:
             akey = (attempt.model, attempt.status, attempt.error or "")
@@ -107,16 +117,30 @@ class Books(Collector):
                 self._first_seen(("attempts", *akey))
                 count = 0.0
             attempts[akey] = count + 1.0
-            if attempt.ttft_s is not None:
+            ttft_s = attempt.ttft_s
+            if ttft_s is not None:
                 ttft = self.ttft.get(attempt.model)
                 if ttft is None:
                     ttft = self.ttft[attempt.model] = _Histogram(self.clock.wall())
-                ttft.observe(attempt.ttft_s)
+                ttft.counts[bisect_left(LATENCY_BUCKETS, ttft_s)] += 1
+                ttft.total += ttft_s
         if message.parts:  # a stream that continued on another model: each its share
             for part in message.parts:
                 self._spent(part.model, part.usage, part.cost_usd)
         elif message.cache == "miss" and message.model is not None:
-            self._spent(model, message.usage, message.cost_usd)
+            spent = self.cost.get(model)
+            if spent is None:
+                self._spent(model, message.usage, message.cost_usd)
+            else:
+                usage = message.usage
+                tokens = self.tokens
+                keys = self._keys.get(model)
+                if keys is None:
+                    keys = self._keys[model] = ((model, "prompt"), (model, "completion"))
+                prompt, completion = keys
+                tokens[prompt] += usage.prompt_tokens
+                tokens[completion] += usage.completion_tokens
+                self.cost[model] = spent + message.cost_usd
         for part in message.discarded:  # tries billed, though their words were thrown away
             self._spent(part.model, part.usage, part.cost_usd)
         if message.saved_usd:

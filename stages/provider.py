@@ -141,6 +141,9 @@ class Provider(Actor[Dispatch]):
     async def handle(self, message: Dispatch) -> None:
         await self.spawn(self._serve_then_publish, message)
 
+    def handle_nowait(self, message: Dispatch) -> bool:
+        return self.spawn_nowait(self._serve_then_publish, message)
+
     async def _serve_then_publish(self, dispatch: Dispatch) -> None:
         try:
             outcome = await self._serve(dispatch)
@@ -149,7 +152,9 @@ class Provider(Actor[Dispatch]):
             raise
         # Free the slot first: publishing may wait on stages upstream of this one.
         self.release_slot()
-        await self.outcomes.to_all(outcome)
+        rest = self.outcomes.to_all_nowait(outcome)
+        if rest is not None:
+            await rest
 
     def _deadline(self, dispatch: Dispatch) -> float:
         job = dispatch.job
@@ -194,7 +199,9 @@ class Provider(Actor[Dispatch]):
                         # `call.start` and `call.release_held`, each emit awaited only
                         # if the reader is behind (a coroutine less each, as a rule).
                         flow = call.flow
-                        started = call.announce(name, self._reason(call, index), index + 1)
+                        started = call.announce(name, call.dispatch.decision.reason
+                                                if index == 0 else self._reason(call, index),
+                                                index + 1)
                         if started is not None and not flow.emit_nowait(started):
                             await flow.emit(started)
                         held = call.take_held()  # then the share holds a held answer
@@ -348,7 +355,9 @@ class Provider(Actor[Dispatch]):
         """`run_attempt` for `name`, to await: handed back rather than awaited here, so
         a try costs no coroutine of its own around it."""
         return run_attempt(call, self.models[name], self.upstreams[name], self.config,
-                           request, index=index, reason=self._reason(call, index),
+                           request, index=index,
+                           reason=call.dispatch.decision.reason if index == 0
+                           else self._reason(call, index),
                            deadline=deadline, retry=retry, samples=self.ttft_samples[name],
                            claim=claim, new_scope=self._new_scope)
 

@@ -80,8 +80,13 @@ class NoRoute(Exception):
 
 def has_images(request: ChatRequest) -> bool:
     """Any message carries an image part."""
-    return any(isinstance(part, ImagePart) for message in request.messages
-               if isinstance(message.content, list) for part in message.content)
+    for message in request.messages:  # plain loops: no generator on every request
+        content = message.content
+        if isinstance(content, list):
+            for part in content:
+                if isinstance(part, ImagePart):
+                    return True
+    return False
 
 class Catalogue:
     """The selector's private state: models, aliases, live latency estimates."""
@@ -105,6 +110,10 @@ class Catalogue:
         # request, and `round` to places costs more than the rest of scoring a model.
         self._shown: dict[float, float] = {}
         self._reasons: dict[tuple[float | None, str, str, float, bool, float], str] = {}
+        # Scores and confidences as decisions show them (6 and 3 places): with few
+        # candidates they take few values, and `round` costs more than scoring a model.
+        self._scores: dict[float, float] = {}
+        self._confidences: dict[float, float] = {}
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -232,8 +241,14 @@ class Catalogue:
                                     code="no_model_fits", param="model",
                                     message="no model can serve this request: "
                                     + "; ".join(rejected)))
-        rows = self._constrain(request, rows)
-        wq, wc, wl = self._weights(request, mode)
+        if request.constraints is not None:
+            rows = self._constrain(request, rows)
+        if request.preferences is None:  # `_weights` and `_willingness`, without calls
+            wq, wc, wl = WEIGHTS[mode]
+            wtp = self.config.willingness_to_pay
+        else:
+            wq, wc, wl = self._weights(request, mode)
+            wtp = self._willingness(request)
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         log10 = math.log10
@@ -246,10 +261,10 @@ class Catalogue:
         span_cost, span_lat = max(log_costs) - low_cost, max(log_lats) - low_lat
         flat_cost, flat_lat = span_cost < 1e-12, span_lat < 1e-12
         best_quality = max(rows, key=_QUALITY)[1]
-        wtp = self._willingness(request)
 
         scored: list[Candidate] = []
         shown, shown_quality = self._shown, self._shown_quality
+        scores = self._scores
         for (name, quality, cost, latency), log_cost, log_lat in zip(rows, log_costs, log_lats,
                                                                       strict=True):
             norm_cost = 0.0 if flat_cost else (log_cost - low_cost) / span_cost
@@ -261,17 +276,23 @@ class Catalogue:
                 # range: two models 0.01 apart must not look a whole unit apart.
                 score = wq * (quality - best_quality) / QUALITY_SCALE \
                     - wc * norm_cost - wl * norm_lat
+            shown_score = scores.get(score)
+            if shown_score is None:
+                shown_score = remember_rounded(scores, score, 6)
             scored.append(Candidate(model=name, quality=shown.get(quality)
                                     or shown_quality(quality),
                                     cost_usd=cost, latency_ms=round(latency, 1),
-                                    score=round(score, 6)))
+                                    score=shown_score))
         if len(scored) > 1:
             scored.sort(key=_BY_SCORE, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
         margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
         evidence = predicted[best.model][1]
-        confidence = (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0))
+        confidence = min(1.0, (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0)))
+        shown_confidence = self._confidences.get(confidence)
+        if shown_confidence is None:
+            shown_confidence = remember_rounded(self._confidences, confidence, 3)
         fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
                                    features, tier, budget, usable=set(map(_NAME, rows)))
         reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
@@ -280,7 +301,7 @@ class Catalogue:
             reason += (f"; over the budget left (${budget:.6f}): "
                        + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
         return Decision(model=best.model, fallbacks=fallbacks, reason=reason,
-                        confidence=round(min(1.0, confidence), 3), mode=mode,
+                        confidence=shown_confidence, mode=mode,
                         alternatives=scored)
 
     def _reason(self, wtp: float | None, mode: str, task: str, complexity: float,
@@ -377,6 +398,17 @@ def over_budget(quota: Quota, now_wall: float, costs: list[tuple[str, float]]) -
         f"the cheapest that could answer, {name}, would cost ~${cost:.6f}; the budget "
         f"resets at {iso(quota.resets_at)}",
         retry_after_s=math.ceil(max(1.0, quota.resets_at - now_wall)))
+
+
+def remember_rounded(memo: dict[float, float], value: float, places: int) -> float:
+    """`round(value, places)`, remembered in `memo` (not for zeros: 0.0 and -0.0 are one
+    key but round to themselves, each keeping its sign); `memo` is emptied when full."""
+    rounded = round(value, places)
+    if value != 0.0:
+        if len(memo) >= _SHOWN_MEMO:
+            memo.clear()
+        memo[value] = rounded
+    return rounded
 
 
 # Read in C, not in a Python function or comprehension per call.
@@ -483,7 +515,9 @@ class Selector(Actor[Select | Completed | Feedback]):
                     return
                 decision = msgspec.structs.replace(
                     decision, features=features, routing_s=self.clock.now() - job.received_at)
-                await self.downstream.send(Routed(job=job, features=features, decision=decision))
+                routed = Routed(job=job, features=features, decision=decision)
+                if not self.downstream.put_nowait(routed):
+                    await self.downstream.send(routed)
             case Completed() as outcome:
                 self._remember(outcome)
                 for attempt in outcome.attempts:
@@ -497,6 +531,17 @@ class Selector(Actor[Select | Completed | Feedback]):
                     # One build at a time; `stopping` may cancel it before its task starts.
                     self._building = anyio.CancelScope()
                     await self.spawn(self._build_graph, quality, self._building)
+
+    def handle_nowait(self, message: Select | Completed | Feedback) -> bool:
+        if isinstance(message, Completed):  # learning needs no wait
+            self._remember(message)
+            observe = self.catalogue.observe
+            for attempt in message.attempts:
+                if attempt.status == "ok":
+                    observe(attempt.model, attempt.ttft_s, attempt.tokens_out,
+                            attempt.duration_s)
+            return True
+        return False
 
     def _remember(self, outcome: Completed) -> None:
         features = outcome.features

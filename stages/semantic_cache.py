@@ -206,7 +206,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                             "semantic", similarity)
                         return
                     self.misses += 1
-                await self.downstream.send(message)
+                if not self.downstream.put_nowait(message):
+                    await self.downstream.send(message)
             case Completed() as outcome:
                 await self._store(outcome)
             case Propagated() as entry:
@@ -236,16 +237,35 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self.index.touch(weighed.entry_id)
         return _entry.decode(payload), weighed.similarity
 
-    async def _store(self, outcome: Completed) -> None:
+    def handle_nowait(self, message: Select | Completed | Propagated) -> bool:
+        # An outcome that is not to be stored (most are not) needs no wait, nor a job
+        # that is not looked up when the selector has room for it.
+        if isinstance(message, Completed):
+            return not self._storable(message)
+        if isinstance(message, Select):
+            job = message.job
+            if message.features.embedding is not None and self.index is not None and \
+                    not job.decide_only and eligible(job.request, self.config):
+                return False
+            return self.downstream.put_nowait(message)
+        return False
+
+    def _storable(self, outcome: Completed) -> bool:
         features = outcome.features
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None or \
                 features is None or features.embedding is None or not outcome.text:
-            return
+            return False
         if outcome.finish_reason not in STORABLE_FINISH:
+            return False
+        return eligible(outcome.job.request, self.config)
+
+    async def _store(self, outcome: Completed) -> None:
+        if not self._storable(outcome):
             return
+        features = outcome.features
+        assert features is not None and features.embedding is not None
+        assert outcome.model is not None and outcome.finish_reason is not None
         job = outcome.job
-        if not eligible(job.request, self.config):
-            return
         entry = Entry(query=job.request.last_user_text, model=outcome.model, text=outcome.text,
                       finish_reason=outcome.finish_reason, usage=outcome.usage,
                       cost_usd=outcome.cost_usd)

@@ -67,6 +67,11 @@ class SpendBook(Actor[Completed]):
             await self.store.settle(job.tenant, limits, refund, cost, self.clock.wall())
         self.settled += 1
 
+    def handle_nowait(self, message: Completed) -> bool:
+        # A job admission did not meter has nothing to settle.
+        job = message.job
+        return job.quota is None or self.policy.of(job.tenant) is None
+
     async def snapshot(self) -> dict[str, object]:
         """Spend and budget left per tenant with a budget, in the current windows."""
         wall = self.clock.wall()

@@ -426,3 +426,77 @@ async def test_an_actor_with_a_backlog_lets_other_tasks_run_between_messages(
     assert len(ran) == 12
     assert all(later - earlier <= 1 for earlier, later in pairwise(ran))
     assert len(set(ran)) >= 3
+
+
+class Quick(Recorder):
+    """Handles "quick ..." messages at once (`handle_nowait`), the rest in `handle`."""
+
+    def handle_nowait(self, message: str) -> bool:
+        if message == "quick boom":
+            raise ValueError("quick boom")
+        if message.startswith("quick"):
+            self.log.append(f"at once: {message}")
+            return True
+        return False
+
+
+async def test_handle_nowait_takes_what_needs_no_wait_and_leaves_the_rest_to_handle(
+        closing: Closing) -> None:
+    actor = Quick(mailbox_size=8)
+    closing(actor.mailbox)
+    for message in ("a", "quick b", "c", "quick d"):
+        actor.mailbox.try_send(message)
+    actor.mailbox.close()
+
+    with anyio.fail_after(2):
+        await actor.run()
+
+    assert actor.log == ["started", "a", "at once: quick b", "c", "at once: quick d",
+                         "stopping"]
+
+
+async def test_an_error_in_handle_nowait_ends_the_actor_like_one_in_handle(
+        closing: Closing) -> None:
+    actor = Quick(mailbox_size=4)
+    closing(actor.mailbox)
+    for message in ("quick a", "quick boom", "never"):
+        actor.mailbox.try_send(message)
+
+    with anyio.fail_after(2), pytest.raises(Exception) as info:
+        await actor.run()
+
+    assert [type(e) for e in leaves(info.value)] == [ValueError]
+    assert actor.log == ["started", "at once: quick a"]
+    assert actor.current == "quick boom"
+    assert actor.mailbox.depth == 1
+
+
+async def test_spawn_nowait_starts_a_job_only_when_a_slot_is_free(closing: Closing) -> None:
+    actor = Worker(mailbox_size=1, max_tasks=1)
+    closing(actor.mailbox)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(actor.run)
+            actor.gates[0] = anyio.Event()
+            actor.gates[1] = anyio.Event()
+            assert actor.spawn_nowait(actor.job, 0)
+            await settle_tasks()
+            assert actor.running == {0}
+            # No slot: nothing started, nothing taken.
+            assert not actor.spawn_nowait(actor.job, 1)
+            await settle_tasks()
+            assert actor.running == {0}
+            assert actor.tasks_running == 1
+
+            actor.gates[0].set()
+            await settle_tasks()
+            # The finished job's worker waits idle and is handed the next one.
+            assert actor.spawn_nowait(actor.job, 1)
+            await settle_tasks()
+            assert actor.running == {1}
+            actor.gates[1].set()
+            actor.mailbox.close()
+
+    assert actor.finished == [0, 1]
+    assert actor.tasks_running == 0

@@ -17,7 +17,7 @@ from reactor import ChatRequest, Router, RouterConfig, parse_config
 from stages.analyzer import analyze
 from stages.neighbours import Vectors
 from stages.quality import QualityModel, QualityParams
-from stages.selector import Catalogue, NoRoute
+from stages.selector import Catalogue, NoRoute, remember_rounded
 from tests.conftest import FAST_MODELS, TWO_MODELS
 
 
@@ -202,3 +202,14 @@ async def test_shutdown_during_a_graph_build_is_clean(tmp_path: Path) -> None:
     assert not quality.adopted.is_set()
     loaded = QualityModel.load(path)  # written at shutdown; loading builds the graph
     assert len(loaded) == 8 and loaded.uses_graph
+
+
+def test_remembered_roundings_are_rounds_and_zeros_keep_their_sign() -> None:
+    memo: dict[float, float] = {}
+    values = [-0.4123456789, 0.0000005, 1.2345675, -1.2345675, 0.1 + 0.2, 2.5e-7]
+    for value in [*values, *values]:  # the second time from the memo
+        assert remember_rounded(memo, value, 6) == round(value, 6)
+    assert set(memo) == set(values)
+    for zero in (0.0, -0.0, -0.0):
+        assert str(remember_rounded(memo, zero, 3)) == str(round(zero, 3))
+    assert 0.0 not in memo
