@@ -129,22 +129,37 @@ class Catalogue:
 
     def fits(self, model: ModelConfig, request: ChatRequest, features: Features, tier: str) -> str:
         """'' if `model` can serve this request, else why not."""
+        unfit = self.unfit(model, request, features, tier)
+        return "" if unfit is None else unfit[1]
+
+    def unfit(self, model: ModelConfig, request: ChatRequest, features: Features,
+              tier: str) -> tuple[str, str] | None:
+        """None if `model` can serve this request, else the request field that asks for
+        what it lacks (the `param` of the error) and why."""
         if model.tiers and tier not in model.tiers:
-            return f"tier {tier!r} not allowed"
+            return "model", f"tier {tier!r} not allowed"
+        limit = request.output_limit
+        # Which field set the limit, if the request set one.
+        limit_field = "max_completion_tokens" if request.max_completion_tokens is not None \
+            else "max_tokens"
         needed = features.prompt_tokens + (features.output_tokens or 0)
         if needed > model.context_window:
-            return f"needs {needed} tokens of context, has {model.context_window}"
+            # The answer's room is to blame only when the request asked for it and the
+            # prompt alone would fit.
+            blamed = limit_field if limit is not None and features.output_tokens == limit \
+                and features.prompt_tokens <= model.context_window else "messages"
+            return blamed, f"needs {needed} tokens of context, has {model.context_window}"
         if request.tools and not model.tools:
-            return "no tool support"
+            return "tools", "no tool support"
         fmt = request.response_format
         if fmt is not None and fmt.type != "text" and not model.json_mode:
-            return "no JSON mode"
-        limit = request.output_limit
+            return "response_format", "no JSON mode"
         if limit is not None and limit > model.max_output_tokens:
-            return f"asks for up to {limit} output tokens, gives {model.max_output_tokens}"
+            return limit_field, f"asks for up to {limit} output tokens, gives " \
+                f"{model.max_output_tokens}"
         if not model.vision and has_images(request):
-            return "no image input"
-        return ""
+            return "messages", "no image input"
+        return None
 
     def decide(self, request: ChatRequest, features: Features, tier: str,
                quota: Quota | None = None, now_wall: float = 0.0) -> Decision:
@@ -154,10 +169,11 @@ class Catalogue:
         name = request.model
         if name in self.models:
             model = self.models[name]
-            why = self.fits(model, request, features, tier)
-            if why:
+            unfit = self.unfit(model, request, features, tier)
+            if unfit is not None:
+                param, why = unfit
                 raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
-                                        code="model_unsuitable", param="model",
+                                        code="model_unsuitable", param=param,
                                         message=f"model {name!r} cannot serve this request: {why}"))
             if budget is not None and self.estimate(model, features) > budget:
                 assert quota is not None
@@ -207,7 +223,7 @@ class Catalogue:
         output_tokens = features.output_tokens or 256
         predicted = self.predicted_quality(features)
         budget = None if quota is None else quota.remaining_usd
-        rejected: list[str] = []
+        rejected: list[tuple[str, str, str]] = []
         unaffordable: list[tuple[str, float]] = []
         rows: list[tuple[str, float, float, float]] = []
         models, ttft_ms, tokens_per_s = self.models, self.ttft_ms, self.tokens_per_s
@@ -225,7 +241,9 @@ class Catalogue:
             if (model.tiers and tier not in model.tiers) or needed > model.context_window \
                     or (tools and not model.tools) or (structured and not model.json_mode) \
                     or limit > model.max_output_tokens or (images and not model.vision):
-                rejected.append(f"{name}: {self.fits(model, request, features, tier)}")
+                unfit = self.unfit(model, request, features, tier)
+                assert unfit is not None  # the same checks as `unfit`'s, inlined
+                rejected.append((name, *unfit))
                 continue
             cost = (prompt_tokens * model.price_in + output_tokens * model.price_out) / 1e6
             if budget is not None and cost > budget:
@@ -237,10 +255,13 @@ class Catalogue:
             assert quota is not None
             raise NoRoute(over_budget(quota, now_wall, unaffordable))
         if not rows:
+            # One field to blame if every model was ruled out by the same one.
+            params = {param for _, param, _ in rejected}
             raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
-                                    code="no_model_fits", param="model",
-                                    message="no model can serve this request: "
-                                    + "; ".join(rejected)))
+                                    code="no_model_fits",
+                                    param=params.pop() if len(params) == 1 else "model",
+                                    message="no model can serve this request: " + "; ".join(
+                                        f"{name}: {why}" for name, _, why in rejected)))
         if request.constraints is not None:
             rows = self._constrain(request, rows)
         if request.preferences is None:  # `_weights` and `_willingness`, without calls

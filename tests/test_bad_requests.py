@@ -265,3 +265,40 @@ async def test_a_body_that_never_arrives_is_a_408() -> None:
     assert b"connection: close" in headers.lower()
     assert error_of(json.loads(body))["code"] == "body_timeout"
     assert answered[0] == 200
+
+
+LONG = "word " * 9000  # ~9,000 tokens: more than any FAST_MODELS model's 8,192
+
+
+@pytest.mark.parametrize(("model", "extra", "param"), [
+    # The prompt fits; the room asked for the answer does not.
+    ("nano", {"max_tokens": 8000}, "max_tokens"),
+    ("auto", {"max_completion_tokens": 8000}, "max_completion_tokens"),
+    # More output than any model gives.
+    ("auto", {"max_tokens": 5000, "messages": [{"role": "user", "content": "hi"}]},
+     "max_tokens"),
+    # The prompt alone is too long, whatever the answer's room.
+    ("nano", {"messages": [{"role": "user", "content": LONG}], "max_tokens": 10},
+     "messages"),
+    ("auto", {"messages": [{"role": "user", "content": LONG}]}, "messages"),
+    # Tools to a model without them.
+    ("nano", {"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools"),
+])
+async def test_a_request_no_model_can_serve_names_the_field_that_asks_too_much(
+        server: Server, model: str, extra: dict[str, object], param: str) -> None:
+    body = {"model": model, "messages": [{"role": "user", "content": "word " * 1000}],
+            **extra}
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 400
+    error = error_of(payload)
+    assert error["param"] == param
+    assert error["code"] == ("model_unsuitable" if model != "auto" else "no_model_fits")
+
+
+async def test_models_ruled_out_for_different_reasons_name_the_model_param(
+        server: Server) -> None:
+    # Tools that nano lacks, more output than the others give: no one field to blame.
+    body = {"model": "auto", "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 5000, "tools": [{"type": "function", "function": {"name": "f"}}]}
+    status, _, payload = await send(server, CHAT, json.dumps(body).encode())
+    assert status == 400 and error_of(payload)["param"] == "model"
