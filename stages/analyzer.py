@@ -84,6 +84,8 @@ _REQUIREMENT_WORDS = frozenset("must should ensure required requirements exactly
 # A list item at the start of a line, looked for after a newline: a pattern that starts
 # with a literal is searched for that literal first, not tried at every position.
 _LIST_ITEMS = re.compile(r"\n[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
+# What a list item can start with, besides a digit (`\d`: any Unicode decimal digit).
+_ITEM_STARTS = frozenset(" \t-*\u2022")
 _HARD_TASKS: frozenset[TaskType] = frozenset({"code", "math", "reasoning"})
 _NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                  "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15,
@@ -93,6 +95,9 @@ _NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five":
 # then the words before it are checked.
 _LENGTH_UNIT = re.compile(r"[ -](words?|sentences?|paragraphs?|pages?|bullet points?|bullets"
                           r"|lines?|tweets?)\b")
+# Every unit above holds one of these: a prompt with none of them asks for no length,
+# which a few substring searches tell for less than the pattern's scan of every space.
+_UNIT_STEMS = ("word", "line", "page", "sentence", "paragraph", "bullet", "tweet")
 _LENGTH_AMOUNT = re.compile(
     r"(?:\b(?:in|under|within|about|around|approximately|exactly|max|maximum|at most"
     r"|at least|no more than|less than|fewer than|up to|write|give me|list|only|just) "
@@ -105,6 +110,19 @@ _COMPLEXITY_CHARS = 2000
 # Tokens per unit of a requested length (English: ~1.3 tokens a word).
 _TOKENS_PER_UNIT = {"word": 1.35, "sentence": 25.0, "paragraph": 120.0, "page": 650.0,
                     "bullet": 20.0, "line": 12.0, "tweet": 60.0}
+
+
+def _round3(x: float) -> float:
+    """`round(x, 3)` for 0 <= x <= 1, without its decimal conversion (~0.6 us): the
+    thousandths from `x * 1000` are right unless that product lies within its rounding
+    error of a half, and an integer over 1000 is the float nearest the decimal, as
+    `round` gives; a near-half is left to `round`."""
+    scaled = x * 1000.0
+    whole = math.floor(scaled)
+    rest = scaled - whole
+    if abs(rest - 0.5) < 1e-6:
+        return round(x, 3)
+    return (whole + (rest > 0.5)) / 1000
 
 
 def token_features(text: str) -> tuple[int, ...]:
@@ -140,9 +158,12 @@ def estimate_tokens(text: str, chars_per_token: float = _CHARS_PER_TOKEN) -> int
         text_sample = "".join(sample)
         scale *= len(text) / len(text_sample)
         text = text_sample
-    tokens = 0.0
-    for weight, count in zip(TOKEN_WEIGHTS, token_features(text), strict=True):
-        tokens += weight * count
+    runs, letters, capitals, digits, marks, newlines, doubles, cjk, other = \
+        token_features(text)
+    w = TOKEN_WEIGHTS
+    # Summed left to right, as a loop over the weights would.
+    tokens = (w[0] * runs + w[1] * letters + w[2] * capitals + w[3] * digits + w[4] * marks
+              + w[5] * newlines + w[6] * doubles + w[7] * cjk + w[8] * other)
     return max(1, round(tokens * scale))
 
 
@@ -150,6 +171,11 @@ def requested_output_tokens(text: str) -> int | None:
     """Tokens the prompt asks for in words ("in 200 words", "three paragraphs"), if it does."""
     ends = text if len(text) <= 2 * _ASK_CHARS else f"{text[:_ASK_CHARS]}\n{text[-_ASK_CHARS:]}"
     lower = ends.lower()
+    for stem in _UNIT_STEMS:
+        if stem in lower:
+            break
+    else:
+        return None
     for unit in _LENGTH_UNIT.finditer(lower):
         amount = _LENGTH_AMOUNT.search(lower, max(0, unit.start() - 40), unit.start())
         if amount is None or (amount.group(1) is None and lower[unit.start()] != "-"):
@@ -184,19 +210,23 @@ def _classify(readings: list[Reading], embeddings: npt.NDArray[np.floating] | No
         flags = reading.flags
         has_code = task == "code" or "#fence" in flags or "#codelines" in flags
         has_math = task == "math" or "#mathmark" in flags
-        out.append((task, round(confidence, 3), has_code, has_math))
+        out.append((task, _round3(confidence), has_code, has_math))
     return out
 
 
 def _complexity(text: str, words: set[str], tokens: int, task: TaskType, has_math: bool,
                 turns: int) -> float:
     hard = len(_HARD_WORDS.intersection(words))
-    requirements = (len(_REQUIREMENT_WORDS.intersection(words))
-                    + len(_LIST_ITEMS.findall(f"\n{text[:_COMPLEXITY_CHARS]}")))
+    requirements = len(_REQUIREMENT_WORDS.intersection(words))
+    head = text[:_COMPLEXITY_CHARS]
+    first = head[:1]
+    # Without a newline, only the very start can be a list item.
+    if "\n" in head or first in _ITEM_STARTS or first.isdecimal():
+        requirements += len(_LIST_ITEMS.findall(f"\n{head}"))
     score = (0.15 + 0.1 * math.log10(1 + tokens) + 0.15 * min(hard, 4)
              + 0.02 * min(requirements, 10) + (0.2 if task in _HARD_TASKS else 0.0)
              + (0.1 if has_math else 0.0) + 0.02 * min(turns - 1, 5))
-    return round(min(1.0, score), 3)
+    return _round3(min(1.0, score))
 
 
 def _prompt(request: ChatRequest) -> str:

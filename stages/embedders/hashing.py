@@ -17,12 +17,18 @@ import math
 import re
 import unicodedata
 from itertools import pairwise
+from typing import cast
 
 import anyio.to_thread
 import numpy as np
 import numpy.typing as npt
 
-from stages.embedders._base import Embeddings, HashingEmbedderConfig, normalize_rows
+from stages.embedders._base import (
+    Embeddings,
+    HashingEmbedderConfig,
+    normalize_row,
+    normalize_rows,
+)
 
 U64 = npt.NDArray[np.uint64]
 F64 = npt.NDArray[np.float64]
@@ -35,7 +41,6 @@ _FNV_PRIME = np.array(0x100000001B3, dtype=np.uint64)
 _MIX1 = np.array(0xFF51AFD7ED558CCD, dtype=np.uint64)
 _MIX2 = np.array(0xC4CEB9FE1A85EC53, dtype=np.uint64)
 _SHIFT = np.array(33, dtype=np.uint64)
-_TOP = np.array(63, dtype=np.uint64)
 _INLINE_CHARS = 4096
 # Where a text with no features at all (empty, or only punctuation) puts its weight,
 # so that it still gets a unit vector; all such texts are alike.
@@ -121,7 +126,9 @@ class HashingEmbedder:
 
     def _slots(self, hashes: U64) -> tuple[Slots, F64]:
         """Each hash's slot (its low bits) and sign (its top bit)."""
-        return (hashes % self._dim).astype(np.intp), np.where((hashes >> _TOP) == 1, 1.0, -1.0)
+        # The top bit set is a negative int64: one comparison, no shift.
+        return (hashes % self._dim).astype(np.intp), np.where(hashes.view(np.int64) < 0,
+                                                               1.0, -1.0)
 
     def _blocks(self, slots: Slots, signs: F64, count: int) -> F64:
         """Signed counts per slot, `count` rows (slot s of row i at i * dim + s), each
@@ -153,16 +160,19 @@ class HashingEmbedder:
             slots[len(hashed):] += dim
         else:
             slots, signs = self._slots(hashed)
-        counts = np.bincount(slots, weights=signs, minlength=2 * dim).astype(
-            np.float64, copy=False)
+        # Float64, as its weights are.
+        counts = cast(F64, np.bincount(slots, weights=signs, minlength=2 * dim))
         vector, chars = counts[:dim], counts[dim:]
         for block in (vector, chars):
             # Sums of squared whole counts: exact in any order.
             squares = float(np.dot(block, block))
             if squares:
                 block /= math.sqrt(squares)
-        if config.char_weight > 0:
-            vector += config.char_weight * chars
+        weight = config.char_weight
+        if weight > 0:
+            if weight != 1.0:  # times one is the same number: skip a pass
+                chars *= weight
+            vector += chars
         if not vector.any():
             return self._empty[np.newaxis].copy()
         return vector[np.newaxis]
@@ -217,6 +227,8 @@ class HashingEmbedder:
     def encode(self, texts: list[str]) -> Embeddings:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) == 1:
+            return normalize_row(self._vector(texts[0]))
         return normalize_rows(self._vectors(texts))
 
     async def embed(self, texts: list[str]) -> Embeddings:

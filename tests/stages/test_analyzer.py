@@ -5,7 +5,10 @@ prompt of the classifier, none comes from ../shared)."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +25,8 @@ from reactor import (
     TaskType,
 )
 from stages.analyzer import (
+    _complexity,
+    _round3,
     analyze,
     analyze_batch,
     classify,
@@ -279,3 +284,39 @@ def test_a_batch_is_analyzed_as_each_request_alone() -> None:
         single = analyze(r, minilm, vector)
         assert got.task == single.task
         assert got.task_confidence == pytest.approx(single.task_confidence, abs=1e-3)
+
+
+def test_thousandths_are_rounded_as_round_does() -> None:
+    # Random values, and every half-thousandth with its nearest floats either side: the
+    # values where a shortcut through `x * 1000` could round the other way.
+    rng = random.Random(7)
+    values = [rng.random() for _ in range(20_000)] + [0.0, 1.0]
+    for k in range(2001):
+        below = above = k / 2000
+        values.append(above)
+        for _ in range(3):
+            below, above = math.nextafter(below, -1.0), math.nextafter(above, 2.0)
+            values += [above] + ([below] if below >= 0 else [])
+    assert [_round3(x) for x in values] == [round(x, 3) for x in values]
+
+
+@pytest.mark.parametrize("text", [
+    "", "plain words only", "1. first\n2. second", "12) twelfth", "- a dash item",
+    " * a starred item", "\t\u2022 a bullet", "\u0663. an Arabic-Indic three", "3.5 is a number",
+    "no list\n- but here\n  * and here", "-not an item", "\u2022", "line\n\n10. ten",
+])
+def test_list_items_are_counted_as_the_pattern_finds_them(text: str) -> None:
+    words = set(text.split())
+    items = len(re.findall(r"\n[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]", f"\n{text[:2000]}"))
+    score = (0.15 + 0.1 * math.log10(1 + 30) + 0.02 * min(items, 10))
+    assert _complexity(text, words, 30, "open_qa", False, 1) == round(min(1.0, score), 3)
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("Give it to me in 3 sentences", 75), ("Write two pages on tides", 1300),
+    ("List 5 bullet points", 100), ("Answer in 4 bullets", 80), ("in 10 lines please", 120),
+    ("write 3 tweets", 180), ("a 200-word bio", 270), ("Summarize the pipeline online", None),
+    ("Name 3 colours", None),
+])
+def test_every_unit_of_a_length_ask_is_read(text: str, tokens: int | None) -> None:
+    assert requested_output_tokens(text) == tokens

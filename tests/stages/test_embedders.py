@@ -46,6 +46,7 @@ from stages.embedders import (
     wordpiece,
 )
 from stages.embedders import weights as weights_module
+from stages.embedders._base import normalize_row, normalize_rows
 from stages.embedders.weights import load_safetensors, packaged_model_dir
 from stages.embedders.wordpiece import WordPiece, normalize, split_words
 from tests.stages.upstream_support import refused_base_url
@@ -221,6 +222,14 @@ def test_hashing_computes_what_its_docstring_says(config: HashingEmbedderConfig)
     np.testing.assert_array_equal(embedder.encode(VARIED_TEXTS), alone)
     np.testing.assert_array_equal(np.vstack([embedder.encode([t]) for t in VARIED_TEXTS]),
                                   alone)
+
+
+def test_one_row_is_normalized_as_a_matrix_of_rows_is() -> None:
+    rng = np.random.default_rng(11)
+    rows = rng.standard_normal((500, 384)) * rng.random((500, 1)) * 100
+    for row in [*rows, np.zeros(384), np.full(384, 1e-30)]:
+        np.testing.assert_array_equal(normalize_row(row[np.newaxis]),
+                                      normalize_rows(row[np.newaxis]))
 
 
 def test_hashing_memo_stays_bounded_and_changes_nothing() -> None:
