@@ -306,6 +306,11 @@ class ProviderConfig(Base, frozen=True):
     less work per request, but with no first token to time, `ttft_timeout_s` and
     `stall_timeout_s` do not apply to those calls (only `attempt_timeout_s` and the
     request's deadline do), and they teach no first-token times to hedging or routing."""
+    stream_sample: Fraction = 0.0
+    """With `json_upstream`, the share of non-streaming calls to each model still
+    streamed from the upstream: its first such call, then evenly spaced ones. They keep
+    teaching first-token times (hedging, routing) and keep the first-token and stall
+    timeouts on some calls, for a fraction of streaming's cost."""
     retry: RetryConfig = RetryConfig()
 
 

@@ -382,21 +382,24 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                       config: ProviderConfig, request: ChatRequest, *, index: int, reason: str,
                       deadline: float, retry: int, samples: deque[float],
                       claim: Callable[[int], bool] | None,
-                      new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
-                      ) -> Reply | Fault:
+                      new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope,
+                      whole: bool = False) -> Reply | Fault:
     """One try of `model` for the call: its tokens delivered, its timeouts kept, the try
     recorded in `call.attempts` (and billed in `call.discarded` if thrown away); `claim`,
     in a hedged race, settles the race at this try's first token. `new_scope` makes the
     try's cancel scope (the running backend's class, looked up once, saves
-    `anyio.CancelScope()` finding the backend again on every try)."""
+    `anyio.CancelScope()` finding the backend again on every try). `whole`: ask the
+    upstream for a whole answer if the caller does not stream (the provider decides,
+    from `json_upstream` and `stream_sample`)."""
     name = model.name
     clock = call.clock
     ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
     stall_s = model.stall_timeout_s or config.stall_timeout_s
     # Streamed from the upstream by default, so the first-token and stall timeouts mean
-    # the same for every caller (non-streaming answers are held until done); with
-    # `json_upstream` a non-streaming caller's answer comes whole, untimed until then.
-    stream = not (call.buffered and config.json_upstream)
+    # the same for every caller (non-streaming answers are held until done); `whole`
+    # (`json_upstream`, for a caller that does not stream) has the answer come whole,
+    # untimed until then.
+    stream = not (call.buffered and whole)
     if not stream:
         ttft_s = stall_s = math.inf
     # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.

@@ -98,6 +98,9 @@ class Provider(Actor[Dispatch]):
         self.retries_total = 0
         self.hedges_total = 0
         self.ttft_samples = {model.name: deque[float](maxlen=256) for model in models}
+        # With `json_upstream`, each model's credit towards its next streamed call
+        # (`stream_sample`): the first streams, then one call in 1/share.
+        self.stream_credit = {model.name: 1.0 for model in models}
         self._needs_session = any(needs_session(m) for m in models)
         self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
 
@@ -359,7 +362,23 @@ class Provider(Actor[Dispatch]):
                            reason=call.dispatch.decision.reason if index == 0
                            else self._reason(call, index),
                            deadline=deadline, retry=retry, samples=self.ttft_samples[name],
-                           claim=claim, new_scope=self._new_scope)
+                           claim=claim, new_scope=self._new_scope,
+                           whole=call.buffered and self._whole(name))
+
+    def _whole(self, name: str) -> bool:
+        """Ask `name` for a whole answer (a caller that does not stream is calling)?"""
+        config = self.config
+        if not config.json_upstream:
+            return False
+        share = config.stream_sample
+        if not share:
+            return True
+        credit = self.stream_credit[name]
+        if credit >= 1.0:
+            self.stream_credit[name] = credit - 1.0 + share
+            return False
+        self.stream_credit[name] = credit + share
+        return True
 
     def _reason(self, call: Call, index: int) -> str:
         if index == 0:

@@ -573,6 +573,24 @@ async def test_only_json_upstream_asks_for_whole_answers_and_only_for_json_calle
         assert primary.last.body["stream"] is True
 
 
+async def test_a_stream_sample_still_streams_some_calls_and_learns_from_them() -> None:
+    # One non-streaming call in four is streamed from the upstream, the first included;
+    # those teach first-token times, and a streaming caller takes no share.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    async with rigged(primary, provider="json_upstream = true\nstream_sample = 0.25") as rig:
+        for _ in range(8):
+            answer = await rig.ask(stream=False)
+            assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+        streamed = [body.get("stream", False) for body in primary.bodies]
+        assert streamed == [True, False, False, False, True, False, False, False]
+        assert len(rig.router.pipeline.provider.ttft_samples["primary"]) == 2
+
+        answer = await rig.ask(stream=True)
+        assert answer.status == 200 and primary.last.body["stream"] is True
+        await rig.ask(stream=False)  # the ninth non-streaming call: the third streamed
+        assert primary.last.body.get("stream", False) is True
+
+
 async def test_a_whole_answer_upstream_is_bounded_by_the_attempt_timeout_only() -> None:
     # Slower to answer than the first-token timeout, within the attempt timeout: whole
     # answers have no first token, so it is not held against them.

@@ -167,6 +167,12 @@ def test_a_cache_ttl_past_ten_years_is_rejected(table: str) -> None:
     assert str(error) == f"router.toml: {table}.ttl_s: expected float <= 315360000.0"
 
 
+def test_a_stream_sample_over_one_is_rejected() -> None:
+    error = error_of("[provider]\njson_upstream = true\nstream_sample = 1.5\n" + ONE_MODEL)
+
+    assert str(error) == "router.toml: provider.stream_sample: expected float <= 1.0"
+
+
 def test_a_port_out_of_range_is_rejected() -> None:
     error = error_of("[server]\nport = 70000\n" + ONE_MODEL)
     assert error.path == "server.port"
