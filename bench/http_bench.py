@@ -1,7 +1,8 @@
 """Reactor over HTTP against the same load sent to its upstream directly, in one run.
 
     reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
-        [--token-ms 0] [--workers 1] [--floor] [--json-upstream] [--out FILE.json]
+        [--token-ms 0] [--workers 1] [--floor] [--json-upstream [--stream-sample 0.05]]
+        [--out FILE.json]
 
 Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
 (`bench.fake_upstream`, answering `--tokens` words after `--delay-ms`, `--token-ms`
@@ -32,7 +33,8 @@ done: the floor under every target above.
 
 `--json-upstream` has Reactor ask the upstream for whole answers when the caller does
 not stream (`[provider] json_upstream = true`): less work for both, without the
-first-token and stall timeouts on those calls.
+first-token and stall timeouts on those calls; `--stream-sample` streams that share of
+them all the same (`[provider] stream_sample`).
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ SCENARIOS = (
 )
 
 
-def router_toml(upstream: str, *, json_upstream: bool = False) -> str:
+def router_toml(upstream: str, *, json_upstream: bool = False,
+                stream_sample: float = 0.0) -> str:
     return f"""\
 [server]
 host = "127.0.0.1"
@@ -94,6 +97,7 @@ max_temperature = 1.0
 
 [provider]
 json_upstream = {str(json_upstream).lower()}
+stream_sample = {stream_sample}
 
 [[models]]
 name = "fake"
@@ -240,7 +244,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
              "--token-ms", str(args.token_ms)],
             folder / "upstream.log"))
         config = folder / "router.toml"
-        config.write_text(router_toml(upstream.url, json_upstream=args.json_upstream))
+        config.write_text(router_toml(upstream.url, json_upstream=args.json_upstream,
+                                      stream_sample=args.stream_sample))
         serve = [sys.executable, "-m", "reactor", "--log-level", "warning", "serve",
                  "--config", str(config), "--port", "0"]
         if args.workers > 1:
@@ -285,6 +290,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "duration_s": args.duration,
             "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
             "floor": args.floor, "json_upstream": args.json_upstream,
+            "stream_sample": args.stream_sample,
             "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
             "cache": "on (router.toml's max_temperature 1.0); miss scenarios send a "
                      "distinct prompt per request, hit scenarios one prompt repeated",
@@ -353,10 +359,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json-upstream", action="store_true",
                         help="Reactor asks the upstream for whole answers when the caller "
                              "does not stream ([provider] json_upstream = true)")
+    parser.add_argument("--stream-sample", type=float, default=0.0,
+                        help="with --json-upstream, the share of those calls still "
+                             "streamed ([provider] stream_sample)")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.rounds < 1 or args.tokens < 1 or args.workers < 1:
         parser.error("--duration, --rounds, --tokens and --workers must be positive")
+    if not 0.0 <= args.stream_sample <= 1.0:
+        parser.error("--stream-sample must be between 0 and 1")
     return args
 
 
