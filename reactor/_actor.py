@@ -166,14 +166,7 @@ class Actor(Generic[M]):
             self._limiter.acquire_nowait()
         except anyio.WouldBlock:
             await self._limiter.acquire()
-        work: Work = (func, args)
-        idle = self._idle
-        while idle:
-            waiter = idle.pop()
-            if not waiter.done():
-                waiter.set_result(work)
-                return
-        self._tg.start_soon(self._worker, work)
+        self._start(self._tg, (func, args))
 
     def spawn_nowait(self, func: Callable[[*Ts], Awaitable[Any]], *args: *Ts) -> bool:
         """`spawn` if a slot is free now; False, with nothing started, if none is (then
@@ -185,15 +178,18 @@ class Actor(Generic[M]):
             self._limiter.acquire_nowait()
         except anyio.WouldBlock:
             return False
-        work: Work = (func, args)
+        self._start(tg, (func, args))
+        return True
+
+    def _start(self, tg: TaskGroup, work: Work) -> None:
+        """Hand `work`, its slot taken, to an idle worker, or to a new one."""
         idle = self._idle
         while idle:
             waiter = idle.pop()
             if not waiter.done():
                 waiter.set_result(work)
-                return True
+                return
         tg.start_soon(self._worker, work)
-        return True
 
     def release_slot(self) -> None:
         """Give the calling task's slot back early (it goes on, unbounded by the actor)."""

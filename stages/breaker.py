@@ -96,14 +96,8 @@ class Breakers:
         breaker = self.models.get(attempt.model) or self.get(attempt.model)
         status = attempt.status
         if status == "ok" and breaker.state == "closed" and attempt.error != "client_error":
-            # The common case, inlined (`_remember`, then nothing changes state).
-            now = self.clock.now()
-            recent = breaker.recent
-            recent.append((now, True))
-            horizon = now - self.config.window_s
-            while recent and recent[0][0] < horizon:
-                if not recent.popleft()[1]:
-                    breaker.recent_failures -= 1
+            # The common case: remembered, and nothing changes state.
+            self._remember(breaker, True)
             breaker.failures = 0
             return
         if status in ("skipped", "cancelled") or attempt.error == "client_error":

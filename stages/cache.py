@@ -31,6 +31,7 @@ from reactor import (
     Clock,
     Completed,
     Inbox,
+    Job,
     Outcomes,
 )
 from stages.cache_store import Entry, EntryStore, build_store
@@ -156,8 +157,7 @@ class ExactCache(Actor[Admitted | Completed]):
     async def handle(self, message: Admitted | Completed) -> None:
         match message:
             case Admitted(job=job):
-                if not job.decide_only and self.store is not None and \
-                        readable(job.request, self.config):
+                if self.store is not None and self._looked_up(job):
                     key = cache_key(job.request, job.tenant, self.config.version)
                     entry = await self.store.get(key)
                     if entry is not None:
@@ -179,10 +179,14 @@ class ExactCache(Actor[Admitted | Completed]):
         if isinstance(message, Completed):
             return not self._storable(message)
         job = message.job
-        if not job.decide_only and self.store is not None and \
-                readable(job.request, self.config):
+        if self._looked_up(job):
             return False
         return self.downstream.put_nowait(Analyze(job=job))
+
+    def _looked_up(self, job: Job) -> bool:
+        """Is this job's answer looked for in the cache?"""
+        return not job.decide_only and self.store is not None and \
+            readable(job.request, self.config)
 
     def _storable(self, outcome: Completed) -> bool:
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None:

@@ -93,8 +93,6 @@ class Books(Collector):
         self._keys: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
 
     def add(self, message: Completed) -> None:
-        # Inlined where it runs on every outcome (a histogram's `observe`, `_spent`): a
-        # call costs more than what it does.
         model = message.model or "none"
         key = (model, message.status, message.cache)
         requests = self.requests
@@ -106,9 +104,7 @@ class Books(Collector):
         latency = self.latency.get(model)
         if latency is None:
             latency = self._new_model(model)
-        value = message.latency_s
-        latency.counts[bisect_left(LATENCY_BUCKETS, value)] += 1
-        latency.total += value
+        latency.observe(message.latency_s)
         attempts = self.attempts
         for attempt in message.attempts:
             akey = (attempt.model, attempt.status, attempt.error or "")
@@ -122,25 +118,12 @@ class Books(Collector):
                 ttft = self.ttft.get(attempt.model)
                 if ttft is None:
                     ttft = self.ttft[attempt.model] = _Histogram(self.clock.wall())
-                ttft.counts[bisect_left(LATENCY_BUCKETS, ttft_s)] += 1
-                ttft.total += ttft_s
+                ttft.observe(ttft_s)
         if message.parts:  # a stream that continued on another model: each its share
             for part in message.parts:
                 self._spent(part.model, part.usage, part.cost_usd)
         elif message.cache == "miss" and message.model is not None:
-            spent = self.cost.get(model)
-            if spent is None:
-                self._spent(model, message.usage, message.cost_usd)
-            else:
-                usage = message.usage
-                tokens = self.tokens
-                keys = self._keys.get(model)
-                if keys is None:
-                    keys = self._keys[model] = ((model, "prompt"), (model, "completion"))
-                prompt, completion = keys
-                tokens[prompt] += usage.prompt_tokens
-                tokens[completion] += usage.completion_tokens
-                self.cost[model] = spent + message.cost_usd
+            self._spent(model, message.usage, message.cost_usd)
         for part in message.discarded:  # tries billed, though their words were thrown away
             self._spent(part.model, part.usage, part.cost_usd)
         if message.saved_usd:
@@ -152,10 +135,13 @@ class Books(Collector):
             self.saved[cache] = saved + message.saved_usd
 
     def _spent(self, model: str, usage: Usage, cost_usd: float) -> None:
-        if model not in self.cost:
-            self._new_model(model)
+        keys = self._keys.get(model)
+        if keys is None:
+            if model not in self.cost:
+                self._new_model(model)
+            keys = self._keys[model] = ((model, "prompt"), (model, "completion"))
+        prompt, completion = keys
         tokens = self.tokens
-        prompt, completion = (model, "prompt"), (model, "completion")
         tokens[prompt] = tokens.get(prompt, 0.0) + usage.prompt_tokens
         tokens[completion] = tokens.get(completion, 0.0) + usage.completion_tokens
         self.cost[model] = self.cost.get(model, 0.0) + cost_usd

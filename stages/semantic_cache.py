@@ -194,8 +194,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         match message:
             case Select(job=job, features=features):
                 embedding = features.embedding
-                if embedding is not None and self.index is not None and \
-                        not job.decide_only and eligible(job.request, self.config):
+                if embedding is not None and self._looked_up(message):
                     stored = self._lookup(job.request, job.tenant, embedding)
                     if stored is not None:
                         entry, similarity = stored
@@ -243,12 +242,14 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         if isinstance(message, Completed):
             return not self._storable(message)
         if isinstance(message, Select):
-            job = message.job
-            if message.features.embedding is not None and self.index is not None and \
-                    not job.decide_only and eligible(job.request, self.config):
-                return False
-            return self.downstream.put_nowait(message)
+            return not self._looked_up(message) and self.downstream.put_nowait(message)
         return False
+
+    def _looked_up(self, message: Select) -> bool:
+        """Is this job's answer looked for in the index?"""
+        job = message.job
+        return message.features.embedding is not None and self.index is not None and \
+            not job.decide_only and eligible(job.request, self.config)
 
     def _storable(self, outcome: Completed) -> bool:
         features = outcome.features
