@@ -154,23 +154,15 @@ def router_info(request_id: str, model: str, reason: str, cache: str,
 
 
 def decision_info(decision: Decision) -> DecisionInfo:
-    # Built on every answer: plain loops rather than comprehensions and properties, each
-    # of which is a call.
-    model = decision.model
-    estimated, found = 0.0, False  # `decision.estimated_cost_usd`: the first match's
-    alternatives: list[CandidateInfo] = []
-    for c in decision.alternatives:
-        if not found and c.model == model:
-            estimated, found = c.cost_usd, True
-        alternatives.append(CandidateInfo(model=c.model, score=c.score, quality=c.quality,
-                                          cost_usd=c.cost_usd, latency_ms=c.latency_ms))
     features = decision.features
     return DecisionInfo(
-        model=model, fallbacks=decision.fallbacks, reason=decision.reason,
+        model=decision.model, fallbacks=decision.fallbacks, reason=decision.reason,
         confidence=decision.confidence, mode=decision.mode,
         routing_ms=round(decision.routing_s * 1000, 3),
-        estimated_cost_usd=estimated,
-        alternatives=alternatives,
+        estimated_cost_usd=decision.estimated_cost_usd,
+        alternatives=[CandidateInfo(model=c.model, score=c.score, quality=c.quality,
+                                    cost_usd=c.cost_usd, latency_ms=c.latency_ms)
+                      for c in decision.alternatives],
         features=None if features is None else FeaturesInfo(
             task=features.task, task_confidence=features.task_confidence,
             complexity=features.complexity, prompt_tokens=features.prompt_tokens,

@@ -98,10 +98,11 @@ def _decision_headers(request_id: str, started: Started) -> dict[str, str]:
     return headers
 
 
-def _http_error(status: int, reason: str) -> web.Response:
-    """An HTTP error (404, 405, 413) in OpenAI's JSON shape."""
+def _http_error(status: int, reason: str, message: str | None = None) -> web.Response:
+    """An HTTP error (404, 405, 413, aiohttp's own) in OpenAI's JSON shape; `message`
+    says more than the reason phrase, when there is more to say."""
     kind = "invalid_request_error" if status < 500 else "server_error"
-    return error_response(ErrorInfo(status=status, type=kind, message=reason,
+    return error_response(ErrorInfo(status=status, type=kind, message=message or reason,
                                     code=reason.lower().replace(" ", "_")))
 
 
@@ -127,11 +128,12 @@ class _Connection(web.RequestHandler):
                      message: str | None = None) -> web.StreamResponse:
         super().handle_error(request, status, exc, message)  # logs it, raises if too late
         phrase = HTTPStatus(status).phrase
-        # A parse error's message says what was wrong; a bug's stays in the log.
-        detail = " ".join(message.split())[:500] if message and status < 500 else phrase
-        return _closing(ErrorInfo(
-            status=status, type="invalid_request_error" if status < 500 else "server_error",
-            message=detail, code=phrase.lower().replace(" ", "_")))
+        # A parse error's message says what was wrong; a bug's stays in the log. What
+        # follows on the connection cannot be trusted: it closes after this.
+        detail = " ".join(message.split())[:500] if message and status < 500 else None
+        response = _http_error(status, phrase, detail)
+        response.force_close()
+        return response
 
 
 class _Server(web.Server):

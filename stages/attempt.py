@@ -140,14 +140,9 @@ class Call:
         if token.tool_calls:
             self.share += calls_written(token.tool_calls)
 
-    async def release_held(self) -> None:
-        """Hand a held (non-streaming) answer over in one piece."""
-        token = self.take_held()
-        if token is not None:
-            await self.flow.emit(token)
-
     def take_held(self) -> Token | None:
-        """`release_held` up to its emit: the held answer as one token, counted as sent."""
+        """A held (non-streaming) answer as one token to emit, counted as sent; None if
+        nothing is held."""
         held = self.held
         if not held:
             return None
@@ -252,7 +247,7 @@ class Receiver(TokenSink):
 
     async def texts(self, texts: list[str]) -> None:
         if self.call.buffered and texts and not self.lost:
-            # Held only to be joined into one piece (`Call.release_held`): join them now.
+            # Held only to be joined into one piece (`Call.take_held`): join them now.
             if self.first_at is None and not self._first():
                 return
             self.tokens += len(texts)

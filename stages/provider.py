@@ -199,12 +199,10 @@ class Provider(Actor[Dispatch]):
                                                      deadline, retry=tries - 1)
                     if isinstance(result, Reply):
                         status, finish = "ok", result.finish_reason
-                        # `call.start` and `call.release_held`, each emit awaited only
-                        # if the reader is behind (a coroutine less each, as a rule).
+                        # The model announced, then a held answer in one piece, each emit
+                        # awaited only if the reader is behind (a coroutine less each).
                         flow = call.flow
-                        started = call.announce(name, call.dispatch.decision.reason
-                                                if index == 0 else self._reason(call, index),
-                                                index + 1)
+                        started = call.announce(name, self._reason(call, index), index + 1)
                         if started is not None and not flow.emit_nowait(started):
                             await flow.emit(started)
                         held = call.take_held()  # then the share holds a held answer
@@ -358,9 +356,7 @@ class Provider(Actor[Dispatch]):
         """`run_attempt` for `name`, to await: handed back rather than awaited here, so
         a try costs no coroutine of its own around it."""
         return run_attempt(call, self.models[name], self.upstreams[name], self.config,
-                           request, index=index,
-                           reason=call.dispatch.decision.reason if index == 0
-                           else self._reason(call, index),
+                           request, index=index, reason=self._reason(call, index),
                            deadline=deadline, retry=retry, samples=self.ttft_samples[name],
                            claim=claim, new_scope=self._new_scope,
                            whole=call.buffered and self._whole(name))

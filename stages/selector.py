@@ -343,13 +343,9 @@ class Catalogue:
         return reason
 
     def _shown_quality(self, quality: float) -> float:
-        """`round(quality, 4)`, remembered (for positive values: -0.0 keeps its sign)."""
+        """`round(quality, 4)`, remembered."""
         shown = self._shown.get(quality)
-        if shown is None:
-            shown = round(quality, 4)
-            if quality > 0.0 and len(self._shown) < _SHOWN_MEMO:
-                self._shown[quality] = shown
-        return shown
+        return remember_rounded(self._shown, quality, 4) if shown is None else shown
 
     def _willingness(self, request: ChatRequest) -> float | None:
         prefs = request.preferences
@@ -540,11 +536,7 @@ class Selector(Actor[Select | Completed | Feedback]):
                 if not self.downstream.put_nowait(routed):
                     await self.downstream.send(routed)
             case Completed() as outcome:
-                self._remember(outcome)
-                for attempt in outcome.attempts:
-                    if attempt.status == "ok":
-                        self.catalogue.observe(attempt.model, attempt.ttft_s, attempt.tokens_out,
-                                               attempt.duration_s)
+                self._learn_from(outcome)
             case Feedback(request_id=request_id, score=score, reply=reply):
                 reply.send(self._learn(request_id, score))
                 quality = self.catalogue.quality
@@ -555,14 +547,17 @@ class Selector(Actor[Select | Completed | Feedback]):
 
     def handle_nowait(self, message: Select | Completed | Feedback) -> bool:
         if isinstance(message, Completed):  # learning needs no wait
-            self._remember(message)
-            observe = self.catalogue.observe
-            for attempt in message.attempts:
-                if attempt.status == "ok":
-                    observe(attempt.model, attempt.ttft_s, attempt.tokens_out,
-                            attempt.duration_s)
+            self._learn_from(message)
             return True
         return False
+
+    def _learn_from(self, outcome: Completed) -> None:
+        """What an outcome teaches: its features' quality, each good try's latency."""
+        self._remember(outcome)
+        observe = self.catalogue.observe
+        for attempt in outcome.attempts:
+            if attempt.status == "ok":
+                observe(attempt.model, attempt.ttft_s, attempt.tokens_out, attempt.duration_s)
 
     def _remember(self, outcome: Completed) -> None:
         features = outcome.features

@@ -363,9 +363,11 @@ class Quiet:
     first-token timer and sample are about that token, so it must come at once). With
     aiohttp's reader, which cannot read this way, nothing changes."""
 
-    __slots__ = ("heard", "marker", "on")
+    __slots__ = ("heard", "marker", "on", "read_quietly")
 
-    def __init__(self, heard: Callable[[], None], marker: bytes) -> None:
+    def __init__(self, read_quietly: Callable[[Callable[[], None], bytes], Awaitable[bytes]],
+                 heard: Callable[[], None], marker: bytes) -> None:
+        self.read_quietly = read_quietly
         self.heard = heard
         self.marker = marker
         self.on = False
@@ -375,10 +377,11 @@ def quiet_for(sink: TokenSink | None, content: Content, marker: bytes) -> Quiet 
     """A `Quiet` for reading `content` into `sink`, if both can: the sink takes the
     answer whole, and the body can be read quietly (`http1.Body`). A reader cut short
     while quiet hands what came meanwhile to `TokenSink.keep`."""
-    if sink is None or not hasattr(content, "read_quietly"):
+    read_quietly = getattr(content, "read_quietly", None)
+    if sink is None or read_quietly is None:
         return None
     heard = sink.listen()
-    return None if heard is None else Quiet(heard, marker)
+    return None if heard is None else Quiet(read_quietly, heard, marker)
 
 
 async def sse_line_batches(content: Content,
@@ -396,10 +399,8 @@ async def sse_line_batches(content: Content,
     With `quiet` switched on, the rest is read quietly (see `Quiet`)."""
     pending = bytearray()
     readany = content.readany
-    read_quietly = getattr(content, "read_quietly", None) if quiet is not None else None
-    while chunk := await (read_quietly(quiet.heard, quiet.marker)
-                          if read_quietly is not None and quiet is not None and quiet.on
-                          else readany()):
+    while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker)
+                          if quiet is not None and quiet.on else readany()):
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += chunk
