@@ -133,18 +133,23 @@ async def test_one_message_at_a_time(closing: Closing) -> None:
     assert actor.current is None
 
 
-async def test_an_error_in_handle_ends_the_actor(closing: Closing) -> None:
-    actor = Recorder(mailbox_size=4)
+@pytest.mark.parametrize(("kind", "prefix", "handled"), [
+    ("handle", "", "a"),
+    ("handle_nowait", "quick ", "at once: quick a"),  # the plain call fails the same way
+])
+async def test_an_error_in_handle_ends_the_actor(closing: Closing, kind: str, prefix: str,
+                                                 handled: str) -> None:
+    actor = Recorder(mailbox_size=4) if kind == "handle" else Quick(mailbox_size=4)
     closing(actor.mailbox)
-    for message in ("a", "boom", "never"):
+    for message in (f"{prefix}a", f"{prefix}boom", "never"):
         actor.mailbox.try_send(message)
 
     with anyio.fail_after(2), pytest.raises(Exception) as info:
         await actor.run()
 
     assert [type(e) for e in leaves(info.value)] == [ValueError]
-    assert actor.log == ["started", "a"]
-    assert actor.current == "boom"
+    assert actor.log == ["started", handled]
+    assert actor.current == f"{prefix}boom"
     # The rest stays queued for the next run.
     assert actor.mailbox.depth == 1
 
@@ -453,22 +458,6 @@ async def test_handle_nowait_takes_what_needs_no_wait_and_leaves_the_rest_to_han
 
     assert actor.log == ["started", "a", "at once: quick b", "c", "at once: quick d",
                          "stopping"]
-
-
-async def test_an_error_in_handle_nowait_ends_the_actor_like_one_in_handle(
-        closing: Closing) -> None:
-    actor = Quick(mailbox_size=4)
-    closing(actor.mailbox)
-    for message in ("quick a", "quick boom", "never"):
-        actor.mailbox.try_send(message)
-
-    with anyio.fail_after(2), pytest.raises(Exception) as info:
-        await actor.run()
-
-    assert [type(e) for e in leaves(info.value)] == [ValueError]
-    assert actor.log == ["started", "at once: quick a"]
-    assert actor.current == "quick boom"
-    assert actor.mailbox.depth == 1
 
 
 async def test_spawn_nowait_starts_a_job_only_when_a_slot_is_free(closing: Closing) -> None:

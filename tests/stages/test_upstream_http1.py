@@ -212,6 +212,13 @@ class Quietly:
         self.heard = 0
         self.task = asyncio.ensure_future(body.read_quietly(self.hear, marker))
 
+    @classmethod
+    async def waiting(cls, body: Body) -> Quietly:
+        """A reader already waiting, quietly."""
+        reader = cls(body)
+        await reader.settle()
+        return reader
+
     def hear(self) -> None:
         self.heard += 1
 
@@ -231,8 +238,7 @@ async def quiet_answer() -> tuple[http1.Connection, Transport, Body]:
 
 async def test_a_quiet_reader_hears_each_piece_and_wakes_at_the_marker() -> None:
     conn, _, body = await quiet_answer()
-    reader = Quietly(body)
-    await reader.settle()  # it waits, quietly
+    reader = await Quietly.waiting(body)
     for word in (b"data: two\n\n", b"data: three\n\n"):
         conn.data_received(chunk(word))
         await reader.settle()
@@ -249,8 +255,7 @@ async def test_a_quiet_reader_hears_each_piece_and_wakes_at_the_marker() -> None
 
 async def test_a_marker_split_between_two_reads_still_wakes_the_quiet_reader() -> None:
     conn, _, body = await quiet_answer()
-    reader = Quietly(body)
-    await reader.settle()  # it waits, quietly
+    reader = await Quietly.waiting(body)
     conn.data_received(chunk(b"data: two\n\ndata: [DO"))
     await reader.settle()
     assert not reader.task.done()
@@ -262,8 +267,7 @@ async def test_a_marker_split_between_two_reads_still_wakes_the_quiet_reader() -
 @pytest.mark.parametrize("how", ["end", "break", "high water"])
 async def test_a_quiet_reader_wakes_with_what_waits_when_it_must(how: str) -> None:
     conn, transport, body = await quiet_answer()
-    reader = Quietly(body)
-    await reader.settle()  # it waits, quietly
+    reader = await Quietly.waiting(body)
     conn.data_received(chunk(b"data: two\n\n"))
     await reader.settle()
     assert not reader.task.done()
@@ -286,8 +290,7 @@ async def test_a_quiet_reader_wakes_with_what_waits_when_it_must(how: str) -> No
 
 async def test_a_quiet_reader_cut_short_leaves_what_came_to_be_taken() -> None:
     conn, transport, body = await quiet_answer()
-    reader = Quietly(body)
-    await reader.settle()
+    reader = await Quietly.waiting(body)
     filler = b"x" * (http1.HIGH_WATER // 2)
     for piece in (b"data: two\n\n", filler, filler):
         conn.data_received(chunk(piece))
