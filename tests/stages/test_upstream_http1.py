@@ -253,15 +253,36 @@ async def test_a_quiet_reader_hears_each_piece_and_wakes_at_the_marker() -> None
     assert await body.readany() == b"" and conn.reusable()
 
 
-async def test_a_marker_split_between_two_reads_still_wakes_the_quiet_reader() -> None:
+@pytest.mark.parametrize("pieces", [
+    [b"data: two\n\ndata: [DO", b"NE]\n\n"],
+    [b"data: two\n\ndata: [D", b"O", b"N", b"E]\n\n"],
+    [b"data: two\n\n"] + [bytes([c]) for c in b"data: [DONE]"],
+], ids=["two pieces", "four pieces", "byte by byte"])
+async def test_a_marker_split_over_many_reads_still_wakes_the_quiet_reader(
+        pieces: list[bytes]) -> None:
     conn, _, body = await quiet_answer()
     reader = await Quietly.waiting(body)
-    conn.data_received(chunk(b"data: two\n\ndata: [DO"))
+    for piece in pieces[:-1]:
+        conn.data_received(chunk(piece))
+        await reader.settle()
+        assert not reader.task.done()
+    conn.data_received(chunk(pieces[-1]))
+    await reader.settle()
+    assert reader.task.result() == b"".join(pieces)
+
+
+async def test_a_marker_begun_before_the_reader_went_quiet_still_wakes_it() -> None:
+    conn, _, body = await quiet_answer()
+    for piece in (b"data: [", b"D"):  # read as they came, by a reader that is not quiet
+        conn.data_received(chunk(piece))
+        assert await body.readany() == piece
+    reader = await Quietly.waiting(body)
+    conn.data_received(chunk(b"ON"))
     await reader.settle()
     assert not reader.task.done()
-    conn.data_received(chunk(b"NE]\n\n"))
+    conn.data_received(chunk(b"E]\n\n"))
     await reader.settle()
-    assert reader.task.result() == b"data: two\n\ndata: [DONE]\n\n"
+    assert reader.task.result() == b"ONE]\n\n"
 
 
 @pytest.mark.parametrize("how", ["end", "break", "high water"])

@@ -16,6 +16,8 @@ MAX_HEAD_BYTES = 64 * 1024
 HIGH_WATER = 64 * 1024
 """Bytes of body waiting for the reader before the socket stops being read (TCP pushes
 back on the upstream)."""
+TAIL = 32
+"""The longest marker a quiet reader can wait for (`Body.read_quietly`)."""
 
 
 class ConnectFailed(Exception):
@@ -62,7 +64,8 @@ class Body:
     last read (b"" at its end) and raises `Broken` once what came before the break is
     read."""
 
-    __slots__ = ("_chunks", "_connection", "_ended", "_error", "_quiet", "_size", "_waiter")
+    __slots__ = ("_chunks", "_connection", "_ended", "_error", "_quiet", "_size", "_tail",
+                 "_waiter")
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -72,6 +75,9 @@ class Body:
         self._error: Broken | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._quiet: tuple[Callable[[], None], bytes] | None = None
+        # The last bytes that came (read or not), so that a quiet reader finds a marker
+        # however many pieces it came in, some perhaps read before the reader went quiet.
+        self._tail = b""
 
     def at_eof(self) -> bool:
         return self._ended and not self._chunks
@@ -104,6 +110,8 @@ class Body:
         A token stream read for a caller that takes the answer whole wakes its reader
         once, not once per token: most of what a token costs is the reader's wake-up and
         the step of parsing one event."""
+        if len(marker) > TAIL:
+            raise ValueError(f"a quiet reader's marker is at most {TAIL} bytes")
         if self._chunks or self._ended or self._error is not None:
             return await self.readany()
         self._quiet = (heard, marker)
@@ -132,15 +140,17 @@ class Body:
         chunks = self._chunks
         chunks.append(data)
         self._size += len(data)
+        tail = self._tail
+        self._tail = data[-TAIL:] if len(data) >= TAIL else (tail + data)[-TAIL:]
         quiet = self._quiet
         if quiet is None:
             self._wake()
             return self._size
         heard, marker = quiet
         heard()
-        # The marker may straddle two reads; both are still waiting here.
+        # The marker may straddle this piece and the bytes before it.
         if self._size >= HIGH_WATER or marker in data or (
-                len(chunks) > 1 and marker in chunks[-2][-len(marker):] + data[:len(marker)]):
+                marker in tail + data[:len(marker) - 1]):
             self._wake()
         return self._size
 
