@@ -128,6 +128,12 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     response_format: ResponseFormat | None = None
     stream_options: StreamOptions | None = None
     user: str | None = None
+    # Outputs Reactor does not give: held only to refuse a request that asks for them
+    # (`check_chat_request`) rather than answer it without them.
+    logprobs: bool | None = None
+    top_logprobs: int | None = None
+    modalities: list[str] | None = None
+    audio: msgspec.Raw = msgspec.Raw()
     # Reactor's own extensions; OpenAI SDKs send them through `extra_body`.
     mode: Literal["fast", "balanced", "accurate"] | None = None
     preferences: Preferences | None = None
@@ -381,6 +387,13 @@ def check_chat_request(request: ChatRequest) -> None:
         raise InvalidRequest("messages: at least one message is required", "messages")
     if request.n not in (None, 1):
         raise InvalidRequest("n: only n=1 is supported", "n")
+    if request.logprobs or request.top_logprobs:
+        name = "logprobs" if request.logprobs else "top_logprobs"
+        raise InvalidRequest(f"{name}: Reactor does not return log probabilities", name)
+    if request.modalities is not None and request.modalities != ["text"]:
+        raise InvalidRequest('modalities: only ["text"] is supported', "modalities")
+    if _opaque_type(request.audio):
+        raise InvalidRequest("audio: Reactor does not return audio", "audio")
     if request.temperature is not None and not 0.0 <= request.temperature <= 2.0:
         raise InvalidRequest("temperature: must be between 0 and 2", "temperature")
     if request.top_p is not None and not 0.0 <= request.top_p <= 1.0:
