@@ -128,6 +128,11 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
     response_format: ResponseFormat | None = None
     stream_options: StreamOptions | None = None
     user: str | None = None
+    # Passed on to OpenAI-compatible upstreams as they are (the upstream judges the
+    # value; its 400 reaches the caller as a 400); the Anthropic and Gemini adapters
+    # have no equivalent and leave them out.
+    reasoning_effort: str | None = None
+    verbosity: str | None = None
     # Outputs Reactor does not give: held only to refuse a request that asks for them
     # (`check_chat_request`) rather than answer it without them.
     logprobs: bool | None = None

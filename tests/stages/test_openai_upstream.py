@@ -184,6 +184,15 @@ async def test_reactor_fields_stay_home_and_the_model_is_the_upstreams(
     assert body["user"] == "u-1"
 
 
+async def test_reasoning_effort_and_verbosity_are_passed_on(
+        fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
+    await call(adapter(fake.base_url, opened),
+               request(reasoning_effort="high", verbosity="low"), Texts())
+
+    assert fake.last.body["reasoning_effort"] == "high"
+    assert fake.last.body["verbosity"] == "low"
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeUpstream, opened: list[OpenAICompatible]) -> None:
     await call(adapter(fake.base_url, opened, model=None), request(), Texts())
