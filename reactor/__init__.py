@@ -24,6 +24,7 @@ from reactor._config import EmbedderConfig as EmbedderConfig
 from reactor._config import GeminiUpstream as GeminiUpstream
 from reactor._config import HashingEmbedderConfig as HashingEmbedderConfig
 from reactor._config import HttpEmbedderConfig as HttpEmbedderConfig
+from reactor._config import LedgerConfig as LedgerConfig
 from reactor._config import LLMClassifierConfig as LLMClassifierConfig
 from reactor._config import MetricsConfig as MetricsConfig
 from reactor._config import MiniLMEmbedderConfig as MiniLMEmbedderConfig
@@ -128,6 +129,7 @@ __all__ = [
     "InvalidRequest",
     "Job",
     "LLMClassifierConfig",
+    "LedgerConfig",
     "Mailbox",
     "MailboxClosed",
     "MailboxFull",

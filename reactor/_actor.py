@@ -76,6 +76,8 @@ class Actor(Generic[M]):
         self.current: M | None = None
         self.restarts = 0
         self.started_once = False
+        self.ended: anyio.Event | None = None
+        """Set once the actor has handled its mailbox to its close and stopped."""
 
     # hooks
 
@@ -118,6 +120,8 @@ class Actor(Generic[M]):
         """Serve the mailbox until it closes. Exceptions propagate to the supervisor."""
         self._limiter = anyio.Semaphore(self._max_tasks, fast_acquire=True)
         self._idle = []
+        if self.ended is None:
+            self.ended = anyio.Event()
         async with anyio.create_task_group() as tg:
             self._tg = tg
             try:
@@ -144,6 +148,7 @@ class Actor(Generic[M]):
                     self.current = None
                     del message  # waiting for the next one must not keep this request alive
                 await self.stopping()
+                self.ended.set()
             finally:
                 self._tg = None
                 # Idle workers end now; busy ones end when their job does.

@@ -86,6 +86,9 @@ def _serve(args: argparse.Namespace) -> int:
             await serve(Router(config), host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
                         record_prompts=args.record_prompts)
+        except ConfigError as exc:
+            print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         except OSError as exc:
             if exc.errno not in _BIND_ERRORS:
                 raise
@@ -150,6 +153,24 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _run(main())
 
 
+def cmd_ledger(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from stages.ledger import render, summarize
+
+    try:
+        with open(args.file, "rb") as lines:
+            summary = summarize(lines)
+    except OSError as exc:
+        print(f"reactor ledger: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(msgspec.json.encode(summary).decode())
+    else:
+        print(render(summary, args.file), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reactor", description=__doc__)
     parser.add_argument("--log-level", default="info",
@@ -189,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default=None,
                        help="where to save (default: [selector] quality_model)")
     train.set_defaults(func=cmd_train)
+
+    ledger = sub.add_parser("ledger", help="sum up a ledger ([ledger] path): requests, "
+                            "statuses, cache, cost, latency, by model and by tenant")
+    ledger.add_argument("file")
+    ledger.add_argument("--json", action="store_true", help="one JSON object")
+    ledger.set_defaults(func=cmd_ledger)
 
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")
     bench.add_argument("what", choices=["pipeline", "mailbox", "routing", "embedders",

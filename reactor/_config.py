@@ -318,6 +318,19 @@ class MetricsConfig(Base, frozen=True):
     enabled: bool = True
 
 
+class LedgerConfig(Base, frozen=True):
+    """A durable ledger: one JSON line for every request that reached the pipeline
+    (`stages.ledger`); off while `path` is unset."""
+
+    path: str | None = None
+    texts: bool = False
+    """Keep the prompt's and the answer's text too (off: sizes, costs and times only)."""
+    fsync: bool = True
+    """Each batch of lines is on the disk before the next is taken."""
+    max_buffer_bytes: PositiveInt = 8 * 1024 * 1024
+    """Lines waiting to be written; past it, outcomes wait (none is dropped)."""
+
+
 class SimulatedUpstream(Base, frozen=True, tag="simulated", tag_field="kind"):
     """A model with no network: deterministic text at a configured pace."""
 
@@ -414,6 +427,7 @@ class RouterConfig(Base, frozen=True):
     breaker: BreakerConfig = BreakerConfig()
     provider: ProviderConfig = ProviderConfig()
     metrics: MetricsConfig = MetricsConfig()
+    ledger: LedgerConfig = LedgerConfig()
 
     def model(self, name: str) -> ModelConfig | None:
         for model in self.models:

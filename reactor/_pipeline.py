@@ -35,6 +35,7 @@ class Pipeline:
         from stages.breaker import Breaker, BreakerCollector, Breakers
         from stages.cache import CacheCollector, ExactCache
         from stages.cost import CostTracker
+        from stages.ledger import Ledger, LedgerCollector
         from stages.limits import LimitsCollector, Policy, build_limits
         from stages.metrics import Metrics
         from stages.provider import Provider
@@ -87,12 +88,19 @@ class Pipeline:
         self.outcomes.add_book(self.cost.mailbox)
         if policy.metered:
             self.outcomes.add_book(self.spend.mailbox)
+        self.books: list[Actor[Any]] = [self.cost, self.spend, self.metrics]
+        self.ledger: Ledger | None = None
+        if config.ledger.path is not None:
+            self.ledger = Ledger(config.ledger, clock, **sizes)
+            self.outcomes.add_book(self.ledger.mailbox)
+            self.registry.register(LedgerCollector(self.ledger))
+            self.books.append(self.ledger)
 
         self.entry: Mailbox[Submitted] = self.admission.mailbox
         # Downstream first, so nothing sends to an actor that has not started.
         self.actors: list[Actor[Any]] = [
-            self.cost, self.spend, self.metrics, self.provider, self.breaker, self.selector,
-            self.semantic, self.analyzer, self.cache, self.admission,
+            *self.books, self.provider, self.breaker, self.selector, self.semantic, self.analyzer,
+            self.cache, self.admission,
         ]
         self.system = System(clock=clock, policy=RestartPolicy(
             max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,

@@ -26,7 +26,7 @@ from anyio.abc import TaskGroup
 from reactor._clock import Clock, SystemClock
 from reactor._config import RouterConfig, load_config
 from reactor._decision import Decision
-from reactor._errors import Escalated, MailboxClosed, RequestFailed, RouterClosed
+from reactor._errors import ConfigError, Escalated, MailboxClosed, RequestFailed, RouterClosed
 from reactor._events import (
     Decided,
     Done,
@@ -221,12 +221,21 @@ class Router:
     # lifecycle
 
     async def __aenter__(self) -> Self:
+        ledger = self.pipeline.ledger
+        if ledger is not None:  # open before the books start, closed after they stop
+            try:
+                await ledger.file.__aenter__()
+            except OSError as exc:
+                raise ConfigError(f"cannot open {str(ledger.file.path)!r}: "
+                                  f"{exc.strerror or exc}", path="ledger.path") from None
         tg = anyio.create_task_group()
         await tg.__aenter__()
         try:
             await tg.start(self.pipeline.system.run)
         except BaseException:
             await tg.__aexit__(None, None, None)
+            if ledger is not None:
+                await ledger.file.__aexit__(None, None, None)
             raise
         self._tg = tg
         self._accepting = True
@@ -238,7 +247,10 @@ class Router:
         if tg is None:
             return None
         if exc_type is None:
-            await self.drain(self.config.server.drain_timeout_s)
+            started = self.clock.now()
+            timeout_s = self.config.server.drain_timeout_s
+            if await self.drain(timeout_s):
+                await self._close_books(timeout_s - (self.clock.now() - started))
         self._accepting = False
         self.pipeline.system.stop()
         self._tg = None
@@ -251,6 +263,10 @@ class Router:
             if escalated is not None:
                 raise escalated.exceptions[0] from group
             raise
+        finally:
+            ledger = self.pipeline.ledger
+            if ledger is not None:
+                await ledger.file.__aexit__(None, None, None)
         return None
 
     def stop_admitting(self) -> None:
@@ -268,6 +284,24 @@ class Router:
         if self._in_flight:
             log.warning("drain_timed_out", in_flight=self._in_flight)
         return self._in_flight == 0
+
+    async def _close_books(self, timeout_s: float) -> bool:
+        """With no request left in flight, close the books' mailboxes and wait (at most
+        `timeout_s`) for them to handle what is in them: a request is settled once its
+        outcome is in their mailboxes, and a book that waits on a disk (the ledger) may
+        still be behind."""
+        books = self.pipeline.books
+        for book in books:
+            book.mailbox.close()
+        with anyio.move_on_after(max(0.0, timeout_s)):
+            for book in books:
+                if book.ended is not None:
+                    await book.ended.wait()
+        behind = {book.name: book.mailbox.depth for book in books
+                  if book.ended is None or not book.ended.is_set()}
+        if behind:
+            log.warning("books_not_handled", behind=behind)
+        return not behind
 
     async def quiesce(self) -> None:
         """Wait until no request is in flight and every stage has handled all its mail
@@ -460,6 +494,7 @@ class Router:
             "in_flight": self._in_flight,
             "shed": self.shed_total + pipeline.admission.gate.shed_total,
             "cost": pipeline.cost.snapshot(),
+            "ledger": pipeline.ledger.snapshot() if pipeline.ledger is not None else None,
             "cache": {"backend": self.config.cache.backend, "hits": cache.hits,
                       "misses": cache.misses, "stored": cache.stored,
                       "evictions": cache.evictions, "errors": cache.errors,

@@ -1,0 +1,328 @@
+"""The ledger: one JSON line for every request that reached the pipeline, kept on disk.
+
+What a request came to, as the books saw it: who asked (tenant, tier), what was asked
+for (model, mode, stream) and decided (model, reason, confidence, task, complexity),
+every try (model, status, error, first-token time, duration, tokens), the answer's end
+(status, finish reason, error), its tokens, cost and what the cache saved, and tries
+billed but thrown away. With `texts`, the prompt's last user message and the answer's
+text too. `reactor ledger FILE` sums a ledger up.
+
+    {"v":1,"at":1764662400.123,"id":"f99b...","tenant":"default","tier":"default",
+     "status":"ok","model":"sim-nano","requested":"auto","cache":"miss", ...}
+
+Inbox: `Completed`. Emits nothing. A book: publishers wait on its mailbox, and it waits
+for room in its file's buffer (`LineFile.put`), so a slow disk slows requests and loses
+no line. A batch the disk refuses is lost and counted (`lost`, in /api/v1/stats and
+`reactor_ledger_lines_total`); the next is tried all the same.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from reactor import Actor, Clock, Completed, LedgerConfig
+from reactor._lines import LineFile
+
+VERSION = 1
+
+
+class TryEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    model: str
+    status: str
+    error: str | None = None
+    ttft_ms: float | None = None
+    duration_ms: float = 0.0
+    tokens_out: int = 0
+    probe: bool = False
+
+
+class ShareEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One model's share of a billed answer, or a try billed and thrown away."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+    estimated: bool = False
+
+
+class ErrorEntry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    status: int
+    code: str | None = None
+    message: str = ""
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    v: int
+    at: float
+    """When the request arrived: wall-clock seconds since the epoch."""
+    id: str
+    tenant: str
+    tier: str
+    status: str
+    model: str | None = None
+    """The model that answered (that wrote last, when a stream moved on)."""
+    requested: str
+    mode: str | None = None
+    stream: bool = False
+    cache: str
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    estimated: bool = False
+    saved_usd: float = 0.0
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    task: str | None = None
+    complexity: float | None = None
+    reason: str | None = None
+    confidence: float | None = None
+    routing_ms: float | None = None
+    tries: list[TryEntry] = []
+    parts: list[ShareEntry] = []
+    discarded: list[ShareEntry] = []
+    error: ErrorEntry | None = None
+    prompt: str | None = None
+    answer: str | None = None
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 3)
+
+
+def _share(part: Any) -> ShareEntry:
+    return ShareEntry(model=part.model, prompt_tokens=part.usage.prompt_tokens,
+                      completion_tokens=part.usage.completion_tokens,
+                      cost_usd=part.cost_usd, estimated=part.estimated)
+
+
+def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
+    """The ledger line of `outcome`, a request that arrived at wall-clock `at`."""
+    job, decision, features = outcome.job, outcome.decision, outcome.features
+    request = job.request
+    if features is None and decision is not None:
+        features = decision.features
+    error = outcome.error
+    return Entry(
+        v=VERSION, at=round(at, 3), id=job.id, tenant=job.tenant, tier=job.tier,
+        status=outcome.status, model=outcome.model, requested=request.model,
+        mode=decision.mode if decision is not None else request.mode,
+        stream=request.stream, cache=outcome.cache, finish_reason=outcome.finish_reason,
+        prompt_tokens=outcome.usage.prompt_tokens,
+        completion_tokens=outcome.usage.completion_tokens,
+        cost_usd=outcome.cost_usd, estimated=outcome.estimated, saved_usd=outcome.saved_usd,
+        latency_ms=_ms(outcome.latency_s),
+        ttft_ms=_ms(outcome.ttft_s) if outcome.ttft_s is not None else None,
+        task=features.task if features is not None else None,
+        complexity=round(features.complexity, 3) if features is not None else None,
+        reason=decision.reason if decision is not None else None,
+        confidence=round(decision.confidence, 3) if decision is not None else None,
+        routing_ms=_ms(decision.routing_s) if decision is not None else None,
+        tries=[TryEntry(model=a.model, status=a.status, error=a.error,
+                        ttft_ms=_ms(a.ttft_s) if a.ttft_s is not None else None,
+                        duration_ms=_ms(a.duration_s), tokens_out=a.tokens_out,
+                        probe=a.probe)
+               for a in outcome.attempts],
+        parts=[_share(part) for part in outcome.parts],
+        discarded=[_share(part) for part in outcome.discarded],
+        error=ErrorEntry(status=error.status, code=error.code, message=error.message)
+        if error is not None else None,
+        prompt=request.last_user_text if texts else None,
+        answer=outcome.text if texts else None,
+    )
+
+
+class Ledger(Actor[Completed]):
+    name = "ledger"
+
+    def __init__(self, config: LedgerConfig, clock: Clock, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if config.path is None:
+            raise ValueError("the ledger needs a path")
+        self.config = config
+        self.clock = clock
+        self.file = LineFile(Path(config.path), max_buffer_bytes=config.max_buffer_bytes,
+                             fsync=config.fsync, keep_trying=True)
+        self._encode = msgspec.json.Encoder().encode
+
+    def _line(self, outcome: Completed) -> bytes:
+        clock = self.clock
+        at = clock.wall() - (clock.now() - outcome.job.received_at)
+        return self._encode(entry_of(outcome, at, self.config.texts)) + b"\n"
+
+    def handle_nowait(self, message: Completed) -> bool:
+        return self.file.add(self._line(message))
+
+    async def handle(self, message: Completed) -> None:
+        await self.file.put(self._line(message))
+
+    def snapshot(self) -> dict[str, object]:
+        file = self.file
+        return {"path": str(file.path), "written": file.written, "lost": file.lost,
+                "error": str(file.failed) if file.failed is not None else None}
+
+
+class LedgerCollector(Collector):
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def collect(self) -> Any:
+        family = CounterMetricFamily("reactor_ledger_lines", "Ledger lines, by what became "
+                                     "of them", labels=["result"])
+        family.add_metric(["written"], self.ledger.file.written)
+        family.add_metric(["lost"], self.ledger.file.lost)
+        yield family
+
+
+# Reading a ledger back: `reactor ledger FILE`
+
+
+class Row(msgspec.Struct, kw_only=True):
+    requests: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    latencies_ms: list[float] = []
+
+
+class Summary(msgspec.Struct, kw_only=True):
+    requests: int = 0
+    unreadable: int = 0
+    """Lines that are not ledger entries (a line cut short by a failed write, say)."""
+    first_at: float | None = None
+    last_at: float | None = None
+    statuses: dict[str, int] = {}
+    cache: dict[str, int] = {}
+    cost_usd: float = 0.0
+    estimated_usd: float = 0.0
+    saved_usd: float = 0.0
+    latency_ms: dict[str, float] = {}
+    ttft_ms: dict[str, float] = {}
+    by_model: dict[str, Row] = {}
+    by_tenant: dict[str, Row] = {}
+
+
+def _row(rows: dict[str, Row], key: str) -> Row:
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = Row()
+    return row
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    values = sorted(values)
+    return {name: values[min(len(values) - 1, int(len(values) * q))]
+            for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
+
+
+def _estimated(entry: Entry) -> float:
+    """The part of what `entry` was charged that was worked out from text."""
+    own = sum(part.cost_usd for part in entry.parts if part.estimated) if entry.parts \
+        else entry.cost_usd if entry.estimated else 0.0
+    return own + sum(part.cost_usd for part in entry.discarded if part.estimated)
+
+
+def summarize(lines: Any) -> Summary:
+    """The totals of the ledger lines `lines` (bytes), read one at a time."""
+    decode = msgspec.json.Decoder(Entry).decode
+    summary = Summary()
+    latencies: list[float] = []
+    ttfts: list[float] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            entry = decode(line)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            summary.unreadable += 1
+            continue
+        summary.requests += 1
+        if summary.first_at is None or entry.at < summary.first_at:
+            summary.first_at = entry.at
+        if summary.last_at is None or entry.at > summary.last_at:
+            summary.last_at = entry.at
+        summary.statuses[entry.status] = summary.statuses.get(entry.status, 0) + 1
+        summary.cache[entry.cache] = summary.cache.get(entry.cache, 0) + 1
+        failed = entry.status != "ok"
+        charged = entry.cost_usd + sum(d.cost_usd for d in entry.discarded)
+        summary.cost_usd += charged
+        summary.estimated_usd += _estimated(entry)
+        summary.saved_usd += entry.saved_usd
+        if entry.status != "rejected":
+            latencies.append(entry.latency_ms)
+        if entry.ttft_ms is not None:
+            ttfts.append(entry.ttft_ms)
+        tenant = _row(summary.by_tenant, entry.tenant)
+        tenant.requests += 1
+        tenant.failed += failed
+        tenant.cost_usd += charged
+        if entry.cache == "miss":
+            tenant.prompt_tokens += entry.prompt_tokens
+            tenant.completion_tokens += entry.completion_tokens
+        # Each model is booked its share: of a stream that moved on, of tries thrown away.
+        shares = entry.parts or ([ShareEntry(
+            model=entry.model, prompt_tokens=entry.prompt_tokens if entry.cache == "miss"
+            else 0, completion_tokens=entry.completion_tokens if entry.cache == "miss" else 0,
+            cost_usd=entry.cost_usd)] if entry.model is not None else [])
+        for share in shares:
+            row = _row(summary.by_model, share.model)
+            row.requests += 1
+            row.failed += failed
+            row.latencies_ms.append(entry.latency_ms)
+        for share in (*shares, *entry.discarded):
+            row = _row(summary.by_model, share.model)
+            row.prompt_tokens += share.prompt_tokens
+            row.completion_tokens += share.completion_tokens
+            row.cost_usd += share.cost_usd
+    summary.latency_ms = _percentiles(latencies)
+    summary.ttft_ms = _percentiles(ttfts)
+    return summary
+
+
+def render(summary: Summary, source: str) -> str:
+    """`summary` as a few lines and two tables, for a person."""
+    if not summary.requests:
+        unreadable = f" ({summary.unreadable} unreadable lines)" if summary.unreadable else ""
+        return f"{source}: no requests{unreadable}\n"
+
+    def when(at: float | None) -> str:
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at or 0.0))
+
+    def counts(values: dict[str, int]) -> str:
+        return "  ".join(f"{k} {v:,}" for k, v in sorted(values.items(), key=lambda kv: -kv[1]))
+
+    def ms(values: dict[str, float]) -> str:
+        return "  ".join(f"{k} {v:,.1f}" for k, v in values.items()) or "-"
+
+    out = [f"{source}: {summary.requests:,} requests, {when(summary.first_at)} to "
+           f"{when(summary.last_at)} UTC"
+           + (f" ({summary.unreadable:,} unreadable lines)" if summary.unreadable else ""),
+           f"status: {counts(summary.statuses)}",
+           f"cache: {counts(summary.cache)}",
+           f"cost ${summary.cost_usd:,.6f} (estimated from text ${summary.estimated_usd:,.6f})"
+           f", saved by the cache ${summary.saved_usd:,.6f}",
+           f"latency ms: {ms(summary.latency_ms)}    first token ms: {ms(summary.ttft_ms)}"]
+    for title, rows in (("model", summary.by_model), ("tenant", summary.by_tenant)):
+        out.append("")
+        out.append(f"{title:<24}{'requests':>10}{'failed':>8}{'tokens in':>12}"
+                   f"{'tokens out':>12}{'cost $':>14}" + (f"{'p50 ms':>10}{'p99 ms':>10}"
+                                                           if title == "model" else ""))
+        for name, row in sorted(rows.items(), key=lambda kv: -kv[1].cost_usd):
+            line = (f"{name[:23]:<24}{row.requests:>10,}{row.failed:>8,}"
+                    f"{row.prompt_tokens:>12,}{row.completion_tokens:>12,}"
+                    f"{row.cost_usd:>14,.6f}")
+            if title == "model":
+                p = _percentiles(row.latencies_ms)
+                line += f"{p.get('p50', 0.0):>10,.1f}{p.get('p99', 0.0):>10,.1f}"
+            out.append(line)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,281 @@
+"""The durable ledger: one JSON line for every request that reached the pipeline, on
+disk once the router has stopped, none lost to a slow disk; and `reactor ledger`, which
+sums a ledger up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import anyio
+import msgspec
+import pytest
+from prometheus_client import generate_latest
+
+from reactor import ConfigError, FakeClock, RequestFailed, parse_config
+from reactor._lines import LineFile
+from reactor._router import Router
+from stages.ledger import Entry, render, summarize
+
+MODELS = """
+[runtime]
+restart_backoff_s = 0.0
+
+[cache]
+max_temperature = 0.0
+
+[[models]]
+name = "nano"
+price_in = 1.0
+price_out = 2.0
+upstream = {{ kind = "simulated", output_tokens = 8 }}
+
+[[models]]
+name = "broken"
+price_in = 1.0
+price_out = 2.0
+upstream = {{ kind = "simulated", error_rate = 1.0 }}
+
+[ledger]
+path = "{path}"
+{extra}
+"""
+
+
+def router(path: Path, extra: str = "", clock: FakeClock | None = None) -> Router:
+    return Router(parse_config(MODELS.format(path=path, extra=extra)), clock=clock)
+
+
+def ask(text: str, **fields: Any) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}], **fields}
+
+
+def entries(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
+
+
+async def test_every_request_has_its_line_once_the_router_stops(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        async with router(path) as r:
+            answer = await r.complete(ask("what is a router", model="nano", temperature=0),
+                                      tenant="acme", tier="gold")
+            await r.complete(ask("what is a router", model="nano", temperature=0),
+                             tenant="acme", tier="gold")  # the same again: a cache hit
+            with pytest.raises(RequestFailed):
+                await r.complete(ask("this one fails", model="broken"))
+
+    ok, hit, failed = entries(path)
+    assert ok["v"] == 1 and ok["id"] == answer.id.removeprefix("chatcmpl-")
+    assert (ok["tenant"], ok["tier"], ok["status"], ok["model"], ok["requested"]) == \
+        ("acme", "gold", "ok", "nano", "nano")
+    assert ok["cache"] == "miss" and ok["finish_reason"] == "stop"
+    assert answer.usage is not None
+    assert (ok["prompt_tokens"], ok["completion_tokens"]) == \
+        (answer.usage.prompt_tokens, answer.usage.completion_tokens) == \
+        (answer.usage.prompt_tokens, 8)
+    assert ok["cost_usd"] == pytest.approx((answer.usage.prompt_tokens * 1.0 + 8 * 2.0) / 1e6)
+    assert [t["model"] for t in ok["tries"]] == ["nano"] and ok["tries"][0]["status"] == "ok"
+    assert ok["tries"][0]["tokens_out"] == 8
+    assert "prompt" not in ok and "answer" not in ok  # texts are off by default
+
+    assert hit["cache"] == "exact" and hit["status"] == "ok" and "tries" not in hit
+    assert hit["saved_usd"] == pytest.approx(ok["cost_usd"])
+
+    assert failed["status"] == "failed" and "model" not in failed  # none answered
+    assert failed["error"]["status"] >= 500 and failed["error"]["message"]
+    assert all(t["status"] == "failed" for t in failed["tries"]) and failed["tries"]
+
+
+async def test_with_texts_the_prompt_and_the_answer_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        async with router(path, "texts = true") as r:
+            answer = await r.complete(ask("say something", model="nano"))
+
+    (line,) = entries(path)
+    assert line["prompt"] == "say something"
+    assert line["answer"] == answer.choices[0].message.content
+
+
+async def test_a_line_says_when_its_request_arrived_in_wall_clock_time(
+        tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    clock = FakeClock(start=500.0, wall_offset=1_800_000_000.0)
+    with anyio.fail_after(10):
+        async with router(path, clock=clock) as r:
+            arrived = clock.wall()
+            await r.complete(ask("hi", model="nano"))
+
+    (line,) = entries(path)
+    assert line["at"] == pytest.approx(arrived, abs=1e-3)
+
+
+async def test_a_slow_disk_slows_the_books_and_loses_no_line(tmp_path: Path) -> None:
+    # A buffer of one byte holds one line at a time: every outcome waits for the one
+    # before it to be written.
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(20):
+        async with router(path, "max_buffer_bytes = 1\nfsync = false") as r:
+            async with anyio.create_task_group() as tg:
+                for n in range(40):
+                    tg.start_soon(r.complete, ask(f"question {n}", model="nano"))
+            stats = r.stats()["ledger"]
+        assert r.pipeline.ledger is not None
+        assert r.pipeline.ledger.file.written == 40 and r.pipeline.ledger.file.lost == 0
+
+    assert stats["lost"] == 0
+    assert sorted(line["id"] for line in entries(path)) == sorted(
+        {line["id"] for line in entries(path)})
+    assert len(entries(path)) == 40
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+async def test_a_disk_that_refuses_costs_lines_counted_not_answers() -> None:
+    with anyio.fail_after(10):
+        async with Router(parse_config(MODELS.format(path="/dev/full", extra=""))) as r:
+            for n in range(3):
+                answer = await r.complete(ask(f"question {n}", model="nano"))
+                assert answer.choices[0].message.content
+
+    stats = r.stats()["ledger"]
+    assert stats["written"] == 0 and stats["lost"] == 3 and "space" in stats["error"]
+    metrics = generate_latest(r.pipeline.registry).decode()
+    assert 'reactor_ledger_lines_total{result="lost"} 3.0' in metrics
+
+
+async def test_a_ledger_that_cannot_be_opened_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"ledger\.path: cannot open"):
+        async with router(tmp_path / "no" / "such" / "dir.jsonl"):
+            pass
+
+
+def test_serve_with_a_ledger_it_cannot_open_says_so_and_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(MODELS.format(path=tmp_path / "missing" / "l.jsonl", extra=""))
+    done = subprocess.run([sys.executable, "-m", "reactor", "serve", "--config", str(config),
+                           "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "ledger.path: cannot open" in done.stderr
+
+
+# The file underneath: a batch the disk refuses is lost, the next one tried
+
+
+class FailingOnce(LineFile):
+    """A file whose first write fails midway, as a full disk would."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, keep_trying=True)
+        self.failures = 1
+        self.flushed = anyio.Event()
+
+    def _write(self, batch: bytes) -> None:
+        if self.failures:
+            self.failures -= 1
+            assert self._file is not None
+            self._file.write(batch[: len(batch) // 2])  # a torn line, then the error
+            raise OSError(28, "No space left on device")
+        super()._write(batch)
+
+    async def _flush(self, batch: bytes, counted: int) -> None:
+        await super()._flush(batch, counted)
+        if batch:
+            self.flushed.set()
+
+
+async def test_after_a_refused_batch_the_next_is_written_on_a_line_of_its_own(
+        tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    with anyio.fail_after(5):
+        async with FailingOnce(path) as out:
+            assert out.add(b'{"n": 1}\n')
+            await out.flushed.wait()
+            assert (out.written, out.lost) == (0, 1)
+            assert out.add(b'{"n": 2}\n')
+    assert (out.written, out.lost) == (1, 1)
+    assert isinstance(out.failed, OSError)
+    torn, whole = path.read_bytes().splitlines()
+    assert torn == b'{"n"' and json.loads(whole) == {"n": 2}
+
+
+async def test_a_line_longer_than_the_buffer_is_still_taken_alone(tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    with anyio.fail_after(5):
+        async with LineFile(path, max_buffer_bytes=4) as out:
+            await out.put(b"0123456789\n")
+            await out.put(b"abcdefghij\n")
+    assert path.read_bytes() == b"0123456789\nabcdefghij\n" and out.written == 2
+
+
+# Summing up
+
+
+def line(**fields: Any) -> bytes:
+    base: dict[str, Any] = {"v": 1, "at": 1_800_000_000.0, "id": "x", "tenant": "t",
+                            "tier": "default", "status": "ok", "model": "a",
+                            "requested": "auto", "cache": "miss"}
+    return msgspec.json.encode(msgspec.convert({**base, **fields}, Entry))
+
+
+def test_a_summary_books_each_model_its_share_and_skips_unreadable_lines() -> None:
+    lines = [
+        line(prompt_tokens=10, completion_tokens=5, cost_usd=0.5, latency_ms=100.0,
+             ttft_ms=20.0),
+        # A stream that moved from a to b, after a try on c was thrown away.
+        line(model="b", tenant="u", prompt_tokens=30, completion_tokens=9, cost_usd=1.5,
+             latency_ms=300.0,
+             parts=[{"model": "a", "prompt_tokens": 10, "completion_tokens": 4,
+                     "cost_usd": 0.5},
+                    {"model": "b", "prompt_tokens": 20, "completion_tokens": 5,
+                     "cost_usd": 1.0, "estimated": True}],
+             discarded=[{"model": "c", "prompt_tokens": 10, "completion_tokens": 2,
+                         "cost_usd": 0.25}]),
+        line(cache="exact", prompt_tokens=10, completion_tokens=5, saved_usd=0.5,
+             latency_ms=1.0),
+        line(status="rejected", model=None, latency_ms=0.0,
+             error={"status": 429, "code": "rate_limited", "message": "slow down"}),
+        b'{"v":1,"at":1800000000.0,"id":"torn',
+        b"",
+    ]
+    summary = summarize(lines)
+
+    assert summary.requests == 4 and summary.unreadable == 1
+    assert summary.statuses == {"ok": 3, "rejected": 1}
+    assert summary.cache == {"miss": 3, "exact": 1}
+    assert summary.cost_usd == pytest.approx(0.5 + 1.5 + 0.25)
+    assert summary.estimated_usd == pytest.approx(1.0)
+    assert summary.saved_usd == pytest.approx(0.5)
+    a, b, c = (summary.by_model[m] for m in "abc")
+    assert (a.requests, a.prompt_tokens, a.completion_tokens, a.cost_usd) == \
+        (3, 10 + 10, 5 + 4, pytest.approx(1.0))  # the hit is a request with no tokens
+    assert (b.requests, b.prompt_tokens, b.cost_usd) == (1, 20, pytest.approx(1.0))
+    assert (c.requests, c.prompt_tokens, c.cost_usd) == (0, 10, pytest.approx(0.25))
+    assert summary.by_tenant["u"].cost_usd == pytest.approx(1.75)
+    assert summary.by_tenant["t"].failed == 1
+    assert summary.latency_ms["p50"] == 100.0  # the rejected request has no latency
+    assert summary.ttft_ms == {"p50": 20.0, "p90": 20.0, "p99": 20.0}
+
+    text = render(summary, "ledger.jsonl")
+    assert text.startswith("ledger.jsonl: 4 requests, 2027-01-15 08:00:00 to ")
+    assert "(1 unreadable lines)" in text and "status: ok 3  rejected 1" in text
+
+
+def test_reactor_ledger_prints_the_summary_and_json(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(line(cost_usd=0.25, latency_ms=5.0) + b"\n" +
+                     line(model="b", cost_usd=0.5, latency_ms=7.0) + b"\n")
+    text = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path)],
+                          capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "2 requests" in text and "cost $0.750000" in text
+    as_json = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path), "--json"],
+                             capture_output=True, text=True, timeout=60, check=True).stdout
+    assert json.loads(as_json)["by_model"]["b"]["cost_usd"] == 0.5
+
+    missing = subprocess.run([sys.executable, "-m", "reactor", "ledger",
+                              str(tmp_path / "none.jsonl")], capture_output=True, text=True,
+                             timeout=60)
+    assert missing.returncode == 1 and "cannot read" in missing.stderr
