@@ -78,6 +78,8 @@ from reactor._messages import Routed as Routed
 from reactor._messages import Select as Select
 from reactor._messages import Submitted as Submitted
 from reactor._messages import TaskType as TaskType
+from reactor._messages import stage_times as stage_times
+from reactor._messages import stamp as stamp
 from reactor._router import Router as Router
 from reactor._system import RestartPolicy as RestartPolicy
 from reactor._system import System as System
@@ -167,4 +169,6 @@ __all__ = [
     "decode_chat_request",
     "load_config",
     "parse_config",
+    "stage_times",
+    "stamp",
 ]

@@ -316,6 +316,10 @@ class ProviderConfig(Base, frozen=True):
 
 class MetricsConfig(Base, frozen=True):
     enabled: bool = True
+    trace_sample: Fraction = 0.01
+    """The share of requests traced through the stages (`reactor_stage_seconds`, the
+    ledger's `stages_ms`, a `Server-Timing` header); a request with `x-reactor-trace: 1`
+    is traced whatever the share."""
 
 
 class LedgerConfig(Base, frozen=True):

@@ -86,6 +86,8 @@ class Done(msgspec.Struct, frozen=True, kw_only=True, gc=False, tag=True):
     usage: Usage
     cost_usd: float = 0.0
     parts: list[Part] = []
+    stages: list[tuple[str, float]] = []
+    """On a traced request, the seconds spent in each stage, in order (`stage_times`)."""
 
 
 class Failed(msgspec.Struct, frozen=True, kw_only=True, tag=True):

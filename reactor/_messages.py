@@ -53,6 +53,44 @@ class Job(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Answer with the routing decision (a `Decided` event) and call no model."""
     quota: Quota | None = None
     """Set by admission when the tenant has rate limits or a budget."""
+    trace: list[tuple[str, float]] | None = None
+    """On a traced request: each stage's name and the time (`clock.now()`) it handed the
+    job on (`stamp`), in order; `stage_times` turns them into time spent per stage."""
+
+
+# The stage that takes a job on from each stamping stage: it is charged whatever time
+# is left after the last stamp (a cache hit's replay, the upstream's answer).
+_NEXT_STAGE = {"admission": "cache", "cache": "analyzer", "analyzer": "semantic",
+               "semantic": "selector", "selector": "breaker", "breaker": "provider",
+               "provider": "upstream"}
+
+
+def stamp(job: Job, stage: str, now: float) -> None:
+    """Note on a traced job that `stage` hands it on at `now`; a stage that stamps again
+    (it tried to hand on, then waited for room) keeps the later time. Call only when
+    `job.trace is not None` (the check is the caller's: it costs less inline)."""
+    trace = job.trace
+    assert trace is not None
+    if trace and trace[-1][0] == stage:
+        trace[-1] = (stage, now)
+    else:
+        trace.append((stage, now))
+
+
+def stage_times(job: Job, ended: float) -> list[tuple[str, float]]:
+    """Seconds spent in each stage by a traced job that ended at `ended`, in order: from
+    its arrival to the first stamp, between stamps, and from the last stamp to the end
+    (charged to the stage after it). Empty for a job that was not traced."""
+    trace = job.trace
+    if not trace:
+        return []
+    times: list[tuple[str, float]] = []
+    previous = job.received_at
+    for stage, at in trace:
+        times.append((stage, at - previous))
+        previous = at
+    times.append((_NEXT_STAGE.get(trace[-1][0], "rest"), max(0.0, ended - previous)))
+    return times
 
 
 AttemptStatus = Literal["ok", "failed", "cancelled", "skipped"]

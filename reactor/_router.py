@@ -150,7 +150,13 @@ def router_info(request_id: str, model: str, reason: str, cache: str,
                       parts=[PartInfo(model=p.model, prompt_tokens=p.usage.prompt_tokens,
                                       completion_tokens=p.usage.completion_tokens,
                                       cost_usd=p.cost_usd)
-                             for p in done.parts] if done.parts else None)
+                             for p in done.parts] if done.parts else None,
+                      stages_ms=stages_ms(done.stages) if done.stages else None)
+
+
+def stages_ms(stages: list[tuple[str, float]]) -> dict[str, float]:
+    """`Done.stages` in milliseconds, rounded to the microsecond."""
+    return {stage: round(seconds * 1000.0, 3) for stage, seconds in stages}
 
 
 def decision_info(decision: Decision) -> DecisionInfo:
@@ -203,6 +209,8 @@ class Router:
         self._tg: TaskGroup | None = None
         self._accepting = False
         self._in_flight = 0
+        self._trace_share = config.metrics.trace_sample
+        self._trace_credit = 0.0
         # Made by `drain` when it has to wait, set when the last request ends: an event
         # per busy spell would cost a lone caller one on every request.
         self._idle: anyio.Event | None = None
@@ -327,17 +335,25 @@ class Router:
 
     def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
                timeout_s: float | None = None, request_id: str | None = None,
-               decide_only: bool = False) -> Flow:
-        """Start a request; read its events from the returned flow. Never waits."""
+               decide_only: bool = False, trace: bool = False) -> Flow:
+        """Start a request; read its events from the returned flow. Never waits.
+
+        A traced request (`trace`, or one in `[metrics] trace_sample` of them) notes the
+        time it leaves each stage; its `Done` carries the time spent in each."""
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
         if not self._accepting:
             self._refuse(flow, SHUTTING_DOWN)
             return flow
         now = self.clock.now()
+        if not trace and self._trace_share:
+            # One in every 1/share requests, evenly: a credit, not a die.
+            credit = self._trace_credit + self._trace_share
+            trace = credit >= 1.0
+            self._trace_credit = credit - 1.0 if trace else credit
         job = Job(id=request_id, request=request, flow=flow, received_at=now, tenant=tenant,
                   tier=tier, deadline=None if timeout_s is None else now + timeout_s,
-                  decide_only=decide_only)
+                  decide_only=decide_only, trace=[] if trace else None)
         self._in_flight += 1
         flow.on_release(self._released)
         try:

@@ -77,6 +77,11 @@ def error_response(error: ErrorInfo, request_id: str | None = None) -> web.Respo
     return json_response(body, error.status, headers)
 
 
+def server_timing(stages: list[tuple[str, float]]) -> str:
+    """A traced answer's time in each stage, as a `Server-Timing` header (milliseconds)."""
+    return ", ".join(f"{stage};dur={seconds * 1000.0:.3f}" for stage, seconds in stages)
+
+
 def _decision_headers(request_id: str, started: Started) -> dict[str, str]:
     headers = {
         "x-reactor-request-id": request_id,
@@ -260,7 +265,8 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
     recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
-    flow = router.submit(chat, tenant=tenant, tier=tier)
+    flow = router.submit(chat, tenant=tenant, tier=tier,
+                         trace=request.headers.get("x-reactor-trace") == "1")
     try:
         first = await flow.receive()
         if isinstance(first, Failed):
@@ -272,7 +278,11 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
             completion = result.completion(int(router.clock.wall()))
             started = Started(model=result.model, reason=result.reason, cache=result.cache,  # type: ignore[arg-type]
                               similarity=result.similarity, decision=result.decision)
-            return json_response(completion, headers=_decision_headers(flow.request_id, started))
+            headers = _decision_headers(flow.request_id, started)
+            done = result.done
+            if done is not None and done.stages:
+                headers["Server-Timing"] = server_timing(done.stages)
+            return json_response(completion, headers=headers)
         return await _stream(request, router, chat, flow, first)
     finally:
         flow.abandon()

@@ -232,6 +232,8 @@ class RouterInfo(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     decision: DecisionInfo | None = None
     parts: list[PartInfo] | None = None
     """Present when more than one model wrote the answer: each one's share, in order."""
+    stages_ms: dict[str, float] | None = None
+    """Present on a traced request: the milliseconds spent in each stage, in order."""
 
 
 class FeedbackRequest(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

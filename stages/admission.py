@@ -31,6 +31,7 @@ from reactor import (
     Inbox,
     Outcomes,
     Submitted,
+    stamp,
 )
 from stages.limits import LimitStore, LimitsUnavailable, Policy, Reason, Refusal, refusal_error
 
@@ -115,6 +116,8 @@ class Admission(Actor[Submitted]):
             await self.outcomes.reject(job, refusal, self.clock.now())
             return
         job.flow.on_release(self.gate.release)
+        if job.trace is not None:
+            stamp(job, "admission", self.clock.now())
         admitted = Admitted(job=job)
         if not self.downstream.put_nowait(admitted):
             await self.downstream.send(admitted)

@@ -37,6 +37,7 @@ from reactor import (
     Select,
     SystemClock,
     TaskType,
+    stamp,
 )
 from stages.classify import Reading, classifier_for, detect_language, read, word_classifier
 from stages.embedders import Embedder, EmbedderFailed, Embeddings, build_embedder
@@ -340,6 +341,8 @@ class Analyzer(Actor[Analyze]):
                 batch.pop(0)
                 await self.spawn(self._ask_then_send, item.job, features)
                 continue
+            if item.job.trace is not None:
+                stamp(item.job, "analyzer", self.clock.now())
             await self.downstream.send(Select(job=item.job, features=features))
             batch.pop(0)
 
@@ -351,6 +354,8 @@ class Analyzer(Actor[Analyze]):
             # This job is no longer `current`: end it here so its caller is not left waiting.
             super().crashed(Analyze(job=job), exc)
             raise
+        if job.trace is not None:
+            stamp(job, "analyzer", self.clock.now())
         await self.downstream.send(Select(job=job, features=features))
 
     async def _embed(self, texts: list[str]) -> Embeddings | None:

@@ -38,6 +38,7 @@ from reactor import (
     Job,
     Outcomes,
     Routed,
+    stamp,
 )
 
 State = Literal["closed", "open", "half_open"]
@@ -213,6 +214,8 @@ class Breaker(Actor[Routed | Completed]):
                         retry_after_s=self._soonest(decision.chain))
                     await self.outcomes.reject(job, error, self.clock.now())
                     return
+                if job.trace is not None:
+                    stamp(job, "breaker", self.clock.now())
                 dispatch = Dispatch(job=job, features=features, decision=decision, chain=chain,
                                     probes=probes)
                 if not self.downstream.put_nowait(dispatch):

@@ -33,6 +33,7 @@ from reactor import (
     Inbox,
     Job,
     Outcomes,
+    stamp,
 )
 from stages.cache_store import Entry, EntryStore, build_store
 from stages.replay import Stored, replay_soon
@@ -167,6 +168,8 @@ class ExactCache(Actor[Admitted | Completed]):
                             entry.cost_usd), self.outcomes, self.clock, self.flow_size, "exact")
                         return
                     self.misses += 1
+                if job.trace is not None:
+                    stamp(job, "cache", self.clock.now())
                 analyze = Analyze(job=job)
                 if not self.downstream.put_nowait(analyze):
                     await self.downstream.send(analyze)
@@ -181,6 +184,8 @@ class ExactCache(Actor[Admitted | Completed]):
         job = message.job
         if self._looked_up(job):
             return False
+        if job.trace is not None:
+            stamp(job, "cache", self.clock.now())
         return self.downstream.put_nowait(Analyze(job=job))
 
     def _looked_up(self, job: Job) -> bool:

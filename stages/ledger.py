@@ -4,8 +4,9 @@ What a request came to, as the books saw it: who asked (tenant, tier), what was 
 for (model, mode, stream) and decided (model, reason, confidence, task, complexity),
 every try (model, status, error, first-token time, duration, tokens), the answer's end
 (status, finish reason, error), its tokens, cost and what the cache saved, and tries
-billed but thrown away. With `texts`, the prompt's last user message and the answer's
-text too. `reactor ledger FILE` sums a ledger up.
+billed but thrown away; on a traced request, the time it spent in each stage. With
+`texts`, the prompt's last user message and the answer's text too. `reactor ledger FILE`
+sums a ledger up.
 
     {"v":1,"at":1764662400.123,"id":"f99b...","tenant":"default","tier":"default",
      "status":"ok","model":"sim-nano","requested":"auto","cache":"miss", ...}
@@ -26,8 +27,9 @@ import msgspec
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from reactor import Actor, Clock, Completed, LedgerConfig
+from reactor import Actor, Clock, Completed, LedgerConfig, stage_times
 from reactor._lines import LineFile
+from reactor._router import stages_ms
 
 VERSION = 1
 
@@ -85,6 +87,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     reason: str | None = None
     confidence: float | None = None
     routing_ms: float | None = None
+    stages_ms: dict[str, float] | None = None
+    """On a traced request ([metrics] trace_sample), the time spent in each stage."""
     tries: list[TryEntry] = []
     parts: list[ShareEntry] = []
     discarded: list[ShareEntry] = []
@@ -125,6 +129,8 @@ def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
         reason=decision.reason if decision is not None else None,
         confidence=round(decision.confidence, 3) if decision is not None else None,
         routing_ms=_ms(decision.routing_s) if decision is not None else None,
+        stages_ms=stages_ms(stage_times(job, job.received_at + outcome.latency_s))
+        if job.trace else None,
         tries=[TryEntry(model=a.model, status=a.status, error=a.error,
                         ttft_ms=_ms(a.ttft_s) if a.ttft_s is not None else None,
                         duration_ms=_ms(a.duration_s), tokens_out=a.tokens_out,

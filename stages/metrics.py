@@ -24,12 +24,20 @@ from prometheus_client.metrics_core import (
 from prometheus_client.registry import Collector
 from prometheus_client.samples import Sample
 
-from reactor import Actor, Clock, Completed, Usage
+from reactor import Actor, Clock, Completed, Usage, stage_times
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
                    60, 120)
-# The `le` labels as prometheus_client writes them.
-_LE = (*(repr(float(bound)) for bound in LATENCY_BUCKETS), "+Inf")
+# A stage of the pipeline takes microseconds; the upstream, seconds.
+STAGE_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, *LATENCY_BUCKETS)
+
+
+def _le(bounds: tuple[float, ...]) -> tuple[str, ...]:
+    """The `le` labels as prometheus_client writes them."""
+    return (*(repr(float(bound)) for bound in bounds), "+Inf")
+
+
+_LE = {LATENCY_BUCKETS: _le(LATENCY_BUCKETS), STAGE_BUCKETS: _le(STAGE_BUCKETS)}
 
 
 class Metrics(Actor[Completed]):
@@ -52,21 +60,22 @@ class Metrics(Actor[Completed]):
 class _Histogram:
     """One label set's observations: a count per bucket (not cumulative) and the sum."""
 
-    __slots__ = ("counts", "created", "total")
+    __slots__ = ("bounds", "counts", "created", "total")
 
-    def __init__(self, created: float) -> None:
-        self.counts = [0] * (len(LATENCY_BUCKETS) + 1)
+    def __init__(self, created: float, bounds: tuple[float, ...] = LATENCY_BUCKETS) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
         self.total = 0.0
         self.created = created
 
     def observe(self, value: float) -> None:
-        self.counts[bisect_left(LATENCY_BUCKETS, value)] += 1
+        self.counts[bisect_left(self.bounds, value)] += 1
         self.total += value
 
     def buckets(self) -> list[tuple[str, float]]:
         out: list[tuple[str, float]] = []
         running = 0
-        for le, count in zip(_LE, self.counts, strict=True):
+        for le, count in zip(_LE[self.bounds], self.counts, strict=True):
             running += count
             out.append((le, running))
         return out
@@ -89,6 +98,7 @@ class Books(Collector):
         self.tokens: dict[tuple[str, str], float] = {}
         self.cost: dict[str, float] = {}
         self.saved: dict[str, float] = {}
+        self.stages: dict[str, _Histogram] = {}
         # Each model's two `tokens` keys, built once.
         self._keys: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {}
 
@@ -133,6 +143,18 @@ class Books(Collector):
                 self._first_seen(("saved", cache))
                 saved = 0.0
             self.saved[cache] = saved + message.saved_usd
+        job = message.job
+        if job.trace:
+            self._staged(stage_times(job, job.received_at + message.latency_s))
+
+    def _staged(self, times: list[tuple[str, float]]) -> None:
+        """A traced request's time in each stage."""
+        stages = self.stages
+        for stage, seconds in times:
+            histogram = stages.get(stage)
+            if histogram is None:
+                histogram = stages[stage] = _Histogram(self.clock.wall(), STAGE_BUCKETS)
+            histogram.observe(seconds)
 
     def _spent(self, model: str, usage: Usage, cost_usd: float) -> None:
         keys = self._keys.get(model)
@@ -173,6 +195,8 @@ class Books(Collector):
                          "Time from arrival to the last event.", self.latency)
         yield _histogram("reactor_time_to_first_token_seconds",
                          "Time from the upstream call to its first token.", self.ttft)
+        yield _histogram("reactor_stage_seconds", "Time traced requests spent in each "
+                         "stage ([metrics] trace_sample).", self.stages, "stage")
         yield _counter("reactor_tokens", "Tokens by direction.", ["model", "direction"],
                        [(key, value, created[("tokens", *key)])
                         for key, value in self.tokens.items()])
@@ -195,10 +219,10 @@ def _counter(name: str, documentation: str, labels: list[str],
     return family
 
 
-def _histogram(name: str, documentation: str,
-               series: dict[str, _Histogram]) -> HistogramMetricFamily:
-    family = HistogramMetricFamily(name, documentation, labels=["model"])
-    for model, histogram in series.items():
-        family.add_metric([model], histogram.buckets(), histogram.total)
-        family.samples.append(Sample(f"{name}_created", {"model": model}, histogram.created))
+def _histogram(name: str, documentation: str, series: dict[str, _Histogram],
+               label: str = "model") -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation, labels=[label])
+    for value, histogram in series.items():
+        family.add_metric([value], histogram.buckets(), histogram.total)
+        family.samples.append(Sample(f"{name}_created", {label: value}, histogram.created))
     return family

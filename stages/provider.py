@@ -69,6 +69,8 @@ from reactor import (
     ProviderConfig,
     SimulatedUpstream,
     Usage,
+    stage_times,
+    stamp,
 )
 from stages.attempt import Call, cost_of, estimate, run_attempt, written
 from stages.retry import RetryBudget, backoff, should_retry
@@ -166,6 +168,8 @@ class Provider(Actor[Dispatch]):
         return job.received_at + self.config.total_timeout_s
 
     async def _serve(self, dispatch: Dispatch) -> Completed:
+        if dispatch.job.trace is not None:
+            stamp(dispatch.job, "provider", self.clock.now())
         call = Call(dispatch, self.clock)
         status: Literal["ok", "failed", "cancelled"] = "failed"
         error: ErrorInfo | None = None
@@ -216,8 +220,10 @@ class Provider(Actor[Dispatch]):
                                                    estimated=estimated))
                             usage, cost, estimated = _sums(call.parts)
                         call.estimated = estimated
+                        job = dispatch.job
                         done = Done(finish_reason=finish, usage=usage, cost_usd=cost,
-                                    parts=call.parts)
+                                    parts=call.parts, stages=stage_times(
+                                        job, self.clock.now()) if job.trace else [])
                         if not flow.emit_nowait(done):
                             await flow.emit(done)
                         return self._outcome(call, status, usage, finish, None, cost)

@@ -21,6 +21,7 @@ from reactor import (
     Started,
     Token,
     Usage,
+    stage_times,
 )
 
 _CHUNK = re.compile(r"\S+\s*|\s+")
@@ -60,7 +61,7 @@ async def replay(job: Job, stored: Stored, chunks: list[str], outcomes: Outcomes
         for chunk in chunks:
             await flow.emit(Token(text=chunk))
         await flow.emit(Done(finish_reason=stored.finish_reason, usage=stored.usage,
-                             cost_usd=0.0))
+                             cost_usd=0.0, stages=stage_times(job, clock.now())))
     except FlowClosed:
         status = "cancelled"
     finally:

@@ -52,6 +52,7 @@ from reactor import (
     Routed,
     Select,
     SelectorConfig,
+    stamp,
 )
 from stages.limits import iso
 from stages.quality import QualityModel, QualityParams
@@ -532,6 +533,8 @@ class Selector(Actor[Select | Completed | Feedback]):
                     return
                 decision = msgspec.structs.replace(
                     decision, features=features, routing_s=self.clock.now() - job.received_at)
+                if job.trace is not None:
+                    stamp(job, "selector", self.clock.now())
                 routed = Routed(job=job, features=features, decision=decision)
                 if not self.downstream.put_nowait(routed):
                     await self.downstream.send(routed)

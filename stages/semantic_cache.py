@@ -42,6 +42,7 @@ from reactor import (
     Outcomes,
     Select,
     Usage,
+    stamp,
 )
 from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
 from stages.replay import Stored, replay_soon
@@ -205,6 +206,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                             "semantic", similarity)
                         return
                     self.misses += 1
+                if job.trace is not None:
+                    stamp(job, "semantic", self.clock.now())
                 if not self.downstream.put_nowait(message):
                     await self.downstream.send(message)
             case Completed() as outcome:
@@ -242,7 +245,11 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         if isinstance(message, Completed):
             return not self._storable(message)
         if isinstance(message, Select):
-            return not self._looked_up(message) and self.downstream.put_nowait(message)
+            if self._looked_up(message):
+                return False
+            if message.job.trace is not None:
+                stamp(message.job, "semantic", self.clock.now())
+            return self.downstream.put_nowait(message)
         return False
 
     def _looked_up(self, message: Select) -> bool:
