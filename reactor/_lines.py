@@ -15,7 +15,8 @@ A batch that cannot be written is lost and counted (`lost`); `failed` keeps the 
 With `keep_trying`, the next batch is tried all the same (a full disk may be emptied),
 after a newline, so that a line the failure cut short stays on a line of its own;
 without it, the file is given up and every later line is lost too. Closing writes what
-is buffered.
+is buffered. `reopen` has the writer open `path` afresh before its next batch, for a
+rotated file (`logrotate` moves it, then the process is told: SIGHUP).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class LineFile:
         self._room = anyio.Event()
         self._closing = False
         self._torn = False  # the last write failed, perhaps midway through a line
+        self._reopening = False
         self._file: FileIO | None = None
         self._tg: TaskGroup | None = None
 
@@ -97,6 +99,13 @@ class LineFile:
                 await self._flush(*self._take())
                 await anyio.to_thread.run_sync(self._close)
 
+    def reopen(self) -> None:
+        """Write the next batch, and those after it, to `path` opened afresh (the file
+        there now, or a new one): lines still buffered go there too."""
+        self._reopening = True
+        if self._wake is not None:
+            self._wake.set()
+
     def add(self, line: bytes, *, counted: bool = True) -> bool:
         """Queue `line` (whole, with its newline); never waits. False, and the line is
         not queued, when it does not fit or the file was given up. A line that is not
@@ -132,6 +141,12 @@ class LineFile:
             assert self._wake is not None
             await self._wake.wait()
             self._wake = anyio.Event()
+            if self._reopening:
+                self._reopening = False
+                try:
+                    await anyio.to_thread.run_sync(self._swap)
+                except OSError as exc:
+                    self.failed = exc  # the old file is kept
             batch, counted = self._take()
             try:
                 await self._flush(batch, counted)
@@ -173,6 +188,13 @@ class LineFile:
             view = view[self._file.write(view):]
         if self.fsync:
             os.fsync(self._file.fileno())
+
+    def _swap(self) -> None:
+        new = self._open()
+        old, self._file = self._file, new
+        self._torn = False
+        if old is not None:
+            old.close()
 
     def _close(self) -> None:
         file, self._file = self._file, None

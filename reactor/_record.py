@@ -135,6 +135,10 @@ class Recorder:
             log.warning("recording_dropped_lines", path=str(self.path),
                         dropped=self.dropped, recorded=self.recorded)
 
+    def reopen(self) -> None:
+        """Go on in a file opened afresh at `path` (a rotated trace)."""
+        self._file.reopen()
+
     def record(self, request: ChatRequest, tenant: str, tier: str, now: float) -> None:
         """Queue one request for the file; never waits. `now` is `clock.now()`."""
         if not self._file.is_open:

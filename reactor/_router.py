@@ -277,6 +277,12 @@ class Router:
                 await ledger.file.__aexit__(None, None, None)
         return None
 
+    def reopen_files(self) -> None:
+        """Have the ledger go on in its file opened afresh (after a rotation)."""
+        ledger = self.pipeline.ledger
+        if ledger is not None:
+            ledger.file.reopen()
+
     def stop_admitting(self) -> None:
         """New requests get 503 from now on; those in flight go on."""
         self._accepting = False

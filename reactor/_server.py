@@ -481,7 +481,8 @@ def _sockets(site: Any) -> list[Any]:
 async def serve(router: Router, host: str, port: int, *, reuse_port: bool = False,
                 on_listening: Callable[[str], None] | None = None,
                 record: str | None = None, record_prompts: bool = False) -> None:
-    """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close."""
+    """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close. SIGHUP
+    reopens the ledger's and the recording's files (after a rotation)."""
     async with AsyncExitStack() as stack:
         recorder = None
         if record is not None:
@@ -501,11 +502,18 @@ async def _serve(router: Router, host: str, port: int, reuse_port: bool,
             # (measured over HTTP: ~5% less CPU per request at 64 connections).
             gc.collect()
             gc.freeze()
-            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT,
+                                            signal.SIGHUP) as signals:
                 if on_listening is not None:
                     on_listening(server.url)
                 log.info("listening", url=server.url, models=len(router.config.models))
                 async for signum in signals:
+                    if signum == signal.SIGHUP:
+                        router.reopen_files()
+                        if recorder is not None:
+                            recorder.reopen()
+                        log.info("reopening_files")
+                        continue
                     log.info("shutting_down", signal=signal.Signals(signum).name,
                              in_flight=router.in_flight)
                     stop.set()

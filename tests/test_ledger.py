@@ -5,8 +5,10 @@ sums a ledger up."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -200,6 +202,69 @@ async def test_after_a_refused_batch_the_next_is_written_on_a_line_of_its_own(
     assert isinstance(out.failed, OSError)
     torn, whole = path.read_bytes().splitlines()
     assert torn == b'{"n"' and json.loads(whole) == {"n": 2}
+
+
+class Watched(LineFile):
+    """A file whose batches can be waited for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.flushed = anyio.Event()
+
+    async def _flush(self, batch: bytes, counted: int) -> None:
+        await super()._flush(batch, counted)
+        if batch:
+            self.flushed.set()
+
+
+async def test_a_reopened_file_goes_on_in_the_file_now_at_its_path(tmp_path: Path) -> None:
+    path, rotated = tmp_path / "lines.jsonl", tmp_path / "lines.jsonl.1"
+    with anyio.fail_after(5):
+        async with Watched(path) as out:
+            out.add(b"before\n")
+            await out.flushed.wait()
+            path.rename(rotated)  # what logrotate does, before it sends SIGHUP
+            out.reopen()
+            out.add(b"after\n")
+    assert rotated.read_bytes() == b"before\n"
+    assert path.read_bytes() == b"after\n" and out.written == 2
+
+
+def test_serve_reopens_its_ledger_on_sighup(tmp_path: Path) -> None:
+    ledger, rotated = tmp_path / "ledger.jsonl", tmp_path / "ledger.jsonl.1"
+    config = tmp_path / "router.toml"
+    config.write_text(MODELS.format(path=ledger, extra="fsync = false"))
+    with subprocess.Popen(
+            [sys.executable, "-m", "reactor", "--log-json", "serve", "--config", str(config),
+             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) as server:
+        try:
+            assert server.stdout is not None and server.stderr is not None
+            url = server.stdout.readline().split("listening on ", 1)[1].strip()
+
+            def ask_over_http(text: str) -> None:
+                body = json.dumps(ask(text, model="nano")).encode()
+                with urllib.request.urlopen(url + "/v1/chat/completions", body,
+                                            timeout=30) as got:
+                    assert got.status == 200
+
+            def wait_in_log(event: str) -> None:
+                for line in server.stderr:  # type: ignore[union-attr]
+                    if f'"event": "{event}"' in line or f'"event":"{event}"' in line:
+                        return
+                raise AssertionError(f"the server exited before logging {event}")
+
+            ask_over_http("first")
+            ledger.rename(rotated)
+            server.send_signal(signal.SIGHUP)
+            wait_in_log("reopening_files")
+            ask_over_http("second")
+            server.send_signal(signal.SIGTERM)
+            assert server.wait(timeout=60) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+    assert len(entries(rotated)) == 1 and len(entries(ledger)) == 1
 
 
 async def test_a_line_longer_than_the_buffer_is_still_taken_alone(tmp_path: Path) -> None:
