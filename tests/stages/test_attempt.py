@@ -9,7 +9,7 @@ from typing import Any, cast
 import anyio
 
 from reactor._events import Token, ToolCallDelta
-from stages.attempt import Watchdog, written
+from stages.attempt import Alarm, Watchdog, written
 
 
 class _Timer:
@@ -55,8 +55,9 @@ class FakeLoop:
 def watchdog(loop: FakeLoop, *, ttft_s: float, stall_s: float, attempt_s: float = 300.0,
              request_s: float = 600.0) -> tuple[Watchdog, anyio.CancelScope]:
     scope = anyio.CancelScope()
-    dog = Watchdog(cast(asyncio.AbstractEventLoop, cast(Any, loop)), scope, loop.now,
-                    ttft_s, stall_s, loop.now + attempt_s, loop.now + request_s)
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    dog = Watchdog(alarm, scope, loop.now, ttft_s, stall_s, loop.now + attempt_s,
+                   loop.now + request_s)
     return dog, scope
 
 
@@ -127,3 +128,25 @@ def test_written_counts_text_and_tool_call_names_and_arguments_but_not_ids() -> 
     assert written(tokens) == len("Hello") + len("lookup") + len('{"q":') + len(" you") \
         + len('"x"}')
     assert written([]) == 0
+
+
+async def test_attempts_sharing_an_alarm_are_each_cancelled_at_their_own_deadline() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    scopes = {name: anyio.CancelScope() for name in ("slow", "quick", "done")}
+    cancelled: dict[str, float] = {}
+    dogs = {"slow": Watchdog(alarm, scopes["slow"], 0.0, 10.0, 10.0, 300.0, 600.0)}
+    loop.run_until(1.0)
+    dogs["quick"] = Watchdog(alarm, scopes["quick"], 1.0, 2.0, 2.0, 300.0, 600.0)
+    dogs["done"] = Watchdog(alarm, scopes["done"], 1.0, 1.0, 1.0, 300.0, 600.0)
+    dogs["done"].stop()  # answered before its deadline
+
+    while loop.now < 100.0:
+        loop.run_until(loop.now + 0.25)
+        for name, scope in scopes.items():
+            if scope.cancel_called and name not in cancelled:
+                cancelled[name] = loop.now
+
+    assert cancelled == {"quick": 3.0, "slow": 10.0}
+    assert not alarm.watched
+    assert [t for t in loop.timers if not t.cancelled] == []  # nothing left to wait for
