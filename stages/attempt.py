@@ -309,9 +309,10 @@ class Alarm:
         self.timer: asyncio.TimerHandle | None = None
         self.when = math.inf
 
-    def watch(self, watchdog: Watchdog) -> None:
+    def watch(self, watchdog: Watchdog, due: float) -> None:
+        """Keep `watchdog`, whose deadline is `due` now."""
         self.watched.add(watchdog)
-        self.ring_by(watchdog.due())
+        self.ring_by(due)
 
     def unwatch(self, watchdog: Watchdog) -> None:
         self.watched.discard(watchdog)
@@ -379,7 +380,7 @@ class Watchdog:
         self.finished = False
         self.paused_at = now
         self.last = now
-        alarm.watch(self)
+        alarm.watch(self, self.first_token_end)
 
     def due(self) -> float:
         if self.delivering or self.finished:
@@ -389,9 +390,10 @@ class Watchdog:
         return min(self.attempt_end, self.last + self.stall_s)
 
     def first_token(self) -> None:
-        self.last = self.loop.time()
+        self.last = last = self.loop.time()
         self.seen = True
-        self._bring_forward()
+        if last + self.stall_s < self.first_token_end:  # the deadline moved earlier
+            self._bring_forward()
 
     def complete(self) -> None:
         """The answer is whole: the upstream's own limits no longer apply."""
