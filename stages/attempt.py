@@ -25,6 +25,8 @@ request's limits.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -294,31 +296,45 @@ class Alarm:
     """One loop timer for every running attempt's `Watchdog`, set for the soonest of
     their deadlines.
 
-    A timer per attempt would be set and cancelled on every try, and asyncio keeps its
-    timers in a heap ordered by comparisons made in Python; most tries end long before
-    any of their deadlines, so here they only join and leave a set. When the timer fires
-    it cancels the attempts whose deadline has come and sets itself for the soonest of
-    the others'. Its owner closes it when it stops.
+    A loop timer per attempt would be set and cancelled on every try, and asyncio orders
+    its timers with comparisons made in Python. Here each try's deadline goes on a heap of
+    plain tuples (compared in C), and a try that ends only leaves the set of those
+    watched: its entry is dropped when it comes up, or when ended tries' entries
+    outnumber the live ones. When the timer fires, each watchdog whose entry has come
+    says its deadline now (it may have moved later): it is cancelled if that has come
+    too, else queued again. Its owner closes it when it stops.
     """
 
-    __slots__ = ("loop", "timer", "watched", "when")
+    __slots__ = ("loop", "order", "queue", "timer", "watched", "when")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.watched: set[Watchdog] = set()
+        self.queue: list[tuple[float, int, Watchdog]] = []
+        self.order = itertools.count()  # equal deadlines by arrival, never by watchdog
         self.timer: asyncio.TimerHandle | None = None
         self.when = math.inf
 
     def watch(self, watchdog: Watchdog, due: float) -> None:
         """Keep `watchdog`, whose deadline is `due` now."""
         self.watched.add(watchdog)
-        self.ring_by(due)
+        self.queue_at(watchdog, due)
 
     def unwatch(self, watchdog: Watchdog) -> None:
-        self.watched.discard(watchdog)
+        watched = self.watched
+        watched.discard(watchdog)
+        if len(self.queue) > 2 * len(watched) + 64:
+            self.queue = [entry for entry in self.queue
+                          if entry[2] in watched and entry[2].queued == entry[0]]
+            heapq.heapify(self.queue)
 
-    def ring_by(self, due: float) -> None:
-        """Fire at `due` at the latest."""
+    def queue_at(self, watchdog: Watchdog, due: float) -> None:
+        """Look at `watchdog` again at `due` (its entries for later are then stale)."""
+        watchdog.queued = due
+        heapq.heappush(self.queue, (due, next(self.order), watchdog))
+        self._ring_by(due)
+
+    def _ring_by(self, due: float) -> None:
         if due < self.when:
             if self.timer is not None:
                 self.timer.cancel()
@@ -328,19 +344,24 @@ class Alarm:
     def _fire(self) -> None:
         self.timer, self.when = None, math.inf
         now = self.loop.time()
-        soonest = math.inf
-        for watchdog in list(self.watched):
+        queue, watched = self.queue, self.watched
+        while queue and queue[0][0] <= now:
+            queued, _, watchdog = heapq.heappop(queue)
+            if watchdog not in watched or watchdog.queued != queued:
+                continue  # ended, or queued again for sooner
             due = watchdog.due()
             if now >= due:
-                self.watched.discard(watchdog)
+                watched.discard(watchdog)
                 watchdog.scope.cancel()
-            elif due < soonest:
-                soonest = due
-        if self.watched:
-            self.ring_by(soonest)
+            else:
+                watchdog.queued = due
+                heapq.heappush(queue, (due, next(self.order), watchdog))
+        if queue:
+            self._ring_by(queue[0][0])
 
     def close(self) -> None:
         self.watched.clear()
+        self.queue = []
         if self.timer is not None:
             self.timer.cancel()
             self.timer, self.when = None, math.inf
@@ -364,7 +385,7 @@ class Watchdog:
     """
 
     __slots__ = ("alarm", "attempt_end", "delivering", "finished", "first_token_end", "last",
-                 "loop", "paused_at", "request_end", "scope", "seen", "stall_s")
+                 "loop", "paused_at", "queued", "request_end", "scope", "seen", "stall_s")
 
     def __init__(self, alarm: Alarm, scope: anyio.CancelScope, now: float, ttft_s: float,
                  stall_s: float, attempt_end: float, request_end: float) -> None:
@@ -380,6 +401,7 @@ class Watchdog:
         self.finished = False
         self.paused_at = now
         self.last = now
+        self.queued = math.inf  # when the alarm looks at it next
         alarm.watch(self, self.first_token_end)
 
     def due(self) -> float:
@@ -415,7 +437,9 @@ class Watchdog:
     def _bring_forward(self) -> None:
         alarm = self.alarm
         if self in alarm.watched:  # not yet stopped, nor cancelled
-            alarm.ring_by(self.due())
+            due = self.due()
+            if due < self.queued:
+                alarm.queue_at(self, due)
 
     def stop(self) -> None:
         self.alarm.unwatch(self)

@@ -150,3 +150,31 @@ async def test_attempts_sharing_an_alarm_are_each_cancelled_at_their_own_deadlin
     assert cancelled == {"quick": 3.0, "slow": 10.0}
     assert not alarm.watched
     assert [t for t in loop.timers if not t.cancelled] == []  # nothing left to wait for
+
+
+async def test_the_alarm_forgets_the_attempts_that_ended() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    live = Watchdog(alarm, anyio.CancelScope(), 0.0, 60.0, 60.0, 300.0, 600.0)
+    for _ in range(1000):  # answered long before their deadlines
+        Watchdog(alarm, anyio.CancelScope(), 0.0, 60.0, 60.0, 300.0, 600.0).stop()
+
+    assert alarm.watched == {live}
+    assert len(alarm.queue) <= 2 * len(alarm.watched) + 64
+
+
+async def test_hanging_attempts_are_cancelled_one_by_one_at_their_deadlines() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    scopes: list[anyio.CancelScope] = []
+    cancelled: dict[int, float] = {}
+    for now in range(131):  # one attempt a second for 100 s, none answering
+        loop.run_until(float(now))
+        cancelled.update({n: loop.now for n, scope in enumerate(scopes)
+                          if scope.cancel_called and n not in cancelled})
+        if now < 100:
+            scopes.append(anyio.CancelScope())
+            Watchdog(alarm, scopes[-1], loop.now, 30.0, 30.0, 300.0, 600.0)
+
+    assert cancelled == {n: n + 30.0 for n in range(100)}
+    assert not alarm.watched
