@@ -7,11 +7,16 @@ request path; a stage that publishes while holding a pipeline slot must not wait
 them, or the pipeline can wait on itself. So in-path stages publish to books only, and
 the provider publishes to everyone only after giving up its concurrency slot; the
 admission permit, held until the outcome is settled, bounds how many may wait.
+
+A learner may subscribe with a filter (`storable`, for the caches): the outcomes it
+would only look at and drop are not sent to it, which spares a mailbox hop per request,
+and with it, when the learner is idle, a wake-up. The filter is the learner's own pure
+test on the outcome and its configuration, so it says the same wherever it runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from reactor._errors import MailboxClosed
@@ -19,21 +24,29 @@ from reactor._events import ErrorInfo, Usage
 from reactor._mailbox import Mailbox
 from reactor._messages import Completed, Job
 
+Wants = Callable[[Completed], bool]
+"""Which outcomes a learner learns from; None: every one."""
+
 
 class Outcomes:
     def __init__(self) -> None:
         self._books: list[Mailbox[Completed]] = []
-        self._learners: list[Mailbox[Completed]] = []
-        self._subscribers: list[Mailbox[Completed]] = []  # learners, then books
+        self._learners: list[tuple[Mailbox[Completed], Wants | None]] = []
+        # Learners, then books (which take every outcome).
+        self._subscribers: list[tuple[Mailbox[Completed], Wants | None]] = []
         self.published_total = 0
 
     def add_book(self, mailbox: Mailbox[Completed]) -> None:
         self._books.append(mailbox)
-        self._subscribers = [*self._learners, *self._books]
+        self._subscribed()
 
-    def add_learner(self, mailbox: Mailbox[Completed]) -> None:
-        self._learners.append(mailbox)
-        self._subscribers = [*self._learners, *self._books]
+    def add_learner(self, mailbox: Mailbox[Completed], wants: Wants | None = None) -> None:
+        """`wants`: the outcomes it learns from; the others are not sent to it."""
+        self._learners.append((mailbox, wants))
+        self._subscribed()
+
+    def _subscribed(self) -> None:
+        self._subscribers = [*self._learners, *((book, None) for book in self._books)]
 
     async def to_books(self, outcome: Completed) -> None:
         """Tell the book-keepers; then the request is settled."""
@@ -58,8 +71,8 @@ class Outcomes:
 
     async def _all_from(self, outcome: Completed, first: int) -> None:
         try:
-            for mailbox in self._learners[first:]:
-                if mailbox.put_nowait(outcome):
+            for mailbox, wants in self._learners[first:]:
+                if (wants is not None and not wants(outcome)) or mailbox.put_nowait(outcome):
                     continue
                 try:
                     await mailbox.send(outcome)
@@ -72,9 +85,8 @@ class Outcomes:
         """`to_all` as far as it goes without waiting: None if every subscriber took the
         outcome at once (the request is then settled), else the rest of `to_all`, to
         await. Two coroutines less per request while nobody is behind."""
-        subscribers = self._subscribers
-        for index in range(len(subscribers)):
-            if not subscribers[index].put_nowait(outcome):
+        for index, (mailbox, wants) in enumerate(self._subscribers):
+            if (wants is None or wants(outcome)) and not mailbox.put_nowait(outcome):
                 learners = len(self._learners)
                 if index < learners:
                     return self._all_from(outcome, index)

@@ -348,10 +348,12 @@ class Mailbox(Generic[T]):
         # A closed receiving end has an empty buffer: that case takes the slow path.
         if buffer and not channel.senders:
             message = buffer.popleft()  # the common case, inlined
-        elif channel.empty:
+        elif not buffer and not channel.senders and not channel.sending_closed:  # `empty`
             self._since_checkpoint = 0
-            # `channel.receive`, awaited here: a frame less on every wake-up.
-            waiter = channel.park()
+            # `channel.receive`, awaited here, and its `park`: two calls and a frame less
+            # on every wake-up.
+            waiter = new_future()
+            channel.receivers.append(waiter)
             try:
                 message = await waiter
             except BaseException:

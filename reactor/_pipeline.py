@@ -81,7 +81,11 @@ class Pipeline:
                                    limits, policy, config.analyzer.chars_per_token, **sizes)
         self.registry.register(LimitsCollector(self.limit_rejections, lambda: limits.errors))
 
-        for learner in (self.cache, self.semantic, self.selector, self.breaker):
+        # The caches learn only from answers they store: they are sent only those.
+        self.outcomes.add_learner(self.cache.mailbox, self.cache.storable)  # type: ignore[arg-type]
+        self.outcomes.add_learner(self.semantic.mailbox,  # type: ignore[arg-type]
+                                  self.semantic.storable)
+        for learner in (self.selector, self.breaker):
             self.outcomes.add_learner(learner.mailbox)  # type: ignore[arg-type]
         if config.metrics.enabled:
             self.outcomes.add_book(self.metrics.mailbox)

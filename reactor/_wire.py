@@ -450,6 +450,8 @@ _TOOL_CHOICES = (b'"none"', b'"auto"', b'"required"')
 def _opaque_type(raw: msgspec.Raw) -> bytes:
     """The first byte of a passed-through JSON value (`{` for an object, `"` for a
     string, ...): enough to tell its type; empty when absent or null."""
+    if not raw:
+        return b""  # absent, as on most requests: no view to make
     head = memoryview(raw)[:1].tobytes()
     return b"" if head == b"n" else head
 

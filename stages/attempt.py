@@ -4,7 +4,8 @@
 far (the model announced with `Started`, the words sent, a non-streaming answer held until
 it is whole) and what each model is billed (`charge`, `hand_over`). `Receiver` is one
 try's `TokenSink`: it notes when pieces come, settles a hedged race at the first one
-(`claim`) and hands them to the call. `Watchdog` keeps one try's timeouts on one timer.
+(`claim`) and hands them to the call. `Watchdog` keeps one try's timeouts; `Alarm`, the
+provider's one loop timer for every try's watchdog, fires them.
 The provider (`stages.provider`) decides which model to try, when to retry and when to
 give up; nothing here is an actor: it runs in the provider's per-request task and waits
 on the job's flow like the provider does (internal edge: it waits).
@@ -24,6 +25,8 @@ request's limits.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable
@@ -289,29 +292,105 @@ class Receiver(TokenSink):
             watchdog.resume()
 
 
-class Watchdog:
-    """One attempt's timeouts on one timer, re-armed lazily.
+class Alarm:
+    """One loop timer for every running attempt's `Watchdog`, set for the soonest of
+    their deadlines.
 
-    Tokens only note when they came; when the timer fires it works out the deadline that
+    A loop timer per attempt would be set and cancelled on every try, and asyncio orders
+    its timers with comparisons made in Python. Here each try's deadline goes on a heap of
+    plain tuples (compared in C), and a try that ends only leaves the set of those
+    watched: its entry is dropped when it comes up, or when ended tries' entries
+    outnumber the live ones. When the timer fires, each watchdog whose entry has come
+    says its deadline now (it may have moved later): it is cancelled if that has come
+    too, else queued again. Its owner closes it when it stops.
+    """
+
+    __slots__ = ("loop", "order", "queue", "timer", "watched", "when")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.watched: set[Watchdog] = set()
+        self.queue: list[tuple[float, int, Watchdog]] = []
+        self.order = itertools.count()  # equal deadlines by arrival, never by watchdog
+        self.timer: asyncio.TimerHandle | None = None
+        self.when = math.inf
+
+    def watch(self, watchdog: Watchdog, due: float) -> None:
+        """Keep `watchdog`, whose deadline is `due` now."""
+        self.watched.add(watchdog)
+        self.queue_at(watchdog, due)
+
+    def unwatch(self, watchdog: Watchdog) -> None:
+        watched = self.watched
+        watched.discard(watchdog)
+        if len(self.queue) > 2 * len(watched) + 64:
+            self.queue = [entry for entry in self.queue
+                          if entry[2] in watched and entry[2].queued == entry[0]]
+            heapq.heapify(self.queue)
+
+    def queue_at(self, watchdog: Watchdog, due: float) -> None:
+        """Look at `watchdog` again at `due` (its entries for later are then stale)."""
+        watchdog.queued = due
+        heapq.heappush(self.queue, (due, next(self.order), watchdog))
+        self._ring_by(due)
+
+    def _ring_by(self, due: float) -> None:
+        if due < self.when:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.when = due
+            self.timer = self.loop.call_at(due, self._fire)
+
+    def _fire(self) -> None:
+        self.timer, self.when = None, math.inf
+        now = self.loop.time()
+        queue, watched = self.queue, self.watched
+        while queue and queue[0][0] <= now:
+            queued, _, watchdog = heapq.heappop(queue)
+            if watchdog not in watched or watchdog.queued != queued:
+                continue  # ended, or queued again for sooner
+            due = watchdog.due()
+            if now >= due:
+                watched.discard(watchdog)
+                watchdog.scope.cancel()
+            else:
+                watchdog.queued = due
+                heapq.heappush(queue, (due, next(self.order), watchdog))
+        if queue:
+            self._ring_by(queue[0][0])
+
+    def close(self) -> None:
+        self.watched.clear()
+        self.queue = []
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer, self.when = None, math.inf
+
+
+class Watchdog:
+    """One attempt's timeouts, on its provider's `Alarm`.
+
+    Tokens only note when they came; when the alarm fires it works out the deadline that
     applies now (the first token's; the last token's plus the stall timeout; while a slow
     reader is waited on, only the request's own) and either cancels the attempt or sets
-    itself for that deadline. Moving an anyio deadline on every token re-arms a timer
-    each time, which costs more than the token. The timer is brought forward only when
-    the deadline can move earlier: at the first token (the stall timeout may be shorter
-    than the first-token one) and when the reader catches up (the timer may have been
-    put off to the request's deadline meanwhile).
+    itself for the soonest deadline. Moving an anyio deadline on every token re-arms a
+    timer each time, which costs more than the token. The alarm is brought forward only
+    when the deadline can move earlier: at the first token (the stall timeout may be
+    shorter than the first-token one) and when the reader catches up (the alarm may have
+    been put off to the request's deadline meanwhile).
 
     Time spent waiting on the reader is added to the attempt's own limit: it is not the
     upstream's. Once the answer is whole, only the request's deadline runs: the upstream's
     limits were about producing it.
     """
 
-    __slots__ = ("attempt_end", "delivering", "finished", "first_token_end", "last", "loop",
-                 "paused_at", "request_end", "scope", "seen", "stall_s", "timer")
+    __slots__ = ("alarm", "attempt_end", "delivering", "finished", "first_token_end", "last",
+                 "loop", "paused_at", "queued", "request_end", "scope", "seen", "stall_s")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope, now: float,
-                 ttft_s: float, stall_s: float, attempt_end: float, request_end: float) -> None:
-        self.loop = loop
+    def __init__(self, alarm: Alarm, scope: anyio.CancelScope, now: float, ttft_s: float,
+                 stall_s: float, attempt_end: float, request_end: float) -> None:
+        self.alarm = alarm
+        self.loop = alarm.loop
         self.scope = scope
         self.stall_s = stall_s
         self.attempt_end = attempt_end
@@ -322,7 +401,8 @@ class Watchdog:
         self.finished = False
         self.paused_at = now
         self.last = now
-        self.timer: asyncio.TimerHandle | None = loop.call_at(self.first_token_end, self._fire)
+        self.queued = math.inf  # when the alarm looks at it next
+        alarm.watch(self, self.first_token_end)
 
     def due(self) -> float:
         if self.delivering or self.finished:
@@ -332,9 +412,10 @@ class Watchdog:
         return min(self.attempt_end, self.last + self.stall_s)
 
     def first_token(self) -> None:
-        self.last = self.loop.time()
+        self.last = last = self.loop.time()
         self.seen = True
-        self._bring_forward()
+        if last + self.stall_s < self.first_token_end:  # the deadline moved earlier
+            self._bring_forward()
 
     def complete(self) -> None:
         """The answer is whole: the upstream's own limits no longer apply."""
@@ -354,38 +435,29 @@ class Watchdog:
         self._bring_forward()
 
     def _bring_forward(self) -> None:
-        timer = self.timer
-        if timer is not None and self.due() < timer.when():
-            timer.cancel()
-            self.timer = self.loop.call_at(self.due(), self._fire)
-
-    def _fire(self) -> None:
-        deadline = self.due()
-        if self.loop.time() >= deadline:
-            self.timer = None
-            self.scope.cancel()
-        else:
-            self.timer = self.loop.call_at(deadline, self._fire)
+        alarm = self.alarm
+        if self in alarm.watched:  # not yet stopped, nor cancelled
+            due = self.due()
+            if due < self.queued:
+                alarm.queue_at(self, due)
 
     def stop(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        self.alarm.unwatch(self)
 
 
 async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                       config: ProviderConfig, request: ChatRequest, *, index: int, reason: str,
                       deadline: float, retry: int, samples: deque[float],
-                      claim: Callable[[int], bool] | None,
+                      claim: Callable[[int], bool] | None, alarm: Alarm,
                       new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope,
                       whole: bool = False) -> Reply | Fault:
-    """One try of `model` for the call: its tokens delivered, its timeouts kept, the try
-    recorded in `call.attempts` (and billed in `call.discarded` if thrown away); `claim`,
-    in a hedged race, settles the race at this try's first token. `new_scope` makes the
-    try's cancel scope (the running backend's class, looked up once, saves
-    `anyio.CancelScope()` finding the backend again on every try). `whole`: ask the
-    upstream for a whole answer if the caller does not stream (the provider decides,
-    from `json_upstream` and `stream_sample`)."""
+    """One try of `model` for the call: its tokens delivered, its timeouts kept (on
+    `alarm`, the provider's), the try recorded in `call.attempts` (and billed in
+    `call.discarded` if thrown away); `claim`, in a hedged race, settles the race at this
+    try's first token. `new_scope` makes the try's cancel scope (the running backend's
+    class, looked up once, saves `anyio.CancelScope()` finding the backend again on every
+    try). `whole`: ask the upstream for a whole answer if the caller does not stream (the
+    provider decides, from `json_upstream` and `stream_sample`)."""
     name = model.name
     clock = call.clock
     ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
@@ -398,8 +470,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     if not stream:
         ttft_s = stall_s = math.inf
     # Deadlines are in the event loop's time, as anyio's cancel scopes keep them.
-    loop = asyncio.get_running_loop()
-    loop_time = loop.time
+    loop_time = alarm.loop.time
     now_loop = loop_time()
     started = clock.now()
     request_end = now_loop + max(0.0, deadline - started)
@@ -407,7 +478,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
                                                config.attempt_timeout_s))
     probe = name in call.dispatch.probes and retry == 0
     scope = new_scope()
-    watchdog = Watchdog(loop, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
+    watchdog = Watchdog(alarm, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
     receiver = Receiver(call, name, index, reason, clock, started,
                             samples if stream else None, watchdog, loop_time, claim)
     call.held = []

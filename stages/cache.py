@@ -180,7 +180,7 @@ class ExactCache(Actor[Admitted | Completed]):
         # An outcome that is not to be stored (most are not) needs no wait, nor a job
         # that is not looked up when the analyzer has room for it.
         if isinstance(message, Completed):
-            return not self._storable(message)
+            return self.store is None or not self.storable(message)
         job = message.job
         if self._looked_up(job):
             return False
@@ -193,17 +193,19 @@ class ExactCache(Actor[Admitted | Completed]):
         return not job.decide_only and self.store is not None and \
             readable(job.request, self.config)
 
-    def _storable(self, outcome: Completed) -> bool:
+    def storable(self, outcome: Completed) -> bool:
+        """Is this an answer to store? (Read from the outcome and the config alone: the
+        publisher asks it too, to send only those.)"""
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None:
             return False
         if outcome.finish_reason not in STORABLE_FINISH or not outcome.text:
             return False
-        return self.store is not None and cacheable(outcome.job.request, self.config)
+        return cacheable(outcome.job.request, self.config)
 
     async def _store(self, outcome: Completed) -> None:
-        if not self._storable(outcome):
+        if self.store is None or not self.storable(outcome):
             return
-        assert self.store is not None and outcome.model is not None
+        assert outcome.model is not None
         assert outcome.finish_reason is not None
         job = outcome.job
         key = cache_key(job.request, job.tenant, self.config.version)

@@ -41,6 +41,7 @@ cancelled (its connection closed).
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import deque
 from collections.abc import Callable, Coroutine
@@ -72,7 +73,7 @@ from reactor import (
     stage_times,
     stamp,
 )
-from stages.attempt import Call, cost_of, estimate, run_attempt, written
+from stages.attempt import Alarm, Call, cost_of, estimate, run_attempt, written
 from stages.retry import RetryBudget, backoff, should_retry
 from stages.upstreams import Fault, Reply, Upstream
 from stages.upstreams.factory import build_upstream, needs_session
@@ -105,6 +106,7 @@ class Provider(Actor[Dispatch]):
         self.stream_credit = {model.name: 1.0 for model in models}
         self._needs_session = any(needs_session(m) for m in models)
         self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
+        self._alarm: Alarm | None = None  # every try's timeouts, on one timer
 
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
@@ -121,6 +123,8 @@ class Provider(Actor[Dispatch]):
         try:
             await super().run(task_status=task_status)
         finally:
+            if self._alarm is not None:
+                self._alarm.close()
             with anyio.CancelScope(shield=True), anyio.move_on_after(5):
                 await self._close_upstreams()
 
@@ -128,6 +132,9 @@ class Provider(Actor[Dispatch]):
         # The running backend's own cancel scope class: `anyio.CancelScope()` looks the
         # backend up on each call, which costs more than the scope.
         self._new_scope = type(anyio.CancelScope())
+        if self._alarm is not None:
+            self._alarm.close()
+        self._alarm = Alarm(asyncio.get_running_loop())
         await self._close_upstreams()
         if self._needs_session:
             self.session = aiohttp.ClientSession(
@@ -361,10 +368,11 @@ class Provider(Actor[Dispatch]):
                  ) -> Coroutine[Any, Any, Reply | Fault]:
         """`run_attempt` for `name`, to await: handed back rather than awaited here, so
         a try costs no coroutine of its own around it."""
+        assert self._alarm is not None, "the provider has not started"
         return run_attempt(call, self.models[name], self.upstreams[name], self.config,
                            request, index=index, reason=self._reason(call, index),
                            deadline=deadline, retry=retry, samples=self.ttft_samples[name],
-                           claim=claim, new_scope=self._new_scope,
+                           claim=claim, alarm=self._alarm, new_scope=self._new_scope,
                            whole=call.buffered and self._whole(name))
 
     def _whole(self, name: str) -> bool:

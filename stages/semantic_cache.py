@@ -243,7 +243,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         # An outcome that is not to be stored (most are not) needs no wait, nor a job
         # that is not looked up when the selector has room for it.
         if isinstance(message, Completed):
-            return not self._storable(message)
+            return not self.storable(message)
         if isinstance(message, Select):
             if self._looked_up(message):
                 return False
@@ -258,7 +258,9 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         return message.features.embedding is not None and self.index is not None and \
             not job.decide_only and eligible(job.request, self.config)
 
-    def _storable(self, outcome: Completed) -> bool:
+    def storable(self, outcome: Completed) -> bool:
+        """Is this an answer to store? (Read from the outcome and the config alone: the
+        publisher asks it too, to send only those.)"""
         features = outcome.features
         if outcome.status != "ok" or outcome.cache != "miss" or outcome.model is None or \
                 features is None or features.embedding is None or not outcome.text:
@@ -268,7 +270,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         return eligible(outcome.job.request, self.config)
 
     async def _store(self, outcome: Completed) -> None:
-        if not self._storable(outcome):
+        if not self.storable(outcome):
             return
         features = outcome.features
         assert features is not None and features.embedding is not None

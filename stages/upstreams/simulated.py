@@ -36,8 +36,7 @@ def simulated_words(model: str, prompt: str, count: int) -> list[str]:
     if count <= 0:
         return []
     picks = hashlib.shake_128(f"{model}\0{prompt}".encode()).digest(count)
-    by_byte = _BY_BYTE
-    words = [by_byte[pick] for pick in picks]
+    words = list(map(_BY_BYTE.__getitem__, picks))  # in C, not a comprehension
     words[0] = words[0].capitalize()
     words[-1] = f"{words[-1][:-1]}."
     return words
@@ -61,7 +60,7 @@ class Simulated:
         finish = "stop"
         if limit is not None and limit < count:
             count, finish = limit, "length"
-        prompt = "\n".join(message.text for message in request.messages)
+        prompt = "\n".join([message.text for message in request.messages])
         if config.error_rate and self._errors.random() < config.error_rate:
             if config.ttft_ms:
                 await self.clock.sleep(config.ttft_ms / 1000)

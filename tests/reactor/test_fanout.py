@@ -82,3 +82,24 @@ async def test_to_all_nowait_skips_a_closed_book_when_awaited(closing: Closing) 
     assert mailboxes[0].receive_nowait() is outcome
     with pytest.raises(anyio.WouldBlock):
         mailboxes[0].receive_nowait()
+
+
+async def test_a_learner_is_sent_only_the_outcomes_it_wants(closing: Closing) -> None:
+    outcomes = Outcomes()
+    picky = Mailbox[Completed]("picky", 4)
+    book = Mailbox[Completed]("book", 4)
+    for mailbox in (picky, book):
+        closing(mailbox)
+    outcomes.add_learner(picky, lambda outcome: outcome.job.id == "wanted")
+    outcomes.add_book(book)
+    wanted, _ = _outcome("wanted")
+    unwanted, released = _outcome("unwanted")
+
+    assert outcomes.to_all_nowait(unwanted) is None
+    assert outcomes.to_all_nowait(wanted) is None
+
+    assert picky.receive_nowait() is wanted
+    with pytest.raises(anyio.WouldBlock):
+        picky.receive_nowait()
+    assert [book.receive_nowait(), book.receive_nowait()] == [unwanted, wanted]
+    assert released == ["unwanted"]

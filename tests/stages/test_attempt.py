@@ -9,7 +9,7 @@ from typing import Any, cast
 import anyio
 
 from reactor._events import Token, ToolCallDelta
-from stages.attempt import Watchdog, written
+from stages.attempt import Alarm, Watchdog, written
 
 
 class _Timer:
@@ -55,8 +55,9 @@ class FakeLoop:
 def watchdog(loop: FakeLoop, *, ttft_s: float, stall_s: float, attempt_s: float = 300.0,
              request_s: float = 600.0) -> tuple[Watchdog, anyio.CancelScope]:
     scope = anyio.CancelScope()
-    dog = Watchdog(cast(asyncio.AbstractEventLoop, cast(Any, loop)), scope, loop.now,
-                    ttft_s, stall_s, loop.now + attempt_s, loop.now + request_s)
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    dog = Watchdog(alarm, scope, loop.now, ttft_s, stall_s, loop.now + attempt_s,
+                   loop.now + request_s)
     return dog, scope
 
 
@@ -127,3 +128,53 @@ def test_written_counts_text_and_tool_call_names_and_arguments_but_not_ids() -> 
     assert written(tokens) == len("Hello") + len("lookup") + len('{"q":') + len(" you") \
         + len('"x"}')
     assert written([]) == 0
+
+
+async def test_attempts_sharing_an_alarm_are_each_cancelled_at_their_own_deadline() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    scopes = {name: anyio.CancelScope() for name in ("slow", "quick", "done")}
+    cancelled: dict[str, float] = {}
+    dogs = {"slow": Watchdog(alarm, scopes["slow"], 0.0, 10.0, 10.0, 300.0, 600.0)}
+    loop.run_until(1.0)
+    dogs["quick"] = Watchdog(alarm, scopes["quick"], 1.0, 2.0, 2.0, 300.0, 600.0)
+    dogs["done"] = Watchdog(alarm, scopes["done"], 1.0, 1.0, 1.0, 300.0, 600.0)
+    dogs["done"].stop()  # answered before its deadline
+
+    while loop.now < 100.0:
+        loop.run_until(loop.now + 0.25)
+        for name, scope in scopes.items():
+            if scope.cancel_called and name not in cancelled:
+                cancelled[name] = loop.now
+
+    assert cancelled == {"quick": 3.0, "slow": 10.0}
+    assert not alarm.watched
+    assert [t for t in loop.timers if not t.cancelled] == []  # nothing left to wait for
+
+
+async def test_the_alarm_forgets_the_attempts_that_ended() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    live = Watchdog(alarm, anyio.CancelScope(), 0.0, 60.0, 60.0, 300.0, 600.0)
+    for _ in range(1000):  # answered long before their deadlines
+        Watchdog(alarm, anyio.CancelScope(), 0.0, 60.0, 60.0, 300.0, 600.0).stop()
+
+    assert alarm.watched == {live}
+    assert len(alarm.queue) <= 2 * len(alarm.watched) + 64
+
+
+async def test_hanging_attempts_are_cancelled_one_by_one_at_their_deadlines() -> None:
+    loop = FakeLoop()
+    alarm = Alarm(cast(asyncio.AbstractEventLoop, cast(Any, loop)))
+    scopes: list[anyio.CancelScope] = []
+    cancelled: dict[int, float] = {}
+    for now in range(131):  # one attempt a second for 100 s, none answering
+        loop.run_until(float(now))
+        cancelled.update({n: loop.now for n, scope in enumerate(scopes)
+                          if scope.cancel_called and n not in cancelled})
+        if now < 100:
+            scopes.append(anyio.CancelScope())
+            Watchdog(alarm, scopes[-1], loop.now, 30.0, 30.0, 300.0, 600.0)
+
+    assert cancelled == {n: n + 30.0 for n in range(100)}
+    assert not alarm.watched
