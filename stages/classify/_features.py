@@ -21,6 +21,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from stages.classify._lexicon import (
+    CAMEL_CASE,
     CUE_PHRASES,
     CUE_WORDS,
     DOMAIN,
@@ -28,6 +29,7 @@ from stages.classify._lexicon import (
     LOOSE_TECH,
     MATH,
     MATH_PATTERNS,
+    MATH_SYMBOLS,
     NATURAL_LANGUAGES,
     PROGRAMMING,
     TECH,
@@ -63,8 +65,17 @@ _CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 _LEXICONS = (("#tech", TECH), ("#prog", PROGRAMMING), ("#loosetech", LOOSE_TECH),
              ("#format", FORMATS), ("#mathword", MATH), ("#domain", DOMAIN),
              ("#natlang", NATURAL_LANGUAGES))
-_PATTERNS = (("#techmark", TECH_PATTERNS), ("#mathmark", MATH_PATTERNS),
-             ("#fence", (_FENCE,)), ("#passage", (_PASSAGE,)), ("#question", (_QUESTION_END,)))
+# Each pattern with what a text needs for it to match, where that is cheaper to check
+# than the search: camelCase a capital (the text differs from its lower case), the math
+# symbols a non-ASCII character, a question its question mark.
+_ANY, _CAPITAL, _NON_ASCII, _QUESTION_MARK = range(4)
+_NEEDS = {CAMEL_CASE: _CAPITAL, MATH_SYMBOLS: _NON_ASCII, _QUESTION_END: _QUESTION_MARK}
+_PATTERNS = tuple((name, pattern, _NEEDS.get(pattern, _ANY))
+                  for name, patterns in (("#techmark", TECH_PATTERNS),
+                                         ("#mathmark", MATH_PATTERNS), ("#fence", (_FENCE,)),
+                                         ("#passage", (_PASSAGE,)),
+                                         ("#question", (_QUESTION_END,)))
+                  for pattern in patterns)
 STEM = 5
 
 # Word lists, as one lookup: each listed word gives the features of the lists it is on
@@ -149,16 +160,18 @@ def read(text: str) -> Reading:
             for phrase, name in members:
                 if phrase in ends:
                     flags.add(name)
-    for name, patterns in _PATTERNS:
-        for pattern in patterns:
-            if pattern.search(window) is not None:
-                flags.add(name)
-                break
-    code_lines = len(_CODE_LINE.findall(window))
-    if code_lines >= 2:
-        flags.add("#codelines")
-        if code_lines >= 6:
-            flags.add("#codelines6")
+    plain = window.isascii()
+    possible = (True, window != lower, not plain, "?" in window)
+    for name, pattern, needs in _PATTERNS:
+        if possible[needs] and name not in flags and pattern.search(window) is not None:
+            flags.add(name)
+    # Code lines start lines: one line holds one at most.
+    if "\n" in window:
+        code_lines = len(_CODE_LINE.findall(window))
+        if code_lines >= 2:
+            flags.add("#codelines")
+            if code_lines >= 6:
+                flags.add("#codelines6")
     numbers = len(_NUMBER.findall(window, 0, 400))
     if numbers:
         flags.add("#number")
@@ -170,7 +183,7 @@ def read(text: str) -> Reading:
         flags.add("#long")
         if len(text) >= VERY_LONG_CHARS:
             flags.add("#verylong")
-    if _CJK.search(window, 0, 200) is not None:
+    if not plain and _CJK.search(window, 0, 200) is not None:
         flags.add("#cjk")
     return Reading(vocabulary, set(words[:OPENING_WORDS]), stems, pairs, flags)
 

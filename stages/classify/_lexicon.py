@@ -76,7 +76,7 @@ json yaml toml xml csv xlsx markdown latex
 TECH_PATTERNS = (
     re.compile(r"\+\+|#|\.(?:py|js|ts|rs|go|java|cpp|sh|sql|json|yaml|yml|html|css)\b|\(\)"
                r"|_[a-z0-9]|</?[a-z]+>|\$[a-z_]|->|=>|::|!=|=="),
-    re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])"),
+    CAMEL_CASE := re.compile(r"[A-Z](?<=[a-z]{2}[A-Z])"),
 )
 
 NATURAL_LANGUAGES = frozenset("""
@@ -135,7 +135,7 @@ MATH_PATTERNS = (
     re.compile(r"\$[^$\n]{1,80}\$|\\(?:frac|int|sum|sqrt|cdot|times|leq|geq|pi|theta|alpha)"
                r"|\^\s*\d|f\(x\)|dy/dx"),
     re.compile("\\d(?:\\s*[-+*/^\u00d7\u00f7]\\s*\\d|[a-z]\\s*[-+=])"),
-    re.compile(r"[∑∫√π≤≥≠∞]"),
+    MATH_SYMBOLS := re.compile(r"[∑∫√π≤≥≠∞]"),
 )
 
 # How people ask for each task: single words (matched against the prompt's words) and

@@ -15,6 +15,7 @@ from stages.classify import (
     TASKS,
     TaskClassifier,
     _classifier,
+    _features,
     _model,
     _trained,
     classifier_for,
@@ -250,6 +251,27 @@ def test_code_and_math_marks() -> None:
     assert "#mathmark" in flags("x ≤ 4")
     assert "#mathmark" in flags(r"\frac{1}{2}")
     assert "#mathmark" not in flags("meet me at 3 pm")
+
+
+MARKED = (
+    "rename userName", "x ≤ 4", "Is it true?", "is it true ?  \n", "how? tell me",
+    "def f():\n    return 1\n", "def f(): return 1", "日本語で答えて", "\uff21\uff22\uff23 letters",
+    "\u212aelvin", "\uff38", "question number 5", "```\nx = 1\n```", "SELECT *\nFROM t;\nWHERE a;",
+)
+
+
+@pytest.mark.parametrize("text", MARKED)
+def test_the_checks_before_a_search_change_no_mark(text: str) -> None:
+    # `read` leaves out searches a cheaper check rules out: the marks must be those of
+    # searching for every pattern.
+    searched = {name for name, pattern, _ in _features._PATTERNS
+                if pattern.search(text) is not None}
+    lines = len(_features._CODE_LINE.findall(text))
+    searched |= {"#codelines"} if lines >= 2 else set()
+    searched |= {"#cjk"} if _features._CJK.search(text, 0, 200) else set()
+    marks = {"#techmark", "#mathmark", "#fence", "#passage", "#question", "#codelines",
+             "#cjk"}
+    assert read(text).flags & marks == searched
 
 
 def test_numbers_are_a_mark_not_words() -> None:
