@@ -39,6 +39,7 @@ from reactor import (
     TaskType,
     stamp,
 )
+from reactor._rounding import round3
 from stages.classify import Reading, classifier_for, detect_language, read, word_classifier
 from stages.embedders import Embedder, EmbedderFailed, Embeddings, build_embedder
 from stages.llm_classifier import LLMClassifier
@@ -111,19 +112,6 @@ _COMPLEXITY_CHARS = 2000
 # Tokens per unit of a requested length (English: ~1.3 tokens a word).
 _TOKENS_PER_UNIT = {"word": 1.35, "sentence": 25.0, "paragraph": 120.0, "page": 650.0,
                     "bullet": 20.0, "line": 12.0, "tweet": 60.0}
-
-
-def _round3(x: float) -> float:
-    """`round(x, 3)` for 0 <= x <= 1, without its decimal conversion (~0.6 us): the
-    thousandths from `x * 1000` are right unless that product lies within its rounding
-    error of a half, and an integer over 1000 is the float nearest the decimal, as
-    `round` gives; a near-half is left to `round`."""
-    scaled = x * 1000.0
-    whole = math.floor(scaled)
-    rest = scaled - whole
-    if abs(rest - 0.5) < 1e-6:
-        return round(x, 3)
-    return (whole + (rest > 0.5)) / 1000
 
 
 def token_features(text: str) -> tuple[int, ...]:
@@ -211,7 +199,7 @@ def _classify(readings: list[Reading], embeddings: npt.NDArray[np.floating] | No
         flags = reading.flags
         has_code = task == "code" or "#fence" in flags or "#codelines" in flags
         has_math = task == "math" or "#mathmark" in flags
-        out.append((task, _round3(confidence), has_code, has_math))
+        out.append((task, round3(confidence), has_code, has_math))
     return out
 
 
@@ -227,7 +215,7 @@ def _complexity(text: str, words: set[str], tokens: int, task: TaskType, has_mat
     score = (0.15 + 0.1 * math.log10(1 + tokens) + 0.15 * min(hard, 4)
              + 0.02 * min(requirements, 10) + (0.2 if task in _HARD_TASKS else 0.0)
              + (0.1 if has_math else 0.0) + 0.02 * min(turns - 1, 5))
-    return _round3(min(1.0, score))
+    return round3(min(1.0, score))
 
 
 def _prompt(request: ChatRequest) -> str:
