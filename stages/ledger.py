@@ -29,6 +29,7 @@ from prometheus_client.registry import Collector
 
 from reactor import Actor, Clock, Completed, LedgerConfig, stage_times
 from reactor._lines import LineFile
+from reactor._rounding import round3
 from reactor._router import stages_ms
 
 VERSION = 1
@@ -98,7 +99,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
 
 def _ms(seconds: float) -> float:
-    return round(seconds * 1000.0, 3)
+    return round3(seconds * 1000.0)
 
 
 def _share(part: Any) -> ShareEntry:
@@ -115,7 +116,7 @@ def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
         features = decision.features
     error = outcome.error
     return Entry(
-        v=VERSION, at=round(at, 3), id=job.id, tenant=job.tenant, tier=job.tier,
+        v=VERSION, at=round3(at), id=job.id, tenant=job.tenant, tier=job.tier,
         status=outcome.status, model=outcome.model, requested=request.model,
         mode=decision.mode if decision is not None else request.mode,
         stream=request.stream, cache=outcome.cache, finish_reason=outcome.finish_reason,
@@ -125,9 +126,9 @@ def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
         latency_ms=_ms(outcome.latency_s),
         ttft_ms=_ms(outcome.ttft_s) if outcome.ttft_s is not None else None,
         task=features.task if features is not None else None,
-        complexity=round(features.complexity, 3) if features is not None else None,
+        complexity=round3(features.complexity) if features is not None else None,
         reason=decision.reason if decision is not None else None,
-        confidence=round(decision.confidence, 3) if decision is not None else None,
+        confidence=round3(decision.confidence) if decision is not None else None,
         routing_ms=_ms(decision.routing_s) if decision is not None else None,
         stages_ms=stages_ms(stage_times(job, job.received_at + outcome.latency_s))
         if job.trace else None,
