@@ -41,6 +41,7 @@ from reactor._events import (
 from reactor._flow import TERMINAL, Flow, Reply
 from reactor._messages import Feedback, Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector
+from reactor._rounding import round3
 from reactor._wire import (
     CandidateInfo,
     ChatCompletion,
@@ -156,7 +157,7 @@ def router_info(request_id: str, model: str, reason: str, cache: str,
 
 def stages_ms(stages: list[tuple[str, float]]) -> dict[str, float]:
     """`Done.stages` in milliseconds, rounded to the microsecond."""
-    return {stage: round(seconds * 1000.0, 3) for stage, seconds in stages}
+    return {stage: round3(seconds * 1000.0) for stage, seconds in stages}
 
 
 def decision_info(decision: Decision) -> DecisionInfo:
