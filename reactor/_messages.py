@@ -53,6 +53,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     """Answer with the routing decision (a `Decided` event) and call no model."""
     quota: Quota | None = None
     """Set by admission when the tenant has rate limits or a budget."""
+    client_id: str | None = None
+    """The caller's own id for the request (`x-request-id`), beside Reactor's `id`."""
     trace: list[tuple[str, float]] | None = None
     """On a traced request: each stage's name and the time (`clock.now()`) it handed the
     job on (`stamp`), in order; `stage_times` turns them into time spent per stage."""

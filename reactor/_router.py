@@ -342,11 +342,13 @@ class Router:
 
     def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
                timeout_s: float | None = None, request_id: str | None = None,
-               decide_only: bool = False, trace: bool = False) -> Flow:
+               decide_only: bool = False, trace: bool = False,
+               client_id: str | None = None) -> Flow:
         """Start a request; read its events from the returned flow. Never waits.
 
         A traced request (`trace`, or one in `[metrics] trace_sample` of them) notes the
-        time it leaves each stage; its `Done` carries the time spent in each."""
+        time it leaves each stage; its `Done` carries the time spent in each. `client_id`
+        is the caller's own id for the request, kept in the ledger."""
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
         if not self._accepting:
@@ -360,7 +362,7 @@ class Router:
             self._trace_credit = credit - 1.0 if trace else credit
         job = Job(id=request_id, request=request, flow=flow, received_at=now, tenant=tenant,
                   tier=tier, deadline=None if timeout_s is None else now + timeout_s,
-                  decide_only=decide_only, trace=[] if trace else None)
+                  decide_only=decide_only, trace=[] if trace else None, client_id=client_id)
         self._in_flight += 1
         flow.on_release(self._released)
         try:

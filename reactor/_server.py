@@ -17,6 +17,7 @@ import asyncio
 import gc
 import hashlib
 import os
+import re
 import signal
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
@@ -242,8 +243,24 @@ class Endpoints:
         return json_response(self.router.breaker_states())
 
 
+# A caller's own request id (`x-request-id`): echoed on the answer and kept in the
+# ledger, beside Reactor's id; one that is not a short printable token is ignored.
+_CLIENT_ID = re.compile(r"[\x21-\x7e]{1,128}")
+
+
 async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
                            ) -> web.StreamResponse:
+    client_id = request.headers.get("x-request-id")
+    if client_id is not None and not _CLIENT_ID.fullmatch(client_id):
+        client_id = None
+    response = await _chat_completions(endpoints, request, client_id)
+    if client_id is not None and not response.prepared:
+        response.headers["x-request-id"] = client_id
+    return response
+
+
+async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
+                            client_id: str | None) -> web.StreamResponse:
     router = endpoints.router
     body = await request.read()
     try:
@@ -265,7 +282,7 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
     recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
-    flow = router.submit(chat, tenant=tenant, tier=tier,
+    flow = router.submit(chat, tenant=tenant, tier=tier, client_id=client_id,
                          trace=request.headers.get("x-reactor-trace") == "1")
     try:
         first = await flow.receive()
@@ -283,18 +300,19 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
             if done is not None and done.stages:
                 headers["Server-Timing"] = server_timing(done.stages)
             return json_response(completion, headers=headers)
-        return await _stream(request, router, chat, flow, first)
+        return await _stream(request, router, chat, flow, first, client_id)
     finally:
         flow.abandon()
 
 
 async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, flow: Flow,
-                  first: FlowEvent) -> web.StreamResponse:
+                  first: FlowEvent, client_id: str | None) -> web.StreamResponse:
     assert isinstance(first, Started)
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-cache",
         **_decision_headers(flow.request_id, first),
+        **({"x-request-id": client_id} if client_id is not None else {}),
     })
     await response.prepare(request)
     chunk_id = f"chatcmpl-{flow.request_id}"

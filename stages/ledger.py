@@ -66,6 +66,8 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     at: float
     """When the request arrived: wall-clock seconds since the epoch."""
     id: str
+    client_id: str | None = None
+    """The caller's own id for the request (`x-request-id`)."""
     tenant: str
     tier: str
     status: str
@@ -116,7 +118,8 @@ def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
         features = decision.features
     error = outcome.error
     return Entry(
-        v=VERSION, at=round3(at), id=job.id, tenant=job.tenant, tier=job.tier,
+        v=VERSION, at=round3(at), id=job.id, client_id=job.client_id, tenant=job.tenant,
+        tier=job.tier,
         status=outcome.status, model=outcome.model, requested=request.model,
         mode=decision.mode if decision is not None else request.mode,
         stream=request.stream, cache=outcome.cache, finish_reason=outcome.finish_reason,

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import anyio
 import msgspec
 import pytest
@@ -20,6 +21,7 @@ from prometheus_client import generate_latest
 from reactor import ConfigError, FakeClock, RequestFailed, parse_config
 from reactor._lines import LineFile
 from reactor._router import Router
+from reactor._server import Server
 from stages.ledger import Entry, render, summarize
 
 MODELS = """
@@ -162,6 +164,33 @@ def test_serve_with_a_ledger_it_cannot_open_says_so_and_exits_2(tmp_path: Path) 
                            "--port", "0"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "ledger.path: cannot open" in done.stderr
+
+
+async def test_a_callers_request_id_is_echoed_and_kept_beside_reactors(
+        tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    body = ask("hi", model="nano")
+    with anyio.fail_after(10):
+        async with router(path) as r, Server(r) as server, \
+                aiohttp.ClientSession() as session:
+            url = server.url + "/v1/chat/completions"
+            answers = []
+            for client_id, stream in (("trace-7f3a", False), ("trace-7f3b", True),
+                                      ("not valid", False), (None, False)):
+                headers = {"x-request-id": client_id} if client_id is not None else {}
+                async with session.post(url, json={**body, "stream": stream},
+                                        headers=headers) as got:
+                    await got.read()
+                    answers.append((got.headers.get("x-request-id"),
+                                    got.headers["x-reactor-request-id"]))
+            async with session.post(url, json={"messages": []},
+                                    headers={"x-request-id": "trace-bad"}) as got:
+                refused = (got.status, got.headers.get("x-request-id"))
+
+    assert [echoed for echoed, _ in answers] == ["trace-7f3a", "trace-7f3b", None, None]
+    assert refused == (400, "trace-bad")
+    kept = {line["id"]: line.get("client_id") for line in entries(path)}
+    assert [kept[ours] for _, ours in answers] == ["trace-7f3a", "trace-7f3b", None, None]
 
 
 # The file underneath: a batch the disk refuses is lost, the next one tried
