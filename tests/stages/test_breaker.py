@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reactor import Attempt, BreakerConfig, FakeClock
-from stages.breaker import Breakers
+from stages.breaker import BUCKETS_PER_WINDOW, Breakers
 
 
 def make(**config: float) -> tuple[Breakers, FakeClock]:
@@ -167,3 +169,18 @@ def test_failure_rate_counts_only_what_is_still_in_the_window() -> None:
     assert breakers.state("m") == "closed"
     breakers.record(fail())
     assert breakers.state("m") == "open"
+
+
+def test_a_busy_window_is_held_in_slices_not_one_entry_per_request() -> None:
+    breakers, clock = make(failure_threshold=10**9, failure_rate=0.5, min_requests=10,
+                           window_s=60)
+    # 100 requests a second for two windows: one in five fails, under the rate.
+    for _ in range(12_000):
+        breakers.record(fail() if clock.now() * 100 % 5 < 1 else ok())
+        clock.advance(0.01)
+    breaker = breakers.get("m")
+    assert breakers.state("m") == "closed"
+    assert len(breaker.recent) <= BUCKETS_PER_WINDOW + 1
+    # What it counts is the last window's requests, to within one slice of it.
+    assert 6_000 <= breaker.recent_total <= 6_000 + 6_000 // BUCKETS_PER_WINDOW
+    assert breaker.recent_failures == pytest.approx(breaker.recent_total / 5, rel=0.02)
