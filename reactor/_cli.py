@@ -9,6 +9,7 @@ import gc
 import os
 import sys
 from collections.abc import Coroutine
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,11 +157,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_ledger(args: argparse.Namespace) -> int:
     import msgspec
 
-    from stages.ledger import render, summarize
+    from stages.ledger import Only, render, summarize
 
     try:
+        only = Only(since=_instant(args.since), until=_instant(args.until),
+                    tenant=args.tenant, model=args.model)
+    except ValueError as exc:
+        print(f"reactor ledger: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
         with open(args.file, "rb") as lines:
-            summary = summarize(lines)
+            summary = summarize(lines, only)
     except OSError as exc:
         print(f"reactor ledger: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -169,6 +176,19 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     else:
         print(render(summary, args.file), end="")
     return 0
+
+
+def _instant(text: str | None) -> float | None:
+    """An ISO 8601 date or time (UTC unless it says otherwise), as epoch seconds."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 date or time: {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,6 +235,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "statuses, cache, cost, latency, by model and by tenant")
     ledger.add_argument("file")
     ledger.add_argument("--json", action="store_true", help="one JSON object")
+    ledger.add_argument("--since", help="only requests that arrived at or after this "
+                        "ISO 8601 date or time (UTC unless it says)")
+    ledger.add_argument("--until", help="only requests that arrived before this")
+    ledger.add_argument("--tenant", help="only this tenant's requests")
+    ledger.add_argument("--model", help="only requests this model answered (or shared)")
     ledger.set_defaults(func=cmd_ledger)
 
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")

@@ -242,8 +242,31 @@ def _estimated(entry: Entry) -> float:
     return own + sum(part.cost_usd for part in entry.discarded if part.estimated)
 
 
-def summarize(lines: Any) -> Summary:
-    """The totals of the ledger lines `lines` (bytes), read one at a time."""
+class Only(msgspec.Struct, kw_only=True):
+    """Which entries a summary counts: all unless narrowed."""
+
+    since: float | None = None
+    """Arrived at or after (wall-clock seconds since the epoch)."""
+    until: float | None = None
+    """Arrived before."""
+    tenant: str | None = None
+    model: str | None = None
+    """Answered by this model (or wrote a share of the answer)."""
+
+    def wants(self, entry: Entry) -> bool:
+        if self.since is not None and entry.at < self.since:
+            return False
+        if self.until is not None and entry.at >= self.until:
+            return False
+        if self.tenant is not None and entry.tenant != self.tenant:
+            return False
+        return self.model is None or entry.model == self.model or \
+            any(part.model == self.model for part in entry.parts)
+
+
+def summarize(lines: Any, only: Only | None = None) -> Summary:
+    """The totals of the ledger lines `lines` (bytes), read one at a time; with `only`,
+    of the entries it wants (unreadable lines are counted all the same)."""
     decode = msgspec.json.Decoder(Entry).decode
     summary = Summary()
     latencies: list[float] = []
@@ -255,6 +278,8 @@ def summarize(lines: Any) -> Summary:
             entry = decode(line)
         except (msgspec.DecodeError, msgspec.ValidationError):
             summary.unreadable += 1
+            continue
+        if only is not None and not only.wants(entry):
             continue
         summary.requests += 1
         if summary.first_at is None or entry.at < summary.first_at:

@@ -22,7 +22,7 @@ from reactor import ConfigError, FakeClock, RequestFailed, parse_config
 from reactor._lines import LineFile
 from reactor._router import Router
 from reactor._server import Server
-from stages.ledger import Entry, render, summarize
+from stages.ledger import Entry, Only, render, summarize
 
 MODELS = """
 [runtime]
@@ -358,6 +358,26 @@ def test_a_summary_books_each_model_its_share_and_skips_unreadable_lines() -> No
     assert "(1 unreadable lines)" in text and "status: ok 3  rejected 1" in text
 
 
+def test_a_summary_can_be_narrowed_to_a_time_a_tenant_or_a_model() -> None:
+    lines = [line(at=1_800_000_000.0, tenant="t", model="a", cost_usd=1.0),
+             line(at=1_800_000_100.0, tenant="u", model="b", cost_usd=2.0),
+             line(at=1_800_000_200.0, tenant="t", model="b", cost_usd=4.0,
+                  parts=[{"model": "a", "prompt_tokens": 1, "completion_tokens": 1,
+                          "cost_usd": 1.0},
+                         {"model": "b", "prompt_tokens": 1, "completion_tokens": 1,
+                          "cost_usd": 3.0}])]
+
+    def cost(only: Only) -> float:
+        return summarize(lines, only).cost_usd
+
+    assert cost(Only()) == 7.0
+    assert cost(Only(since=1_800_000_100.0)) == 6.0
+    assert cost(Only(until=1_800_000_100.0)) == 1.0
+    assert cost(Only(tenant="t")) == 5.0
+    assert cost(Only(model="a")) == 5.0  # it answered one and wrote a share of another
+    assert cost(Only(tenant="u", model="a")) == 0.0
+
+
 def test_reactor_ledger_prints_the_summary_and_json(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     path.write_bytes(line(cost_usd=0.25, latency_ms=5.0) + b"\n" +
@@ -368,6 +388,14 @@ def test_reactor_ledger_prints_the_summary_and_json(tmp_path: Path) -> None:
     as_json = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path), "--json"],
                              capture_output=True, text=True, timeout=60, check=True).stdout
     assert json.loads(as_json)["by_model"]["b"]["cost_usd"] == 0.5
+
+    narrowed = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path), "--json",
+                               "--model", "b", "--since", "2027-01-15"],
+                              capture_output=True, text=True, timeout=60, check=True).stdout
+    assert json.loads(narrowed)["requests"] == 1
+    bad = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path), "--since",
+                          "yesterday"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "ISO 8601" in bad.stderr
 
     missing = subprocess.run([sys.executable, "-m", "reactor", "ledger",
                               str(tmp_path / "none.jsonl")], capture_output=True, text=True,
