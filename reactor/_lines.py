@@ -11,7 +11,8 @@ cannot wait forever). With `fsync`, each batch is on the disk before the next is
 so a crashed machine loses at most the batch being written; without it, a crashed
 process loses nothing written and a crashed machine what the OS had not flushed.
 
-A batch that cannot be written is lost and counted (`lost`); `failed` keeps the error.
+A batch that cannot be written is lost and counted (`lost`); `failed` keeps the error,
+which is logged once (and the recovery, if one comes).
 With `keep_trying`, the next batch is tried all the same (a full disk may be emptied),
 after a newline, so that a line the failure cut short stays on a line of its own;
 without it, the file is given up and every later line is lost too. Closing writes what
@@ -29,7 +30,10 @@ from typing import Final, Self
 
 import anyio
 import anyio.to_thread
+import structlog
 from anyio.abc import TaskGroup
+
+log = structlog.get_logger("reactor.lines")
 
 CLOSE_TIMEOUT_S: Final = 10.0
 
@@ -167,10 +171,15 @@ class LineFile:
         try:
             await anyio.to_thread.run_sync(self._write, batch)
         except OSError as exc:
+            if not self._torn:  # said once, not at every batch of a full disk
+                log.error("file_write_failed", path=str(self.path), error=str(exc),
+                          keep_trying=self.keep_trying)
             self.failed = exc
             self.lost += counted
             self._torn = True
             return
+        if self._torn:
+            log.warning("file_write_recovered", path=str(self.path), lost=self.lost)
         self._torn = False
         self.written += counted
 

@@ -129,8 +129,6 @@ class Recorder:
         if not self._file.is_open:
             return
         await self._file.__aexit__(exc_type, exc, tb)
-        if self.failed is not None:
-            log.error("recording_failed", path=str(self.path), error=str(self.failed))
         if self.dropped:
             log.warning("recording_dropped_lines", path=str(self.path),
                         dropped=self.dropped, recorded=self.recorded)

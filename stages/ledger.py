@@ -27,7 +27,7 @@ import msgspec
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from reactor import Actor, Clock, Completed, LedgerConfig, stage_times
+from reactor import Actor, Clock, Completed, LedgerConfig, Part, stage_times
 from reactor._lines import LineFile
 from reactor._rounding import round3
 from reactor._router import stages_ms
@@ -104,7 +104,7 @@ def _ms(seconds: float) -> float:
     return round3(seconds * 1000.0)
 
 
-def _share(part: Any) -> ShareEntry:
+def _share(part: Part) -> ShareEntry:
     return ShareEntry(model=part.model, prompt_tokens=part.usage.prompt_tokens,
                       completion_tokens=part.usage.completion_tokens,
                       cost_usd=part.cost_usd, estimated=part.estimated)

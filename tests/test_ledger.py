@@ -17,6 +17,7 @@ import anyio
 import msgspec
 import pytest
 from prometheus_client import generate_latest
+from structlog.testing import capture_logs
 
 from reactor import ConfigError, FakeClock, RequestFailed, parse_config
 from reactor._lines import LineFile
@@ -221,13 +222,14 @@ class FailingOnce(LineFile):
 async def test_after_a_refused_batch_the_next_is_written_on_a_line_of_its_own(
         tmp_path: Path) -> None:
     path = tmp_path / "lines.jsonl"
-    with anyio.fail_after(5):
+    with anyio.fail_after(5), capture_logs() as logs:
         async with FailingOnce(path) as out:
             assert out.add(b'{"n": 1}\n')
             await out.flushed.wait()
             assert (out.written, out.lost) == (0, 1)
             assert out.add(b'{"n": 2}\n')
     assert (out.written, out.lost) == (1, 1)
+    assert [entry["event"] for entry in logs] == ["file_write_failed", "file_write_recovered"]
     assert isinstance(out.failed, OSError)
     torn, whole = path.read_bytes().splitlines()
     assert torn == b'{"n"' and json.loads(whole) == {"n": 2}
