@@ -112,10 +112,14 @@ class LineFile:
 
     def add(self, line: bytes, *, counted: bool = True) -> bool:
         """Queue `line` (whole, with its newline); never waits. False, and the line is
-        not queued, when it does not fit or the file was given up. A line that is not
-        `counted` (a header) is in neither `written` nor `lost`."""
+        not queued, when it does not fit, or when the file was given up (the line is then
+        `lost`). A line that is not `counted` (a header) is in neither `written` nor
+        `lost`."""
         size = len(line)
-        if self.given_up or (self._held + size > self.max_buffer_bytes and self._held):
+        if self.given_up:
+            self.lost += counted
+            return False
+        if self._held + size > self.max_buffer_bytes and self._held:
             return False
         self._lines.append(line)
         self._counted += counted
@@ -129,7 +133,6 @@ class LineFile:
         file was given up."""
         while not self.add(line):
             if self.given_up:
-                self.lost += 1
                 return
             if self._room.is_set():
                 self._room = anyio.Event()

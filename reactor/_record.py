@@ -144,8 +144,5 @@ class Recorder:
         body = request if self.prompts else shape_of(request)
         line = self._encode(RecordedRequest(arrival_s=round(now - self._started, 6),
                                             tenant=tenant, tier=tier, body=body)) + b"\n"
-        if not self._file.add(line):
-            if self._file.given_up:
-                self._file.lost += 1
-            else:
-                self._full += 1
+        if not self._file.add(line) and not self._file.given_up:
+            self._full += 1

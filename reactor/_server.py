@@ -36,7 +36,14 @@ from reactor._errors import RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
 from reactor._record import Recorder
-from reactor._router import Router, completion_usage, decision_info, gather, router_info
+from reactor._router import (
+    Router,
+    completion_usage,
+    decision_info,
+    gather,
+    router_info,
+    stages_ms,
+)
 from reactor._wire import (
     CacheOptions,
     ChatCompletionChunk,
@@ -80,7 +87,7 @@ def error_response(error: ErrorInfo, request_id: str | None = None) -> web.Respo
 
 def server_timing(stages: list[tuple[str, float]]) -> str:
     """A traced answer's time in each stage, as a `Server-Timing` header (milliseconds)."""
-    return ", ".join(f"{stage};dur={seconds * 1000.0:.3f}" for stage, seconds in stages)
+    return ", ".join(f"{stage};dur={ms}" for stage, ms in stages_ms(stages).items())
 
 
 def _decision_headers(request_id: str, started: Started) -> dict[str, str]:

@@ -180,7 +180,7 @@ class ExactCache(Actor[Admitted | Completed]):
         # An outcome that is not to be stored (most are not) needs no wait, nor a job
         # that is not looked up when the analyzer has room for it.
         if isinstance(message, Completed):
-            return self.store is None or not self.storable(message)
+            return not self._will_store(message)
         job = message.job
         if self._looked_up(job):
             return False
@@ -202,10 +202,13 @@ class ExactCache(Actor[Admitted | Completed]):
             return False
         return cacheable(outcome.job.request, self.config)
 
+    def _will_store(self, outcome: Completed) -> bool:
+        return self.store is not None and self.storable(outcome)
+
     async def _store(self, outcome: Completed) -> None:
-        if self.store is None or not self.storable(outcome):
+        if not self._will_store(outcome):
             return
-        assert outcome.model is not None
+        assert self.store is not None and outcome.model is not None
         assert outcome.finish_reason is not None
         job = outcome.job
         key = cache_key(job.request, job.tenant, self.config.version)
