@@ -63,6 +63,10 @@ class LineFile:
         self._reopening = False
         self._file: FileIO | None = None
         self._tg: TaskGroup | None = None
+        # The writer is shielded from its opener's cancellation (so a cancelled caller's
+        # lines are still written) and stopped by `__aexit__` instead.
+        self._writer = anyio.CancelScope(shield=True)
+        self._written_all = anyio.Event()
 
     @property
     def is_open(self) -> bool:
@@ -80,9 +84,11 @@ class LineFile:
         self._wake = anyio.Event()
         if self._lines:
             self._wake.set()
+        self._writer = anyio.CancelScope(shield=True)
+        self._written_all = anyio.Event()
         tg = anyio.create_task_group()
         await tg.__aenter__()
-        tg.start_soon(self._write_batches)
+        tg.start_soon(self._write_shielded)
         self._tg = tg
         return self
 
@@ -95,6 +101,11 @@ class LineFile:
         assert self._wake is not None
         self._wake.set()
         try:
+            # However our caller is leaving, the writer gets a while to write what it
+            # holds; then it is stopped.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(CLOSE_TIMEOUT_S):
+                await self._written_all.wait()
+            self._writer.cancel()
             await tg.__aexit__(None, None, None)
         finally:
             # Whatever the writer left (it was cancelled, or lines came after its last
@@ -142,6 +153,13 @@ class LineFile:
         batch, counted = b"".join(self._lines), self._counted
         self._lines, self._counted = [], 0
         return batch, counted
+
+    async def _write_shielded(self) -> None:
+        try:
+            with self._writer:
+                await self._write_batches()
+        finally:
+            self._written_all.set()
 
     async def _write_batches(self) -> None:
         while True:

@@ -109,8 +109,11 @@ class Pipeline:
         self.system = System(clock=clock, policy=RestartPolicy(
             max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,
             backoff_s=runtime.restart_backoff_s, backoff_max_s=runtime.restart_backoff_max_s))
+        # The books finish what they hold even when the caller's scope is cancelled:
+        # the router closes their mailboxes, waits for them, then stops them.
+        books = {id(book) for book in self.books}
         for actor in self.actors:
-            self.system.add(actor)
+            self.system.add(actor, shielded=id(actor) in books)
 
 
     def limit_rejections(self) -> dict[tuple[str, str], int]:

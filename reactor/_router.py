@@ -255,11 +255,23 @@ class Router:
         tg = self._tg
         if tg is None:
             return None
+        timeout_s = self.config.server.drain_timeout_s
         if exc_type is None:
             started = self.clock.now()
-            timeout_s = self.config.server.drain_timeout_s
             if await self.drain(timeout_s):
                 await self._close_books(timeout_s - (self.clock.now() - started))
+        else:
+            # Leaving on an exception (the caller's, or a cancellation): requests still in
+            # flight are abandoned, but the outcomes the books already hold are not, so
+            # the ledger keeps every request that was settled. The books are shielded
+            # from the caller's cancellation (`System.add`); this wait is too, and bounded
+            # as a drain is. An outcome published after it is dropped by its closed book.
+            self.stop_admitting()
+            if self._in_flight:
+                log.warning("exit_abandons_requests", in_flight=self._in_flight,
+                            error=exc_type.__name__)
+            with anyio.CancelScope(shield=True):
+                await self._close_books(timeout_s)
         self._accepting = False
         self.pipeline.system.stop()
         self._tg = None

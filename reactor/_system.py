@@ -47,9 +47,16 @@ class System:
         self.policy = policy or RestartPolicy()
         self.actors: list[Actor[Any]] = []
         self._scope: anyio.CancelScope | None = None
+        self._shielded: set[int] = set()
+        self._shields: list[anyio.CancelScope] = []
 
-    def add(self, actor: Actor[Any]) -> None:
+    def add(self, actor: Actor[Any], *, shielded: bool = False) -> None:
+        """`shielded`: the actor is not cancelled with the scope the system runs in,
+        only by `stop` (or when another actor fails): it can still finish what is in its
+        mailbox after the rest was cancelled, once its mailbox is closed."""
         self.actors.append(actor)
+        if shielded:
+            self._shielded.add(id(actor))
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         """Run every actor until `stop` is called or one escalates."""
@@ -73,10 +80,32 @@ class System:
     def stop(self) -> None:
         if self._scope is not None:
             self._scope.cancel()
+        for shield in self._shields:
+            shield.cancel()
 
     async def _supervise(
         self, actor: Actor[Any], *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
     ) -> None:
+        if id(actor) not in self._shielded:
+            await self._supervised(actor, task_status)
+            return
+        with anyio.CancelScope(shield=True) as shield:
+            self._shields.append(shield)
+            try:
+                await self._supervised(actor, task_status)
+            finally:
+                self._shields.remove(shield)
+
+    async def _supervised(self, actor: Actor[Any], task_status: TaskStatus[None]) -> None:
+        try:
+            await self._restarting(actor, task_status)
+        except Exception:
+            # A failure ends the system: the shielded actors too, or it would wait on them.
+            for shield in self._shields:
+                shield.cancel()
+            raise
+
+    async def _restarting(self, actor: Actor[Any], task_status: TaskStatus[None]) -> None:
         crashes: deque[float] = deque()
         policy = self.policy
         first = True

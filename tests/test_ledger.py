@@ -403,3 +403,37 @@ def test_reactor_ledger_prints_the_summary_and_json(tmp_path: Path) -> None:
                               str(tmp_path / "none.jsonl")], capture_output=True, text=True,
                              timeout=60)
     assert missing.returncode == 1 and "cannot read" in missing.stderr
+
+
+async def test_leaving_on_an_exception_still_writes_every_settled_request(
+        tmp_path: Path) -> None:
+    # A buffer of one byte keeps the ledger behind the answers, so when the caller's
+    # code raises, most outcomes are still in the ledger's mailbox: they must be written,
+    # not cancelled with the pipeline.
+    path = tmp_path / "ledger.jsonl"
+
+    class Boom(Exception):
+        pass
+
+    with anyio.fail_after(20), pytest.raises(Boom):
+        async with router(path, "max_buffer_bytes = 1\nfsync = false") as r:
+            async with anyio.create_task_group() as tg:
+                for n in range(40):
+                    tg.start_soon(r.complete, ask(f"question {n}", model="nano"))
+            raise Boom
+    assert r.pipeline.ledger is not None and r.pipeline.ledger.file.lost == 0
+    assert len({line["id"] for line in entries(path)}) == len(entries(path)) == 40
+
+
+async def test_a_cancelled_router_still_writes_every_settled_request(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(20):
+        with anyio.CancelScope() as scope:
+            async with router(path, "max_buffer_bytes = 1\nfsync = false") as r:
+                async with anyio.create_task_group() as tg:
+                    for n in range(40):
+                        tg.start_soon(r.complete, ask(f"question {n}", model="nano"))
+                scope.cancel()
+                await anyio.sleep_forever()
+    assert scope.cancelled_caught
+    assert len(entries(path)) == 40

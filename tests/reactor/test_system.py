@@ -370,3 +370,85 @@ async def test_crashes_and_restarts_are_logged_as_events(closing: Closing) -> No
     ]
     assert logs[0]["log_level"] == "error"
     assert logs[-1]["log_level"] == "critical"
+
+
+class Gated(Actor[str]):
+    """Handles each message only once `gate` is set; records what it handled."""
+
+    name = "gated"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.gate = anyio.Event()
+        self.handled: list[str] = []
+
+    async def handle(self, message: str) -> None:
+        await self.gate.wait()
+        self.handled.append(message)
+
+
+async def test_a_shielded_actor_outlives_its_callers_cancellation_until_closed(
+        closing: Closing) -> None:
+    clock = FakeClock()
+    book, other = Gated(name="book"), Gated(name="other")
+    system = System(clock=clock)
+    system.add(book, shielded=True)
+    system.add(other)
+    closing(book.mailbox)
+    closing(other.mailbox)
+    for actor in (book, other):
+        for message in ("a", "b"):
+            actor.mailbox.try_send(message)
+
+    with anyio.fail_after(2):
+        with anyio.CancelScope() as scope:
+            async with anyio.create_task_group() as tg:
+                await tg.start(system.run)
+                await settle_tasks()
+                scope.cancel()  # the unshielded actor ends here, the shielded one not
+                with anyio.CancelScope(shield=True):
+                    await settle_tasks()
+                    book.mailbox.close()
+                    book.gate.set()
+                    other.gate.set()
+
+    assert book.handled == ["a", "b"]
+    assert other.handled == []
+
+
+async def test_stop_ends_a_shielded_actor_too(closing: Closing) -> None:
+    clock = FakeClock()
+    book = Gated(name="book")
+    system = System(clock=clock)
+    system.add(book, shielded=True)
+    closing(book.mailbox)
+    book.mailbox.try_send("never handled")
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(system.run)
+            await settle_tasks()
+            system.stop()
+
+    assert book.handled == []
+
+
+async def test_escalation_ends_a_shielded_actor_too(closing: Closing) -> None:
+    clock = FakeClock()
+    book, flaky = Gated(name="book"), Flaky()
+    system = System(clock=clock, policy=RestartPolicy(max_restarts=0))
+    system.add(book, shielded=True)
+    system.add(flaky)
+    closing(book.mailbox)
+    closing(flaky.mailbox)
+    book.mailbox.try_send("never handled")
+    running = Running(system)
+
+    with anyio.fail_after(2):
+        async with anyio.create_task_group() as tg:
+            await tg.start(running.run)
+            await flaky.mailbox.send("boom")
+            await running.ended.wait()
+
+    assert isinstance(running.error, Escalated)
+    assert book.handled == []
