@@ -248,3 +248,35 @@ def test_the_command_keeps_numpys_openblas_to_one_thread_unless_told_otherwise()
     # variable: the loaded library itself must be told. A user's own setting wins.
     assert blas_threads("call", None) == ["True", "1"]
     assert blas_threads("call", "2") == ["False", blas_threads("plain", "2")[1]]
+
+
+async def test_workers_share_one_ledger_line_by_whole_line(tmp_path: Path) -> None:
+    # Each worker appends its batches to the same file; every line must come out whole.
+    # Long prompts (texts kept) make lines of ~4 KB, and fresh connections spread the
+    # requests over both workers.
+    ledger = tmp_path / "ledger.jsonl"
+    (tmp_path / "router.toml").write_text(
+        FAST_MODELS + f'\n[ledger]\npath = "{ledger}"\ntexts = true\nfsync = false\n')
+    total, callers = 120, 12
+    async with serving(tmp_path, "--workers", "2") as process:
+        with anyio.fail_after(90):
+            url = await listening(process)
+
+            async def caller(first: int) -> None:
+                for n in range(first, total, callers):
+                    text = f"request {n} " + "lorem ipsum dolor " * 220
+                    body = {"model": "nano", "messages": [{"role": "user", "content": text}]}
+                    connector = aiohttp.TCPConnector(force_close=True)
+                    async with aiohttp.ClientSession(connector=connector) as session, \
+                            session.post(url + "/v1/chat/completions", json=body) as r:
+                        assert r.status == 200
+
+            async with anyio.create_task_group() as tg:
+                for first in range(callers):
+                    tg.start_soon(caller, first)
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    lines = [json.loads(line) for line in ledger.read_bytes().splitlines()]
+    assert sorted(int(line["prompt"].split()[1]) for line in lines) == list(range(total))
+    assert len({line["id"] for line in lines}) == total
+    assert len({line["id"][:8] for line in lines}) == 2  # both workers wrote
