@@ -9,6 +9,7 @@ uses `try_send`, so a full pipeline sheds at the door instead of queueing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -154,3 +155,16 @@ class RuntimeCollector(Collector):
             family = GaugeMetricFamily(name, name.replace("_", " "))
             family.add_metric([], float(read()))
             yield family
+
+
+def metrics_snapshot(registry: CollectorRegistry, wall: float) -> dict[str, Any]:
+    """Every metric `registry` holds, as JSON-ready data: what `/metrics` says, for a
+    program or a spreadsheet rather than Prometheus. One entry per metric family, its
+    samples as the text format writes them (a histogram's `_bucket`, `_count` and `_sum`
+    rows, each with its labels); a value that is not finite is null."""
+    return {"taken_at": wall, "metrics": [
+        {"name": family.name, "type": family.type, "help": family.documentation,
+         "samples": [{"name": sample.name, "labels": sample.labels,
+                      "value": sample.value if math.isfinite(sample.value) else None}
+                     for sample in family.samples]}
+        for family in registry.collect()]}

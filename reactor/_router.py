@@ -40,7 +40,7 @@ from reactor._events import (
 )
 from reactor._flow import TERMINAL, Flow, Reply
 from reactor._messages import Feedback, Job, Submitted
-from reactor._pipeline import Pipeline, RuntimeCollector
+from reactor._pipeline import Pipeline, RuntimeCollector, metrics_snapshot
 from reactor._rounding import round3
 from reactor._wire import (
     CandidateInfo,
@@ -557,6 +557,11 @@ class Router:
             rejected.setdefault(reason, {})[tenant] = count
         return {**await pipeline.spend.snapshot(), "rejected": rejected,
                 "admitted_unmetered": pipeline.admission.unmetered}
+
+    def metrics_snapshot(self) -> dict[str, Any]:
+        """Every metric `/metrics` shows, as JSON-ready data (`GET
+        /api/v1/metrics/snapshot`), with the wall-clock time it was taken."""
+        return metrics_snapshot(self.pipeline.registry, self.clock.wall())
 
     def breaker_states(self) -> dict[str, Any]:
         breakers = self.pipeline.breakers

@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from functools import partial
@@ -169,7 +170,8 @@ class Endpoints:
         gets: dict[str, Handler] = {
             "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
             "/metrics": self.metrics, "/api/v1/stats": self.stats,
-            "/api/v1/breakers": self.breakers}
+            "/api/v1/breakers": self.breakers,
+            "/api/v1/metrics/snapshot": self.metrics_snapshot}
         posts: dict[str, Handler] = {
             "/v1/chat/completions": partial(chat_completions, self),
             "/api/v1/route": partial(route, self),
@@ -248,6 +250,13 @@ class Endpoints:
 
     async def breakers(self, request: web.BaseRequest) -> web.Response:
         return json_response(self.router.breaker_states())
+
+    async def metrics_snapshot(self, request: web.BaseRequest) -> web.Response:
+        """`/metrics` as a JSON file to download, named for when it was taken."""
+        snapshot = self.router.metrics_snapshot()
+        taken = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(snapshot["taken_at"]))
+        return json_response(snapshot, headers={
+            "Content-Disposition": f'attachment; filename="reactor-metrics-{taken}.json"'})
 
 
 # A caller's own request id (`x-request-id`): echoed on the answer and kept in the

@@ -187,3 +187,38 @@ async def test_repeated_request_is_served_from_exact_cache(server: Server) -> No
     assert b["router"]["cost_usd"] == 0.0
     _, third, _ = await post(server, body, headers={"Cache-Control": "no-cache"})
     assert third["x-reactor-cache"] == "miss"
+
+
+async def test_metrics_snapshot_is_metrics_as_a_json_download(server: Server) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    await post(server, user("count me", model="nano"))
+    async with aiohttp.ClientSession() as session:
+        async with session.get(server.url + "/api/v1/metrics/snapshot") as response:
+            assert response.status == 200
+            assert response.content_type == "application/json"
+            disposition = response.headers["Content-Disposition"]
+            snapshot = await response.json()
+        async with session.get(server.url + "/metrics") as response:
+            text = await response.text()
+    assert disposition.startswith('attachment; filename="reactor-metrics-')
+    assert disposition.endswith('Z.json"')
+    assert snapshot["taken_at"] > 1.7e9
+    families = {family["name"]: family for family in snapshot["metrics"]}
+    requests = families["reactor_requests"]
+    assert requests["type"] == "counter" and requests["help"]
+    assert {"name": "reactor_requests_total", "value": 1.0,
+            "labels": {"cache": "miss", "model": "nano", "status": "ok"}} in \
+        requests["samples"]
+    # The same samples as the text format, value for value (the router is idle).
+    samples = {(s["name"], tuple(sorted(s["labels"].items()))): s["value"]
+               for family in snapshot["metrics"] for s in family["samples"]}
+    expected = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                for family in text_string_to_metric_families(text) for s in family.samples}
+    assert samples.keys() == expected.keys()
+    assert all(samples[key] == value or (samples[key] is None and value != value)
+               for key, value in expected.items())
+    latency = families["reactor_request_duration_seconds"]
+    assert latency["type"] == "histogram"
+    assert any(s["name"] == "reactor_request_duration_seconds_bucket"
+               and s["labels"]["le"] == "+Inf" for s in latency["samples"])
