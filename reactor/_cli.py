@@ -86,7 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
         try:
             await serve(Router(config), host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
-                        record_prompts=args.record_prompts)
+                        record_prompts=args.record_prompts, config_path=args.config)
         except ConfigError as exc:
             print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG

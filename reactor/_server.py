@@ -31,9 +31,11 @@ import msgspec
 import structlog
 from aiohttp import HttpVersion11, web
 from aiohttp.http_exceptions import HttpProcessingError
+from anyio.abc import TaskGroup, TaskStatus
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from reactor._errors import RequestFailed
+from reactor._config import load_config
+from reactor._errors import ConfigError, RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
 from reactor._record import Recorder
@@ -161,12 +163,8 @@ class Endpoints:
     """The router's HTTP endpoints, dispatched by method and path."""
 
     def __init__(self, router: Router, recorder: Recorder | None = None) -> None:
-        self.router = router
         self.recorder = recorder
-        self.keys = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
-                     if (digest := key.digest()) is not None}
-        self.max_body_bytes = router.config.server.max_body_bytes
-        self.body_timeout_s = router.config.server.body_timeout_s
+        self.use(router)
         gets: dict[str, Handler] = {
             "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
             "/metrics": self.metrics, "/api/v1/stats": self.stats,
@@ -185,6 +183,14 @@ class Endpoints:
         for method, path in self.routes:
             self.allowed[path] = f"{self.allowed[path]}, {method}" if path in self.allowed \
                 else method
+
+    def use(self, router: Router) -> None:
+        """Send new requests to `router` (a reload); those begun go on with the old."""
+        self.router = router
+        self.keys = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
+                     if (digest := key.digest()) is not None}
+        self.max_body_bytes = router.config.server.max_body_bytes
+        self.body_timeout_s = router.config.server.body_timeout_s
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         handler = self.routes.get((request.method, request.path))
@@ -480,9 +486,16 @@ class Server:
         self.port = port
         self.reuse_port = reuse_port
         self._runner: web.ServerRunner | None = None
+        self._endpoints: Endpoints | None = None
+
+    def use(self, router: Router) -> None:
+        """Answer new requests with `router`; requests begun finish with the old one."""
+        self.router = router
+        if self._endpoints is not None:
+            self._endpoints.use(router)
 
     async def __aenter__(self) -> Server:
-        endpoints = Endpoints(self.router, self.recorder)
+        endpoints = self._endpoints = Endpoints(self.router, self.recorder)
         runner = web.ServerRunner(_Server(endpoints, request_factory=endpoints.request,
                                           handler_cancellation=True))
         await runner.setup()
@@ -514,21 +527,74 @@ def _sockets(site: Any) -> list[Any]:
 
 async def serve(router: Router, host: str, port: int, *, reuse_port: bool = False,
                 on_listening: Callable[[str], None] | None = None,
-                record: str | None = None, record_prompts: bool = False) -> None:
-    """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close. SIGHUP
-    reopens the ledger's and the recording's files (after a rotation)."""
+                record: str | None = None, record_prompts: bool = False,
+                config_path: str | None = None) -> None:
+    """Serve until SIGTERM or SIGINT; then stop admitting, drain, and close.
+
+    SIGUSR1 reopens the ledger's and the recording's files (after a rotation). SIGHUP
+    does too, and with a `config_path` first reloads the configuration: a new router is
+    built from the file and started, new requests go to it, and the old one drains and
+    stops in the background. A file that does not load, or a router that does not start,
+    is logged (`reload_failed`, with the bad key's path) and the running router goes on.
+    """
     async with AsyncExitStack() as stack:
         recorder = None
         if record is not None:
             recorder = await stack.enter_async_context(
                 Recorder(record, prompts=record_prompts, clock=router.clock))
-        await _serve(router, host, port, reuse_port, on_listening, recorder)
+        await _serve(router, host, port, reuse_port, on_listening, recorder, config_path)
+
+
+class _Hosted:
+    """A router with a task of its own, entered and left in that task (as a task group
+    must be): it serves until `retire` is set, then drains and stops."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.retire = anyio.Event()
+        self.ended = anyio.Event()
+        self.replaced = False
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with self.router:
+                task_status.started()
+                await self.retire.wait()
+            if self.replaced:
+                # The first router was frozen out of the collector's reach at start-up:
+                # let what is left of a retired one be collected, then freeze anew.
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
+                log.info("retired", in_flight=self.router.in_flight)
+        finally:
+            self.ended.set()
 
 
 async def _serve(router: Router, host: str, port: int, reuse_port: bool,
-                 on_listening: Callable[[str], None] | None, recorder: Recorder | None) -> None:
-    stop = anyio.Event()
-    async with router:
+                 on_listening: Callable[[str], None] | None, recorder: Recorder | None,
+                 config_path: str | None) -> None:
+    try:
+        await _serve_routers(router, host, port, reuse_port, on_listening, recorder,
+                             config_path)
+    except BaseExceptionGroup as group:
+        # One failure (a port taken, a router escalating) is raised as itself, as it was
+        # before routers had a task group: callers catch OSError, ConfigError, Escalated.
+        while isinstance(group, BaseExceptionGroup) and len(group.exceptions) == 1:
+            only = group.exceptions[0]
+            if not isinstance(only, BaseExceptionGroup):
+                raise only from group
+            group = only
+        raise
+
+
+async def _serve_routers(router: Router, host: str, port: int, reuse_port: bool,
+                         on_listening: Callable[[str], None] | None,
+                         recorder: Recorder | None, config_path: str | None) -> None:
+    async with anyio.create_task_group() as routers:
+        current = _Hosted(router)
+        await routers.start(current.run)
+        hosted = [current]
         async with Server(router, host, port, reuse_port=reuse_port,
                           recorder=recorder) as server:
             # Everything built so far (config, classifier, models) lives as long as the
@@ -536,21 +602,53 @@ async def _serve(router: Router, host: str, port: int, reuse_port: bool,
             # (measured over HTTP: ~5% less CPU per request at 64 connections).
             gc.collect()
             gc.freeze()
-            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT,
-                                            signal.SIGHUP) as signals:
+            with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP,
+                                            signal.SIGUSR1) as signals:
                 if on_listening is not None:
                     on_listening(server.url)
                 log.info("listening", url=server.url, models=len(router.config.models))
                 async for signum in signals:
-                    if signum == signal.SIGHUP:
-                        router.reopen_files()
+                    if signum in (signal.SIGHUP, signal.SIGUSR1):
+                        if signum == signal.SIGHUP and config_path is not None:
+                            new = await _reload(routers, current.router, config_path)
+                            if new is not None:
+                                server.use(new.router)
+                                current.replaced = True
+                                current.retire.set()  # it drains what it began
+                                current = new
+                                hosted = [h for h in hosted if not h.ended.is_set()] + [new]
+                        current.router.reopen_files()
                         if recorder is not None:
                             recorder.reopen()
                         log.info("reopening_files")
                         continue
                     log.info("shutting_down", signal=signal.Signals(signum).name,
-                             in_flight=router.in_flight)
-                    stop.set()
+                             in_flight=current.router.in_flight)
                     break
-            drained = await router.drain(router.config.server.drain_timeout_s)
+            drained = await current.router.drain(current.router.config.server.drain_timeout_s)
             log.info("drained", complete=drained)
+            current.retire.set()
+            # Routers replaced by a reload finish their requests before the sockets close.
+            for each in hosted:
+                await each.ended.wait()
+
+
+async def _reload(routers: TaskGroup, current: Router, path: str) -> _Hosted | None:
+    """A started router built from `path` afresh, or None (logged) if it cannot be."""
+    try:
+        config = await anyio.to_thread.run_sync(load_config, path)
+        new = _Hosted(Router(config, clock=current.clock))
+        await routers.start(new.run)
+    except ConfigError as exc:
+        log.error("reload_failed", path=path, error=str(exc))
+        return None
+    except Exception as exc:  # a router that cannot start must not stop the server
+        log.error("reload_failed", path=path, error=repr(exc), exc_info=exc)
+        return None
+    was, now = current.config.server, config.server
+    kept = [f"server.{key}" for key in ("host", "port") if getattr(was, key) != getattr(now, key)]
+    if kept:
+        log.warning("reload_keeps_listening", keys=kept,
+                    detail="the listening address changes only with a restart")
+    log.info("reloaded", path=path, models=len(config.models))
+    return new

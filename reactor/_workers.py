@@ -5,8 +5,9 @@ workers use N cores; each worker is a whole Reactor (its own pipeline, caches an
 books: shared state belongs in Redis, as with several hosts). This process only
 supervises: it starts the workers (`reactor serve --reuse-port` on the same host and
 port), announces the address once every worker listens, forwards SIGTERM / SIGINT as
-one SIGTERM to each (they drain as a single server does), SIGHUP as SIGHUP (they reopen
-their ledgers), and exits when they have. A
+one SIGTERM to each (they drain as a single server does), SIGHUP and SIGUSR1 as they
+are (each worker reloads its configuration, or reopens its files), and exits when they
+have. A
 worker that exits on its own stops the rest: a half-sized server that looks whole is
 worse than a visible failure. Workers run in their own session, so a terminal's Ctrl-C
 reaches them once, through here, not twice.
@@ -54,10 +55,10 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
         children: dict[int, subprocess.Popen[bytes]] = {}
         stopping = False
 
-        def hang_up(signum: int, frame: FrameType | None) -> None:
+        def forward(signum: int, frame: FrameType | None) -> None:
             for child in children.values():
                 if child.returncode is None:
-                    child.send_signal(signal.SIGHUP)
+                    child.send_signal(signum)
 
         def stop(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
             nonlocal stopping
@@ -67,7 +68,8 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                     child.send_signal(signal.SIGTERM)
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, hang_up)
+        for sig in (signal.SIGHUP, signal.SIGUSR1):
+            previous[sig] = signal.signal(sig, forward)
         try:
             for _ in range(workers):
                 child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)

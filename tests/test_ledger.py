@@ -261,7 +261,9 @@ async def test_a_reopened_file_goes_on_in_the_file_now_at_its_path(tmp_path: Pat
     assert path.read_bytes() == b"after\n" and out.written == 2
 
 
-def test_serve_reopens_its_ledger_on_sighup(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGUSR1, signal.SIGHUP], ids=["usr1", "hup"])
+def test_serve_reopens_its_ledger_on_sigusr1_or_a_reload(tmp_path: Path,
+                                                         signum: signal.Signals) -> None:
     ledger, rotated = tmp_path / "ledger.jsonl", tmp_path / "ledger.jsonl.1"
     config = tmp_path / "router.toml"
     config.write_text(MODELS.format(path=ledger, extra="fsync = false"))
@@ -287,7 +289,7 @@ def test_serve_reopens_its_ledger_on_sighup(tmp_path: Path) -> None:
 
             ask_over_http("first")
             ledger.rename(rotated)
-            server.send_signal(signal.SIGHUP)
+            server.send_signal(signum)
             wait_in_log("reopening_files")
             ask_over_http("second")
             server.send_signal(signal.SIGTERM)

@@ -1,0 +1,144 @@
+"""`reactor serve` reloads router.toml on SIGHUP without dropping a request: a new router
+takes new requests, the old one finishes what it began; a file that does not load is
+logged and the running router goes on. Real processes, real sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+import anyio
+import anyio.abc
+from anyio.streams.buffered import BufferedByteReceiveStream
+
+REACTOR = [sys.executable, "-m", "reactor", "--log-json"]
+
+MODELS = """
+[runtime]
+restart_backoff_s = 0.0
+
+[[models]]
+name = "nano"
+price_in = 0.1
+price_out = 0.4
+upstream = { kind = "simulated", output_tokens = 4 }
+
+[[models]]
+name = "slow"
+price_in = 0.1
+price_out = 0.4
+upstream = { kind = "simulated", output_tokens = 30, tokens_per_s = 30 }
+"""
+
+EXTRA = """
+[[models]]
+name = "extra"
+price_in = 0.2
+price_out = 0.8
+upstream = { kind = "simulated", output_tokens = 5 }
+"""
+
+
+class Log:
+    """The server's JSON log lines, read as they come."""
+
+    def __init__(self, process: anyio.abc.Process) -> None:
+        assert process.stderr is not None
+        self.lines = BufferedByteReceiveStream(process.stderr)
+
+    async def until(self, event: str) -> dict[str, object]:
+        while True:
+            line = await self.lines.receive_until(b"\n", 1 << 20)
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("event") == event:
+                return dict(entry)
+
+
+async def listening(process: anyio.abc.Process) -> str:
+    assert process.stdout is not None
+    buffer = b""
+    while b"\n" not in buffer:
+        buffer += await process.stdout.receive()
+    return buffer.split(b"listening on ", 1)[1].split()[0].decode()
+
+
+async def models(session: aiohttp.ClientSession, url: str) -> set[str]:
+    async with session.get(url + "/v1/models") as response:
+        return {m["id"] for m in (await response.json())["data"]}
+
+
+async def ask(session: aiohttp.ClientSession, url: str, model: str) -> int:
+    body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
+    async with session.post(url + "/v1/chat/completions", json=body) as response:
+        await response.read()
+        return response.status
+
+
+async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
+        tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(MODELS)
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--config", str(config), "--port", "0"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            url = await listening(process)
+            log = Log(process)
+            async with aiohttp.ClientSession() as session:
+                assert "extra" not in await models(session, url)
+                body = {"model": "slow", "stream": True,
+                        "messages": [{"role": "user", "content": "a long answer"}]}
+                async with session.post(url + "/v1/chat/completions", json=body) as stream:
+                    assert stream.status == 200
+                    first = await stream.content.readline()
+                    assert first.startswith(b"data: ")
+
+                    # Reloaded while that stream is still being written.
+                    config.write_text(MODELS + EXTRA)
+                    process.send_signal(signal.SIGHUP)
+                    reloaded = await log.until("reloaded")
+                    assert reloaded["models"] == 3
+                    assert "extra" in await models(session, url)
+                    assert await ask(session, url, "extra") == 200
+
+                    rest = (first + await stream.content.read()).decode()
+                events = [line[len("data: "):] for line in rest.splitlines()
+                          if line.startswith("data: ")]
+                assert events[-1] == "[DONE]"
+                text = "".join(json.loads(e)["choices"][0]["delta"].get("content", "")
+                               for e in events[:-1] if json.loads(e)["choices"])
+                assert len(text.split()) == 30  # whole, from the router it began on
+                await log.until("retired")
+
+                # A broken file is refused, said with the key, and nothing changes.
+                config.write_text(MODELS.replace("price_in = 0.1", 'price_in = "cheap"', 1))
+                process.send_signal(signal.SIGHUP)
+                failed = await log.until("reload_failed")
+                assert "models[0].price_in" in str(failed["error"])
+                assert "extra" in await models(session, url)
+                assert await ask(session, url, "extra") == 200
+
+                # The listening address is kept, and said to be.
+                config.write_text(MODELS + "\n[server]\nport = 1\n")
+                process.send_signal(signal.SIGHUP)
+                kept = await log.until("reload_keeps_listening")
+                assert kept["keys"] == ["server.port"]
+                await log.until("reloaded")
+                assert "extra" not in await models(session, url)
+                assert await ask(session, url, "nano") == 200
+
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
