@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -25,11 +25,17 @@ from reactor._mailbox import Mailbox
 from reactor._messages import Submitted
 from reactor._system import RestartPolicy, System
 
+if TYPE_CHECKING:
+    from stages.limits import LimitStore
+
 
 class Pipeline:
     """The built actors, their entry mailbox, and handles the server reads."""
 
-    def __init__(self, config: RouterConfig, clock: Clock) -> None:
+    def __init__(self, config: RouterConfig, clock: Clock,
+                 previous: Pipeline | None = None) -> None:
+        """`previous`: the pipeline this one replaces (a reload); in-memory limits and
+        budgets carry on from it, shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
@@ -37,7 +43,7 @@ class Pipeline:
         from stages.cache import CacheCollector, ExactCache
         from stages.cost import CostTracker
         from stages.ledger import Ledger, LedgerCollector
-        from stages.limits import LimitsCollector, Policy, build_limits
+        from stages.limits import LimitsCollector, MemoryLimits, Policy, build_limits
         from stages.metrics import Metrics
         from stages.provider import Provider
         from stages.selector import Catalogue, Selector
@@ -76,7 +82,10 @@ class Pipeline:
                                 flow_size=runtime.flow_size, **sizes)
         self.registry.register(CacheCollector(self.cache))
         policy = Policy(config.admission)
-        limits = build_limits(config.admission)
+        limits = previous.limits if previous is not None and config.admission.backend == \
+            "memory" and isinstance(previous.limits, MemoryLimits) else build_limits(
+                config.admission)
+        self.limits: LimitStore = limits
         self.spend = SpendBook(limits, policy, clock, **sizes)
         self.admission = Admission(config.admission, self.cache.mailbox, self.outcomes, clock,
                                    limits, policy, config.analyzer.chars_per_token, **sizes)

@@ -203,10 +203,14 @@ def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
 class Router:
     """A running pipeline; use as an async context manager."""
 
-    def __init__(self, config: RouterConfig, *, clock: Clock | None = None) -> None:
+    def __init__(self, config: RouterConfig, *, clock: Clock | None = None,
+                 previous: Router | None = None) -> None:
+        """`previous`: a router this one replaces (`reactor serve` on SIGHUP): tenants'
+        limits and budgets kept in memory carry on from it instead of starting over."""
         self.config = config
         self.clock: Clock = clock or SystemClock()
-        self.pipeline = Pipeline(config, self.clock)
+        self.pipeline: Pipeline = Pipeline(config, self.clock,
+                                           None if previous is None else previous.pipeline)
         self._tg: TaskGroup | None = None
         self._accepting = False
         self._in_flight = 0

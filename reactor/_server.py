@@ -637,7 +637,7 @@ async def _reload(routers: TaskGroup, current: Router, path: str) -> _Hosted | N
     """A started router built from `path` afresh, or None (logged) if it cannot be."""
     try:
         config = await anyio.to_thread.run_sync(load_config, path)
-        new = _Hosted(Router(config, clock=current.clock))
+        new = _Hosted(Router(config, clock=current.clock, previous=current))
         await routers.start(new.run)
     except ConfigError as exc:
         log.error("reload_failed", path=path, error=str(exc))

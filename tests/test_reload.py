@@ -142,3 +142,39 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
             process.kill()
             await process.wait()
         await process.aclose()
+
+
+LIMITED = """
+[admission]
+requests_per_minute = 2
+
+[[models]]
+name = "nano"
+price_in = 0.1
+price_out = 0.4
+upstream = { kind = "simulated", output_tokens = 4 }
+"""
+
+
+async def test_a_reloaded_router_carries_on_the_limits_it_replaces() -> None:
+    from reactor import FakeClock, RequestFailed, parse_config
+    from reactor._router import Router
+
+    clock = FakeClock(wall_offset=1_800_000_000.0)
+    question = {"messages": [{"role": "user", "content": "hi"}]}
+    with anyio.fail_after(10):
+        async with Router(parse_config(LIMITED), clock=clock) as old:
+            for _ in range(2):
+                await old.complete(question, tenant="acme")
+            async with Router(parse_config(LIMITED), clock=clock, previous=old) as new:
+                try:
+                    await new.complete(question, tenant="acme")
+                except RequestFailed as exc:
+                    refused = exc.error
+                else:
+                    raise AssertionError("the third request in a minute was admitted")
+                assert refused.status == 429
+                await new.complete(question, tenant="other")  # another tenant's own limit
+            # Without `previous`, a router starts its own count.
+            async with Router(parse_config(LIMITED), clock=clock) as fresh:
+                await fresh.complete(question, tenant="acme")
