@@ -35,7 +35,8 @@ class Pipeline:
     def __init__(self, config: RouterConfig, clock: Clock,
                  previous: Pipeline | None = None) -> None:
         """`previous`: the pipeline this one replaces (a reload); in-memory limits and
-        budgets carry on from it, shared while it drains."""
+        budgets, and the breakers (if their settings are unchanged), carry on from it,
+        shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
@@ -64,6 +65,12 @@ class Pipeline:
         self.metrics = Metrics(self.registry, clock, **sizes)
         self.provider = Provider(config.models, config.provider, self.outcomes, clock, **sizes)
         self.breakers = Breakers(config.breaker, clock)
+        if previous is not None and previous.config.breaker == config.breaker:
+            # A model that was failing is still failing: its breaker carries on (shared
+            # while the old pipeline drains), unless the breakers' settings changed.
+            names = {model.name for model in config.models}
+            self.breakers.models.update({name: breaker for name, breaker
+                                         in previous.breakers.models.items() if name in names})
         self.registry.register(BreakerCollector(self.breakers,
                                                 [model.name for model in config.models]))
         self.breaker = Breaker(self.breakers, self.provider.mailbox, self.outcomes, clock,

@@ -206,7 +206,8 @@ class Router:
     def __init__(self, config: RouterConfig, *, clock: Clock | None = None,
                  previous: Router | None = None) -> None:
         """`previous`: a router this one replaces (`reactor serve` on SIGHUP): tenants'
-        limits and budgets kept in memory carry on from it instead of starting over."""
+        limits and budgets kept in memory, and the models' breakers (unless `[breaker]`
+        changed), carry on from it instead of starting over."""
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.pipeline: Pipeline = Pipeline(config, self.clock,

@@ -178,3 +178,53 @@ async def test_a_reloaded_router_carries_on_the_limits_it_replaces() -> None:
             # Without `previous`, a router starts its own count.
             async with Router(parse_config(LIMITED), clock=clock) as fresh:
                 await fresh.complete(question, tenant="acme")
+
+
+BREAKING = """
+[runtime]
+restart_backoff_s = 0.0
+
+[provider.retry]
+max_attempts = 1
+
+[breaker]
+failure_threshold = 2
+{extra}
+
+[[models]]
+name = "broken"
+price_in = 0.1
+price_out = 0.4
+upstream = {{ kind = "simulated", error_rate = 1.0 }}
+
+[[models]]
+name = "nano"
+price_in = 0.1
+price_out = 0.4
+upstream = {{ kind = "simulated", output_tokens = 4 }}
+"""
+
+
+async def test_a_reloaded_router_keeps_an_open_breaker_open_unless_its_settings_changed(
+        ) -> None:
+    from reactor import FakeClock, RequestFailed, parse_config
+    from reactor._router import Router
+
+    clock = FakeClock()
+    question = {"model": "broken", "messages": [{"role": "user", "content": "hi"}]}
+    with anyio.fail_after(10):
+        async with Router(parse_config(BREAKING.format(extra="")), clock=clock) as old:
+            for _ in range(2):
+                try:
+                    await old.complete(question)
+                except RequestFailed:
+                    pass
+            await old.quiesce()  # the breaker learns from outcomes after they are answered
+            assert old.breaker_states()["broken"]["state"] == "open"
+            same = parse_config(BREAKING.format(extra=""))
+            async with Router(same, clock=clock, previous=old) as new:
+                assert new.breaker_states()["broken"]["state"] == "open"
+                assert new.breaker_states()["nano"]["state"] == "closed"
+            changed = parse_config(BREAKING.format(extra="cooldown_s = 5.0"))
+            async with Router(changed, clock=clock, previous=old) as new:
+                assert new.breaker_states()["broken"]["state"] == "closed"
