@@ -49,6 +49,7 @@ class Log:
     def __init__(self, process: anyio.abc.Process) -> None:
         assert process.stderr is not None
         self.lines = BufferedByteReceiveStream(process.stderr)
+        self.broken: list[bytes] = []
 
     async def until(self, event: str) -> dict[str, object]:
         while True:
@@ -56,6 +57,7 @@ class Log:
             try:
                 entry = json.loads(line)
             except ValueError:
+                self.broken.append(line)
                 continue
             if entry.get("event") == event:
                 return dict(entry)
@@ -228,3 +230,37 @@ async def test_a_reloaded_router_keeps_an_open_breaker_open_unless_its_settings_
             changed = parse_config(BREAKING.format(extra="cooldown_s = 5.0"))
             async with Router(changed, clock=clock, previous=old) as new:
                 assert new.breaker_states()["broken"]["state"] == "closed"
+
+
+async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(MODELS)
+    # Unbuffered, as containers often run Python: each write reaches the pipe at once.
+    process = await anyio.open_process(
+        [*REACTOR, "serve", "--config", str(config), "--port", "0", "--workers", "2"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(90):
+            url = await listening(process)
+            log = Log(process)
+            config.write_text(MODELS + EXTRA)
+            for _round in range(3):
+                process.send_signal(signal.SIGHUP)
+                for _ in range(2):  # one from each worker
+                    await log.until("reloaded")
+            async with aiohttp.ClientSession() as session:
+                assert "extra" in await models(session, url)
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+            assert process.stderr is not None
+            rest = b"".join([chunk async for chunk in log.lines.receive_stream])
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+    # Every line the two workers wrote to the one stderr is one whole JSON object.
+    assert log.broken == []
+    lines = (log.lines.buffer + rest).decode().splitlines()
+    events = [json.loads(line)["event"] for line in lines if line]
+    assert events.count("shutting_down") == 2 and events.count("drained") == 2
