@@ -35,7 +35,8 @@ class Pipeline:
     def __init__(self, config: RouterConfig, clock: Clock,
                  previous: Pipeline | None = None) -> None:
         """`previous`: the pipeline this one replaces (a reload); in-memory limits and
-        budgets, and the breakers (if their settings are unchanged), carry on from it,
+        budgets, the breakers (if their settings are unchanged) and the selector's memory
+        of answers awaiting feedback (if the embedder is unchanged) carry on from it,
         shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
@@ -78,6 +79,10 @@ class Pipeline:
         self.catalogue = Catalogue(config.models, config.selector)
         self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
                                  save_timeout_s=config.server.drain_timeout_s, **sizes)
+        if previous is not None and previous.config.analyzer.embedder == \
+                config.analyzer.embedder:
+            # Feedback on an answer given before a reload still teaches the selector.
+            self.selector.recent = previous.selector.recent
         embedder_kind = str(config.analyzer.embedder.__struct_config__.tag)
         self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
                                       self.outcomes, clock, flow_size=runtime.flow_size,

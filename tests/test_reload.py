@@ -264,3 +264,19 @@ async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path
     lines = (log.lines.buffer + rest).decode().splitlines()
     events = [json.loads(line)["event"] for line in lines if line]
     assert events.count("shutting_down") == 2 and events.count("drained") == 2
+
+
+async def test_feedback_on_an_answer_from_before_a_reload_still_counts() -> None:
+    from reactor import parse_config
+    from reactor._router import Router
+
+    question = {"messages": [{"role": "user", "content": "what is a monad"}]}
+    with anyio.fail_after(10):
+        async with Router(parse_config(MODELS)) as old:
+            answer = await old.complete(question)
+            await old.quiesce()  # the selector remembers the answer once it is settled
+            assert answer.router is not None
+            async with Router(parse_config(MODELS), previous=old) as new:
+                assert await new.feedback(answer.router.request_id, rating=5)
+            async with Router(parse_config(MODELS)) as fresh:
+                assert not await fresh.feedback(answer.router.request_id, rating=5)
