@@ -36,8 +36,8 @@ class Pipeline:
                  previous: Pipeline | None = None) -> None:
         """`previous`: the pipeline this one replaces (a reload); in-memory limits and
         budgets, the breakers (if their settings are unchanged) and the selector's memory
-        of answers awaiting feedback (if the embedder is unchanged) carry on from it,
-        shared while it drains."""
+        of answers awaiting feedback and learned model (if the embedder is unchanged)
+        carry on from it, shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
@@ -81,8 +81,9 @@ class Pipeline:
                                  save_timeout_s=config.server.drain_timeout_s, **sizes)
         if previous is not None and previous.config.analyzer.embedder == \
                 config.analyzer.embedder:
-            # Feedback on an answer given before a reload still teaches the selector.
-            self.selector.recent = previous.selector.recent
+            # Feedback on an answer given before a reload still teaches the selector, and
+            # what it learned is kept.
+            self.selector.take_over(previous.selector)
         embedder_kind = str(config.analyzer.embedder.__struct_config__.tag)
         self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
                                       self.outcomes, clock, flow_size=runtime.flow_size,

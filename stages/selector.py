@@ -461,6 +461,22 @@ class Selector(Actor[Select | Completed | Feedback]):
         deadline, 30 s by default); past it the write goes on in its thread, unawaited."""
         self._loaded = False
         self._building: anyio.CancelScope | None = None
+        self._handed_over = False
+
+    def take_over(self, old: Selector) -> None:
+        """Carry on from `old`, a selector being replaced (a reload, same embedder): its
+        memory of answers awaiting feedback, and its learned model, which this one now
+        keeps and saves (`old` saves nothing: its model may be changing here meanwhile,
+        and the file read at start would be older than what it learned)."""
+        self.recent = old.recent
+        if old.catalogue.config.quality_model != self.catalogue.config.quality_model:
+            return
+        quality = old.catalogue.quality
+        if quality is not None:
+            self.catalogue.quality = quality
+            self._loaded = True
+            self.learned = max(old.learned, 1)  # saved at this one's stop
+        old._handed_over = True
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:
@@ -486,7 +502,7 @@ class Selector(Actor[Select | Completed | Feedback]):
         worker thread: ~0.5 s at 100k prompts. Call only once nothing else changes it."""
         path = self.catalogue.config.quality_model
         quality = self.catalogue.quality
-        if path is None or quality is None or not self.learned:
+        if path is None or quality is None or not self.learned or self._handed_over:
             return
         with anyio.move_on_after(self.save_timeout_s) as deadline:
             await anyio.to_thread.run_sync(quality.save, path, abandon_on_cancel=True)

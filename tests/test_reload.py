@@ -280,3 +280,41 @@ async def test_feedback_on_an_answer_from_before_a_reload_still_counts() -> None
                 assert await new.feedback(answer.router.request_id, rating=5)
             async with Router(parse_config(MODELS)) as fresh:
                 assert not await fresh.feedback(answer.router.request_id, rating=5)
+
+
+async def test_what_the_selector_learned_is_kept_across_a_reload(tmp_path: Path) -> None:
+    from reactor import parse_config
+    from reactor._router import Router
+    from reactor._server import _Hosted
+    from tests.conftest import TWO_MODELS
+
+    prompt = {"messages": [{"role": "user", "content":
+                            "How do I convert a timestamp with a timezone offset to UTC?"}]}
+    path = tmp_path / "quality.npz"
+    config = parse_config(TWO_MODELS.format(path=path))
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            # Each router in a task of its own, as `reactor serve` hosts them.
+            old = _Hosted(Router(config))
+            await tg.start(old.run)
+            assert (await old.router.route(prompt)).model == "cheap"
+            for _ in range(4):
+                answer = await old.router.complete(prompt)
+                await old.router.quiesce()
+                assert answer.router is not None
+                assert await old.router.feedback(answer.router.request_id, rating=1)
+            assert (await old.router.route(prompt)).model == "strong"
+            assert not path.exists()  # saved only when a router stops
+
+            # A reload: the new router starts while the old one still runs, then the
+            # old one stops first.
+            new = _Hosted(Router(config, previous=old.router))
+            await tg.start(new.run)
+            assert (await new.router.route(prompt)).model == "strong"
+            old.retire.set()
+            await old.ended.wait()
+            assert not path.exists()  # the old one left the saving to the new one
+            new.retire.set()
+
+    async with Router(config) as restarted:
+        assert (await restarted.route(prompt)).model == "strong"
