@@ -35,9 +35,10 @@ class Pipeline:
     def __init__(self, config: RouterConfig, clock: Clock,
                  previous: Pipeline | None = None) -> None:
         """`previous`: the pipeline this one replaces (a reload); in-memory limits and
-        budgets, the breakers (if their settings are unchanged) and the selector's memory
-        of answers awaiting feedback and learned model (if the embedder is unchanged)
-        carry on from it, shared while it drains."""
+        budgets, the breakers (if their settings are unchanged), the selector's memory
+        of answers awaiting feedback and learned model (if the embedder is unchanged),
+        and the semantic cache's entries (if its settings are unchanged) carry on from
+        it, shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
@@ -88,6 +89,8 @@ class Pipeline:
         self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
                                       self.outcomes, clock, flow_size=runtime.flow_size,
                                       **sizes)
+        if previous is not None:
+            self.semantic.take_over(previous.semantic)
         self.registry.register(SemanticCollector(self.semantic))
         self.analyzer = Analyzer(config.analyzer, self.semantic.mailbox, models=config.models,
                                  provider=config.provider, clock=clock, **sizes)

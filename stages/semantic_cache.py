@@ -139,6 +139,17 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self.propagated = 0
         self.redis: Any = None
         self._stored_event: anyio.Event | None = None  # made by whoever waits
+        self._handed_over = False
+
+    def take_over(self, old: SemanticCache) -> None:
+        """Carry on with `old`'s entries, `old` being replaced (a reload) under the same
+        settings and embedder: the index is shared while `old` drains, and this one
+        saves it (`old` saves nothing: the file read at start would be older)."""
+        if old.index is None or old.semantic != self.semantic or \
+                old.embedder_kind != self.embedder_kind:
+            return
+        self.index = old.index
+        old._handed_over = True
 
     def _params(self, dim: int) -> IndexParams:
         semantic = self.semantic
@@ -178,7 +189,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
             log.info("semantic_cache_loaded", path=path, entries=len(self.index))
 
     async def _save(self) -> None:
-        if self.index is None or self.semantic.path is None:
+        if self.index is None or self.semantic.path is None or self._handed_over:
             return
         index, path, now = self.index, self.semantic.path, self.clock.now()
         await anyio.to_thread.run_sync(lambda: index.save(path, now))

@@ -318,3 +318,32 @@ async def test_what_the_selector_learned_is_kept_across_a_reload(tmp_path: Path)
 
     async with Router(config) as restarted:
         assert (await restarted.route(prompt)).model == "strong"
+
+
+async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> None:
+    from reactor import parse_config
+    from reactor._router import Router
+    from reactor._server import _Hosted
+    from tests.stages.test_semantic_cache import ask as semantic_ask
+    from tests.stages.test_semantic_cache import config_text, stored
+
+    path = tmp_path / "semantic.npz"
+    config = parse_config(config_text(semantic=f'path = "{path}"'))
+    with anyio.fail_after(20):
+        async with anyio.create_task_group() as tg:
+            old = _Hosted(Router(config))
+            await tg.start(old.run)
+            first = await old.router.complete(semantic_ask("Why do cats purr?"))
+            await stored(old.router, 1)
+            new = _Hosted(Router(config, previous=old.router))
+            await tg.start(new.run)
+            old.retire.set()
+            await old.ended.wait()
+            assert not path.exists()  # the old one left the saving to the new one
+            again = await new.router.complete(semantic_ask("why do cats purr"))
+            assert again.router is not None and again.router.cache == "semantic"
+            new.retire.set()
+    async with Router(config) as restarted:
+        later = await restarted.complete(semantic_ask("why do cats purr?"))
+    assert later.router is not None and later.router.cache == "semantic"
+    assert later.text == again.text == first.text
