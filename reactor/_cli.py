@@ -198,7 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-json", action="store_true", help="log JSON lines to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve = sub.add_parser(
+        "serve", help="run the HTTP server",
+        description="Serve router.toml over HTTP. Signals: SIGTERM/SIGINT stop admitting, "
+                    "drain and exit; SIGHUP reloads the config file without dropping a "
+                    "request (a file that does not load is logged and changes nothing); "
+                    "SIGUSR1 reopens the ledger and --record files after a rotation.")
     serve.add_argument("--config", default="router.toml")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
