@@ -155,9 +155,11 @@ class Pipeline:
 class RuntimeCollector(Collector):
     """Mailbox depths, blocked senders, tasks and restarts, read at scrape time."""
 
-    def __init__(self, actors: list[Actor[Any]], extra: dict[str, Any]) -> None:
+    def __init__(self, actors: list[Actor[Any]], extra: dict[str, Any],
+                 config_digest: str = "") -> None:
         self.actors = actors
         self.extra = extra
+        self.config_digest = config_digest
 
     def collect(self) -> Iterator[Any]:
         depth = GaugeMetricFamily("reactor_mailbox_depth", "Messages waiting.", labels=["actor"])
@@ -180,6 +182,11 @@ class RuntimeCollector(Collector):
             family = GaugeMetricFamily(name, name.replace("_", " "))
             family.add_metric([], float(read()))
             yield family
+        if self.config_digest:
+            info = GaugeMetricFamily("reactor_config_info", "The configuration in use "
+                                     "(digest of the decoded router.toml).", labels=["digest"])
+            info.add_metric([self.config_digest], 1.0)
+            yield info
 
 
 def metrics_snapshot(registry: CollectorRegistry, wall: float) -> dict[str, Any]:

@@ -11,6 +11,7 @@ event carrying a retry hint.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import types
 from collections.abc import AsyncIterator
@@ -223,10 +224,15 @@ class Router:
         self._ids = 0
         self._id_prefix = os.urandom(4).hex()
         self.shed_total = 0
+        self.config_digest = hashlib.sha256(msgspec.json.encode(config)).hexdigest()[:16]
+        """Which configuration this router runs (the decoded file, so comments and
+        spacing do not count): the same on every worker after a reload."""
+        self.loaded_at = self.clock.wall()
         self.pipeline.registry.register(RuntimeCollector(self.pipeline.actors, {
             "reactor_in_flight": lambda: self._in_flight,
             "reactor_shed_total": lambda: self.shed_total,
-        }))
+            "reactor_config_loaded_timestamp_seconds": lambda: self.loaded_at,
+        }, config_digest=self.config_digest))
 
     @classmethod
     def from_toml(cls, path: str | Path, *, clock: Clock | None = None) -> Router:
@@ -533,6 +539,7 @@ class Router:
         pipeline = self.pipeline
         cache = pipeline.cache
         return {
+            "config": {"digest": self.config_digest, "loaded_at": self.loaded_at},
             "in_flight": self._in_flight,
             "shed": self.shed_total + pipeline.admission.gate.shed_total,
             "cost": pipeline.cost.snapshot(),

@@ -606,7 +606,8 @@ async def _serve_routers(router: Router, host: str, port: int, reuse_port: bool,
                                             signal.SIGUSR1) as signals:
                 if on_listening is not None:
                     on_listening(server.url)
-                log.info("listening", url=server.url, models=len(router.config.models))
+                log.info("listening", url=server.url, models=len(router.config.models),
+                         config_digest=router.config_digest)
                 async for signum in signals:
                     if signum in (signal.SIGHUP, signal.SIGUSR1):
                         if signum == signal.SIGHUP and config_path is not None:
@@ -650,5 +651,6 @@ async def _reload(routers: TaskGroup, current: Router, path: str) -> _Hosted | N
     if kept:
         log.warning("reload_keeps_listening", keys=kept,
                     detail="the listening address changes only with a restart")
-    log.info("reloaded", path=path, models=len(config.models))
+    log.info("reloaded", path=path, models=len(config.models), digest=new.router.config_digest,
+             was=current.config_digest)
     return new

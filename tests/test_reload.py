@@ -76,6 +76,17 @@ async def models(session: aiohttp.ClientSession, url: str) -> set[str]:
         return {m["id"] for m in (await response.json())["data"]}
 
 
+async def digest(session: aiohttp.ClientSession, url: str) -> str:
+    """The configuration in use, as `/api/v1/stats` and `/metrics` both say."""
+    async with session.get(url + "/api/v1/stats") as response:
+        stats = await response.json()
+    async with session.get(url + "/metrics") as response:
+        text = await response.text()
+    said = str(stats["config"]["digest"])
+    assert f'reactor_config_info{{digest="{said}"}} 1.0' in text
+    return said
+
+
 async def ask(session: aiohttp.ClientSession, url: str, model: str) -> int:
     body = {"model": model, "messages": [{"role": "user", "content": "hi"}]}
     async with session.post(url + "/v1/chat/completions", json=body) as response:
@@ -108,6 +119,8 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
                     process.send_signal(signal.SIGHUP)
                     reloaded = await log.until("reloaded")
                     assert reloaded["models"] == 3
+                    assert await digest(session, url) == reloaded["digest"] != \
+                        reloaded["was"]
                     assert "extra" in await models(session, url)
                     assert await ask(session, url, "extra") == 200
 
@@ -126,6 +139,7 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
                 failed = await log.until("reload_failed")
                 assert "models[0].price_in" in str(failed["error"])
                 assert "extra" in await models(session, url)
+                assert await digest(session, url) == reloaded["digest"]
                 assert await ask(session, url, "extra") == 200
 
                 # The listening address is kept, and said to be.
