@@ -161,7 +161,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
 
     try:
         only = Only(since=_instant(args.since), until=_instant(args.until),
-                    tenant=args.tenant, model=args.model)
+                    tenant=args.tenant, model=args.model, config=args.config_digest)
     except ValueError as exc:
         print(f"reactor ledger: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -245,6 +245,9 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument("--until", help="only requests that arrived before this")
     ledger.add_argument("--tenant", help="only this tenant's requests")
     ledger.add_argument("--model", help="only requests this model answered (or shared)")
+    ledger.add_argument("--config", dest="config_digest", metavar="DIGEST",
+                        help="only requests handled under this configuration (its digest, "
+                             "as /api/v1/stats shows it, or the start of it)")
     ledger.set_defaults(func=cmd_ledger)
 
     bench = sub.add_parser("bench", help="benchmarks (see bench/)")

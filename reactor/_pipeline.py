@@ -9,10 +9,12 @@ uses `try_send`, so a full pipeline sheds at the door instead of queueing.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -60,6 +62,9 @@ class Pipeline:
         }
         self.config = config
         self.clock = clock
+        self.config_digest = hashlib.sha256(msgspec.json.encode(config)).hexdigest()[:16]
+        """Which configuration this is (of the decoded file: comments and spacing do not
+        count); the same on every worker after a reload."""
         self.registry = CollectorRegistry(auto_describe=True)
         self.outcomes = Outcomes()
 
@@ -121,7 +126,8 @@ class Pipeline:
         self.books: list[Actor[Any]] = [self.cost, self.spend, self.metrics]
         self.ledger: Ledger | None = None
         if config.ledger.path is not None:
-            self.ledger = Ledger(config.ledger, clock, **sizes)
+            self.ledger = Ledger(config.ledger, clock, config_digest=self.config_digest,
+                                 **sizes)
             self.outcomes.add_book(self.ledger.mailbox)
             self.registry.register(LedgerCollector(self.ledger))
             self.books.append(self.ledger)

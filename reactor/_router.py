@@ -11,7 +11,6 @@ event carrying a retry hint.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import types
 from collections.abc import AsyncIterator
@@ -224,9 +223,7 @@ class Router:
         self._ids = 0
         self._id_prefix = os.urandom(4).hex()
         self.shed_total = 0
-        self.config_digest = hashlib.sha256(msgspec.json.encode(config)).hexdigest()[:16]
-        """Which configuration this router runs (the decoded file, so comments and
-        spacing do not count): the same on every worker after a reload."""
+        self.config_digest = self.pipeline.config_digest
         self.loaded_at = self.clock.wall()
         self.pipeline.registry.register(RuntimeCollector(self.pipeline.actors, {
             "reactor_in_flight": lambda: self._in_flight,

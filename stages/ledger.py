@@ -98,6 +98,9 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     error: ErrorEntry | None = None
     prompt: str | None = None
     answer: str | None = None
+    config: str | None = None
+    """The digest of the configuration that handled it (`reactor_config_info`): which
+    side of a reload a request was on."""
 
 
 def _ms(seconds: float) -> float:
@@ -110,8 +113,9 @@ def _share(part: Part) -> ShareEntry:
                       cost_usd=part.cost_usd, estimated=part.estimated)
 
 
-def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
-    """The ledger line of `outcome`, a request that arrived at wall-clock `at`."""
+def entry_of(outcome: Completed, at: float, texts: bool, config: str | None = None) -> Entry:
+    """The ledger line of `outcome`, a request that arrived at wall-clock `at`, handled
+    under the configuration of digest `config`."""
     job, decision, features = outcome.job, outcome.decision, outcome.features
     request = job.request
     if features is None and decision is not None:
@@ -145,15 +149,16 @@ def entry_of(outcome: Completed, at: float, texts: bool) -> Entry:
         error=ErrorEntry(status=error.status, code=error.code, message=error.message)
         if error is not None else None,
         prompt=request.last_user_text if texts else None,
-        answer=outcome.text if texts else None,
-    )
+        answer=outcome.text if texts else None, config=config)
 
 
 class Ledger(Actor[Completed]):
     name = "ledger"
 
-    def __init__(self, config: LedgerConfig, clock: Clock, **kwargs: Any) -> None:
+    def __init__(self, config: LedgerConfig, clock: Clock, *, config_digest: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.config_digest = config_digest
         if config.path is None:
             raise ValueError("the ledger needs a path")
         self.config = config
@@ -165,7 +170,8 @@ class Ledger(Actor[Completed]):
     def _line(self, outcome: Completed) -> bytes:
         clock = self.clock
         at = clock.wall() - (clock.now() - outcome.job.received_at)
-        return self._encode(entry_of(outcome, at, self.config.texts)) + b"\n"
+        return self._encode(entry_of(outcome, at, self.config.texts,
+                                     self.config_digest)) + b"\n"
 
     def handle_nowait(self, message: Completed) -> bool:
         return self.file.add(self._line(message))
@@ -218,6 +224,8 @@ class Summary(msgspec.Struct, kw_only=True):
     ttft_ms: dict[str, float] = {}
     by_model: dict[str, Row] = {}
     by_tenant: dict[str, Row] = {}
+    configs: dict[str, int] = {}
+    """Requests per configuration digest (more than one after a reload)."""
 
 
 def _row(rows: dict[str, Row], key: str) -> Row:
@@ -252,6 +260,8 @@ class Only(msgspec.Struct, kw_only=True):
     tenant: str | None = None
     model: str | None = None
     """Answered by this model (or wrote a share of the answer)."""
+    config: str | None = None
+    """Handled under the configuration of this digest (or one it begins with)."""
 
     def wants(self, entry: Entry) -> bool:
         if self.since is not None and entry.at < self.since:
@@ -259,6 +269,8 @@ class Only(msgspec.Struct, kw_only=True):
         if self.until is not None and entry.at >= self.until:
             return False
         if self.tenant is not None and entry.tenant != self.tenant:
+            return False
+        if self.config is not None and not (entry.config or "").startswith(self.config):
             return False
         return self.model is None or entry.model == self.model or \
             any(part.model == self.model for part in entry.parts)
@@ -288,6 +300,8 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
             summary.last_at = entry.at
         summary.statuses[entry.status] = summary.statuses.get(entry.status, 0) + 1
         summary.cache[entry.cache] = summary.cache.get(entry.cache, 0) + 1
+        if entry.config is not None:
+            summary.configs[entry.config] = summary.configs.get(entry.config, 0) + 1
         failed = entry.status != "ok"
         charged = entry.cost_usd + sum(d.cost_usd for d in entry.discarded)
         summary.cost_usd += charged
@@ -347,6 +361,8 @@ def render(summary: Summary, source: str) -> str:
            f"cost ${summary.cost_usd:,.6f} (estimated from text ${summary.estimated_usd:,.6f})"
            f", saved by the cache ${summary.saved_usd:,.6f}",
            f"latency ms: {ms(summary.latency_ms)}    first token ms: {ms(summary.ttft_ms)}"]
+    if len(summary.configs) > 1:  # a reload in the span: how many each config handled
+        out.append(f"configs: {counts(summary.configs)}")
     for title, rows in (("model", summary.by_model), ("tenant", summary.by_tenant)):
         out.append("")
         out.append(f"{title:<24}{'requests':>10}{'failed':>8}{'tokens in':>12}"

@@ -75,6 +75,7 @@ async def test_every_request_has_its_line_once_the_router_stops(tmp_path: Path) 
 
     ok, hit, failed = entries(path)
     assert ok["v"] == 1 and ok["id"] == answer.id.removeprefix("chatcmpl-")
+    assert ok["config"] == hit["config"] == failed["config"] == r.config_digest
     assert (ok["tenant"], ok["tier"], ok["status"], ok["model"], ok["requested"]) == \
         ("acme", "gold", "ok", "nano", "nano")
     assert ok["cache"] == "miss" and ok["finish_reason"] == "stop"
@@ -439,3 +440,22 @@ async def test_a_cancelled_router_still_writes_every_settled_request(tmp_path: P
                 await anyio.sleep_forever()
     assert scope.cancelled_caught
     assert len(entries(path)) == 40
+
+
+def test_a_summary_counts_each_configuration_and_can_be_narrowed_to_one(
+        tmp_path: Path) -> None:
+    # A reload in the span: requests handled under two configurations.
+    lines = [line(config="aaaa1111", cost_usd=1.0), line(config="aaaa1111", cost_usd=1.0),
+             line(config="bbbb2222", cost_usd=4.0), line(cost_usd=8.0)]  # before digests
+    summary = summarize(lines)
+    assert summary.configs == {"aaaa1111": 2, "bbbb2222": 1}
+    assert "configs: aaaa1111 2  bbbb2222 1" in render(summary, "ledger")
+    assert summarize(lines, Only(config="bbbb")).cost_usd == 4.0
+    assert "configs:" not in render(summarize(lines, Only(config="aaaa")), "ledger")
+
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = subprocess.run([sys.executable, "-m", "reactor", "ledger", str(path), "--json",
+                             "--config", "aaaa"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["cost_usd"] == 2.0
