@@ -361,3 +361,34 @@ async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> Non
         later = await restarted.complete(semantic_ask("why do cats purr?"))
     assert later.router is not None and later.router.cache == "semantic"
     assert later.text == again.text == first.text
+
+
+async def test_a_reload_adds_and_revokes_keys_for_the_next_request() -> None:
+    import hashlib
+
+    from reactor import parse_config
+    from reactor._router import Router
+    from reactor._server import Server
+
+    def keyed(*keys: str) -> str:
+        listed = ", ".join(
+            f'{{ tenant = "{key}", sha256 = "{hashlib.sha256(key.encode()).hexdigest()}" }}'
+            for key in keys)
+        return f"[admission]\nrequire_key = true\nkeys = [{listed}]\n" + MODELS
+
+    async def status(server: Server, key: str) -> int:
+        async with aiohttp.ClientSession() as session, session.post(
+                server.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},
+                json={"model": "nano", "messages": [{"role": "user", "content": "hi"}]},
+        ) as response:
+            return response.status
+
+    with anyio.fail_after(20):
+        async with Router(parse_config(keyed("sk-old"))) as old, Server(old) as server:
+            assert await status(server, "sk-old") == 200
+            assert await status(server, "sk-new") == 401
+            async with Router(parse_config(keyed("sk-new")), previous=old) as new:
+                server.use(new)
+                assert await status(server, "sk-new") == 200
+                assert await status(server, "sk-old") == 401
+                server.use(old)  # the old one must outlive the server in this test
