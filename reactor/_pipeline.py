@@ -62,9 +62,7 @@ class Pipeline:
         }
         self.config = config
         self.clock = clock
-        self.config_digest = hashlib.sha256(msgspec.json.encode(config)).hexdigest()[:16]
-        """Which configuration this is (of the decoded file: comments and spacing do not
-        count); the same on every worker after a reload."""
+        self.config_digest = config_digest(config)
         self.registry = CollectorRegistry(auto_describe=True)
         self.outcomes = Outcomes()
 
@@ -156,6 +154,12 @@ class Pipeline:
         for tenant, count in self.selector.over_budget.items():
             counts["budget", tenant] = counts.get(("budget", tenant), 0) + count
         return counts
+
+
+def config_digest(config: RouterConfig) -> str:
+    """Which configuration this is (of the decoded file: comments and spacing do not
+    count); the same on every worker after a reload."""
+    return hashlib.sha256(msgspec.json.encode(config)).hexdigest()[:16]
 
 
 class RuntimeCollector(Collector):

@@ -38,6 +38,7 @@ from reactor._config import load_config
 from reactor._errors import ConfigError, RequestFailed
 from reactor._events import Done, ErrorInfo, Failed, FlowEvent, Started, Token
 from reactor._flow import Flow
+from reactor._pipeline import config_digest
 from reactor._record import Recorder
 from reactor._router import (
     Router,
@@ -638,6 +639,10 @@ async def _reload(routers: TaskGroup, current: Router, path: str) -> _Hosted | N
     """A started router built from `path` afresh, or None (logged) if it cannot be."""
     try:
         config = await anyio.to_thread.run_sync(load_config, path)
+        if config_digest(config) == current.config_digest:
+            # Nothing to change: the running router, its caches and counts, go on.
+            log.info("reload_unchanged", path=path, digest=current.config_digest)
+            return None
         new = _Hosted(Router(config, clock=current.clock, previous=current))
         await routers.start(new.run)
     except ConfigError as exc:

@@ -142,6 +142,12 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
                 assert await digest(session, url) == reloaded["digest"]
                 assert await ask(session, url, "extra") == 200
 
+                # The same file again: nothing to change, nothing rebuilt.
+                config.write_text(MODELS + EXTRA)
+                process.send_signal(signal.SIGHUP)
+                unchanged = await log.until("reload_unchanged")
+                assert unchanged["digest"] == reloaded["digest"]
+
                 # The listening address is kept, and said to be.
                 config.write_text(MODELS + "\n[server]\nport = 1\n")
                 process.send_signal(signal.SIGHUP)
@@ -257,8 +263,8 @@ async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path
         with anyio.fail_after(90):
             url = await listening(process)
             log = Log(process)
-            config.write_text(MODELS + EXTRA)
-            for _round in range(3):
+            for round_ in range(3):  # each round changes the file: extra, none, extra
+                config.write_text(MODELS + (EXTRA if round_ % 2 == 0 else ""))
                 process.send_signal(signal.SIGHUP)
                 for _ in range(2):  # one from each worker
                     await log.until("reloaded")
