@@ -41,9 +41,13 @@ def _load(path: str) -> RouterConfig:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from reactor._pipeline import config_digest
+
     config = _load(args.config)
     names = ", ".join(model.name for model in config.models)
-    print(f"{args.config}: ok ({len(config.models)} models: {names})")
+    # The digest a server running this file reports (`/api/v1/stats`, `/metrics`).
+    print(f"{args.config}: ok ({len(config.models)} models: {names}; "
+          f"digest {config_digest(config)})")
     return 0
 
 

@@ -119,6 +119,10 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
                     process.send_signal(signal.SIGHUP)
                     reloaded = await log.until("reloaded")
                     assert reloaded["models"] == 3
+                    # `check-config` tells the digest a server running the file reports.
+                    checked = await anyio.run_process(
+                        [sys.executable, "-m", "reactor", "check-config", str(config)])
+                    assert f"digest {reloaded['digest']}" in checked.stdout.decode()
                     assert await digest(session, url) == reloaded["digest"] != \
                         reloaded["was"]
                     assert "extra" in await models(session, url)
