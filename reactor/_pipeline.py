@@ -87,13 +87,13 @@ class Pipeline:
                 config.analyzer.embedder:
             # Feedback on an answer given before a reload still teaches the selector, and
             # what it learned is kept.
-            self.selector.take_over(previous.selector)
+            self.selector.share(previous.selector)
         embedder_kind = str(config.analyzer.embedder.__struct_config__.tag)
         self.semantic = SemanticCache(config.cache, embedder_kind, self.selector.mailbox,
                                       self.outcomes, clock, flow_size=runtime.flow_size,
                                       **sizes)
         if previous is not None:
-            self.semantic.take_over(previous.semantic)
+            self.semantic.share(previous.semantic)
         self.registry.register(SemanticCollector(self.semantic))
         self.analyzer = Analyzer(config.analyzer, self.semantic.mailbox, models=config.models,
                                  provider=config.provider, clock=clock, **sizes)
@@ -130,6 +130,7 @@ class Pipeline:
             self.registry.register(LedgerCollector(self.ledger))
             self.books.append(self.ledger)
 
+        self.previous = previous
         self.entry: Mailbox[Submitted] = self.admission.mailbox
         # Downstream first, so nothing sends to an actor that has not started.
         self.actors: list[Actor[Any]] = [
@@ -145,6 +146,14 @@ class Pipeline:
         for actor in self.actors:
             self.system.add(actor, shielded=id(actor) in books)
 
+
+    def replaced_previous(self) -> None:
+        """`previous` no longer gets requests: the learned state shared with it (the
+        selector's model, the semantic index) is this pipeline's to save from now on."""
+        previous, self.previous = self.previous, None
+        if previous is not None:
+            self.selector.replaced(previous.selector)
+            self.semantic.replaced(previous.semantic)
 
     def limit_rejections(self) -> dict[tuple[str, str], int]:
         """429s for tenants' limits, by (reason, tenant): admission's and the selector's."""

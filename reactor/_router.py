@@ -206,8 +206,10 @@ class Router:
     def __init__(self, config: RouterConfig, *, clock: Clock | None = None,
                  previous: Router | None = None) -> None:
         """`previous`: a router this one replaces (`reactor serve` on SIGHUP): tenants'
-        limits and budgets kept in memory, and the models' breakers (unless `[breaker]`
-        changed), carry on from it instead of starting over."""
+        limits and budgets kept in memory, the models' breakers (unless `[breaker]`
+        changed), and what the selector and the semantic cache learned (unless the
+        embedder or their settings changed) carry on from it instead of starting over,
+        shared while both run. Call `replaced_previous` once new requests come here."""
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.pipeline: Pipeline = Pipeline(config, self.clock,
@@ -297,6 +299,12 @@ class Router:
             if ledger is not None:
                 await ledger.file.__aexit__(None, None, None)
         return None
+
+    def replaced_previous(self) -> None:
+        """The router this one was built to replace (`previous`) gets no new requests
+        now: what they share and must save (the learned model, the semantic index) is
+        saved by this one, not by the other as it stops."""
+        self.pipeline.replaced_previous()
 
     def reopen_files(self) -> None:
         """Have the ledger go on in its file opened afresh (after a rotation)."""

@@ -615,6 +615,7 @@ async def _serve_routers(router: Router, host: str, port: int, reuse_port: bool,
                             new = await _reload(routers, current.router, config_path)
                             if new is not None:
                                 server.use(new.router)
+                                new.router.replaced_previous()
                                 current.replaced = True
                                 current.retire.set()  # it drains what it began
                                 current = new

@@ -463,20 +463,25 @@ class Selector(Actor[Select | Completed | Feedback]):
         self._building: anyio.CancelScope | None = None
         self._handed_over = False
 
-    def take_over(self, old: Selector) -> None:
-        """Carry on from `old`, a selector being replaced (a reload, same embedder): its
-        memory of answers awaiting feedback, and its learned model, which this one now
-        keeps and saves (`old` saves nothing: its model may be changing here meanwhile,
-        and the file read at start would be older than what it learned)."""
+    def share(self, old: Selector) -> None:
+        """Carry on from `old`, a selector to be replaced (a reload, same embedder): share
+        its memory of answers awaiting feedback, and its learned model (not read again
+        from the file, which is older than what `old` learned). `replaced` then makes
+        saving it this one's job."""
         self.recent = old.recent
-        if old.catalogue.config.quality_model != self.catalogue.config.quality_model:
-            return
         quality = old.catalogue.quality
-        if quality is not None:
+        if quality is not None and \
+                old.catalogue.config.quality_model == self.catalogue.config.quality_model:
             self.catalogue.quality = quality
             self._loaded = True
-            self.learned = max(old.learned, 1)  # saved at this one's stop
-        old._handed_over = True
+
+    def replaced(self, old: Selector) -> None:
+        """`old` (whose state this one `share`s) no longer gets requests: the shared model
+        is saved by this one only, as the other may change it while a save runs."""
+        if old.catalogue.quality is not None and old.catalogue.quality is \
+                self.catalogue.quality:
+            self.learned = max(self.learned, old.learned, 1)
+            old._handed_over = True
 
     async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
         try:

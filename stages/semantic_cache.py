@@ -141,15 +141,18 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self._stored_event: anyio.Event | None = None  # made by whoever waits
         self._handed_over = False
 
-    def take_over(self, old: SemanticCache) -> None:
-        """Carry on with `old`'s entries, `old` being replaced (a reload) under the same
-        settings and embedder: the index is shared while `old` drains, and this one
-        saves it (`old` saves nothing: the file read at start would be older)."""
-        if old.index is None or old.semantic != self.semantic or \
-                old.embedder_kind != self.embedder_kind:
-            return
-        self.index = old.index
-        old._handed_over = True
+    def share(self, old: SemanticCache) -> None:
+        """Carry on with `old`'s entries, `old` to be replaced (a reload) under the same
+        settings and embedder: the index is shared (not read again from the file, which
+        is older) while `old` drains. `replaced` then makes saving it this one's job."""
+        if old.index is not None and old.semantic == self.semantic and \
+                old.embedder_kind == self.embedder_kind:
+            self.index = old.index
+
+    def replaced(self, old: SemanticCache) -> None:
+        """`old` no longer gets requests: a shared index is saved by this one only."""
+        if old.index is not None and old.index is self.index:
+            old._handed_over = True
 
     def _params(self, dim: int) -> IndexParams:
         semantic = self.semantic

@@ -335,6 +335,7 @@ async def test_what_the_selector_learned_is_kept_across_a_reload(tmp_path: Path)
             new = _Hosted(Router(config, previous=old.router))
             await tg.start(new.run)
             assert (await new.router.route(prompt)).model == "strong"
+            new.router.replaced_previous()
             old.retire.set()
             await old.ended.wait()
             assert not path.exists()  # the old one left the saving to the new one
@@ -361,6 +362,7 @@ async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> Non
             await stored(old.router, 1)
             new = _Hosted(Router(config, previous=old.router))
             await tg.start(new.run)
+            new.router.replaced_previous()
             old.retire.set()
             await old.ended.wait()
             assert not path.exists()  # the old one left the saving to the new one
@@ -402,3 +404,28 @@ async def test_a_reload_adds_and_revokes_keys_for_the_next_request() -> None:
                 assert await status(server, "sk-new") == 200
                 assert await status(server, "sk-old") == 401
                 server.use(old)  # the old one must outlive the server in this test
+
+
+async def test_a_reload_given_up_leaves_the_saving_to_the_old_router(tmp_path: Path) -> None:
+    from reactor import parse_config
+    from reactor._router import Router
+    from tests.conftest import TWO_MODELS
+
+    prompt = {"messages": [{"role": "user", "content":
+                            "How do I convert a timestamp with a timezone offset to UTC?"}]}
+    path = tmp_path / "quality.npz"
+    config = parse_config(TWO_MODELS.format(path=path))
+    with anyio.fail_after(20):
+        async with Router(config) as old:
+            for _ in range(4):
+                answer = await old.complete(prompt)
+                await old.quiesce()
+                assert answer.router is not None
+                assert await old.feedback(answer.router.request_id, rating=1)
+            # Built to replace it, but never put in its place (say, the swap failed).
+            async with Router(config, previous=old):
+                pass
+            assert not path.exists()  # the one that was never used saved nothing
+        assert path.exists()  # the old one, still in charge, saved what it learned
+    async with Router(config) as restarted:
+        assert (await restarted.route(prompt)).model == "strong"
