@@ -1,6 +1,6 @@
 """Where exact-cache entries live: in this process, or in Redis for every instance.
 
-Both sit behind `EntryStore` and both use aiocache. The memory store bounds itself
+Both sit behind `EntryStore`; the Redis store uses aiocache. The memory store bounds itself
 (least recently used out first, past `max_entries`); the Redis store relies on TTLs and
 the server's own `maxmemory` policy. A Redis that is down or slow is a cache miss and a
 counted error, never a failed request.
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 import structlog
-from aiocache import RedisCache, SimpleMemoryCache
+from aiocache import RedisCache
 from aiocache.serializers import BaseSerializer
 
 from reactor import CacheConfig, Clock, Usage
@@ -45,18 +45,19 @@ class EntryStore(Protocol):
 
 
 class MemoryStore:
-    """Entries in this process. TTLs run on the injected clock (checked when an entry is
-    read), so they hold under a fake clock too; expired entries nobody asks for again
-    leave through the size bound."""
+    """Entries in this process, in a plain dict: aiocache's memory cache would run its
+    decorator stack (timeouts, hooks, plugins) on every lookup and store for what is a
+    dict operation. TTLs run on the injected clock (checked when an entry is read), so
+    they hold under a fake clock too; expired entries nobody asks for again leave
+    through the size bound."""
 
     name = "memory"
 
     def __init__(self, max_entries: int, clock: Clock) -> None:
-        self.cache = SimpleMemoryCache(timeout=None)
         self.max_entries = max_entries
         self.clock = clock
-        self.order: OrderedDict[str, tuple[int, float]] = OrderedDict()
-        """Key -> (answer bytes, expiry), least recently used first."""
+        self.order: OrderedDict[str, tuple[Entry, float]] = OrderedDict()
+        """Key -> (entry, expiry), least recently used first."""
         self.errors = 0
         self.evictions = 0
         self.bytes = 0
@@ -70,27 +71,22 @@ class MemoryStore:
         if held is None:
             return None
         if self.clock.now() >= held[1]:
-            await self._drop(key)
+            self.bytes -= len(self.order.pop(key)[0].text)
             return None
-        entry: Entry | None = await self.cache.get(key)
         self.order.move_to_end(key)
-        return entry
+        return held[0]
 
     async def set(self, key: str, entry: Entry, ttl_s: float) -> None:
-        await self.cache.set(key, entry)
-        self.bytes += len(entry.text) - self.order.get(key, (0, 0.0))[0]
-        self.order[key] = (len(entry.text), self.clock.now() + ttl_s)
-        self.order.move_to_end(key)
-        while len(self.order) > self.max_entries:
-            await self._drop(next(iter(self.order)))
+        order = self.order
+        held = order.pop(key, None)
+        self.bytes += len(entry.text) - (len(held[0].text) if held is not None else 0)
+        order[key] = (entry, self.clock.now() + ttl_s)
+        while len(order) > self.max_entries:
+            self.bytes -= len(order.popitem(last=False)[1][0].text)
             self.evictions += 1
 
-    async def _drop(self, key: str) -> None:
-        self.bytes -= self.order.pop(key)[0]
-        await self.cache.delete(key)
-
     async def close(self) -> None:
-        await self.cache.close()
+        pass
 
 
 class _EntrySerializer(BaseSerializer):  # type: ignore[misc]

@@ -323,3 +323,14 @@ async def test_a_quiet_reader_cut_short_leaves_what_came_to_be_taken() -> None:
     assert not transport.paused and body.take_waiting() == b""
     conn.data_received(chunk(b"data: three\n\n"))  # a plain reader is woken again
     assert await body.readany() == b"data: three\n\n"
+
+
+def test_headers_are_looked_up_by_any_case_and_the_first_repeated_one_wins() -> None:
+    headers = http1.Headers([("Content-Type", "text/plain"), ("X-Twice", "first"),
+                             ("x-twice", "second")])
+    assert headers.get("content-type") == headers["CONTENT-TYPE"] == "text/plain"
+    assert headers.get("X-TWICE") == "first"
+    assert headers.get("transfer-encoding") is None
+    assert headers.get("Transfer-Encoding", "") == ""
+    assert "x-twice" in headers and "connection" not in headers
+    assert dict(headers) == {"content-type": "text/plain", "x-twice": "first"}

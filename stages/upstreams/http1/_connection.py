@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, overload
 
 if TYPE_CHECKING:
     from stages.upstreams.http1._pool import Pool
 
+T = TypeVar("T")
 MAX_HEAD_BYTES = 64 * 1024
 """The largest status line and headers read: past it the answer is not HTTP."""
 HIGH_WATER = 64 * 1024
@@ -48,6 +49,17 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         return self._values[name.lower()]
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+
+    @overload
+    def get(self, name: str, /, default: str | T) -> str | T: ...
+
+    def get(self, name: str, /, default: object = None) -> object:
+        # Mapping's own `get` goes through `__getitem__` and a KeyError for every
+        # header that is not there, as most looked for on every answer are not.
+        return self._values.get(name.lower(), default)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._values
