@@ -39,8 +39,8 @@ class Pipeline:
         """`previous`: the pipeline this one replaces (a reload); in-memory limits and
         budgets, the breakers (if their settings are unchanged), the selector's memory
         of answers awaiting feedback and learned model (if the embedder is unchanged),
-        and the semantic cache's entries (if its settings are unchanged) carry on from
-        it, shared while it drains."""
+        and the caches' entries (if their settings are unchanged) carry on from it,
+        shared while it drains."""
         # Imported here: stages import `reactor`, so `reactor` may not import them at load.
         from stages.admission import Admission
         from stages.analyzer import Analyzer
@@ -100,6 +100,8 @@ class Pipeline:
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
         self.registry.register(CacheCollector(self.cache))
+        if previous is not None:
+            self.cache.share(previous.cache)
         policy = Policy(config.admission)
         limits = previous.limits if previous is not None and config.admission.backend == \
             "memory" and isinstance(previous.limits, MemoryLimits) else build_limits(

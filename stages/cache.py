@@ -35,7 +35,7 @@ from reactor import (
     Outcomes,
     stamp,
 )
-from stages.cache_store import Entry, EntryStore, build_store
+from stages.cache_store import Entry, EntryStore, MemoryStore, build_store
 from stages.replay import Stored, replay_soon
 
 STORABLE_FINISH = frozenset({"stop", "length"})
@@ -134,6 +134,17 @@ class ExactCache(Actor[Admitted | Completed]):
     @property
     def errors(self) -> int:
         return 0 if self.store is None else self.store.errors
+
+    def share(self, old: ExactCache) -> None:
+        """Carry on with `old`'s entries, `old` to be replaced (a reload): an in-memory
+        store is shared while `old` drains (closing it frees nothing), unless the new
+        settings ask for another (a Redis store, or a new `version` to start afresh);
+        its bound follows the new `max_entries`."""
+        store = old.store
+        if isinstance(store, MemoryStore) and self.config.backend == "memory" and \
+                self.config.version == old.config.version:
+            store.max_entries = self.config.max_entries
+            self.store = store
 
     async def started(self) -> None:
         if self.store is None:

@@ -429,3 +429,28 @@ async def test_a_reload_given_up_leaves_the_saving_to_the_old_router(tmp_path: P
         assert path.exists()  # the old one, still in charge, saved what it learned
     async with Router(config) as restarted:
         assert (await restarted.route(prompt)).model == "strong"
+
+
+async def test_the_exact_cache_is_kept_across_a_reload_unless_its_version_changed() -> None:
+    from reactor import parse_config
+    from reactor._router import Router
+
+    def cached(extra: str) -> str:
+        return f"[cache]\nmax_temperature = 1.0\n{extra}\n" + MODELS
+
+    question = {"model": "nano", "messages": [{"role": "user", "content": "what is 2+2"}]}
+    with anyio.fail_after(10):
+        async with Router(parse_config(cached(""))) as old:
+            first = await old.complete(question)
+            await old.quiesce()  # stored once its outcome is settled
+            same = parse_config(cached("max_entries = 500"))
+            async with Router(same, previous=old) as new:
+                again = await new.complete(question)
+                assert new.pipeline.cache.store is not None
+                assert getattr(new.pipeline.cache.store, "max_entries", None) == 500
+            bumped = parse_config(cached('version = "2"'))
+            async with Router(bumped, previous=old) as new:
+                afresh = await new.complete(question)
+    assert again.router is not None and again.router.cache == "exact"
+    assert again.choices[0].message.content == first.choices[0].message.content
+    assert afresh.router is not None and afresh.router.cache == "miss"
