@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ from stages.classify import (
     seed_examples,
     word_classifier,
 )
+from stages.classify._language import _LETTERS, _STOPWORDS, _latin_language
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -183,6 +185,41 @@ def test_token_estimate_edges_and_scale() -> None:
 ])
 def test_language_codes(text: str, code: str) -> None:
     assert detect_language(text) == code
+
+
+def plain_latin_language(sample: str) -> str:
+    """`_latin_language` as it reads: every word by the pattern, every share summed."""
+    lower = unicodedata.normalize("NFC", sample.lower())
+    plain = lower.isascii()
+    words = re.findall(r"[a-z]+(?:'[a-z]+)?" if plain else r"[^\W\d_]+(?:'[^\W\d_]+)?",
+                       lower)
+    scores = dict.fromkeys(_STOPWORDS, 0.0)
+    for word in words:
+        owners = [language for language, stopwords in _STOPWORDS.items() if word in stopwords]
+        for language in owners:
+            scores[language] += 1.0 / len(owners)
+    if not plain:
+        for language, letters in _LETTERS.items():
+            scores[language] += 0.5 * sum(lower.count(ch) for ch in letters)
+    best = max(scores, key=scores.__getitem__)
+    if best != "en" and scores[best] >= 1.5 and scores[best] > 2 * scores["en"]:
+        return best
+    return "en"
+
+
+def test_latin_languages_shortcuts_agree_with_the_plain_reading() -> None:
+    # The ASCII words found by a split, and English decided before any scoring.
+    stopwords = sorted({word for words in _STOPWORDS.values() for word in words})
+    mixed = [" ".join(words)
+             for words in zip(stopwords, stopwords[7:], stopwords[13:], strict=False)]
+    texts = [*(text for texts in CLEAR.values() for text in texts), *AMBIGUOUS,
+             *(text for texts in SEEDS.values() for text in texts), *mixed,
+             "c'est la vie, n'est-ce pas? Qu'il est beau", "'the' 'de' rock'n'roll it's",
+             "de la de la the", "die das der und the", "a a a o o o e e", "", "123 ... ---",
+             "Ma quando è il tuo compleanno?", "Hoe gaat het met je, mijn vriend?"]
+    for text in texts:
+        for sample in (text, text.lower(), text.upper()):
+            assert _latin_language(sample) == plain_latin_language(sample), sample
 
 
 def test_length_asks_become_output_tokens() -> None:
