@@ -148,7 +148,6 @@ class Pipeline:
         for actor in self.actors:
             self.system.add(actor, shielded=id(actor) in books)
 
-
     def replaced_previous(self) -> None:
         """`previous` no longer gets requests: the learned state shared with it (the
         selector's model, the semantic index) is this pipeline's to save from now on."""

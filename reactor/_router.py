@@ -207,9 +207,9 @@ class Router:
                  previous: Router | None = None) -> None:
         """`previous`: a router this one replaces (`reactor serve` on SIGHUP): tenants'
         limits and budgets kept in memory, the models' breakers (unless `[breaker]`
-        changed), and what the selector and the semantic cache learned (unless the
-        embedder or their settings changed) carry on from it instead of starting over,
-        shared while both run. Call `replaced_previous` once new requests come here."""
+        changed), what the selector learned, and the caches' entries (unless the embedder
+        or their settings changed) carry on from it instead of starting over, shared
+        while both run. Call `replaced_previous` once new requests come here."""
         self.config = config
         self.clock: Clock = clock or SystemClock()
         self.pipeline: Pipeline = Pipeline(config, self.clock,
