@@ -34,6 +34,7 @@ import gc
 import time
 
 import anyio
+import msgspec
 
 from reactor import (
     ChatMessage,
@@ -75,8 +76,33 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
 
+PROMPTS: list[str] = []
+"""Real prompts to send (`--prompts`), each made new by its number; empty: the short
+`question number N`, whose analysis is the cheapest there is."""
+
+
 def _request(n: int) -> ChatRequest:
-    return ChatRequest(messages=[ChatMessage(role="user", content=f"question number {n}")])
+    text = f"{PROMPTS[n % len(PROMPTS)]}\n(#{n})" if PROMPTS else f"question number {n}"
+    return ChatRequest(messages=[ChatMessage(role="user", content=text)])
+
+
+def read_prompts(path: str) -> list[str]:
+    """Prompts from a file: JSON lines with a `prompt` field (arena-hard's questions, a
+    `--record-prompts` trace's text), else one prompt a line."""
+    prompts: list[str] = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            if line.lstrip().startswith("{"):
+                prompt = msgspec.json.decode(line).get("prompt")
+                if isinstance(prompt, str) and prompt.strip():
+                    prompts.append(prompt)
+            else:
+                prompts.append(line.rstrip("\n"))
+    if not prompts:
+        raise SystemExit(f"reactor bench pipeline: no prompts in {path}")
+    return prompts
 
 
 async def closed_loop(router: Router, total: int, concurrency: int,
@@ -241,6 +267,8 @@ async def run(args: argparse.Namespace) -> None:
         hits = await exact_hits(router, 2000)
         print(f"exact cache hit, one at a time: p50 {_pct(hits, .5) * 1e6:.0f} µs  "
               f"p99 {_pct(hits, .99) * 1e6:.0f} µs")
+    if not args.stream_requests:
+        return
     stream_config = parse_config(CONFIG.format(mailbox=args.mailbox, tokens=args.stream_tokens))
     async with Router(stream_config) as router:
         started = time.perf_counter()
@@ -266,7 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--gc-freeze", action="store_true",
                         help="gc.freeze() once the router has started, as a server would")
+    parser.add_argument("--prompts", metavar="FILE",
+                        help="send these prompts (JSONL with a `prompt` field, or one per "
+                             "line), e.g. ../shared/data/classification/"
+                             "arena-hard-v0.1_question.jsonl, instead of `question number N`")
     args = parser.parse_args(argv)
+    if args.prompts:
+        PROMPTS[:] = read_prompts(args.prompts)
     anyio.run(run, args, backend_options={"use_uvloop": True} if args.uvloop else {})
     return 0
 
