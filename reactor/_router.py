@@ -437,9 +437,11 @@ class Router:
         if not request.stream:
             request = msgspec.structs.replace(request, stream=True)
         flow = self.submit(request, tenant=tenant, tier=tier)
+        # Events already waiting (tokens come in runs) are read without a coroutine.
+        receive_nowait = flow.receive_nowait
         try:
             while True:
-                event = await flow.receive()
+                event = receive_nowait() or await flow.receive()
                 yield event
                 if isinstance(event, TERMINAL):
                     return
