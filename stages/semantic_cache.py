@@ -142,12 +142,14 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         self._handed_over = False
 
     def share(self, old: SemanticCache) -> None:
-        """Carry on with `old`'s entries, `old` to be replaced (a reload) under the same
-        settings and embedder: the index is shared (not read again from the file, which
-        is older) while `old` drains. `replaced` then makes saving it this one's job."""
-        if old.index is not None and old.semantic == self.semantic and \
-                old.embedder_kind == self.embedder_kind:
-            self.index = old.index
+        """Carry on with `old`'s entries, `old` to be replaced (a reload) with the same
+        embedder and index bounds (a new threshold, routes or guards apply to the same
+        entries): the index is shared (not read again from the file, which is older)
+        while `old` drains. `replaced` then makes saving it this one's job."""
+        index = old.index
+        if index is not None and old.embedder_kind == self.embedder_kind and \
+                old._params(index.params.dim) == self._params(index.params.dim):
+            self.index = index
 
     def replaced(self, old: SemanticCache) -> None:
         """`old` no longer gets requests: a shared index is saved by this one only."""

@@ -360,7 +360,12 @@ async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> Non
             await tg.start(old.run)
             first = await old.router.complete(semantic_ask("Why do cats purr?"))
             await stored(old.router, 1)
-            new = _Hosted(Router(config, previous=old.router))
+            # Other index bounds need another index: nothing is shared (built, not run).
+            smaller = parse_config(config_text(semantic=f'path = "{path}"\nmax_entries = 5'))
+            assert Router(smaller, previous=old.router).pipeline.semantic.index is None
+            # A new threshold is a new policy over the same entries: they carry on.
+            stricter = parse_config(config_text(semantic=f'path = "{path}"\nthreshold = 0.95'))
+            new = _Hosted(Router(stricter, previous=old.router))
             await tg.start(new.run)
             new.router.replaced_previous()
             old.retire.set()
