@@ -4,6 +4,7 @@ logged and the running router goes on. Real processes, real sockets."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -14,6 +15,13 @@ import aiohttp
 import anyio
 import anyio.abc
 from anyio.streams.buffered import BufferedByteReceiveStream
+
+from reactor import FakeClock, RequestFailed, parse_config
+from reactor._router import Router
+from reactor._server import Server, _Hosted
+from tests.conftest import TWO_MODELS
+from tests.stages.test_semantic_cache import ask as semantic_ask
+from tests.stages.test_semantic_cache import config_text, stored
 
 REACTOR = [sys.executable, "-m", "reactor", "--log-json"]
 
@@ -183,9 +191,6 @@ upstream = { kind = "simulated", output_tokens = 4 }
 
 
 async def test_a_reloaded_router_carries_on_the_limits_it_replaces() -> None:
-    from reactor import FakeClock, RequestFailed, parse_config
-    from reactor._router import Router
-
     clock = FakeClock(wall_offset=1_800_000_000.0)
     question = {"messages": [{"role": "user", "content": "hi"}]}
     with anyio.fail_after(10):
@@ -233,9 +238,6 @@ upstream = {{ kind = "simulated", output_tokens = 4 }}
 
 async def test_a_reloaded_router_keeps_an_open_breaker_open_unless_its_settings_changed(
         ) -> None:
-    from reactor import FakeClock, RequestFailed, parse_config
-    from reactor._router import Router
-
     clock = FakeClock()
     question = {"model": "broken", "messages": [{"role": "user", "content": "hi"}]}
     with anyio.fail_after(10):
@@ -291,9 +293,6 @@ async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path
 
 
 async def test_feedback_on_an_answer_from_before_a_reload_still_counts() -> None:
-    from reactor import parse_config
-    from reactor._router import Router
-
     question = {"messages": [{"role": "user", "content": "what is a monad"}]}
     with anyio.fail_after(10):
         async with Router(parse_config(MODELS)) as old:
@@ -307,11 +306,6 @@ async def test_feedback_on_an_answer_from_before_a_reload_still_counts() -> None
 
 
 async def test_what_the_selector_learned_is_kept_across_a_reload(tmp_path: Path) -> None:
-    from reactor import parse_config
-    from reactor._router import Router
-    from reactor._server import _Hosted
-    from tests.conftest import TWO_MODELS
-
     prompt = {"messages": [{"role": "user", "content":
                             "How do I convert a timestamp with a timezone offset to UTC?"}]}
     path = tmp_path / "quality.npz"
@@ -346,12 +340,6 @@ async def test_what_the_selector_learned_is_kept_across_a_reload(tmp_path: Path)
 
 
 async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> None:
-    from reactor import parse_config
-    from reactor._router import Router
-    from reactor._server import _Hosted
-    from tests.stages.test_semantic_cache import ask as semantic_ask
-    from tests.stages.test_semantic_cache import config_text, stored
-
     path = tmp_path / "semantic.npz"
     config = parse_config(config_text(semantic=f'path = "{path}"'))
     with anyio.fail_after(20):
@@ -381,12 +369,6 @@ async def test_the_semantic_cache_is_kept_across_a_reload(tmp_path: Path) -> Non
 
 
 async def test_a_reload_adds_and_revokes_keys_for_the_next_request() -> None:
-    import hashlib
-
-    from reactor import parse_config
-    from reactor._router import Router
-    from reactor._server import Server
-
     def keyed(*keys: str) -> str:
         listed = ", ".join(
             f'{{ tenant = "{key}", sha256 = "{hashlib.sha256(key.encode()).hexdigest()}" }}'
@@ -412,10 +394,6 @@ async def test_a_reload_adds_and_revokes_keys_for_the_next_request() -> None:
 
 
 async def test_a_reload_given_up_leaves_the_saving_to_the_old_router(tmp_path: Path) -> None:
-    from reactor import parse_config
-    from reactor._router import Router
-    from tests.conftest import TWO_MODELS
-
     prompt = {"messages": [{"role": "user", "content":
                             "How do I convert a timestamp with a timezone offset to UTC?"}]}
     path = tmp_path / "quality.npz"
@@ -437,9 +415,6 @@ async def test_a_reload_given_up_leaves_the_saving_to_the_old_router(tmp_path: P
 
 
 async def test_the_exact_cache_is_kept_across_a_reload_unless_its_version_changed() -> None:
-    from reactor import parse_config
-    from reactor._router import Router
-
     def cached(extra: str) -> str:
         return f"[cache]\nmax_temperature = 1.0\n{extra}\n" + MODELS
 
