@@ -7,6 +7,7 @@ import json
 
 import aiohttp
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from reactor._server import Server
 from reactor._wire import decode_chat_request
@@ -190,8 +191,6 @@ async def test_repeated_request_is_served_from_exact_cache(server: Server) -> No
 
 
 async def test_metrics_snapshot_is_metrics_as_a_json_download(server: Server) -> None:
-    from prometheus_client.parser import text_string_to_metric_families
-
     await post(server, user("count me", model="nano"))
     async with aiohttp.ClientSession() as session:
         async with session.get(server.url + "/api/v1/metrics/snapshot") as response:
