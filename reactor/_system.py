@@ -80,6 +80,9 @@ class System:
     def stop(self) -> None:
         if self._scope is not None:
             self._scope.cancel()
+        self._end_shielded()
+
+    def _end_shielded(self) -> None:
         for shield in self._shields:
             shield.cancel()
 
@@ -101,8 +104,7 @@ class System:
             await self._restarting(actor, task_status)
         except Exception:
             # A failure ends the system: the shielded actors too, or it would wait on them.
-            for shield in self._shields:
-                shield.cancel()
+            self._end_shielded()
             raise
 
     async def _restarting(self, actor: Actor[Any], task_status: TaskStatus[None]) -> None:
