@@ -17,7 +17,7 @@ With `keep_trying`, the next batch is tried all the same (a full disk may be emp
 after a newline, so that a line the failure cut short stays on a line of its own;
 without it, the file is given up and every later line is lost too. Closing writes what
 is buffered. `reopen` has the writer open `path` afresh before its next batch, for a
-rotated file (`logrotate` moves it, then the process is told: SIGHUP).
+rotated file (`logrotate` moves it, then the process is told: SIGUSR1).
 """
 
 from __future__ import annotations
