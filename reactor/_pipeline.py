@@ -150,11 +150,13 @@ class Pipeline:
 
     def replaced_previous(self) -> None:
         """`previous` no longer gets requests: the learned state shared with it (the
-        selector's model, the semantic index) is this pipeline's to save from now on."""
+        selector's model, the semantic index) is this pipeline's to save from now on, and
+        a shared exact-cache store takes this pipeline's bound."""
         previous, self.previous = self.previous, None
         if previous is not None:
             self.selector.replaced(previous.selector)
             self.semantic.replaced(previous.semantic)
+            self.cache.replaced(previous.cache)
 
     def limit_rejections(self) -> dict[tuple[str, str], int]:
         """429s for tenants' limits, by (reason, tenant): admission's and the selector's."""

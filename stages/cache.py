@@ -138,13 +138,17 @@ class ExactCache(Actor[Admitted | Completed]):
     def share(self, old: ExactCache) -> None:
         """Carry on with `old`'s entries, `old` to be replaced (a reload): an in-memory
         store is shared while `old` drains (closing it frees nothing), unless the new
-        settings ask for another (a Redis store, or a new `version` to start afresh);
-        its bound follows the new `max_entries`."""
+        settings ask for another (a Redis store, or a new `version` to start afresh).
+        `replaced` then gives it this one's `max_entries`."""
         store = old.store
         if isinstance(store, MemoryStore) and self.config.backend == "memory" and \
                 self.config.version == old.config.version:
-            store.max_entries = self.config.max_entries
             self.store = store
+
+    def replaced(self, old: ExactCache) -> None:
+        """`old` no longer gets requests: a shared store is bounded as this one says."""
+        if isinstance(self.store, MemoryStore) and self.store is old.store:
+            self.store.max_entries = self.config.max_entries
 
     async def started(self) -> None:
         if self.store is None:

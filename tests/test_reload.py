@@ -426,7 +426,10 @@ async def test_the_exact_cache_is_kept_across_a_reload_unless_its_version_change
             same = parse_config(cached("max_entries = 500"))
             async with Router(same, previous=old) as new:
                 again = await new.complete(question)
-                assert new.pipeline.cache.store is not None
+                assert new.pipeline.cache.store is old.pipeline.cache.store
+                # The old bound holds until the new router takes the requests.
+                assert getattr(new.pipeline.cache.store, "max_entries", None) == 10_000
+                new.replaced_previous()
                 assert getattr(new.pipeline.cache.store, "max_entries", None) == 500
             bumped = parse_config(cached('version = "2"'))
             async with Router(bumped, previous=old) as new:
