@@ -22,6 +22,7 @@ from reactor._server import Server, _Hosted
 from tests.conftest import TWO_MODELS
 from tests.stages.test_semantic_cache import ask as semantic_ask
 from tests.stages.test_semantic_cache import config_text, stored
+from tests.test_cli import listening
 
 REACTOR = [sys.executable, "-m", "reactor", "--log-json"]
 
@@ -69,14 +70,6 @@ class Log:
                 continue
             if entry.get("event") == event:
                 return dict(entry)
-
-
-async def listening(process: anyio.abc.Process) -> str:
-    assert process.stdout is not None
-    buffer = b""
-    while b"\n" not in buffer:
-        buffer += await process.stdout.receive()
-    return buffer.split(b"listening on ", 1)[1].split()[0].decode()
 
 
 async def models(session: aiohttp.ClientSession, url: str) -> set[str]:
