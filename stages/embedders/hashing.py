@@ -35,6 +35,10 @@ F64 = npt.NDArray[np.float64]
 Slots = npt.NDArray[np.intp]
 
 _WORDS = re.compile(r"\w+")
+# What `_WORDS` keeps of ASCII text, case-folded, in one pass over bytes: letters lowered,
+# digits and "_" kept, every other byte a space.
+_ASCII_WORDS = bytes(byte if chr(byte).isascii() and (chr(byte).isalnum() or byte == 95)
+                     else 32 for byte in range(256)).lower()
 # As 0-d arrays, not numpy scalars: a ufunc takes them with less overhead.
 _FNV_OFFSET = np.array(0xCBF29CE484222325, dtype=np.uint64)
 _FNV_PRIME = np.array(0x100000001B3, dtype=np.uint64)
@@ -88,6 +92,14 @@ class HashingEmbedder:
             memo.clear()
         memo[feature] = digest
         return digest
+
+    @staticmethod
+    def _words(text: str) -> list[str]:
+        """The text's words, NFKC-normalised and case-folded. ASCII text (most prompts)
+        needs neither and splits 4-5x faster through a byte table than through `\\w+`."""
+        if text.isascii():
+            return text.encode().translate(_ASCII_WORDS).decode().split()
+        return _WORDS.findall(unicodedata.normalize("NFKC", text).casefold())
 
     def _features(self, words: list[str]) -> list[str]:
         """A text's words, then its word n-grams, by n and then by position."""
@@ -148,7 +160,7 @@ class HashingEmbedder:
         same arithmetic, without the bookkeeping of which text each feature came from,
         and each block scaled in Python (a ufunc with a `where` costs more than that)."""
         config, dim = self.config, self.dim
-        words = _WORDS.findall(unicodedata.normalize("NFKC", text).casefold())
+        words = self._words(text)
         if not words:
             return self._empty[np.newaxis].copy()
         hashed = self._hashes(self._features(words))
@@ -188,7 +200,7 @@ class HashingEmbedder:
         spelled: list[str] = []
         spelled_rows: list[int] = []
         for row, text in enumerate(texts):
-            words = _WORDS.findall(unicodedata.normalize("NFKC", text).casefold())
+            words = self._words(text)
             before = len(features)
             features += self._features(words)
             counts.append(len(features) - before)

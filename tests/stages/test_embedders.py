@@ -232,6 +232,23 @@ def test_one_row_is_normalized_as_a_matrix_of_rows_is() -> None:
                                       normalize_rows(row[np.newaxis]))
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_hashing_splits_ascii_as_the_unicode_pattern_does(text: str) -> None:
+    # The byte-table path taken for ASCII text against the pattern every text once took.
+    expected = re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold())
+    assert HashingEmbedder._words(text) == expected
+
+
+def test_hashing_splits_every_ascii_pair_as_the_unicode_pattern_does() -> None:
+    for first in range(128):
+        for second in range(128):
+            text = f"{chr(first)}Ab{chr(second)}9_"
+            expected = re.findall(r"\w+", text.casefold())
+            assert HashingEmbedder._words(text) == expected, repr(text)
+    # Past ASCII the pattern decides: full-width letters fold, accents stay in words.
+    assert HashingEmbedder._words("ＡＢＣ café-Noël") == ["abc", "café", "noël"]
+
+
 def test_hashing_memo_stays_bounded_and_changes_nothing() -> None:
     texts = [f"prompt {n} about topic {n % 7} and word{n}" for n in range(200)]
     small = HashingEmbedder(HashingEmbedderConfig(), memo_size=16)
