@@ -344,7 +344,8 @@ async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, f
 
     def chunk(delta: Delta, finish: str | None = None, usage: CompletionUsage | None = None,
               info: RouterInfo | None = None) -> bytes:
-        payload = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+        payload = ChatCompletionChunk(object="chat.completion.chunk", id=chunk_id,
+                                      created=created, model=model,
                                       choices=[ChunkChoice(index=0, delta=delta,
                                                            finish_reason=finish)],
                                       usage=usage, router=info)
@@ -387,7 +388,8 @@ async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, f
                                    first.similarity, first.decision, done)
                 out += chunk(Delta(), finish, totals, info)
                 if include_usage:
-                    final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+                    final = ChatCompletionChunk(object="chat.completion.chunk",
+                                                id=chunk_id, created=created, model=model,
                                                 choices=[], usage=totals)
                     out += b"data: " + _encode(final) + b"\n\n"
                 out += b"data: [DONE]\n\n"

@@ -159,8 +159,10 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
 
 
 class ResponseMessage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    # `role` has no default so that `omit_defaults` cannot leave it out: typed clients
+    # (Rust's async-openai, generated ones) refuse a message without it.
+    role: Literal["assistant"]
     content: str | None
-    role: Literal["assistant"] = "assistant"
     tool_calls: list[ToolCall] | None = None
 
 
@@ -292,11 +294,12 @@ class ChunkChoice(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ChatCompletionChunk(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    # No default for `object`, as for `ResponseMessage.role`: typed clients require it.
     id: str
+    object: Literal["chat.completion.chunk"]
     created: int
     model: str
     choices: list[ChunkChoice]
-    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     usage: CompletionUsage | None = None
     router: RouterInfo | None = None
 
