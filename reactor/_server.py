@@ -194,16 +194,23 @@ class Endpoints:
         self.body_timeout_s = router.config.server.body_timeout_s
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        expecting = request.headers.get("Expect", "").lower() == "100-continue" \
+            and request.version >= HttpVersion11
         handler = self.routes.get((request.method, request.path))
+        refusal: web.Response | None = None
         if handler is None:
-            allowed = self.allowed.get(request.path)
-            if allowed is not None:
-                response = _http_error(405, "Method Not Allowed")
-                response.headers["Allow"] = allowed
-                return response
-            return _http_error(404, "Not Found")
-        if request.headers.get("Expect", "").lower() == "100-continue" \
-                and request.version >= HttpVersion11:
+            refusal = self._unrouted(request)
+        elif request.method == "POST" and self._too_long(request):
+            refusal = self._too_large()
+        if refusal is not None:
+            if expecting:
+                # The client holds its body back for a `100 Continue` it will not get:
+                # what it sends next on this connection may be that body or a new
+                # request, and no one can tell which.
+                refusal.force_close()
+            return refusal
+        assert handler is not None
+        if expecting:
             # The client holds its body back until told to send it (aiohttp's router
             # would say so; this low-level server does not): without this the handler
             # and the client each wait for the other. A refusal above needs no body.
@@ -221,7 +228,9 @@ class Endpoints:
                         message="the request body did not arrive within "
                                 f"{self.body_timeout_s:g} s of its headers"))
             return await handler(request)
-        except web.HTTPException as exc:  # a body over max_body_bytes: 413
+        except web.HTTPRequestEntityTooLarge:  # a body that grew past max_body_bytes
+            return self._too_large()
+        except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             return _http_error(exc.status, exc.reason)
@@ -233,6 +242,25 @@ class Endpoints:
             return _closing(ErrorInfo(
                 status=400, type="invalid_request_error", code="unreadable_body",
                 message=f"request body could not be read: {' '.join(detail.split())}"))
+
+    def _unrouted(self, request: web.BaseRequest) -> web.Response:
+        allowed = self.allowed.get(request.path)
+        if allowed is not None:
+            response = _http_error(405, "Method Not Allowed")
+            response.headers["Allow"] = allowed
+            return response
+        return _http_error(404, "Not Found")
+
+    def _too_long(self, request: web.BaseRequest) -> bool:
+        """The body's declared length is over the limit. The limit counts decoded bytes,
+        so an encoded body is judged only once read."""
+        return (request.content_length or 0) > self.max_body_bytes \
+            and "Content-Encoding" not in request.headers
+
+    def _too_large(self) -> web.Response:
+        return _http_error(413, "Request Entity Too Large",
+                           f"the request body is larger than the {self.max_body_bytes} "
+                           "bytes this server takes (server.max_body_bytes)")
 
     def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
                 task: Any) -> web.BaseRequest:

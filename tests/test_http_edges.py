@@ -3,11 +3,17 @@ requires, and requests the server can refuse before reading their bodies."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 
 import aiohttp
+import anyio
+import pytest
 
+from reactor import Router, parse_config
 from reactor._server import Server
+from tests.conftest import FAST_MODELS, hold_open
 
 CHAT = "/v1/chat/completions"
 
@@ -43,3 +49,65 @@ async def test_every_stream_chunk_carries_every_field_a_typed_client_requires(
     for chunk in chunks:
         assert CHUNK_KEYS <= chunk.keys(), chunk
         assert chunk["object"] == "chat.completion.chunk"
+
+
+async def head_of_answer(server: Server, request: bytes) -> tuple[bytes, bytes, bytes]:
+    """The first status line, headers and body the server writes back to `request`,
+    sent as raw bytes; a client holding back a body waits for the answer."""
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    try:
+        writer.write(request)
+        with anyio.fail_after(5):
+            status = await reader.readline()
+            headers = await reader.readuntil(b"\r\n\r\n")
+            length = int(headers.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+            body = await reader.readexactly(length)
+    finally:
+        writer.close()
+    return status, headers.lower(), body
+
+
+@pytest.fixture
+async def small_server() -> AsyncIterator[Server]:
+    config = parse_config("[server]\nmax_body_bytes = 1000\n" + FAST_MODELS)
+    async for router in hold_open(Router(config)):
+        async with Server(router, "127.0.0.1", 0) as running:
+            yield running
+
+
+async def test_a_body_declared_over_the_limit_is_refused_before_100_continue(
+        small_server: Server) -> None:
+    # Told `100 Continue`, the client would send the whole body only to be refused.
+    status, headers, body = await head_of_answer(small_server, (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 5000000\r\n\r\n"))
+    assert status == b"HTTP/1.1 413 Request Entity Too Large\r\n"
+    # The body never comes: the next bytes could be anything, so the connection ends.
+    assert b"connection: close" in headers
+    error = json.loads(body)["error"]
+    assert error["code"] == "request_entity_too_large" and "1000 bytes" in error["message"]
+
+
+async def test_a_request_refused_before_its_body_closes_a_connection_awaiting_100_continue(
+        server: Server) -> None:
+    status, headers, _ = await head_of_answer(server, (
+        b"POST /v1/nothing HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+        b"Content-Length: 2\r\n\r\n"))
+    assert status == b"HTTP/1.1 404 Not Found\r\n"
+    assert b"connection: close" in headers
+
+
+async def test_a_body_over_the_limit_is_told_what_the_limit_is(small_server: Server) -> None:
+    body = json.dumps({"messages": [{"role": "user", "content": "x" * 2000}]}).encode()
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: read to the limit
+        yield body
+
+    async with aiohttp.ClientSession() as session:
+        for data in (body, chunks()):
+            async with session.post(small_server.url + CHAT, data=data) as response:
+                assert response.status == 413
+                error = (await response.json())["error"]
+            assert error["code"] == "request_entity_too_large"
+            assert "1000 bytes" in error["message"]
+            assert "max_body_bytes" in error["message"]
