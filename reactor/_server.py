@@ -200,8 +200,8 @@ class Endpoints:
         refusal: web.Response | None = None
         if handler is None:
             refusal = self._unrouted(request)
-        elif request.method == "POST" and self._too_long(request):
-            refusal = self._too_large()
+        elif request.method == "POST":
+            refusal = self._unfit(request)
         if refusal is not None:
             if expecting:
                 # The client holds its body back for a `100 Continue` it will not get:
@@ -251,11 +251,21 @@ class Endpoints:
             return response
         return _http_error(404, "Not Found")
 
-    def _too_long(self, request: web.BaseRequest) -> bool:
-        """The body's declared length is over the limit. The limit counts decoded bytes,
-        so an encoded body is judged only once read."""
-        return (request.content_length or 0) > self.max_body_bytes \
-            and "Content-Encoding" not in request.headers
+    def _unfit(self, request: web.BaseRequest) -> web.Response | None:
+        """The answer to a body refused unread: one declared longer than the limit, or
+        in a coding aiohttp would hand over undecoded (it decodes only `_CODINGS`)."""
+        coding = request.headers.get("Content-Encoding", "identity").lower()
+        if coding == "identity":
+            if (request.content_length or 0) > self.max_body_bytes:
+                return self._too_large()
+            return None
+        if coding in _CODINGS:
+            return None  # the limit counts decoded bytes: judged as they are read
+        response = _http_error(415, "Unsupported Media Type",
+                               f"Content-Encoding {coding!r} is not one this server "
+                               "decodes: send the body as it is, or gzip or deflate it")
+        response.headers["Accept-Encoding"] = "gzip, deflate"
+        return response
 
     def _too_large(self) -> web.Response:
         return _http_error(413, "Request Entity Too Large",
@@ -292,6 +302,11 @@ class Endpoints:
         taken = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(snapshot["taken_at"]))
         return json_response(snapshot, headers={
             "Content-Disposition": f'attachment; filename="reactor-metrics-{taken}.json"'})
+
+
+# The content codings aiohttp decodes (br and zstd only with their packages; without
+# them aiohttp refuses the request itself).
+_CODINGS = frozenset(("gzip", "deflate", "br", "zstd"))
 
 
 # A caller's own request id (`x-request-id`): echoed on the answer and kept in the

@@ -4,6 +4,7 @@ requires, and requests the server can refuse before reading their bodies."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import AsyncIterator
 
@@ -111,3 +112,29 @@ async def test_a_body_over_the_limit_is_told_what_the_limit_is(small_server: Ser
             assert error["code"] == "request_entity_too_large"
             assert "1000 bytes" in error["message"]
             assert "max_body_bytes" in error["message"]
+
+
+HELLO = b'{"model": "nano", "messages": [{"role": "user", "content": "hi"}]}'
+
+
+@pytest.mark.parametrize("coding", ["x-gzip", "compress", "gzip, gzip"])
+async def test_a_body_in_a_coding_the_server_cannot_decode_is_a_415_naming_it(
+        server: Server, coding: str) -> None:
+    # aiohttp hands such a body over as it came: it read as JSON that "is not valid".
+    async with aiohttp.ClientSession() as session, \
+            session.post(server.url + CHAT, data=gzip.compress(HELLO),
+                         headers={"Content-Encoding": coding}) as response:
+        assert response.status == 415
+        assert response.headers["Accept-Encoding"] == "gzip, deflate"
+        error = (await response.json())["error"]
+    assert error["code"] == "unsupported_media_type" and repr(coding) in error["message"]
+
+
+@pytest.mark.parametrize(("coding", "body"), [("identity", HELLO), ("GZIP", gzip.compress(HELLO))])
+async def test_a_body_in_a_coding_the_server_decodes_is_answered(
+        server: Server, coding: str, body: bytes) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.post(server.url + CHAT, data=body,
+                         headers={"Content-Encoding": coding}) as response:
+        assert response.status == 200
+        assert (await response.json())["model"] == "nano"
