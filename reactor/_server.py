@@ -197,6 +197,8 @@ class Endpoints:
         expecting = request.headers.get("Expect", "").lower() == "100-continue" \
             and request.version >= HttpVersion11
         handler = self.routes.get((request.method, request.path))
+        if handler is None and request.path.startswith(_MODEL) and request.method in _READ:
+            handler = self.retrieve_model
         refusal: web.Response | None = None
         if handler is None:
             refusal = self._unrouted(request)
@@ -245,6 +247,8 @@ class Endpoints:
 
     def _unrouted(self, request: web.BaseRequest) -> web.Response:
         allowed = self.allowed.get(request.path)
+        if allowed is None and request.path.startswith(_MODEL):
+            allowed = ", ".join(_READ)
         if allowed is not None:
             response = _http_error(405, "Method Not Allowed")
             response.headers["Allow"] = allowed
@@ -282,6 +286,16 @@ class Endpoints:
     async def list_models(self, request: web.BaseRequest) -> web.Response:
         return json_response(ModelList(data=self.router.models()))
 
+    async def retrieve_model(self, request: web.BaseRequest) -> web.Response:
+        """`GET /v1/models/{model}`: one card of `/v1/models` (the SDKs' `models.retrieve`)."""
+        name = request.path[len(_MODEL):]
+        for card in self.router.models():
+            if card.id == name:
+                return json_response(card)
+        return error_response(ErrorInfo(
+            status=404, type="invalid_request_error", code="model_not_found", param="model",
+            message=f"the model {name!r} does not exist"))
+
     async def readyz(self, request: web.BaseRequest) -> web.Response:
         ready, detail = self.router.readiness()
         return json_response(detail, 200 if ready else 503)
@@ -303,6 +317,10 @@ class Endpoints:
         return json_response(snapshot, headers={
             "Content-Disposition": f'attachment; filename="reactor-metrics-{taken}.json"'})
 
+
+# `/v1/models/{model}`: the one path that carries a name, so the one found by prefix.
+_MODEL = "/v1/models/"
+_READ = ("GET", "HEAD")
 
 # The content codings aiohttp decodes (br and zstd only with their packages; without
 # them aiohttp refuses the request itself).

@@ -138,3 +138,13 @@ async def test_a_body_in_a_coding_the_server_decodes_is_answered(
                          headers={"Content-Encoding": coding}) as response:
         assert response.status == 200
         assert (await response.json())["model"] == "nano"
+
+
+async def test_a_model_path_takes_only_get_and_head(server: Server) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.head(server.url + "/v1/models/auto") as response:
+            assert response.status == 200
+        async with session.post(server.url + "/v1/models/auto") as response:
+            assert response.status == 405
+            assert response.headers["Allow"] == "GET, HEAD"
+            assert (await response.json())["error"]["code"] == "method_not_allowed"
