@@ -346,6 +346,11 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
 async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
                             client_id: str | None) -> web.StreamResponse:
     router = endpoints.router
+    # The key first, as OpenAI does: a caller without one learns nothing of the body.
+    caller = identify(endpoints, request)
+    if caller is None:
+        return _unauthorized()
+    tenant, tier = caller
     body = await request.read()
     try:
         chat = decode_chat_request(body)
@@ -357,12 +362,6 @@ async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
     elif "no-cache" in control:
         ttl = chat.cache.ttl_s if chat.cache is not None else None
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
-    caller = identify(endpoints, request)
-    if caller is None:
-        return error_response(ErrorInfo(
-            status=401, type="invalid_request_error", code="invalid_api_key",
-            message="a valid API key is required: Authorization: Bearer <key>"))
-    tenant, tier = caller
     recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
@@ -488,6 +487,12 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     return "default", "default"
 
 
+def _unauthorized() -> web.Response:
+    return error_response(ErrorInfo(
+        status=401, type="invalid_request_error", code="invalid_api_key",
+        message="a valid API key is required: Authorization: Bearer <key>"))
+
+
 def _invalid(exc: InvalidRequest) -> web.Response:
     return error_response(ErrorInfo(status=400, type="invalid_request_error",
                                     message=str(exc), param=exc.param, code="invalid_value"))
@@ -496,15 +501,13 @@ def _invalid(exc: InvalidRequest) -> web.Response:
 async def route(endpoints: Endpoints, request: web.BaseRequest) -> web.Response:
     """The decision alone, for the same body as a chat completion."""
     router = endpoints.router
+    caller = identify(endpoints, request)
+    if caller is None:
+        return _unauthorized()
     try:
         chat = decode_chat_request(await request.read())
     except InvalidRequest as exc:
         return _invalid(exc)
-    caller = identify(endpoints, request)
-    if caller is None:
-        return error_response(ErrorInfo(
-            status=401, type="invalid_request_error", code="invalid_api_key",
-            message="a valid API key is required: Authorization: Bearer <key>"))
     try:
         decision = await router.route(chat, tenant=caller[0], tier=caller[1])
     except RequestFailed as exc:

@@ -148,3 +148,13 @@ async def test_a_model_path_takes_only_get_and_head(server: Server) -> None:
             assert response.status == 405
             assert response.headers["Allow"] == "GET, HEAD"
             assert (await response.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_caller_without_a_key_is_a_401_whatever_its_body() -> None:
+    config = parse_config("[admission]\nrequire_key = true\n" + FAST_MODELS)
+    async for router in hold_open(Router(config)):
+        async with Server(router) as server, aiohttp.ClientSession() as session:
+            for path in (CHAT, "/api/v1/route"):
+                async with session.post(server.url + path, data=b'{"messages": 5}') as response:
+                    assert response.status == 401
+                    assert (await response.json())["error"]["code"] == "invalid_api_key"
