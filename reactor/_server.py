@@ -65,6 +65,7 @@ from reactor._wire import (
     ToolCallChunk,
     decode_chat_request,
     invalid_from_validation,
+    not_json,
 )
 
 log = structlog.get_logger("reactor.server")
@@ -520,12 +521,13 @@ _feedback = msgspec.json.Decoder(FeedbackRequest)
 
 async def feedback(router: Router, request: web.BaseRequest) -> web.Response:
     """A 1-5 rating of an answer, by its request id: the selector learns from it."""
+    raw = await request.read()
     try:
-        body = _feedback.decode(await request.read())
+        body = _feedback.decode(raw)
     except msgspec.ValidationError as exc:
         return _invalid(invalid_from_validation(exc))
     except msgspec.DecodeError as exc:
-        return _invalid(InvalidRequest(f"request body is not valid JSON: {exc}", None))
+        return _invalid(not_json(raw, exc))
     if (body.rating is None) == (body.score is None):
         return _invalid(InvalidRequest("give exactly one of rating (1-5) or score (0-1)",
                                        "rating"))

@@ -375,13 +375,32 @@ def decode_chat_request(body: bytes) -> ChatRequest:
     except msgspec.ValidationError as exc:
         raise invalid_from_validation(exc) from None
     except msgspec.DecodeError as exc:
-        raise InvalidRequest(f"request body is not valid JSON: {exc}", None) from None
+        raise not_json(body, exc) from None
     except RecursionError:
         # msgspec recurses once per level of nesting, even through fields it skips
         # (`logit_bias`, unknown ones): a deep enough body exhausts the stack.
         raise InvalidRequest("request body is nested too deeply", None) from None
     check_chat_request(request)
     return request
+
+
+# A `\uD800`-`\uDBFF` escape (not itself escaped) that no `\u` follows: the first half of
+# a surrogate pair without its second.
+_LONE_HIGH = re.compile(rb"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2})(?!\\u)")
+
+
+def not_json(body: bytes, exc: msgspec.DecodeError) -> InvalidRequest:
+    """A body that is not JSON, said as plainly as can be."""
+    if not body.strip():
+        return InvalidRequest("request body is empty: a JSON object is expected", None)
+    detail = str(exc)
+    # A JavaScript client that cut a string inside an emoji sends half of it; msgspec
+    # calls that "truncated", or "unexpected end of hex escape", depending on what follows.
+    lone = _LONE_HIGH.search(body)
+    if lone is not None:
+        detail = (f"{lone.group(1).decode()} at byte {lone.start(1)} is the first half "
+                  "of a UTF-16 surrogate pair without its second (a character cut in two)")
+    return InvalidRequest(f"request body is not valid JSON: {detail}", None)
 
 
 def invalid_from_validation(exc: msgspec.ValidationError) -> InvalidRequest:

@@ -158,3 +158,21 @@ async def test_a_caller_without_a_key_is_a_401_whatever_its_body() -> None:
                 async with session.post(server.url + path, data=b'{"messages": 5}') as response:
                     assert response.status == 401
                     assert (await response.json())["error"]["code"] == "invalid_api_key"
+
+
+@pytest.mark.parametrize("path", [CHAT, "/api/v1/feedback"])
+@pytest.mark.parametrize(("body", "said"), [
+    (b"", "request body is empty"),
+    # A JavaScript client that cut a string inside an emoji (`"ab😀".slice(0, 3)`):
+    # msgspec says "truncated" or "unexpected end of hex escape", and sends the caller
+    # looking for a short body.
+    (b'{"request_id": "ab\\ud83d", "messages": [{"role": "user", "content": "ab\\ud83d"}]}',
+     "\\ud83d at byte 18 is the first half of a UTF-16 surrogate pair"),
+], ids=["empty", "half-an-emoji"])
+async def test_a_body_that_is_not_json_is_told_what_is_wrong_with_it(
+        server: Server, path: str, body: bytes, said: str) -> None:
+    async with aiohttp.ClientSession() as session, \
+            session.post(server.url + path, data=body) as response:
+        assert response.status == 400
+        error = (await response.json())["error"]
+    assert said in error["message"] and "truncated" not in error["message"]
