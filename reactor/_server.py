@@ -250,11 +250,17 @@ class Endpoints:
         allowed = self.allowed.get(request.path)
         if allowed is None and request.path.startswith(_MODEL):
             allowed = ", ".join(_READ)
+        path = request.path
         if allowed is not None:
-            response = _http_error(405, "Method Not Allowed")
+            response = _http_error(405, "Method Not Allowed",
+                                   f"{path} takes {allowed}, not {request.method}")
             response.headers["Allow"] = allowed
             return response
-        return _http_error(404, "Not Found")
+        message = f"no endpoint {request.method} {path[:200]}"
+        if f"/v1{path}" in self.allowed or path.startswith("/models/"):
+            # The commonest cause: an OpenAI client's base URL without its /v1.
+            message += f" (did you mean /v1{path[:200]}? an OpenAI client's base URL ends in /v1)"
+        return _http_error(404, "Not Found", message)
 
     def _unfit(self, request: web.BaseRequest) -> web.Response | None:
         """The answer to a body refused unread: one declared longer than the limit, or

@@ -176,3 +176,20 @@ async def test_a_body_that_is_not_json_is_told_what_is_wrong_with_it(
         assert response.status == 400
         error = (await response.json())["error"]
     assert said in error["message"] and "truncated" not in error["message"]
+
+
+@pytest.mark.parametrize(("method", "path", "said"), [
+    ("POST", "/chat/completions", "did you mean /v1/chat/completions?"),
+    ("GET", "/models", "did you mean /v1/models?"),
+    ("GET", "/v2/models", "no endpoint GET /v2/models"),
+    ("GET", CHAT, f"{CHAT} takes POST, not GET"),
+])
+async def test_a_path_without_an_endpoint_says_what_was_asked_and_what_may_be_meant(
+        server: Server, method: str, path: str, said: str) -> None:
+    # An OpenAI client given a base URL without /v1 posts to /chat/completions.
+    async with aiohttp.ClientSession() as session, \
+            session.request(method, server.url + path) as response:
+        assert response.status in (404, 405)
+        error = (await response.json())["error"]
+    assert said in error["message"]
+    assert "did you mean" not in error["message"] or said.startswith("did you mean")
