@@ -247,10 +247,10 @@ class Endpoints:
                 message=f"request body could not be read: {' '.join(detail.split())}"))
 
     def _unrouted(self, request: web.BaseRequest) -> web.Response:
-        allowed = self.allowed.get(request.path)
-        if allowed is None and request.path.startswith(_MODEL):
-            allowed = ", ".join(_READ)
         path = request.path
+        allowed = self.allowed.get(path)
+        if allowed is None and path.startswith(_MODEL):
+            allowed = ", ".join(_READ)
         if allowed is not None:
             response = _http_error(405, "Method Not Allowed",
                                    f"{path} takes {allowed}, not {request.method}")
