@@ -264,7 +264,15 @@ class Endpoints:
 
     def _unfit(self, request: web.BaseRequest) -> web.Response | None:
         """The answer to a body refused unread: one declared longer than the limit, or
-        in a coding aiohttp would hand over undecoded (it decodes only `_CODINGS`)."""
+        in a coding aiohttp would hand over undecoded (it decodes only `_CODINGS`, and
+        of transfer codings only `chunked`, which it requires last)."""
+        transfer = request.headers.get("Transfer-Encoding", "chunked").lower()
+        if transfer != "chunked":
+            # RFC 9112 says 501, which OpenAI's SDKs would retry as a server's failure.
+            return error_response(ErrorInfo(
+                status=400, type="invalid_request_error", code="unsupported_transfer_encoding",
+                message=f"Transfer-Encoding {transfer!r} is not one this server decodes: "
+                "send the body chunked, or with a Content-Length"))
         coding = request.headers.get("Content-Encoding", "identity").lower()
         if coding == "identity":
             if (request.content_length or 0) > self.max_body_bytes:

@@ -193,3 +193,16 @@ async def test_a_path_without_an_endpoint_says_what_was_asked_and_what_may_be_me
         error = (await response.json())["error"]
     assert said in error["message"]
     assert "did you mean" not in error["message"] or said.startswith("did you mean")
+
+
+async def test_a_body_in_a_transfer_coding_the_server_cannot_decode_is_a_400_naming_it(
+        server: Server) -> None:
+    packed = gzip.compress(HELLO)
+    status, _, body = await head_of_answer(server, (
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: gzip, chunked\r\n\r\n"
+        + f"{len(packed):x}\r\n".encode() + packed + b"\r\n0\r\n\r\n"))
+    assert status == b"HTTP/1.1 400 Bad Request\r\n"
+    error = json.loads(body)["error"]
+    assert error["code"] == "unsupported_transfer_encoding"
+    assert "'gzip, chunked'" in error["message"]
