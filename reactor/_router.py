@@ -91,7 +91,7 @@ class Answer(msgspec.Struct, kw_only=True):
             created=created,
             model=self.model,
             choices=[Choice(index=0, message=ResponseMessage(
-                content=text if text or not tool_calls else None,
+                role="assistant", content=text if text or not tool_calls else None,
                 tool_calls=tool_calls), finish_reason=done.finish_reason)],
             usage=completion_usage(done.usage),
             router=router_info(self.request_id, self.model, self.reason, self.cache,

@@ -65,6 +65,7 @@ from reactor._wire import (
     ToolCallChunk,
     decode_chat_request,
     invalid_from_validation,
+    not_json,
 )
 
 log = structlog.get_logger("reactor.server")
@@ -194,16 +195,25 @@ class Endpoints:
         self.body_timeout_s = router.config.server.body_timeout_s
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        expecting = request.headers.get("Expect", "").lower() == "100-continue" \
+            and request.version >= HttpVersion11
         handler = self.routes.get((request.method, request.path))
+        if handler is None and request.path.startswith(_MODEL) and request.method in _READ:
+            handler = self.retrieve_model
+        refusal: web.Response | None = None
         if handler is None:
-            allowed = self.allowed.get(request.path)
-            if allowed is not None:
-                response = _http_error(405, "Method Not Allowed")
-                response.headers["Allow"] = allowed
-                return response
-            return _http_error(404, "Not Found")
-        if request.headers.get("Expect", "").lower() == "100-continue" \
-                and request.version >= HttpVersion11:
+            refusal = self._unrouted(request)
+        elif request.method == "POST":
+            refusal = self._unfit(request)
+        if refusal is not None:
+            if expecting:
+                # The client holds its body back for a `100 Continue` it will not get:
+                # what it sends next on this connection may be that body or a new
+                # request, and no one can tell which.
+                refusal.force_close()
+            return refusal
+        assert handler is not None
+        if expecting:
             # The client holds its body back until told to send it (aiohttp's router
             # would say so; this low-level server does not): without this the handler
             # and the client each wait for the other. A refusal above needs no body.
@@ -221,7 +231,9 @@ class Endpoints:
                         message="the request body did not arrive within "
                                 f"{self.body_timeout_s:g} s of its headers"))
             return await handler(request)
-        except web.HTTPException as exc:  # a body over max_body_bytes: 413
+        except web.HTTPRequestEntityTooLarge:  # a body that grew past max_body_bytes
+            return self._too_large()
+        except web.HTTPException as exc:
             if exc.status < 400:
                 raise
             return _http_error(exc.status, exc.reason)
@@ -234,6 +246,51 @@ class Endpoints:
                 status=400, type="invalid_request_error", code="unreadable_body",
                 message=f"request body could not be read: {' '.join(detail.split())}"))
 
+    def _unrouted(self, request: web.BaseRequest) -> web.Response:
+        path = request.path
+        allowed = self.allowed.get(path)
+        if allowed is None and path.startswith(_MODEL):
+            allowed = ", ".join(_READ)
+        if allowed is not None:
+            response = _http_error(405, "Method Not Allowed",
+                                   f"{path} takes {allowed}, not {request.method}")
+            response.headers["Allow"] = allowed
+            return response
+        message = f"no endpoint {request.method} {path[:200]}"
+        if f"/v1{path}" in self.allowed or path.startswith("/models/"):
+            # The commonest cause: an OpenAI client's base URL without its /v1.
+            message += f" (did you mean /v1{path[:200]}? an OpenAI client's base URL ends in /v1)"
+        return _http_error(404, "Not Found", message)
+
+    def _unfit(self, request: web.BaseRequest) -> web.Response | None:
+        """The answer to a body refused unread: one declared longer than the limit, or
+        in a coding aiohttp would hand over undecoded (it decodes only `_CODINGS`, and
+        of transfer codings only `chunked`, which it requires last)."""
+        transfer = request.headers.get("Transfer-Encoding", "chunked").lower()
+        if transfer != "chunked":
+            # RFC 9112 says 501, which OpenAI's SDKs would retry as a server's failure.
+            return error_response(ErrorInfo(
+                status=400, type="invalid_request_error", code="unsupported_transfer_encoding",
+                message=f"Transfer-Encoding {transfer!r} is not one this server decodes: "
+                "send the body chunked, or with a Content-Length"))
+        coding = request.headers.get("Content-Encoding", "identity").lower()
+        if coding == "identity":
+            if (request.content_length or 0) > self.max_body_bytes:
+                return self._too_large()
+            return None
+        if coding in _CODINGS:
+            return None  # the limit counts decoded bytes: judged as they are read
+        response = _http_error(415, "Unsupported Media Type",
+                               f"Content-Encoding {coding!r} is not one this server "
+                               "decodes: send the body as it is, or gzip or deflate it")
+        response.headers["Accept-Encoding"] = "gzip, deflate"
+        return response
+
+    def _too_large(self) -> web.Response:
+        return _http_error(413, "Request Entity Too Large",
+                           f"the request body is larger than the {self.max_body_bytes} "
+                           "bytes this server takes (server.max_body_bytes)")
+
     def request(self, message: Any, payload: Any, protocol: Any, writer: Any,
                 task: Any) -> web.BaseRequest:
         """The request factory: a body larger than `max_body_bytes` is refused (413)."""
@@ -243,6 +300,16 @@ class Endpoints:
 
     async def list_models(self, request: web.BaseRequest) -> web.Response:
         return json_response(ModelList(data=self.router.models()))
+
+    async def retrieve_model(self, request: web.BaseRequest) -> web.Response:
+        """`GET /v1/models/{model}`: one card of `/v1/models` (the SDKs' `models.retrieve`)."""
+        name = request.path[len(_MODEL):]
+        for card in self.router.models():
+            if card.id == name:
+                return json_response(card)
+        return error_response(ErrorInfo(
+            status=404, type="invalid_request_error", code="model_not_found", param="model",
+            message=f"the model {name!r} does not exist"))
 
     async def readyz(self, request: web.BaseRequest) -> web.Response:
         ready, detail = self.router.readiness()
@@ -266,6 +333,15 @@ class Endpoints:
             "Content-Disposition": f'attachment; filename="reactor-metrics-{taken}.json"'})
 
 
+# `/v1/models/{model}`: the one path that carries a name, so the one found by prefix.
+_MODEL = "/v1/models/"
+_READ = ("GET", "HEAD")
+
+# The content codings aiohttp decodes (br and zstd only with their packages; without
+# them aiohttp refuses the request itself).
+_CODINGS = frozenset(("gzip", "deflate", "br", "zstd"))
+
+
 # A caller's own request id (`x-request-id`): echoed on the answer and kept in the
 # ledger, beside Reactor's id; one that is not a short printable token is ignored.
 _CLIENT_ID = re.compile(r"[\x21-\x7e]{1,128}")
@@ -285,6 +361,11 @@ async def chat_completions(endpoints: Endpoints, request: web.BaseRequest
 async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
                             client_id: str | None) -> web.StreamResponse:
     router = endpoints.router
+    # The key first, as OpenAI does: a caller without one learns nothing of the body.
+    caller = identify(endpoints, request)
+    if caller is None:
+        return _unauthorized()
+    tenant, tier = caller
     body = await request.read()
     try:
         chat = decode_chat_request(body)
@@ -296,12 +377,6 @@ async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
     elif "no-cache" in control:
         ttl = chat.cache.ttl_s if chat.cache is not None else None
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="refresh", ttl_s=ttl))
-    caller = identify(endpoints, request)
-    if caller is None:
-        return error_response(ErrorInfo(
-            status=401, type="invalid_request_error", code="invalid_api_key",
-            message="a valid API key is required: Authorization: Bearer <key>"))
-    tenant, tier = caller
     recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
@@ -344,7 +419,8 @@ async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, f
 
     def chunk(delta: Delta, finish: str | None = None, usage: CompletionUsage | None = None,
               info: RouterInfo | None = None) -> bytes:
-        payload = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+        payload = ChatCompletionChunk(object="chat.completion.chunk", id=chunk_id,
+                                      created=created, model=model,
                                       choices=[ChunkChoice(index=0, delta=delta,
                                                            finish_reason=finish)],
                                       usage=usage, router=info)
@@ -387,7 +463,8 @@ async def _stream(request: web.BaseRequest, router: Router, chat: ChatRequest, f
                                    first.similarity, first.decision, done)
                 out += chunk(Delta(), finish, totals, info)
                 if include_usage:
-                    final = ChatCompletionChunk(id=chunk_id, created=created, model=model,
+                    final = ChatCompletionChunk(object="chat.completion.chunk",
+                                                id=chunk_id, created=created, model=model,
                                                 choices=[], usage=totals)
                     out += b"data: " + _encode(final) + b"\n\n"
                 out += b"data: [DONE]\n\n"
@@ -425,6 +502,12 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     return "default", "default"
 
 
+def _unauthorized() -> web.Response:
+    return error_response(ErrorInfo(
+        status=401, type="invalid_request_error", code="invalid_api_key",
+        message="a valid API key is required: Authorization: Bearer <key>"))
+
+
 def _invalid(exc: InvalidRequest) -> web.Response:
     return error_response(ErrorInfo(status=400, type="invalid_request_error",
                                     message=str(exc), param=exc.param, code="invalid_value"))
@@ -433,15 +516,13 @@ def _invalid(exc: InvalidRequest) -> web.Response:
 async def route(endpoints: Endpoints, request: web.BaseRequest) -> web.Response:
     """The decision alone, for the same body as a chat completion."""
     router = endpoints.router
+    caller = identify(endpoints, request)
+    if caller is None:
+        return _unauthorized()
     try:
         chat = decode_chat_request(await request.read())
     except InvalidRequest as exc:
         return _invalid(exc)
-    caller = identify(endpoints, request)
-    if caller is None:
-        return error_response(ErrorInfo(
-            status=401, type="invalid_request_error", code="invalid_api_key",
-            message="a valid API key is required: Authorization: Bearer <key>"))
     try:
         decision = await router.route(chat, tenant=caller[0], tier=caller[1])
     except RequestFailed as exc:
@@ -454,12 +535,13 @@ _feedback = msgspec.json.Decoder(FeedbackRequest)
 
 async def feedback(router: Router, request: web.BaseRequest) -> web.Response:
     """A 1-5 rating of an answer, by its request id: the selector learns from it."""
+    raw = await request.read()
     try:
-        body = _feedback.decode(await request.read())
+        body = _feedback.decode(raw)
     except msgspec.ValidationError as exc:
         return _invalid(invalid_from_validation(exc))
     except msgspec.DecodeError as exc:
-        return _invalid(InvalidRequest(f"request body is not valid JSON: {exc}", None))
+        return _invalid(not_json(raw, exc))
     if (body.rating is None) == (body.score is None):
         return _invalid(InvalidRequest("give exactly one of rating (1-5) or score (0-1)",
                                        "rating"))

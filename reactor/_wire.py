@@ -159,8 +159,10 @@ class ChatRequest(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
 
 
 class ResponseMessage(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    # `role` has no default so that `omit_defaults` cannot leave it out: typed clients
+    # (Rust's async-openai, generated ones) refuse a message without it.
+    role: Literal["assistant"]
     content: str | None
-    role: Literal["assistant"] = "assistant"
     tool_calls: list[ToolCall] | None = None
 
 
@@ -292,11 +294,12 @@ class ChunkChoice(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ChatCompletionChunk(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    # No default for `object`, as for `ResponseMessage.role`: typed clients require it.
     id: str
+    object: Literal["chat.completion.chunk"]
     created: int
     model: str
     choices: list[ChunkChoice]
-    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
     usage: CompletionUsage | None = None
     router: RouterInfo | None = None
 
@@ -372,13 +375,32 @@ def decode_chat_request(body: bytes) -> ChatRequest:
     except msgspec.ValidationError as exc:
         raise invalid_from_validation(exc) from None
     except msgspec.DecodeError as exc:
-        raise InvalidRequest(f"request body is not valid JSON: {exc}", None) from None
+        raise not_json(body, exc) from None
     except RecursionError:
         # msgspec recurses once per level of nesting, even through fields it skips
         # (`logit_bias`, unknown ones): a deep enough body exhausts the stack.
         raise InvalidRequest("request body is nested too deeply", None) from None
     check_chat_request(request)
     return request
+
+
+# A `\uD800`-`\uDBFF` escape (not itself escaped) that no `\u` follows: the first half of
+# a surrogate pair without its second.
+_LONE_HIGH = re.compile(rb"(?<!\\)(?:\\\\)*(\\u[dD][89abAB][0-9a-fA-F]{2})(?!\\u)")
+
+
+def not_json(body: bytes, exc: msgspec.DecodeError) -> InvalidRequest:
+    """A body that is not JSON, said as plainly as can be."""
+    if not body.strip():
+        return InvalidRequest("request body is empty: a JSON object is expected", None)
+    detail = str(exc)
+    # A JavaScript client that cut a string inside an emoji sends half of it; msgspec
+    # calls that "truncated", or "unexpected end of hex escape", depending on what follows.
+    lone = _LONE_HIGH.search(body)
+    if lone is not None:
+        detail = (f"{lone.group(1).decode()} at byte {lone.start(1)} is the first half "
+                  "of a UTF-16 surrogate pair without its second (a character cut in two)")
+    return InvalidRequest(f"request body is not valid JSON: {detail}", None)
 
 
 def invalid_from_validation(exc: msgspec.ValidationError) -> InvalidRequest:

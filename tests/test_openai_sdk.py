@@ -54,3 +54,12 @@ async def test_sdk_lists_models(client: openai.AsyncOpenAI) -> None:
     async with client:
         models = [m.id async for m in client.models.list()]
     assert "auto" in models and "pro" in models
+
+
+async def test_sdk_retrieves_one_model(client: openai.AsyncOpenAI) -> None:
+    async with client:
+        model = await client.models.retrieve("pro")
+        with pytest.raises(openai.NotFoundError) as caught:
+            await client.models.retrieve("gpt-17")
+    assert model.id == "pro" and model.object == "model"
+    assert caught.value.code == "model_not_found"
