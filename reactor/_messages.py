@@ -192,6 +192,9 @@ class Feedback(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     request_id: str
     score: float
     reply: Reply[bool]
+    tenant: str | None = None
+    """Who rates: only the tenant that asked may rate an answer. None: anyone (the
+    embedding program's own call)."""
 
 
 SelectorInbox = Select | Completed | Feedback

@@ -494,8 +494,9 @@ class Router:
                       decision=decision)
 
     async def feedback(self, request_id: str, *, rating: int | None = None,
-                       score: float | None = None) -> bool:
-        """Rate an answer (1-5, or a 0-1 score); False if the request is not remembered."""
+                       score: float | None = None, tenant: str | None = None) -> bool:
+        """Rate an answer (1-5, or a 0-1 score); False if the request is not remembered,
+        or (with `tenant`) was not that tenant's."""
         if (rating is None) == (score is None):
             raise ValueError("give exactly one of rating (1-5) or score (0-1)")
         value = (rating - 1) / 4 if rating is not None else float(score or 0.0)
@@ -503,7 +504,7 @@ class Router:
             raise ValueError("rating must be 1-5 and score 0-1")
         reply: Reply[bool] = Reply()
         await self.pipeline.selector.mailbox.send(
-            Feedback(request_id=request_id, score=value, reply=reply))
+            Feedback(request_id=request_id, score=value, reply=reply, tenant=tenant))
         return await reply.receive()
 
     def _coerce(self, request: ChatRequest | dict[str, Any]) -> ChatRequest:

@@ -175,7 +175,7 @@ class Endpoints:
         posts: dict[str, Handler] = {
             "/v1/chat/completions": partial(chat_completions, self),
             "/api/v1/route": partial(route, self),
-            "/api/v1/feedback": partial(feedback, router)}
+            "/api/v1/feedback": partial(feedback, self)}
         self.routes: dict[tuple[str, str], Handler] = {
             **{("GET", path): handler for path, handler in gets.items()},
             **{("HEAD", path): handler for path, handler in gets.items()},
@@ -533,8 +533,12 @@ async def route(endpoints: Endpoints, request: web.BaseRequest) -> web.Response:
 _feedback = msgspec.json.Decoder(FeedbackRequest)
 
 
-async def feedback(router: Router, request: web.BaseRequest) -> web.Response:
-    """A 1-5 rating of an answer, by its request id: the selector learns from it."""
+async def feedback(endpoints: Endpoints, request: web.BaseRequest) -> web.Response:
+    """A 1-5 rating of an answer, by its request id: the selector learns from it. Only
+    the tenant that asked may rate the answer (by the same key)."""
+    caller = identify(endpoints, request)
+    if caller is None:
+        return _unauthorized()
     raw = await request.read()
     try:
         body = _feedback.decode(raw)
@@ -545,11 +549,13 @@ async def feedback(router: Router, request: web.BaseRequest) -> web.Response:
     if (body.rating is None) == (body.score is None):
         return _invalid(InvalidRequest("give exactly one of rating (1-5) or score (0-1)",
                                        "rating"))
-    if not await router.feedback(body.request_id, score=body.value):
+    if not await endpoints.router.feedback(body.request_id, score=body.value,
+                                           tenant=caller[0]):
         return error_response(ErrorInfo(
             status=404, type="invalid_request_error", code="unknown_request", param="request_id",
-            message=f"no recent answered request {body.request_id!r} (only successful "
-            "answers are remembered, and only the most recent ones)"))
+            message=f"no recent answered request {body.request_id!r} of yours (only "
+            "successful answers are remembered, only the most recent ones, and only for "
+            "the key that asked)"))
     return json_response({"accepted": True, "request_id": body.request_id})
 
 

@@ -440,6 +440,7 @@ class Remembered(msgspec.Struct, frozen=True, kw_only=True):
     model: str
     task: str
     embedding: npt.NDArray[np.float32]
+    tenant: str = "default"
 
 
 class Selector(Actor[Select | Completed | Feedback]):
@@ -561,8 +562,8 @@ class Selector(Actor[Select | Completed | Feedback]):
                     await self.downstream.send(routed)
             case Completed() as outcome:
                 self._learn_from(outcome)
-            case Feedback(request_id=request_id, score=score, reply=reply):
-                reply.send(self._learn(request_id, score))
+            case Feedback(request_id=request_id, score=score, reply=reply, tenant=tenant):
+                reply.send(self._learn(request_id, score, tenant))
                 quality = self.catalogue.quality
                 if quality is not None and quality.graph_due and self._building is None:
                     # One build at a time; `stopping` may cancel it before its task starts.
@@ -589,13 +590,16 @@ class Selector(Actor[Select | Completed | Feedback]):
                 features.embedding is None:
             return
         self.recent[outcome.job.id] = Remembered(model=outcome.model, task=features.task,
-                                                 embedding=features.embedding)
+                                                 embedding=features.embedding,
+                                                 tenant=outcome.job.tenant)
         while len(self.recent) > self.catalogue.config.feedback_memory:
             self.recent.popitem(last=False)
 
-    def _learn(self, request_id: str, score: float) -> bool:
+    def _learn(self, request_id: str, score: float, tenant: str | None = None) -> bool:
         seen = self.recent.get(request_id)
-        if seen is None:
+        # Another tenant's answer is as unknown as a forgotten one: a caller cannot steer
+        # the routing others get by rating their answers, nor learn which ids exist.
+        if seen is None or (tenant is not None and tenant != seen.tenant):
             return False
         if self.catalogue.quality is None:
             self.catalogue.quality = QualityModel(dim=len(seen.embedding),

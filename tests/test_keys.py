@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -84,3 +85,29 @@ def test_a_key_needs_exactly_one_source() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(FAST_MODELS + '\n[admission]\nkeys = [{ tenant = "x" }]\n')
     assert "admission.keys[0]" in str(caught.value)
+
+
+async def feedback(server: Server, key: str | None, request_id: str) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with aiohttp.ClientSession() as session, \
+            session.post(server.url + "/api/v1/feedback", headers=headers,
+                         json={"request_id": request_id, "rating": 1}) as response:
+        return response.status, await response.json()
+
+
+async def test_only_the_tenant_that_asked_may_rate_the_answer(keyed: Server) -> None:
+    status, headers, _ = await chat(keyed, "sk-alice", model="nano",
+                                    messages=[{"role": "user", "content": "alice asks"}])
+    assert status == 200
+    request_id = headers["x-reactor-request-id"]
+    status, body = await feedback(keyed, None, request_id)
+    assert (status, body["error"]["code"]) == (401, "invalid_api_key")
+    # Bob cannot steer what alice's prompts are routed to, nor tell her ids exist.
+    status, body = await feedback(keyed, "sk-bob", request_id)
+    assert (status, body["error"]["code"]) == (404, "unknown_request")
+    status, unknown = await feedback(keyed, "sk-bob", "no-such-request")
+    assert unknown["error"]["message"].replace("'no-such-request'", repr(request_id)) == \
+        body["error"]["message"]
+    status, body = await feedback(keyed, "sk-alice", request_id)
+    assert (status, body) == (200, {"accepted": True, "request_id": request_id})
+    assert keyed.router.pipeline.selector.learned == 1
