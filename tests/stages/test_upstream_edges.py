@@ -1,0 +1,60 @@
+"""Edges of the wire the fault matrix (`test_upstream_faults`) leaves out: odd but lawful
+framing, and headers that parse yet say nothing sensible, over real HTTP for every wire
+format, and through the router where the caller would notice."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tests.resilience_support import chat, router_toml, serving, settled
+from tests.stages.test_upstream_faults import WIRES, Wire, answer, fault
+from tests.stages.upstream_support import Scripted, response
+
+
+@pytest.fixture(params=list(WIRES))
+def provider(request: pytest.FixtureRequest) -> Wire:
+    return WIRES[request.param]
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+# Retry-After
+
+
+@pytest.mark.parametrize("headers", [
+    {"Retry-After": "inf"}, {"Retry-After": "Infinity"}, {"Retry-After": "1e999"},
+    {"Retry-After": "nan"}, {"retry-after-ms": "inf"},
+], ids=["inf", "Infinity", "1e999", "nan", "ms-inf"])
+async def test_a_retry_after_that_is_no_number_of_seconds_asks_for_no_wait(
+        provider: Wire, session: aiohttp.ClientSession, headers: dict[str, str]) -> None:
+    body = provider.error(429, "rate limit reached")
+
+    result, _ = await answer(provider, session, (response(429, body, headers=headers), "keep"),
+                             stream=True)
+
+    got = fault(result)
+    assert (got.kind, got.status, got.retry_after_s) == ("rate_limited", 429, None)
+
+
+async def test_an_endless_retry_after_neither_breaks_the_answer_nor_shuts_the_model_out(
+        ) -> None:
+    body = WIRES["openai"].error(429, "rate limit reached")
+    limited = response(429, body, headers={"Retry-After": "inf"})
+    async with Scripted((limited, "keep")) as upstream:
+        # One try a request: each call the upstream hears is a request that reached it.
+        config = router_toml(upstream.base_url + "/v1", retry="max_attempts = 1")
+        async with serving(config) as (router, server, session):
+            for stream in (False, True):
+                got = await chat(session, server, stream=stream)
+                await settled(router)
+
+                assert got.status == 429, got
+                assert got.body is not None and got.body["error"]["code"] == "rate_limited"
+    assert upstream.requests == 2
