@@ -344,6 +344,11 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
     if status in (401, 403):
         return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
                      f"({status})")
+    if status == 408:
+        # The upstream (or a proxy before it) gave up waiting for the request: nothing
+        # the caller sent is wrong, and the next try may well get through.
+        return Fault(kind="timeout", status=status, message=message,
+                     retry_after_s=retry_after_s)
     if status >= 500:
         return Fault(kind="server_error", status=status, message=message,
                      retry_after_s=retry_after_s)

@@ -58,3 +58,27 @@ async def test_an_endless_retry_after_neither_breaks_the_answer_nor_shuts_the_mo
                 assert got.status == 429, got
                 assert got.body is not None and got.body["error"]["code"] == "rate_limited"
     assert upstream.requests == 2
+
+
+# Status codes
+
+
+async def test_a_408_is_a_timeout_to_retry_not_the_callers_bad_request(
+        provider: Wire, session: aiohttp.ClientSession) -> None:
+    result, _ = await answer(provider, session,
+                             (response(408, b"request timed out", content_type="text/plain"),
+                              "close"), stream=True)
+
+    got = fault(result)
+    assert (got.kind, got.status) == ("timeout", 408)
+
+
+async def test_every_model_timing_out_on_the_request_is_a_gateway_timeout() -> None:
+    timed_out = response(408, b"request timed out", content_type="text/plain")
+    async with Scripted((timed_out, "close")) as upstream, \
+            serving(router_toml(upstream.base_url + "/v1")) as (router, server, session):
+        got = await chat(session, server, stream=False)
+        await settled(router)
+
+    assert got.status == 504, got
+    assert got.body is not None and got.body["error"]["code"] == "timeout"
