@@ -357,6 +357,8 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest stream event, or whole answer, read: past it the upstream is broken."""
+BOM = "\ufeff".encode()
+"""A byte order mark (UTF-8), which an event stream may open with."""
 
 
 class Quiet:
@@ -401,9 +403,13 @@ async def sse_line_batches(content: Content,
     through the loop's self-pipe. The body is read with `readany`, not `iter_any`, so
     there is no inner generator to be dropped that way when this one is closed.
 
-    With `quiet` switched on, the rest is read quietly (see `Quiet`)."""
+    With `quiet` switched on, the rest is read quietly (see `Quiet`).
+
+    A byte order mark opening the stream is dropped, as the event stream format says: left
+    on, it hides the first line's `data:` and the first event would be skipped unseen."""
     pending = bytearray()
     readany = content.readany
+    first = True
     while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker)
                           if quiet is not None and quiet.on else readany()):
         end = chunk.rfind(b"\n")
@@ -422,11 +428,15 @@ async def sse_line_batches(content: Content,
         lines = text.split(b"\n")
         if b"\r" in text:
             lines = [line.rstrip(b"\r") for line in lines]
+        if first:
+            first = False
+            lines[0] = lines[0].removeprefix(BOM)
         yield lines
         if len(pending) > MAX_EVENT_BYTES:  # a line begun in that read, already too long
             raise OversizedEvent(len(pending))
     if pending:
-        yield [bytes(pending).rstrip(b"\r")]
+        last = bytes(pending).rstrip(b"\r")
+        yield [last.removeprefix(BOM) if first else last]
 
 
 BODY_TAIL_S = 1.0

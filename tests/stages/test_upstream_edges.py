@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from stages.upstreams import Reply
 from tests.resilience_support import chat, router_toml, serving, settled
-from tests.stages.test_upstream_faults import WIRES, Wire, answer, fault
-from tests.stages.upstream_support import Scripted, response
+from tests.stages.test_upstream_faults import WIRES, WORDS, Wire, answer, fault
+from tests.stages.upstream_support import Scripted, event_stream, response
 
 
 @pytest.fixture(params=list(WIRES))
@@ -82,3 +83,16 @@ async def test_every_model_timing_out_on_the_request_is_a_gateway_timeout() -> N
 
     assert got.status == 504, got
     assert got.body is not None and got.body["error"]["code"] == "timeout"
+
+
+# Event streams
+
+
+async def test_a_stream_that_opens_with_a_byte_order_mark_loses_no_event(
+        provider: Wire, session: aiohttp.ClientSession) -> None:
+    body = "\ufeff".encode() + provider.stream(WORDS, True, "stop", True)
+
+    result, texts = await answer(provider, session, (event_stream(body), "keep"), stream=True)
+
+    assert isinstance(result, Reply), result
+    assert texts.text == "".join(WORDS)
