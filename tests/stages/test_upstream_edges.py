@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import aiohttp
+import anyio
 import pytest
 
-from stages.upstreams import Reply
+from stages.upstreams import Reply, http1
 from tests.resilience_support import chat, router_toml, serving, settled
 from tests.stages.test_upstream_faults import WIRES, WORDS, Wire, answer, fault
-from tests.stages.upstream_support import Scripted, event_stream, response
+from tests.stages.test_upstream_http1 import Transport, drain
+from tests.stages.upstream_support import Scripted, event_stream, refused_base_url, response
 
 
 @pytest.fixture(params=list(WIRES))
@@ -96,3 +98,27 @@ async def test_a_stream_that_opens_with_a_byte_order_mark_loses_no_event(
 
     assert isinstance(result, Reply), result
     assert texts.text == "".join(WORDS)
+
+
+# The pool
+
+
+async def test_a_connection_that_heard_bytes_while_idle_is_not_reused() -> None:
+    # Say a server wrote a body longer than its Content-Length in two writes: the rest
+    # comes once the answer was read and its connection pooled. A request sent on it
+    # would have its answer read from wherever the server's bytes now are.
+    with refused_base_url() as base_url:
+        pool = http1.Pool(base_url, connect_timeout_s=1.0)
+        head = pool.request_head("/chat", {})
+        idle = http1.Connection(pool)
+        idle.connection_made(Transport())
+        answered = idle.send(head + b"2\r\n\r\n{}")
+        idle.data_received(response(200, b'{"ok": true}'))
+        assert await drain((await answered).content) == b'{"ok": true}'
+        pool.release(idle)
+
+        idle.data_received(b'{"and": "more"}')
+
+        with anyio.fail_after(5), pytest.raises(http1.ConnectFailed):  # a new one: refused
+            await pool.post(head, b"{}")
+    assert idle.closed
