@@ -365,14 +365,17 @@ class Quiet:
     """How `sse_line_batches` reads once its reader has the first token of an answer its
     caller takes whole: quietly (`http1.Body.read_quietly`), so that the pieces between
     the first token and `marker` (the stream's last event) do not wake the reader one by
-    one. `heard` is called for each piece meanwhile: the sink keeps its stall timer
-    with it. `on` is set by the reader when it has handed over the first token (the
-    first-token timer and sample are about that token, so it must come at once). With
-    aiohttp's reader, which cannot read this way, nothing changes."""
+    one. `heard` is called for each piece meanwhile that brings an event (`data:`): the
+    sink keeps its stall timer with it, so comments and keep-alives are no more a sign
+    of life than they are to a reader woken for each line. `on` is set by the reader
+    when it has handed over the first token (the first-token timer and sample are about
+    that token, so it must come at once). With aiohttp's reader, which cannot read this
+    way, nothing changes."""
 
     __slots__ = ("heard", "marker", "on", "read_quietly")
 
-    def __init__(self, read_quietly: Callable[[Callable[[], None], bytes], Awaitable[bytes]],
+    def __init__(self, read_quietly: Callable[[Callable[[], None], bytes, bytes],
+                                              Awaitable[bytes]],
                  heard: Callable[[], None], marker: bytes) -> None:
         self.read_quietly = read_quietly
         self.heard = heard
@@ -410,7 +413,7 @@ async def sse_line_batches(content: Content,
     pending = bytearray()
     readany = content.readany
     first = True
-    while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker)
+    while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker, b"data:")
                           if quiet is not None and quiet.on else readany()):
         end = chunk.rfind(b"\n")
         if end < 0:

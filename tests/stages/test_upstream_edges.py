@@ -4,6 +4,7 @@ format, and through the router where the caller would notice."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -13,8 +14,15 @@ import pytest
 from stages.upstreams import Reply, http1
 from tests.resilience_support import chat, router_toml, serving, settled
 from tests.stages.test_upstream_faults import WIRES, WORDS, Wire, answer, fault
-from tests.stages.test_upstream_http1 import Transport, drain
-from tests.stages.upstream_support import Scripted, event_stream, refused_base_url, response
+from tests.stages.test_upstream_http1 import Transport, chunk, drain
+from tests.stages.upstream_support import (
+    RawUpstream,
+    Scripted,
+    event_stream,
+    refused_base_url,
+    response,
+    sse,
+)
 
 
 @pytest.fixture(params=list(WIRES))
@@ -122,3 +130,60 @@ async def test_a_connection_that_heard_bytes_while_idle_is_not_reused() -> None:
         with anyio.fail_after(5), pytest.raises(http1.ConnectFailed):  # a new one: refused
             await pool.post(head, b"{}")
     assert idle.closed
+
+
+# Reading quietly, for a caller that takes the answer whole
+
+
+async def test_a_quiet_reader_hears_events_not_comments() -> None:
+    # What it hears keeps the stall timer: SSE comments (a proxy's keep-alives) are no
+    # sign that the answer goes on, to a reader woken at every line or to a quiet one.
+    pool = http1.Pool("http://127.0.0.1:9/v1", connect_timeout_s=1.0)
+    conn = http1.Connection(pool)
+    conn.connection_made(Transport())
+    answered = conn.send(b"POST / HTTP/1.1\r\n\r\n")
+    conn.data_received(event_stream(b"data: one\n\n", whole=False))
+    body = (await answered).content
+    assert await body.readany() == b"data: one\n\n"
+    heard: list[bytes] = []
+    pieces = [b": keep-alive\n\n", b"data: two\n\n", b": keep-alive\n\n", b"da",
+              b"ta: three\n\n", b": keep-alive\n\n"]
+    reading = asyncio.ensure_future(body.read_quietly(lambda: heard.append(piece), b"[DONE]",
+                                                      b"data:"))
+    for _ in range(5):  # until the reader waits, quietly
+        await asyncio.sleep(0)
+    for piece in pieces:
+        conn.data_received(chunk(piece))
+    assert not reading.done()
+    assert heard == [b"data: two\n\n", b"ta: three\n\n"]
+    conn.data_received(chunk(b"data: [DONE]\n\n"))
+    with anyio.fail_after(5):
+        assert await reading == b"".join(pieces) + b"data: [DONE]\n\n"
+
+
+class KeepAlive(RawUpstream):
+    """Answers with one word, then only SSE comments, as a proxy keeps a connection up
+    while the model behind it has stalled."""
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        writer.write(event_stream(sse({"choices": [{"delta": {"content": "hi"}}]}),
+                                  whole=False))
+        while True:
+            await writer.drain()
+            await anyio.sleep(0.02)  # the proxy's pace, not a wait for anything
+            writer.write(chunk(b": keep-alive\n\n"))
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+async def test_a_stall_behind_keep_alives_is_a_stall_for_every_caller(stream: bool) -> None:
+    async with KeepAlive() as upstream, serving(router_toml(
+            upstream.base_url + "/v1", retry="max_attempts = 1",
+            primary_model="stall_timeout_s = 0.3\nattempt_timeout_s = 2.0")) as served:
+        router, server, session = served
+        with anyio.fail_after(10):
+            got = await chat(session, server, stream=stream)
+            await settled(router)
+
+    errors = [got.body["error"]] if got.body is not None else got.errors
+    assert len(errors) == 1
+    assert "no token for 0.3s" in errors[0]["message"]
