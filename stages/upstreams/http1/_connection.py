@@ -117,10 +117,10 @@ class Body:
                            sign: bytes = b"") -> bytes:
         """`readany` for a reader that wants the rest of the body in few pieces: while it
         waits, each piece that comes with `sign` in it (any piece if none is given) calls
-        `heard` instead of waking it. It wakes when
-        `marker` comes (a stream's last event), when `HIGH_WATER` bytes wait (the socket
-        would stop being read), or at the body's end or break. A reader cut short
-        meanwhile finds what came with `take_waiting`.
+        `heard` instead of waking it. It wakes when `marker` comes (a stream's last
+        event), when `HIGH_WATER` bytes wait (the socket would stop being read), or at the
+        body's end or break. A reader cut short meanwhile finds what came with
+        `take_waiting`.
 
         A token stream read for a caller that takes the answer whole wakes its reader
         once, not once per token: most of what a token costs is the reader's wake-up and
