@@ -1,6 +1,7 @@
-"""Edges of the wire the fault matrix (`test_upstream_faults`) leaves out: odd but lawful
-framing, and headers that parse yet say nothing sensible, over real HTTP for every wire
-format, and through the router where the caller would notice."""
+"""Edges of the wire the fault matrix (`test_upstream_faults`) leaves out: a Retry-After
+that parses as a number yet is none, a 408, a stream opening with a byte order mark,
+bytes on an idle pooled connection, keep-alive comments after a stall. Over real HTTP
+for every wire format, and through the router where the caller would notice."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ async def test_a_408_is_a_timeout_to_retry_not_the_callers_bad_request(
     assert (got.kind, got.status) == ("timeout", 408)
 
 
-async def test_every_model_timing_out_on_the_request_is_a_gateway_timeout() -> None:
+async def test_an_upstream_timing_out_on_the_request_is_a_gateway_timeout_not_a_bad_request(
+        ) -> None:
     timed_out = response(408, b"request timed out", content_type="text/plain")
     async with Scripted((timed_out, "close")) as upstream, \
             serving(router_toml(upstream.base_url + "/v1")) as (router, server, session):
@@ -145,17 +147,23 @@ async def test_a_quiet_reader_hears_events_not_comments() -> None:
     conn.data_received(event_stream(b"data: one\n\n", whole=False))
     body = (await answered).content
     assert await body.readany() == b"data: one\n\n"
-    heard: list[bytes] = []
-    pieces = [b": keep-alive\n\n", b"data: two\n\n", b": keep-alive\n\n", b"da",
-              b"ta: three\n\n", b": keep-alive\n\n"]
-    reading = asyncio.ensure_future(body.read_quietly(lambda: heard.append(piece), b"[DONE]",
-                                                      b"data:"))
+    heard = 0
+
+    def hear() -> None:
+        nonlocal heard
+        heard += 1
+
+    reading = asyncio.ensure_future(body.read_quietly(hear, b"[DONE]", b"data:"))
     for _ in range(5):  # until the reader waits, quietly
         await asyncio.sleep(0)
+    pieces = [b": keep-alive\n\n", b"data: two\n\n", b": keep-alive\n\n", b"da",
+              b"ta: three\n\n", b": keep-alive\n\n"]
+    heard_at: list[int] = []
     for piece in pieces:
         conn.data_received(chunk(piece))
+        heard_at.append(heard)
     assert not reading.done()
-    assert heard == [b"data: two\n\n", b"ta: three\n\n"]
+    assert heard_at == [0, 1, 1, 1, 2, 2]  # the events (one split), never a comment
     conn.data_received(chunk(b"data: [DONE]\n\n"))
     with anyio.fail_after(5):
         assert await reading == b"".join(pieces) + b"data: [DONE]\n\n"
