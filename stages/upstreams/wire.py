@@ -408,13 +408,17 @@ async def sse_line_batches(content: Content,
 
     With `quiet` switched on, the rest is read quietly (see `Quiet`).
 
-    A byte order mark opening the stream is dropped, as the event stream format says: left
-    on, it hides the first line's `data:` and the first event would be skipped unseen."""
+    Lines end as the event stream format says: with CRLF, LF or a lone CR (a CRLF split
+    between two reads makes an empty line more, which means nothing to an event's
+    fields). A byte order mark opening the stream is dropped: left on, it hides the
+    first line's `data:` and the first event would be skipped unseen."""
     pending = bytearray()
     readany = content.readany
     first = True
     while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker, b"data:")
                           if quiet is not None and quiet.on else readany()):
+        if b"\r" in chunk:
+            chunk = lf_lines(chunk)
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += chunk
@@ -429,8 +433,6 @@ async def sse_line_batches(content: Content,
             text = chunk[:end]
             pending += chunk[end + 1 :]
         lines = text.split(b"\n")
-        if b"\r" in text:
-            lines = [line.rstrip(b"\r") for line in lines]
         if first:
             first = False
             lines[0] = lines[0].removeprefix(BOM)
@@ -438,8 +440,13 @@ async def sse_line_batches(content: Content,
         if len(pending) > MAX_EVENT_BYTES:  # a line begun in that read, already too long
             raise OversizedEvent(len(pending))
     if pending:
-        last = bytes(pending).rstrip(b"\r")
+        last = bytes(pending)
         yield [last.removeprefix(BOM) if first else last]
+
+
+def lf_lines(data: bytes) -> bytes:
+    """`data` with each of an event stream's line ends (CRLF, lone CR) made LF."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 BODY_TAIL_S = 1.0

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 
 import aiohttp
 import anyio
 import pytest
 
-from stages.upstreams import Reply, http1
+from stages.upstreams import Reply, http1, wire
 from tests.resilience_support import chat, router_toml, serving, settled
 from tests.stages.test_upstream_faults import WIRES, WORDS, Wire, answer, fault
 from tests.stages.test_upstream_http1 import Transport, chunk, drain
@@ -108,6 +109,44 @@ async def test_a_stream_that_opens_with_a_byte_order_mark_loses_no_event(
 
     assert isinstance(result, Reply), result
     assert texts.text == "".join(WORDS)
+
+
+@pytest.mark.parametrize("end", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
+async def test_a_stream_whose_lines_end_in_cr_is_read_as_any_other(
+        provider: Wire, session: aiohttp.ClientSession, end: bytes) -> None:
+    body = provider.stream(WORDS, True, "stop", True).replace(b"\r\n", b"\n")
+
+    result, texts = await answer(provider, session,
+                                 (event_stream(body.replace(b"\n", end)), "keep"), stream=True)
+
+    assert isinstance(result, Reply), result
+    assert texts.text == "".join(WORDS)
+
+
+class Pieces:
+    """A body that comes in the given pieces, one a read."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def at_eof(self) -> bool:
+        return not self.pieces
+
+    async def readany(self) -> bytes:
+        return self.pieces.pop(0) if self.pieces else b""
+
+    async def iter_any(self) -> AsyncIterator[bytes]:
+        while data := await self.readany():
+            yield data
+
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"], ids=["LF", "CRLF", "CR"])
+async def test_the_lines_of_a_stream_are_the_same_however_it_is_split(end: bytes) -> None:
+    raw = end.join([b": hi", b"event: delta", b'data: {"a": 1}', b"", b"data: [DONE]", b""])
+    for at in range(1, len(raw)):
+        async with aclosing(wire.sse_lines(Pieces([raw[:at], raw[at:]]))) as lines:
+            got = [line async for line in lines if line]
+        assert got == [b": hi", b"event: delta", b'data: {"a": 1}', b"data: [DONE]"], at
 
 
 # The pool
