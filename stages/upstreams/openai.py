@@ -100,7 +100,8 @@ class OpenAICompatible:
         self.upstream_model = config.model or model
         self._key = config.resolve_key()
         self._pool = Pool(config.base_url, connect_timeout_s=connect_timeout_s)
-        headers = {"User-Agent": "reactor", "Accept": "*/*",
+        # Without an Accept-Encoding any coding would do, and the lean client decodes none.
+        headers = {"User-Agent": "reactor", "Accept": "*/*", "Accept-Encoding": "identity",
                    "Content-Type": "application/json", **config.headers}
         if self._key is not None:
             headers["Authorization"] = f"Bearer {self._key}"

@@ -135,6 +135,13 @@ async def _post(pool: http1.Pool, head: bytes, body: bytes, on_status: StatusMap
     except http1.NotHttp as exc:
         return Fault(kind="malformed", message=f"upstream answer could not be read: {exc}")
     try:
+        coding = response.headers.get("content-encoding", "identity").lower()
+        if response.status == 200 and coding != "identity":
+            # The lean client decodes no compression and asks for none
+            # (`Accept-Encoding: identity`): the bytes would be read as a stream with no
+            # events in it, or as broken JSON.
+            return Fault(kind="malformed", message=f"upstream compressed its answer "
+                         f"({coding[:40]}) though the request asked for no compression")
         return await _answered(response, on_status, read)
     finally:
         pool.release(connection)

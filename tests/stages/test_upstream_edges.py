@@ -6,6 +6,7 @@ for every wire format, and through the router where the caller would notice."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 
@@ -13,13 +14,15 @@ import aiohttp
 import anyio
 import pytest
 
+from bench.fake_upstream import FakeUpstream
 from stages.upstreams import Reply, http1, wire
 from tests.resilience_support import chat, router_toml, serving, settled
-from tests.stages.test_upstream_faults import WIRES, WORDS, Wire, answer, fault
+from tests.stages.test_upstream_faults import OPENAI, WIRES, WORDS, Wire, answer, ask, fault
 from tests.stages.test_upstream_http1 import Transport, chunk, drain
 from tests.stages.upstream_support import (
     RawUpstream,
     Scripted,
+    Texts,
     event_stream,
     refused_base_url,
     response,
@@ -147,6 +150,34 @@ async def test_the_lines_of_a_stream_are_the_same_however_it_is_split(end: bytes
         async with aclosing(wire.sse_lines(Pieces([raw[:at], raw[at:]]))) as lines:
             got = [line async for line in lines if line]
         assert got == [b": hi", b"event: delta", b'data: {"a": 1}', b"data: [DONE]"], at
+
+
+# Compression
+
+
+async def test_the_lean_client_asks_for_no_compression_and_refuses_what_it_was_sent(
+        session: aiohttp.ClientSession) -> None:
+    async with FakeUpstream() as fake:
+        upstream = OPENAI.adapter(fake.base_url.removesuffix("/v1"), session)
+        try:
+            with anyio.fail_after(5):
+                assert isinstance(await upstream.call(ask(True), stream=True, on_token=Texts()),
+                                  Reply)
+        finally:
+            await upstream.aclose()
+    assert fake.last.headers["Accept-Encoding"] == "identity"
+
+    for stream in (False, True):
+        plain = OPENAI.stream(WORDS, True, "stop", True) if stream else \
+            OPENAI.whole("".join(WORDS), "stop")
+        packed = response(200, gzip.compress(plain), headers={"Content-Encoding": "gzip"},
+                          content_type="text/event-stream" if stream else "application/json")
+
+        result, texts = await answer(OPENAI, session, (packed, "keep"), stream=stream)
+
+        got = fault(result)
+        assert got.kind == "malformed" and "gzip" in got.message, got
+        assert texts.pieces == []
 
 
 # The pool
