@@ -103,11 +103,14 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
     # broke (refused, reset, a pooled connection the server had closed); once the status
     # came, a broken connection cut the answer short.
     try:
-        async with session.post(url, data=body, headers=headers, timeout=limits) as response:
+        # A redirect is not followed, by either client: it says the configured URL is
+        # wrong, and aiohttp would have turned the POST into a GET on a 301 or 302.
+        async with session.post(url, data=body, headers=headers, timeout=limits,
+                                allow_redirects=False) as response:
             return await _answered(response, on_status, read)
     except aiohttp.ClientConnectorError as exc:
         return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
-    except aiohttp.ClientResponseError as exc:  # not HTTP, or redirects without end
+    except aiohttp.ClientResponseError as exc:  # not HTTP
         return Fault(kind="malformed", message=f"upstream answer could not be read: "
                      f"{' '.join(exc.message.split())}")
     except aiohttp.ClientError as exc:
@@ -351,6 +354,11 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
     if status in (401, 403):
         return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
                      f"({status})")
+    if 300 <= status < 400:
+        # The model is not where it was configured to be: not the caller's request to fix,
+        # and the model's to answer for until someone fixes its URL.
+        return Fault(kind="server_error", status=status, message=f"upstream answered "
+                     f"{status}, a redirect, which is not followed: check the model's URL")
     if status == 408:
         # The upstream (or a proxy before it) gave up waiting for the request: nothing
         # the caller sent is wrong, and the next try may well get through.

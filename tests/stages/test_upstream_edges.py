@@ -101,6 +101,30 @@ async def test_an_upstream_timing_out_on_the_request_is_a_gateway_timeout_not_a_
     assert got.body is not None and got.body["error"]["code"] == "timeout"
 
 
+REDIRECT = b"HTTP/1.1 %d Moved\r\nLocation: http://127.0.0.1:9/v1\r\n" \
+    b"Content-Type: text/html\r\nContent-Length: 9\r\n\r\n<a>..</a>"
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_a_redirect_is_the_models_fault_not_the_callers_and_is_not_followed(
+        provider: Wire, session: aiohttp.ClientSession, status: int) -> None:
+    result, _ = await answer(provider, session, (REDIRECT % status, "keep"), stream=True)
+
+    got = fault(result)
+    assert (got.kind, got.status) == ("server_error", status)
+    assert "redirect" in got.message
+
+
+async def test_an_upstream_that_redirects_is_a_bad_gateway_not_a_bad_request() -> None:
+    async with Scripted((REDIRECT % 301, "keep")) as upstream, \
+            serving(router_toml(upstream.base_url + "/v1")) as (router, server, session):
+        got = await chat(session, server, stream=False)
+        await settled(router)
+
+    assert got.status == 502, got
+    assert got.body is not None and "check the model's URL" in got.body["error"]["message"]
+
+
 # Event streams
 
 
