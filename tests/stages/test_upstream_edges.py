@@ -1,7 +1,8 @@
 """Edges of the wire the fault matrix (`test_upstream_faults`) leaves out: a Retry-After
-that parses as a number yet is none, a 408, a stream opening with a byte order mark,
-bytes on an idle pooled connection, keep-alive comments after a stall. Over real HTTP
-for every wire format, and through the router where the caller would notice."""
+that parses as a number yet is none, a 408, a redirect, a stream opening with a byte
+order mark or ending its lines in CR, compression nobody asked for, bytes on an idle
+pooled connection, keep-alive comments after a stall. Over real HTTP for every wire
+format, and through the router where the caller would notice."""
 
 from __future__ import annotations
 
