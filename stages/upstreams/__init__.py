@@ -10,6 +10,7 @@ trouble; exceptions out of them are bugs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Literal, Protocol
@@ -108,12 +109,16 @@ class Upstream(Protocol):
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header's delta-seconds form."""
+    """Seconds from a Retry-After header's delta-seconds form. `inf` and `nan` parse as
+    floats but are no wait: an endless one would keep the model's breaker open for good
+    and cannot be said back to the caller as a Retry-After."""
     if not value:
         return None
     try:
         seconds = float(value)
     except ValueError:
+        return None
+    if not math.isfinite(seconds):
         return None
     return max(0.0, seconds)
 

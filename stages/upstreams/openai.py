@@ -26,6 +26,7 @@ from stages.upstreams.wire import (
     Quiet,
     billed,
     finish_body,
+    lf_lines,
     missing_key,
     no_events,
     post,
@@ -99,7 +100,8 @@ class OpenAICompatible:
         self.upstream_model = config.model or model
         self._key = config.resolve_key()
         self._pool = Pool(config.base_url, connect_timeout_s=connect_timeout_s)
-        headers = {"User-Agent": "reactor", "Accept": "*/*",
+        # Without an Accept-Encoding any coding would do, and the lean client decodes none.
+        headers = {"User-Agent": "reactor", "Accept": "*/*", "Accept-Encoding": "identity",
                    "Content-Type": "application/json", **config.headers}
         if self._key is not None:
             headers["Authorization"] = f"Bearer {self._key}"
@@ -245,7 +247,7 @@ def _salvage(content: Content, sink: TokenSink, counted: _Counted) -> None:
     line reader; the rest is read as the stream would have been."""
     take = getattr(content, "take_waiting", None)
     data = take() if take is not None else b""
-    lines = data.replace(b"\r", b"").split(b"\n")
+    lines = lf_lines(data).split(b"\n")
     datas = [line[5:].strip() for line in lines if line.startswith(b"data:")]
     chunks, _ = _decode_events([d for d in datas if d and d != b"[DONE]"])
     tokens: list[Token] = []

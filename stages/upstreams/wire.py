@@ -103,11 +103,14 @@ async def _exchange(session: aiohttp.ClientSession, url: str, body: bytes,
     # broke (refused, reset, a pooled connection the server had closed); once the status
     # came, a broken connection cut the answer short.
     try:
-        async with session.post(url, data=body, headers=headers, timeout=limits) as response:
+        # A redirect is not followed, by either client: it says the configured URL is
+        # wrong, and aiohttp would have turned the POST into a GET on a 301 or 302.
+        async with session.post(url, data=body, headers=headers, timeout=limits,
+                                allow_redirects=False) as response:
             return await _answered(response, on_status, read)
     except aiohttp.ClientConnectorError as exc:
         return Fault(kind="connect", message=f"cannot connect to upstream: {exc.os_error}")
-    except aiohttp.ClientResponseError as exc:  # not HTTP, or redirects without end
+    except aiohttp.ClientResponseError as exc:  # not HTTP
         return Fault(kind="malformed", message=f"upstream answer could not be read: "
                      f"{' '.join(exc.message.split())}")
     except aiohttp.ClientError as exc:
@@ -135,6 +138,13 @@ async def _post(pool: http1.Pool, head: bytes, body: bytes, on_status: StatusMap
     except http1.NotHttp as exc:
         return Fault(kind="malformed", message=f"upstream answer could not be read: {exc}")
     try:
+        coding = response.headers.get("content-encoding", "identity").lower()
+        if response.status == 200 and coding != "identity":
+            # The lean client decodes no compression and asks for none
+            # (`Accept-Encoding: identity`): the bytes would be read as a stream with no
+            # events in it, or as broken JSON.
+            return Fault(kind="malformed", message=f"upstream compressed its answer "
+                         f"({coding[:40]}) though the request asked for no compression")
         return await _answered(response, on_status, read)
     finally:
         pool.release(connection)
@@ -344,6 +354,16 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
     if status in (401, 403):
         return Fault(kind="auth", status=status, message=f"upstream refused the credentials "
                      f"({status})")
+    if 300 <= status < 400:
+        # The model is not where it was configured to be: not the caller's request to fix,
+        # and the model's to answer for until someone fixes its URL.
+        return Fault(kind="server_error", status=status, message=f"upstream answered "
+                     f"{status}, a redirect, which is not followed: check the model's URL")
+    if status == 408:
+        # The upstream (or a proxy before it) gave up waiting for the request: nothing
+        # the caller sent is wrong, and the next try may well get through.
+        return Fault(kind="timeout", status=status, message=message,
+                     retry_after_s=retry_after_s)
     if status >= 500:
         return Fault(kind="server_error", status=status, message=message,
                      retry_after_s=retry_after_s)
@@ -352,20 +372,25 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 """The largest stream event, or whole answer, read: past it the upstream is broken."""
+BOM = "\ufeff".encode()
+"""A byte order mark (UTF-8), which an event stream may open with."""
 
 
 class Quiet:
     """How `sse_line_batches` reads once its reader has the first token of an answer its
     caller takes whole: quietly (`http1.Body.read_quietly`), so that the pieces between
     the first token and `marker` (the stream's last event) do not wake the reader one by
-    one. `heard` is called for each piece meanwhile: the sink keeps its stall timer
-    with it. `on` is set by the reader when it has handed over the first token (the
-    first-token timer and sample are about that token, so it must come at once). With
-    aiohttp's reader, which cannot read this way, nothing changes."""
+    one. `heard` is called for each piece meanwhile that brings an event (`data:`): the
+    sink keeps its stall timer with it, so comments and keep-alives are no more a sign
+    of life than they are to a reader woken for each line. `on` is set by the reader
+    when it has handed over the first token (the first-token timer and sample are about
+    that token, so it must come at once). With aiohttp's reader, which cannot read this
+    way, nothing changes."""
 
     __slots__ = ("heard", "marker", "on", "read_quietly")
 
-    def __init__(self, read_quietly: Callable[[Callable[[], None], bytes], Awaitable[bytes]],
+    def __init__(self, read_quietly: Callable[[Callable[[], None], bytes, bytes],
+                                              Awaitable[bytes]],
                  heard: Callable[[], None], marker: bytes) -> None:
         self.read_quietly = read_quietly
         self.heard = heard
@@ -396,11 +421,19 @@ async def sse_line_batches(content: Content,
     through the loop's self-pipe. The body is read with `readany`, not `iter_any`, so
     there is no inner generator to be dropped that way when this one is closed.
 
-    With `quiet` switched on, the rest is read quietly (see `Quiet`)."""
+    With `quiet` switched on, the rest is read quietly (see `Quiet`).
+
+    Lines end as the event stream format says: with CRLF, LF or a lone CR (a CRLF split
+    between two reads makes an empty line more, which means nothing to an event's
+    fields). A byte order mark opening the stream is dropped: left on, it hides the
+    first line's `data:` and the first event would be skipped unseen."""
     pending = bytearray()
     readany = content.readany
-    while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker)
+    first = True
+    while chunk := await (quiet.read_quietly(quiet.heard, quiet.marker, b"data:")
                           if quiet is not None and quiet.on else readany()):
+        if b"\r" in chunk:
+            chunk = lf_lines(chunk)
         end = chunk.rfind(b"\n")
         if end < 0:
             pending += chunk
@@ -415,13 +448,20 @@ async def sse_line_batches(content: Content,
             text = chunk[:end]
             pending += chunk[end + 1 :]
         lines = text.split(b"\n")
-        if b"\r" in text:
-            lines = [line.rstrip(b"\r") for line in lines]
+        if first:
+            first = False
+            lines[0] = lines[0].removeprefix(BOM)
         yield lines
         if len(pending) > MAX_EVENT_BYTES:  # a line begun in that read, already too long
             raise OversizedEvent(len(pending))
     if pending:
-        yield [bytes(pending).rstrip(b"\r")]
+        last = bytes(pending)
+        yield [last.removeprefix(BOM) if first else last]
+
+
+def lf_lines(data: bytes) -> bytes:
+    """`data` with each of an event stream's line ends (CRLF, lone CR) made LF."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 BODY_TAIL_S = 1.0

@@ -18,7 +18,8 @@ HIGH_WATER = 64 * 1024
 """Bytes of body waiting for the reader before the socket stops being read (TCP pushes
 back on the upstream)."""
 TAIL = 32
-"""The longest marker a quiet reader can wait for (`Body.read_quietly`)."""
+"""The longest marker a quiet reader can wait for, or sign it listens for
+(`Body.read_quietly`)."""
 
 
 class ConnectFailed(Exception):
@@ -86,7 +87,7 @@ class Body:
         self._ended = False
         self._error: Broken | None = None
         self._waiter: asyncio.Future[None] | None = None
-        self._quiet: tuple[Callable[[], None], bytes] | None = None
+        self._quiet: tuple[Callable[[], None], bytes, bytes] | None = None
         # The last bytes that came (read or not), so that a quiet reader finds a marker
         # however many pieces it came in, some perhaps read before the reader went quiet.
         self._tail = b""
@@ -112,21 +113,23 @@ class Body:
         self._connection.drained()
         return data
 
-    async def read_quietly(self, heard: Callable[[], None], marker: bytes) -> bytes:
+    async def read_quietly(self, heard: Callable[[], None], marker: bytes,
+                           sign: bytes = b"") -> bytes:
         """`readany` for a reader that wants the rest of the body in few pieces: while it
-        waits, each piece that comes calls `heard` instead of waking it. It wakes when
-        `marker` comes (a stream's last event), when `HIGH_WATER` bytes wait (the socket
-        would stop being read), or at the body's end or break. A reader cut short
-        meanwhile finds what came with `take_waiting`.
+        waits, each piece that comes with `sign` in it (any piece if none is given) calls
+        `heard` instead of waking it. It wakes when `marker` comes (a stream's last
+        event), when `HIGH_WATER` bytes wait (the socket would stop being read), or at the
+        body's end or break. A reader cut short meanwhile finds what came with
+        `take_waiting`.
 
         A token stream read for a caller that takes the answer whole wakes its reader
         once, not once per token: most of what a token costs is the reader's wake-up and
         the step of parsing one event."""
-        if len(marker) > TAIL:
-            raise ValueError(f"a quiet reader's marker is at most {TAIL} bytes")
+        if len(marker) > TAIL or len(sign) > TAIL:
+            raise ValueError(f"a quiet reader's marker and sign are at most {TAIL} bytes")
         if self._chunks or self._ended or self._error is not None:
             return await self.readany()
-        self._quiet = (heard, marker)
+        self._quiet = (heard, marker, sign)
         try:
             return await self.readany()
         finally:
@@ -158,9 +161,12 @@ class Body:
         if quiet is None:
             self._wake()
             return self._size
-        heard, marker = quiet
-        heard()
-        # The marker may straddle this piece and the bytes before it.
+        heard, marker, sign = quiet
+        # The sign and the marker may straddle this piece and the bytes before it (a sign
+        # wholly before it was heard of with its own piece).
+        if sign in data or (len(sign) > 1 and sign in tail[1 - len(sign):] +
+                            data[:len(sign) - 1]):
+            heard()
         if self._size >= HIGH_WATER or marker in data or (
                 marker in tail + data[:len(marker) - 1]):
             self._wake()

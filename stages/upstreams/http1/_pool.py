@@ -85,8 +85,12 @@ class Pool:
             idle.popleft().close()
         while idle:
             connection = idle.pop()
-            if not connection.closed:
+            # Bytes that came while it was idle (the tail of a body longer than its
+            # Content-Length, an answer to nothing) mean the server and this side no
+            # longer agree where an answer begins: the next one could be misread.
+            if connection.reusable():
                 return connection
+            connection.close()
         return await self._connect()
 
     async def _connect(self) -> Connection:
