@@ -52,7 +52,7 @@ class Pipeline:
         from stages.metrics import Metrics
         from stages.provider import Provider
         from stages.selector import Catalogue, Selector
-        from stages.semantic_cache import SemanticCache, SemanticCollector
+        from stages.semantic_cache import SemanticCache, SemanticCollector, eligible
         from stages.spend import SpendBook
 
         runtime = config.runtime
@@ -97,6 +97,12 @@ class Pipeline:
         self.registry.register(SemanticCollector(self.semantic))
         self.analyzer = Analyzer(config.analyzer, self.semantic.mailbox, models=config.models,
                                  provider=config.provider, clock=clock, **sizes)
+        if config.analyzer.embed:
+            # A prompt is embedded before its answer only for whoever reads it then.
+            selector, cache_config = self.selector, config.cache
+            self.selector.embed = self.analyzer.embed
+            self.analyzer.wants = lambda job: selector.needs_embedding(job) or (
+                not job.decide_only and eligible(job.request, cache_config))
         self.cache = ExactCache(config.cache, self.analyzer.mailbox, self.outcomes, clock,
                                 flow_size=runtime.flow_size, **sizes)
         self.registry.register(CacheCollector(self.cache))

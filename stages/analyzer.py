@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -278,6 +279,12 @@ class Analyzer(Actor[Analyze]):
         self.clock: Clock = clock or SystemClock()
         self.classifier: LLMClassifier | None = None
         self.embedder: Embedder | None = None
+        self.wants: Callable[[Job], bool] | None = None
+        """Does anyone read this job's embedding before its answer (the semantic cache,
+        the selector)? None: always embed. A job none needs it for goes on without one:
+        a single prompt's embedding costs about a third of its analysis."""
+        self.reads_embeddings = False
+        """The task classifier reads the embedding too (MiniLM): every prompt is embedded."""
         self.session: aiohttp.ClientSession | None = None
         self.batch: list[Analyze] = []
         self.embed_failures = 0
@@ -305,7 +312,8 @@ class Analyzer(Actor[Analyze]):
             self.embedder = build_embedder(self.config.embedder, session=self.session)
             # Train the task classifier now (off the loop: with minilm it embeds its
             # training prompts), not on the first request.
-            await anyio.to_thread.run_sync(classifier_for, self.config.embedder)
+            classifier = await anyio.to_thread.run_sync(classifier_for, self.config.embedder)
+            self.reads_embeddings = classifier.embedded is not None
         else:
             await anyio.to_thread.run_sync(word_classifier)
 
@@ -317,14 +325,24 @@ class Analyzer(Actor[Analyze]):
                 batch.append(self.mailbox.receive_nowait())
             except anyio.WouldBlock:
                 break
-        vectors = await self._embed([m.job.request.last_user_text for m in batch])
-        analyzed = analyze_batch([m.job.request for m in batch], self.config, vectors)
+        wants = self.wants
+        wanted = batch if wants is None or self.reads_embeddings else \
+            [item for item in batch if wants(item.job)]
+        vectors = await self.embed([m.job.request.last_user_text for m in wanted]) \
+            if wanted else None
+        analyzed = analyze_batch([m.job.request for m in batch], self.config,
+                                 vectors if wanted is batch else None)
+        rows: dict[int, int] | None = None
+        if vectors is not None and wanted is not batch:
+            rows = {id(item): row for row, item in enumerate(wanted)}
         while batch:
             item = batch[0]
             done = len(analyzed) - len(batch)
             features = analyzed[done]
             if vectors is not None:
-                features = msgspec.structs.replace(features, embedding=vectors[done])
+                row = done if rows is None else rows.get(id(item))
+                if row is not None:
+                    features = msgspec.structs.replace(features, embedding=vectors[row])
             if self.classifier is not None and self.classifier.wanted(features):
                 batch.pop(0)
                 await self.spawn(self._ask_then_send, item.job, features)
@@ -346,7 +364,8 @@ class Analyzer(Actor[Analyze]):
             stamp(job, "analyzer", self.clock.now())
         await self.downstream.send(Select(job=job, features=features))
 
-    async def _embed(self, texts: list[str]) -> Embeddings | None:
+    async def embed(self, texts: list[str]) -> Embeddings | None:
+        """The texts' embeddings; None when there is no embedder, or it failed."""
         if self.embedder is None:
             return None
         try:

@@ -17,6 +17,12 @@ seconds to build, so the selector builds it in a worker thread, from a task of i
 (one at a time), answering from exact search meanwhile; prompts learned during the build
 are searched exactly until folded into the graph. At shutdown it writes the model back
 in a worker thread too, for at most `save_timeout_s`.
+
+A prompt's embedding is made before its answer only when something reads it then (a
+learned model to consult, the semantic cache): `needs_embedding` tells the analyzer. Until
+the first feedback, nothing does, and a request answered without one is remembered by its
+text (up to `REMEMBERED_CHARS`; a longer one is embedded all the same), embedded only if
+feedback on it comes.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter, OrderedDict
+from collections.abc import Awaitable, Callable
 from operator import attrgetter, itemgetter
 from typing import Any
 
@@ -46,14 +53,17 @@ from reactor import (
     Feedback,
     ImagePart,
     Inbox,
+    Job,
     ModelConfig,
     Outcomes,
     Quota,
+    Reply,
     Routed,
     Select,
     SelectorConfig,
     stamp,
 )
+from stages.embedders import Embeddings
 from stages.limits import iso
 from stages.quality import QualityModel, QualityParams
 
@@ -436,10 +446,18 @@ _NAME = itemgetter(0)
 _QUALITY = itemgetter(1)
 
 
+# A prompt up to this long is remembered as its text when it was answered without an
+# embedding; a longer one is embedded before its answer (at most ~2 KB a remembered
+# answer either way: a 384-d embedding is 1.5 KB).
+REMEMBERED_CHARS = 2048
+
+
 class Remembered(msgspec.Struct, frozen=True, kw_only=True):
     model: str
     task: str
-    embedding: npt.NDArray[np.float32]
+    embedding: npt.NDArray[np.float32] | None
+    """None until feedback asks for it: `text` is embedded then."""
+    text: str | None = None
     tenant: str = "default"
 
 
@@ -463,6 +481,16 @@ class Selector(Actor[Select | Completed | Feedback]):
         self._loaded = False
         self._building: anyio.CancelScope | None = None
         self._handed_over = False
+        self.embed: Callable[[list[str]], Awaitable[Embeddings | None]] | None = None
+        """The analyzer's embedder, for prompts remembered by their text (None failed);
+        with none, a prompt answered without an embedding is not remembered."""
+
+    def needs_embedding(self, job: Job) -> bool:
+        """Must this job's prompt be embedded before it is routed? When a learned model
+        is consulted, or feedback could not be learned from it otherwise."""
+        quality = self.catalogue.quality
+        return (quality is not None and len(quality) > 0) or self.embed is None or \
+            len(job.request.last_user_text) > REMEMBERED_CHARS
 
     def share(self, old: Selector) -> None:
         """Carry on from `old`, a selector to be replaced (a reload, same embedder): share
@@ -563,12 +591,39 @@ class Selector(Actor[Select | Completed | Feedback]):
             case Completed() as outcome:
                 self._learn_from(outcome)
             case Feedback(request_id=request_id, score=score, reply=reply, tenant=tenant):
-                reply.send(self._learn(request_id, score, tenant))
-                quality = self.catalogue.quality
-                if quality is not None and quality.graph_due and self._building is None:
-                    # One build at a time; `stopping` may cancel it before its task starts.
-                    self._building = anyio.CancelScope()
-                    await self.spawn(self._build_graph, quality, self._building)
+                seen = self.recent.get(request_id)
+                # Another tenant's answer is as unknown as a forgotten one: a caller can
+                # neither steer the routing others get nor learn which ids exist.
+                if seen is None or (tenant is not None and tenant != seen.tenant):
+                    reply.send(False)
+                elif seen.embedding is None:
+                    # In a task: an embedder may be remote, and routing goes on meanwhile.
+                    await self.spawn(self._embed_then_learn, request_id, seen, score, reply)
+                else:
+                    reply.send(self._learn(seen, score))
+                    await self._build_if_due()
+
+    async def _embed_then_learn(self, request_id: str, seen: Remembered, score: float,
+                                reply: Reply[bool]) -> None:
+        learned = False
+        try:
+            assert self.embed is not None and seen.text is not None
+            vectors = await self.embed([seen.text])
+            if vectors is not None:
+                seen = msgspec.structs.replace(seen, embedding=vectors[0], text=None)
+                if request_id in self.recent:  # not forgotten meanwhile
+                    self.recent[request_id] = seen
+                learned = self._learn(seen, score)
+        finally:
+            reply.send(learned)
+        await self._build_if_due()
+
+    async def _build_if_due(self) -> None:
+        quality = self.catalogue.quality
+        if quality is not None and quality.graph_due and self._building is None:
+            # One build at a time; `stopping` may cancel it before its task starts.
+            self._building = anyio.CancelScope()
+            await self.spawn(self._build_graph, quality, self._building)
 
     def handle_nowait(self, message: Select | Completed | Feedback) -> bool:
         if isinstance(message, Completed):  # learning needs no wait
@@ -586,21 +641,22 @@ class Selector(Actor[Select | Completed | Feedback]):
 
     def _remember(self, outcome: Completed) -> None:
         features = outcome.features
-        if outcome.status != "ok" or outcome.model is None or features is None or \
-                features.embedding is None:
+        if outcome.status != "ok" or outcome.model is None or features is None:
             return
+        embedding, text = features.embedding, None
+        if embedding is None:
+            # Left for later (or failed): the text, if short, can be embedded on feedback.
+            text = outcome.job.request.last_user_text
+            if self.embed is None or len(text) > REMEMBERED_CHARS:
+                return
         self.recent[outcome.job.id] = Remembered(model=outcome.model, task=features.task,
-                                                 embedding=features.embedding,
+                                                 embedding=embedding, text=text,
                                                  tenant=outcome.job.tenant)
         while len(self.recent) > self.catalogue.config.feedback_memory:
             self.recent.popitem(last=False)
 
-    def _learn(self, request_id: str, score: float, tenant: str | None = None) -> bool:
-        seen = self.recent.get(request_id)
-        # Another tenant's answer is as unknown as a forgotten one: a caller cannot steer
-        # the routing others get by rating their answers, nor learn which ids exist.
-        if seen is None or (tenant is not None and tenant != seen.tenant):
-            return False
+    def _learn(self, seen: Remembered, score: float) -> bool:
+        assert seen.embedding is not None
         if self.catalogue.quality is None:
             self.catalogue.quality = QualityModel(dim=len(seen.embedding),
                                                   params=self.catalogue.quality_params)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import anyio
 import anyio.from_thread
+import anyio.lowlevel
 import hnswlib
 import msgspec
 import numpy as np
@@ -15,9 +16,16 @@ import pytest
 
 from reactor import ChatRequest, Router, RouterConfig, parse_config
 from stages.analyzer import analyze
+from stages.embedders import HashingEmbedder
 from stages.neighbours import Vectors
 from stages.quality import QualityModel, QualityParams
-from stages.selector import Catalogue, NoRoute, remember_rounded
+from stages.selector import (
+    REMEMBERED_CHARS,
+    Catalogue,
+    NoRoute,
+    Remembered,
+    remember_rounded,
+)
 from tests.conftest import FAST_MODELS, TWO_MODELS
 
 
@@ -213,3 +221,88 @@ def test_remembered_roundings_are_rounds_and_zeros_keep_their_sign() -> None:
     for zero in (0.0, -0.0, -0.0):
         assert str(remember_rounded(memo, zero, 3)) == str(round(zero, 3))
     assert 0.0 not in memo
+
+
+# --- embeddings made when something reads them ------------------------------------------
+
+
+async def remembered(router: Router, request_id: str) -> Remembered:
+    """What the selector remembers of an answer, once its outcome reached it (an outcome
+    is published after the caller may already have the answer)."""
+    recent = router.pipeline.selector.recent
+    with anyio.fail_after(5):
+        while request_id not in recent:
+            await anyio.lowlevel.checkpoint()
+    return recent[request_id]
+
+
+async def test_a_prompt_is_embedded_when_feedback_comes_until_a_model_is_learned(
+        tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            recent = router.pipeline.selector.recent
+            text = "What is the capital of France?"
+            first = await router.complete(ask(text))
+            assert first.router is not None
+            # Nothing read its embedding before the answer: none was made, the text waits.
+            waiting = await remembered(router, first.router.request_id)
+            assert waiting.embedding is None and waiting.text == text
+            assert await router.feedback(first.router.request_id, rating=5)
+            learned = recent[first.router.request_id]
+            assert learned.text is None and learned.embedding is not None
+            np.testing.assert_array_equal(
+                learned.embedding, HashingEmbedder(config.analyzer.embedder).encode([text])[0])
+            quality = router.pipeline.catalogue.quality
+            assert quality is not None and len(quality) == 1
+            # A learned model is consulted from now on: every prompt is embedded first.
+            second = await router.complete(ask("Name the capital of Spain."))
+            assert second.router is not None
+            assert (await remembered(router, second.router.request_id)).embedding is not None
+            assert second.router.request_id != first.router.request_id
+
+
+async def test_a_long_prompt_is_embedded_before_its_answer_and_not_kept_as_text(
+        tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    text = "Summarise this. " + "word " * (REMEMBERED_CHARS // 5)
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask(text))
+            assert answer.router is not None
+            kept = await remembered(router, answer.router.request_id)
+            assert kept.text is None and kept.embedding is not None
+            assert await router.feedback(answer.router.request_id, rating=1)
+
+
+async def test_a_semantic_cache_lookup_gets_its_embedding_before_the_answer(
+        tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz").replace(
+        "[cache]\nenabled = false", "[cache]\nenabled = true"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            plain = await router.complete(ask("What is the capital of France?"))
+            looked_up = await router.complete({**ask("What is the capital of Spain?"),
+                                               "cache": {"mode": "semantic"}})
+            assert plain.router is not None and looked_up.router is not None
+            assert (await remembered(router, plain.router.request_id)).embedding is None
+            assert (await remembered(router, looked_up.router.request_id)).embedding \
+                is not None
+            # ...and its answer was stored under it, for the next one like it.
+            await router.pipeline.semantic.wait_stored(1)
+
+
+async def test_feedback_on_a_prompt_whose_embedding_fails_is_not_learned(
+        tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+
+            async def failing(texts: list[str]) -> None:
+                return None
+
+            router.pipeline.selector.embed = failing
+            assert not await router.feedback(answer.router.request_id, rating=5)
+            assert router.pipeline.catalogue.quality is None
