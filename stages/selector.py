@@ -594,7 +594,8 @@ class Selector(Actor[Select | Completed | Feedback]):
                 seen = self.recent.get(request_id)
                 # Another tenant's answer is as unknown as a forgotten one: a caller can
                 # neither steer the routing others get nor learn which ids exist.
-                if seen is None or (tenant is not None and tenant != seen.tenant):
+                if seen is None or (tenant is not None and tenant != seen.tenant) or \
+                        (seen.embedding is None and self.embed is None):
                     reply.send(False)
                 elif seen.embedding is None:
                     # In a task: an embedder may be remote, and routing goes on meanwhile.
@@ -607,7 +608,7 @@ class Selector(Actor[Select | Completed | Feedback]):
                                 reply: Reply[bool]) -> None:
         learned = False
         try:
-            assert self.embed is not None and seen.text is not None
+            assert self.embed is not None and seen.text is not None  # see `handle`
             vectors = await self.embed([seen.text])
             if vectors is not None:
                 seen = msgspec.structs.replace(seen, embedding=vectors[0], text=None)
