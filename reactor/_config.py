@@ -263,6 +263,10 @@ class BreakerConfig(Base, frozen=True):
     """...once at least this many attempts were seen in the window."""
     cooldown_s: Positive = 30.0
     probe_timeout_s: Positive = 60.0
+    max_retry_after_s: Positive = 300.0
+    """A 429's Retry-After opens the breaker for that long, but never longer than this:
+    an upstream asking for days (or a typo for milliseconds) must not shut a model for
+    days; past it, one probe asks again."""
 
 
 class RetryConfig(Base, frozen=True):
