@@ -41,6 +41,11 @@ class ServerConfig(Base, frozen=True):
     body_timeout_s: Positive = 30.0
     """A request's body must have arrived this long after its headers (else 408): a
     client that promises more than it sends must not hold a handler for good."""
+    keepalive_timeout_s: Positive = 75.0
+    """An idle connection closes this long after it opened or its last answer ended,
+    unless a whole request head came meanwhile: this is also the deadline for a
+    request's headers (aiohttp has no separate one), so a client that sends half of
+    them and stops holds its connection no longer than this."""
     drain_timeout_s: NonNegative = 30.0
 
 
