@@ -1,16 +1,20 @@
-"""Connections that hold the server without using it."""
+"""Connections that hold the server without using it, and a caller's leaving as the
+metrics count it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
+import aiohttp
 import anyio
 import pytest
 
+from bench.fake_upstream import FakeUpstream
 from reactor import Router, parse_config
 from reactor._server import Server
 from tests.conftest import FAST_MODELS
+from tests.reactor._support import settle_tasks
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 HELLO = b'{"model": "nano", "messages": [{"role": "user", "content": "hi"}]}'
@@ -86,3 +90,58 @@ async def test_a_request_under_way_outlives_the_keepalive_timeout() -> None:
 
 def test_idle_connections_close_after_75_s_by_default() -> None:
     assert parse_config(FAST_MODELS).server.keepalive_timeout_s == 75.0
+
+
+# A caller that leaves after the upstream's first word: counted against the model
+# that was answering, streamed or not.
+
+UPSTREAM = """
+[[models]]
+name = "remote"
+upstream = {{ kind = "openai", base_url = "{base_url}", api_key = "sk-test" }}
+"""
+
+
+async def _leave_after_the_first_word(session: aiohttp.ClientSession, server: Server,
+                                      fake: FakeUpstream, *, stream: bool) -> None:
+    body = {"model": "remote", "stream": stream,
+            "messages": [{"role": "user", "content": "tell me everything"}]}
+    url = server.url + "/v1/chat/completions"
+    if stream:
+        async with session.post(url, json=body) as response:
+            async for line in response.content:
+                if line.startswith(b"data: ") and json.loads(line[6:])["choices"][0][
+                        "delta"].get("content"):
+                    break  # one word arrived; the upstream now hangs
+            response.close()
+        return
+
+    async def ask() -> None:
+        async with session.post(url, json=body):
+            pass
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ask)
+        await fake.hanging.wait()  # the first word is written...
+        await settle_tasks()       # ...and the router has read it, holding it
+        tg.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "held"])
+async def test_a_caller_leaving_mid_answer_is_counted_against_the_answering_model(
+        stream: bool) -> None:
+    async with FakeUpstream(output_tokens=50, fault="hang_after_first_token") as fake, \
+            Router(parse_config(UPSTREAM.format(base_url=fake.base_url))) as router, \
+            Server(router) as server, aiohttp.ClientSession() as session:
+        with anyio.fail_after(10):
+            await _leave_after_the_first_word(session, server, fake, stream=stream)
+            await fake.disconnected.wait()
+            while not router.pipeline.metrics.books.requests:
+                await anyio.lowlevel.checkpoint()
+            async with session.get(server.url + "/metrics") as response:
+                exposition = await response.text()
+    lines = exposition.splitlines()
+    assert 'reactor_requests_total{cache="miss",model="remote",status="cancelled"} 1.0' \
+        in lines
+    assert not [line for line in lines if line.startswith("reactor_requests_total{") and
+                'model="none"' in line]
