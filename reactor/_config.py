@@ -41,6 +41,11 @@ class ServerConfig(Base, frozen=True):
     body_timeout_s: Positive = 30.0
     """A request's body must have arrived this long after its headers (else 408): a
     client that promises more than it sends must not hold a handler for good."""
+    keepalive_timeout_s: Positive = 75.0
+    """An idle connection closes this long after it opened or its last answer ended,
+    unless a whole request head came meanwhile: this is also the deadline for a
+    request's headers (aiohttp has no separate one), so a client that sends half of
+    them and stops holds its connection no longer than this."""
     drain_timeout_s: NonNegative = 30.0
 
 
@@ -263,6 +268,10 @@ class BreakerConfig(Base, frozen=True):
     """...once at least this many attempts were seen in the window."""
     cooldown_s: Positive = 30.0
     probe_timeout_s: Positive = 60.0
+    max_retry_after_s: Positive = 300.0
+    """A 429's Retry-After opens the breaker for that long, but never longer than this:
+    an upstream asking for days (or a typo for milliseconds) must not shut a model for
+    days; past it, one probe asks again."""
 
 
 class RetryConfig(Base, frozen=True):

@@ -155,9 +155,17 @@ class _Connection(web.RequestHandler):
 
 
 class _Server(web.Server):
+    """aiohttp's server, each connection's keep-alive limit read from the endpoints'
+    current config (a reload changes it for the connections that open after it)."""
+
+    def __init__(self, endpoints: Endpoints, **kwargs: Any) -> None:
+        super().__init__(endpoints, **kwargs)
+        self.endpoints = endpoints
+
     def __call__(self) -> web.RequestHandler:
         # None: no access log (aiohttp's annotation says Logger, its code takes None).
         return _Connection(self, loop=asyncio.get_running_loop(),
+                           keepalive_timeout=self.endpoints.keepalive_timeout_s,
                            access_log=None)  # type: ignore[arg-type]
 
 
@@ -193,6 +201,7 @@ class Endpoints:
                      if (digest := key.digest()) is not None}
         self.max_body_bytes = router.config.server.max_body_bytes
         self.body_timeout_s = router.config.server.body_timeout_s
+        self.keepalive_timeout_s = router.config.server.keepalive_timeout_s
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
         expecting = request.headers.get("Expect", "").lower() == "100-continue" \

@@ -7,7 +7,7 @@ open. Backpressure: waits on the provider's mailbox.
 Per model: closed -> open after `failure_threshold` consecutive failures, or when the
 failure rate over the last `window_s` passes `failure_rate` (with at least
 `min_requests` attempts seen), or at once for a 429 with Retry-After, which also sets
-the cooldown; open -> half-open after the
+the cooldown (at most `max_retry_after_s`); open -> half-open after the
 cooldown, when exactly one probe request may pass; the probe's success closes the
 breaker, its failure reopens it. A probe that never reports back frees its slot after
 `probe_timeout_s`.
@@ -121,7 +121,8 @@ class Breakers:
             return
         breaker.failures += 1
         if attempt.retry_after_s is not None and attempt.error == "rate_limited":
-            self._open(breaker, max(attempt.retry_after_s, 0.001))
+            self._open(breaker, min(max(attempt.retry_after_s, 0.001),
+                                    self.config.max_retry_after_s))
         elif breaker.state == "half_open" or breaker.failures >= self.config.failure_threshold \
                 or self._rate_exceeded(breaker):
             self._open(breaker, self.config.cooldown_s)

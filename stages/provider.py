@@ -278,9 +278,11 @@ class Provider(Actor[Dispatch]):
         return self._outcome(call, status, usage, finish, error)
 
     def _charge_cut_short(self, call: Call) -> None:
-        """The caller left: what the try under way had produced was billed all the same."""
+        """The caller left: what the try under way had produced was billed all the same,
+        and its model was answering (as a stream's is, once announced)."""
         if call.buffered:
             if call.held and call.producer is not None:
+                call.answered = call.producer
                 call.discarded.append(call.charge(self.models[call.producer], None,
                                                   written(call.held)))
         elif call.live and call.answered is not None:

@@ -114,6 +114,25 @@ def test_rate_limit_with_retry_after_opens_for_that_long() -> None:
     assert breakers.admit("m") == "probe"
 
 
+def test_a_huge_retry_after_keeps_the_model_shut_only_up_to_the_cap() -> None:
+    breakers, clock = make(failure_threshold=100, max_retry_after_s=120)
+    breakers.record(Attempt(model="m", status="failed", error="rate_limited",
+                            retry_after_s=1e9))
+    clock.advance(119.9)
+    assert breakers.admit("m") == "blocked"
+    clock.advance(0.2)
+    assert breakers.admit("m") == "probe"
+
+
+def test_the_retry_after_cap_is_minutes_by_default() -> None:
+    breakers, clock = make(failure_threshold=100)
+    breakers.record(Attempt(model="m", status="failed", error="rate_limited",
+                            retry_after_s=1e9))
+    assert breakers.state("m") == "open"
+    clock.advance(BreakerConfig().max_retry_after_s)
+    assert breakers.admit("m") == "probe"
+
+
 def test_failure_rate_over_the_window_opens() -> None:
     breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=10,
                            window_s=30)
