@@ -495,12 +495,29 @@ def load_config(path: str | Path) -> RouterConfig:
     return parse_config(text, source=str(path))
 
 
+_NAME = re.compile(r"^[!-+\--~]+$")
+"""A model or alias name: visible ASCII but the comma. It is sent back in response
+headers (`x-reactor-model`, where a control character cannot go and anything past ASCII
+reads differently in each client) and joined with commas in `x-reactor-fallbacks`."""
+
+
+def _check_name(name: str, path: str, source: str) -> None:
+    if not _NAME.match(name):
+        raise ConfigError(f"{name!r} cannot be a name: use letters, digits and punctuation "
+                          "other than the comma, with no spaces (the name is sent in "
+                          "response headers)", path=path, source=source)
+    if name == "auto":
+        raise ConfigError("'auto' is the router's own choice, not a name to give "
+                          "(selector.default_mode sets its mode)", path=path, source=source)
+
+
 def _check(config: RouterConfig, source: str) -> None:
     """Rules that cross keys, which a schema cannot say."""
     if not config.models:
         raise ConfigError("at least one model is required", path="models", source=source)
     names: set[str] = set()
     for i, model in enumerate(config.models):
+        _check_name(model.name, f"models[{i}].name", source)
         if model.name in names:
             raise ConfigError(
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
@@ -527,6 +544,7 @@ def _check(config: RouterConfig, source: str) -> None:
                 )
     aliases: set[str] = set()
     for i, alias in enumerate(config.selector.aliases):
+        _check_name(alias.name, f"selector.aliases[{i}].name", source)
         if alias.name in names or alias.name in aliases:
             raise ConfigError(
                 f"alias {alias.name!r} clashes with a model or another alias",
