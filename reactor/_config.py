@@ -28,6 +28,9 @@ TtlSeconds = Annotated[float, msgspec.Meta(gt=0, le=315_360_000)]
 """A cache entry's lifetime: at most ten years. Redis refuses an expiry past about 292
 million years (every store would fail); anything past ten is a typo for "forever"."""
 Mode = Literal["fast", "balanced", "accurate"]
+Price = Annotated[float, msgspec.Meta(ge=0, le=1_000_000)]
+"""USD per million tokens. Past a million is a typo, and an infinite price made every
+answer's cost null in responses and the ledger, and spent a tenant's budget for good."""
 
 
 class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -89,7 +92,9 @@ class AdmissionConfig(Base, frozen=True):
     """Refuse requests without a known `Authorization: Bearer` key (401)."""
     keys: list[ApiKey] = []
     max_in_flight: PositiveInt = 1024
-    retry_after_s: NonNegative = 1.0
+    retry_after_s: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 1.0
+    """Sent as `Retry-After` in whole seconds: at most a day (`inf` could not be sent at
+    all, and every shed request was a 500)."""
     requests_per_minute: PositiveInt | None = None
     """Per tenant (each tenant has its own bucket); unset: unlimited."""
     tokens_per_minute: PositiveInt | None = None
@@ -162,13 +167,17 @@ class HashingEmbedderConfig(Base, frozen=True, tag="hashing", tag_field="kind"):
     """Feature hashing of words, word n-grams and character n-grams: no weights, no
     model, fit for near-duplicates only (it knows spelling, not meaning)."""
 
-    dim: PositiveInt = 384
+    dim: Annotated[int, msgspec.Meta(ge=1, le=65_536)] = 384
+    """Every batch allocates `dim` floats per text (and more per character n-gram)."""
     word_ngrams: Annotated[int, msgspec.Meta(ge=1, le=4)] = 2
     """Longest run of words hashed as one feature (2: unigrams and bigrams)."""
-    char_ngram_min: Annotated[int, msgspec.Meta(ge=1)] = 3
-    char_ngram_max: Annotated[int, msgspec.Meta(ge=1)] = 5
-    char_weight: Annotated[float, msgspec.Meta(ge=0)] = 1.0
-    """Weight of the character n-gram block against the word block."""
+    char_ngram_min: Annotated[int, msgspec.Meta(ge=1, le=16)] = 3
+    char_ngram_max: Annotated[int, msgspec.Meta(ge=1, le=16)] = 5
+    """Each size in between is a row of every text's n-grams (a billion took every byte
+    of memory at start-up)."""
+    char_weight: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 1.0
+    """Weight of the character n-gram block against the word block (past float32's
+    range every vector was NaN)."""
 
     def __post_init__(self) -> None:
         if self.char_ngram_min > self.char_ngram_max:
@@ -222,7 +231,8 @@ class LLMClassifierConfig(Base, frozen=True):
 
 
 class AnalyzerConfig(Base, frozen=True):
-    chars_per_token: Positive = 4.0
+    chars_per_token: Annotated[float, msgspec.Meta(gt=0, le=100)] = 4.0
+    """With `inf`, every prompt counted 0 tokens: no context, rate or budget check held."""
     llm_classifier: LLMClassifierConfig | None = None
     """Off unless set."""
     embed: bool = True
@@ -396,9 +406,9 @@ Upstream = SimulatedUpstream | OpenAIUpstream | AnthropicUpstream | GeminiUpstre
 class ModelConfig(Base, frozen=True):
     name: str
     upstream: Upstream
-    price_in: NonNegative = 0.0
+    price_in: Price = 0.0
     """USD per million prompt tokens."""
-    price_out: NonNegative = 0.0
+    price_out: Price = 0.0
     """USD per million completion tokens."""
     quality: Fraction = 0.5
     """Prior probability of a good answer, before any outcome is seen."""

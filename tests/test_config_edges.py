@@ -66,3 +66,34 @@ def test_the_command_refuses_a_control_character_in_a_name(tmp_path: Path,
 
     assert result.returncode == 2
     assert f"{config}: models[0].name: 'a\\x01b' cannot be a name" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "message"),
+    [
+        ("[admission]\nretry_after_s = inf", "admission.retry_after_s",
+         "expected float <= 86400.0"),
+        ("[admission]\nretry_after_s = 1e308", "admission.retry_after_s",
+         "expected float <= 86400.0"),
+        ("[analyzer]\nchars_per_token = inf", "analyzer.chars_per_token",
+         "expected float <= 100.0"),
+        ('[analyzer.embedder]\nkind = "hashing"\nchar_weight = inf',
+         "analyzer.embedder.char_weight", "expected float <= 1000.0"),
+        ('[analyzer.embedder]\nkind = "hashing"\ndim = 1099511627776',
+         "analyzer.embedder.dim", "expected int <= 65536"),
+        ('[analyzer.embedder]\nkind = "hashing"\nchar_ngram_max = 1000000000',
+         "analyzer.embedder.char_ngram_max", "expected int <= 16"),
+    ],
+)
+def test_numbers_that_broke_requests_or_start_up_are_refused(setting: str, path: str,
+                                                             message: str) -> None:
+    error = error_of(f"{setting}\n{MODEL}")
+
+    assert str(error) == f"router.toml: {path}: {message}"
+
+
+@pytest.mark.parametrize("key", ["price_in", "price_out"])
+def test_an_infinite_price_is_refused(key: str) -> None:
+    error = error_of(MODEL.replace('name = "a"\n', f'name = "a"\n{key} = inf\n'))
+
+    assert str(error) == f"router.toml: models[0].{key}: expected float <= 1000000.0"
