@@ -14,6 +14,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -475,8 +476,7 @@ def _check_tenants(raw: dict[str, object], source: str) -> None:
             msgspec.convert(entry, TenantLimits, strict=True)
         except msgspec.ValidationError as exc:
             path, message = _explain(exc)
-            key = name if _BARE_KEY.match(name) else msgspec.json.encode(name).decode()
-            where = f"admission.tenants.{key}" + (f".{path}" if path else "")
+            where = f"admission.tenants.{_key(name)}" + (f".{path}" if path else "")
             raise ConfigError(message, path=where, source=source) from None
 
 
@@ -512,13 +512,99 @@ reads differently in each client) and joined with commas in `x-reactor-fallbacks
 
 
 def _check_name(name: str, path: str, source: str) -> None:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ConfigError(f"{name!r} cannot be a name: use letters, digits and punctuation "
                           "other than the comma, with no spaces (the name is sent in "
                           "response headers)", path=path, source=source)
     if name == "auto":
         raise ConfigError("'auto' is the router's own choice, not a name to give "
                           "(selector.default_mode sets its mode)", path=path, source=source)
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\t -~]*$")
+
+
+def _key(name: str) -> str:
+    """A table key as TOML writes it: bare, or quoted when it must be."""
+    return name if _BARE_KEY.fullmatch(name) else msgspec.json.encode(name).decode()
+
+
+def _check_base_url(url: str, path: str, source: str) -> None:
+    """Every adapter appends its endpoint's path to the base URL, so it must be
+    `http(s)://host[:port][/path]` and nothing more."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is what checks it
+    except ValueError as exc:
+        problem: str | None = f"not a URL ({exc})"
+    else:
+        if any(c.isspace() or not c.isprintable() for c in url):
+            problem = "a space or control character in the URL"
+        elif parts.scheme not in ("http", "https"):
+            problem = "expected an http:// or https:// URL"
+        elif not parts.hostname:
+            problem = "the URL names no host"
+        elif parts.username is not None or parts.password is not None:
+            problem = "credentials do not go in the URL: use api_key or headers"
+        elif "?" in url or "#" in url:
+            problem = "a base URL takes no query or fragment (endpoint paths are appended to it)"
+        else:
+            problem = None
+    if problem is not None:
+        raise ConfigError(f"{problem}: {url!r}", path=path, source=source)
+
+
+def _check_redis_url(url: str, path: str, source: str) -> None:
+    try:
+        from redis.asyncio.connection import parse_url
+    except ImportError:
+        raise ConfigError("backend = \"redis\" needs the redis package "
+                          "(pip install 'reactor-router[redis]')", path=path,
+                          source=source) from None
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"not a Redis URL ({exc}): {url!r}", path=path,
+                          source=source) from None
+
+
+_FRAMING = frozenset({"host", "content-length", "transfer-encoding"})
+"""Headers the router writes for each request: a second one would break its framing."""
+
+
+def _check_headers(headers: dict[str, str], path: str, source: str) -> None:
+    for name, value in headers.items():
+        where = f"{path}.{_key(name)}"
+        if not _HEADER_NAME.fullmatch(name):
+            raise ConfigError("not a header name (letters, digits and !#$%&'*+.^_`|~-)",
+                              path=where, source=source)
+        if name.lower() in _FRAMING:
+            raise ConfigError("the router sets this header itself", path=where, source=source)
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ConfigError("a header value is printable ASCII on one line", path=where,
+                              source=source)
+
+
+def _check_secret(value: str | None, path: str, env: str | None, source: str) -> None:
+    """A key is sent in a header: a newline (a secret file's last line) or any other
+    control character would fail every request, so it fails the load instead."""
+    if value is None or _HEADER_VALUE.fullmatch(value):
+        return
+    holder = "the key" if env is None else f"environment variable {env}"
+    raise ConfigError(f"{holder} holds a character that cannot be sent in a header "
+                      "(a trailing newline?)", path=path, source=source)
+
+
+def _check_upstream(upstream: Upstream, path: str, source: str) -> None:
+    if isinstance(upstream, SimulatedUpstream):
+        return
+    _check_base_url(upstream.base_url, f"{path}.base_url", source)
+    _check_headers(upstream.headers, f"{path}.headers", source)
+    _check_secret(upstream.api_key, f"{path}.api_key", None, source)
+    if upstream.api_key is None and upstream.api_key_env is not None:
+        _check_secret(os.environ.get(upstream.api_key_env), f"{path}.api_key_env",
+                      upstream.api_key_env, source)
 
 
 def _check(config: RouterConfig, source: str) -> None:
@@ -533,15 +619,28 @@ def _check(config: RouterConfig, source: str) -> None:
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+        _check_upstream(model.upstream, f"models[{i}].upstream", source)
     admission = config.admission
-    if admission.backend == "redis" and not admission.redis_url.startswith(("redis://",
-                                                                            "rediss://")):
-        raise ConfigError("expected a redis:// or rediss:// URL", path="admission.redis_url",
-                          source=source)
+    if admission.backend == "redis":
+        if not admission.redis_url.startswith(("redis://", "rediss://")):
+            raise ConfigError("expected a redis:// or rediss:// URL",
+                              path="admission.redis_url", source=source)
+        _check_redis_url(admission.redis_url, "admission.redis_url", source)
+    if config.cache.backend == "redis":
+        _check_redis_url(config.cache.redis_url, "cache.redis_url", source)
     for i, key in enumerate(config.admission.keys):
         if (key.sha256 is None) == (key.env is None):
             raise ConfigError("give exactly one of sha256 or env",
                               path=f"admission.keys[{i}]", source=source)
+        if key.env is not None:
+            _check_secret(os.environ.get(key.env), f"admission.keys[{i}].env", key.env,
+                          source)
+    embedder = config.analyzer.embedder
+    if isinstance(embedder, HttpEmbedderConfig):
+        _check_base_url(embedder.base_url, "analyzer.embedder.base_url", source)
+        if embedder.api_key_env is not None:
+            _check_secret(os.environ.get(embedder.api_key_env), "analyzer.embedder.api_key_env",
+                          embedder.api_key_env, source)
     classifier = config.analyzer.llm_classifier
     if classifier is not None and classifier.model not in names:
         raise ConfigError(f"unknown model {classifier.model!r}",

@@ -24,7 +24,7 @@ def model_named(name: str) -> str:
     return f'[[models]]\nname = "{name}"\nupstream = {{ kind = "simulated" }}\n'
 
 
-@pytest.mark.parametrize("name", ["a\\u0001b", "a\\nb", "a\\u007fb", "", "two words",
+@pytest.mark.parametrize("name", ["a\\u0001b", "a\\nb", "a\\n", "a\\u007fb", "", "two words",
                                   "a,b", "mod\\u00e8le", " a"])
 def test_a_model_name_that_cannot_go_in_a_header_is_refused(name: str) -> None:
     error = error_of(model_named(name))
@@ -97,3 +97,120 @@ def test_an_infinite_price_is_refused(key: str) -> None:
     error = error_of(MODEL.replace('name = "a"\n', f'name = "a"\n{key} = inf\n'))
 
     assert str(error) == f"router.toml: models[0].{key}: expected float <= 1000000.0"
+
+
+def upstream(kind: str, **settings: str) -> str:
+    values = {"base_url": "http://127.0.0.1:9/v1", "api_key": "k", **settings}
+    fields = ", ".join(f"{key} = {value}" if key == "headers" else f'{key} = "{value}"'
+                       for key, value in values.items())
+    return f'[[models]]\nname = "a"\nupstream = {{ kind = "{kind}", {fields} }}\n'
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("api.openai.com/v1", "expected an http:// or https:// URL"),
+        ("ftp://127.0.0.1/v1", "expected an http:// or https:// URL"),
+        ("", "expected an http:// or https:// URL"),
+        ("http:///v1", "the URL names no host"),
+        ("http://127.0.0.1:99999/v1", "not a URL (Port out of range 0-65535)"),
+        ("http://[::1/v1", "not a URL (Invalid IPv6 URL)"),
+        (" http://127.0.0.1/v1", "a space or control character in the URL"),
+        ("http://127.0.0.1/v1?key=k", "a base URL takes no query or fragment"),
+        ("http://127.0.0.1/v1#top", "a base URL takes no query or fragment"),
+        ("http://user:pw@127.0.0.1/v1", "credentials do not go in the URL"),
+    ],
+)
+def test_a_base_url_the_adapters_cannot_use_is_refused(kind: str, url: str,
+                                                       message: str) -> None:
+    # Each of these crashed start-up with a traceback (exit 1), or sent every request
+    # to a URL with the endpoint's path pasted after the query.
+    error = error_of(upstream(kind, base_url=url))
+
+    assert error.path == "models[0].upstream.base_url"
+    assert message in str(error)
+
+
+@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "http://127.0.0.1:11434/v1/",
+                                 "http://[::1]:8000", "http://localhost"])
+def test_base_urls_as_written_in_the_wild_are_kept(url: str) -> None:
+    assert parse_config(upstream("openai", base_url=url)).models[0].upstream
+
+
+def test_the_embedding_endpoints_base_url_is_checked_too() -> None:
+    error = error_of('[analyzer.embedder]\nkind = "http"\nbase_url = "localhost:8080/v1"\n'
+                     f'model = "e"\ndim = 8\n{MODEL}')
+
+    assert error.path == "analyzer.embedder.base_url"
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "message"),
+    [
+        ('{ "x-team" = "a\\nb" }', "x-team", "a header value is printable ASCII on one line"),
+        ('{ "x team" = "a" }', '"x team"', "not a header name"),
+        ('{ "x-team:" = "a" }', '"x-team:"', "not a header name"),
+        ('{ "Content-Length" = "5" }', "Content-Length", "the router sets this header"),
+        ('{ host = "elsewhere" }', "host", "the router sets this header"),
+    ],
+)
+def test_upstream_headers_that_cannot_be_sent_are_refused(headers: str, path: str,
+                                                          message: str) -> None:
+    error = error_of(upstream("openai", headers=headers))
+
+    assert str(error).startswith(f"router.toml: models[0].upstream.headers.{path}: {message}")
+
+
+def test_an_api_key_with_a_newline_is_refused() -> None:
+    error = error_of(upstream("anthropic", api_key="sk-1\\n"))
+
+    assert error.path == "models[0].upstream.api_key"
+
+
+def test_a_key_from_the_environment_with_a_trailing_newline_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As a secret mounted from a file often is: every request failed with a traceback.
+    monkeypatch.setenv("REACTOR_EDGE_KEY", "sk-1\n")
+    text = ('[[models]]\nname = "a"\nupstream = { kind = "openai", '
+            'base_url = "http://127.0.0.1:9/v1", api_key_env = "REACTOR_EDGE_KEY" }\n')
+
+    error = error_of(text)
+
+    assert str(error) == ("router.toml: models[0].upstream.api_key_env: environment variable "
+                          "REACTOR_EDGE_KEY holds a character that cannot be sent in a "
+                          "header (a trailing newline?)")
+    # A caller's key could never match it either.
+    keys = '[admission]\nkeys = [{ tenant = "t", env = "REACTOR_EDGE_KEY" }]\n'
+    assert error_of(keys + MODEL).path == "admission.keys[0].env"
+    monkeypatch.setenv("REACTOR_EDGE_KEY", "")
+    assert parse_config(text).models[0].upstream
+
+
+@pytest.mark.parametrize("table", ["admission", "cache"])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("redis://127.0.0.1:notaport/0", "Port could not be cast to integer"),
+        ("redis://127.0.0.1:99999/0", "Port out of range"),
+        ("http://127.0.0.1:6379", "redis://"),
+    ],
+)
+def test_a_malformed_redis_url_is_refused(table: str, url: str, message: str) -> None:
+    error = error_of(f'[{table}]\nbackend = "redis"\nredis_url = "{url}"\n{MODEL}')
+
+    assert error.path == f"{table}.redis_url"
+    assert message in str(error)
+
+
+def test_serve_names_a_bad_base_url_instead_of_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(upstream("openai", base_url="api.openai.com/v1"))
+
+    result = run("serve", "--port", "0", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr == (f"reactor: invalid configuration: {config}: "
+                             "models[0].upstream.base_url: expected an http:// or https:// "
+                             "URL: 'api.openai.com/v1'\n")
