@@ -13,11 +13,12 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 import msgspec
 
+from reactor._decision import TaskType
 from reactor._errors import ConfigError
 from reactor._wire import NonNegative, locate
 
@@ -569,6 +570,8 @@ def _check_redis_url(url: str, path: str, source: str) -> None:
                           source=source) from None
 
 
+_TASKS: tuple[str, ...] = get_args(TaskType)
+
 _FRAMING = frozenset({"host", "content-length", "transfer-encoding"})
 """Headers the router writes for each request: a second one would break its framing."""
 
@@ -619,6 +622,11 @@ def _check(config: RouterConfig, source: str) -> None:
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+        for task in model.quality_by_task:
+            if task not in _TASKS:
+                raise ConfigError(f"unknown task {task!r} (tasks: {', '.join(_TASKS)})",
+                                  path=f"models[{i}].quality_by_task.{_key(task)}",
+                                  source=source)
         _check_upstream(model.upstream, f"models[{i}].upstream", source)
     admission = config.admission
     if admission.backend == "redis":
@@ -668,3 +676,7 @@ def _check(config: RouterConfig, source: str) -> None:
                     path=f"selector.aliases[{i}].models[{j}]",
                     source=source,
                 )
+    for j, route in enumerate(config.cache.semantic.routes):
+        if route != "auto" and route not in names and route not in aliases:
+            raise ConfigError(f"unknown model or alias {route!r}",
+                              path=f"cache.semantic.routes[{j}]", source=source)

@@ -214,3 +214,20 @@ def test_serve_names_a_bad_base_url_instead_of_a_traceback(tmp_path: Path) -> No
     assert result.stderr == (f"reactor: invalid configuration: {config}: "
                              "models[0].upstream.base_url: expected an http:// or https:// "
                              "URL: 'api.openai.com/v1'\n")
+
+
+def test_a_prior_for_a_task_the_classifier_never_names_is_refused() -> None:
+    # A typo here was kept and never read: the model's prior stood for that task.
+    error = error_of(MODEL.replace('name = "a"\n', 'name = "a"\nquality_by_task = '
+                                   '{ code = 0.9, maths = 0.8 }\n'))
+
+    assert error.path == "models[0].quality_by_task.maths"
+    assert "unknown task 'maths' (tasks: code, math, " in str(error)
+
+
+def test_semantic_caching_on_a_route_that_does_not_exist_is_refused() -> None:
+    error = error_of('[selector]\naliases = [{ name = "fast", mode = "fast" }]\n'
+                     '[cache.semantic]\nenabled = true\nroutes = ["auto", "fast", "a", "b"]\n'
+                     + MODEL)
+
+    assert str(error) == "router.toml: cache.semantic.routes[3]: unknown model or alias 'b'"
