@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from reactor import _logging
-from reactor._config import RouterConfig, load_config
+from reactor._config import RouterConfig, check_paths, load_config
 from reactor._errors import ConfigError, RequestFailed
 from reactor._events import Done, Failed, Started, Token
 from reactor._router import Router
@@ -44,6 +44,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from reactor._pipeline import config_digest
 
     config = _load(args.config)
+    try:
+        check_paths(config, args.config)
+    except ConfigError as exc:
+        print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     names = ", ".join(model.name for model in config.models)
     # The digest a server running this file reports (`/api/v1/stats`, `/metrics`).
     print(f"{args.config}: ok ({len(config.models)} models: {names}; "

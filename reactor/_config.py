@@ -610,6 +610,30 @@ def _check_upstream(upstream: Upstream, path: str, source: str) -> None:
                       upstream.api_key_env, source)
 
 
+def check_paths(config: RouterConfig, source: str = "") -> None:
+    """The files the router writes (the ledger as it goes, the learned quality model and
+    the semantic cache at shutdown) can be written, or `ConfigError`: found at start-up,
+    not at the first write or, worse, at shutdown, with what was learned lost."""
+    for path, where in ((config.ledger.path, "ledger.path"),
+                        (config.selector.quality_model, "selector.quality_model"),
+                        (config.cache.semantic.path, "cache.semantic.path")):
+        if path is None:
+            continue
+        file = Path(path)
+        directory = file.parent
+        if path == "" or file.is_dir():
+            problem = "is a directory, not a file"
+        elif not directory.is_dir():
+            problem = f"directory {str(directory)!r} does not exist"
+        elif not os.access(directory, os.W_OK | os.X_OK):
+            problem = f"cannot write in directory {str(directory)!r}"
+        elif file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            problem = "not allowed to read and write it"
+        else:
+            continue
+        raise ConfigError(f"cannot open {path!r}: {problem}", path=where, source=source)
+
+
 def _check(config: RouterConfig, source: str) -> None:
     """Rules that cross keys, which a schema cannot say."""
     if not config.models:

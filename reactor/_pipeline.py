@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 
 from reactor._actor import Actor
 from reactor._clock import Clock
-from reactor._config import RouterConfig
+from reactor._config import RouterConfig, check_paths
 from reactor._fanout import Outcomes
 from reactor._mailbox import Mailbox
 from reactor._messages import Submitted
@@ -55,6 +55,7 @@ class Pipeline:
         from stages.semantic_cache import SemanticCache, SemanticCollector
         from stages.spend import SpendBook
 
+        check_paths(config)
         runtime = config.runtime
         sizes: dict[str, int] = {
             "mailbox_size": runtime.mailbox_size,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from reactor import ConfigError, parse_config
+from reactor._router import Router
 from tests.test_cli import run
 
 MODEL = '[[models]]\nname = "a"\nupstream = { kind = "simulated" }\n'
@@ -231,3 +232,42 @@ def test_semantic_caching_on_a_route_that_does_not_exist_is_refused() -> None:
                      + MODEL)
 
     assert str(error) == "router.toml: cache.semantic.routes[3]: unknown model or alias 'b'"
+
+
+@pytest.mark.parametrize(("table", "key"), [("selector", "quality_model"),
+                                            ("cache.semantic", "path"),
+                                            ("ledger", "path")])
+def test_a_file_in_a_directory_that_does_not_exist_is_refused_at_start(
+        tmp_path: Path, table: str, key: str) -> None:
+    # The learned model and the semantic cache are written at shutdown: what was
+    # learned was lost then, with a traceback, after a start that said nothing.
+    missing = tmp_path / "missing" / "file"
+    config = parse_config(f'[{table}]\n{key} = "{missing}"\n{MODEL}')
+
+    with pytest.raises(ConfigError) as info:
+        Router(config)
+
+    assert str(info.value) == (f"{table}.{key}: cannot open '{missing}': directory "
+                               f"'{missing.parent}' does not exist")
+
+
+def test_a_directory_given_for_a_file_is_refused(tmp_path: Path) -> None:
+    config = parse_config(f'[selector]\nquality_model = "{tmp_path}"\n{MODEL}')
+
+    with pytest.raises(ConfigError, match=r"^selector\.quality_model: .* is a directory"):
+        Router(config)
+
+
+@pytest.mark.parametrize("command", ["check-config", "serve"])
+def test_the_command_refuses_a_file_it_could_not_write(tmp_path: Path, command: str) -> None:
+    config = tmp_path / "router.toml"
+    missing = tmp_path / "missing" / "semantic.npz"
+    config.write_text(f'[cache.semantic]\npath = "{missing}"\n{MODEL}')
+    args = [command, str(config)] if command == "check-config" else \
+        [command, "--port", "0", "--config", str(config)]
+
+    result = run(*args)
+
+    assert result.returncode == 2
+    assert "cache.semantic.path: cannot open" in result.stderr
+    assert f"directory '{missing.parent}' does not exist" in result.stderr
