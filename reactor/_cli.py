@@ -93,7 +93,14 @@ def _serve(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         try:
-            await serve(Router(config), host, port, reuse_port=args.reuse_port,
+            router = Router(config)
+            unavailable = router.pipeline.provider.unavailable()
+            if len(unavailable) == len(config.models):
+                # A key is read once, at start: this server could never answer.
+                reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
+                raise ConfigError(f"no model can answer ({reasons})", path="models",
+                                  source=args.config)
+            await serve(router, host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
                         record_prompts=args.record_prompts, config_path=args.config)
         except ConfigError as exc:

@@ -271,3 +271,18 @@ def test_the_command_refuses_a_file_it_could_not_write(tmp_path: Path, command: 
     assert result.returncode == 2
     assert "cache.semantic.path: cannot open" in result.stderr
     assert f"directory '{missing.parent}' does not exist" in result.stderr
+
+
+def test_serve_refuses_a_config_where_no_model_has_its_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keys are read once, at start: such a server answered every request with a 502.
+    monkeypatch.delenv("REACTOR_EDGE_NO_KEY", raising=False)
+    config = tmp_path / "router.toml"
+    config.write_text('[[models]]\nname = "a"\nupstream = { kind = "openai", '
+                      'base_url = "http://127.0.0.1:9/v1", api_key_env = "REACTOR_EDGE_NO_KEY" }\n')
+
+    result = run("serve", "--port", "0", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr == (f"reactor: invalid configuration: {config}: models: no model can "
+                             "answer (a: environment variable REACTOR_EDGE_NO_KEY is not set)\n")
