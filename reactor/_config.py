@@ -492,9 +492,44 @@ def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:
         config = msgspec.convert(raw, RouterConfig, strict=True)
     except msgspec.ValidationError as exc:
         path, message = _explain(exc)
+        if "[...]" in path:
+            path = _name_table_key(raw, path)
         raise ConfigError(message, path=path, source=source) from None
     _check(config, source)
     return config
+
+
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+
+
+def _name_table_key(raw: dict[str, object], path: str) -> str:
+    """msgspec writes a table's key as `[...]` (`quality_by_task[...]`): find which key
+    it is by decoding the file with that table cut down to one key at a time."""
+    where, _, rest = path.partition("[...]")
+    parent: object = None
+    step: str | int = ""
+    table: object = raw
+    for index, name in _STEP.findall(where):
+        parent, step = table, int(index) if index else name
+        if isinstance(table, dict) and isinstance(step, str):
+            table = table.get(step)
+        elif isinstance(table, list) and isinstance(step, int) and step < len(table):
+            table = table[step]
+        else:
+            return path
+    if not isinstance(table, dict) or not isinstance(parent, dict | list):
+        return path
+    try:
+        for name, value in table.items():
+            parent[step] = {name: value}  # type: ignore[index]
+            try:
+                msgspec.convert(raw, RouterConfig, strict=True)
+            except msgspec.ValidationError as exc:
+                if _explain(exc)[0] == path:
+                    return f"{where}.{_key(name)}{rest}"
+    finally:
+        parent[step] = table  # type: ignore[index]
+    return path
 
 
 def load_config(path: str | Path) -> RouterConfig:

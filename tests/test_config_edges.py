@@ -286,3 +286,21 @@ def test_serve_refuses_a_config_where_no_model_has_its_key(
     assert result.returncode == 2
     assert result.stderr == (f"reactor: invalid configuration: {config}: models: no model can "
                              "answer (a: environment variable REACTOR_EDGE_NO_KEY is not set)\n")
+
+
+@pytest.mark.parametrize(
+    ("setting", "path", "message"),
+    [
+        ("quality_by_task = { code = 0.5, math = 1.5 }", "models[1].quality_by_task.math",
+         "expected float <= 1.0"),
+        ('upstream = { kind = "openai", base_url = "http://h", headers = { ok = "1", '
+         '"x-n" = 2 } }', "models[1].upstream.headers.x-n", "expected str, got int"),
+    ],
+)
+def test_a_bad_value_in_a_table_names_its_key(setting: str, path: str, message: str) -> None:
+    # msgspec says `quality_by_task[...]`: which of the keys was left to guess.
+    text = MODEL + '[[models]]\nname = "b"\n' + setting + "\n"
+    if "upstream" not in setting:
+        text += 'upstream = { kind = "simulated" }\n'
+
+    assert str(error_of(text)) == f"router.toml: {path}: {message}"
