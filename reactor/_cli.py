@@ -7,6 +7,7 @@ import asyncio
 import errno
 import gc
 import os
+import socket
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -69,6 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from reactor._server import serve
+    from stages.embedders import EmbedderUnavailable
 
     config = _load(args.config)
     host = args.host or config.server.host
@@ -106,6 +108,13 @@ def _serve(args: argparse.Namespace) -> int:
         except ConfigError as exc:
             print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG
+        except EmbedderUnavailable as exc:  # its weights or key, read at start
+            print(f"reactor: invalid configuration: {args.config}: analyzer.embedder: {exc}",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        except socket.gaierror as exc:
+            print(f"reactor: cannot bind {host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 1
         except OSError as exc:
             if exc.errno not in _BIND_ERRORS:
                 raise

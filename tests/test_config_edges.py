@@ -304,3 +304,41 @@ def test_a_bad_value_in_a_table_names_its_key(setting: str, path: str, message: 
         text += 'upstream = { kind = "simulated" }\n'
 
     assert str(error_of(text)) == f"router.toml: {path}: {message}"
+
+
+@pytest.mark.parametrize(("table", "key"), [("selector", "quality_model"),
+                                            ("cache.semantic", "path")])
+def test_a_saved_file_that_is_not_one_is_refused_when_the_router_is_built(
+        tmp_path: Path, table: str, key: str) -> None:
+    # Loaded at start: the server died there with numpy's traceback.
+    saved = tmp_path / "saved.npz"
+    saved.write_text("not an archive\n")
+    config = parse_config(f'[{table}]\n{key} = "{saved}"\n{MODEL}')
+
+    with pytest.raises(ConfigError) as info:
+        Router(config)
+
+    assert str(info.value) == f"{table}.{key}: cannot load '{saved}': not a file reactor saved"
+
+
+def test_serve_names_missing_embedder_weights_instead_of_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(f'[analyzer.embedder]\nkind = "minilm"\npath = "{tmp_path}"\n{MODEL}')
+
+    result = run("serve", "--port", "0", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"reactor: invalid configuration: {config}: "
+                                    f"analyzer.embedder: model files missing from {tmp_path}")
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_on_a_host_that_does_not_resolve_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(f'[server]\nhost = "no-such-host.invalid"\n{MODEL}')
+
+    result = run("serve", "--port", "0", "--config", str(config))
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("reactor: cannot bind no-such-host.invalid:0: ")
+    assert result.stderr.count("\n") == 1
