@@ -695,6 +695,7 @@ def _check(config: RouterConfig, source: str) -> None:
         _check_redis_url(admission.redis_url, "admission.redis_url", source)
     if config.cache.backend == "redis":
         _check_redis_url(config.cache.redis_url, "cache.redis_url", source)
+    digests: dict[str, int] = {}
     for i, key in enumerate(config.admission.keys):
         if (key.sha256 is None) == (key.env is None):
             raise ConfigError("give exactly one of sha256 or env",
@@ -702,6 +703,13 @@ def _check(config: RouterConfig, source: str) -> None:
         if key.env is not None:
             _check_secret(os.environ.get(key.env), f"admission.keys[{i}].env", key.env,
                           source)
+        digest = key.digest()
+        if digest is not None and digest in digests:
+            # Only one tenant can own a key: the other's requests were billed to it.
+            raise ConfigError(f"the same key as admission.keys[{digests[digest]}]",
+                              path=f"admission.keys[{i}]", source=source)
+        if digest is not None:
+            digests[digest] = i
     embedder = config.analyzer.embedder
     if isinstance(embedder, HttpEmbedderConfig):
         _check_base_url(embedder.base_url, "analyzer.embedder.base_url", source)

@@ -4,6 +4,7 @@ from `reactor check-config` and `reactor serve` alike."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,17 @@ def test_serve_on_a_host_that_does_not_resolve_is_one_line(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.startswith("reactor: cannot bind no-such-host.invalid:0: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_one_key_given_to_two_tenants_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The last one listed took the key: the first tenant's requests were billed to it.
+    digest = hashlib.sha256(b"sk-shared").hexdigest()
+    keys = (f'[admission]\nkeys = [{{ tenant = "a", sha256 = "{digest}" }}, '
+            f'{{ tenant = "b", sha256 = "{digest.upper()}" }}]\n')
+    assert str(error_of(keys + MODEL)) == \
+        "router.toml: admission.keys[1]: the same key as admission.keys[0]"
+
+    monkeypatch.setenv("REACTOR_EDGE_KEY", "sk-shared")
+    keys = (f'[admission]\nkeys = [{{ tenant = "a", sha256 = "{digest}" }}, '
+            '{ tenant = "b", env = "REACTOR_EDGE_KEY" }]\n')
+    assert error_of(keys + MODEL).path == "admission.keys[1]"
