@@ -60,6 +60,9 @@ class RuntimeConfig(Base, frozen=True):
 
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
+EnvName = Annotated[str, msgspec.Meta(pattern="^[A-Za-z_][A-Za-z0-9_]*$")]
+"""An environment variable a shell can set: an empty name (never set) sent requests
+without their key."""
 
 
 class ApiKey(Base, frozen=True):
@@ -69,7 +72,7 @@ class ApiKey(Base, frozen=True):
     tier: str = "default"
     sha256: Sha256 | None = None
     """The key's SHA-256 hex digest: the key itself never sits in the file."""
-    env: str | None = None
+    env: EnvName | None = None
     """...or the environment variable holding the key."""
 
     def digest(self) -> str | None:
@@ -207,7 +210,7 @@ class HttpEmbedderConfig(Base, frozen=True, tag="http", tag_field="kind"):
     model: str
     dim: PositiveInt
     """Length of the endpoint's vectors; an answer of any other length is an error."""
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     timeout_s: Positive = 10.0
     batch_size: PositiveInt = 256
     """Most texts sent in one request; longer lists are sent in turns."""
@@ -362,7 +365,7 @@ class OpenAIUpstream(Base, frozen=True, tag="openai", tag_field="kind"):
 
     base_url: str
     model: str | None = None
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     api_key: str | None = None
     headers: dict[str, str] = {}
 
@@ -379,7 +382,7 @@ class AnthropicUpstream(Base, frozen=True, tag="anthropic", tag_field="kind"):
 
     base_url: str = "https://api.anthropic.com"
     model: str | None = None
-    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "ANTHROPIC_API_KEY"
+    api_key_env: EnvName = "ANTHROPIC_API_KEY"
     api_key: str | None = None
     max_tokens: PositiveInt = 4096
     """Sent when the request sets no output limit: Anthropic requires one."""
@@ -394,7 +397,7 @@ class GeminiUpstream(Base, frozen=True, tag="gemini", tag_field="kind"):
 
     base_url: str = "https://generativelanguage.googleapis.com"
     model: str | None = None
-    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "GEMINI_API_KEY"
+    api_key_env: EnvName = "GEMINI_API_KEY"
     api_key: str | None = None
     headers: dict[str, str] = {}
 

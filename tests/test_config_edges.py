@@ -357,3 +357,16 @@ def test_one_key_given_to_two_tenants_is_refused(monkeypatch: pytest.MonkeyPatch
     keys = (f'[admission]\nkeys = [{{ tenant = "a", sha256 = "{digest}" }}, '
             '{ tenant = "b", env = "REACTOR_EDGE_KEY" }]\n')
     assert error_of(keys + MODEL).path == "admission.keys[1]"
+
+
+@pytest.mark.parametrize("kind", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize("name", ["", "MY KEY", "A=B"])
+def test_an_environment_variable_name_no_shell_can_set_is_refused(kind: str,
+                                                                   name: str) -> None:
+    # An empty name counted as no key to check: requests went out without one.
+    text = (f'[[models]]\nname = "a"\nupstream = {{ kind = "{kind}", '
+            f'base_url = "http://127.0.0.1:9", api_key_env = "{name}" }}\n')
+
+    assert error_of(text).path == "models[0].upstream.api_key_env"
+    keys = f'[admission]\nkeys = [{{ tenant = "t", env = "{name}" }}]\n'
+    assert error_of(keys + MODEL).path == "admission.keys[0].env"
