@@ -1,17 +1,23 @@
 """router.toml values that used to load and then broke or misbehaved at request time or
-start-up: each is now refused at load, with the path of the bad key and exit code 2
-from `reactor check-config` and `reactor serve` alike."""
+start-up (a crash, a traceback, a silent misroute): each is now refused when the file is
+parsed or the router is built, naming the path of the bad key, so `reactor check-config`
+and `reactor serve` exit 2 with one line and a SIGHUP reload keeps the running config."""
 
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 from pathlib import Path
 
+import aiohttp
+import anyio
 import pytest
 
 from reactor import ConfigError, parse_config
 from reactor._router import Router
-from tests.test_cli import run
+from tests.test_cli import REACTOR, listening, run
+from tests.test_reload import Log, ask
 
 MODEL = '[[models]]\nname = "a"\nupstream = { kind = "simulated" }\n'
 
@@ -370,3 +376,29 @@ def test_an_environment_variable_name_no_shell_can_set_is_refused(kind: str,
     assert error_of(text).path == "models[0].upstream.api_key_env"
     keys = f'[admission]\nkeys = [{{ tenant = "t", env = "{name}" }}]\n'
     assert error_of(keys + MODEL).path == "admission.keys[0].env"
+
+
+async def test_sighup_refuses_the_same_files_and_the_server_goes_on(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(MODEL)
+    process = await anyio.open_process(
+        [*REACTOR, "--log-json", "serve", "--config", str(config), "--port", "0"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            url = await listening(process)
+            log = Log(process)
+            broken = {"models[0].name": model_named("a\\u0001b"),
+                      "selector.quality_model": f'[selector]\nquality_model = '
+                                                f'"{tmp_path / "no" / "q.npz"}"\n{MODEL}'}
+            for path, text in broken.items():
+                config.write_text(text)
+                process.send_signal(signal.SIGHUP)
+                failed = await log.until("reload_failed")
+                assert f"{path}: " in str(failed["error"])
+            async with aiohttp.ClientSession() as session:
+                assert await ask(session, url, "a") == 200
+    finally:
+        process.terminate()
+        await process.wait()
+        await process.aclose()
