@@ -152,6 +152,9 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     try:
         return _run(main())
+    except ConfigError as exc:  # a file it would write or load, checked as it starts
+        print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except RequestFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

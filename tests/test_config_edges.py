@@ -402,3 +402,13 @@ async def test_sighup_refuses_the_same_files_and_the_server_goes_on(tmp_path: Pa
         process.terminate()
         await process.wait()
         await process.aclose()
+
+
+def test_route_refuses_a_file_it_could_not_write_in_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(f'[selector]\nquality_model = "{tmp_path / "no" / "q.npz"}"\n{MODEL}')
+
+    result = run("route", "hello", "--config", str(config))
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("reactor: invalid configuration: selector.quality_model: ")
