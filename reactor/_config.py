@@ -713,6 +713,16 @@ def _check(config: RouterConfig, source: str) -> None:
                               path=f"admission.keys[{i}]", source=source)
         if digest is not None:
             digests[digest] = i
+    if not config.analyzer.embed:
+        # Without embeddings both are still built, and never used: no hit, no lesson.
+        if config.cache.semantic.enabled:
+            raise ConfigError("the semantic cache matches prompts by their embedding: it "
+                              "needs analyzer.embed = true", path="cache.semantic.enabled",
+                              source=source)
+        if config.selector.quality_model is not None:
+            raise ConfigError("learned routing reads each prompt's embedding: it needs "
+                              "analyzer.embed = true", path="selector.quality_model",
+                              source=source)
     embedder = config.analyzer.embedder
     if isinstance(embedder, HttpEmbedderConfig):
         _check_base_url(embedder.base_url, "analyzer.embedder.base_url", source)

@@ -412,3 +412,16 @@ def test_route_refuses_a_file_it_could_not_write_in_one_line(tmp_path: Path) -> 
 
     assert result.returncode == 2
     assert result.stderr.startswith("reactor: invalid configuration: selector.quality_model: ")
+
+
+@pytest.mark.parametrize(("setting", "path"), [
+    ("[cache.semantic]\nenabled = true", "cache.semantic.enabled"),
+    ('[selector]\nquality_model = "q.npz"', "selector.quality_model"),
+])
+def test_what_needs_embeddings_is_refused_when_prompts_are_not_embedded(setting: str,
+                                                                        path: str) -> None:
+    # Both were built and never used: the semantic cache never hit, feedback never taught.
+    error = error_of(f"[analyzer]\nembed = false\n{setting}\n{MODEL}")
+
+    assert error.path == path
+    assert "needs analyzer.embed = true" in str(error)
