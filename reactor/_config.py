@@ -40,7 +40,9 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
 
 class ServerConfig(Base, frozen=True):
-    host: str = "127.0.0.1"
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
+    """Every interface is `0.0.0.0` (or `::`), written out: an empty host listened on all
+    of them and announced `http://:PORT`."""
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
     body_timeout_s: Positive = 30.0
@@ -207,7 +209,7 @@ class HttpEmbedderConfig(Base, frozen=True, tag="http", tag_field="kind"):
 
     base_url: str
     """Up to and including the version, like a chat upstream's: `.../v1`."""
-    model: str
+    model: Annotated[str, msgspec.Meta(min_length=1)]
     dim: PositiveInt
     """Length of the endpoint's vectors; an answer of any other length is an error."""
     api_key_env: EnvName | None = None

@@ -425,3 +425,16 @@ def test_what_needs_embeddings_is_refused_when_prompts_are_not_embedded(setting:
 
     assert error.path == path
     assert "needs analyzer.embed = true" in str(error)
+
+
+def test_an_empty_host_is_refused() -> None:
+    # It listened on every interface and announced `http://:PORT`.
+    assert str(error_of(f'[server]\nhost = ""\n{MODEL}')) == \
+        "router.toml: server.host: expected str of length >= 1"
+
+
+def test_an_embedding_endpoint_needs_a_model_name() -> None:
+    error = error_of('[analyzer.embedder]\nkind = "http"\nbase_url = "http://127.0.0.1:9/v1"\n'
+                     f'model = ""\ndim = 8\n{MODEL}')
+
+    assert error.path == "analyzer.embedder.model"
