@@ -582,6 +582,9 @@ def _check_base_url(url: str, path: str, source: str) -> None:
     else:
         if any(c.isspace() or not c.isprintable() for c in url):
             problem = "a space or control character in the URL"
+        elif not url.isascii():
+            problem = "the URL is written in ASCII (a host in its xn-- form, a path " \
+                "percent-encoded)"
         elif parts.scheme not in ("http", "https"):
             problem = "expected an http:// or https:// URL"
         elif not parts.hostname:

@@ -128,6 +128,7 @@ def upstream(kind: str, **settings: str) -> str:
         ("http://127.0.0.1/v1?key=k", "a base URL takes no query or fragment"),
         ("http://127.0.0.1/v1#top", "a base URL takes no query or fragment"),
         ("http://user:pw@127.0.0.1/v1", "credentials do not go in the URL"),
+        ("https://\u4f8b\u3048.jp/v1", "the URL is written in ASCII"),
     ],
 )
 def test_a_base_url_the_adapters_cannot_use_is_refused(kind: str, url: str,
