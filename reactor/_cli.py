@@ -7,6 +7,7 @@ import asyncio
 import errno
 import gc
 import os
+import socket
 import sys
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reactor import _logging
-from reactor._config import RouterConfig, load_config
+from reactor._config import RouterConfig, check_paths, load_config
 from reactor._errors import ConfigError, RequestFailed
 from reactor._events import Done, Failed, Started, Token
 from reactor._router import Router
@@ -44,6 +45,11 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     from reactor._pipeline import config_digest
 
     config = _load(args.config)
+    try:
+        check_paths(config, args.config)
+    except ConfigError as exc:
+        print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     names = ", ".join(model.name for model in config.models)
     # The digest a server running this file reports (`/api/v1/stats`, `/metrics`).
     print(f"{args.config}: ok ({len(config.models)} models: {names}; "
@@ -64,6 +70,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from reactor._server import serve
+    from stages.embedders import EmbedderUnavailable
 
     config = _load(args.config)
     host = args.host or config.server.host
@@ -88,12 +95,26 @@ def _serve(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         try:
-            await serve(Router(config), host, port, reuse_port=args.reuse_port,
+            router = Router(config)
+            unavailable = router.pipeline.provider.unavailable()
+            if len(unavailable) == len(config.models):
+                # A key is read once, at start: this server could never answer.
+                reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
+                raise ConfigError(f"no model can answer ({reasons})", path="models",
+                                  source=args.config)
+            await serve(router, host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
                         record_prompts=args.record_prompts, config_path=args.config)
         except ConfigError as exc:
             print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG
+        except EmbedderUnavailable as exc:  # its weights or key, read at start
+            print(f"reactor: invalid configuration: {args.config}: analyzer.embedder: {exc}",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        except socket.gaierror as exc:
+            print(f"reactor: cannot bind {host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 1
         except OSError as exc:
             if exc.errno not in _BIND_ERRORS:
                 raise
@@ -131,6 +152,9 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     try:
         return _run(main())
+    except ConfigError as exc:  # a file it would write or load, checked as it starts
+        print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except RequestFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -13,10 +13,12 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
 
 import msgspec
 
+from reactor._decision import TaskType
 from reactor._errors import ConfigError
 from reactor._wire import NonNegative, locate
 
@@ -28,6 +30,9 @@ TtlSeconds = Annotated[float, msgspec.Meta(gt=0, le=315_360_000)]
 """A cache entry's lifetime: at most ten years. Redis refuses an expiry past about 292
 million years (every store would fail); anything past ten is a typo for "forever"."""
 Mode = Literal["fast", "balanced", "accurate"]
+Price = Annotated[float, msgspec.Meta(ge=0, le=1_000_000)]
+"""USD per million tokens. Past a million is a typo, and an infinite price made every
+answer's cost null in responses and the ledger, and spent a tenant's budget for good."""
 
 
 class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -35,7 +40,9 @@ class Base(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
 
 
 class ServerConfig(Base, frozen=True):
-    host: str = "127.0.0.1"
+    host: Annotated[str, msgspec.Meta(min_length=1)] = "127.0.0.1"
+    """Every interface is `0.0.0.0` (or `::`), written out: an empty host listened on all
+    of them and announced `http://:PORT`."""
     port: Annotated[int, msgspec.Meta(ge=0, le=65535)] = 8080
     max_body_bytes: PositiveInt = 4 * 1024 * 1024
     body_timeout_s: Positive = 30.0
@@ -60,6 +67,9 @@ class RuntimeConfig(Base, frozen=True):
 
 
 Sha256 = Annotated[str, msgspec.Meta(pattern="^[0-9a-fA-F]{64}$")]
+EnvName = Annotated[str, msgspec.Meta(pattern="^[A-Za-z_][A-Za-z0-9_]*$")]
+"""An environment variable a shell can set: an empty name (never set) sent requests
+without their key."""
 
 
 class ApiKey(Base, frozen=True):
@@ -69,7 +79,7 @@ class ApiKey(Base, frozen=True):
     tier: str = "default"
     sha256: Sha256 | None = None
     """The key's SHA-256 hex digest: the key itself never sits in the file."""
-    env: str | None = None
+    env: EnvName | None = None
     """...or the environment variable holding the key."""
 
     def digest(self) -> str | None:
@@ -94,7 +104,9 @@ class AdmissionConfig(Base, frozen=True):
     """Refuse requests without a known `Authorization: Bearer` key (401)."""
     keys: list[ApiKey] = []
     max_in_flight: PositiveInt = 1024
-    retry_after_s: NonNegative = 1.0
+    retry_after_s: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 1.0
+    """Sent as `Retry-After` in whole seconds: at most a day (`inf` could not be sent at
+    all, and every shed request was a 500)."""
     requests_per_minute: PositiveInt | None = None
     """Per tenant (each tenant has its own bucket); unset: unlimited."""
     tokens_per_minute: PositiveInt | None = None
@@ -167,13 +179,17 @@ class HashingEmbedderConfig(Base, frozen=True, tag="hashing", tag_field="kind"):
     """Feature hashing of words, word n-grams and character n-grams: no weights, no
     model, fit for near-duplicates only (it knows spelling, not meaning)."""
 
-    dim: PositiveInt = 384
+    dim: Annotated[int, msgspec.Meta(ge=1, le=65_536)] = 384
+    """Every batch allocates `dim` floats per text (and more per character n-gram)."""
     word_ngrams: Annotated[int, msgspec.Meta(ge=1, le=4)] = 2
     """Longest run of words hashed as one feature (2: unigrams and bigrams)."""
-    char_ngram_min: Annotated[int, msgspec.Meta(ge=1)] = 3
-    char_ngram_max: Annotated[int, msgspec.Meta(ge=1)] = 5
-    char_weight: Annotated[float, msgspec.Meta(ge=0)] = 1.0
-    """Weight of the character n-gram block against the word block."""
+    char_ngram_min: Annotated[int, msgspec.Meta(ge=1, le=16)] = 3
+    char_ngram_max: Annotated[int, msgspec.Meta(ge=1, le=16)] = 5
+    """Each size in between is a row of every text's n-grams (a billion took every byte
+    of memory at start-up)."""
+    char_weight: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 1.0
+    """Weight of the character n-gram block against the word block (past float32's
+    range every vector was NaN)."""
 
     def __post_init__(self) -> None:
         if self.char_ngram_min > self.char_ngram_max:
@@ -198,10 +214,10 @@ class HttpEmbedderConfig(Base, frozen=True, tag="http", tag_field="kind"):
 
     base_url: str
     """Up to and including the version, like a chat upstream's: `.../v1`."""
-    model: str
+    model: Annotated[str, msgspec.Meta(min_length=1)]
     dim: PositiveInt
     """Length of the endpoint's vectors; an answer of any other length is an error."""
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     timeout_s: Positive = 10.0
     batch_size: PositiveInt = 256
     """Most texts sent in one request; longer lists are sent in turns."""
@@ -227,7 +243,8 @@ class LLMClassifierConfig(Base, frozen=True):
 
 
 class AnalyzerConfig(Base, frozen=True):
-    chars_per_token: Positive = 4.0
+    chars_per_token: Annotated[float, msgspec.Meta(gt=0, le=100)] = 4.0
+    """With `inf`, every prompt counted 0 tokens: no context, rate or budget check held."""
     llm_classifier: LLMClassifierConfig | None = None
     """Off unless set."""
     embed: bool = True
@@ -359,7 +376,7 @@ class OpenAIUpstream(Base, frozen=True, tag="openai", tag_field="kind"):
 
     base_url: str
     model: str | None = None
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     api_key: str | None = None
     headers: dict[str, str] = {}
 
@@ -376,7 +393,7 @@ class AnthropicUpstream(Base, frozen=True, tag="anthropic", tag_field="kind"):
 
     base_url: str = "https://api.anthropic.com"
     model: str | None = None
-    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "ANTHROPIC_API_KEY"
+    api_key_env: EnvName = "ANTHROPIC_API_KEY"
     api_key: str | None = None
     max_tokens: PositiveInt = 4096
     """Sent when the request sets no output limit: Anthropic requires one."""
@@ -391,7 +408,7 @@ class GeminiUpstream(Base, frozen=True, tag="gemini", tag_field="kind"):
 
     base_url: str = "https://generativelanguage.googleapis.com"
     model: str | None = None
-    api_key_env: Annotated[str, msgspec.Meta(min_length=1)] = "GEMINI_API_KEY"
+    api_key_env: EnvName = "GEMINI_API_KEY"
     api_key: str | None = None
     headers: dict[str, str] = {}
 
@@ -405,9 +422,9 @@ Upstream = SimulatedUpstream | OpenAIUpstream | AnthropicUpstream | GeminiUpstre
 class ModelConfig(Base, frozen=True):
     name: str
     upstream: Upstream
-    price_in: NonNegative = 0.0
+    price_in: Price = 0.0
     """USD per million prompt tokens."""
-    price_out: NonNegative = 0.0
+    price_out: Price = 0.0
     """USD per million completion tokens."""
     quality: Fraction = 0.5
     """Prior probability of a good answer, before any outcome is seen."""
@@ -474,8 +491,7 @@ def _check_tenants(raw: dict[str, object], source: str) -> None:
             msgspec.convert(entry, TenantLimits, strict=True)
         except msgspec.ValidationError as exc:
             path, message = _explain(exc)
-            key = name if _BARE_KEY.match(name) else msgspec.json.encode(name).decode()
-            where = f"admission.tenants.{key}" + (f".{path}" if path else "")
+            where = f"admission.tenants.{_key(name)}" + (f".{path}" if path else "")
             raise ConfigError(message, path=where, source=source) from None
 
 
@@ -490,9 +506,44 @@ def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:
         config = msgspec.convert(raw, RouterConfig, strict=True)
     except msgspec.ValidationError as exc:
         path, message = _explain(exc)
+        if "[...]" in path:
+            path = _name_table_key(raw, path)
         raise ConfigError(message, path=path, source=source) from None
     _check(config, source)
     return config
+
+
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[]+)")
+
+
+def _name_table_key(raw: dict[str, object], path: str) -> str:
+    """msgspec writes a table's key as `[...]` (`quality_by_task[...]`): find which key
+    it is by decoding the file with that table cut down to one key at a time."""
+    where, _, rest = path.partition("[...]")
+    parent: object = None
+    step: str | int = ""
+    table: object = raw
+    for index, name in _STEP.findall(where):
+        parent, step = table, int(index) if index else name
+        if isinstance(table, dict) and isinstance(step, str):
+            table = table.get(step)
+        elif isinstance(table, list) and isinstance(step, int) and step < len(table):
+            table = table[step]
+        else:
+            return path
+    if not isinstance(table, dict) or not isinstance(parent, dict | list):
+        return path
+    try:
+        for name, value in table.items():
+            parent[step] = {name: value}  # type: ignore[index]
+            try:
+                msgspec.convert(raw, RouterConfig, strict=True)
+            except msgspec.ValidationError as exc:
+                if _explain(exc)[0] == path:
+                    return f"{where}.{_key(name)}{rest}"
+    finally:
+        parent[step] = table  # type: ignore[index]
+    return path
 
 
 def load_config(path: str | Path) -> RouterConfig:
@@ -504,26 +555,194 @@ def load_config(path: str | Path) -> RouterConfig:
     return parse_config(text, source=str(path))
 
 
+_NAME = re.compile(r"^[!-+\--~]+$")
+"""A model or alias name: visible ASCII but the comma. It is sent back in response
+headers (`x-reactor-model`, where a control character cannot go and anything past ASCII
+reads differently in each client) and joined with commas in `x-reactor-fallbacks`."""
+
+
+def _check_name(name: str, path: str, source: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise ConfigError(f"{name!r} cannot be a name: use letters, digits and punctuation "
+                          "other than the comma, with no spaces (the name is sent in "
+                          "response headers)", path=path, source=source)
+    if name == "auto":
+        raise ConfigError("'auto' is the router's own choice, not a name to give "
+                          "(selector.default_mode sets its mode)", path=path, source=source)
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\t -~]*$")
+
+
+def _key(name: str) -> str:
+    """A table key as TOML writes it: bare, or quoted when it must be."""
+    return name if _BARE_KEY.fullmatch(name) else msgspec.json.encode(name).decode()
+
+
+def _check_base_url(url: str, path: str, source: str) -> None:
+    """Every adapter appends its endpoint's path to the base URL, so it must be
+    `http(s)://host[:port][/path]` and nothing more."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - reading it is what checks it
+    except ValueError as exc:
+        problem: str | None = f"not a URL ({exc})"
+    else:
+        if any(c.isspace() or not c.isprintable() for c in url):
+            problem = "a space or control character in the URL"
+        elif not url.isascii():
+            problem = "the URL is written in ASCII (a host in its xn-- form, a path " \
+                "percent-encoded)"
+        elif parts.scheme not in ("http", "https"):
+            problem = "expected an http:// or https:// URL"
+        elif not parts.hostname:
+            problem = "the URL names no host"
+        elif parts.username is not None or parts.password is not None:
+            problem = "credentials do not go in the URL: use api_key or headers"
+        elif "?" in url or "#" in url:
+            problem = "a base URL takes no query or fragment (endpoint paths are appended to it)"
+        else:
+            problem = None
+    if problem is not None:
+        raise ConfigError(f"{problem}: {url!r}", path=path, source=source)
+
+
+def _check_redis_url(url: str, path: str, source: str) -> None:
+    try:
+        from redis.asyncio.connection import parse_url
+    except ImportError:
+        raise ConfigError("backend = \"redis\" needs the redis package "
+                          "(pip install 'reactor-router[redis]')", path=path,
+                          source=source) from None
+    try:
+        parse_url(url)
+    except ValueError as exc:
+        raise ConfigError(f"not a Redis URL ({exc}): {url!r}", path=path,
+                          source=source) from None
+
+
+_TASKS: tuple[str, ...] = get_args(TaskType)
+
+_FRAMING = frozenset({"host", "content-length", "transfer-encoding"})
+"""Headers the router writes for each request: a second one would break its framing."""
+
+
+def _check_headers(headers: dict[str, str], path: str, source: str) -> None:
+    for name, value in headers.items():
+        where = f"{path}.{_key(name)}"
+        if not _HEADER_NAME.fullmatch(name):
+            raise ConfigError("not a header name (letters, digits and !#$%&'*+.^_`|~-)",
+                              path=where, source=source)
+        if name.lower() in _FRAMING:
+            raise ConfigError("the router sets this header itself", path=where, source=source)
+        if not _HEADER_VALUE.fullmatch(value):
+            raise ConfigError("a header value is printable ASCII on one line", path=where,
+                              source=source)
+
+
+def _check_secret(value: str | None, path: str, env: str | None, source: str) -> None:
+    """A key is sent in a header: a newline (a secret file's last line) or any other
+    control character would fail every request, so it fails the load instead."""
+    if value is None or _HEADER_VALUE.fullmatch(value):
+        return
+    holder = "the key" if env is None else f"environment variable {env}"
+    raise ConfigError(f"{holder} holds a character that cannot be sent in a header "
+                      "(a trailing newline?)", path=path, source=source)
+
+
+def _check_upstream(upstream: Upstream, path: str, source: str) -> None:
+    if isinstance(upstream, SimulatedUpstream):
+        return
+    _check_base_url(upstream.base_url, f"{path}.base_url", source)
+    _check_headers(upstream.headers, f"{path}.headers", source)
+    _check_secret(upstream.api_key, f"{path}.api_key", None, source)
+    if upstream.api_key is None and upstream.api_key_env is not None:
+        _check_secret(os.environ.get(upstream.api_key_env), f"{path}.api_key_env",
+                      upstream.api_key_env, source)
+
+
+def check_paths(config: RouterConfig, source: str = "") -> None:
+    """The files the router writes (the ledger as it goes, the learned quality model and
+    the semantic cache at shutdown) can be written, or `ConfigError`: found at start-up,
+    not at the first write or, worse, at shutdown, with what was learned lost."""
+    for path, where in ((config.ledger.path, "ledger.path"),
+                        (config.selector.quality_model, "selector.quality_model"),
+                        (config.cache.semantic.path, "cache.semantic.path")):
+        if path is None:
+            continue
+        file = Path(path)
+        directory = file.parent
+        if path == "" or file.is_dir():
+            problem = "is a directory, not a file"
+        elif not directory.is_dir():
+            problem = f"directory {str(directory)!r} does not exist"
+        elif not os.access(directory, os.W_OK | os.X_OK):
+            problem = f"cannot write in directory {str(directory)!r}"
+        elif file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            problem = "not allowed to read and write it"
+        else:
+            continue
+        raise ConfigError(f"cannot open {path!r}: {problem}", path=where, source=source)
+
+
 def _check(config: RouterConfig, source: str) -> None:
     """Rules that cross keys, which a schema cannot say."""
     if not config.models:
         raise ConfigError("at least one model is required", path="models", source=source)
     names: set[str] = set()
     for i, model in enumerate(config.models):
+        _check_name(model.name, f"models[{i}].name", source)
         if model.name in names:
             raise ConfigError(
                 f"duplicate model name {model.name!r}", path=f"models[{i}].name", source=source
             )
         names.add(model.name)
+        for task in model.quality_by_task:
+            if task not in _TASKS:
+                raise ConfigError(f"unknown task {task!r} (tasks: {', '.join(_TASKS)})",
+                                  path=f"models[{i}].quality_by_task.{_key(task)}",
+                                  source=source)
+        _check_upstream(model.upstream, f"models[{i}].upstream", source)
     admission = config.admission
-    if admission.backend == "redis" and not admission.redis_url.startswith(("redis://",
-                                                                            "rediss://")):
-        raise ConfigError("expected a redis:// or rediss:// URL", path="admission.redis_url",
-                          source=source)
+    if admission.backend == "redis":
+        if not admission.redis_url.startswith(("redis://", "rediss://")):
+            raise ConfigError("expected a redis:// or rediss:// URL",
+                              path="admission.redis_url", source=source)
+        _check_redis_url(admission.redis_url, "admission.redis_url", source)
+    if config.cache.backend == "redis":
+        _check_redis_url(config.cache.redis_url, "cache.redis_url", source)
+    digests: dict[str, int] = {}
     for i, key in enumerate(config.admission.keys):
         if (key.sha256 is None) == (key.env is None):
             raise ConfigError("give exactly one of sha256 or env",
                               path=f"admission.keys[{i}]", source=source)
+        if key.env is not None:
+            _check_secret(os.environ.get(key.env), f"admission.keys[{i}].env", key.env,
+                          source)
+        digest = key.digest()
+        if digest is not None and digest in digests:
+            # Only one tenant can own a key: the other's requests were billed to it.
+            raise ConfigError(f"the same key as admission.keys[{digests[digest]}]",
+                              path=f"admission.keys[{i}]", source=source)
+        if digest is not None:
+            digests[digest] = i
+    if not config.analyzer.embed:
+        # Without embeddings both are still built, and never used: no hit, no lesson.
+        if config.cache.semantic.enabled:
+            raise ConfigError("the semantic cache matches prompts by their embedding: it "
+                              "needs analyzer.embed = true", path="cache.semantic.enabled",
+                              source=source)
+        if config.selector.quality_model is not None:
+            raise ConfigError("learned routing reads each prompt's embedding: it needs "
+                              "analyzer.embed = true", path="selector.quality_model",
+                              source=source)
+    embedder = config.analyzer.embedder
+    if isinstance(embedder, HttpEmbedderConfig):
+        _check_base_url(embedder.base_url, "analyzer.embedder.base_url", source)
+        if embedder.api_key_env is not None:
+            _check_secret(os.environ.get(embedder.api_key_env), "analyzer.embedder.api_key_env",
+                          embedder.api_key_env, source)
     classifier = config.analyzer.llm_classifier
     if classifier is not None and classifier.model not in names:
         raise ConfigError(f"unknown model {classifier.model!r}",
@@ -536,6 +755,7 @@ def _check(config: RouterConfig, source: str) -> None:
                 )
     aliases: set[str] = set()
     for i, alias in enumerate(config.selector.aliases):
+        _check_name(alias.name, f"selector.aliases[{i}].name", source)
         if alias.name in names or alias.name in aliases:
             raise ConfigError(
                 f"alias {alias.name!r} clashes with a model or another alias",
@@ -550,3 +770,7 @@ def _check(config: RouterConfig, source: str) -> None:
                     path=f"selector.aliases[{i}].models[{j}]",
                     source=source,
                 )
+    for j, route in enumerate(config.cache.semantic.routes):
+        if route != "auto" and route not in names and route not in aliases:
+            raise ConfigError(f"unknown model or alias {route!r}",
+                              path=f"cache.semantic.routes[{j}]", source=source)

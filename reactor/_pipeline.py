@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import zipfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import numpy as np
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from reactor._actor import Actor
 from reactor._clock import Clock
-from reactor._config import RouterConfig
+from reactor._config import RouterConfig, check_paths
+from reactor._errors import ConfigError
 from reactor._fanout import Outcomes
 from reactor._mailbox import Mailbox
 from reactor._messages import Submitted
@@ -55,6 +59,8 @@ class Pipeline:
         from stages.semantic_cache import SemanticCache, SemanticCollector, eligible
         from stages.spend import SpendBook
 
+        check_paths(config)
+        check_saved(config)
         runtime = config.runtime
         sizes: dict[str, int] = {
             "mailbox_size": runtime.mailbox_size,
@@ -172,6 +178,25 @@ class Pipeline:
         for tenant, count in self.selector.over_budget.items():
             counts["budget", tenant] = counts.get(("budget", tenant), 0) + count
         return counts
+
+
+def check_saved(config: RouterConfig) -> None:
+    """The learned quality model and the semantic cache are loaded when the router starts:
+    a file that is not one reactor saved is a `ConfigError` naming its key, here, rather
+    than a crash with a traceback in the middle of start-up."""
+    for path, where in ((config.selector.quality_model, "selector.quality_model"),
+                        (config.cache.semantic.path, "cache.semantic.path")):
+        if path is None or not os.path.isfile(path):
+            continue
+        try:
+            stored = np.load(path, allow_pickle=False)
+            if not isinstance(stored, np.lib.npyio.NpzFile):
+                raise ValueError("an array, not an .npz archive")
+            with stored:
+                stored["header"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            raise ConfigError(f"cannot load {path!r}: not a file reactor saved",
+                              path=where) from None
 
 
 def config_digest(config: RouterConfig) -> str:
