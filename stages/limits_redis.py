@@ -155,7 +155,11 @@ class RedisLimits:
         if not keys:
             return {}
         values = await self._bounded("spent", lambda: self.client.mget(keys))
-        floats = [float(value or 0.0) for value in values]
+        try:
+            floats = [float(value or 0.0) for value in values]
+        except ValueError as exc:  # a key someone else wrote: report it, do not crash
+            self._failed("spent", exc)
+            raise LimitsUnavailable(str(exc)) from None
         return {tenant: Spent(floats[2 * i], floats[2 * i + 1])
                 for i, tenant in enumerate(tenants)}
 

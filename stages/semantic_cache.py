@@ -55,6 +55,7 @@ from stages.semantic import (
     read,
     weigh,
 )
+from stages.semantic.reading import decode_reading
 
 log = structlog.get_logger("reactor.semantic_cache")
 
@@ -230,6 +231,12 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                 await self._store(outcome)
             case Propagated() as entry:
                 vector = np.frombuffer(entry.vector, dtype=np.float32)
+                if self.index is not None and len(vector) != self.index.params.dim:
+                    # Another embedder (an instance on another config) shares the stream.
+                    log.warning("semantic_record_skipped", entry_id=entry.entry_id,
+                                error=f"{len(vector)} dimensions, not "
+                                f"{self.index.params.dim}")
+                    return
                 self._index(len(vector)).add(
                     entry.partition, vector, entry.entry_id, self.clock.now(),
                     payload=entry.payload, ttl_s=entry.ttl_s,
@@ -380,12 +387,31 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                 for _, records in batches or ():
                     for record_id, fields in records:
                         last = record_id.decode()
-                        if fields.get(b"origin", b"").decode() == self.instance:
+                        if fields.get(b"origin") == self.instance.encode():
                             continue
-                        await self.mailbox.send(decoder.decode(fields[b"entry"]))
+                        entry = _readable(decoder, fields)
+                        if entry is not None:
+                            await self.mailbox.send(entry)
         finally:
             with anyio.CancelScope(shield=True), anyio.move_on_after(2):
                 await client.aclose()
+
+
+def _readable(decoder: msgspec.msgpack.Decoder[Propagated],
+              fields: dict[bytes, bytes]) -> Propagated | None:
+    """A stream record as an entry, or None (logged) when it is not one this version can
+    hold: the stream is shared, and anything with the key may write to it."""
+    try:
+        entry = decoder.decode(fields[b"entry"])
+        _entry.decode(entry.payload)
+        if entry.reading:
+            decode_reading(entry.reading)
+        if not entry.vector or len(entry.vector) % 4:
+            raise ValueError(f"a vector of {len(entry.vector)} bytes")
+    except (KeyError, ValueError) as exc:  # msgspec.DecodeError is a ValueError
+        log.warning("semantic_record_skipped", error=repr(exc))
+        return None
+    return entry
 
 
 class SemanticCollector(Collector):
