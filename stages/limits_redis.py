@@ -81,17 +81,26 @@ return {'ok', tostring(day), tostring(month)}
 # KEYS: tokens bucket, day spend, month spend.
 # ARGV: now, tokens per minute (0: none), tokens to give back (negative: take),
 #       USD to charge, day key TTL, month key TTL.
+# Every key is read before any is written: Redis does not undo the writes of a script
+# that fails halfway (on a key of the wrong type), and a charge is all or nothing.
 SETTLE = _BUCKET + """
 local cost = tonumber(ARGV[4])
+local tpm, refund = tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens = nil
+if tpm > 0 and refund ~= 0 then tokens = level(KEYS[1], tpm) end
 if cost > 0 then
+  for _, key in ipairs({KEYS[2], KEYS[3]}) do
+    if tonumber(redis.call('GET', key) or '0') == nil then
+      return redis.error_reply('spend at ' .. key .. ' is not a number')
+    end
+  end
   redis.call('INCRBYFLOAT', KEYS[2], ARGV[4])
   redis.call('EXPIRE', KEYS[2], ARGV[5])
   redis.call('INCRBYFLOAT', KEYS[3], ARGV[4])
   redis.call('EXPIRE', KEYS[3], ARGV[6])
 end
-local tpm, refund = tonumber(ARGV[2]), tonumber(ARGV[3])
-if tpm > 0 and refund ~= 0 then
-  store(KEYS[1], math.min(tpm, level(KEYS[1], tpm) + refund), tpm)
+if tokens ~= nil then
+  store(KEYS[1], math.min(tpm, tokens + refund), tpm)
 end
 return 1
 """

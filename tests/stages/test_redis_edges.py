@@ -34,6 +34,9 @@ class Proxy:
         self.cuts = 0
         self._writers: set[asyncio.StreamWriter] = set()
 
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
     def cut_after_request(self, marker: bytes) -> None:
         self._marker = marker
 
@@ -46,6 +49,7 @@ class Proxy:
                 if self._marker is not None and self._marker in chunk:
                     self._marker = None
                     armed[0] = True
+                await self.flowing.wait()
                 writer.write(chunk)
                 await writer.drain()
 
@@ -170,3 +174,28 @@ async def test_foreign_records_in_the_semantic_stream_are_skipped(
     events = [entry["event"] for entry in logs]
     assert "actor_crashed" not in events
     assert events.count("semantic_record_skipped") == 2 * (2 * len(foreign) + 1)
+
+
+@pytest.mark.parametrize("bad", ["tpm", "month"])
+async def test_a_charge_a_key_of_the_wrong_type_refuses_charges_nothing(
+        prefix: str, direct: redis.asyncio.Redis, bad: str) -> None:
+    limits = TenantLimits(tokens_per_minute=1000, usd_per_day=100.0, usd_per_month=1000.0)
+    store = RedisLimits(f"redis://{REDIS_HOST}:{REDIS_PORT}/0", prefix, 2.0)
+    tpm_key, day_key, month_key = store._keys("acme", "2026-05-28", "2026-05")[1:]
+    try:
+        await store.admit("acme", limits, 500, NOW)
+        wrong = {"tpm": tpm_key, "month": month_key}[bad]
+        await direct.delete(wrong)
+        await direct.rpush(wrong, "not a number")
+        with capture_logs() as logs:
+            await store.settle("acme", limits, 300, 1.0, NOW)
+        assert [log["event"] for log in logs] == ["limits_backend_failed",
+                                                  "spend_not_recorded"]
+        assert await direct.get(day_key) is None  # not half charged, logged as not charged
+        await direct.delete(tpm_key, month_key)
+        await store.settle("acme", limits, 300, 1.0, NOW)  # the key repaired, it counts
+        spent = await store.spent(["acme"], NOW)
+    finally:
+        await store.close()
+    assert spent["acme"].day_usd == pytest.approx(1.0)
+    assert spent["acme"].month_usd == pytest.approx(1.0)
