@@ -10,7 +10,8 @@ must keep their clocks in step (NTP), as they must for any shared window.
 
 A Redis that is down or slower than `redis_timeout_s` raises `LimitsUnavailable` from
 `admit` (admission applies `on_backend_error`) and loses the charge in `settle`; both
-are counted in `errors` and logged.
+are counted in `errors` and logged. A charge whose reply was lost may have counted all
+the same; it is never sent twice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 import anyio
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from reactor import Quota, TenantLimits
@@ -110,8 +113,10 @@ class RedisLimits:
     name = "redis"
 
     def __init__(self, url: str, prefix: str, timeout_s: float) -> None:
+        # No retries: a script resent after a lost reply would count twice.
         self.client = Redis.from_url(url, socket_timeout=timeout_s,
-                                     socket_connect_timeout=timeout_s)
+                                     socket_connect_timeout=timeout_s,
+                                     retry=Retry(NoBackoff(), 0))
         self.prefix = prefix
         self.timeout_s = timeout_s
         self.errors = 0
