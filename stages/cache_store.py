@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 import structlog
@@ -114,10 +114,14 @@ class RedisStore:
         if parts.scheme not in ("redis", "rediss"):
             raise ValueError(f"unsupported Redis URL scheme {parts.scheme!r}")
         db = int(parts.path.lstrip("/") or 0)
+        # As `Redis.from_url` reads the URL for the limits: an ACL user, and a password
+        # percent-encoded.
+        login = {"username": unquote(parts.username)} if parts.username else {}
         self.cache = RedisCache(
             serializer=_EntrySerializer(), namespace=prefix, timeout=timeout_s,
             endpoint=parts.hostname or "127.0.0.1", port=parts.port or 6379, db=db,
-            password=parts.password, ssl=parts.scheme == "rediss")
+            password=None if parts.password is None else unquote(parts.password),
+            ssl=parts.scheme == "rediss", connection_pool_kwargs=login)
         self.errors = 0
         self.evictions = 0
 

@@ -16,6 +16,8 @@ import redis.asyncio
 from structlog.testing import capture_logs
 
 from reactor import Router, TenantLimits, Usage, parse_config
+from stages.cache_store import Entry as CacheEntry
+from stages.cache_store import RedisStore
 from stages.limits import LimitsUnavailable
 from stages.limits_redis import RedisLimits
 from stages.semantic_cache import Entry, Propagated
@@ -197,3 +199,25 @@ async def test_a_charge_a_key_of_the_wrong_type_refuses_charges_nothing(
     assert spent["acme"].day_usd == pytest.approx(1.0)
     assert spent["acme"].month_usd == pytest.approx(1.0)
 
+
+
+async def test_the_exact_cache_logs_in_as_the_urls_user_with_its_password_unquoted(
+        prefix: str, direct: redis.asyncio.Redis) -> None:
+    user = prefix.replace(":", "-")
+    await direct.acl_setuser(user, enabled=True, passwords=["+p@ss word"],
+                             keys=[f"{prefix}*"], commands=["+@all"])
+    store = RedisStore(f"redis://{user}:p%40ss%20word@{REDIS_HOST}:{REDIS_PORT}/0",
+                       prefix, 2.0)
+    entry = CacheEntry(model="mini", text="hello", finish_reason="stop", usage=Usage(),
+                       cost_usd=0.0)
+    try:
+        await store.set("key", entry, 60.0)
+        again = await store.get("key")
+        # The default user here takes any password: the user it logged in as tells.
+        whoami = await store.cache.client.acl_whoami()
+    finally:
+        await store.close()
+        await direct.acl_deluser(user)
+    assert store.errors == 0
+    assert again == entry
+    assert whoami in (user, user.encode())
