@@ -176,7 +176,7 @@ async def test_foreign_records_in_the_semantic_stream_are_skipped(
 
 
 @pytest.mark.parametrize("bad", ["tpm", "month"])
-async def test_a_charge_a_key_of_the_wrong_type_refuses_charges_nothing(
+async def test_a_charge_refused_for_a_key_of_the_wrong_type_charges_nothing(
         prefix: str, direct: redis.asyncio.Redis, bad: str) -> None:
     limits = TenantLimits(tokens_per_minute=1000, usd_per_day=100.0, usd_per_month=1000.0)
     store = RedisLimits(f"redis://{REDIS_HOST}:{REDIS_PORT}/0", prefix, 2.0)
