@@ -45,7 +45,6 @@ from reactor._rounding import round3
 from reactor._wire import (
     CandidateInfo,
     ChatCompletion,
-    ChatMessage,
     ChatRequest,
     Choice,
     CompletionUsage,
@@ -215,6 +214,7 @@ class Router:
         self.pipeline: Pipeline = Pipeline(config, self.clock,
                                            None if previous is None else previous.pipeline)
         self._tg: TaskGroup | None = None
+        self._entered = False
         self._accepting = False
         self._in_flight = 0
         self._trace_share = config.metrics.trace_sample
@@ -240,6 +240,12 @@ class Router:
     # lifecycle
 
     async def __aenter__(self) -> Self:
+        # Its actors' mailboxes are disposed of when it stops: a second run would find
+        # them closed and crash every stage until the supervisor gave up.
+        if self._entered:
+            raise RuntimeError("a Router runs once: it is running or has run; build a new "
+                               "one (`previous=` carries its state over)")
+        self._entered = True
         ledger = self.pipeline.ledger
         if ledger is not None:  # open before the books start, closed after they stop
             try:
@@ -469,16 +475,17 @@ class Router:
         system: str | None = None, tenant: str = "default", tier: str = "default",
     ) -> Routed:
         """Route one prompt and answer it: for scripts that want one call."""
-        messages = [ChatMessage(role="user", content=prompt)]
+        messages = [{"role": "user", "content": prompt}]
         if system is not None:
-            messages.insert(0, ChatMessage(role="system", content=system))
-        request = ChatRequest(
-            messages=messages, model=model, mode=mode,
-            preferences=msgspec.convert(preferences, Preferences)
-            if isinstance(preferences, dict) else preferences,
-            constraints=msgspec.convert(constraints, Constraints)
-            if isinstance(constraints, dict) else constraints)
-        check_chat_request(request)
+            messages.insert(0, {"role": "system", "content": system})
+        # As a body is: a mode, preference or constraint that is not one is refused
+        # naming its field, not left to crash the selector.
+        body: dict[str, Any] = {"messages": messages, "model": model}
+        for name, value in (("mode", mode), ("preferences", preferences),
+                            ("constraints", constraints)):
+            if value is not None:
+                body[name] = value
+        request = self._coerce(body)
         result = await gather(self.submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
             raise RequestFailed(result.error)
@@ -502,6 +509,9 @@ class Router:
         value = (rating - 1) / 4 if rating is not None else float(score or 0.0)
         if not 0.0 <= value <= 1.0:
             raise ValueError("rating must be 1-5 and score 0-1")
+        if self._tg is None:
+            # Nothing would read the selector's mailbox: the reply would never come.
+            raise RouterClosed("use `async with router:` before sending feedback")
         reply: Reply[bool] = Reply()
         await self.pipeline.selector.mailbox.send(
             Feedback(request_id=request_id, score=value, reply=reply, tenant=tenant))
@@ -514,6 +524,9 @@ class Router:
             # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
             # and errors name the field like the HTTP API's do.
             return decode_chat_request(msgspec.json.encode(request))
+        if not isinstance(request, ChatRequest):
+            raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
+                            f"completions body, not {type(request).__name__}")
         check_chat_request(request)
         return request
 

@@ -1,0 +1,72 @@
+"""The embedded API misused: each mistake is a clear exception, never a hang or a crash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from reactor import InvalidRequest, RouterClosed, RouterConfig
+from reactor._router import Router
+from reactor._wire import Preferences
+
+HI: dict[str, Any] = {"messages": [{"role": "user", "content": "hi"}], "model": "nano"}
+
+
+async def test_feedback_outside_the_router_block_is_refused(config: RouterConfig) -> None:
+    router = Router(config)
+    with anyio.fail_after(5):
+        with pytest.raises(RouterClosed):
+            await router.feedback("any", rating=3)
+        async with router:
+            request_id = (await router.complete(HI)).id.removeprefix("chatcmpl-")
+            assert await router.feedback(request_id, rating=5)
+        with pytest.raises(RouterClosed):
+            await router.feedback(request_id, rating=1)
+
+
+async def test_a_router_is_entered_once(config: RouterConfig) -> None:
+    router = Router(config)
+    with anyio.fail_after(5):
+        async with router:
+            with pytest.raises(RuntimeError, match="runs once"):
+                await router.__aenter__()
+            assert (await router.complete(HI)).model == "nano"
+        with pytest.raises(RuntimeError, match="runs once"):
+            async with router:
+                pass
+    assert router.pipeline.system.actors[0].restarts == 0
+
+
+async def test_route_and_execute_outside_the_router_block_is_refused(
+        config: RouterConfig) -> None:
+    with pytest.raises(RouterClosed):
+        await Router(config).route_and_execute("hi")
+
+
+@pytest.mark.parametrize(("options", "param"), [
+    ({"mode": "turbo"}, "mode"),
+    ({"preferences": {"cost": "cheap"}}, "preferences.cost"),
+    ({"preferences": {"cost": -1.0}}, "preferences.cost"),
+    ({"preferences": {"speed": 1.0}}, "preferences.speed"),
+    ({"constraints": {"max_cost": 0.1}}, "constraints.max_cost"),
+])
+async def test_route_and_execute_names_the_bad_option(
+        router: Router, options: dict[str, Any], param: str) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        await router.route_and_execute("hi", **options)
+    assert caught.value.param == param
+    assert router.pipeline.selector.restarts == 0
+
+
+async def test_route_and_execute_takes_structs_too(router: Router) -> None:
+    routed = await router.route_and_execute("hi", preferences=Preferences(cost=1.0),
+                                            system="be brief")
+    assert routed.model == "nano" and routed.answer
+
+
+async def test_a_request_that_is_neither_a_struct_nor_a_dict_is_a_type_error(
+        router: Router) -> None:
+    with pytest.raises(TypeError, match="not str"):
+        await router.complete("hello")  # type: ignore[arg-type]
