@@ -12,6 +12,7 @@ event carrying a retry hint.
 from __future__ import annotations
 
 import os
+import threading
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -215,6 +216,7 @@ class Router:
                                            None if previous is None else previous.pipeline)
         self._tg: TaskGroup | None = None
         self._entered = False
+        self._thread: int | None = None
         self._accepting = False
         self._in_flight = 0
         self._trace_share = config.metrics.trace_sample
@@ -263,6 +265,7 @@ class Router:
                 await ledger.file.__aexit__(None, None, None)
             raise
         self._tg = tg
+        self._thread = threading.get_ident()
         self._accepting = True
         return self
 
@@ -383,6 +386,7 @@ class Router:
         A traced request (`trace`, or one in `[metrics] trace_sample` of them) notes the
         time it leaves each stage; its `Done` carries the time spent in each. `client_id`
         is the caller's own id for the request, kept in the ledger."""
+        self._check_thread()
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
         if not self._accepting:
@@ -411,6 +415,14 @@ class Router:
                 retry_after_s=self.config.admission.retry_after_s))
             flow.settle()
         return flow
+
+    def _check_thread(self) -> None:
+        # The stages wake on their own event loop's events: a request sent from another
+        # loop would never be answered, and one from another thread would race them.
+        if self._thread is not None and threading.get_ident() != self._thread:
+            raise RuntimeError("a Router is called from the thread (and event loop) that "
+                               "entered it; from another, go through that loop "
+                               "(asyncio.run_coroutine_threadsafe, anyio.from_thread)")
 
     def _refuse(self, flow: Flow, error: ErrorInfo) -> None:
         flow.fail_nowait(error)
@@ -512,6 +524,7 @@ class Router:
         if self._tg is None:
             # Nothing would read the selector's mailbox: the reply would never come.
             raise RouterClosed("use `async with router:` before sending feedback")
+        self._check_thread()
         reply: Reply[bool] = Reply()
         await self.pipeline.selector.mailbox.send(
             Feedback(request_id=request_id, score=value, reply=reply, tenant=tenant))

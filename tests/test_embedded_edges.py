@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import anyio
@@ -70,3 +71,22 @@ async def test_a_request_that_is_neither_a_struct_nor_a_dict_is_a_type_error(
         router: Router) -> None:
     with pytest.raises(TypeError, match="not str"):
         await router.complete("hello")  # type: ignore[arg-type]
+
+
+async def test_a_call_from_another_event_loop_is_refused_not_left_hanging(
+        router: Router) -> None:
+    def elsewhere() -> BaseException | None:
+        async def call() -> None:
+            with anyio.fail_after(5):
+                await router.complete(HI)
+
+        try:
+            asyncio.run(call())
+        except BaseException as exc:
+            return exc
+        return None
+
+    error = await anyio.to_thread.run_sync(elsewhere)
+    assert isinstance(error, RuntimeError) and "thread" in str(error)
+    assert router.in_flight == 0
+    assert (await router.complete(HI)).model == "nano"
