@@ -11,6 +11,8 @@ event carrying a retry hint.
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import threading
 import types
@@ -53,6 +55,7 @@ from reactor._wire import (
     DecisionInfo,
     FeaturesInfo,
     FunctionCall,
+    InvalidRequest,
     ModelCard,
     PartInfo,
     Preferences,
@@ -198,6 +201,50 @@ def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
     name = next((d.name for d in deltas if d.name), "")
     arguments = "".join(d.arguments for d in deltas)
     return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
+
+
+def json_body(request: dict[str, Any]) -> bytes:
+    """A request given as a dict, as the JSON body it stands for. What JSON cannot say is
+    refused, naming where it is: msgspec would send a NaN or an infinity as null (an
+    unset field) and bytes as base64 text, a different request from the one given."""
+    try:
+        return json.dumps(request, allow_nan=False, ensure_ascii=False,
+                          default=_builtins).encode()
+    except (TypeError, ValueError) as exc:
+        param = _unsayable(request, "")
+        raise InvalidRequest(f"{param or 'request'}: not a JSON value ({exc})",
+                             param) from None
+
+
+_BINARY = (bytes, bytearray, memoryview)
+
+
+def _builtins(value: Any) -> Any:
+    if isinstance(value, _BINARY):
+        raise TypeError(f"{type(value).__name__} is not text")
+    return msgspec.to_builtins(value, builtin_types=_BINARY)
+
+
+def _unsayable(value: Any, path: str) -> str | None:
+    """Where in `value` the first NaN, infinity or bytes is."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, _BINARY):
+        return path
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{key}" if path else str(key), item)
+                      for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+    elif isinstance(value, msgspec.Struct):
+        return _unsayable(msgspec.to_builtins(value, builtin_types=_BINARY), path)
+    else:
+        return None
+    for where, item in items:
+        found = _unsayable(item, where)
+        if found is not None:
+            return found
+    return None
 
 
 class Router:
@@ -536,7 +583,7 @@ class Router:
         if isinstance(request, dict):
             # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
             # and errors name the field like the HTTP API's do.
-            return decode_chat_request(msgspec.json.encode(request))
+            return decode_chat_request(json_body(request))
         if not isinstance(request, ChatRequest):
             raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
                             f"completions body, not {type(request).__name__}")

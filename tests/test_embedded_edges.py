@@ -90,3 +90,19 @@ async def test_a_call_from_another_event_loop_is_refused_not_left_hanging(
     assert isinstance(error, RuntimeError) and "thread" in str(error)
     assert router.in_flight == 0
     assert (await router.complete(HI)).model == "nano"
+
+
+@pytest.mark.parametrize(("fields", "param"), [
+    ({"temperature": float("nan")}, "temperature"),
+    ({"max_tokens": float("inf")}, "max_tokens"),
+    ({"messages": [{"role": "user", "content": b"hi"}]}, "messages[0].content"),
+    ({"messages": [{"role": "user", "content": "hi"}], "user": bytearray(b"me")}, "user"),
+])
+async def test_a_dict_value_json_cannot_carry_is_refused_not_changed(
+        router: Router, fields: dict[str, Any], param: str) -> None:
+    # Written as JSON, a NaN or an infinity would read as an unset field, and bytes as
+    # their base64 text: another request than the one given.
+    with pytest.raises(InvalidRequest) as caught:
+        await router.complete({**HI, **fields})
+    assert caught.value.param == param
+    assert router.in_flight == 0
