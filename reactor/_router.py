@@ -587,8 +587,15 @@ class Router:
         if not isinstance(request, ChatRequest):
             raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
                             f"completions body, not {type(request).__name__}")
-        check_chat_request(request)
-        return request
+        # A Struct built in code was never validated: a field of the wrong type (a mode
+        # that is not one) would crash a stage, and enough of them the whole router.
+        try:
+            body = msgspec.json.encode(request)
+        except TypeError as exc:
+            raise InvalidRequest(f"request: {exc}", None) from None
+        checked = decode_chat_request(body)
+        check_chat_request(request)  # what JSON hid: a NaN is written as null
+        return checked
 
     # introspection
 
