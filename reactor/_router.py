@@ -11,6 +11,7 @@ event carrying a retry hint.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import os
@@ -294,6 +295,13 @@ class Router:
         if self._entered:
             raise RuntimeError("a Router runs once: it is running or has run; build a new "
                                "one (`previous=` carries its state over)")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            # Under anyio's trio backend the stages would start and then fail one by one
+            # (aiohttp, the upstreams' clients, is asyncio's).
+            raise RuntimeError("a Router runs on an asyncio event loop (anyio's asyncio "
+                               "backend), not on trio or another library's") from None
         self._entered = True
         ledger = self.pipeline.ledger
         if ledger is not None:  # open before the books start, closed after they stop
