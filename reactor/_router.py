@@ -504,7 +504,9 @@ class Router:
                      tier: str = "default") -> AsyncIterator[FlowEvent]:
         """Send one request and yield its events as they come, ending with Done or Failed.
 
-        Leaving the loop early cancels the upstream call.
+        Leaving the loop early cancels the upstream call once the generator is closed:
+        at once when nothing else holds it (`async for e in router.stream(...)`); one kept
+        in a variable goes on until `aclose()` (`contextlib.aclosing` does it).
         """
         request = self._coerce(request)
         if not request.stream:
