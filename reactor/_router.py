@@ -204,6 +204,27 @@ def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
     return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
 
 
+def checked_request(request: ChatRequest | dict[str, Any]) -> ChatRequest:
+    """`request` validated as the HTTP API validates a body; `InvalidRequest` names the
+    field that is wrong."""
+    if isinstance(request, dict):
+        # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
+        # and errors name the field like the HTTP API's do.
+        return decode_chat_request(json_body(request))
+    if not isinstance(request, ChatRequest):
+        raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
+                        f"completions body, not {type(request).__name__}")
+    # A Struct built in code was never validated: a field of the wrong type (a mode
+    # that is not one) would crash a stage, and enough of them the whole router.
+    try:
+        body = msgspec.json.encode(request)
+    except TypeError as exc:
+        raise InvalidRequest(f"request: {exc}", None) from None
+    checked = decode_chat_request(body)
+    check_chat_request(request)  # what JSON hid: a NaN is written as null
+    return checked
+
+
 def json_body(request: dict[str, Any]) -> bytes:
     """A request given as a dict, as the JSON body it stands for. What JSON cannot say is
     refused, naming where it is: msgspec would send a NaN or an infinity as null (an
@@ -432,15 +453,24 @@ class Router:
         self._ids += 1
         return f"{self._id_prefix}{self._ids:08x}"
 
-    def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
-               timeout_s: float | None = None, request_id: str | None = None,
-               decide_only: bool = False, trace: bool = False,
-               client_id: str | None = None) -> Flow:
-        """Start a request; read its events from the returned flow. Never waits.
+    def submit(self, request: ChatRequest | dict[str, Any], *, tenant: str = "default",
+               tier: str = "default", timeout_s: float | None = None,
+               request_id: str | None = None, decide_only: bool = False,
+               trace: bool = False, client_id: str | None = None) -> Flow:
+        """Start a request; read its events from the returned flow. Never waits; a
+        request that is not valid raises `InvalidRequest` (a stage would crash on it).
 
         A traced request (`trace`, or one in `[metrics] trace_sample` of them) notes the
         time it leaves each stage; its `Done` carries the time spent in each. `client_id`
         is the caller's own id for the request, kept in the ledger."""
+        return self._submit(checked_request(request), tenant=tenant, tier=tier,
+                            timeout_s=timeout_s, request_id=request_id,
+                            decide_only=decide_only, trace=trace, client_id=client_id)
+
+    def _submit(self, request: ChatRequest, *, tenant: str = "default",
+                tier: str = "default", timeout_s: float | None = None,
+                request_id: str | None = None, decide_only: bool = False,
+                trace: bool = False, client_id: str | None = None) -> Flow:
         self._check_thread()
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
@@ -495,7 +525,7 @@ class Router:
         request = self._coerce(request)
         if request.stream:
             request = msgspec.structs.replace(request, stream=False)
-        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+        result = await gather(self._submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
             raise RequestFailed(result.error)
         return result.completion(int(self.clock.wall()))
@@ -511,7 +541,7 @@ class Router:
         request = self._coerce(request)
         if not request.stream:
             request = msgspec.structs.replace(request, stream=True)
-        flow = self.submit(request, tenant=tenant, tier=tier)
+        flow = self._submit(request, tenant=tenant, tier=tier)
         # Events already waiting (tokens come in runs) are read without a coroutine.
         receive_nowait = flow.receive_nowait
         try:
@@ -527,7 +557,7 @@ class Router:
                     tier: str = "default") -> Decision:
         """The decision alone: which model, which fallbacks, why. No model is called."""
         request = self._coerce(request)
-        flow = self.submit(request, tenant=tenant, tier=tier, decide_only=True)
+        flow = self._submit(request, tenant=tenant, tier=tier, decide_only=True)
         try:
             event = await flow.receive()
         finally:
@@ -555,7 +585,7 @@ class Router:
             if value is not None:
                 body[name] = value
         request = self._coerce(body)
-        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+        result = await gather(self._submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
             raise RequestFailed(result.error)
         assert result.done is not None
@@ -590,22 +620,7 @@ class Router:
     def _coerce(self, request: ChatRequest | dict[str, Any]) -> ChatRequest:
         if self._tg is None:
             raise RouterClosed("use `async with router:` before sending requests")
-        if isinstance(request, dict):
-            # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
-            # and errors name the field like the HTTP API's do.
-            return decode_chat_request(json_body(request))
-        if not isinstance(request, ChatRequest):
-            raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
-                            f"completions body, not {type(request).__name__}")
-        # A Struct built in code was never validated: a field of the wrong type (a mode
-        # that is not one) would crash a stage, and enough of them the whole router.
-        try:
-            body = msgspec.json.encode(request)
-        except TypeError as exc:
-            raise InvalidRequest(f"request: {exc}", None) from None
-        checked = decode_chat_request(body)
-        check_chat_request(request)  # what JSON hid: a NaN is written as null
-        return checked
+        return checked_request(request)
 
     # introspection
 

@@ -145,3 +145,20 @@ def test_entering_outside_an_asyncio_loop_is_refused_at_the_door(
     entering = Router(config).__aenter__()
     with pytest.raises(RuntimeError, match="asyncio event loop"):
         entering.send(None)
+
+
+@pytest.mark.parametrize("request_", [
+    {"messages": [{"role": "user", "content": "hi"}], "mode": "turbo"},
+    ChatRequest(messages=[ChatMessage(role="user", content="hi")],
+                mode="turbo"),  # type: ignore[arg-type]
+])
+async def test_submit_refuses_what_would_crash_a_stage(
+        router: Router, request_: ChatRequest | dict[str, Any]) -> None:
+    for _ in range(router.config.runtime.max_restarts + 1):
+        with pytest.raises(InvalidRequest) as caught:
+            router.submit(request_)
+        assert caught.value.param == "mode"
+    assert router.in_flight == 0
+    flow = router.submit(HI)
+    with anyio.fail_after(5):
+        assert [type(event).__name__ async for event in flow.events()][-1] == "Done"
