@@ -11,7 +11,11 @@ event carrying a retry hint.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import math
 import os
+import threading
 import types
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -45,7 +49,6 @@ from reactor._rounding import round3
 from reactor._wire import (
     CandidateInfo,
     ChatCompletion,
-    ChatMessage,
     ChatRequest,
     Choice,
     CompletionUsage,
@@ -53,6 +56,7 @@ from reactor._wire import (
     DecisionInfo,
     FeaturesInfo,
     FunctionCall,
+    InvalidRequest,
     ModelCard,
     PartInfo,
     Preferences,
@@ -200,6 +204,71 @@ def assemble_tool_call(deltas: list[ToolCallDelta]) -> ToolCall:
     return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=arguments))
 
 
+def checked_request(request: ChatRequest | dict[str, Any]) -> ChatRequest:
+    """`request` validated as the HTTP API validates a body; `InvalidRequest` names the
+    field that is wrong."""
+    if isinstance(request, dict):
+        # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
+        # and errors name the field like the HTTP API's do.
+        return decode_chat_request(json_body(request))
+    if not isinstance(request, ChatRequest):
+        raise TypeError("a request is a ChatRequest or a dict shaped like a chat "
+                        f"completions body, not {type(request).__name__}")
+    # A Struct built in code was never validated: a field of the wrong type (a mode
+    # that is not one) would crash a stage, and enough of them the whole router.
+    try:
+        body = msgspec.json.encode(request)
+    except TypeError as exc:
+        raise InvalidRequest(f"request: {exc}", None) from None
+    checked = decode_chat_request(body)
+    check_chat_request(request)  # what JSON hid: a NaN is written as null
+    return checked
+
+
+def json_body(request: dict[str, Any]) -> bytes:
+    """A request given as a dict, as the JSON body it stands for. What JSON cannot say is
+    refused, naming where it is: msgspec would send a NaN or an infinity as null (an
+    unset field) and bytes as base64 text, a different request from the one given."""
+    try:
+        return json.dumps(request, allow_nan=False, ensure_ascii=False,
+                          default=_builtins).encode()
+    except (TypeError, ValueError) as exc:
+        param = _unsayable(request, "")
+        raise InvalidRequest(f"{param or 'request'}: not a JSON value ({exc})",
+                             param) from None
+
+
+_BINARY = (bytes, bytearray, memoryview)
+
+
+def _builtins(value: Any) -> Any:
+    if isinstance(value, _BINARY):
+        raise TypeError(f"{type(value).__name__} is not text")
+    return msgspec.to_builtins(value, builtin_types=_BINARY)
+
+
+def _unsayable(value: Any, path: str) -> str | None:
+    """Where in `value` the first NaN, infinity or bytes is."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, _BINARY):
+        return path
+    if isinstance(value, dict):
+        items: Any = ((f"{path}.{key}" if path else str(key), item)
+                      for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"{path}[{i}]", item) for i, item in enumerate(value))
+    elif isinstance(value, msgspec.Struct):
+        return _unsayable(msgspec.to_builtins(value, builtin_types=_BINARY), path)
+    else:
+        return None
+    for where, item in items:
+        found = _unsayable(item, where)
+        if found is not None:
+            return found
+    return None
+
+
 class Router:
     """A running pipeline; use as an async context manager."""
 
@@ -215,6 +284,8 @@ class Router:
         self.pipeline: Pipeline = Pipeline(config, self.clock,
                                            None if previous is None else previous.pipeline)
         self._tg: TaskGroup | None = None
+        self._entered = False
+        self._thread: int | None = None
         self._accepting = False
         self._in_flight = 0
         self._trace_share = config.metrics.trace_sample
@@ -240,6 +311,19 @@ class Router:
     # lifecycle
 
     async def __aenter__(self) -> Self:
+        # Its actors' mailboxes are disposed of when it stops: a second run would find
+        # them closed and crash every stage until the supervisor gave up.
+        if self._entered:
+            raise RuntimeError("a Router runs once: it is running or has run; build a new "
+                               "one (`previous=` carries its state over)")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            # Under anyio's trio backend the stages would start and then fail one by one
+            # (aiohttp, the upstreams' clients, is asyncio's).
+            raise RuntimeError("a Router runs on an asyncio event loop (anyio's asyncio "
+                               "backend), not on trio or another library's") from None
+        self._entered = True
         ledger = self.pipeline.ledger
         if ledger is not None:  # open before the books start, closed after they stop
             try:
@@ -257,6 +341,7 @@ class Router:
                 await ledger.file.__aexit__(None, None, None)
             raise
         self._tg = tg
+        self._thread = threading.get_ident()
         self._accepting = True
         return self
 
@@ -368,15 +453,25 @@ class Router:
         self._ids += 1
         return f"{self._id_prefix}{self._ids:08x}"
 
-    def submit(self, request: ChatRequest, *, tenant: str = "default", tier: str = "default",
-               timeout_s: float | None = None, request_id: str | None = None,
-               decide_only: bool = False, trace: bool = False,
-               client_id: str | None = None) -> Flow:
-        """Start a request; read its events from the returned flow. Never waits.
+    def submit(self, request: ChatRequest | dict[str, Any], *, tenant: str = "default",
+               tier: str = "default", timeout_s: float | None = None,
+               request_id: str | None = None, decide_only: bool = False,
+               trace: bool = False, client_id: str | None = None) -> Flow:
+        """Start a request; read its events from the returned flow. Never waits; a
+        request that is not valid raises `InvalidRequest` (a stage would crash on it).
 
         A traced request (`trace`, or one in `[metrics] trace_sample` of them) notes the
         time it leaves each stage; its `Done` carries the time spent in each. `client_id`
         is the caller's own id for the request, kept in the ledger."""
+        return self._submit(checked_request(request), tenant=tenant, tier=tier,
+                            timeout_s=timeout_s, request_id=request_id,
+                            decide_only=decide_only, trace=trace, client_id=client_id)
+
+    def _submit(self, request: ChatRequest, *, tenant: str = "default",
+                tier: str = "default", timeout_s: float | None = None,
+                request_id: str | None = None, decide_only: bool = False,
+                trace: bool = False, client_id: str | None = None) -> Flow:
+        self._check_thread()
         request_id = request_id or self.new_request_id()
         flow = Flow(request_id, self.config.runtime.flow_size)
         if not self._accepting:
@@ -406,6 +501,14 @@ class Router:
             flow.settle()
         return flow
 
+    def _check_thread(self) -> None:
+        # The stages wake on their own event loop's events: a request sent from another
+        # loop would never be answered, and one from another thread would race them.
+        if self._thread is not None and threading.get_ident() != self._thread:
+            raise RuntimeError("a Router is called from the thread (and event loop) that "
+                               "entered it; from another, go through that loop "
+                               "(asyncio.run_coroutine_threadsafe, anyio.from_thread)")
+
     def _refuse(self, flow: Flow, error: ErrorInfo) -> None:
         flow.fail_nowait(error)
         flow.settle()
@@ -422,7 +525,7 @@ class Router:
         request = self._coerce(request)
         if request.stream:
             request = msgspec.structs.replace(request, stream=False)
-        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+        result = await gather(self._submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
             raise RequestFailed(result.error)
         return result.completion(int(self.clock.wall()))
@@ -431,12 +534,14 @@ class Router:
                      tier: str = "default") -> AsyncIterator[FlowEvent]:
         """Send one request and yield its events as they come, ending with Done or Failed.
 
-        Leaving the loop early cancels the upstream call.
+        Leaving the loop early cancels the upstream call once the generator is closed:
+        at once when nothing else holds it (`async for e in router.stream(...)`); one kept
+        in a variable goes on until `aclose()` (`contextlib.aclosing` does it).
         """
         request = self._coerce(request)
         if not request.stream:
             request = msgspec.structs.replace(request, stream=True)
-        flow = self.submit(request, tenant=tenant, tier=tier)
+        flow = self._submit(request, tenant=tenant, tier=tier)
         # Events already waiting (tokens come in runs) are read without a coroutine.
         receive_nowait = flow.receive_nowait
         try:
@@ -452,7 +557,7 @@ class Router:
                     tier: str = "default") -> Decision:
         """The decision alone: which model, which fallbacks, why. No model is called."""
         request = self._coerce(request)
-        flow = self.submit(request, tenant=tenant, tier=tier, decide_only=True)
+        flow = self._submit(request, tenant=tenant, tier=tier, decide_only=True)
         try:
             event = await flow.receive()
         finally:
@@ -469,17 +574,18 @@ class Router:
         system: str | None = None, tenant: str = "default", tier: str = "default",
     ) -> Routed:
         """Route one prompt and answer it: for scripts that want one call."""
-        messages = [ChatMessage(role="user", content=prompt)]
+        messages = [{"role": "user", "content": prompt}]
         if system is not None:
-            messages.insert(0, ChatMessage(role="system", content=system))
-        request = ChatRequest(
-            messages=messages, model=model, mode=mode,
-            preferences=msgspec.convert(preferences, Preferences)
-            if isinstance(preferences, dict) else preferences,
-            constraints=msgspec.convert(constraints, Constraints)
-            if isinstance(constraints, dict) else constraints)
-        check_chat_request(request)
-        result = await gather(self.submit(request, tenant=tenant, tier=tier))
+            messages.insert(0, {"role": "system", "content": system})
+        # As a body is: a mode, preference or constraint that is not one is refused
+        # naming its field, not left to crash the selector.
+        body: dict[str, Any] = {"messages": messages, "model": model}
+        for name, value in (("mode", mode), ("preferences", preferences),
+                            ("constraints", constraints)):
+            if value is not None:
+                body[name] = value
+        request = self._coerce(body)
+        result = await gather(self._submit(request, tenant=tenant, tier=tier))
         if isinstance(result, Failed):
             raise RequestFailed(result.error)
         assert result.done is not None
@@ -502,6 +608,10 @@ class Router:
         value = (rating - 1) / 4 if rating is not None else float(score or 0.0)
         if not 0.0 <= value <= 1.0:
             raise ValueError("rating must be 1-5 and score 0-1")
+        if self._tg is None:
+            # Nothing would read the selector's mailbox: the reply would never come.
+            raise RouterClosed("use `async with router:` before sending feedback")
+        self._check_thread()
         reply: Reply[bool] = Reply()
         await self.pipeline.selector.mailbox.send(
             Feedback(request_id=request_id, score=value, reply=reply, tenant=tenant))
@@ -510,12 +620,7 @@ class Router:
     def _coerce(self, request: ChatRequest | dict[str, Any]) -> ChatRequest:
         if self._tg is None:
             raise RouterClosed("use `async with router:` before sending requests")
-        if isinstance(request, dict):
-            # Through JSON, as from the wire: opaque fields (tool schemas) stay raw JSON,
-            # and errors name the field like the HTTP API's do.
-            return decode_chat_request(msgspec.json.encode(request))
-        check_chat_request(request)
-        return request
+        return checked_request(request)
 
     # introspection
 
