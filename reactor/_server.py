@@ -389,8 +389,9 @@ async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
     recorder = endpoints.recorder
     if recorder is not None:
         recorder.record(chat, tenant, tier, router.clock.now())
-    flow = router.submit(chat, tenant=tenant, tier=tier, client_id=client_id,
-                         trace=request.headers.get("x-reactor-trace") == "1")
+    # `decode_chat_request` checked the body as `submit` would check it again.
+    flow = router._submit(chat, tenant=tenant, tier=tier, client_id=client_id,
+                          trace=request.headers.get("x-reactor-trace") == "1")
     try:
         first = await flow.receive()
         if isinstance(first, Failed):
