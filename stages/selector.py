@@ -626,6 +626,14 @@ class Selector(Actor[Select | Completed | Feedback]):
             self._building = anyio.CancelScope()
             await self.spawn(self._build_graph, quality, self._building)
 
+    def crashed(self, message: Select | Completed | Feedback | None,
+                exc: BaseException) -> None:
+        # Whoever sent feedback waits on its reply: not learned, rather than never answered.
+        if isinstance(message, Feedback):
+            message.reply.send(False)
+        else:
+            super().crashed(message, exc)
+
     def handle_nowait(self, message: Select | Completed | Feedback) -> bool:
         if isinstance(message, Completed):  # learning needs no wait
             self._learn_from(message)

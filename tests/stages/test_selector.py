@@ -306,3 +306,26 @@ async def test_feedback_on_a_prompt_whose_embedding_fails_is_not_learned(
             router.pipeline.selector.embed = failing
             assert not await router.feedback(answer.router.request_id, rating=5)
             assert router.pipeline.catalogue.quality is None
+
+
+async def test_feedback_that_crashes_the_selector_is_answered_not_left_waiting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            rated_once = await rated(router, "What is the capital of France?")
+            assert rated_once is not None
+            answer = await router.complete(ask("What is the capital of Spain?"))
+            assert answer.router is not None
+            await remembered(router, answer.router.request_id)
+            selector = router.pipeline.selector
+
+            def broken(seen: Remembered, score: float) -> bool:
+                raise RuntimeError("a bug in learning")
+
+            monkeypatch.setattr(selector, "_learn", broken)
+            assert not await router.feedback(answer.router.request_id, rating=5)
+            monkeypatch.undo()
+            # The selector is restarted and routes on.
+            assert (await router.route(ask("What is the capital of Italy?"))).model
+            assert selector.restarts == 1
