@@ -326,23 +326,22 @@ class Analyzer(Actor[Analyze]):
             except anyio.WouldBlock:
                 break
         wants = self.wants
-        wanted = batch if wants is None or self.reads_embeddings else \
-            [item for item in batch if wants(item.job)]
-        vectors = await self.embed([m.job.request.last_user_text for m in wanted]) \
+        wanted = range(len(batch)) if wants is None or self.reads_embeddings else \
+            [at for at, item in enumerate(batch) if wants(item.job)]
+        vectors = await self.embed([batch[at].job.request.last_user_text for at in wanted]) \
             if wanted else None
         analyzed = analyze_batch([m.job.request for m in batch], self.config,
-                                 vectors if wanted is batch else None)
-        rows: dict[int, int] | None = None
-        if vectors is not None and wanted is not batch:
-            rows = {id(item): row for row, item in enumerate(wanted)}
+                                 vectors if len(wanted) == len(batch) else None)
+        embeddings: list[Any] = [None] * len(batch)
+        if vectors is not None:
+            for row, at in enumerate(wanted):
+                embeddings[at] = vectors[row]
         while batch:
             item = batch[0]
             done = len(analyzed) - len(batch)
             features = analyzed[done]
-            if vectors is not None:
-                row = done if rows is None else rows.get(id(item))
-                if row is not None:
-                    features = msgspec.structs.replace(features, embedding=vectors[row])
+            if embeddings[done] is not None:
+                features = msgspec.structs.replace(features, embedding=embeddings[done])
             if self.classifier is not None and self.classifier.wanted(features):
                 batch.pop(0)
                 await self.spawn(self._ask_then_send, item.job, features)
