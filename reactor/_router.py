@@ -64,6 +64,7 @@ from reactor._wire import (
     RouterInfo,
     ToolCall,
     check_chat_request,
+    decode_chat_body,
     decode_chat_request,
 )
 
@@ -220,8 +221,9 @@ def checked_request(request: ChatRequest | dict[str, Any]) -> ChatRequest:
         body = msgspec.json.encode(request)
     except TypeError as exc:
         raise InvalidRequest(f"request: {exc}", None) from None
-    checked = decode_chat_request(body)
-    check_chat_request(request)  # what JSON hid: a NaN is written as null
+    checked = decode_chat_body(body)
+    # The rules on the struct as given, not its copy: JSON writes a NaN as null.
+    check_chat_request(request)
     return checked
 
 

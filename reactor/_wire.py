@@ -370,6 +370,13 @@ _decoder = msgspec.json.Decoder(ChatRequest)
 
 def decode_chat_request(body: bytes) -> ChatRequest:
     """Decode and check a chat request body, or raise `InvalidRequest` naming the field."""
+    request = decode_chat_body(body)
+    check_chat_request(request)
+    return request
+
+
+def decode_chat_body(body: bytes) -> ChatRequest:
+    """`decode_chat_request` without `check_chat_request`: the types alone."""
     try:
         request = _decoder.decode(body)
     except msgspec.ValidationError as exc:
@@ -380,7 +387,6 @@ def decode_chat_request(body: bytes) -> ChatRequest:
         # msgspec recurses once per level of nesting, even through fields it skips
         # (`logit_bias`, unknown ones): a deep enough body exhausts the stack.
         raise InvalidRequest("request body is nested too deeply", None) from None
-    check_chat_request(request)
     return request
 
 
