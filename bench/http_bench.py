@@ -1,7 +1,7 @@
 """Reactor over HTTP against the same load sent to its upstream directly, in one run.
 
     reactor bench http [--duration 4] [--rounds 3] [--tokens 16] [--delay-ms 0]
-        [--token-ms 0] [--workers 1] [--floor] [--json-upstream [--stream-sample 0.05]]
+        [--token-ms 0] [--workers 1] [--floor] [--stream-upstream | --stream-sample 0.05]
         [--out FILE.json]
 
 Three processes besides this one, all on 127.0.0.1: the fake OpenAI-compatible upstream
@@ -27,14 +27,16 @@ with a load generator, a router and an upstream on it, as the load average says.
 `--floor` also runs `bench.bare_proxy` twice, as two more targets of the miss-path
 scenarios: a proxy on Reactor's own HTTP stack (aiohttp server, uvloop, Reactor's
 upstream client) that does nothing but pass bytes on, and the same asking the upstream
-to stream as Reactor does by default (`bare_stream`, non-streaming scenarios only). Their
+to stream as Reactor does with `--stream-upstream` (`bare_stream`, non-streaming
+scenarios only). Their
 ratios and added latencies are what that stack leaves for routing before any routing is
 done: the floor under every target above.
 
-`--json-upstream` has Reactor ask the upstream for whole answers when the caller does
-not stream (`[provider] json_upstream = true`): less work for both, without the
-first-token and stall timeouts on those calls; `--stream-sample` streams that share of
-them all the same (`[provider] stream_sample`).
+Reactor runs with the default `[provider]`: it asks the upstream for whole answers when
+the caller does not stream (`json_upstream = true`), streaming `--stream-sample` of those
+calls all the same (`stream_sample`, 0.05). `--stream-upstream` has it stream every
+call (`json_upstream = false`): the first-token and stall timeouts on all of them, for
+more work on both sides.
 """
 
 from __future__ import annotations
@@ -84,8 +86,8 @@ SCENARIOS = (
 )
 
 
-def router_toml(upstream: str, *, json_upstream: bool = False,
-                stream_sample: float = 0.0) -> str:
+def router_toml(upstream: str, *, json_upstream: bool = True,
+                stream_sample: float = 0.05) -> str:
     return f"""\
 [server]
 host = "127.0.0.1"
@@ -244,7 +246,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
              "--token-ms", str(args.token_ms)],
             folder / "upstream.log"))
         config = folder / "router.toml"
-        config.write_text(router_toml(upstream.url, json_upstream=args.json_upstream,
+        config.write_text(router_toml(upstream.url, json_upstream=not args.stream_upstream,
                                       stream_sample=args.stream_sample))
         serve = [sys.executable, "-m", "reactor", "--log-level", "warning", "serve",
                  "--config", str(config), "--port", "0"]
@@ -289,7 +291,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             "tokens": args.tokens, "delay_ms": args.delay_ms, "token_ms": args.token_ms,
             "duration_s": args.duration,
             "warmup_s": args.warmup, "rounds": args.rounds, "workers": args.workers,
-            "floor": args.floor, "json_upstream": args.json_upstream,
+            "floor": args.floor, "json_upstream": not args.stream_upstream,
             "stream_sample": args.stream_sample,
             "load_generator": "bench.http_load (asyncio protocols, uvloop, own process)",
             "cache": "on (router.toml's max_temperature 1.0); miss scenarios send a "
@@ -356,12 +358,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         default=None)
     parser.add_argument("--floor", action="store_true",
                         help="also measure bench.bare_proxy, the HTTP stack with no routing")
-    parser.add_argument("--json-upstream", action="store_true",
-                        help="Reactor asks the upstream for whole answers when the caller "
-                             "does not stream ([provider] json_upstream = true)")
-    parser.add_argument("--stream-sample", type=float, default=0.0,
-                        help="with --json-upstream, the share of those calls still "
-                             "streamed ([provider] stream_sample)")
+    parser.add_argument("--stream-upstream", action="store_true",
+                        help="Reactor streams every call from the upstream, even when the "
+                             "caller does not stream ([provider] json_upstream = false)")
+    parser.add_argument("--stream-sample", type=float, default=0.05,
+                        help="the share of non-streaming callers' calls still streamed "
+                             "from the upstream ([provider] stream_sample)")
     parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.rounds < 1 or args.tokens < 1 or args.workers < 1:

@@ -327,16 +327,22 @@ class ProviderConfig(Base, frozen=True):
     continue_after_failure: bool = False
     """Mid-stream failure: continue on the next model with the partial answer as an
     assistant prefix, instead of ending the stream with an error."""
-    json_upstream: bool = False
+    json_upstream: bool = True
     """Ask the upstream for a whole (non-streamed) answer when the caller does not stream:
-    less work per request, but with no first token to time, `ttft_timeout_s` and
-    `stall_timeout_s` do not apply to those calls (only `attempt_timeout_s` and the
-    request's deadline do), and they teach no first-token times to hedging or routing."""
-    stream_sample: Fraction = 0.0
+    far less work per request than reading a stream a token at a time, but with no
+    first token to time, `ttft_timeout_s` and `stall_timeout_s` do not apply to those
+    calls (only `attempt_timeout_s` and the request's deadline do), and they teach no
+    first-token times. `stream_sample`, `stream_after_fault_s` and hedging keep
+    streaming where those matter; `false` streams every call."""
+    stream_sample: Fraction = 0.05
     """With `json_upstream`, the share of non-streaming calls to each model still
     streamed from the upstream: its first such call, then evenly spaced ones. They keep
     teaching first-token times (hedging, routing) and keep the first-token and stall
     timeouts on some calls, for a fraction of streaming's cost."""
+    stream_after_fault_s: NonNegative = 60.0
+    """With `json_upstream`, after a try of a model timed out or broke off, every call to
+    it is streamed for this long, so that the first-token and stall timeouts catch the
+    next hang instead of `attempt_timeout_s`; 0: never."""
     retry: RetryConfig = RetryConfig()
 
 

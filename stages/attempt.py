@@ -17,10 +17,9 @@ deadline, over every retry and fallback, bounds them all. Time spent waiting on 
 reader is not the upstream's: while a token is being delivered only the request's
 deadline runs, and the wait is added to the try's limit. Once the answer is whole
 (`TokenSink.completed`) only the request's deadline runs: the upstream's limits were about
-producing it, and a tail cut short keeps the answer. Upstreams are asked to stream even
-for non-streaming callers so that these timeouts hold for everyone; with `json_upstream`
-a non-streaming caller's answer comes whole, bounded only by the attempt's and the
-request's limits.
+producing it, and a tail cut short keeps the answer. A whole answer (`whole`: the
+provider asks for one for a caller that does not stream, unless it chose to stream this
+call) has no first token to time: only the attempt's and the request's limits bound it.
 """
 from __future__ import annotations
 
@@ -462,10 +461,8 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     clock = call.clock
     ttft_s = model.ttft_timeout_s or config.ttft_timeout_s
     stall_s = model.stall_timeout_s or config.stall_timeout_s
-    # Streamed from the upstream by default, so the first-token and stall timeouts mean
-    # the same for every caller (non-streaming answers are held until done); `whole`
-    # (`json_upstream`, for a caller that does not stream) has the answer come whole,
-    # untimed until then.
+    # `whole` (for a caller that does not stream) has the answer come whole, untimed
+    # until then; a streamed one is held until done for such a caller.
     stream = not (call.buffered and whole)
     if not stream:
         ttft_s = stall_s = math.inf

@@ -29,10 +29,12 @@ output by.
 Timeouts per attempt (kept by `stages.attempt`, which says how): connect (in the
 adapter), first token, stall between tokens, the attempt as a whole; and one deadline per
 request over every retry and fallback. Time spent waiting on a slow reader is not held
-against the upstream. Upstreams are asked to stream even for non-streaming callers, so
-that the first-token and stall timeouts hold for everyone; `json_upstream = true` asks for
-whole answers instead (cheaper, but then only the attempt's and the request's limits
-bound those calls).
+against the upstream. For a caller that does not stream, the upstream is asked for a
+whole answer (`json_upstream`, the default: reading a stream costs a wake-up and a read
+per token), which only the attempt's and the request's limits bound; the first-token and
+stall timeouts hold for every streamed call, and calls are streamed all the same for
+the `stream_sample` share, for a half-open breaker's probe, with hedging, and for
+`stream_after_fault_s` after a model's try hung or broke off.
 
 Hedging (`hedge = true`): when the first model's first token is later than its observed
 p95, the next model is started too; the first to produce a token answers, the other is
@@ -81,6 +83,9 @@ from stages.upstreams.wire import missing_key
 
 CONTINUE_PROMPT = ("Continue your previous answer exactly where it stopped. Do not repeat "
                    "any of it and do not comment on the interruption.")
+# Faults after which a model's calls are streamed for a while (`stream_after_fault_s`):
+# it hung or broke off, which only a stream's timeouts catch early.
+_HANGS = frozenset({"timeout", "truncated"})
 
 
 class Provider(Actor[Dispatch]):
@@ -104,6 +109,8 @@ class Provider(Actor[Dispatch]):
         # With `json_upstream`, each model's credit towards its next streamed call
         # (`stream_sample`): the first streams, then one call in 1/share.
         self.stream_credit = {model.name: 1.0 for model in models}
+        # Models streamed whatever the caller, until this time (`stream_after_fault_s`).
+        self.streamed_until: dict[str, float] = {}
         self._needs_session = any(needs_session(m) for m in models)
         self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
         self._alarm: Alarm | None = None  # every try's timeouts, on one timer
@@ -235,6 +242,9 @@ class Provider(Actor[Dispatch]):
                             await flow.emit(done)
                         return self._outcome(call, status, usage, finish, None, cost)
                     last = result
+                    if result.kind in _HANGS and self.config.stream_after_fault_s:
+                        self.streamed_until[name] = \
+                            self.clock.now() + self.config.stream_after_fault_s
                     if call.streamed > streamed:
                         break  # its words reached the caller: this try cannot be redone
                     if name in dispatch.probes:
@@ -375,13 +385,22 @@ class Provider(Actor[Dispatch]):
                            request, index=index, reason=self._reason(call, index),
                            deadline=deadline, retry=retry, samples=self.ttft_samples[name],
                            claim=claim, alarm=self._alarm, new_scope=self._new_scope,
-                           whole=call.buffered and self._whole(name))
+                           whole=call.buffered and self._whole(call, name))
 
-    def _whole(self, name: str) -> bool:
-        """Ask `name` for a whole answer (a caller that does not stream is calling)?"""
+    def _whole(self, call: Call, name: str) -> bool:
+        """Ask `name` for a whole answer (a caller that does not stream is calling)?
+        Not without `json_upstream`; not with hedging, which races first tokens; not for
+        a half-open breaker's probe, nor for a model that recently hung or broke off,
+        whose next hang the first-token and stall timeouts should catch; otherwise yes,
+        but for the `stream_sample` share."""
         config = self.config
-        if not config.json_upstream:
+        if not config.json_upstream or config.hedge or name in call.dispatch.probes:
             return False
+        until = self.streamed_until.get(name)
+        if until is not None:
+            if self.clock.now() < until:
+                return False
+            del self.streamed_until[name]
         share = config.stream_sample
         if not share:
             return True

@@ -556,14 +556,15 @@ async def test_no_hedging_without_enough_observations() -> None:
     assert rig.router.pipeline.provider.hedges_total == 0
 
 
-# Asking the upstream for whole answers (opt-in)
+# Asking the upstream for whole answers
 
 
-@pytest.mark.parametrize("json_upstream", [False, True], ids=["default", "json_upstream"])
+@pytest.mark.parametrize("json_upstream", [False, True], ids=["streamed", "json_upstream"])
 async def test_only_json_upstream_asks_for_whole_answers_and_only_for_json_callers(
         json_upstream: bool) -> None:
     primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
-    async with rigged(primary, provider=f"json_upstream = {str(json_upstream).lower()}") as rig:
+    async with rigged(primary, provider=f"json_upstream = {str(json_upstream).lower()}\n"
+                      "stream_sample = 0") as rig:
         answer = await rig.ask(stream=False)
         assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
         assert primary.last.body.get("stream", False) is not json_upstream
@@ -571,6 +572,59 @@ async def test_only_json_upstream_asks_for_whole_answers_and_only_for_json_calle
         answer = await rig.ask(stream=True)
         assert answer.status == 200 and answer.finish_reasons == ["stop"]
         assert primary.last.body["stream"] is True
+
+
+async def test_by_default_a_model_s_first_call_and_one_in_twenty_are_streamed() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    async with rigged(primary) as rig:
+        for _ in range(22):
+            answer = await rig.ask(stream=False)
+            assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+    streamed = [i for i, body in enumerate(primary.bodies) if body.get("stream", False)]
+    assert streamed == [0, 20]
+
+
+async def test_with_hedging_every_call_is_streamed_for_its_first_token() -> None:
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS)
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, provider="hedge = true\nstream_sample = 0") as rig:
+        for _ in range(3):
+            answer = await rig.ask(stream=False)
+            assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+    assert [body.get("stream", False) for body in primary.bodies] == [True] * 3
+
+
+@pytest.mark.parametrize("after_s", [60.0, 0.0], ids=["default", "never"])
+async def test_after_a_hang_a_model_s_calls_are_streamed_for_a_while(after_s: float) -> None:
+    # A whole answer that never comes is cut by the attempt timeout; the retry and the
+    # next request are streamed, so the next hang meets the first-token timeout.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=["hang_before_headers"])
+    async with rigged(primary, provider=f"stream_sample = 0\nattempt_timeout_s = 0.3\n"
+                      f"stream_after_fault_s = {after_s}", retry="max_attempts = 2") as rig:
+        for _ in range(2):
+            answer = await rig.ask(stream=False)
+            assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
+    streamed = [body.get("stream", False) for body in primary.bodies]
+    assert streamed == ([False, True, True] if after_s else [False, False, False])
+
+
+async def test_a_half_open_breaker_s_probe_is_streamed() -> None:
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="http_500")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock, provider="stream_sample = 0",
+                      retry="max_attempts = 1",
+                      breaker="failure_threshold = 2\ncooldown_s = 30.0") as rig:
+        for _ in range(2):
+            assert_complete_from_backup(await rig.ask(stream=False))
+        assert rig.router.breaker_states()["primary"]["state"] == "open"
+        primary.fault = None
+        clock.advance(30.0)
+        for _ in range(2):  # the probe, then a closed breaker's call
+            answer = await rig.ask(stream=False)
+            assert answer.headers["x-reactor-model"] == "primary"
+        assert rig.router.breaker_states()["primary"]["state"] == "closed"
+    assert [body.get("stream", False) for body in primary.bodies] == [False, False, True, False]
 
 
 async def test_a_stream_sample_still_streams_some_calls_and_learns_from_them() -> None:
@@ -595,13 +649,13 @@ async def test_a_whole_answer_upstream_is_bounded_by_the_attempt_timeout_only() 
     # Slower to answer than the first-token timeout, within the attempt timeout: whole
     # answers have no first token, so it is not held against them.
     primary = FakeUpstream(output_tokens=PRIMARY_WORDS, headers_delay_s=0.3)
-    async with rigged(primary, provider="json_upstream = true\nttft_timeout_s = 0.1") as rig:
+    async with rigged(primary, provider="stream_sample = 0\nttft_timeout_s = 0.1") as rig:
         answer = await rig.ask(stream=False)
         assert answer.status == 200 and answer.text == fake_text(PROMPT, PRIMARY_WORDS)
         assert primary.requests == 1
 
     hanging = FakeUpstream(output_tokens=PRIMARY_WORDS, fault="hang_before_headers")
-    async with rigged(hanging, provider="json_upstream = true\nattempt_timeout_s = 0.2",
+    async with rigged(hanging, provider="stream_sample = 0\nattempt_timeout_s = 0.2",
                       retry="max_attempts = 1") as rig:
         answer = await rig.ask(stream=False)
         assert answer.status == 504 and answer.body is not None

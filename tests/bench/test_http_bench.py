@@ -35,9 +35,14 @@ def test_http_bench_measures_direct_and_router_with_the_same_requests(
 @pytest.mark.parametrize("whole", [False, True])
 def test_the_http_bench_router_config_says_how_it_asks_the_upstream(whole: bool) -> None:
     config = parse_config(http_bench.router_toml("http://127.0.0.1:9/v1", json_upstream=whole,
-                                                 stream_sample=0.05))
+                                                 stream_sample=0.25))
     assert config.provider.json_upstream is whole
-    assert config.provider.stream_sample == 0.05
+    assert config.provider.stream_sample == 0.25
+    # Without flags, the bench measures the default `[provider]`.
+    defaults = parse_config(http_bench.router_toml("http://127.0.0.1:9/v1")).provider
+    assert (defaults.json_upstream, defaults.stream_sample) == (True, 0.05)
+    assert parse_config("[[models]]\nname = 'm'\nupstream = { kind = 'simulated' }"
+                        ).provider == defaults
     assert [model.name for model in config.models] == ["fake"]
 
 
