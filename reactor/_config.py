@@ -81,6 +81,9 @@ class ApiKey(Base, frozen=True):
     """The key's SHA-256 hex digest: the key itself never sits in the file."""
     env: EnvName | None = None
     """...or the environment variable holding the key."""
+    operator: bool = False
+    """The key may also read the operator endpoints (`/metrics`, `/api/v1/stats`, ...),
+    which any such key, or `require_key`, closes to every other caller."""
 
     def digest(self) -> str | None:
         if self.sha256 is not None:
@@ -101,7 +104,8 @@ class TenantLimits(Base, frozen=True):
 
 class AdmissionConfig(Base, frozen=True):
     require_key: bool = False
-    """Refuse requests without a known `Authorization: Bearer` key (401)."""
+    """Refuse requests without a known `Authorization: Bearer` key (401); the operator
+    endpoints then take only operator keys."""
     keys: list[ApiKey] = []
     max_in_flight: PositiveInt = 1024
     retry_after_s: Annotated[float, msgspec.Meta(ge=0, le=86_400)] = 1.0

@@ -175,11 +175,14 @@ class Endpoints:
     def __init__(self, router: Router, recorder: Recorder | None = None) -> None:
         self.recorder = recorder
         self.use(router)
-        gets: dict[str, Handler] = {
-            "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
+        operated: dict[str, Handler] = {
             "/metrics": self.metrics, "/api/v1/stats": self.stats,
             "/api/v1/breakers": self.breakers,
             "/api/v1/metrics/snapshot": self.metrics_snapshot}
+        gets: dict[str, Handler] = {
+            "/v1/models": self.list_models, "/healthz": healthz, "/readyz": self.readyz,
+            **{path: partial(self.operator_only, handler)
+               for path, handler in operated.items()}}
         posts: dict[str, Handler] = {
             "/v1/chat/completions": partial(chat_completions, self),
             "/api/v1/route": partial(route, self),
@@ -197,8 +200,14 @@ class Endpoints:
     def use(self, router: Router) -> None:
         """Send new requests to `router` (a reload); those begun go on with the old."""
         self.router = router
-        self.keys = {digest: (key.tenant, key.tier) for key in router.config.admission.keys
+        admission = router.config.admission
+        self.keys = {digest: (key.tenant, key.tier) for key in admission.keys
                      if (digest := key.digest()) is not None}
+        # The operator endpoints show every tenant's spend: once callers are told apart
+        # (keys required, or an operator named), only an operator may read them.
+        self.guarded = admission.require_key or any(key.operator for key in admission.keys)
+        self.operators = frozenset(digest for key in admission.keys
+                                   if key.operator and (digest := key.digest()) is not None)
         self.max_body_bytes = router.config.server.max_body_bytes
         self.body_timeout_s = router.config.server.body_timeout_s
         self.keepalive_timeout_s = router.config.server.keepalive_timeout_s
@@ -306,6 +315,22 @@ class Endpoints:
         return web.BaseRequest(message, payload, protocol, writer, task,
                                asyncio.get_running_loop(),
                                client_max_size=self.max_body_bytes)
+
+    async def operator_only(self, handler: Handler,
+                            request: web.BaseRequest) -> web.StreamResponse:
+        """`handler`'s answer, if the endpoints are open or the caller's key is an
+        operator's: no key or an unknown one is a 401 (as on a chat request), a known
+        key that is not an operator's a 403."""
+        if self.guarded:
+            digest = _bearer_digest(request)
+            if digest is None or digest not in self.keys:
+                return _unauthorized()
+            if digest not in self.operators:
+                return error_response(ErrorInfo(
+                    status=403, type="invalid_request_error", code="permission_denied",
+                    message=f"{request.method} {request.path} takes an operator key "
+                    "(operator = true in its [[admission.keys]] entry); this key is not one"))
+        return await handler(request)
 
     async def list_models(self, request: web.BaseRequest) -> web.Response:
         return json_response(ModelList(data=self.router.models()))
@@ -510,6 +535,16 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     if endpoints.router.config.admission.require_key:
         return None
     return "default", "default"
+
+
+def _bearer_digest(request: web.BaseRequest) -> str | None:
+    """The SHA-256 digest of the caller's `Authorization: Bearer` key, as `identify`
+    computes it (which keeps its own copy: the chat path pays for no extra call)."""
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not token:
+        return None
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _unauthorized() -> web.Response:
