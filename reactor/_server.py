@@ -548,9 +548,11 @@ def _bearer_digest(request: web.BaseRequest) -> str | None:
 
 
 def _unauthorized() -> web.Response:
-    return error_response(ErrorInfo(
+    response = error_response(ErrorInfo(
         status=401, type="invalid_request_error", code="invalid_api_key",
         message="a valid API key is required: Authorization: Bearer <key>"))
+    response.headers["WWW-Authenticate"] = "Bearer"  # a 401 names its scheme (RFC 9110)
+    return response
 
 
 def _invalid(exc: InvalidRequest) -> web.Response:

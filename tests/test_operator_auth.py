@@ -130,7 +130,7 @@ async def test_a_refused_operator_request_is_answered_as_a_refused_chat_request(
         chat_status, chat_headers, chat_body = await chat(required, key)
         status, headers, body = await call(required, "/api/v1/stats", key)
         assert (status, body) == (chat_status, chat_body) == (401, body)
-        assert headers.get("WWW-Authenticate") == chat_headers.get("WWW-Authenticate")
+        assert headers["WWW-Authenticate"] == chat_headers["WWW-Authenticate"] == "Bearer"
         assert headers["Content-Type"] == chat_headers["Content-Type"]
 
 
