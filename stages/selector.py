@@ -459,6 +459,11 @@ class Remembered(msgspec.Struct, frozen=True, kw_only=True):
     """None until feedback asks for it: `text` is embedded then."""
     text: str | None = None
     tenant: str = "default"
+    rating: float | None = None
+    """The score its feedback gave, once rated: rating again replaces it."""
+    row: int = -1
+    """Where `learned_in` keeps that score."""
+    learned_in: QualityModel | None = None
 
 
 class Selector(Actor[Select | Completed | Feedback]):
@@ -601,7 +606,7 @@ class Selector(Actor[Select | Completed | Feedback]):
                     # In a task: an embedder may be remote, and routing goes on meanwhile.
                     await self.spawn(self._embed_then_learn, request_id, seen, score, reply)
                 else:
-                    reply.send(self._learn(seen, score))
+                    reply.send(self._learn(request_id, seen, score))
                     await self._build_if_due()
 
     async def _embed_then_learn(self, request_id: str, seen: Remembered, score: float,
@@ -612,9 +617,7 @@ class Selector(Actor[Select | Completed | Feedback]):
             vectors = await self.embed([seen.text])
             if vectors is not None:
                 seen = msgspec.structs.replace(seen, embedding=vectors[0], text=None)
-                if request_id in self.recent:  # not forgotten meanwhile
-                    self.recent[request_id] = seen
-                learned = self._learn(seen, score)
+                learned = self._learn(request_id, seen, score)
         finally:
             reply.send(learned)
         await self._build_if_due()
@@ -664,11 +667,26 @@ class Selector(Actor[Select | Completed | Feedback]):
         while len(self.recent) > self.catalogue.config.feedback_memory:
             self.recent.popitem(last=False)
 
-    def _learn(self, seen: Remembered, score: float) -> bool:
+    def _learn(self, request_id: str, seen: Remembered, score: float) -> bool:
+        """Learn `score` for the answer `seen`; an answer rated before (by feedback that
+        may have raced this one through an embedder) has its rating replaced, so that
+        one answer is one piece of evidence however often it is rated."""
         assert seen.embedding is not None
-        if self.catalogue.quality is None:
-            self.catalogue.quality = QualityModel(dim=len(seen.embedding),
-                                                  params=self.catalogue.quality_params)
-        self.catalogue.quality.observe(seen.embedding, seen.model, score, task=seen.task)
+        current = self.recent.get(request_id)
+        if current is not None and current.rating is not None:
+            seen = msgspec.structs.replace(seen, rating=current.rating, row=current.row,
+                                           learned_in=current.learned_in)
+        quality = self.catalogue.quality
+        if quality is None:
+            quality = self.catalogue.quality = QualityModel(
+                dim=len(seen.embedding), params=self.catalogue.quality_params)
+        if seen.rating is not None and seen.learned_in is quality:
+            quality.revise(seen.row, seen.model, seen.rating, score, task=seen.task)
+            row = seen.row
+        else:
+            row = quality.observe(seen.embedding, seen.model, score, task=seen.task)
+        if current is not None:  # not forgotten meanwhile
+            self.recent[request_id] = msgspec.structs.replace(
+                seen, text=None, rating=score, row=row, learned_in=quality)
         self.learned += 1
         return True

@@ -320,7 +320,7 @@ async def test_feedback_that_crashes_the_selector_is_answered_not_left_waiting(
             await remembered(router, answer.router.request_id)
             selector = router.pipeline.selector
 
-            def broken(seen: Remembered, score: float) -> bool:
+            def broken(request_id: str, seen: Remembered, score: float) -> bool:
                 raise RuntimeError("a bug in learning")
 
             monkeypatch.setattr(selector, "_learn", broken)
@@ -329,3 +329,67 @@ async def test_feedback_that_crashes_the_selector_is_answered_not_left_waiting(
             # The selector is restarted and routes on.
             assert (await router.route(ask("What is the capital of Italy?"))).model
             assert selector.restarts == 1
+
+
+# --- one answer, one piece of evidence ----------------------------------------------------
+
+
+async def test_rating_an_answer_again_replaces_its_rating(tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    text = "What is the capital of France?"
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask(text))
+            assert answer.router is not None
+            request_id = answer.router.request_id
+            await remembered(router, request_id)
+            for _ in range(5):
+                assert await router.feedback(request_id, rating=1)
+            assert await router.feedback(request_id, rating=5)
+            quality = router.pipeline.catalogue.quality
+            assert quality is not None and len(quality) == 1
+            embedding = router.pipeline.selector.recent[request_id].embedding
+            # One answer rated six times counts once, with its last rating.
+            estimate = quality.predict(embedding)[answer.model]
+            assert estimate.n_effective == pytest.approx(1.0)
+            assert quality.prior(answer.model, configured=0.0) == pytest.approx(1 / 21)
+            one = QualityModel(dim=len(embedding))
+            one.observe(embedding, answer.model, 1.0)
+            assert estimate.mean == pytest.approx(one.predict(embedding)[answer.model].mean)
+
+
+async def test_ratings_racing_through_the_embedder_count_once(tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+            request_id = answer.router.request_id
+            assert (await remembered(router, request_id)).embedding is None
+            selector = router.pipeline.selector
+            assert selector.embed is not None
+            embed, both_asked = selector.embed, anyio.Event()
+            asked = 0
+
+            async def held(texts: list[str]):  # type: ignore[no-untyped-def]
+                nonlocal asked
+                asked += 1
+                if asked == 2:
+                    both_asked.set()
+                await both_asked.wait()
+                return await embed(texts)
+
+            selector.embed = held
+            results: list[bool] = []
+
+            async def rate(rating: int) -> None:
+                results.append(await router.feedback(request_id, rating=rating))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(rate, 1)
+                tg.start_soon(rate, 5)
+            assert results == [True, True]
+            quality = router.pipeline.catalogue.quality
+            assert quality is not None
+            ids, _ = quality.neighbours(selector.recent[request_id].embedding, 1)
+            assert quality._counts[ids[0, 0]].sum() == 1
