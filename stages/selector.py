@@ -671,7 +671,8 @@ class Selector(Actor[Select | Completed | Feedback]):
         """Learn `score` for the answer `seen`; an answer rated before (by feedback that
         may have raced this one through an embedder) has its rating replaced, so that
         one answer is one piece of evidence however often it is rated."""
-        assert seen.embedding is not None
+        embedding = seen.embedding
+        assert embedding is not None
         current = self.recent.get(request_id)
         if current is not None and current.rating is not None:
             seen = msgspec.structs.replace(seen, rating=current.rating, row=current.row,
@@ -679,12 +680,12 @@ class Selector(Actor[Select | Completed | Feedback]):
         quality = self.catalogue.quality
         if quality is None:
             quality = self.catalogue.quality = QualityModel(
-                dim=len(seen.embedding), params=self.catalogue.quality_params)
+                dim=len(embedding), params=self.catalogue.quality_params)
         if seen.rating is not None and seen.learned_in is quality:
             quality.revise(seen.row, seen.model, seen.rating, score, task=seen.task)
             row = seen.row
         else:
-            row = quality.observe(seen.embedding, seen.model, score, task=seen.task)
+            row = quality.observe(embedding, seen.model, score, task=seen.task)
         if current is not None:  # not forgotten meanwhile
             self.recent[request_id] = msgspec.structs.replace(
                 seen, text=None, rating=score, row=row, learned_in=quality)

@@ -349,6 +349,7 @@ async def test_rating_an_answer_again_replaces_its_rating(tmp_path: Path) -> Non
             quality = router.pipeline.catalogue.quality
             assert quality is not None and len(quality) == 1
             embedding = router.pipeline.selector.recent[request_id].embedding
+            assert embedding is not None
             # One answer rated six times counts once, with its last rating.
             estimate = quality.predict(embedding)[answer.model]
             assert estimate.n_effective == pytest.approx(1.0)
@@ -391,5 +392,7 @@ async def test_ratings_racing_through_the_embedder_count_once(tmp_path: Path) ->
             assert results == [True, True]
             quality = router.pipeline.catalogue.quality
             assert quality is not None
-            ids, _ = quality.neighbours(selector.recent[request_id].embedding, 1)
+            embedding = selector.recent[request_id].embedding
+            assert embedding is not None
+            ids, _ = quality.neighbours(embedding, 1)
             assert quality._counts[ids[0, 0]].sum() == 1
