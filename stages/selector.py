@@ -190,7 +190,15 @@ class Catalogue:
                 assert quota is not None
                 raise NoRoute(over_budget(quota, now_wall, [(name, self.estimate(model,
                                                                                  features))]))
-            fallbacks = self.fallbacks(name, [], request, features, tier, budget)
+            allowed = None
+            if request.constraints is not None:
+                # Hard limits hold for a pinned model and its failovers as for any other.
+                predicted = self.predicted_quality(features)
+                rows = [self._row(other, features, predicted) for other in self.order]
+                allowed = {row[0] for row in self._constrain(
+                    request, rows, [row for row in rows if row[0] == name])}
+            fallbacks = self.fallbacks(name, [], request, features, tier, budget,
+                                       allowed=allowed)
             return Decision(model=name, fallbacks=fallbacks, reason="pinned", confidence=1.0,
                             mode="pinned")
         alias = self.aliases.get(name)
@@ -273,8 +281,10 @@ class Catalogue:
                                     param=params.pop() if len(params) == 1 else "model",
                                     message="no model can serve this request: " + "; ".join(
                                         f"{name}: {why}" for name, _, why in rejected)))
+        allowed = None
         if request.constraints is not None:
             rows = self._constrain(request, rows)
+            allowed = set(map(_NAME, rows))
         if request.preferences is None:  # `_weights` and `_willingness`, without calls
             wq, wc, wl = WEIGHTS[mode]
             wtp = self.config.willingness_to_pay
@@ -326,7 +336,8 @@ class Catalogue:
         if shown_confidence is None:
             shown_confidence = remember_rounded(self._confidences, confidence, 3)
         fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
-                                   features, tier, budget, usable=set(map(_NAME, rows)))
+                                   features, tier, budget, usable=set(map(_NAME, rows)),
+                                   allowed=allowed)
         reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
                               best.quality)
         if unaffordable:
@@ -364,8 +375,19 @@ class Catalogue:
             return max(prefs.willingness_to_pay, 1e-12)
         return self.config.willingness_to_pay
 
-    def _constrain(self, request: ChatRequest, rows: list[tuple[str, float, float, float]]
+    def _row(self, name: str, features: Features, predicted: dict[str, tuple[float, float]]
+             ) -> tuple[str, float, float, float]:
+        """(name, predicted quality, cost, latency) as `rank` works them out."""
+        model, output_tokens = self.models[name], features.output_tokens or 256
+        return (name, predicted[name][0],
+                self.cost(model, features.prompt_tokens, output_tokens),
+                self.ttft_ms[name] + 1000 * output_tokens / self.tokens_per_s[name])
+
+    def _constrain(self, request: ChatRequest, rows: list[tuple[str, float, float, float]],
+                   needed: list[tuple[str, float, float, float]] | None = None
                    ) -> list[tuple[str, float, float, float]]:
+        """The rows that meet the request's constraints; a 400 if none of `needed` (by
+        default: of `rows`) does."""
         limits = request.constraints
         if limits is None:
             return rows
@@ -373,30 +395,35 @@ class Catalogue:
                 if (limits.max_cost_usd is None or row[2] <= limits.max_cost_usd)
                 and (limits.max_latency_ms is None or row[3] <= limits.max_latency_ms)
                 and (limits.min_quality is None or row[1] >= limits.min_quality)]
-        if kept:
+        needed = rows if needed is None else needed
+        if any(row in kept for row in needed):
             return kept
         closest = "; ".join(f"{name}: quality {q:.2f}, ~${c:.6f}, ~{lat:.0f} ms"
-                            for name, q, c, lat in rows)
+                            for name, q, c, lat in needed)
         raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                 code="constraints_unsatisfiable", param="constraints",
                                 message=f"no model meets the constraints: {closest}"))
 
     def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
                   features: Features, tier: str, budget: float | None = None,
-                  usable: set[str] | None = None) -> list[str]:
+                  usable: set[str] | None = None, allowed: set[str] | None = None
+                  ) -> list[str]:
         """The primary's configured failover models first, then the ranked alternatives;
         each able to serve this request (within `budget`, if any), none twice, at most
-        `max_fallbacks`. `usable`: models already known to be (`rank`'s candidates)."""
+        `max_fallbacks`. `usable`: models already known to be (`rank`'s candidates);
+        `allowed`, if given: the only models the request's constraints let in."""
         chain = [primary]
         known = usable or set()
         models = self.models
         for name in [*models[primary].failover, *ranked]:
-            if name in chain or (name not in known and
-                                 not self._fit(name, request, features, tier, budget)):
+            if name in chain or (allowed is not None and name not in allowed) or (
+                    name not in known and
+                    not self._fit(name, request, features, tier, budget)):
                 continue
             chain.append(name)
             for extra in models[name].failover:
                 if extra not in chain and extra not in ranked and (
+                        allowed is None or extra in allowed) and (
                         extra in known or self._fit(extra, request, features, tier, budget)):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]

@@ -396,3 +396,29 @@ async def test_ratings_racing_through_the_embedder_count_once(tmp_path: Path) ->
             assert embedding is not None
             ids, _ = quality.neighbours(embedding, 1)
             assert quality._counts[ids[0, 0]].sum() == 1
+
+
+# --- constraints are hard limits for every model that may answer ------------------------
+
+
+def test_constraints_hold_for_failover_models(catalogue: Catalogue,
+                                              config: RouterConfig) -> None:
+    # Only nano is cheap enough; its configured failover (mini) is not.
+    decision = decide(catalogue, config, "hello there", constraints={"max_cost_usd": 2e-4})
+    assert decision.model == "nano"
+    assert [c.model for c in decision.alternatives] == ["nano"]
+    assert decision.fallbacks == []
+
+
+def test_constraints_hold_for_a_pinned_model_and_its_failovers(
+        catalogue: Catalogue, config: RouterConfig) -> None:
+    pinned = decide(catalogue, config, "hello there", model="nano",
+                    constraints={"max_cost_usd": 2e-4})
+    assert pinned.model == "nano" and pinned.fallbacks == []
+    assert decide(catalogue, config, "hello there", model="nano").fallbacks == ["mini"]
+    with pytest.raises(NoRoute) as refused:
+        decide(catalogue, config, "hello there", model="pro",
+               constraints={"max_cost_usd": 2e-4})
+    assert refused.value.error.code == "constraints_unsatisfiable"
+    assert refused.value.error.param == "constraints"
+    assert "pro:" in refused.value.error.message and "nano" not in refused.value.error.message
