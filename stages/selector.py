@@ -281,16 +281,21 @@ class Catalogue:
                                     param=params.pop() if len(params) == 1 else "model",
                                     message="no model can serve this request: " + "; ".join(
                                         f"{name}: {why}" for name, _, why in rejected)))
-        allowed = None
+        allowed, constrained = None, []
         if request.constraints is not None:
-            rows = self._constrain(request, rows)
-            allowed = set(map(_NAME, rows))
+            kept = self._constrain(request, rows)
+            allowed = set(map(_NAME, kept))
+            constrained = [name for name, *_ in rows if name not in allowed]
+            rows = kept
+        how = mode
         if request.preferences is None:  # `_weights` and `_willingness`, without calls
             wq, wc, wl = WEIGHTS[mode]
             wtp = self.config.willingness_to_pay
         else:
             wq, wc, wl = self._weights(request, mode)
             wtp = self._willingness(request)
+            if (wq, wc, wl) != WEIGHTS[mode]:
+                how = f"preferences (quality {wq:.2f}, cost {wc:.2f}, latency {wl:.2f})"
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         log10 = math.log10
@@ -329,7 +334,11 @@ class Catalogue:
             scored.sort(key=_BY_SCORE, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
-        margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
+        # Alone, a candidate wins outright; candidates all scoring alike are a tie.
+        if len(scored) == 1:
+            margin = 1.0
+        else:
+            margin = (best.score - scored[1].score) / spread if spread else 0.0
         evidence = predicted[best.model][1]
         confidence = min(1.0, (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0)))
         shown_confidence = self._confidences.get(confidence)
@@ -338,8 +347,10 @@ class Catalogue:
         fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
                                    features, tier, budget, usable=set(map(_NAME, rows)),
                                    allowed=allowed)
-        reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
+        reason = self._reason(wtp, how, features.task, features.complexity, evidence > 0,
                               best.quality)
+        if constrained:
+            reason += "; ruled out by the constraints: " + ", ".join(constrained)
         if unaffordable:
             reason += (f"; over the budget left (${budget:.6f}): "
                        + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
@@ -347,14 +358,15 @@ class Catalogue:
                         confidence=shown_confidence, mode=mode,
                         alternatives=scored)
 
-    def _reason(self, wtp: float | None, mode: str, task: str, complexity: float,
+    def _reason(self, wtp: float | None, weights: str, task: str, complexity: float,
                 learned: bool, quality: float) -> str:
-        """Why the best candidate won, in words. Remembered: the same few (mode, task,
-        complexity, quality) recur, and formatting two floats costs more than scoring."""
-        key = (wtp, mode, task, complexity, learned, quality)
+        """Why the best candidate won, in words; `weights`: the mode, or the preferences,
+        that weighted it. Remembered: the same few (weights, task, complexity, quality)
+        recur, and formatting two floats costs more than scoring."""
+        key = (wtp, weights, task, complexity, learned, quality)
         reason = self._reasons.get(key)
         if reason is None:
-            how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
+            how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else weights
             source = "learned" if learned else "prior"
             reason = (f"{how}: best score for {task} (complexity {complexity:.2f}, "
                       f"{source} quality {quality:.2f})")

@@ -422,3 +422,49 @@ def test_constraints_hold_for_a_pinned_model_and_its_failovers(
     assert refused.value.error.code == "constraints_unsatisfiable"
     assert refused.value.error.param == "constraints"
     assert "pro:" in refused.value.error.message and "nano" not in refused.value.error.message
+
+
+# --- what a decision says about itself ----------------------------------------------------
+
+TWINS = """
+[[models]]
+name = "left"
+quality = 0.7
+upstream = { kind = "simulated" }
+
+[[models]]
+name = "right"
+quality = 0.7
+upstream = { kind = "simulated" }
+
+[[models]]
+name = "worse"
+quality = 0.3
+tiers = ["gold"]
+upstream = { kind = "simulated" }
+"""
+
+
+def test_a_tie_is_less_confident_than_a_clear_win() -> None:
+    config = parse_config(TWINS)
+    catalogue = Catalogue(config.models, config.selector)
+    tie = decide(catalogue, config, "hello there")
+    assert [c.score for c in tie.alternatives] == [0.0, 0.0]
+    won = decide(catalogue, config, "hello there", tier="gold")
+    assert won.alternatives[0].score == won.alternatives[1].score  # the twins tie again
+    # A tie between two is as unsure as a tie at the top of three.
+    assert tie.confidence == won.confidence
+    clear = decide(catalogue, config, "hello there", model="left")
+    assert tie.confidence < 0.6 and clear.confidence == 1.0
+
+
+def test_the_reason_names_the_weights_and_the_constraints_used(
+        catalogue: Catalogue, config: RouterConfig) -> None:
+    cheap = decide(catalogue, config, "hello", preferences={"cost": 1.0})
+    assert cheap.reason.startswith("preferences (quality 0.00, cost 1.00, latency 0.00): ")
+    assert "balanced" not in cheap.reason
+    moded = decide(catalogue, config, "hello", mode="fast")
+    assert moded.reason.startswith("fast: ")
+    constrained = decide(catalogue, config, "hello there",
+                         constraints={"max_cost_usd": 2e-4})
+    assert constrained.reason.endswith("; ruled out by the constraints: mini, pro, ultra")
