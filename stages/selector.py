@@ -125,6 +125,7 @@ class Catalogue:
         # candidates they take few values, and `round` costs more than scoring a model.
         self._scores: dict[float, float] = {}
         self._confidences: dict[float, float] = {}
+        self._mismatch_logged = False
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -210,6 +211,18 @@ class Catalogue:
         pool = alias.models if alias and alias.models else self.order
         return self.rank(request, features, tier, pool, mode, quota, now_wall)
 
+    def comparable(self, learned: QualityModel, embedding: npt.NDArray[np.float32]) -> bool:
+        """Was `learned` made with embeddings like this one? One from another embedder
+        (another dimension: a file trained or saved under another configuration) is
+        useless to this one: decisions go on from the priors, and it is said once."""
+        if len(embedding) == learned.dim:
+            return True
+        if not self._mismatch_logged:
+            self._mismatch_logged = True
+            log.warning("quality_model_mismatch", path=self.config.quality_model,
+                        model_dim=learned.dim, embedding_dim=len(embedding))
+        return False
+
     def estimate(self, model: ModelConfig, features: Features) -> float:
         """USD this request would cost on `model`, as `rank` estimates it."""
         return self.cost(model, features.prompt_tokens, features.output_tokens or 256)
@@ -226,7 +239,8 @@ class Catalogue:
             unlearned = self._unlearned[task] = {
                 name: (prior, 0.0) for name, prior in self._priors[task].items()}
         learned = self.quality
-        if learned is None or len(learned) == 0 or features.embedding is None:
+        if learned is None or len(learned) == 0 or features.embedding is None or \
+                not self.comparable(learned, features.embedding):
             return unlearned
         priors = self._priors[task]
         out = dict(unlearned)
@@ -720,6 +734,8 @@ class Selector(Actor[Select | Completed | Feedback]):
         if quality is None:
             quality = self.catalogue.quality = QualityModel(
                 dim=len(embedding), params=self.catalogue.quality_params)
+        elif not self.catalogue.comparable(quality, embedding):
+            return False
         if seen.rating is not None and seen.learned_in is quality:
             quality.revise(seen.row, seen.model, seen.rating, score, task=seen.task)
             row = seen.row

@@ -468,3 +468,23 @@ def test_the_reason_names_the_weights_and_the_constraints_used(
     constrained = decide(catalogue, config, "hello there",
                          constraints={"max_cost_usd": 2e-4})
     assert constrained.reason.endswith("; ruled out by the constraints: mini, pro, ultra")
+
+
+async def test_a_learned_model_from_another_embedder_leaves_routing_on_priors(
+        tmp_path: Path) -> None:
+    path = tmp_path / "quality.npz"
+    other = QualityModel(dim=7)
+    for vector in np.random.default_rng(0).normal(size=(5, 7)):
+        other.observe(vector, "strong", 0.0, task="chat")
+    other.save(path)
+    config = parse_config(TWO_MODELS.format(path=path))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            decision = await router.route(ask("What is the capital of France?"))
+            assert "prior quality" in decision.reason
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+            await remembered(router, answer.router.request_id)
+            assert not await router.feedback(answer.router.request_id, rating=5)
+            assert router.pipeline.selector.restarts == 0
+    assert QualityModel.load(path).dim == 7  # left as it was
