@@ -204,8 +204,9 @@ class QualityModel:
         return means.astype(np.float32), n_eff.astype(np.float32)
 
     def observe(self, embedding: npt.ArrayLike, model: str, score: float,
-                *, task: str | None = None) -> None:
-        """Learn one outcome: merge into a near-identical stored prompt, else add one."""
+                *, task: str | None = None) -> int:
+        """Learn one outcome: merge into a near-identical stored prompt, else add one.
+        Returns the stored prompt's row, for `revise`."""
         value = float(np.clip(score, 0.0, 1.0))
         j = self._column(model)
         row = normalise(embedding)
@@ -230,6 +231,21 @@ class QualityModel:
             width = len(self.models)
             self._task_sum.setdefault(task, np.zeros(width))[j] += value
             self._task_n.setdefault(task, np.zeros(width))[j] += 1
+        return i
+
+    def revise(self, row: int, model: str, old: float, new: float,
+               *, task: str | None = None) -> None:
+        """Replace one outcome `observe`d at `row` (`old`, clipped as it was) by `new`:
+        the same evidence, another score, counted once."""
+        j = self._column(model)
+        before, after = float(np.clip(old, 0.0, 1.0)), float(np.clip(new, 0.0, 1.0))
+        count = self._counts[row, j]
+        if count > 0:
+            self._scores[row, j] = np.clip(
+                self._scores[row, j] + (after - before) / count, 0.0, 1.0)
+        self._model_sum[j] += after - before
+        if task is not None and task in self._task_sum:
+            self._task_sum[task][j] += after - before
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write one .npz atomically: a reader sees the old file or the new, never half."""

@@ -125,6 +125,7 @@ class Catalogue:
         # candidates they take few values, and `round` costs more than scoring a model.
         self._scores: dict[float, float] = {}
         self._confidences: dict[float, float] = {}
+        self._mismatch_logged = False
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
         if model not in self.models or ttft_s is None:
@@ -190,7 +191,15 @@ class Catalogue:
                 assert quota is not None
                 raise NoRoute(over_budget(quota, now_wall, [(name, self.estimate(model,
                                                                                  features))]))
-            fallbacks = self.fallbacks(name, [], request, features, tier, budget)
+            allowed = None
+            if request.constraints is not None:
+                # Hard limits hold for a pinned model and its failovers as for any other.
+                predicted = self.predicted_quality(features)
+                rows = [self._row(other, features, predicted) for other in self.order]
+                allowed = {row[0] for row in self._constrain(
+                    request, rows, [row for row in rows if row[0] == name])}
+            fallbacks = self.fallbacks(name, [], request, features, tier, budget,
+                                       allowed=allowed)
             return Decision(model=name, fallbacks=fallbacks, reason="pinned", confidence=1.0,
                             mode="pinned")
         alias = self.aliases.get(name)
@@ -201,6 +210,18 @@ class Catalogue:
         mode = request.mode or (alias.mode if alias else self.config.default_mode)
         pool = alias.models if alias and alias.models else self.order
         return self.rank(request, features, tier, pool, mode, quota, now_wall)
+
+    def comparable(self, learned: QualityModel, embedding: npt.NDArray[np.float32]) -> bool:
+        """Was `learned` made with embeddings like this one? One from another embedder
+        (another dimension: a file trained or saved under another configuration) is
+        useless to this one: decisions go on from the priors, and it is said once."""
+        if len(embedding) == learned.dim:
+            return True
+        if not self._mismatch_logged:
+            self._mismatch_logged = True
+            log.warning("quality_model_mismatch", path=self.config.quality_model,
+                        model_dim=learned.dim, embedding_dim=len(embedding))
+        return False
 
     def estimate(self, model: ModelConfig, features: Features) -> float:
         """USD this request would cost on `model`, as `rank` estimates it."""
@@ -218,7 +239,8 @@ class Catalogue:
             unlearned = self._unlearned[task] = {
                 name: (prior, 0.0) for name, prior in self._priors[task].items()}
         learned = self.quality
-        if learned is None or len(learned) == 0 or features.embedding is None:
+        if learned is None or len(learned) == 0 or features.embedding is None or \
+                not self.comparable(learned, features.embedding):
             return unlearned
         priors = self._priors[task]
         out = dict(unlearned)
@@ -273,14 +295,21 @@ class Catalogue:
                                     param=params.pop() if len(params) == 1 else "model",
                                     message="no model can serve this request: " + "; ".join(
                                         f"{name}: {why}" for name, _, why in rejected)))
+        allowed, constrained = None, []
         if request.constraints is not None:
-            rows = self._constrain(request, rows)
+            kept = self._constrain(request, rows)
+            allowed = set(map(_NAME, kept))
+            constrained = [name for name, *_ in rows if name not in allowed]
+            rows = kept
+        how = mode
         if request.preferences is None:  # `_weights` and `_willingness`, without calls
             wq, wc, wl = WEIGHTS[mode]
             wtp = self.config.willingness_to_pay
         else:
             wq, wc, wl = self._weights(request, mode)
             wtp = self._willingness(request)
+            if (wq, wc, wl) != WEIGHTS[mode]:
+                how = f"preferences (quality {wq:.2f}, cost {wc:.2f}, latency {wl:.2f})"
         # Harder prompts make quality matter more.
         wq *= 0.5 + features.complexity
         log10 = math.log10
@@ -319,16 +348,23 @@ class Catalogue:
             scored.sort(key=_BY_SCORE, reverse=True)
         best = scored[0]
         spread = best.score - scored[-1].score
-        margin = (best.score - scored[1].score) / spread if len(scored) > 1 and spread else 1.0
+        # Alone, a candidate wins outright; candidates all scoring alike are a tie.
+        if len(scored) == 1:
+            margin = 1.0
+        else:
+            margin = (best.score - scored[1].score) / spread if spread else 0.0
         evidence = predicted[best.model][1]
         confidence = min(1.0, (0.5 + 0.5 * margin) * (0.6 + 0.4 * evidence / (evidence + 2.0)))
         shown_confidence = self._confidences.get(confidence)
         if shown_confidence is None:
             shown_confidence = remember_rounded(self._confidences, confidence, 3)
         fallbacks = self.fallbacks(best.model, list(map(_MODEL, scored[1:])), request,
-                                   features, tier, budget, usable=set(map(_NAME, rows)))
-        reason = self._reason(wtp, mode, features.task, features.complexity, evidence > 0,
+                                   features, tier, budget, usable=set(map(_NAME, rows)),
+                                   allowed=allowed)
+        reason = self._reason(wtp, how, features.task, features.complexity, evidence > 0,
                               best.quality)
+        if constrained:
+            reason += "; ruled out by the constraints: " + ", ".join(constrained)
         if unaffordable:
             reason += (f"; over the budget left (${budget:.6f}): "
                        + ", ".join(f"{name} ~${cost:.6f}" for name, cost in unaffordable))
@@ -336,14 +372,15 @@ class Catalogue:
                         confidence=shown_confidence, mode=mode,
                         alternatives=scored)
 
-    def _reason(self, wtp: float | None, mode: str, task: str, complexity: float,
+    def _reason(self, wtp: float | None, weights: str, task: str, complexity: float,
                 learned: bool, quality: float) -> str:
-        """Why the best candidate won, in words. Remembered: the same few (mode, task,
-        complexity, quality) recur, and formatting two floats costs more than scoring."""
-        key = (wtp, mode, task, complexity, learned, quality)
+        """Why the best candidate won, in words; `weights`: the mode, or the preferences,
+        that weighted it. Remembered: the same few (weights, task, complexity, quality)
+        recur, and formatting two floats costs more than scoring."""
+        key = (wtp, weights, task, complexity, learned, quality)
         reason = self._reasons.get(key)
         if reason is None:
-            how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else mode
+            how = f"willingness to pay ${wtp:g}/quality" if wtp is not None else weights
             source = "learned" if learned else "prior"
             reason = (f"{how}: best score for {task} (complexity {complexity:.2f}, "
                       f"{source} quality {quality:.2f})")
@@ -364,8 +401,19 @@ class Catalogue:
             return max(prefs.willingness_to_pay, 1e-12)
         return self.config.willingness_to_pay
 
-    def _constrain(self, request: ChatRequest, rows: list[tuple[str, float, float, float]]
+    def _row(self, name: str, features: Features, predicted: dict[str, tuple[float, float]]
+             ) -> tuple[str, float, float, float]:
+        """(name, predicted quality, cost, latency) as `rank` works them out."""
+        model, output_tokens = self.models[name], features.output_tokens or 256
+        return (name, predicted[name][0],
+                self.cost(model, features.prompt_tokens, output_tokens),
+                self.ttft_ms[name] + 1000 * output_tokens / self.tokens_per_s[name])
+
+    def _constrain(self, request: ChatRequest, rows: list[tuple[str, float, float, float]],
+                   needed: list[tuple[str, float, float, float]] | None = None
                    ) -> list[tuple[str, float, float, float]]:
+        """The rows that meet the request's constraints; a 400 if none of `needed` (by
+        default: of `rows`) does."""
         limits = request.constraints
         if limits is None:
             return rows
@@ -373,30 +421,35 @@ class Catalogue:
                 if (limits.max_cost_usd is None or row[2] <= limits.max_cost_usd)
                 and (limits.max_latency_ms is None or row[3] <= limits.max_latency_ms)
                 and (limits.min_quality is None or row[1] >= limits.min_quality)]
-        if kept:
+        needed = rows if needed is None else needed
+        if any(row in kept for row in needed):
             return kept
         closest = "; ".join(f"{name}: quality {q:.2f}, ~${c:.6f}, ~{lat:.0f} ms"
-                            for name, q, c, lat in rows)
+                            for name, q, c, lat in needed)
         raise NoRoute(ErrorInfo(status=400, type="invalid_request_error",
                                 code="constraints_unsatisfiable", param="constraints",
                                 message=f"no model meets the constraints: {closest}"))
 
     def fallbacks(self, primary: str, ranked: list[str], request: ChatRequest,
                   features: Features, tier: str, budget: float | None = None,
-                  usable: set[str] | None = None) -> list[str]:
+                  usable: set[str] | None = None, allowed: set[str] | None = None
+                  ) -> list[str]:
         """The primary's configured failover models first, then the ranked alternatives;
         each able to serve this request (within `budget`, if any), none twice, at most
-        `max_fallbacks`. `usable`: models already known to be (`rank`'s candidates)."""
+        `max_fallbacks`. `usable`: models already known to be (`rank`'s candidates);
+        `allowed`, if given: the only models the request's constraints let in."""
         chain = [primary]
         known = usable or set()
         models = self.models
         for name in [*models[primary].failover, *ranked]:
-            if name in chain or (name not in known and
-                                 not self._fit(name, request, features, tier, budget)):
+            if name in chain or (allowed is not None and name not in allowed) or (
+                    name not in known and
+                    not self._fit(name, request, features, tier, budget)):
                 continue
             chain.append(name)
             for extra in models[name].failover:
                 if extra not in chain and extra not in ranked and (
+                        allowed is None or extra in allowed) and (
                         extra in known or self._fit(extra, request, features, tier, budget)):
                     chain.append(extra)
         return chain[1: 1 + self.config.max_fallbacks]
@@ -459,6 +512,11 @@ class Remembered(msgspec.Struct, frozen=True, kw_only=True):
     """None until feedback asks for it: `text` is embedded then."""
     text: str | None = None
     tenant: str = "default"
+    rating: float | None = None
+    """The score its feedback gave, once rated: rating again replaces it."""
+    row: int = -1
+    """Where `learned_in` keeps that score."""
+    learned_in: QualityModel | None = None
 
 
 class Selector(Actor[Select | Completed | Feedback]):
@@ -601,7 +659,7 @@ class Selector(Actor[Select | Completed | Feedback]):
                     # In a task: an embedder may be remote, and routing goes on meanwhile.
                     await self.spawn(self._embed_then_learn, request_id, seen, score, reply)
                 else:
-                    reply.send(self._learn(seen, score))
+                    reply.send(self._learn(request_id, seen, score))
                     await self._build_if_due()
 
     async def _embed_then_learn(self, request_id: str, seen: Remembered, score: float,
@@ -612,9 +670,7 @@ class Selector(Actor[Select | Completed | Feedback]):
             vectors = await self.embed([seen.text])
             if vectors is not None:
                 seen = msgspec.structs.replace(seen, embedding=vectors[0], text=None)
-                if request_id in self.recent:  # not forgotten meanwhile
-                    self.recent[request_id] = seen
-                learned = self._learn(seen, score)
+                learned = self._learn(request_id, seen, score)
         finally:
             reply.send(learned)
         await self._build_if_due()
@@ -664,11 +720,29 @@ class Selector(Actor[Select | Completed | Feedback]):
         while len(self.recent) > self.catalogue.config.feedback_memory:
             self.recent.popitem(last=False)
 
-    def _learn(self, seen: Remembered, score: float) -> bool:
-        assert seen.embedding is not None
-        if self.catalogue.quality is None:
-            self.catalogue.quality = QualityModel(dim=len(seen.embedding),
-                                                  params=self.catalogue.quality_params)
-        self.catalogue.quality.observe(seen.embedding, seen.model, score, task=seen.task)
+    def _learn(self, request_id: str, seen: Remembered, score: float) -> bool:
+        """Learn `score` for the answer `seen`; an answer rated before (by feedback that
+        may have raced this one through an embedder) has its rating replaced, so that
+        one answer is one piece of evidence however often it is rated."""
+        embedding = seen.embedding
+        assert embedding is not None
+        current = self.recent.get(request_id)
+        if current is not None and current.rating is not None:
+            seen = msgspec.structs.replace(seen, rating=current.rating, row=current.row,
+                                           learned_in=current.learned_in)
+        quality = self.catalogue.quality
+        if quality is None:
+            quality = self.catalogue.quality = QualityModel(
+                dim=len(embedding), params=self.catalogue.quality_params)
+        elif not self.catalogue.comparable(quality, embedding):
+            return False
+        if seen.rating is not None and seen.learned_in is quality:
+            quality.revise(seen.row, seen.model, seen.rating, score, task=seen.task)
+            row = seen.row
+        else:
+            row = quality.observe(embedding, seen.model, score, task=seen.task)
+        if current is not None:  # not forgotten meanwhile
+            self.recent[request_id] = msgspec.structs.replace(
+                seen, text=None, rating=score, row=row, learned_in=quality)
         self.learned += 1
         return True

@@ -245,3 +245,19 @@ def test_observing_never_builds_the_graph_but_fit_and_load_do(tmp_path: Path) ->
     fitted = QualityModel(DIM, QualityParams(exact_below=50))
     fitted.fit(vectors, {"a": rng.random(60)})
     assert fitted.uses_graph
+
+
+def test_revising_an_outcome_is_as_if_it_had_been_observed_so() -> None:
+    revised, direct = QualityModel(DIM), QualityModel(DIM)
+    for model in (revised, direct):
+        model.observe(axis(0), "big", 1.0, task="math")
+    first = revised.observe(axis(0), "big", 0.0, task="math")  # merged into row 0
+    revised.observe(axis(1), "big", 0.5, task="chat")
+    revised.revise(first, "big", 0.0, 0.75, task="math")
+    direct.observe(axis(0), "big", 0.75, task="math")
+    direct.observe(axis(1), "big", 0.5, task="chat")
+    assert first == 0 and len(revised) == len(direct) == 2
+    for query in (axis(0), axis(1), axis(2)):
+        for task in ("math", "chat", None):
+            assert tuple(revised.predict(query, task=task)["big"]) == pytest.approx(
+                tuple(direct.predict(query, task=task)["big"]))

@@ -320,7 +320,7 @@ async def test_feedback_that_crashes_the_selector_is_answered_not_left_waiting(
             await remembered(router, answer.router.request_id)
             selector = router.pipeline.selector
 
-            def broken(seen: Remembered, score: float) -> bool:
+            def broken(request_id: str, seen: Remembered, score: float) -> bool:
                 raise RuntimeError("a bug in learning")
 
             monkeypatch.setattr(selector, "_learn", broken)
@@ -329,3 +329,162 @@ async def test_feedback_that_crashes_the_selector_is_answered_not_left_waiting(
             # The selector is restarted and routes on.
             assert (await router.route(ask("What is the capital of Italy?"))).model
             assert selector.restarts == 1
+
+
+# --- one answer, one piece of evidence ----------------------------------------------------
+
+
+async def test_rating_an_answer_again_replaces_its_rating(tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    text = "What is the capital of France?"
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask(text))
+            assert answer.router is not None
+            request_id = answer.router.request_id
+            await remembered(router, request_id)
+            for _ in range(5):
+                assert await router.feedback(request_id, rating=1)
+            assert await router.feedback(request_id, rating=5)
+            quality = router.pipeline.catalogue.quality
+            assert quality is not None and len(quality) == 1
+            embedding = router.pipeline.selector.recent[request_id].embedding
+            assert embedding is not None
+            # One answer rated six times counts once, with its last rating.
+            estimate = quality.predict(embedding)[answer.model]
+            assert estimate.n_effective == pytest.approx(1.0)
+            assert quality.prior(answer.model, configured=0.0) == pytest.approx(1 / 21)
+            one = QualityModel(dim=len(embedding))
+            one.observe(embedding, answer.model, 1.0)
+            assert estimate.mean == pytest.approx(one.predict(embedding)[answer.model].mean)
+
+
+async def test_ratings_racing_through_the_embedder_count_once(tmp_path: Path) -> None:
+    config = parse_config(TWO_MODELS.format(path=tmp_path / "quality.npz"))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+            request_id = answer.router.request_id
+            assert (await remembered(router, request_id)).embedding is None
+            selector = router.pipeline.selector
+            assert selector.embed is not None
+            embed, both_asked = selector.embed, anyio.Event()
+            asked = 0
+
+            async def held(texts: list[str]):  # type: ignore[no-untyped-def]
+                nonlocal asked
+                asked += 1
+                if asked == 2:
+                    both_asked.set()
+                await both_asked.wait()
+                return await embed(texts)
+
+            selector.embed = held
+            results: list[bool] = []
+
+            async def rate(rating: int) -> None:
+                results.append(await router.feedback(request_id, rating=rating))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(rate, 1)
+                tg.start_soon(rate, 5)
+            assert results == [True, True]
+            quality = router.pipeline.catalogue.quality
+            assert quality is not None
+            embedding = selector.recent[request_id].embedding
+            assert embedding is not None
+            ids, _ = quality.neighbours(embedding, 1)
+            assert quality._counts[ids[0, 0]].sum() == 1
+
+
+# --- constraints are hard limits for every model that may answer ------------------------
+
+
+def test_constraints_hold_for_failover_models(catalogue: Catalogue,
+                                              config: RouterConfig) -> None:
+    # Only nano is cheap enough; its configured failover (mini) is not.
+    decision = decide(catalogue, config, "hello there", constraints={"max_cost_usd": 2e-4})
+    assert decision.model == "nano"
+    assert [c.model for c in decision.alternatives] == ["nano"]
+    assert decision.fallbacks == []
+
+
+def test_constraints_hold_for_a_pinned_model_and_its_failovers(
+        catalogue: Catalogue, config: RouterConfig) -> None:
+    pinned = decide(catalogue, config, "hello there", model="nano",
+                    constraints={"max_cost_usd": 2e-4})
+    assert pinned.model == "nano" and pinned.fallbacks == []
+    assert decide(catalogue, config, "hello there", model="nano").fallbacks == ["mini"]
+    with pytest.raises(NoRoute) as refused:
+        decide(catalogue, config, "hello there", model="pro",
+               constraints={"max_cost_usd": 2e-4})
+    assert refused.value.error.code == "constraints_unsatisfiable"
+    assert refused.value.error.param == "constraints"
+    assert "pro:" in refused.value.error.message and "nano" not in refused.value.error.message
+
+
+# --- what a decision says about itself ----------------------------------------------------
+
+TWINS = """
+[[models]]
+name = "left"
+quality = 0.7
+upstream = { kind = "simulated" }
+
+[[models]]
+name = "right"
+quality = 0.7
+upstream = { kind = "simulated" }
+
+[[models]]
+name = "worse"
+quality = 0.3
+tiers = ["gold"]
+upstream = { kind = "simulated" }
+"""
+
+
+def test_a_tie_is_less_confident_than_a_clear_win() -> None:
+    config = parse_config(TWINS)
+    catalogue = Catalogue(config.models, config.selector)
+    tie = decide(catalogue, config, "hello there")
+    assert [c.score for c in tie.alternatives] == [0.0, 0.0]
+    won = decide(catalogue, config, "hello there", tier="gold")
+    assert won.alternatives[0].score == won.alternatives[1].score  # the twins tie again
+    # A tie between two is as unsure as a tie at the top of three.
+    assert tie.confidence == won.confidence
+    clear = decide(catalogue, config, "hello there", model="left")
+    assert tie.confidence < 0.6 and clear.confidence == 1.0
+
+
+def test_the_reason_names_the_weights_and_the_constraints_used(
+        catalogue: Catalogue, config: RouterConfig) -> None:
+    cheap = decide(catalogue, config, "hello", preferences={"cost": 1.0})
+    assert cheap.reason.startswith("preferences (quality 0.00, cost 1.00, latency 0.00): ")
+    assert "balanced" not in cheap.reason
+    moded = decide(catalogue, config, "hello", mode="fast")
+    assert moded.reason.startswith("fast: ")
+    constrained = decide(catalogue, config, "hello there",
+                         constraints={"max_cost_usd": 2e-4})
+    assert constrained.reason.endswith("; ruled out by the constraints: mini, pro, ultra")
+
+
+async def test_a_learned_model_from_another_embedder_leaves_routing_on_priors(
+        tmp_path: Path) -> None:
+    path = tmp_path / "quality.npz"
+    other = QualityModel(dim=7)
+    for vector in np.random.default_rng(0).normal(size=(5, 7)):
+        other.observe(vector, "strong", 0.0, task="chat")
+    other.save(path)
+    config = parse_config(TWO_MODELS.format(path=path))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            decision = await router.route(ask("What is the capital of France?"))
+            assert "prior quality" in decision.reason
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+            await remembered(router, answer.router.request_id)
+            assert not await router.feedback(answer.router.request_id, rating=5)
+            assert router.pipeline.selector.restarts == 0
+    assert QualityModel.load(path).dim == 7  # left as it was
