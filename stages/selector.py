@@ -128,7 +128,16 @@ class Catalogue:
         self._mismatch_logged = False
 
     def observe(self, model: str, ttft_s: float | None, tokens: int, duration_s: float) -> None:
-        if model not in self.models or ttft_s is None:
+        """Latency learned from a good try: its first-token time and its rate, when it
+        was streamed. A whole answer (`ttft_s` None) has only its duration: what the
+        learned rate leaves of it for `tokens` is taken as its first-token time, so the
+        expected latency of answers like it still follows what they take."""
+        if model not in self.models:
+            return
+        if ttft_s is None:
+            if duration_s > 0:
+                implied = 1000 * (duration_s - tokens / self.tokens_per_s[model])
+                self.ttft_ms[model] += EWMA_ALPHA * (max(0.0, implied) - self.ttft_ms[model])
             return
         self.ttft_ms[model] += EWMA_ALPHA * (ttft_s * 1000 - self.ttft_ms[model])
         streaming = duration_s - ttft_s
@@ -702,7 +711,10 @@ class Selector(Actor[Select | Completed | Feedback]):
         observe = self.catalogue.observe
         for attempt in outcome.attempts:
             if attempt.status == "ok":
-                observe(attempt.model, attempt.ttft_s, attempt.tokens_out, attempt.duration_s)
+                # A whole answer came as one piece: its length is the usage's.
+                tokens = attempt.tokens_out if attempt.ttft_s is not None \
+                    else outcome.usage.completion_tokens
+                observe(attempt.model, attempt.ttft_s, tokens, attempt.duration_s)
 
     def _remember(self, outcome: Completed) -> None:
         features = outcome.features

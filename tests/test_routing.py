@@ -163,3 +163,24 @@ def test_train_reports_bad_lines(tmp_path: Path) -> None:
     assert result.returncode == 2 and "line 1" in result.stderr
 
 
+
+
+async def test_whole_answers_teach_the_latency_estimate_too() -> None:
+    # Asked for whole answers (no first token to time), a model that answers in ~30 ms
+    # is no longer expected to take the 5 s its card says.
+    config = parse_config("""
+[provider]
+stream_sample = 0
+
+[[models]]
+name = "only"
+ttft_ms = 5000
+tokens_per_s = 1000
+upstream = { kind = "simulated", ttft_ms = 30, output_tokens = 4 }
+""")
+    async with Router(config) as router:
+        for i in range(12):
+            await router.complete(ask(f"question {i}"))
+        await router.quiesce()
+        decision = await router.route(ask("question 13"))
+    assert decision.alternatives[0].latency_ms < 1000

@@ -133,6 +133,19 @@ def test_observed_latency_moves_the_estimate(catalogue: Catalogue) -> None:
     assert catalogue.ttft_ms["nano"] > before + 1000
 
 
+def test_a_whole_answer_s_duration_moves_the_latency_estimate(catalogue: Catalogue) -> None:
+    # No first token to time: what the learned rate leaves of the duration for its
+    # tokens is taken as the first-token time.
+    rate = catalogue.tokens_per_s["nano"]
+    for _ in range(60):
+        catalogue.observe("nano", ttft_s=None, tokens=int(rate), duration_s=4.0)
+    assert catalogue.ttft_ms["nano"] == pytest.approx(3000.0, rel=0.01)
+    assert catalogue.tokens_per_s["nano"] == rate
+    for _ in range(60):  # faster than the rate alone allows: no negative first token
+        catalogue.observe("nano", ttft_s=None, tokens=int(rate), duration_s=0.5)
+    assert catalogue.ttft_ms["nano"] == pytest.approx(0.0, abs=30.0)
+
+
 class HeldBuild(QualityModel):
     """A learned model whose graph build waits in its thread until released."""
 
