@@ -441,9 +441,10 @@ class ModelConfig(Base, frozen=True):
     quality_by_task: dict[str, Fraction] = {}
     context_window: PositiveInt = 8192
     max_output_tokens: PositiveInt = 4096
-    ttft_ms: NonNegative = 500.0
-    """Expected time to first token, until live measurements replace it."""
-    tokens_per_s: Positive = 50.0
+    ttft_ms: Annotated[float, msgspec.Meta(ge=0, le=3_600_000)] = 500.0
+    """Expected time to first token, until live measurements replace it: at most an
+    hour (`inf` made the model's score NaN and its place in the ranking arbitrary)."""
+    tokens_per_s: Annotated[float, msgspec.Meta(gt=0, le=1e9)] = 50.0
     tiers: list[str] = []
     """Tiers allowed to use this model; empty means every tier."""
     tools: bool = False

@@ -193,10 +193,22 @@ def check_saved(config: RouterConfig) -> None:
             if not isinstance(stored, np.lib.npyio.NpzFile):
                 raise ValueError("an array, not an .npz archive")
             with stored:
-                stored["header"]
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                header = stored["header"]
+                dim = msgspec.json.decode(header.tobytes()).get("dim") \
+                    if where == "selector.quality_model" else None
+        except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile,
+                msgspec.DecodeError):
             raise ConfigError(f"cannot load {path!r}: not a file reactor saved",
                               path=where) from None
+        # The vectors' size says which embedder made them; minilm's is the package's own.
+        embedder = config.analyzer.embedder
+        made = getattr(embedder, "dim", None)
+        if dim is not None and made is not None and config.analyzer.embed and dim != made:
+            kind = embedder.__struct_config__.tag
+            raise ConfigError(
+                f"{path!r} was learned from {dim}-dimension embeddings; the {kind} embedder "
+                f"makes {made}: retrain it (`reactor train`) or point to another file",
+                path=where)
 
 
 def config_digest(config: RouterConfig) -> str:

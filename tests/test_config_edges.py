@@ -329,6 +329,26 @@ def test_a_saved_file_that_is_not_one_is_refused_when_the_router_is_built(
     assert str(info.value) == f"{table}.{key}: cannot load '{saved}': not a file reactor saved"
 
 
+def test_a_learned_model_from_another_embedder_is_refused_when_the_router_is_built(
+        tmp_path: Path) -> None:
+    # Its vectors could never be compared with the prompts' (every decision fell back
+    # to priors, every rating was refused): said at start, with what to do.
+    from stages.quality import QualityModel
+
+    saved = tmp_path / "quality.npz"
+    QualityModel(dim=64).save(saved)
+    other = parse_config(f'[selector]\nquality_model = "{saved}"\n{MODEL}')
+    with pytest.raises(ConfigError) as info:
+        Router(other)
+    assert str(info.value) == (
+        f"selector.quality_model: '{saved}' was learned from 64-dimension embeddings; the "
+        "hashing embedder makes 384: retrain it (`reactor train`) or point to another file")
+
+    same = parse_config(f'[selector]\nquality_model = "{saved}"\n'
+                        f'[analyzer.embedder]\nkind = "hashing"\ndim = 64\n{MODEL}')
+    Router(same)  # built without complaint
+
+
 def test_serve_names_missing_embedder_weights_instead_of_a_traceback(tmp_path: Path) -> None:
     config = tmp_path / "router.toml"
     config.write_text(f'[analyzer.embedder]\nkind = "minilm"\npath = "{tmp_path}"\n{MODEL}')

@@ -299,3 +299,14 @@ def test_an_api_key_comes_from_the_file_or_the_environment(
     assert upstream(api_key_env="REACTOR_TEST_KEY").resolve_key() is None
     monkeypatch.delenv("REACTOR_TEST_KEY")
     assert upstream(api_key_env="REACTOR_TEST_KEY").resolve_key() is None
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("ttft_ms", "inf", "expected float <= 3600000.0"),
+    ("tokens_per_s", "inf", "expected float <= 1000000000.0"),
+    ("tokens_per_s", "0", "expected float > 0.0"),
+])
+def test_a_model_s_latency_card_must_be_finite(key: str, value: str, expected: str) -> None:
+    # An infinite first-token time made the model's score NaN and its rank arbitrary.
+    error = error_of(ONE_MODEL + f"{key} = {value}\n")
+    assert str(error) == f"router.toml: models[0].{key}: {expected}"
