@@ -10,12 +10,12 @@ session (a Reactor server, or the upstream behind it as the HTTP baseline).
 from __future__ import annotations
 
 import time
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 import aiohttp
 import msgspec
 
-from bench.traces import Synthesiser, TraceRequest
+from bench.traces import Synthesiser, TraceRequest, request_body
 from reactor import ChatMessage, ChatRequest, Decided, Done, Failed, Router, Started, Token
 from reactor import decode_chat_request as decode_request
 from stages.upstreams import Fault
@@ -60,11 +60,8 @@ def build_request(item: TraceRequest, index: int, synth: Synthesiser, *,
         text = synth.text(item.prompt_tokens, blocks=item.prefix_blocks, marker=str(index))
         return ChatRequest(messages=[ChatMessage(role="user", content=text)],
                            max_tokens=limit, stream=bool(stream))
-    body: dict[str, Any] = dict(item.body)
-    body["messages"] = [
-        {"role": m["role"], "content": synth.text(int(m["tokens"]), marker=f"{index}.{i}")}
-        if "tokens" in m else m
-        for i, m in enumerate(body.get("messages") or [])]
+    body = request_body(item.body,
+                        lambda i, tokens: synth.text(tokens, marker=f"{index}.{i}"))
     if body.get("max_tokens") is None and body.get("max_completion_tokens") is None:
         body["max_tokens"] = limit
     if stream is not None:
