@@ -29,6 +29,9 @@ replaces every upstream (use the server's own router.toml to replay what it reco
 by default four simulated models and the aliases of router.toml. Every answer is as
 long as the trace says (`max_tokens`; `--output-tokens` when it does not say).
 
+The whole trace (to `--limit`) is read and checked before anything is sent: a bad line
+is an error naming it, exit status 2, as is a `--url` that refuses connections.
+
 Each target first gets `--warmup` unmeasured requests. Cost, savings and the cache come
 from the router's books, as the difference between before and after the measured pass
 (`/api/v1/stats` over HTTP). Exit status 0 when every request sent was answered.
@@ -64,11 +67,22 @@ from bench.replay_report import (
     write,
 )
 from bench.replay_targets import HttpTarget, RouterTarget, SimulatedTarget, build_request
-from bench.traces import READERS, Synthesiser, TraceRequest, guess_format, read_trace
+from bench.traces import (
+    READERS,
+    Synthesiser,
+    TraceError,
+    TraceRequest,
+    guess_format,
+    read_trace,
+)
 from reactor import ChatRequest, Router, SystemClock
 from stages.upstreams.simulated import Simulated
 
 SETTLE_S = 10.0
+
+
+class ReplayError(Exception):
+    """A replay that cannot run: its target cannot be reached."""
 
 
 Passes = tuple[Collector, Collector | None, dict[str, Any] | None]
@@ -111,13 +125,18 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
         return payload
 
 
-async def _settled_stats(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    """The server's stats once nothing is in flight and the books are written."""
-    stats = await _get_json(session, url)
-    with anyio.move_on_after(SETTLE_S):
-        while stats["in_flight"] or any(m["depth"] for m in stats["mailboxes"].values()):
-            await anyio.sleep(0.05)
-            stats = await _get_json(session, url)
+async def _settled_stats(session: aiohttp.ClientSession, url: str) -> dict[str, Any] | None:
+    """The server's stats once nothing is in flight and the books are written; None if
+    it does not give them (not a Reactor server, or one answering errors)."""
+    try:
+        stats = await _get_json(session, url)
+        with anyio.move_on_after(SETTLE_S):
+            while stats["in_flight"] or any(m["depth"] for m in stats["mailboxes"].values()):
+                await anyio.sleep(0.05)
+                stats = await _get_json(session, url)
+    except (aiohttp.ClientResponseError, msgspec.DecodeError, KeyError, TypeError,
+            AttributeError):
+        return None
     return stats
 
 
@@ -156,20 +175,30 @@ async def over_http(options: ReplayOptions, items: Items, build: Build,
         target = HttpTarget(session, f"{url}/v1/chat/completions", "router")
         await warm_up(target, options.warmup)
         stats_url = f"{url}/api/v1/stats"
-        before = await _settled_stats(session, stats_url)
+        try:
+            before = await _settled_stats(session, stats_url)
+        except aiohttp.ClientConnectionError as exc:
+            raise ReplayError(f"cannot reach {url}: {exc}") from None
 
         async def read() -> dict[str, int] | None:
             try:
                 async with session.get(f"{url}/metrics") as response:
+                    if response.status != 200:
+                        return None
                     text = await response.text()
-            except aiohttp.ClientError:
-                return None
-            return {sample.labels["actor"]: int(sample.value)
-                    for family in text_string_to_metric_families(text)
-                    if family.name == "reactor_mailbox_depth" for sample in family.samples}
+                return {sample.labels["actor"]: int(sample.value)
+                        for family in text_string_to_metric_families(text)
+                        if family.name == "reactor_mailbox_depth"
+                        for sample in family.samples}
+            except (aiohttp.ClientError, ValueError, KeyError):
+                return None  # not a Reactor server's metrics: no depths to show
 
         routed = await measured(target, items, build, options, read, samples)
-        stats = _difference(await _settled_stats(session, stats_url), before)
+        try:
+            after = await _settled_stats(session, stats_url)
+        except aiohttp.ClientConnectionError:
+            after = None  # the server went away: what it answered is still reported
+        stats = None if before is None or after is None else _difference(after, before)
         direct = None
         if options.direct and direct_url is not None:
             upstream = HttpTarget(session, f"{direct_url.rstrip('/')}/chat/completions",
@@ -183,13 +212,12 @@ async def replay(options: ReplayOptions) -> Report:
     """Run the replay; the caller prints or writes the report."""
     path = options.trace
     format = options.format or guess_format(path)
-    read_count = 0
+    # Every line checked before the first is sent: a bad line at the end of a long trace
+    # must not surface as a traceback halfway through the replay.
+    count = sum(1 for _ in islice(read_trace(path, format), options.limit))
 
     def items() -> Iterator[tuple[int, TraceRequest]]:
-        nonlocal read_count
-        for index, item in enumerate(islice(read_trace(path, format), options.limit)):
-            read_count = max(read_count, index + 1)
-            yield index, item
+        return enumerate(islice(read_trace(path, format), options.limit))
 
     synth = Synthesiser()
 
@@ -214,7 +242,7 @@ async def replay(options: ReplayOptions) -> Report:
         mode="in process" if not http else "http, --serve" if options.serve else "http",
         loop="open" if options.concurrency is None else "closed",
         speed=options.speed if options.concurrency is None else None,
-        concurrency=options.concurrency, stream=options.stream, trace_requests=read_count,
+        concurrency=options.concurrency, stream=options.stream, trace_requests=count,
         router=router_report, direct=direct_report, direct_note=note,
         overhead_ms=overhead(router_report, direct_report), cost=cost, cache=cache,
         mailboxes=mailbox_summary(samples) if samples else {}, mailbox_samples=samples)
@@ -275,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> Report:
         return await replay(options)
 
-    report = anyio.run(run, backend_options={"use_uvloop": _uvloop()})
+    try:
+        report = anyio.run(run, backend_options={"use_uvloop": _uvloop()})
+    except (TraceError, ReplayError) as exc:
+        print(f"bench replay: error: {exc}", file=sys.stderr)
+        return 2
     print(table(report), flush=True)
     if options.out is not None:
         for written in write(report, options.out):
