@@ -23,6 +23,11 @@ requests, same schedule, same pace, in the same run, after the router pass):
   through the same client. Mailbox depths are scraped from `/metrics`.
 - `--url`: a Reactor server already running (its own models and pace); baseline only
   if `--direct-url` names an OpenAI-compatible base URL to send the same requests to.
+  Every request goes with the key in the environment variable `--api-key-env` (if
+  given), so as that key's tenant and tier, whatever the trace says.
+
+In process and with `--serve`, each request is served as the tenant and tier its trace
+line names (`--serve` gives the server one key per tenant and tier, made up for the run).
 
 Models: `--config FILE` keeps that file's models, aliases, prices and settings and
 replaces every upstream (use the server's own router.toml to replay what it recorded);
@@ -40,6 +45,8 @@ from the router's books, as the difference between before and after the measured
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -148,14 +155,20 @@ def _difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]
 
 
 async def over_http(options: ReplayOptions, items: Items, build: Build,
-                    samples: list[Sample]) -> Passes:
+                    samples: list[Sample], callers: set[tuple[str, str]]) -> Passes:
     connector = aiohttp.TCPConnector(limit=options.connections)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=connector, timeout=timeout))
         url, direct_url = options.url, options.direct_url
+        keys: dict[tuple[str, str], str] = {}
+        key = os.environ.get(options.api_key_env) if options.api_key_env else None
+        if options.api_key_env and not key:
+            raise ReplayError(f"--api-key-env: {options.api_key_env} is not set")
         if options.serve:
+            keys = {caller: secrets.token_urlsafe(24)
+                    for caller in callers | {("default", "default")}}
             logs = options.out
             if logs is not None:
                 await anyio.Path(logs).mkdir(parents=True, exist_ok=True)
@@ -167,12 +180,13 @@ async def over_http(options: ReplayOptions, items: Items, build: Build,
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             config = Path(folder) / "router.json"
             await anyio.Path(config).write_bytes(
-                msgspec.json.encode(http_config(options, direct_url)))
+                msgspec.json.encode(http_config(options, direct_url, keys)))
             url = (await stack.enter_async_context(child(
                 [sys.executable, "-m", "bench.replay_serve", str(config)],
                 logs / "reactor.log" if logs else None))).url
         assert url is not None
-        target = HttpTarget(session, f"{url}/v1/chat/completions", "router")
+        target = HttpTarget(session, f"{url}/v1/chat/completions", "router", keys=keys,
+                            key=key)
         await warm_up(target, options.warmup)
         stats_url = f"{url}/api/v1/stats"
         try:
@@ -214,7 +228,11 @@ async def replay(options: ReplayOptions) -> Report:
     format = options.format or guess_format(path)
     # Every line checked before the first is sent: a bad line at the end of a long trace
     # must not surface as a traceback halfway through the replay.
-    count = sum(1 for _ in islice(read_trace(path, format), options.limit))
+    count = 0
+    callers: set[tuple[str, str]] = set()
+    for item in islice(read_trace(path, format), options.limit):
+        count += 1
+        callers.add((item.tenant, item.tier))
 
     def items() -> Iterator[tuple[int, TraceRequest]]:
         return enumerate(islice(read_trace(path, format), options.limit))
@@ -228,7 +246,7 @@ async def replay(options: ReplayOptions) -> Report:
     samples: list[Sample] = []
     http = options.serve or options.url is not None
     if http:
-        routed, direct, stats = await over_http(options, items, build, samples)
+        routed, direct, stats = await over_http(options, items, build, samples, callers)
     else:
         routed, direct, stats = await in_process(options, items, build, samples)
     streaming = bool(routed.ttfts) or bool(options.stream)
@@ -262,6 +280,9 @@ def parse_options(argv: list[str] | None = None) -> ReplayOptions:
     parser.add_argument("--direct-url", default=None,
                         help="with --url: an OpenAI-compatible base URL (ending /v1) to "
                         "send the same requests to directly, as the overhead baseline")
+    parser.add_argument("--api-key-env", default=None, metavar="NAME",
+                        help="with --url: send the API key held in this environment "
+                        "variable with every request")
     parser.add_argument("--config", type=Path, default=None,
                         help="take models and settings from this router.toml")
     parser.add_argument("--speed", type=float, default=1.0)
@@ -286,6 +307,8 @@ def parse_options(argv: list[str] | None = None) -> ReplayOptions:
     args = parser.parse_args(argv)
     if args.direct_url is not None and args.url is None:
         parser.error("--direct-url goes with --url")
+    if args.api_key_env is not None and args.url is None:
+        parser.error("--api-key-env goes with --url")
     for name in ("concurrency", "limit", "max_in_flight", "connections", "output_tokens"):
         value = getattr(args, name)
         if value is not None and value < 1:

@@ -156,18 +156,28 @@ def _code(error: _Error | None) -> str | None:
     return str(error.code) if error.code is not None else error.type
 
 
-class HttpTarget:
-    """Posts to `chat_url` (a full `.../chat/completions` URL)."""
+Callers = dict[tuple[str, str], str]
+"""The API key to send for each (tenant, tier)."""
 
-    def __init__(self, session: aiohttp.ClientSession, chat_url: str, name: str) -> None:
+
+class HttpTarget:
+    """Posts to `chat_url` (a full `.../chat/completions` URL), with the key of each
+    request's (tenant, tier) in `keys`, else `key`, else none."""
+
+    def __init__(self, session: aiohttp.ClientSession, chat_url: str, name: str, *,
+                 keys: Callers | None = None, key: str | None = None) -> None:
         self.session = session
         self.url = chat_url
         self.name = name
+        self.headers = {caller: {**_JSON, "Authorization": f"Bearer {secret}"}
+                        for caller, secret in (keys or {}).items()}
+        self.default = _JSON if key is None else {**_JSON, "Authorization": f"Bearer {key}"}
 
     async def send(self, request: ChatRequest, tenant: str, tier: str) -> Outcome:
+        headers = self.headers.get((tenant, tier), self.default)
         try:
             async with self.session.post(self.url, data=_encode(request),
-                                         headers=_JSON) as response:
+                                         headers=headers) as response:
                 if response.status != 200:
                     body = await response.read()
                     try:
