@@ -11,6 +11,7 @@ import msgspec
 import pytest
 
 from reactor import ChatRequest, FakeClock
+from reactor._cli import main as cli_main
 from reactor._record import Recorder
 
 SECRET = "my password is hunter2, please remember it"
@@ -115,3 +116,18 @@ async def test_recording_before_opening_is_a_bug(tmp_path: Path) -> None:
     recorder = Recorder(tmp_path / "trace.jsonl")
     with pytest.raises(RuntimeError, match="async with"):
         recorder.record(ask("hi"), "default", "default", 0.0)
+
+
+def test_serve_with_a_record_path_it_cannot_write_says_so_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text('[[models]]\nname = "only"\nprice_in = 0.1\nprice_out = 0.4\n'
+                      'quality = 0.5\nupstream = { kind = "simulated" }\n')
+    missing = tmp_path / "no such folder" / "trace.jsonl"
+
+    code = cli_main(["serve", "--config", str(config), "--port", "0",
+                     "--record", str(missing)])
+
+    assert code == 2
+    assert f"reactor: cannot record to {missing}: No such file or directory" in \
+        capsys.readouterr().err
