@@ -110,10 +110,21 @@ def _count(value: object, what: str) -> int:
 def request_body(body: dict[str, Any], text: Callable[[int, int], str]) -> dict[str, Any]:
     """A recorded body as a chat request body: a message recorded by its size
     (`{"role", "tokens"}`) gets `text(position, tokens)` as its content, and a tool
-    message an id (the recorder keeps neither). Raises ValueError for a bad size."""
+    message an id (the recorder keeps neither); tools recorded as a count and a response
+    format as its type get stand-ins. Raises ValueError for a bad size."""
+    body = dict(body)
+    tools = body.get("tools")
+    if type(tools) is int:
+        body["tools"] = [{"type": "function", "function": {
+            "name": f"tool_{k}", "parameters": {"type": "object"}}} for k in range(tools)]
+    kind = body.get("response_format")
+    if isinstance(kind, str):
+        body["response_format"] = {"type": kind, **(
+            {"json_schema": {"name": "recorded", "schema": {"type": "object"}}}
+            if kind == "json_schema" else {})}
     messages = body.get("messages")
     if not isinstance(messages, list):
-        return dict(body)
+        return body
     out = []
     for i, message in enumerate(messages):
         if isinstance(message, dict) and "tokens" in message:

@@ -10,7 +10,9 @@ import anyio
 import msgspec
 import pytest
 
-from reactor import ChatRequest, FakeClock
+from bench.replay_targets import build_request
+from bench.traces import Synthesiser, read_trace
+from reactor import ChatRequest, FakeClock, decode_chat_request
 from reactor._cli import main as cli_main
 from reactor._record import Recorder
 
@@ -131,3 +133,29 @@ def test_serve_with_a_record_path_it_cannot_write_says_so_in_one_line(
     assert code == 2
     assert f"reactor: cannot record to {missing}: No such file or directory" in \
         capsys.readouterr().err
+
+
+async def test_without_prompts_what_routes_and_caches_a_request_replays_the_same(
+        tmp_path: Path) -> None:
+    path = tmp_path / "trace.jsonl"
+    request = decode_chat_request(json.dumps({
+        "messages": [{"role": "user", "content": SECRET}],
+        "tools": [{"type": "function", "function": {"name": "lookup_password",
+                                                     "parameters": {"type": "object"}}},
+                  {"type": "function", "function": {"name": "other"}}],
+        "response_format": {"type": "json_schema",
+                            "json_schema": {"name": "secret_shape", "schema": {}}},
+        "cache": {"mode": "off"}}).encode())
+    with anyio.fail_after(5):
+        async with Recorder(path) as recorder:
+            recorder.record(request, "default", "default", recorder.clock.now())
+
+    assert "lookup_password" not in path.read_text()
+    assert "secret_shape" not in path.read_text()
+    (item,) = read_trace(path)
+    replayed = build_request(item, 0, Synthesiser(), stream=None, output_tokens=8)
+    # Tools decide which models may answer, a format too; `off` keeps it out of the cache.
+    assert replayed.tools is not None and len(replayed.tools) == 2
+    assert replayed.response_format is not None
+    assert replayed.response_format.type == "json_schema"
+    assert replayed.cache == request.cache
