@@ -313,7 +313,9 @@ def parse_options(argv: list[str] | None = None) -> ReplayOptions:
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("speed", "duration", "grace", "tokens_per_s", "ttft_ms", "warmup"):
+    if args.duration is not None and args.duration <= 0:
+        parser.error("--duration must be positive")
+    for name in ("speed", "grace", "tokens_per_s", "ttft_ms", "warmup"):
         value = getattr(args, name)
         if value is not None and value < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")

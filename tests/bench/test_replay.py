@@ -258,3 +258,10 @@ async def test_api_key_env_sends_that_key_with_every_request(
         await runner.cleanup()
 
     assert (report.router.completed, report.router.errors) == (5, {})
+
+
+def test_a_duration_of_zero_is_refused_not_taken_as_no_bound(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_options([str(TWENTY), "--duration", "0"])
+    assert "--duration must be positive" in capsys.readouterr().err
