@@ -13,7 +13,7 @@ import pytest
 from bench.replay_targets import build_request
 from bench.traces import Synthesiser, read_trace
 from reactor import ChatRequest, FakeClock, decode_chat_request
-from reactor._cli import main as cli_main
+from reactor._cli import build_parser
 from reactor._record import Recorder
 
 SECRET = "my password is hunter2, please remember it"
@@ -127,8 +127,10 @@ def test_serve_with_a_record_path_it_cannot_write_says_so_in_one_line(
                       'quality = 0.5\nupstream = { kind = "simulated" }\n')
     missing = tmp_path / "no such folder" / "trace.jsonl"
 
-    code = cli_main(["serve", "--config", str(config), "--port", "0",
-                     "--record", str(missing)])
+    # The command without `main`, which would point logging at this test's stderr.
+    args = build_parser().parse_args(["serve", "--config", str(config), "--port", "0",
+                                      "--record", str(missing)])
+    code = args.func(args)
 
     assert code == 2
     assert f"reactor: cannot record to {missing}: No such file or directory" in \
