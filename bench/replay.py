@@ -23,11 +23,19 @@ requests, same schedule, same pace, in the same run, after the router pass):
   through the same client. Mailbox depths are scraped from `/metrics`.
 - `--url`: a Reactor server already running (its own models and pace); baseline only
   if `--direct-url` names an OpenAI-compatible base URL to send the same requests to.
+  Every request goes with the key in the environment variable `--api-key-env` (if
+  given), so as that key's tenant and tier, whatever the trace says.
+
+In process and with `--serve`, each request is served as the tenant and tier its trace
+line names (`--serve` gives the server one key per tenant and tier, made up for the run).
 
 Models: `--config FILE` keeps that file's models, aliases, prices and settings and
 replaces every upstream (use the server's own router.toml to replay what it recorded);
 by default four simulated models and the aliases of router.toml. Every answer is as
 long as the trace says (`max_tokens`; `--output-tokens` when it does not say).
+
+The whole trace (to `--limit`) is read and checked before anything is sent: a bad line
+is an error naming it, exit status 2, as is a `--url` that refuses connections.
 
 Each target first gets `--warmup` unmeasured requests. Cost, savings and the cache come
 from the router's books, as the difference between before and after the measured pass
@@ -37,6 +45,8 @@ from the router's books, as the difference between before and after the measured
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -64,11 +74,22 @@ from bench.replay_report import (
     write,
 )
 from bench.replay_targets import HttpTarget, RouterTarget, SimulatedTarget, build_request
-from bench.traces import READERS, Synthesiser, TraceRequest, guess_format, read_trace
+from bench.traces import (
+    READERS,
+    Synthesiser,
+    TraceError,
+    TraceRequest,
+    guess_format,
+    read_trace,
+)
 from reactor import ChatRequest, Router, SystemClock
 from stages.upstreams.simulated import Simulated
 
 SETTLE_S = 10.0
+
+
+class ReplayError(Exception):
+    """A replay that cannot run: its target cannot be reached."""
 
 
 Passes = tuple[Collector, Collector | None, dict[str, Any] | None]
@@ -111,13 +132,18 @@ async def _get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
         return payload
 
 
-async def _settled_stats(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
-    """The server's stats once nothing is in flight and the books are written."""
-    stats = await _get_json(session, url)
-    with anyio.move_on_after(SETTLE_S):
-        while stats["in_flight"] or any(m["depth"] for m in stats["mailboxes"].values()):
-            await anyio.sleep(0.05)
-            stats = await _get_json(session, url)
+async def _settled_stats(session: aiohttp.ClientSession, url: str) -> dict[str, Any] | None:
+    """The server's stats once nothing is in flight and the books are written; None if
+    it does not give them (not a Reactor server, or one answering errors)."""
+    try:
+        stats = await _get_json(session, url)
+        with anyio.move_on_after(SETTLE_S):
+            while stats["in_flight"] or any(m["depth"] for m in stats["mailboxes"].values()):
+                await anyio.sleep(0.05)
+                stats = await _get_json(session, url)
+    except (aiohttp.ClientResponseError, msgspec.DecodeError, KeyError, TypeError,
+            AttributeError):
+        return None
     return stats
 
 
@@ -129,14 +155,20 @@ def _difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]
 
 
 async def over_http(options: ReplayOptions, items: Items, build: Build,
-                    samples: list[Sample]) -> Passes:
+                    samples: list[Sample], callers: set[tuple[str, str]]) -> Passes:
     connector = aiohttp.TCPConnector(limit=options.connections)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
     async with AsyncExitStack() as stack:
         session = await stack.enter_async_context(
             aiohttp.ClientSession(connector=connector, timeout=timeout))
         url, direct_url = options.url, options.direct_url
+        keys: dict[tuple[str, str], str] = {}
+        key = os.environ.get(options.api_key_env) if options.api_key_env else None
+        if options.api_key_env and not key:
+            raise ReplayError(f"--api-key-env: {options.api_key_env} is not set")
         if options.serve:
+            keys = {caller: secrets.token_urlsafe(24)
+                    for caller in callers | {("default", "default")}}
             logs = options.out
             if logs is not None:
                 await anyio.Path(logs).mkdir(parents=True, exist_ok=True)
@@ -148,28 +180,39 @@ async def over_http(options: ReplayOptions, items: Items, build: Build,
             folder = stack.enter_context(tempfile.TemporaryDirectory())
             config = Path(folder) / "router.json"
             await anyio.Path(config).write_bytes(
-                msgspec.json.encode(http_config(options, direct_url)))
+                msgspec.json.encode(http_config(options, direct_url, keys)))
             url = (await stack.enter_async_context(child(
                 [sys.executable, "-m", "bench.replay_serve", str(config)],
                 logs / "reactor.log" if logs else None))).url
         assert url is not None
-        target = HttpTarget(session, f"{url}/v1/chat/completions", "router")
+        target = HttpTarget(session, f"{url}/v1/chat/completions", "router", keys=keys,
+                            key=key)
         await warm_up(target, options.warmup)
         stats_url = f"{url}/api/v1/stats"
-        before = await _settled_stats(session, stats_url)
+        try:
+            before = await _settled_stats(session, stats_url)
+        except aiohttp.ClientConnectionError as exc:
+            raise ReplayError(f"cannot reach {url}: {exc}") from None
 
         async def read() -> dict[str, int] | None:
             try:
                 async with session.get(f"{url}/metrics") as response:
+                    if response.status != 200:
+                        return None
                     text = await response.text()
-            except aiohttp.ClientError:
-                return None
-            return {sample.labels["actor"]: int(sample.value)
-                    for family in text_string_to_metric_families(text)
-                    if family.name == "reactor_mailbox_depth" for sample in family.samples}
+                return {sample.labels["actor"]: int(sample.value)
+                        for family in text_string_to_metric_families(text)
+                        if family.name == "reactor_mailbox_depth"
+                        for sample in family.samples}
+            except (aiohttp.ClientError, ValueError, KeyError):
+                return None  # not a Reactor server's metrics: no depths to show
 
         routed = await measured(target, items, build, options, read, samples)
-        stats = _difference(await _settled_stats(session, stats_url), before)
+        try:
+            after = await _settled_stats(session, stats_url)
+        except aiohttp.ClientConnectionError:
+            after = None  # the server went away: what it answered is still reported
+        stats = None if before is None or after is None else _difference(after, before)
         direct = None
         if options.direct and direct_url is not None:
             upstream = HttpTarget(session, f"{direct_url.rstrip('/')}/chat/completions",
@@ -183,13 +226,16 @@ async def replay(options: ReplayOptions) -> Report:
     """Run the replay; the caller prints or writes the report."""
     path = options.trace
     format = options.format or guess_format(path)
-    read_count = 0
+    # Every line checked before the first is sent: a bad line at the end of a long trace
+    # must not surface as a traceback halfway through the replay.
+    count = 0
+    callers: set[tuple[str, str]] = set()
+    for item in islice(read_trace(path, format), options.limit):
+        count += 1
+        callers.add((item.tenant, item.tier))
 
     def items() -> Iterator[tuple[int, TraceRequest]]:
-        nonlocal read_count
-        for index, item in enumerate(islice(read_trace(path, format), options.limit)):
-            read_count = max(read_count, index + 1)
-            yield index, item
+        return enumerate(islice(read_trace(path, format), options.limit))
 
     synth = Synthesiser()
 
@@ -200,7 +246,7 @@ async def replay(options: ReplayOptions) -> Report:
     samples: list[Sample] = []
     http = options.serve or options.url is not None
     if http:
-        routed, direct, stats = await over_http(options, items, build, samples)
+        routed, direct, stats = await over_http(options, items, build, samples, callers)
     else:
         routed, direct, stats = await in_process(options, items, build, samples)
     streaming = bool(routed.ttfts) or bool(options.stream)
@@ -214,7 +260,7 @@ async def replay(options: ReplayOptions) -> Report:
         mode="in process" if not http else "http, --serve" if options.serve else "http",
         loop="open" if options.concurrency is None else "closed",
         speed=options.speed if options.concurrency is None else None,
-        concurrency=options.concurrency, stream=options.stream, trace_requests=read_count,
+        concurrency=options.concurrency, stream=options.stream, trace_requests=count,
         router=router_report, direct=direct_report, direct_note=note,
         overhead_ms=overhead(router_report, direct_report), cost=cost, cache=cache,
         mailboxes=mailbox_summary(samples) if samples else {}, mailbox_samples=samples)
@@ -234,6 +280,9 @@ def parse_options(argv: list[str] | None = None) -> ReplayOptions:
     parser.add_argument("--direct-url", default=None,
                         help="with --url: an OpenAI-compatible base URL (ending /v1) to "
                         "send the same requests to directly, as the overhead baseline")
+    parser.add_argument("--api-key-env", default=None, metavar="NAME",
+                        help="with --url: send the API key held in this environment "
+                        "variable with every request")
     parser.add_argument("--config", type=Path, default=None,
                         help="take models and settings from this router.toml")
     parser.add_argument("--speed", type=float, default=1.0)
@@ -258,11 +307,15 @@ def parse_options(argv: list[str] | None = None) -> ReplayOptions:
     args = parser.parse_args(argv)
     if args.direct_url is not None and args.url is None:
         parser.error("--direct-url goes with --url")
+    if args.api_key_env is not None and args.url is None:
+        parser.error("--api-key-env goes with --url")
     for name in ("concurrency", "limit", "max_in_flight", "connections", "output_tokens"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    for name in ("speed", "duration", "grace", "tokens_per_s", "ttft_ms", "warmup"):
+    if args.duration is not None and args.duration <= 0:
+        parser.error("--duration must be positive")
+    for name in ("speed", "grace", "tokens_per_s", "ttft_ms", "warmup"):
         value = getattr(args, name)
         if value is not None and value < 0:
             parser.error(f"--{name.replace('_', '-')} must not be negative")
@@ -275,7 +328,11 @@ def main(argv: list[str] | None = None) -> int:
     async def run() -> Report:
         return await replay(options)
 
-    report = anyio.run(run, backend_options={"use_uvloop": _uvloop()})
+    try:
+        report = anyio.run(run, backend_options={"use_uvloop": _uvloop()})
+    except (TraceError, ReplayError) as exc:
+        print(f"bench replay: error: {exc}", file=sys.stderr)
+        return 2
     print(table(report), flush=True)
     if options.out is not None:
         for written in write(report, options.out):

@@ -7,6 +7,7 @@ say up to `OUTPUT_CAP` words, so the request's limit is what ends every answer.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -23,7 +24,7 @@ from reactor import (
     SimulatedUpstream,
     load_config,
 )
-from reactor._config import Alias
+from reactor._config import Alias, ApiKey
 
 OUTPUT_CAP: Final = 1_000_000
 CONTEXT_WINDOW: Final = 1_000_000
@@ -51,6 +52,7 @@ class ReplayOptions:
     limit: int | None = None
     duration: float | None = None
     grace: float = 60.0
+    api_key_env: str | None = None
     stream: bool | None = None
     tokens_per_s: float = 0.0
     ttft_ms: float = 0.0
@@ -96,9 +98,16 @@ def simulated_config(options: ReplayOptions) -> RouterConfig:
         msgspec.structs.replace(model, upstream=options.simulated()) for model in base.models])
 
 
-def http_config(options: ReplayOptions, upstream_url: str) -> RouterConfig:
-    """`--serve`: every model calls the fake upstream at `upstream_url` (ending /v1)."""
+def http_config(options: ReplayOptions, upstream_url: str,
+                keys: dict[tuple[str, str], str]) -> RouterConfig:
+    """`--serve`: every model calls the fake upstream at `upstream_url` (ending /v1), and
+    each key of `keys` (the key by tenant and tier) is known, so that requests replayed
+    over HTTP are served as the tenant and tier the trace says (limits, budgets, books)."""
     base = _base(options)
-    return msgspec.structs.replace(base, models=[
+    admission = msgspec.structs.replace(base.admission, keys=[
+        *base.admission.keys,
+        *(ApiKey(tenant=tenant, tier=tier, sha256=hashlib.sha256(key.encode()).hexdigest())
+          for (tenant, tier), key in keys.items())])
+    return msgspec.structs.replace(base, admission=admission, models=[
         msgspec.structs.replace(model, upstream=OpenAIUpstream(base_url=upstream_url))
         for model in base.models])

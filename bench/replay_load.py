@@ -56,7 +56,8 @@ class _Pass:
         self.options = options
         self.collector = Collector(target.name)
         self.in_flight = _InFlight()
-        self.stop_at = time.perf_counter() + (options.duration or float("inf"))
+        duration = float("inf") if options.duration is None else options.duration
+        self.stop_at = time.perf_counter() + duration
 
     async def one(self, request: ChatRequest, item: TraceRequest, due: float) -> None:
         try:

@@ -199,7 +199,7 @@ def table(report: Report) -> str:
     pace = f"closed loop, {report.concurrency} concurrent" if report.loop == "closed" \
         else f"open loop at {report.speed:g}x" if report.speed else "open loop, all at once"
     lines = [f"replay of {report.trace} ({report.format}, {report.trace_requests} "
-             f"requests read), {report.mode}, {pace}", _row("", *(p.name for p in passes))]
+             f"requests), {report.mode}, {pace}", _row("", *(p.name for p in passes))]
 
     def each(label: str, read: Any) -> None:
         lines.append(_row(label, *(read(p) for p in passes)))

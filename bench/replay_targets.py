@@ -10,12 +10,12 @@ session (a Reactor server, or the upstream behind it as the HTTP baseline).
 from __future__ import annotations
 
 import time
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 import aiohttp
 import msgspec
 
-from bench.traces import Synthesiser, TraceRequest
+from bench.traces import Synthesiser, TraceRequest, request_body
 from reactor import ChatMessage, ChatRequest, Decided, Done, Failed, Router, Started, Token
 from reactor import decode_chat_request as decode_request
 from stages.upstreams import Fault
@@ -60,11 +60,8 @@ def build_request(item: TraceRequest, index: int, synth: Synthesiser, *,
         text = synth.text(item.prompt_tokens, blocks=item.prefix_blocks, marker=str(index))
         return ChatRequest(messages=[ChatMessage(role="user", content=text)],
                            max_tokens=limit, stream=bool(stream))
-    body: dict[str, Any] = dict(item.body)
-    body["messages"] = [
-        {"role": m["role"], "content": synth.text(int(m["tokens"]), marker=f"{index}.{i}")}
-        if "tokens" in m else m
-        for i, m in enumerate(body.get("messages") or [])]
+    body = request_body(item.body,
+                        lambda i, tokens: synth.text(tokens, marker=f"{index}.{i}"))
     if body.get("max_tokens") is None and body.get("max_completion_tokens") is None:
         body["max_tokens"] = limit
     if stream is not None:
@@ -159,18 +156,28 @@ def _code(error: _Error | None) -> str | None:
     return str(error.code) if error.code is not None else error.type
 
 
-class HttpTarget:
-    """Posts to `chat_url` (a full `.../chat/completions` URL)."""
+Callers = dict[tuple[str, str], str]
+"""The API key to send for each (tenant, tier)."""
 
-    def __init__(self, session: aiohttp.ClientSession, chat_url: str, name: str) -> None:
+
+class HttpTarget:
+    """Posts to `chat_url` (a full `.../chat/completions` URL), with the key of each
+    request's (tenant, tier) in `keys`, else `key`, else none."""
+
+    def __init__(self, session: aiohttp.ClientSession, chat_url: str, name: str, *,
+                 keys: Callers | None = None, key: str | None = None) -> None:
         self.session = session
         self.url = chat_url
         self.name = name
+        self.headers = {caller: {**_JSON, "Authorization": f"Bearer {secret}"}
+                        for caller, secret in (keys or {}).items()}
+        self.default = _JSON if key is None else {**_JSON, "Authorization": f"Bearer {key}"}
 
     async def send(self, request: ChatRequest, tenant: str, tier: str) -> Outcome:
+        headers = self.headers.get((tenant, tier), self.default)
         try:
             async with self.session.post(self.url, data=_encode(request),
-                                         headers=_JSON) as response:
+                                         headers=headers) as response:
                 if response.status != 200:
                     body = await response.read()
                     try:

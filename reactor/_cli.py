@@ -92,6 +92,15 @@ def _serve(args: argparse.Namespace) -> int:
         worker = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else []),
                   "serve", "--config", args.config]
         return run_workers(args.workers, host, port, worker, announce)
+    if args.record is not None:
+        # Said now, in one line, rather than as a traceback from the writer at start-up.
+        try:
+            with open(args.record, "ab"):
+                pass
+        except OSError as exc:
+            print(f"reactor: cannot record to {args.record}: {exc.strerror}",
+                  file=sys.stderr)
+            return EXIT_CONFIG
 
     async def main() -> int:
         try:

@@ -19,7 +19,13 @@ Each recording appends a header line, then one line per request:
 `arrival_s` counts from the header. With `prompts=True` the body is the request as
 decoded; otherwise each message is `{"role": ..., "tokens": N}` with N estimated as
 ceil(len(text) / 4), and only the fields that shape load are kept (model, stream,
-max_tokens, max_completion_tokens, temperature, mode).
+max_tokens, max_completion_tokens, temperature, mode, cache), with `tools` as how many
+tools were offered and `response_format` as its type: which models may answer depends on
+them, not on what the tools or the schema say.
+
+Requests are recorded once the key is known and the body decoded: a request refused as
+unauthorised (401) or invalid (400) is not in the trace; one shed later (429, 503) or
+failing upstream is.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ import structlog
 
 from reactor._clock import Clock, SystemClock
 from reactor._lines import LineFile
-from reactor._wire import ChatRequest
+from reactor._wire import CacheOptions, ChatRequest
 
 log = structlog.get_logger("reactor.record")
 
@@ -65,6 +71,10 @@ class RequestShape(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     max_completion_tokens: int | None = None
     temperature: float | None = None
     mode: Literal["fast", "balanced", "accurate"] | None = None
+    tools: int | None = None
+    """How many tools were offered."""
+    response_format: Literal["text", "json_object", "json_schema"] | None = None
+    cache: CacheOptions | None = None
 
 
 class RecordedRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +94,10 @@ def shape_of(request: ChatRequest) -> RequestShape:
                   for m in request.messages],
         model=request.model, stream=request.stream, max_tokens=request.max_tokens,
         max_completion_tokens=request.max_completion_tokens,
-        temperature=request.temperature, mode=request.mode)
+        temperature=request.temperature, mode=request.mode,
+        tools=len(request.tools) if request.tools else None,
+        response_format=request.response_format.type if request.response_format else None,
+        cache=request.cache)
 
 
 class Recorder:

@@ -10,7 +10,10 @@ import anyio
 import msgspec
 import pytest
 
-from reactor import ChatRequest, FakeClock
+from bench.replay_targets import build_request
+from bench.traces import Synthesiser, read_trace
+from reactor import ChatRequest, FakeClock, decode_chat_request
+from reactor._cli import build_parser
 from reactor._record import Recorder
 
 SECRET = "my password is hunter2, please remember it"
@@ -115,3 +118,46 @@ async def test_recording_before_opening_is_a_bug(tmp_path: Path) -> None:
     recorder = Recorder(tmp_path / "trace.jsonl")
     with pytest.raises(RuntimeError, match="async with"):
         recorder.record(ask("hi"), "default", "default", 0.0)
+
+
+def test_serve_with_a_record_path_it_cannot_write_says_so_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text('[[models]]\nname = "only"\nprice_in = 0.1\nprice_out = 0.4\n'
+                      'quality = 0.5\nupstream = { kind = "simulated" }\n')
+    missing = tmp_path / "no such folder" / "trace.jsonl"
+
+    # The command without `main`, which would point logging at this test's stderr.
+    args = build_parser().parse_args(["serve", "--config", str(config), "--port", "0",
+                                      "--record", str(missing)])
+    code = args.func(args)
+
+    assert code == 2
+    assert f"reactor: cannot record to {missing}: No such file or directory" in \
+        capsys.readouterr().err
+
+
+async def test_without_prompts_what_routes_and_caches_a_request_replays_the_same(
+        tmp_path: Path) -> None:
+    path = tmp_path / "trace.jsonl"
+    request = decode_chat_request(json.dumps({
+        "messages": [{"role": "user", "content": SECRET}],
+        "tools": [{"type": "function", "function": {"name": "lookup_password",
+                                                     "parameters": {"type": "object"}}},
+                  {"type": "function", "function": {"name": "other"}}],
+        "response_format": {"type": "json_schema",
+                            "json_schema": {"name": "secret_shape", "schema": {}}},
+        "cache": {"mode": "off"}}).encode())
+    with anyio.fail_after(5):
+        async with Recorder(path) as recorder:
+            recorder.record(request, "default", "default", recorder.clock.now())
+
+    assert "lookup_password" not in path.read_text()
+    assert "secret_shape" not in path.read_text()
+    (item,) = read_trace(path)
+    replayed = build_request(item, 0, Synthesiser(), stream=None, output_tokens=8)
+    # Tools decide which models may answer, a format too; `off` keeps it out of the cache.
+    assert replayed.tools is not None and len(replayed.tools) == 2
+    assert replayed.response_format is not None
+    assert replayed.response_format.type == "json_schema"
+    assert replayed.cache == request.cache

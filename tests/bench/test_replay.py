@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
 import anyio
 import pytest
+from aiohttp import web
 
 from bench.fake_upstream import FakeUpstream
 from bench.replay import main, parse_options, replay
@@ -141,3 +143,125 @@ def test_direct_url_needs_url(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_options([str(TWENTY), "--direct-url", "http://127.0.0.1:1/v1"])
     assert "--direct-url goes with --url" in capsys.readouterr().err
+
+
+def test_a_bad_line_is_an_error_before_anything_is_sent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    trace = tmp_path / "late.csv"
+    trace.write_text(TWENTY.read_text().rstrip("\n") + "\n2023-11-16 18:00:00.0,10,10\n")
+
+    assert main([str(trace), "--speed", "0", "--out", str(tmp_path / "out")]) == 2
+    assert "late.csv:22: arrives" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_url_that_refuses_connections_is_an_error_not_a_traceback(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+    # Nothing listens on the port now: connections are refused.
+
+    assert main([str(TWENTY), "--speed", "0", "--warmup", "0",
+                 "--url", f"http://127.0.0.1:{port}"]) == 2
+    assert f"cannot reach http://127.0.0.1:{port}" in capsys.readouterr().err
+
+
+async def test_a_server_answering_errors_is_reported_with_its_errors() -> None:
+    async def fail(request: web.Request) -> web.Response:
+        return web.json_response({"error": {"type": "server_error", "code": "boom"}},
+                                 status=500)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fail)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        with anyio.fail_after(30):
+            report = await replay(ReplayOptions(trace=TWENTY, speed=0, warmup=1,
+                                                url=f"http://127.0.0.1:{port}"))
+    finally:
+        await runner.cleanup()
+
+    assert (report.router.sent, report.router.completed) == (20, 0)
+    assert report.router.errors == {"500 boom": 20}
+    assert report.cost is None and report.cache is None
+
+
+TENANTS_CONFIG = """
+[admission]
+require_key = true
+
+[admission.tenants.acme]
+requests_per_minute = 1
+
+[[models]]
+name = "only"
+price_in = 0.1
+price_out = 0.4
+quality = 0.5
+upstream = { kind = "simulated" }
+"""
+
+
+async def test_serve_replays_each_request_as_its_tenant_and_tier(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(TENANTS_CONFIG)
+    trace = tmp_path / "tenants.jsonl"
+    trace.write_text("".join(
+        f'{{"arrival_s":{n},"tenant":"{tenant}","tier":"{tier}",'
+        '"body":{"messages":[{"role":"user","tokens":5}],"max_tokens":3}}\n'
+        for n, (tenant, tier) in enumerate([("acme", "gold"), ("default", "default"),
+                                            ("acme", "gold"), ("beta", "free"),
+                                            ("acme", "gold")])))
+
+    with anyio.fail_after(60):
+        report = await replay(ReplayOptions(trace=trace, speed=0, serve=True, warmup=1,
+                                            config=config, direct=False))
+
+    # Without a key every request was refused (401); with the trace's tenants, acme's
+    # one request a minute lets its first through and sheds the other two.
+    assert report.router.errors == {}
+    assert report.router.completed == 3 and sum(report.router.sheds.values()) == 2
+
+
+def test_api_key_env_needs_url(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_options([str(TWENTY), "--api-key-env", "KEY"])
+    assert "--api-key-env goes with --url" in capsys.readouterr().err
+
+
+async def test_api_key_env_sends_that_key_with_every_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPLAY_TEST_KEY", "sk-replay")
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bearer sk-replay":
+            return web.json_response({"error": {"code": "invalid_api_key"}}, status=401)
+        return web.json_response({"choices": [], "usage": {"completion_tokens": 1}})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    try:
+        with anyio.fail_after(30):
+            report = await replay(ReplayOptions(trace=TWENTY, speed=0, warmup=0, limit=5,
+                                                url=f"http://127.0.0.1:{port}",
+                                                api_key_env="REPLAY_TEST_KEY"))
+    finally:
+        await runner.cleanup()
+
+    assert (report.router.completed, report.router.errors) == (5, {})
+
+
+def test_a_duration_of_zero_is_refused_not_taken_as_no_bound(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse_options([str(TWENTY), "--duration", "0"])
+    assert "--duration must be positive" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import anyio
 import msgspec
 import pytest
 
+from bench.replay_targets import build_request
 from bench.traces import (
     BLOCK_CHARS,
     Synthesiser,
@@ -153,3 +154,109 @@ def test_the_format_is_guessed_from_the_file() -> None:
     assert guess_format(FIXTURES / "reactor_tiny.jsonl") == "reactor"
     with pytest.raises(TraceError, match="unknown trace format"):
         read_trace(FIXTURES / "azure_tiny.csv", "sharegpt")
+
+
+AZURE_HEADER = "TIMESTAMP,ContextTokens,GeneratedTokens\n"
+RECORDED = '{"arrival_s":%s,"body":{"messages":[{"role":"user","tokens":3}]}}\n'
+
+
+def written(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    azure = written(tmp_path, "bom.csv", "\ufeff" + AZURE_HEADER + "2023-11-16 18:15:46,1,2")
+    mooncake = written(tmp_path, "bom.jsonl", '\ufeff{"timestamp": 0, "input_length": 10, '
+                       '"output_length": 2, "hash_ids": [1]}\r\n')
+    reactor = written(tmp_path, "bom-reactor.jsonl", "\ufeff" + RECORDED % 0)
+
+    assert [r.prompt_tokens for r in read_trace(azure)] == [1]
+    assert guess_format(mooncake) == "mooncake"
+    assert [r.prefix_blocks for r in read_trace(mooncake)] == [[1]]
+    assert [r.prompt_tokens for r in read_trace(reactor)] == [3]
+
+
+def test_azure_timestamps_may_carry_a_time_zone_but_not_only_some_of_them(
+        tmp_path: Path) -> None:
+    zoned = written(tmp_path, "zoned.csv", AZURE_HEADER + "2023-11-16 18:15:46.68+00:00,1,2\n"
+                    "2023-11-16T19:15:47.5+01:00,1,2\n2023-11-16 18:15:48Z,1,2\n")
+    assert [r.arrival_s for r in read_trace(zoned)] == pytest.approx([0.0, 0.82, 1.32])
+
+    mixed = written(tmp_path, "mixed.csv", AZURE_HEADER + "2023-11-16 18:15:46+00:00,1,2\n"
+                    "2023-11-16 18:15:47,1,2\n")
+    with pytest.raises(TraceError, match=r"mixed\.csv:3: a time zone on some"):
+        list(read_trace(mixed))
+
+
+@pytest.mark.parametrize(("name", "text", "where"), [
+    ("late.csv", AZURE_HEADER + "2023-11-16 18:15:47,1,2\n2023-11-16 18:15:46,1,2\n", 3),
+    ("late.jsonl", '{"timestamp": 10, "input_length": 1, "output_length": 1}\n'
+                   '{"timestamp": 5, "input_length": 1, "output_length": 1}\n', 2),
+    ("late-reactor.jsonl", RECORDED % 5 + RECORDED % 1, 2),
+])
+def test_a_request_before_the_one_above_it_is_refused_not_sent_late(
+        tmp_path: Path, name: str, text: str, where: int) -> None:
+    path = written(tmp_path, name, text)
+    with pytest.raises(TraceError, match=rf"{name}:{where}: .*sort the trace"):
+        list(read_trace(path))
+
+
+@pytest.mark.parametrize(("name", "text", "what"), [
+    ("negative.csv", AZURE_HEADER + "2023-11-16 18:15:47,-5,2\n", "ContextTokens"),
+    ("huge.csv", AZURE_HEADER + "2023-11-16 18:15:47,5,99999999999\n", "GeneratedTokens"),
+    ("negative.jsonl", '{"timestamp": 0, "input_length": -1, "output_length": 1}\n',
+     "input_length"),
+    ("huge-reactor.jsonl", '{"arrival_s":0,"body":{"messages":[{"role":"user","tokens":'
+     '1}],"max_tokens":5000000000}}\n', "max_tokens"),
+    ("text.jsonl", '{"arrival_s":0,"body":{"messages":[{"role":"user","tokens":"x"}]}}\n',
+     r"messages\[0\].tokens"),
+])
+def test_a_token_count_out_of_range_is_refused_with_its_line(
+        tmp_path: Path, name: str, text: str, what: str) -> None:
+    path = written(tmp_path, name, text)
+    with pytest.raises(TraceError, match=rf"{name}:1?\d?: {what}"):
+        list(read_trace(path))
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ('{"messages":["hi"]}', r"messages\[0\]: Expected `object`"),
+    ('{"messages":[{"role":"user","content":5}]}', r"messages\[0\].content"),
+    ('{"messages":[{"role":"robot","content":"hi"}]}', r"messages\[0\].role"),
+    ('{"messages":[]}', "messages: at least one message"),
+])
+def test_a_recorded_body_that_is_not_a_request_is_refused_with_its_line(
+        tmp_path: Path, body: str, said: str) -> None:
+    path = written(tmp_path, "bodies.jsonl", RECORDED % 0 + f'{{"arrival_s":1,"body":{body}}}\n')
+    with pytest.raises(TraceError, match=rf"bodies\.jsonl:2: {said}"):
+        list(read_trace(path))
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    path = written(tmp_path, "short.csv", AZURE_HEADER + "2023-11-16 18:15:47,5\n")
+    with pytest.raises(TraceError, match=r"short\.csv:2: 2 columns where the header has 3"):
+        list(read_trace(path))
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("header.csv", AZURE_HEADER),
+    ("empty.jsonl", ""),
+    ("header.jsonl", '{"trace":"reactor","version":1,"started_at":1.0,"prompts":false}\n'),
+])
+def test_a_trace_without_requests_is_refused(tmp_path: Path, name: str, text: str) -> None:
+    path = written(tmp_path, name, text)
+    with pytest.raises(TraceError, match="no requests"):
+        list(read_trace(path))
+
+
+def test_a_tool_message_recorded_by_size_replays_as_a_valid_request(tmp_path: Path) -> None:
+    path = written(tmp_path, "tools.jsonl", '{"arrival_s":0,"body":{"messages":['
+                   '{"role":"user","tokens":3},{"role":"assistant","tokens":0},'
+                   '{"role":"tool","tokens":4}]}}\n')
+    (item,) = read_trace(path)
+
+    request = build_request(item, 0, Synthesiser(), stream=None, output_tokens=8)
+    assert [m.role for m in request.messages] == ["user", "assistant", "tool"]
+    assert request.messages[2].tool_call_id
+    assert item.prompt_tokens == 7
