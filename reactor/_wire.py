@@ -8,6 +8,7 @@ JSON, never parsed into dicts.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal, NamedTuple
 
@@ -96,9 +97,12 @@ class Preferences(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
 
 
 class Constraints(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    max_cost_usd: float | None = None
-    max_latency_ms: float | None = None
-    min_quality: float | None = None
+    """Hard limits on the models a request may go to. Unbounded, a NaN or a quality
+    past 1 (`1e999` is infinity in JSON) was read as no limit at all."""
+
+    max_cost_usd: NonNegative | None = None
+    max_latency_ms: NonNegative | None = None
+    min_quality: Annotated[float, msgspec.Meta(ge=0, le=1)] | None = None
 
 
 class CacheOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -422,6 +426,18 @@ def check_chat_request(request: ChatRequest) -> None:
         raise InvalidRequest("messages: at least one message is required", "messages")
     if request.n not in (None, 1):
         raise InvalidRequest("n: only n=1 is supported", "n")
+    constraints = request.constraints
+    if constraints is not None:  # as its schema says, for a struct built in code too
+        for name, most in (("max_cost_usd", math.inf), ("max_latency_ms", math.inf),
+                           ("min_quality", 1.0)):
+            value = getattr(constraints, name)
+            if value is not None and not 0 <= value <= most:  # a NaN is neither
+                raise InvalidRequest(f"constraints.{name}: must be between 0 and {most:g}",
+                                     f"constraints.{name}")
+    if request.stream_options is not None and not request.stream:
+        # As OpenAI answers it: the options would be silently ignored.
+        raise InvalidRequest("stream_options: only allowed when stream is true",
+                             "stream_options")
     if request.logprobs or request.top_logprobs:
         name = "logprobs" if request.logprobs else "top_logprobs"
         raise InvalidRequest(f"{name}: Reactor does not return log probabilities", name)

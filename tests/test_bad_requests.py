@@ -93,7 +93,9 @@ async def test_not_asking_for_those_outputs_in_so_many_words_is_answered(
      ("frequency_penalty", -100), ("seed", 2**64), ("seed", -(2**63) - 1),
      # Outputs Reactor does not give: refused, not answered without them.
      ("logprobs", True), ("top_logprobs", 3), ("modalities", ["text", "audio"]),
-     ("audio", {"voice": "alloy", "format": "wav"})],
+     ("audio", {"voice": "alloy", "format": "wav"}),
+     # As OpenAI answers it: the options would be ignored without a stream.
+     ("stream_options", {"include_usage": True})],
 )
 async def test_values_openai_or_reactor_refuses_are_refused_before_any_upstream_sees_them(
         server: Server, field: str, value: object) -> None:
@@ -131,7 +133,11 @@ async def test_a_request_http_itself_cannot_parse_gets_a_json_400(
      ({"preferences": {"latency": -1}}, "preferences.latency"),
      ({"preferences": {"willingness_to_pay": -5}}, "preferences.willingness_to_pay"),
      ({"cache": {"ttl_s": -1}}, "cache.ttl_s"),
-     ({"cache": {"ttl_s": 0}}, "cache.ttl_s")],
+     ({"cache": {"ttl_s": 0}}, "cache.ttl_s"),
+     # A quality past 1 (or 1e999, infinity in JSON) was read as no limit at all.
+     ({"constraints": {"min_quality": 1.5}}, "constraints.min_quality"),
+     ({"constraints": {"max_cost_usd": -1}}, "constraints.max_cost_usd"),
+     ({"constraints": {"max_latency_ms": -5}}, "constraints.max_latency_ms")],
 )
 async def test_negative_weights_prices_and_ttls_are_refused_not_silently_used(
         server: Server, extra: dict[str, object], param: str) -> None:
@@ -143,6 +149,13 @@ async def test_negative_weights_prices_and_ttls_are_refused_not_silently_used(
         assert status == 400
         error = error_of(payload)
         assert error["param"] == param and param in str(error["message"])
+
+
+async def test_an_infinite_minimum_quality_is_refused(server: Server) -> None:
+    body = b'{"messages": [{"role": "user", "content": "hi"}], ' \
+        b'"constraints": {"min_quality": 1e999}}'
+    status, _, payload = await send(server, CHAT, body)
+    assert status == 400 and error_of(payload)["param"] == "constraints.min_quality"
 
 
 @pytest.mark.parametrize(

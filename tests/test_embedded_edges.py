@@ -10,7 +10,7 @@ import pytest
 
 from reactor import ChatMessage, ChatRequest, InvalidRequest, RouterClosed, RouterConfig
 from reactor._router import Router
-from reactor._wire import Preferences
+from reactor._wire import Constraints, Preferences
 
 HI: dict[str, Any] = {"messages": [{"role": "user", "content": "hi"}], "model": "nano"}
 
@@ -113,6 +113,9 @@ async def test_a_dict_value_json_cannot_carry_is_refused_not_changed(
     ({"temperature": "hot"}, "temperature"),
     ({"temperature": float("nan")}, "temperature"),
     ({"max_tokens": "ten"}, "max_tokens"),
+    # Compared with a NaN, every model met the limit: no limit at all.
+    ({"constraints": Constraints(max_cost_usd=float("nan"))}, "constraints.max_cost_usd"),
+    ({"constraints": Constraints(min_quality=float("inf"))}, "constraints.min_quality"),
 ])
 async def test_a_request_struct_of_the_wrong_shape_is_refused_before_any_stage(
         router: Router, fields: dict[str, Any], param: str) -> None:
