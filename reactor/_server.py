@@ -322,7 +322,7 @@ class Endpoints:
         operator's: no key or an unknown one is a 401 (as on a chat request), a known
         key that is not an operator's a 403."""
         if self.guarded:
-            digest = _bearer_digest(request)
+            digest = bearer_digest(request)
             if digest is None or digest not in self.keys:
                 return _unauthorized()
             if digest not in self.operators:
@@ -524,11 +524,8 @@ _MARK_JSON = _encode(_MARK)
 def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] | None:
     """(tenant, tier) of the caller's API key; None when a key is required and missing
     or unknown. Keys are compared by SHA-256 digest only."""
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
-    if token:
-        # aiohttp keeps a header's bytes that are not UTF-8 as surrogates: hash them as sent.
-        digest = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+    digest = bearer_digest(request)
+    if digest is not None:
         found = endpoints.keys.get(digest)
         if found is not None:
             return found
@@ -537,13 +534,13 @@ def identify(endpoints: Endpoints, request: web.BaseRequest) -> tuple[str, str] 
     return "default", "default"
 
 
-def _bearer_digest(request: web.BaseRequest) -> str | None:
-    """The SHA-256 digest of the caller's `Authorization: Bearer` key, as `identify`
-    computes it (which keeps its own copy: the chat path pays for no extra call)."""
+def bearer_digest(request: web.BaseRequest) -> str | None:
+    """The SHA-256 digest of the caller's `Authorization: Bearer` key, if any."""
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header[:7].lower() == "bearer " else ""
     if not token:
         return None
+    # aiohttp keeps a header's bytes that are not UTF-8 as surrogates: hash them as sent.
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
