@@ -196,3 +196,50 @@ async def test_hits_replay_in_the_callers_shape(stream: bool) -> None:
         else:
             answer = await router.complete(ask("describe the water cycle"))
             assert answer.router is not None and answer.router.cache == "semantic"
+
+
+async def test_a_question_about_another_image_is_not_answered_from_the_cache() -> None:
+    text = config_text().replace('name = "mini"\n', 'name = "mini"\nvision = true\n')
+
+    def about(url: str, question: str) -> ChatRequest:
+        parts = [{"type": "text", "text": question},
+                 {"type": "image_url", "image_url": {"url": url}}]
+        return ask("", messages=[{"role": "user", "content": parts}])
+
+    async with Router(parse_config(text)) as router:
+        await router.complete(about("https://example.com/a.png", "What breed of dog is shown?"))
+        await stored(router, 1)
+        other = await router.complete(about("https://example.com/b.png",
+                                            "what breed of dog is shown"))
+        same = await router.complete(about("https://example.com/a.png",
+                                           "what breed of dog is shown"))
+    assert other.router is not None and other.router.cache == "miss"
+    assert same.router is not None and same.router.cache == "semantic"
+
+
+async def test_a_file_from_an_embedder_of_another_size_is_left_behind(
+        tmp_path: Path) -> None:
+    path = tmp_path / "semantic.npz"
+    text = config_text(semantic=f'path = "{path}"')
+    async with Router(parse_config(text)) as router:
+        await router.complete(ask("Why do cats purr?"))
+        await stored(router, 1)
+    smaller = text.replace("[runtime]", '[analyzer.embedder]\nkind = "hashing"\ndim = 64\n\n'
+                           "[runtime]")
+    async with Router(parse_config(smaller)) as restarted:
+        first = await restarted.complete(ask("why do cats purr"))
+        await stored(restarted, 1)
+        again = await restarted.complete(ask("Why do cats purr"))
+        assert restarted.pipeline.semantic.index is not None
+        assert restarted.pipeline.semantic.index.params.dim == 64
+    assert first.router is not None and first.router.cache == "miss"
+    assert again.router is not None and again.router.cache == "semantic"
+
+
+async def test_a_hit_is_never_more_similar_than_the_same_question() -> None:
+    async with Router(parse_config(config_text())) as router:
+        await router.complete(ask("What is the capital of Georgia"))
+        await stored(router, 1)
+        again = await router.complete(ask("what is the capital of georgia"))
+    assert again.router is not None and again.router.similarity is not None
+    assert again.router.similarity <= 1.0
