@@ -46,7 +46,7 @@ from reactor import (
     Usage,
     stamp,
 )
-from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
+from stages.cache import STORABLE_FINISH, cache_key, cacheable, readable, requested_ttl
 from stages.replay import Stored, replay_soon
 from stages.semantic import (
     IndexParams,
@@ -112,9 +112,11 @@ def _without_text(message: ChatMessage) -> ChatMessage:
 
 
 def eligible(request: ChatRequest, config: CacheConfig) -> bool:
+    """Is this request's answer stored in the semantic cache (and looked for there, but
+    when refreshing: the fresh answer replaces the one its rewordings are served)?"""
     semantic = config.semantic
     mode = request.cache.mode if request.cache is not None else None
-    if mode in ("off", "exact", "refresh") or not cacheable(request, config):
+    if mode in ("off", "exact") or not cacheable(request, config):
         return False
     if request.tools and not semantic.tools:
         return False
@@ -297,7 +299,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         """Is this job's answer looked for in the index?"""
         job = message.job
         return message.features.embedding is not None and self.index is not None and \
-            not job.decide_only and eligible(job.request, self.config)
+            not job.decide_only and readable(job.request, self.config) and \
+            eligible(job.request, self.config)
 
     def storable(self, outcome: Completed) -> bool:
         """Is this an answer to store? (Read from the outcome and the config alone: the

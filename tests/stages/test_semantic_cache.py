@@ -9,6 +9,7 @@ import anyio
 import msgspec
 import pytest
 
+from bench.fake_upstream import FakeUpstream
 from reactor import ChatRequest, FakeClock, Router, parse_config
 from reactor._config import SemanticCacheConfig
 from stages.semantic import PartitionParams, SemanticIndex
@@ -243,3 +244,27 @@ async def test_a_hit_is_never_more_similar_than_the_same_question() -> None:
         again = await router.complete(ask("what is the capital of georgia"))
     assert again.router is not None and again.router.similarity is not None
     assert again.router.similarity <= 1.0
+
+
+async def test_a_refreshed_answer_replaces_the_one_rewordings_are_served() -> None:
+    async with FakeUpstream(content="Paris, as of old.") as fake:
+        text = f"""
+[cache]
+max_temperature = 1.0
+[cache.semantic]
+enabled = true
+[[models]]
+name = "mini"
+upstream = {{ kind = "openai", base_url = "{fake.base_url}", api_key = "k" }}
+"""
+        async with Router(parse_config(text)) as router:
+            await router.complete(ask("What is the capital of France?"))
+            await stored(router, 1)
+            fake.content = "Paris, freshly asked."
+            fresh = await router.complete(ask("What is the capital of France?",
+                                              cache={"mode": "refresh"}))
+            await stored(router, 2)
+            reworded = await router.complete(ask("what is the capital of france"))
+    assert fresh.text == "Paris, freshly asked."
+    assert reworded.router is not None and reworded.router.cache == "semantic"
+    assert reworded.text == "Paris, freshly asked."
