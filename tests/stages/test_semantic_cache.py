@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from bench.fake_upstream import FakeUpstream
-from reactor import ChatRequest, FakeClock, Router, parse_config
+from reactor import ChatRequest, FakeClock, RequestFailed, Router, parse_config
 from reactor._config import SemanticCacheConfig
 from stages.semantic import PartitionParams, SemanticIndex
 from tests.conftest import FAST_MODELS
@@ -268,3 +268,15 @@ upstream = {{ kind = "openai", base_url = "{fake.base_url}", api_key = "k" }}
     assert fresh.text == "Paris, freshly asked."
     assert reworded.router is not None and reworded.router.cache == "semantic"
     assert reworded.text == "Paris, freshly asked."
+
+
+async def test_a_tier_is_never_served_a_rewording_answered_for_another() -> None:
+    text = config_text().replace('name = "mini"\n', 'name = "mini"\ntiers = ["gold"]\n')
+    async with Router(parse_config(text)) as router:
+        await router.complete(ask("Why do owls hoot?"), tenant="acme", tier="gold")
+        await stored(router, 1)
+        with pytest.raises(RequestFailed) as refused:
+            await router.complete(ask("why do owls hoot"), tenant="acme", tier="free")
+        gold = await router.complete(ask("why do owls hoot"), tenant="acme", tier="gold")
+    assert refused.value.error.code == "model_unsuitable"
+    assert gold.router is not None and gold.router.cache == "semantic"
