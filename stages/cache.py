@@ -6,8 +6,9 @@ itself (as one JSON body, or as a token stream) and tells the books. Backpressur
 waits on the analyzer's mailbox; long replays run in tasks bounded by the actor.
 
 The key is a hash of everything that changes the answer (messages, model or alias,
-sampling parameters, tools, response format), the tenant, and a version tag config
-can bump. Only answers that finished cleanly are stored.
+sampling parameters, tools, response format), the tenant and its tier (which decides
+the models it may use), and a version tag config can bump. Only whole answers are
+stored: one cut short by its token limit (`length`) is not.
 """
 
 from __future__ import annotations
@@ -38,21 +39,25 @@ from reactor import (
 from stages.cache_store import Entry, EntryStore, MemoryStore, build_store
 from stages.replay import Stored, replay_soon
 
-STORABLE_FINISH = frozenset({"stop", "length"})
+STORABLE_FINISH = frozenset({"stop"})
 
 
 class _KeyParts(msgspec.Struct, array_like=True):
     version: str
     tenant: str
+    tier: str
     request: ChatRequest
 
 
-def cache_key(request: ChatRequest, tenant: str, version: str) -> str:
-    """A deterministic key: the same on every machine and in every process."""
+def cache_key(request: ChatRequest, tenant: str, tier: str, version: str) -> str:
+    """A deterministic key: the same on every machine and in every process. The tier is
+    part of it as the tenant is: a tier's answers may come from models another of the
+    tenant's tiers may not use."""
     canonical = msgspec.structs.replace(
         request, stream=False, stream_options=None, user=None, cache=None
     )
-    blob = msgspec.json.encode(_KeyParts(version=version, tenant=tenant, request=canonical))
+    blob = msgspec.json.encode(_KeyParts(version=version, tenant=tenant, tier=tier,
+                                         request=canonical))
     return hashlib.blake2b(blob, digest_size=20).hexdigest()
 
 
@@ -174,7 +179,7 @@ class ExactCache(Actor[Admitted | Completed]):
         match message:
             case Admitted(job=job):
                 if self.store is not None and self._looked_up(job):
-                    key = cache_key(job.request, job.tenant, self.config.version)
+                    key = cache_key(job.request, job.tenant, job.tier, self.config.version)
                     entry = await self.store.get(key)
                     if entry is not None:
                         self.hits += 1
@@ -226,7 +231,7 @@ class ExactCache(Actor[Admitted | Completed]):
         assert self.store is not None and outcome.model is not None
         assert outcome.finish_reason is not None
         job = outcome.job
-        key = cache_key(job.request, job.tenant, self.config.version)
+        key = cache_key(job.request, job.tenant, job.tier, self.config.version)
         entry = Entry(model=outcome.model, text=outcome.text,
                       finish_reason=outcome.finish_reason, usage=outcome.usage,
                       cost_usd=outcome.cost_usd)

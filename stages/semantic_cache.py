@@ -7,12 +7,13 @@ on a hit it replays the stored answer into the job's flow and tells the books.
 Backpressure: waits on the selector's mailbox; the stream follower waits on this
 mailbox.
 
-An answer is only reused in the same context: the partition key hashes the tenant, the
-model or alias, the system prompt, the earlier turns and the sampling parameters, so
-only the last user turn may differ. Within a partition a neighbour must pass the
-embedder's threshold and then every guard (`stages.semantic.guards`: numbers,
-negation, direction, word order, ..., and last the wording, which must match but for
-articles, contractions and "do" / "is"), which veto what embeddings cannot tell apart.
+An answer is only reused in the same context: the partition key hashes the tenant and
+its tier, the model or alias, the system prompt, the earlier turns, the sampling
+parameters and the images of the last user turn, so only that turn's text may differ.
+Within a partition a neighbour must pass the embedder's threshold and then every guard
+(`stages.semantic.guards`: numbers, negation, direction, word order, ..., and last the
+wording, which must match but for articles, contractions and "do" / "is"), which veto
+what embeddings cannot tell apart.
 """
 
 from __future__ import annotations
@@ -38,13 +39,14 @@ from reactor import (
     ChatRequest,
     Clock,
     Completed,
+    ImagePart,
     Inbox,
     Outcomes,
     Select,
     Usage,
     stamp,
 )
-from stages.cache import STORABLE_FINISH, cache_key, cacheable, requested_ttl
+from stages.cache import STORABLE_FINISH, cache_key, cacheable, readable, requested_ttl
 from stages.replay import Stored, replay_soon
 from stages.semantic import (
     IndexParams,
@@ -90,21 +92,31 @@ def question_reading(payload: bytes) -> bytes:
     return encode_reading(read(_entry.decode(payload).query))
 
 
-def partition_key(request: ChatRequest, tenant: str, version: str) -> str:
-    """Everything but the last user turn's text: only that may differ for a reuse."""
+def partition_key(request: ChatRequest, tenant: str, tier: str, version: str) -> str:
+    """Everything but the last user turn's text: only that may differ for a reuse (its
+    images stay: the same words about another picture ask another question)."""
     messages = list(request.messages)
     for i in range(len(messages) - 1, -1, -1):
         if messages[i].role == "user":
-            messages[i] = ChatMessage(role="user", content="")
+            messages[i] = _without_text(messages[i])
             break
     context = msgspec.structs.replace(request, messages=messages)
-    return cache_key(context, tenant, f"semantic:{version}")
+    return cache_key(context, tenant, tier, f"semantic:{version}")
+
+
+def _without_text(message: ChatMessage) -> ChatMessage:
+    content = message.content
+    images = [part for part in content if isinstance(part, ImagePart)] \
+        if isinstance(content, list) else []
+    return msgspec.structs.replace(message, content=images or "")
 
 
 def eligible(request: ChatRequest, config: CacheConfig) -> bool:
+    """Is this request's answer stored in the semantic cache (and looked for there, but
+    when refreshing: the fresh answer replaces the one its rewordings are served)?"""
     semantic = config.semantic
     mode = request.cache.mode if request.cache is not None else None
-    if mode in ("off", "exact", "refresh") or not cacheable(request, config):
+    if mode in ("off", "exact") or not cacheable(request, config):
         return False
     if request.tools and not semantic.tools:
         return False
@@ -213,7 +225,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
             case Select(job=job, features=features):
                 embedding = features.embedding
                 if embedding is not None and self._looked_up(message):
-                    stored = self._lookup(job.request, job.tenant, embedding)
+                    stored = self._lookup(job.request, job.tenant, job.tier, embedding)
                     if stored is not None:
                         entry, similarity = stored
                         self.hits += 1
@@ -245,22 +257,30 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                 self._notify()
 
     def _index(self, dim: int) -> SemanticIndex:
-        if self.index is None:
-            self.index = SemanticIndex(self._params(dim))
-        return self.index
+        """The index for this embedder's vectors of `dim`. One of another size (a file
+        saved under another embedder, or the first record another instance published)
+        holds nothing this embedder can find: it is left for a new one."""
+        index = self.index
+        if index is None or index.params.dim != dim:
+            if index is not None:
+                log.warning("semantic_index_replaced", entries=len(index),
+                            error=f"{index.params.dim} dimensions, the embedder makes {dim}")
+            index = self.index = SemanticIndex(self._params(dim))
+        return index
 
-    def _lookup(self, request: ChatRequest, tenant: str,
+    def _lookup(self, request: ChatRequest, tenant: str, tier: str,
                 embedding: np.ndarray[Any, Any]) -> tuple[Entry, float] | None:
-        assert self.index is not None
-        partition = partition_key(request, tenant, self.config.version)
-        weighed = weigh(self.index, partition, embedding, request.last_user_text,
+        index = self._index(len(embedding))
+        partition = partition_key(request, tenant, tier, self.config.version)
+        weighed = weigh(index, partition, embedding, request.last_user_text,
                         self.clock.now(), self.embedder_kind, thresholds=self.thresholds)
         self.vetoes.update(weighed.vetoes)
-        payload = None if weighed.entry_id is None else self.index.payload(weighed.entry_id)
+        payload = None if weighed.entry_id is None else index.payload(weighed.entry_id)
         if weighed.entry_id is None or payload is None:
             return None
-        self.index.touch(weighed.entry_id)
-        return _entry.decode(payload), weighed.similarity
+        index.touch(weighed.entry_id)
+        # Float32 rounding can put the same question a hair above 1.
+        return _entry.decode(payload), min(weighed.similarity, 1.0)
 
     def handle_nowait(self, message: Select | Completed | Propagated) -> bool:
         # An outcome that is not to be stored (most are not) needs no wait, nor a job
@@ -279,7 +299,8 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
         """Is this job's answer looked for in the index?"""
         job = message.job
         return message.features.embedding is not None and self.index is not None and \
-            not job.decide_only and eligible(job.request, self.config)
+            not job.decide_only and readable(job.request, self.config) and \
+            eligible(job.request, self.config)
 
     def storable(self, outcome: Completed) -> bool:
         """Is this an answer to store? (Read from the outcome and the config alone: the
@@ -303,7 +324,7 @@ class SemanticCache(Actor[Select | Completed | Propagated]):
                       finish_reason=outcome.finish_reason, usage=outcome.usage,
                       cost_usd=outcome.cost_usd)
         payload = _encode(entry)
-        partition = partition_key(job.request, job.tenant, self.config.version)
+        partition = partition_key(job.request, job.tenant, job.tier, self.config.version)
         entry_id = hashlib.blake2b(f"{partition}\0{entry.query}".encode(),
                                    digest_size=16).hexdigest()
         ttl = requested_ttl(job.request, self.semantic.ttl_s)

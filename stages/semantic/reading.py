@@ -27,9 +27,12 @@ _TOKEN = re.compile(
 )
 _NUMBER = re.compile(r"(\d[\d,]*(?:\.\d+)?)([^\W\d_]*)")
 # "/" and "&" are left out: "A/B" and "A & B" read as "A or B", "A and B". A "-" only
-# counts in an arrow ("->"; hyphens are everywhere). The look-behinds come after the
-# first character so that the regex engine can skip ahead to candidates quickly.
-_SYMBOL = re.compile(r"[-=<>→←+*\u00d7÷%$€£#@^~|](?<=[^-]|-(?=>))")
+# counts in an arrow ("->") or as a minus before a number ("-5", "x = - 3", "10-3",
+# "2x-1"), not as a hyphen (they are everywhere), nor when it joins a word to a number
+# ("COVID-19", "GPT-4"); "\u2212" is the minus sign itself. The look-behinds come after
+# the first character so that the regex engine can skip ahead to candidates quickly.
+_SYMBOL = re.compile(r"[-=<>→←+*\u00d7÷%$€£#@^~|\u2212]"
+                     r"(?<=[^-]|-(?=>)|(?<![^\W\d_]{2})-(?=\s*\d))")
 # A capital not straight after a letter, digit, "°" (°C) or "'" (I'M).
 _CAPITALISED = re.compile(r"[A-Z](?<![°'\w][A-Z])[^\W_]*")
 _OPENER = re.compile(r"(?:^|[.?!:;]\s+)[\"'\u201c\u2018(\[]*([A-Z][^\W_]*)")

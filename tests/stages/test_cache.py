@@ -17,6 +17,7 @@ from reactor import (
     ChatRequest,
     Done,
     FakeClock,
+    RequestFailed,
     Router,
     RouterConfig,
     Started,
@@ -50,11 +51,11 @@ def test_key_is_the_same_in_another_process() -> None:
     request = ask("same everywhere", model="nano", temperature=0.2, seed=7, max_tokens=5,
                   stop=["x"], tools=[{"type": "function",
                                       "function": {"name": "f", "parameters": {"a": 1}}}])
-    here = cache_key(request, "tenant-a", "1")
+    here = cache_key(request, "tenant-a", "gold", "1")
     code = ("import msgspec, sys\n"
             "from reactor import ChatRequest\nfrom stages.cache import cache_key\n"
             "r = msgspec.json.decode(sys.stdin.buffer.read(), type=ChatRequest)\n"
-            "print(cache_key(r, 'tenant-a', '1'))")
+            "print(cache_key(r, 'tenant-a', 'gold', '1'))")
     there = subprocess.run([sys.executable, "-c", code], input=msgspec.json.encode(request),
                            capture_output=True, timeout=60, check=True).stdout.decode().strip()
     assert here == there
@@ -62,18 +63,20 @@ def test_key_is_the_same_in_another_process() -> None:
 
 def test_key_changes_with_everything_that_changes_the_answer() -> None:
     base = ask("q", model="nano")
-    keys = {cache_key(base, "t", "1")}
+    keys = {cache_key(base, "t", "default", "1")}
     for variant in (ask("q", model="mini"), ask("q2", model="nano"),
                     ask("q", model="nano", temperature=0.5), ask("q", model="nano", top_p=0.5),
                     ask("q", model="nano", max_tokens=9), ask("q", model="nano", seed=1),
                     ask("q", model="nano", stop="."),
                     ask("q", model="nano", response_format={"type": "json_object"})):
-        keys.add(cache_key(variant, "t", "1"))
-    keys.add(cache_key(base, "other-tenant", "1"))
-    keys.add(cache_key(base, "t", "2"))
-    assert len(keys) == 11
+        keys.add(cache_key(variant, "t", "default", "1"))
+    keys.add(cache_key(base, "other-tenant", "default", "1"))
+    keys.add(cache_key(base, "t", "gold", "1"))
+    keys.add(cache_key(base, "t", "default", "2"))
+    assert len(keys) == 12
     # ...but not with how the answer is delivered.
-    assert cache_key(ask("q", model="nano", stream=True), "t", "1") == cache_key(base, "t", "1")
+    assert cache_key(ask("q", model="nano", stream=True), "t", "default", "1") == \
+        cache_key(base, "t", "default", "1")
 
 
 async def test_second_ask_is_a_hit_with_no_spend(cached: Router) -> None:
@@ -111,6 +114,20 @@ async def test_a_streamed_answer_is_stored_and_replays_as_json_or_stream(
     tokens = [e for e in replay if isinstance(e, Token)]
     assert len(tokens) > 1 and "".join(t.text for t in tokens) == text
     assert isinstance(replay[-1], Done) and replay[-1].cost_usd == 0.0
+
+
+async def test_a_tier_never_gets_an_answer_from_a_model_it_may_not_use() -> None:
+    # One tenant, two keys: the gold tier may use "pro", the free tier may not.
+    text = CACHED.replace('name = "pro"\n', 'name = "pro"\ntiers = ["gold"]\n')
+    async with Router(parse_config(text)) as router:
+        gold = await router.complete(ask("tiered", model="pro"), tenant="acme", tier="gold")
+        await stored(router, 1)
+        with pytest.raises(RequestFailed) as refused:
+            await router.complete(ask("tiered", model="pro"), tenant="acme", tier="free")
+        again = await router.complete(ask("tiered", model="pro"), tenant="acme", tier="gold")
+    assert gold.router is not None and gold.router.cache == "miss"
+    assert refused.value.error.code == "model_unsuitable"
+    assert again.router is not None and again.router.cache == "exact"
 
 
 async def test_hot_samples_are_not_cached_unless_asked(cached: Router) -> None:
@@ -155,9 +172,17 @@ upstream = {{ kind = "openai", base_url = "{fake.base_url}", api_key = "k" }}
             good = await router.complete(ask("flaky", model="remote"))
             await stored(router, 1)
             again = await router.complete(ask("flaky", model="remote"))
+            # Cut short by its token limit: not the whole answer, so not kept either.
+            cut = await router.complete(ask("flaky", model="remote", max_tokens=2))
+            with anyio.fail_after(5):
+                await router.quiesce()
+            cut_again = await router.complete(ask("flaky", model="remote", max_tokens=2))
+            assert router.pipeline.cache.stored == 1
     assert good.router is not None and again.router is not None
     assert again.router.cache == "exact" and again.text == good.text
-    assert fake.requests == 3
+    assert cut.choices[0].finish_reason == "length"
+    assert cut_again.router is not None and cut_again.router.cache == "miss"
+    assert fake.requests == 5
 
 
 async def test_memory_store_is_bounded() -> None:

@@ -391,6 +391,11 @@ HARD_NEGATIVES = [
     ("What are the traffic laws in Georgia?", "What are the traffic laws in Iowa?",
      "names_differ"),
     ("What is A + B?", "What is A * B?", "symbols_differ"),
+    # A minus sign is part of the number it comes before; a hyphen in a name is not.
+    ("What is -5 squared?", "What is 5 squared?", "symbols_differ"),
+    ("Is it cold at -10 °C?", "Is it cold at 10 °C?", "symbols_differ"),
+    ("Solve x = \u22123 for y", "Solve x = 3 for y", "symbols_differ"),
+    ("What is 2x-1 at x = 4?", "What is 2x 1 at x = 4?", "symbols_differ"),
     ("How do I fix this circuit?", "How do I fix this circuit?", "points_elsewhere"),
     ("How is cheese made?", "Where is cheese made?", "asks_differently"),
     ("What can a nurse do?", "What should a nurse do?", "modality_differs"),
@@ -440,6 +445,7 @@ PARAPHRASES = [
     ("Is there any cure for hiccups?", "Is there a cure for hiccups?"),
     ("WHAT IS THE BEST PHONE?", "What is the best phone?"),
     ("What is a zero-sum game?", "What is a zero sum game?"),
+    ("When did COVID-19 start?", "When did COVID 19 start?"),
     # A word's number.
     ("How do I get rid of a stray cat?", "How do I get rid of stray cats?"),
     ("What are the best hiking boots?", "Which is the best hiking boot?"),

@@ -9,7 +9,8 @@ import anyio
 import msgspec
 import pytest
 
-from reactor import ChatRequest, FakeClock, Router, parse_config
+from bench.fake_upstream import FakeUpstream
+from reactor import ChatRequest, FakeClock, RequestFailed, Router, parse_config
 from reactor._config import SemanticCacheConfig
 from stages.semantic import PartitionParams, SemanticIndex
 from tests.conftest import FAST_MODELS
@@ -196,3 +197,86 @@ async def test_hits_replay_in_the_callers_shape(stream: bool) -> None:
         else:
             answer = await router.complete(ask("describe the water cycle"))
             assert answer.router is not None and answer.router.cache == "semantic"
+
+
+async def test_a_question_about_another_image_is_not_answered_from_the_cache() -> None:
+    text = config_text().replace('name = "mini"\n', 'name = "mini"\nvision = true\n')
+
+    def about(url: str, question: str) -> ChatRequest:
+        parts = [{"type": "text", "text": question},
+                 {"type": "image_url", "image_url": {"url": url}}]
+        return ask("", messages=[{"role": "user", "content": parts}])
+
+    async with Router(parse_config(text)) as router:
+        await router.complete(about("https://example.com/a.png", "What breed of dog is shown?"))
+        await stored(router, 1)
+        other = await router.complete(about("https://example.com/b.png",
+                                            "what breed of dog is shown"))
+        same = await router.complete(about("https://example.com/a.png",
+                                           "what breed of dog is shown"))
+    assert other.router is not None and other.router.cache == "miss"
+    assert same.router is not None and same.router.cache == "semantic"
+
+
+async def test_a_file_from_an_embedder_of_another_size_is_left_behind(
+        tmp_path: Path) -> None:
+    path = tmp_path / "semantic.npz"
+    text = config_text(semantic=f'path = "{path}"')
+    async with Router(parse_config(text)) as router:
+        await router.complete(ask("Why do cats purr?"))
+        await stored(router, 1)
+    smaller = text.replace("[runtime]", '[analyzer.embedder]\nkind = "hashing"\ndim = 64\n\n'
+                           "[runtime]")
+    async with Router(parse_config(smaller)) as restarted:
+        first = await restarted.complete(ask("why do cats purr"))
+        await stored(restarted, 1)
+        again = await restarted.complete(ask("Why do cats purr"))
+        assert restarted.pipeline.semantic.index is not None
+        assert restarted.pipeline.semantic.index.params.dim == 64
+    assert first.router is not None and first.router.cache == "miss"
+    assert again.router is not None and again.router.cache == "semantic"
+
+
+async def test_a_hit_is_never_more_similar_than_the_same_question() -> None:
+    async with Router(parse_config(config_text())) as router:
+        await router.complete(ask("What is the capital of Georgia"))
+        await stored(router, 1)
+        again = await router.complete(ask("what is the capital of georgia"))
+    assert again.router is not None and again.router.similarity is not None
+    assert again.router.similarity <= 1.0
+
+
+async def test_a_refreshed_answer_replaces_the_one_rewordings_are_served() -> None:
+    async with FakeUpstream(content="Paris, as of old.") as fake:
+        text = f"""
+[cache]
+max_temperature = 1.0
+[cache.semantic]
+enabled = true
+[[models]]
+name = "mini"
+upstream = {{ kind = "openai", base_url = "{fake.base_url}", api_key = "k" }}
+"""
+        async with Router(parse_config(text)) as router:
+            await router.complete(ask("What is the capital of France?"))
+            await stored(router, 1)
+            fake.content = "Paris, freshly asked."
+            fresh = await router.complete(ask("What is the capital of France?",
+                                              cache={"mode": "refresh"}))
+            await stored(router, 2)
+            reworded = await router.complete(ask("what is the capital of france"))
+    assert fresh.text == "Paris, freshly asked."
+    assert reworded.router is not None and reworded.router.cache == "semantic"
+    assert reworded.text == "Paris, freshly asked."
+
+
+async def test_a_tier_is_never_served_a_rewording_answered_for_another() -> None:
+    text = config_text().replace('name = "mini"\n', 'name = "mini"\ntiers = ["gold"]\n')
+    async with Router(parse_config(text)) as router:
+        await router.complete(ask("Why do owls hoot?"), tenant="acme", tier="gold")
+        await stored(router, 1)
+        with pytest.raises(RequestFailed) as refused:
+            await router.complete(ask("why do owls hoot"), tenant="acme", tier="free")
+        gold = await router.complete(ask("why do owls hoot"), tenant="acme", tier="gold")
+    assert refused.value.error.code == "model_unsuitable"
+    assert gold.router is not None and gold.router.cache == "semantic"
