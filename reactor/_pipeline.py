@@ -196,8 +196,8 @@ def check_saved(config: RouterConfig) -> None:
                 header = stored["header"]
                 dim = msgspec.json.decode(header.tobytes()).get("dim") \
                     if where == "selector.quality_model" else None
-        except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile,
-                msgspec.DecodeError):
+        except (OSError, EOFError, ValueError, KeyError, AttributeError,
+                zipfile.BadZipFile, msgspec.DecodeError):
             raise ConfigError(f"cannot load {path!r}: not a file reactor saved",
                               path=where) from None
         # The vectors' size says which embedder made them; minilm's is the package's own.

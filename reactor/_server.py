@@ -405,7 +405,7 @@ async def _chat_completions(endpoints: Endpoints, request: web.BaseRequest,
         chat = decode_chat_request(body)
     except InvalidRequest as exc:
         return _invalid(exc)
-    control = request.headers.get("Cache-Control", "")
+    control = request.headers.get("Cache-Control", "").lower()  # directives ignore case
     if "no-store" in control:
         chat = msgspec.structs.replace(chat, cache=CacheOptions(mode="off"))
     elif "no-cache" in control:

@@ -39,7 +39,9 @@ from reactor import (
 from stages.cache_store import Entry, EntryStore, MemoryStore, build_store
 from stages.replay import Stored, replay_soon
 
-STORABLE_FINISH = frozenset({"stop"})
+STORABLE_FINISH = frozenset({"stop", "length"})
+"""A `length` answer is kept too: the key holds its token limit, so only a request with
+the same limit is served it, and the upstream would cut that one short alike."""
 
 
 class _KeyParts(msgspec.Struct, array_like=True):

@@ -314,13 +314,15 @@ def test_a_bad_value_in_a_table_names_its_key(setting: str, path: str, message: 
     assert str(error_of(text)) == f"router.toml: {path}: {message}"
 
 
+@pytest.mark.parametrize("content", ["not an archive\n", ""], ids=["text", "empty"])
 @pytest.mark.parametrize(("table", "key"), [("selector", "quality_model"),
                                             ("cache.semantic", "path")])
 def test_a_saved_file_that_is_not_one_is_refused_when_the_router_is_built(
-        tmp_path: Path, table: str, key: str) -> None:
-    # Loaded at start: the server died there with numpy's traceback.
+        tmp_path: Path, table: str, key: str, content: str) -> None:
+    # Loaded at start: the server died there with numpy's traceback (an empty file's
+    # was an EOFError).
     saved = tmp_path / "saved.npz"
-    saved.write_text("not an archive\n")
+    saved.write_text(content)
     config = parse_config(f'[{table}]\n{key} = "{saved}"\n{MODEL}')
 
     with pytest.raises(ConfigError) as info:

@@ -188,6 +188,9 @@ async def test_repeated_request_is_served_from_exact_cache(server: Server) -> No
     assert b["router"]["cost_usd"] == 0.0
     _, third, _ = await post(server, body, headers={"Cache-Control": "no-cache"})
     assert third["x-reactor-cache"] == "miss"
+    # Directives are matched in any case (RFC 9111): `No-Store` skips the cache too.
+    _, fourth, _ = await post(server, body, headers={"Cache-Control": "max-age=0, No-Store"})
+    assert fourth["x-reactor-cache"] == "miss"
 
 
 async def test_metrics_snapshot_is_metrics_as_a_json_download(server: Server) -> None:

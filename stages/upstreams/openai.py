@@ -152,7 +152,8 @@ class OpenAICompatible:
         text = message.content or message.refusal if message else None
         calls = _tool_calls(message.tool_calls if message else None)
         outcome = _outcome(choice.finish_reason, bool(text or calls),
-                           message is not None and bool(message.refusal), _usage(body.usage))
+                           message is not None and bool(message.refusal), _usage(body.usage),
+                           called=bool(calls))
         if isinstance(outcome, Reply) and (text or calls):
             await on_token(Token(text=text or "", tool_calls=calls))
         return outcome
@@ -176,7 +177,7 @@ class OpenAICompatible:
     async def _read_events(self, response: Response, on_token: OnToken, counted: _Counted,
                            sink: TokenSink | None, quiet: Quiet | None) -> Reply | Fault:
         finish: str | None = None
-        got_text = refused = False
+        got_text = refused = called = False
         got_event = False
         done = False
         run: list[Token] = []
@@ -202,6 +203,7 @@ class OpenAICompatible:
                         if token is not None:
                             got_text = True
                             refused = refused or bool(choice.delta and choice.delta.refusal)
+                            called = called or bool(token.tool_calls)
                             if sink is None:
                                 await on_token(token)
                             else:
@@ -217,7 +219,8 @@ class OpenAICompatible:
                                  f"stream event: {malformed[:120]!r}")
                 if done:
                     break
-        outcome = _outcome(finish, got_text, refused, counted.usage) if got_event else \
+        outcome = _outcome(finish, got_text, refused, counted.usage, called=called) \
+            if got_event else \
             no_events(response)
         return await finish_body(response.content, outcome, on_token)
 
@@ -294,8 +297,10 @@ class _Counted:
 
 
 def _outcome(finish: str | None, content: bool, refused: bool,
-             usage: Usage | None) -> Reply | Fault:
-    """What an answer read to its end (whole or streamed) comes to."""
+             usage: Usage | None, *, called: bool = False) -> Reply | Fault:
+    """What an answer read to its end (whole or streamed) comes to. Tool calls that end
+    with `stop` (older vLLM and Ollama say so) end with `tool_calls`, as OpenAI's do:
+    a client's agent loop waits for that, and a cache must not keep them as text."""
     if finish is None:
         return Fault(kind="truncated", message="upstream answer ended without a finish "
                      "reason", usage=usage)
@@ -304,6 +309,8 @@ def _outcome(finish: str | None, content: bool, refused: bool,
                      f"({finish})", usage=usage)
     if refused and finish == "stop":
         finish = "content_filter"
+    elif called and finish == "stop":
+        finish = "tool_calls"
     if not content and finish != "content_filter":
         return Fault(kind="empty", message="upstream answered with no content", usage=usage)
     return Reply(finish_reason=finish, usage=usage)

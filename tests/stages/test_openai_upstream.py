@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import anyio.lowlevel
+import msgspec
 import pytest
 
 from bench.fake_server import Seen
@@ -329,3 +330,29 @@ def test_the_events_of_one_read_decode_together_and_a_malformed_one_stops_them()
     for bad in (b'{"choices": []},{"choices": []}', b"5", b"", b"{"):
         chunks, malformed = _decode_events([good, bad, good])
         assert len(chunks) == 1 and malformed == bad
+
+
+CALL = {"index": 0, "id": "c1", "type": "function",
+        "function": {"name": "weather", "arguments": "{\"city\": \"Oslo\"}"}}
+
+
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+async def test_tool_calls_that_end_with_stop_end_with_tool_calls(
+        stream: bool, opened: list[OpenAICompatible]) -> None:
+    # Older vLLM and Ollama end a tool call with "stop": a client's agent loop waits for
+    # "tool_calls", and a cache would have kept the answer as its (empty) text.
+    if stream:
+        raw = upstream_support.event_stream(sse(
+            {"choices": [{"delta": {"role": "assistant", "tool_calls": [CALL]},
+                          "finish_reason": None}]},
+            {"choices": [{"delta": {}, "finish_reason": "stop"}]}, done=True))
+    else:
+        raw = upstream_support.response(200, msgspec.json.encode({"choices": [{
+            "message": {"role": "assistant", "content": None, "tool_calls": [CALL]},
+            "finish_reason": "stop"}]}))
+    async with upstream_support.Scripted((raw, "keep")) as server:
+        texts = Texts()
+        result = await call(adapter(server.base_url + "/v1", opened), request(stream=stream),
+                            texts)
+    assert isinstance(result, Reply) and result.finish_reason == "tool_calls"
+    assert [c.name for c in texts.calls] == ["weather"] and "Oslo" in texts.arguments()
