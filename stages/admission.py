@@ -89,9 +89,14 @@ class Admission(Actor[Submitted]):
         limits = self.policy.of(job.tenant)
         # A job the gate is about to shed takes nothing from its tenant's limits.
         if limits is not None and not self.gate.full:
-            # A decision-only job calls no model and publishes no outcome to correct by.
-            tokens = self.policy.reserve(job.request, self.chars_per_token) \
-                if limits.tokens_per_minute is not None and not job.decide_only else 0
+            tokens = 0
+            if limits.tokens_per_minute is not None:
+                if job.decide_only:
+                    # It calls no model, so no tokens are taken, and a bucket in debt
+                    # (an answer used more than it reserved) does not refuse it.
+                    limits = msgspec.structs.replace(limits, tokens_per_minute=None)
+                else:
+                    tokens = self.policy.reserve(job.request, self.chars_per_token)
             try:
                 verdict = await self.store.admit(job.tenant, limits, tokens, self.clock.wall())
             except LimitsUnavailable:

@@ -180,12 +180,20 @@ def refusal_error(tenant: str, refusal: Refusal, limits: TenantLimits,
                 status=429, type="rate_limit_error", code="tokens_per_minute_exceeded",
                 message=f"tenant {tenant!r} is over its limit of {limits.tokens_per_minute} "
                 f"tokens per minute (this request reserves {reserved}: its prompt and "
-                "max_tokens)", retry_after_s=round(refusal.retry_after_s, 3))
+                "max_tokens)", retry_after_s=_whole_seconds(refusal.retry_after_s))
         case "requests":
             return ErrorInfo(
                 status=429, type="rate_limit_error", code="rate_limited",
-                message=f"rate limit of {limits.requests_per_minute} requests per minute "
-                "reached", retry_after_s=round(refusal.retry_after_s, 3))
+                message=f"tenant {tenant!r} is over its limit of "
+                f"{limits.requests_per_minute} requests per minute",
+                retry_after_s=_whole_seconds(refusal.retry_after_s))
+
+
+def _whole_seconds(wait: float) -> int:
+    """A bucket's wait as `Retry-After` says it, in whole seconds rounded up: a caller
+    sent back even a millisecond early is refused again. (Rounded to the microsecond
+    first, so float noise does not add a second.)"""
+    return max(1, math.ceil(round(wait, 6)))
 
 
 def iso(wall: float) -> str:
