@@ -173,7 +173,7 @@ def refusal_error(tenant: str, refusal: Refusal, limits: TenantLimits,
             return ErrorInfo(
                 status=429, type="insufficient_quota", code="budget_exceeded",
                 message=f"tenant {tenant!r} has used its {every} budget: "
-                f"${refusal.spent_usd:.4f} of ${refusal.limit_usd:.2f} spent; it resets at "
+                f"{usd(refusal.spent_usd)} of {usd(refusal.limit_usd)} spent; it resets at "
                 f"{iso(refusal.resets_at)}", retry_after_s=refusal.retry_after_s)
         case "tokens":
             return ErrorInfo(
@@ -194,6 +194,14 @@ def _whole_seconds(wait: float) -> int:
     sent back even a millisecond early is refused again. (Rounded to the microsecond
     first, so float noise does not add a second.)"""
     return max(1, math.ceil(round(wait, 6)))
+
+
+def usd(amount: float) -> str:
+    """Dollars to the cent, or to the micro-dollar when cents would hide the amount (a
+    budget of $0.0003 is not "$0.00")."""
+    if round(amount, 2) == amount:
+        return f"${amount:.2f}"
+    return f"${amount:.6f}".rstrip("0")
 
 
 def iso(wall: float) -> str:
