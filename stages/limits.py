@@ -31,6 +31,9 @@ Reason = Literal["budget", "tokens", "requests"]
 Window = Literal["day", "month"]
 
 _PER_MESSAGE_TOKENS = 4
+_WINDOWS_KEPT = 3
+"""Spend totals a tenant keeps in memory per kind of window: the current one, and those
+a clock set wrong wrote to."""
 
 
 class Policy:
@@ -240,22 +243,26 @@ class LimitStore(Protocol):
 
 
 class _Tenant:
-    __slots__ = ("day", "day_usd", "month", "month_usd", "requests", "requests_at", "tokens",
-                 "tokens_at")
+    __slots__ = ("days", "months", "requests", "requests_at", "tokens", "tokens_at")
 
     def __init__(self) -> None:
         self.requests: float | None = None
         self.requests_at = 0.0
         self.tokens: float | None = None
         self.tokens_at = 0.0
-        self.day = ""
-        self.day_usd = 0.0
-        self.month = ""
-        self.month_usd = 0.0
+        # Spend per window, as Redis keeps it: a clock set back to a window it has left
+        # finds that window's spend again, not a fresh budget.
+        self.days: dict[str, float] = {}
+        self.months: dict[str, float] = {}
 
     def spent(self, windows: Windows) -> Spent:
-        return Spent(self.day_usd if self.day == windows.day else 0.0,
-                     self.month_usd if self.month == windows.month else 0.0)
+        return Spent(self.days.get(windows.day, 0.0), self.months.get(windows.month, 0.0))
+
+    def charge(self, windows: Windows, cost_usd: float) -> None:
+        for totals, window in ((self.days, windows.day), (self.months, windows.month)):
+            totals[window] = totals.get(window, 0.0) + cost_usd
+            if len(totals) > _WINDOWS_KEPT:
+                del totals[min(totals)]  # the oldest: ISO dates sort as time does
 
 
 class MemoryLimits:
@@ -298,10 +305,7 @@ class MemoryLimits:
                      cost_usd: float, wall: float) -> None:
         state = self._state(tenant)
         if cost_usd > 0:
-            windows = self._windows.at(wall)
-            spent = state.spent(windows)
-            state.day, state.day_usd = windows.day, spent.day_usd + cost_usd
-            state.month, state.month_usd = windows.month, spent.month_usd + cost_usd
+            state.charge(self._windows.at(wall), cost_usd)
         tpm = limits.tokens_per_minute
         if tpm is not None and refund_tokens:
             level = refill(state.tokens, state.tokens_at, tpm, wall)

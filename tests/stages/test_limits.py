@@ -126,3 +126,16 @@ def test_a_budget_refusal_names_amounts_as_small_as_the_budget() -> None:
     big = refusal_error("t", Refusal("budget", 60, "month", 25.5, 25.0, NOON + 60),
                         TenantLimits(usd_per_month=25.0), 0).message
     assert "monthly budget: $25.50 of $25.00 spent; it resets at 2026-12-31T12:01:00Z" in big
+
+
+async def test_a_clock_set_back_finds_the_spend_of_the_day_it_returns_to(
+        store: LimitStore) -> None:
+    limits = TenantLimits(usd_per_day=1.0, usd_per_month=5.0)
+    await store.settle("t", limits, 0, 1.0, NOON)  # today's budget is spent
+    # A clock two days ahead (another year, even) charges its own windows...
+    await store.settle("t", limits, 0, 0.25, NOON + 2 * 86400)
+    # ...and set right again, today's spend is still today's.
+    refused = await store.admit("t", limits, 0, NOON + 60)
+    assert isinstance(refused, Refusal) and refused.window == "day"
+    assert (await store.spent(["t"], NOON + 60))["t"] == (1.0, 1.0)
+    assert (await store.spent(["t"], NOON + 2 * 86400))["t"] == (0.25, 0.25)
