@@ -179,11 +179,16 @@ def refusal_error(tenant: str, refusal: Refusal, limits: TenantLimits,
                 f"{usd(refusal.spent_usd)} of {usd(refusal.limit_usd)} spent; it resets at "
                 f"{iso(refusal.resets_at)}", retry_after_s=refusal.retry_after_s)
         case "tokens":
+            per_minute = limits.tokens_per_minute
+            why = f"this request reserves {reserved}: its prompt and max_tokens"
+            if per_minute is not None and reserved > per_minute:
+                why = (f"this request's prompt and max_tokens come to {reserved}, more "
+                       "than a minute's worth: it goes in once the whole minute is unused, "
+                       "and what it uses beyond that is owed")
             return ErrorInfo(
                 status=429, type="rate_limit_error", code="tokens_per_minute_exceeded",
-                message=f"tenant {tenant!r} is over its limit of {limits.tokens_per_minute} "
-                f"tokens per minute (this request reserves {reserved}: its prompt and "
-                "max_tokens)", retry_after_s=_whole_seconds(refusal.retry_after_s))
+                message=f"tenant {tenant!r} is over its limit of {per_minute} tokens per "
+                f"minute ({why})", retry_after_s=_whole_seconds(refusal.retry_after_s))
         case "requests":
             return ErrorInfo(
                 status=429, type="rate_limit_error", code="rate_limited",

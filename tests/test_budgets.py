@@ -369,6 +369,9 @@ async def test_a_request_larger_than_a_minute_of_tokens_waits_then_leaves_a_debt
         with pytest.raises(RequestFailed) as owed:
             await router.complete(ask("small", model="nano", max_tokens=10), tenant="chatty")
     assert early.value.error.code == owed.value.error.code == "tokens_per_minute_exceeded"
+    assert "more than a minute's worth: it goes in once the whole minute is unused" \
+        in early.value.error.message
+    assert "this request reserves 16" in owed.value.error.message
     assert owed.value.error.retry_after_s is not None and owed.value.error.retry_after_s > 60
     # A routing decision uses no tokens: the debt does not refuse it.
     status, _, decision = await post(budgeted, "/api/v1/route", "chatty")
