@@ -31,6 +31,9 @@ Reason = Literal["budget", "tokens", "requests"]
 Window = Literal["day", "month"]
 
 _PER_MESSAGE_TOKENS = 4
+_WINDOWS_KEPT = 3
+"""Spend totals a tenant keeps in memory per kind of window: the current one, and those
+a clock set wrong wrote to."""
 
 
 class Policy:
@@ -173,19 +176,40 @@ def refusal_error(tenant: str, refusal: Refusal, limits: TenantLimits,
             return ErrorInfo(
                 status=429, type="insufficient_quota", code="budget_exceeded",
                 message=f"tenant {tenant!r} has used its {every} budget: "
-                f"${refusal.spent_usd:.4f} of ${refusal.limit_usd:.2f} spent; it resets at "
+                f"{usd(refusal.spent_usd)} of {usd(refusal.limit_usd)} spent; it resets at "
                 f"{iso(refusal.resets_at)}", retry_after_s=refusal.retry_after_s)
         case "tokens":
+            per_minute = limits.tokens_per_minute
+            why = f"this request reserves {reserved}: its prompt and max_tokens"
+            if per_minute is not None and reserved > per_minute:
+                why = (f"this request's prompt and max_tokens come to {reserved}, more "
+                       "than a minute's worth: it goes in once the whole minute is unused, "
+                       "and what it uses beyond that is owed")
             return ErrorInfo(
                 status=429, type="rate_limit_error", code="tokens_per_minute_exceeded",
-                message=f"tenant {tenant!r} is over its limit of {limits.tokens_per_minute} "
-                f"tokens per minute (this request reserves {reserved}: its prompt and "
-                "max_tokens)", retry_after_s=round(refusal.retry_after_s, 3))
+                message=f"tenant {tenant!r} is over its limit of {per_minute} tokens per "
+                f"minute ({why})", retry_after_s=_whole_seconds(refusal.retry_after_s))
         case "requests":
             return ErrorInfo(
                 status=429, type="rate_limit_error", code="rate_limited",
-                message=f"rate limit of {limits.requests_per_minute} requests per minute "
-                "reached", retry_after_s=round(refusal.retry_after_s, 3))
+                message=f"tenant {tenant!r} is over its limit of "
+                f"{limits.requests_per_minute} requests per minute",
+                retry_after_s=_whole_seconds(refusal.retry_after_s))
+
+
+def _whole_seconds(wait: float) -> int:
+    """A bucket's wait as `Retry-After` says it, in whole seconds rounded up: a caller
+    sent back even a millisecond early is refused again. (Rounded to the microsecond
+    first, so float noise does not add a second.)"""
+    return max(1, math.ceil(round(wait, 6)))
+
+
+def usd(amount: float) -> str:
+    """Dollars to the cent, or to the micro-dollar when cents would hide the amount (a
+    budget of $0.0003 is not "$0.00")."""
+    if round(amount, 2) == amount:
+        return f"${amount:.2f}"
+    return f"${amount:.6f}".rstrip("0")
 
 
 def iso(wall: float) -> str:
@@ -224,22 +248,26 @@ class LimitStore(Protocol):
 
 
 class _Tenant:
-    __slots__ = ("day", "day_usd", "month", "month_usd", "requests", "requests_at", "tokens",
-                 "tokens_at")
+    __slots__ = ("days", "months", "requests", "requests_at", "tokens", "tokens_at")
 
     def __init__(self) -> None:
         self.requests: float | None = None
         self.requests_at = 0.0
         self.tokens: float | None = None
         self.tokens_at = 0.0
-        self.day = ""
-        self.day_usd = 0.0
-        self.month = ""
-        self.month_usd = 0.0
+        # Spend per window, as Redis keeps it: a clock set back to a window it has left
+        # finds that window's spend again, not a fresh budget.
+        self.days: dict[str, float] = {}
+        self.months: dict[str, float] = {}
 
     def spent(self, windows: Windows) -> Spent:
-        return Spent(self.day_usd if self.day == windows.day else 0.0,
-                     self.month_usd if self.month == windows.month else 0.0)
+        return Spent(self.days.get(windows.day, 0.0), self.months.get(windows.month, 0.0))
+
+    def charge(self, windows: Windows, cost_usd: float) -> None:
+        for totals, window in ((self.days, windows.day), (self.months, windows.month)):
+            totals[window] = totals.get(window, 0.0) + cost_usd
+            if len(totals) > _WINDOWS_KEPT:
+                del totals[min(totals)]  # the oldest: ISO dates sort as time does
 
 
 class MemoryLimits:
@@ -282,10 +310,7 @@ class MemoryLimits:
                      cost_usd: float, wall: float) -> None:
         state = self._state(tenant)
         if cost_usd > 0:
-            windows = self._windows.at(wall)
-            spent = state.spent(windows)
-            state.day, state.day_usd = windows.day, spent.day_usd + cost_usd
-            state.month, state.month_usd = windows.month, spent.month_usd + cost_usd
+            state.charge(self._windows.at(wall), cost_usd)
         tpm = limits.tokens_per_minute
         if tpm is not None and refund_tokens:
             level = refill(state.tokens, state.tokens_at, tpm, wall)

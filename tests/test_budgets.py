@@ -335,3 +335,44 @@ async def test_a_routing_decision_alone_reserves_no_tokens(budgeted: Server) -> 
         status, _, _ = await post(budgeted, "/api/v1/route", "chatty", max_tokens=600)
         assert status == 200
     assert (await post(budgeted, "/v1/chat/completions", "chatty", max_tokens=600))[0] == 200
+
+
+async def test_retry_after_is_when_the_request_would_be_admitted(clock: FakeClock) -> None:
+    # 50 a minute refill one request every 1.2 s: "1" would send the caller back too soon.
+    config = parse_config(limited(tenants="[admission.tenants.alice]\n"
+                                          "requests_per_minute = 50"))
+    async with Router(config, clock=clock) as router, Server(router) as server:
+        for _ in range(50):
+            assert (await post(server, "/v1/chat/completions", "alice", model="nano"))[0] \
+                == 200
+        status, headers, body = await post(server, "/v1/chat/completions", "alice")
+        assert (status, body["error"]["code"]) == (429, "rate_limited")
+        assert "'alice'" in body["error"]["message"]
+        wait = int(headers["Retry-After"])
+        clock.advance(wait)
+        assert (await post(server, "/v1/chat/completions", "alice", model="nano"))[0] == 200
+    assert wait == 2
+
+
+async def test_a_request_larger_than_a_minute_of_tokens_waits_then_leaves_a_debt(
+        budgeted: Server, clock: FakeClock) -> None:
+    router = budgeted.router
+    huge = "x" * 8000  # ~2000 prompt tokens, twice the tenant's minute
+    with anyio.fail_after(5):
+        await router.complete(ask("use some", model="nano"), tenant="chatty")
+        with pytest.raises(RequestFailed) as early:
+            await router.complete(ask(huge, model="nano"), tenant="chatty")
+        clock.advance(early.value.error.retry_after_s or 0.0)
+        # With a full bucket it goes in, and what it used beyond the minute is owed.
+        await router.complete(ask(huge, model="nano"), tenant="chatty")
+        await router.quiesce()
+        with pytest.raises(RequestFailed) as owed:
+            await router.complete(ask("small", model="nano", max_tokens=10), tenant="chatty")
+    assert early.value.error.code == owed.value.error.code == "tokens_per_minute_exceeded"
+    assert "more than a minute's worth: it goes in once the whole minute is unused" \
+        in early.value.error.message
+    assert "this request reserves 16" in owed.value.error.message
+    assert owed.value.error.retry_after_s is not None and owed.value.error.retry_after_s > 60
+    # A routing decision uses no tokens: the debt does not refuse it.
+    status, _, decision = await post(budgeted, "/api/v1/route", "chatty")
+    assert status == 200 and decision["model"]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reactor import Quota, TenantLimits, parse_config
-from stages.limits import LimitStore, MemoryLimits, Policy, Refusal, windows_at
+from stages.limits import LimitStore, MemoryLimits, Policy, Refusal, refusal_error, windows_at
 from stages.limits_redis import RedisLimits
 from tests.conftest import FAST_MODELS
 from tests.redis_support import REDIS_HOST, REDIS_PORT, delete_prefix, require_redis
@@ -116,3 +116,26 @@ async def test_the_tightest_budget_is_the_one_carried_on(store: LimitStore) -> N
     refused = await store.admit("t", limits, 0, december)
     assert isinstance(refused, Refusal) and refused.window == "month"
     assert refused.retry_after_s == datetime(2027, 1, 1, tzinfo=UTC).timestamp() - december
+
+
+def test_a_budget_refusal_names_amounts_as_small_as_the_budget() -> None:
+    limits = TenantLimits(usd_per_day=0.0003)
+    refused = Refusal("budget", 60, "day", 0.000412345, 0.0003, NOON + 60)
+    message = refusal_error("t", refused, limits, 0).message
+    assert "$0.000412 of $0.0003 spent" in message
+    big = refusal_error("t", Refusal("budget", 60, "month", 25.5, 25.0, NOON + 60),
+                        TenantLimits(usd_per_month=25.0), 0).message
+    assert "monthly budget: $25.50 of $25.00 spent; it resets at 2026-12-31T12:01:00Z" in big
+
+
+async def test_a_clock_set_back_finds_the_spend_of_the_day_it_returns_to(
+        store: LimitStore) -> None:
+    limits = TenantLimits(usd_per_day=1.0, usd_per_month=5.0)
+    await store.settle("t", limits, 0, 1.0, NOON)  # today's budget is spent
+    # A clock two days ahead (another year, even) charges its own windows...
+    await store.settle("t", limits, 0, 0.25, NOON + 2 * 86400)
+    # ...and set right again, today's spend is still today's.
+    refused = await store.admit("t", limits, 0, NOON + 60)
+    assert isinstance(refused, Refusal) and refused.window == "day"
+    assert (await store.spent(["t"], NOON + 60))["t"] == (1.0, 1.0)
+    assert (await store.spent(["t"], NOON + 2 * 86400))["t"] == (0.25, 0.25)
