@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import math
 import os
 import re
 import signal
@@ -82,7 +83,7 @@ def json_response(payload: Any, status: int = 200,
 def error_response(error: ErrorInfo, request_id: str | None = None) -> web.Response:
     headers: dict[str, str] = {}
     if error.retry_after_s is not None:
-        headers["Retry-After"] = str(max(1, round(error.retry_after_s)))
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after_s)))
     if request_id is not None:
         headers["x-reactor-request-id"] = request_id
     body = ErrorResponse(error=ErrorBody(message=error.message, type=error.type,
