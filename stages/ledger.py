@@ -318,6 +318,9 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
         if entry.cache == "miss":
             tenant.prompt_tokens += entry.prompt_tokens
             tenant.completion_tokens += entry.completion_tokens
+        for part in entry.discarded:  # billed to the tenant as much as their cost is
+            tenant.prompt_tokens += part.prompt_tokens
+            tenant.completion_tokens += part.completion_tokens
         # Each model is booked its share: of a stream that moved on, of tries thrown away.
         shares = entry.parts or ([ShareEntry(
             model=entry.model, prompt_tokens=entry.prompt_tokens if entry.cache == "miss"
