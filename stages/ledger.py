@@ -19,6 +19,7 @@ no line. A batch the disk refuses is lost and counted (`lost`, in /api/v1/stats 
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,8 @@ class Summary(msgspec.Struct, kw_only=True):
     requests: int = 0
     unreadable: int = 0
     """Lines that are not ledger entries (a line cut short by a failed write, say)."""
+    unreadable_lines: list[int] = []
+    """Which lines (counted from 1) those are, the first `NAMED_UNREADABLE` of them."""
     first_at: float | None = None
     last_at: float | None = None
     statuses: dict[str, int] = {}
@@ -235,11 +238,20 @@ def _row(rows: dict[str, Row], key: str) -> Row:
     return row
 
 
+NAMED_UNREADABLE = 20
+
+# Every line begins so (`Entry.v` is its first field): where a whole line was appended to
+# one a crash cut short, the whole one starts here.
+_START = b'{"v":'
+
+
 def _percentiles(values: list[float]) -> dict[str, float]:
+    """Nearest rank: the smallest value with at least that share of them at or below it."""
     if not values:
         return {}
     values = sorted(values)
-    return {name: values[min(len(values) - 1, int(len(values) * q))]
+    n = len(values)
+    return {name: values[max(0, math.ceil(n * q) - 1)]
             for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
 
 
@@ -283,14 +295,24 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
     summary = Summary()
     latencies: list[float] = []
     ttfts: list[float] = []
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             entry = decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except msgspec.DecodeError:
             summary.unreadable += 1
-            continue
+            if len(summary.unreadable_lines) < NAMED_UNREADABLE:
+                summary.unreadable_lines.append(number)
+            # A line cut short by a killed process, with the next run's first line
+            # appended to it: that one is whole, and a request all the same.
+            start = line.rfind(_START)
+            if start <= 0:
+                continue
+            try:
+                entry = decode(line[start:])
+            except msgspec.DecodeError:
+                continue
         if only is not None and not only.wants(entry):
             continue
         summary.requests += 1
@@ -343,8 +365,12 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
 
 def render(summary: Summary, source: str) -> str:
     """`summary` as a few lines and two tables, for a person."""
+    unreadable = ""
+    if summary.unreadable:
+        named = ", ".join(str(number) for number in summary.unreadable_lines)
+        more = ", ..." if summary.unreadable > len(summary.unreadable_lines) else ""
+        unreadable = f" ({summary.unreadable:,} unreadable lines: {named}{more})"
     if not summary.requests:
-        unreadable = f" ({summary.unreadable} unreadable lines)" if summary.unreadable else ""
         return f"{source}: no requests{unreadable}\n"
 
     def when(at: float | None) -> str:
@@ -357,8 +383,7 @@ def render(summary: Summary, source: str) -> str:
         return "  ".join(f"{k} {v:,.1f}" for k, v in values.items()) or "-"
 
     out = [f"{source}: {summary.requests:,} requests, {when(summary.first_at)} to "
-           f"{when(summary.last_at)} UTC"
-           + (f" ({summary.unreadable:,} unreadable lines)" if summary.unreadable else ""),
+           f"{when(summary.last_at)} UTC{unreadable}",
            f"status: {counts(summary.statuses)}",
            f"cache: {counts(summary.cache)}",
            f"cost ${summary.cost_usd:,.6f} (estimated from text ${summary.estimated_usd:,.6f})"
