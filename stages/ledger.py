@@ -171,8 +171,13 @@ class Ledger(Actor[Completed]):
     def _line(self, outcome: Completed) -> bytes:
         clock = self.clock
         at = clock.wall() - (clock.now() - outcome.job.received_at)
-        return self._encode(entry_of(outcome, at, self.config.texts,
-                                     self.config_digest)) + b"\n"
+        entry = entry_of(outcome, at, self.config.texts, self.config_digest)
+        try:
+            return self._encode(entry) + b"\n"
+        except UnicodeEncodeError:
+            # A lone surrogate (an embedding program's tenant or id made from bytes):
+            # UTF-8 cannot hold it, so it is written escaped rather than lose the line.
+            return self._encode(_escaped(msgspec.to_builtins(entry))) + b"\n"
 
     def handle_nowait(self, message: Completed) -> bool:
         return self.file.add(self._line(message))
@@ -184,6 +189,17 @@ class Ledger(Actor[Completed]):
         file = self.file
         return {"path": str(file.path), "written": file.written, "lost": file.lost,
                 "error": str(file.failed) if file.failed is not None else None}
+
+
+def _escaped(value: Any) -> Any:
+    """`value` (JSON-ready data) with every lone surrogate in its strings escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return value
 
 
 class LedgerCollector(Collector):

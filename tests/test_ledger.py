@@ -21,7 +21,7 @@ from structlog.testing import capture_logs
 
 from reactor import ConfigError, FakeClock, RequestFailed, parse_config
 from reactor._lines import LineFile
-from reactor._router import Router
+from reactor._router import Router, gather
 from reactor._server import Server
 from stages.ledger import Entry, Only, render, summarize
 
@@ -483,3 +483,20 @@ def test_a_summarys_percentiles_are_nearest_rank_not_the_maximum() -> None:
     summary = summarize([line(latency_ms=float(ms)) for ms in range(1, 11)])
     assert summary.latency_ms == {"p50": 5.0, "p90": 9.0, "p99": 10.0}
     assert summarize([line(latency_ms=1.0), line(latency_ms=2.0)]).latency_ms["p50"] == 1.0
+
+
+async def test_a_tenant_or_id_that_is_not_unicode_still_gets_its_line(tmp_path: Path) -> None:
+    # An embedding program may pass any str (os.fsdecode of a byte name gives lone
+    # surrogates, which UTF-8 cannot hold): the line is written with them escaped
+    # rather than the ledger crashing and the request going unrecorded.
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        async with router(path) as r:
+            await gather(r.submit(ask("hi", model="nano"), tenant="caf\udce9",
+                                  client_id="id-\udcff"))
+            await r.complete(ask("hello", model="nano"), tenant="plain")
+        assert r.stats()["mailboxes"]["ledger"]["restarts"] == 0
+
+    odd, plain = entries(path)
+    assert (odd["tenant"], odd["client_id"]) == ("caf\\udce9", "id-\\udcff")
+    assert plain["tenant"] == "plain"
