@@ -223,7 +223,8 @@ class Row(msgspec.Struct, kw_only=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
-    latencies_ms: list[float] = []
+    latency_ms: dict[str, float] = {}
+    """Percentiles of the requests' latencies (a model's rows only)."""
 
 
 class Summary(msgspec.Struct, kw_only=True):
@@ -311,6 +312,7 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
     summary = Summary()
     latencies: list[float] = []
     ttfts: list[float] = []
+    by_model_latencies: dict[str, list[float]] = {}
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -368,13 +370,18 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
             row = _row(summary.by_model, share.model)
             row.requests += 1
             row.failed += failed
-            row.latencies_ms.append(entry.latency_ms)
+            model_latencies = by_model_latencies.get(share.model)
+            if model_latencies is None:
+                model_latencies = by_model_latencies[share.model] = []
+            model_latencies.append(entry.latency_ms)
         for share in (*shares, *entry.discarded):
             row = _row(summary.by_model, share.model)
             row.prompt_tokens += share.prompt_tokens
             row.completion_tokens += share.completion_tokens
             row.cost_usd += share.cost_usd
     summary.latency_ms = _percentiles(latencies)
+    for model, model_latencies in by_model_latencies.items():
+        summary.by_model[model].latency_ms = _percentiles(model_latencies)
     summary.ttft_ms = _percentiles(ttfts)
     return summary
 
@@ -417,7 +424,7 @@ def render(summary: Summary, source: str) -> str:
                     f"{row.prompt_tokens:>12,}{row.completion_tokens:>12,}"
                     f"{row.cost_usd:>14,.6f}")
             if title == "model":
-                p = _percentiles(row.latencies_ms)
+                p = row.latency_ms
                 line += f"{p.get('p50', 0.0):>10,.1f}{p.get('p99', 0.0):>10,.1f}"
             out.append(line)
     return "\n".join(out) + "\n"

@@ -500,3 +500,13 @@ async def test_a_tenant_or_id_that_is_not_unicode_still_gets_its_line(tmp_path: 
     odd, plain = entries(path)
     assert (odd["tenant"], odd["client_id"]) == ("caf\\udce9", "id-\\udcff")
     assert plain["tenant"] == "plain"
+
+
+def test_a_json_summary_gives_each_models_percentiles_not_every_latency() -> None:
+    # A ledger of millions of lines must not print millions of numbers with --json.
+    summary = summarize([line(latency_ms=float(ms)) for ms in range(1, 101)])
+    row = msgspec.to_builtins(summary)["by_model"]["a"]
+
+    assert row["latency_ms"] == {"p50": 50.0, "p90": 90.0, "p99": 99.0}
+    assert not any(isinstance(value, list) for value in row.values())
+    assert "      50.0      99.0" in render(summary, "ledger.jsonl")
