@@ -32,45 +32,49 @@ def share(model: str, prompt: int, completion: int, cost: float,
                 cost_usd=cost, estimated=estimated)
 
 
-# A stream that moved from a (usage reported) to b (estimated from its text), after a try
-# on c was billed and thrown away (estimated too); a plain answer; a cache hit; a refusal.
-OUTCOMES = [
-    outcome(tenant="t", model="b", usage=Usage(prompt_tokens=30, completion_tokens=9),
-            cost_usd=1.5, estimated=True,
-            parts=[share("a", 10, 4, 0.5), share("b", 20, 5, 1.0, estimated=True)],
-            discarded=[share("c", 10, 2, 0.25, estimated=True)]),
-    outcome(tenant="u", model="a", usage=Usage(prompt_tokens=7, completion_tokens=3),
-            cost_usd=0.125),
-    outcome(tenant="u", model="a", usage=Usage(prompt_tokens=7, completion_tokens=3),
-            cache="exact", saved_usd=0.125),
-    outcome(tenant="u", model=None, status="rejected"),
-]
+def outcomes() -> list[Completed]:
+    """A stream that moved from a (usage reported) to b (estimated from its text), after a
+    try on c was billed and thrown away (estimated too); a plain answer; a cache hit; a
+    refusal. Made afresh: a module-level one would keep its flows alive for the session."""
+    return [
+        outcome(tenant="t", model="b", usage=Usage(prompt_tokens=30, completion_tokens=9),
+                cost_usd=1.5, estimated=True,
+                parts=[share("a", 10, 4, 0.5), share("b", 20, 5, 1.0, estimated=True)],
+                discarded=[share("c", 10, 2, 0.25, estimated=True)]),
+        outcome(tenant="u", model="a", usage=Usage(prompt_tokens=7, completion_tokens=3),
+                cost_usd=0.125),
+        outcome(tenant="u", model="a", usage=Usage(prompt_tokens=7, completion_tokens=3),
+                cache="exact", saved_usd=0.125),
+        outcome(tenant="u", model=None, status="rejected"),
+    ]
 
 
-def from_ledger() -> dict[str, object]:
-    lines = [msgspec.json.encode(entry_of(each, 0.0, texts=False)) for each in OUTCOMES]
+def from_ledger(books: list[Completed]) -> dict[str, object]:
+    lines = [msgspec.json.encode(entry_of(each, 0.0, texts=False)) for each in books]
     return msgspec.to_builtins(summarize(lines))  # type: ignore[no-any-return]
 
 
 def test_the_cost_tracker_counts_as_estimated_only_the_shares_that_were() -> None:
     books = CostLedger()
-    for each in OUTCOMES:
+    ended = outcomes()
+    for each in ended:
         books.add(each)
 
     # b's share (1.0) and c's thrown-away try (0.25) were estimated; a's share was not.
     assert books.total.estimated_usd == pytest.approx(1.25)
     assert books.by_tenant["t"].estimated_usd == pytest.approx(1.25)
-    assert from_ledger()["estimated_usd"] == pytest.approx(books.total.estimated_usd)
+    assert from_ledger(ended)["estimated_usd"] == pytest.approx(books.total.estimated_usd)
 
 
 def test_the_stats_the_metrics_and_the_ledger_agree_on_every_total() -> None:
     books = CostLedger()
     registry = CollectorRegistry(auto_describe=True)
     metrics = Metrics(registry, FakeClock())
-    for each in OUTCOMES:
+    ended = outcomes()
+    for each in ended:
         books.add(each)
         metrics.books.add(each)
-    summary = from_ledger()
+    summary = from_ledger(ended)
 
     assert summary["cost_usd"] == pytest.approx(books.total.cost_usd) == \
         pytest.approx(sum(metrics.books.cost.values()))
