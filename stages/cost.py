@@ -38,13 +38,19 @@ class Ledger:
         tenant = outcome.job.tenant
         rows = [self.total, self.by_tenant.get(tenant) or _row(self.by_tenant, tenant)]
         failed = outcome.status != "ok"
+        cost = outcome.cost_usd
+        estimated = cost if outcome.estimated else 0.0
         if outcome.parts:
-            # A stream that continued on another model: each model is booked its share.
+            # A stream that continued on another model: each model is booked its share,
+            # and only the shares worked out from text count as estimated.
+            estimated = 0.0
             for part in outcome.parts:
                 row = _row(self.by_model, part.model)
                 row.requests += 1
                 row.failures += failed
                 self._charge(row, part)
+                if part.estimated:
+                    estimated += part.cost_usd
         elif outcome.model is not None:
             model = outcome.model
             rows.append(self.by_model.get(model) or _row(self.by_model, model))
@@ -54,7 +60,7 @@ class Ledger:
             prompt, completion = usage.prompt_tokens, usage.completion_tokens
         else:
             prompt = completion = 0
-        cost, saved, estimated = outcome.cost_usd, outcome.saved_usd, outcome.estimated
+        saved = outcome.saved_usd
         for row in rows:
             row.requests += 1
             if failed:
@@ -62,8 +68,7 @@ class Ledger:
             row.prompt_tokens += prompt
             row.completion_tokens += completion
             row.cost_usd += cost
-            if estimated:
-                row.estimated_usd += cost
+            row.estimated_usd += estimated
             row.saved_usd += saved
         for part in outcome.discarded:
             # Tries billed but thrown away: spend, though not a request of their model.

@@ -19,6 +19,7 @@ no line. A batch the disk refuses is lost and counted (`lost`, in /api/v1/stats 
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -170,8 +171,13 @@ class Ledger(Actor[Completed]):
     def _line(self, outcome: Completed) -> bytes:
         clock = self.clock
         at = clock.wall() - (clock.now() - outcome.job.received_at)
-        return self._encode(entry_of(outcome, at, self.config.texts,
-                                     self.config_digest)) + b"\n"
+        entry = entry_of(outcome, at, self.config.texts, self.config_digest)
+        try:
+            return self._encode(entry) + b"\n"
+        except UnicodeEncodeError:
+            # A lone surrogate (an embedding program's tenant or id made from bytes):
+            # UTF-8 cannot hold it, so it is written escaped rather than lose the line.
+            return self._encode(_escaped(msgspec.to_builtins(entry))) + b"\n"
 
     def handle_nowait(self, message: Completed) -> bool:
         return self.file.add(self._line(message))
@@ -183,6 +189,17 @@ class Ledger(Actor[Completed]):
         file = self.file
         return {"path": str(file.path), "written": file.written, "lost": file.lost,
                 "error": str(file.failed) if file.failed is not None else None}
+
+
+def _escaped(value: Any) -> Any:
+    """`value` (JSON-ready data) with every lone surrogate in its strings escaped."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return value
 
 
 class LedgerCollector(Collector):
@@ -206,13 +223,16 @@ class Row(msgspec.Struct, kw_only=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
-    latencies_ms: list[float] = []
+    latency_ms: dict[str, float] = {}
+    """Percentiles of the requests' latencies (a model's rows only)."""
 
 
 class Summary(msgspec.Struct, kw_only=True):
     requests: int = 0
     unreadable: int = 0
     """Lines that are not ledger entries (a line cut short by a failed write, say)."""
+    unreadable_lines: list[int] = []
+    """Which lines (counted from 1) those are, the first `NAMED_UNREADABLE` of them."""
     first_at: float | None = None
     last_at: float | None = None
     statuses: dict[str, int] = {}
@@ -235,11 +255,20 @@ def _row(rows: dict[str, Row], key: str) -> Row:
     return row
 
 
+NAMED_UNREADABLE = 20
+
+# Every line begins so (`Entry.v` is its first field): where a whole line was appended to
+# one a crash cut short, the whole one starts here.
+_START = b'{"v":'
+
+
 def _percentiles(values: list[float]) -> dict[str, float]:
+    """Nearest rank: the smallest value with at least that share of them at or below it."""
     if not values:
         return {}
     values = sorted(values)
-    return {name: values[min(len(values) - 1, int(len(values) * q))]
+    n = len(values)
+    return {name: values[max(0, math.ceil(n * q) - 1)]
             for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99))}
 
 
@@ -283,14 +312,25 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
     summary = Summary()
     latencies: list[float] = []
     ttfts: list[float] = []
-    for line in lines:
+    by_model_latencies: dict[str, list[float]] = {}
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             entry = decode(line)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except msgspec.DecodeError:
             summary.unreadable += 1
-            continue
+            if len(summary.unreadable_lines) < NAMED_UNREADABLE:
+                summary.unreadable_lines.append(number)
+            # A line cut short by a killed process, with the next run's first line
+            # appended to it: that one is whole, and a request all the same.
+            start = line.rfind(_START)
+            if start <= 0:
+                continue
+            try:
+                entry = decode(line[start:])
+            except msgspec.DecodeError:
+                continue
         if only is not None and not only.wants(entry):
             continue
         summary.requests += 1
@@ -318,6 +358,9 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
         if entry.cache == "miss":
             tenant.prompt_tokens += entry.prompt_tokens
             tenant.completion_tokens += entry.completion_tokens
+        for part in entry.discarded:  # billed to the tenant as much as their cost is
+            tenant.prompt_tokens += part.prompt_tokens
+            tenant.completion_tokens += part.completion_tokens
         # Each model is booked its share: of a stream that moved on, of tries thrown away.
         shares = entry.parts or ([ShareEntry(
             model=entry.model, prompt_tokens=entry.prompt_tokens if entry.cache == "miss"
@@ -327,21 +370,30 @@ def summarize(lines: Any, only: Only | None = None) -> Summary:
             row = _row(summary.by_model, share.model)
             row.requests += 1
             row.failed += failed
-            row.latencies_ms.append(entry.latency_ms)
+            model_latencies = by_model_latencies.get(share.model)
+            if model_latencies is None:
+                model_latencies = by_model_latencies[share.model] = []
+            model_latencies.append(entry.latency_ms)
         for share in (*shares, *entry.discarded):
             row = _row(summary.by_model, share.model)
             row.prompt_tokens += share.prompt_tokens
             row.completion_tokens += share.completion_tokens
             row.cost_usd += share.cost_usd
     summary.latency_ms = _percentiles(latencies)
+    for model, model_latencies in by_model_latencies.items():
+        summary.by_model[model].latency_ms = _percentiles(model_latencies)
     summary.ttft_ms = _percentiles(ttfts)
     return summary
 
 
 def render(summary: Summary, source: str) -> str:
     """`summary` as a few lines and two tables, for a person."""
+    unreadable = ""
+    if summary.unreadable:
+        named = ", ".join(str(number) for number in summary.unreadable_lines)
+        more = ", ..." if summary.unreadable > len(summary.unreadable_lines) else ""
+        unreadable = f" ({summary.unreadable:,} unreadable lines: {named}{more})"
     if not summary.requests:
-        unreadable = f" ({summary.unreadable} unreadable lines)" if summary.unreadable else ""
         return f"{source}: no requests{unreadable}\n"
 
     def when(at: float | None) -> str:
@@ -354,8 +406,7 @@ def render(summary: Summary, source: str) -> str:
         return "  ".join(f"{k} {v:,.1f}" for k, v in values.items()) or "-"
 
     out = [f"{source}: {summary.requests:,} requests, {when(summary.first_at)} to "
-           f"{when(summary.last_at)} UTC"
-           + (f" ({summary.unreadable:,} unreadable lines)" if summary.unreadable else ""),
+           f"{when(summary.last_at)} UTC{unreadable}",
            f"status: {counts(summary.statuses)}",
            f"cache: {counts(summary.cache)}",
            f"cost ${summary.cost_usd:,.6f} (estimated from text ${summary.estimated_usd:,.6f})"
@@ -373,7 +424,7 @@ def render(summary: Summary, source: str) -> str:
                     f"{row.prompt_tokens:>12,}{row.completion_tokens:>12,}"
                     f"{row.cost_usd:>14,.6f}")
             if title == "model":
-                p = _percentiles(row.latencies_ms)
+                p = row.latency_ms
                 line += f"{p.get('p50', 0.0):>10,.1f}{p.get('p99', 0.0):>10,.1f}"
             out.append(line)
     return "\n".join(out) + "\n"

@@ -26,8 +26,10 @@ from prometheus_client.samples import Sample
 
 from reactor import Actor, Clock, Completed, Usage, stage_times
 
+# Up to [provider] total_timeout_s (600 by default, 300 in router.toml): a long answer
+# takes minutes.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
-                   60, 120)
+                   60, 120, 180, 300, 600)
 # A stage of the pipeline takes microseconds; the upstream, seconds.
 STAGE_BUCKETS = (0.00005, 0.0001, 0.00025, 0.0005, *LATENCY_BUCKETS)
 

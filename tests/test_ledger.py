@@ -21,7 +21,7 @@ from structlog.testing import capture_logs
 
 from reactor import ConfigError, FakeClock, RequestFailed, parse_config
 from reactor._lines import LineFile
-from reactor._router import Router
+from reactor._router import Router, gather
 from reactor._server import Server
 from stages.ledger import Entry, Only, render, summarize
 
@@ -360,7 +360,7 @@ def test_a_summary_books_each_model_its_share_and_skips_unreadable_lines() -> No
 
     text = render(summary, "ledger.jsonl")
     assert text.startswith("ledger.jsonl: 4 requests, 2027-01-15 08:00:00 to ")
-    assert "(1 unreadable lines)" in text and "status: ok 3  rejected 1" in text
+    assert "(1 unreadable lines: 5)" in text and "status: ok 3  rejected 1" in text
 
 
 def test_a_summary_can_be_narrowed_to_a_time_a_tenant_or_a_model() -> None:
@@ -459,3 +459,54 @@ def test_a_summary_counts_each_configuration_and_can_be_narrowed_to_one(
                              "--config", "aaaa"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["cost_usd"] == 2.0
+
+
+def test_a_line_torn_by_a_crash_does_not_take_the_next_runs_first_line_with_it(
+        tmp_path: Path) -> None:
+    # A process killed mid-write leaves a line without its newline; the next run appends
+    # right after it. The whole line glued to the torn one is still a request.
+    path = tmp_path / "ledger.jsonl"
+    path.write_bytes(line(id="a", cost_usd=1.0) + b"\n" + line(id="b", cost_usd=2.0)[:40]
+                     + line(id="c", cost_usd=4.0) + b"\n" + b"\xff\xfe not json\n"
+                     + line(id="d", cost_usd=8.0) + b"\n")
+    summary = summarize(path.read_bytes().splitlines(keepends=True))
+
+    assert summary.requests == 3 and summary.cost_usd == 13.0
+    assert summary.unreadable == 2
+    assert summary.unreadable_lines == [2, 3]  # named, for a person to look at
+    text = render(summary, "ledger.jsonl")
+    assert "(2 unreadable lines: 2, 3)" in text
+
+
+def test_a_summarys_percentiles_are_nearest_rank_not_the_maximum() -> None:
+    # Of ten latencies, p90 is the ninth: the slowest is above it, not it.
+    summary = summarize([line(latency_ms=float(ms)) for ms in range(1, 11)])
+    assert summary.latency_ms == {"p50": 5.0, "p90": 9.0, "p99": 10.0}
+    assert summarize([line(latency_ms=1.0), line(latency_ms=2.0)]).latency_ms["p50"] == 1.0
+
+
+async def test_a_tenant_or_id_that_is_not_unicode_still_gets_its_line(tmp_path: Path) -> None:
+    # An embedding program may pass any str (os.fsdecode of a byte name gives lone
+    # surrogates, which UTF-8 cannot hold): the line is written with them escaped
+    # rather than the ledger crashing and the request going unrecorded.
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        async with router(path) as r:
+            await gather(r.submit(ask("hi", model="nano"), tenant="caf\udce9",
+                                  client_id="id-\udcff"))
+            await r.complete(ask("hello", model="nano"), tenant="plain")
+        assert r.stats()["mailboxes"]["ledger"]["restarts"] == 0
+
+    odd, plain = entries(path)
+    assert (odd["tenant"], odd["client_id"]) == ("caf\\udce9", "id-\\udcff")
+    assert plain["tenant"] == "plain"
+
+
+def test_a_json_summary_gives_each_models_percentiles_not_every_latency() -> None:
+    # A ledger of millions of lines must not print millions of numbers with --json.
+    summary = summarize([line(latency_ms=float(ms)) for ms in range(1, 101)])
+    row = msgspec.to_builtins(summary)["by_model"]["a"]
+
+    assert row["latency_ms"] == {"p50": 50.0, "p90": 90.0, "p99": 99.0}
+    assert not any(isinstance(value, list) for value in row.values())
+    assert "      50.0      99.0" in render(summary, "ledger.jsonl")

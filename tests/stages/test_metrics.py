@@ -68,3 +68,14 @@ async def test_cache_savings_are_counted_by_cache_kind() -> None:
     assert 'reactor_cache_saved_usd_total{cache="exact"} 0.75' in lines
     assert not any(line.startswith("reactor_tokens_total{") and not line.endswith(" 0.0")
                    for line in lines)
+
+
+async def test_a_long_generation_is_told_from_one_that_ran_into_the_total_timeout() -> None:
+    # Long answers take minutes ([provider] total_timeout_s is 600 by default): a
+    # three-minute answer has a bucket of its own below +Inf.
+    lines = await exposition(outcome(latency_s=170.0), outcome(latency_s=290.0))
+
+    assert 'reactor_request_duration_seconds_bucket{le="120.0",model="small"} 0.0' in lines
+    assert 'reactor_request_duration_seconds_bucket{le="180.0",model="small"} 1.0' in lines
+    assert 'reactor_request_duration_seconds_bucket{le="300.0",model="small"} 2.0' in lines
+    assert 'reactor_request_duration_seconds_bucket{le="600.0",model="small"} 2.0' in lines
