@@ -60,6 +60,7 @@ class LineFile:
         self._room = anyio.Event()
         self._closing = False
         self._torn = False  # the last write failed, perhaps midway through a line
+        self._ragged = False  # the file opened ends midway through a line (a crash)
         self._reopening = False
         self._file: FileIO | None = None
         self._tg: TaskGroup | None = None
@@ -187,7 +188,7 @@ class LineFile:
         if self.given_up:
             self.lost += counted
             return
-        if self._torn:
+        if self._torn or self._ragged:
             batch = b"\n" + batch
         try:
             await anyio.to_thread.run_sync(self._write, batch)
@@ -201,7 +202,7 @@ class LineFile:
             return
         if self._torn:
             log.warning("file_write_recovered", path=str(self.path), lost=self.lost)
-        self._torn = False
+        self._torn = self._ragged = False
         self.written += counted
 
     # on the worker thread
@@ -209,7 +210,11 @@ class LineFile:
     def _open(self) -> FileIO:
         # Unbuffered: batches are already whole, and a failed write must not linger in
         # a buffer that close() would try (and fail) to flush again.
-        return FileIO(self.path, "ab")
+        file = FileIO(self.path, "ab")
+        # A file whose last line a crash cut short: the next batch starts a line of its
+        # own, not the end of that one.
+        self._ragged = _ends_midline(self.path)
+        return file
 
     def _write(self, batch: bytes) -> None:
         assert self._file is not None
@@ -220,9 +225,9 @@ class LineFile:
             os.fsync(self._file.fileno())
 
     def _swap(self) -> None:
+        self._torn = False
         new = self._open()
         old, self._file = self._file, new
-        self._torn = False
         if old is not None:
             old.close()
 
@@ -230,3 +235,16 @@ class LineFile:
         file, self._file = self._file, None
         if file is not None:
             file.close()
+
+
+def _ends_midline(path: str | os.PathLike[str]) -> bool:
+    """Does the file end with a line that has no newline (one cut short)? Not when it
+    is empty, cannot be read or cannot seek (a device)."""
+    try:
+        with open(path, "rb") as file:
+            if file.seek(0, os.SEEK_END) == 0:
+                return False
+            file.seek(-1, os.SEEK_END)
+            return file.read(1) != b"\n"
+    except OSError:
+        return False

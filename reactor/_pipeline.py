@@ -244,7 +244,9 @@ class RuntimeCollector(Collector):
             waited.add_metric([actor.name], mailbox.wait_seconds_total)
         yield from (depth, blocked, tasks, restarts, waited)
         for name, read in self.extra.items():
-            family = GaugeMetricFamily(name, name.replace("_", " "))
+            # A count that only grows is a counter (so `rate()` reads it right).
+            kind = CounterMetricFamily if name.endswith("_total") else GaugeMetricFamily
+            family = kind(name, name.replace("_", " "))
             family.add_metric([], float(read()))
             yield family
         if self.config_digest:

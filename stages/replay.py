@@ -68,6 +68,7 @@ async def replay(job: Job, stored: Stored, chunks: list[str], outcomes: Outcomes
         flow.detach()
     await outcomes.to_books(Completed(
         job=job, status=status, model=stored.model, attempts=[], usage=stored.usage,
-        cost_usd=0.0, latency_s=clock.now() - job.received_at, ttft_s=0.0, text="",
+        cost_usd=0.0, latency_s=clock.now() - job.received_at, ttft_s=0.0,
+        text=stored.text if status == "ok" else "",  # the ledger's `answer` (`texts`)
         finish_reason=stored.finish_reason, cache=kind,
         saved_usd=stored.cost_usd if status == "ok" else 0.0))

@@ -107,6 +107,19 @@ async def test_with_texts_the_prompt_and_the_answer_are_kept(tmp_path: Path) -> 
     assert line["answer"] == answer.choices[0].message.content
 
 
+async def test_with_texts_a_cache_hit_keeps_the_answer_it_served(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        async with router(path, "texts = true") as r:
+            first = await r.complete(ask("say it again", model="nano", temperature=0))
+            await r.quiesce()
+            again = await r.complete(ask("say it again", model="nano", temperature=0))
+    assert again.router is not None and again.router.cache == "exact"
+    assert [(line["cache"], line["answer"]) for line in entries(path)] == [
+        ("miss", first.choices[0].message.content), ("exact", again.choices[0].message.content)]
+    assert again.choices[0].message.content
+
+
 async def test_a_line_says_when_its_request_arrived_in_wall_clock_time(
         tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
@@ -299,6 +312,21 @@ def test_serve_reopens_its_ledger_on_sigusr1_or_a_reload(tmp_path: Path,
             if server.poll() is None:
                 server.kill()
     assert len(entries(rotated)) == 1 and len(entries(ledger)) == 1
+
+
+async def test_a_file_a_crash_left_midway_through_a_line_goes_on_on_a_new_one(
+        tmp_path: Path) -> None:
+    # A process killed mid-write leaves a line with no newline; the next run's first
+    # line must not be glued to it.
+    path = tmp_path / "lines.jsonl"
+    path.write_bytes(b'{"whole": 1}\n{"cut sh')
+    with anyio.fail_after(5):
+        async with LineFile(path) as out:
+            await out.put(b'{"next": 2}\n')
+        async with LineFile(path) as out:  # a file that ends well gets no blank line
+            await out.put(b'{"then": 3}\n')
+    assert path.read_bytes().splitlines() == [
+        b'{"whole": 1}', b'{"cut sh', b'{"next": 2}', b'{"then": 3}']
 
 
 async def test_a_line_longer_than_the_buffer_is_still_taken_alone(tmp_path: Path) -> None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from reactor import Attempt, ChatMessage, ChatRequest, Completed, FakeClock, Flow, Usage
+from reactor import (
+    Attempt,
+    ChatMessage,
+    ChatRequest,
+    Completed,
+    FakeClock,
+    Flow,
+    Router,
+    Usage,
+    parse_config,
+)
 from reactor._messages import Job
 from stages.metrics import Metrics
 
@@ -79,3 +89,13 @@ async def test_a_long_generation_is_told_from_one_that_ran_into_the_total_timeou
     assert 'reactor_request_duration_seconds_bucket{le="180.0",model="small"} 1.0' in lines
     assert 'reactor_request_duration_seconds_bucket{le="300.0",model="small"} 2.0' in lines
     assert 'reactor_request_duration_seconds_bucket{le="600.0",model="small"} 2.0' in lines
+
+
+async def test_the_router_s_own_counts_are_typed_as_what_they_are() -> None:
+    # A count that only grows is a counter, so that `rate()` and resets read right; a
+    # level that comes and goes is a gauge.
+    async with Router(parse_config(
+            '[[models]]\nname = "m"\nupstream = { kind = "simulated" }\n')) as router:
+        text = generate_latest(router.pipeline.registry).decode()
+    assert "# TYPE reactor_shed_total counter" in text.splitlines()
+    assert "# TYPE reactor_in_flight gauge" in text.splitlines()
