@@ -51,6 +51,7 @@ class Pipeline:
         from stages.breaker import Breaker, BreakerCollector, Breakers
         from stages.cache import CacheCollector, ExactCache
         from stages.cost import CostTracker
+        from stages.embedders import embedder_identity
         from stages.ledger import Ledger, LedgerCollector
         from stages.limits import LimitsCollector, MemoryLimits, Policy, build_limits
         from stages.metrics import Metrics
@@ -86,7 +87,8 @@ class Pipeline:
                                                 [model.name for model in config.models]))
         self.breaker = Breaker(self.breakers, self.provider.mailbox, self.outcomes, clock,
                                **sizes)
-        self.catalogue = Catalogue(config.models, config.selector)
+        self.catalogue = Catalogue(config.models, config.selector,
+                                   embedder=embedder_identity(config.analyzer.embedder))
         self.selector = Selector(self.catalogue, self.breaker.mailbox, self.outcomes, clock,
                                  save_timeout_s=config.server.drain_timeout_s, **sizes)
         if previous is not None and previous.config.analyzer.embedder == \
@@ -193,22 +195,36 @@ def check_saved(config: RouterConfig) -> None:
             if not isinstance(stored, np.lib.npyio.NpzFile):
                 raise ValueError("an array, not an .npz archive")
             with stored:
-                header = stored["header"]
-                dim = msgspec.json.decode(header.tobytes()).get("dim") \
-                    if where == "selector.quality_model" else None
+                header = msgspec.json.decode(stored["header"].tobytes())
         except (OSError, EOFError, ValueError, KeyError, AttributeError,
                 zipfile.BadZipFile, msgspec.DecodeError):
             raise ConfigError(f"cannot load {path!r}: not a file reactor saved",
                               path=where) from None
-        # The vectors' size says which embedder made them; minilm's is the package's own.
-        embedder = config.analyzer.embedder
-        made = getattr(embedder, "dim", None)
-        if dim is not None and made is not None and config.analyzer.embed and dim != made:
-            kind = embedder.__struct_config__.tag
-            raise ConfigError(
-                f"{path!r} was learned from {dim}-dimension embeddings; the {kind} embedder "
-                f"makes {made}: retrain it (`reactor train`) or point to another file",
-                path=where)
+        if where == "selector.quality_model" and config.analyzer.embed and \
+                isinstance(header, dict):
+            _check_embedder(config, path, header.get("dim"), header.get("embedder"))
+
+
+def _check_embedder(config: RouterConfig, path: str, dim: object, made_by: object) -> None:
+    """A learned model's vectors are comparable only with the same embedder's: its size
+    (where the config says it; minilm's is the package's own) and its identity (where
+    the file says it) must be this configuration's."""
+    from stages.embedders import embedder_identity
+
+    embedder = config.analyzer.embedder
+    kind = embedder.__struct_config__.tag
+    size = getattr(embedder, "dim", None)
+    if dim is not None and size is not None and dim != size:
+        raise ConfigError(
+            f"{path!r} was learned from {dim}-dimension embeddings; the {kind} embedder "
+            f"makes {size}: retrain it (`reactor train`) or point to another file",
+            path="selector.quality_model")
+    identity = embedder_identity(embedder)
+    if made_by and made_by != identity:
+        raise ConfigError(
+            f"{path!r} was learned from the embeddings of {made_by}, not of this "
+            f"configuration's {identity}: retrain it (`reactor train`) or point to another "
+            "file", path="selector.quality_model")
 
 
 def config_digest(config: RouterConfig) -> str:

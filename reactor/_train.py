@@ -45,7 +45,7 @@ async def train(config: RouterConfig, data: Path, out: Path | None,
                 batch: int = 256) -> tuple[Path, int, list[str]]:
     """Fit and save; returns where, how many prompts, and which models were scored."""
     from stages.analyzer import classify
-    from stages.embedders import build_embedder
+    from stages.embedders import build_embedder, embedder_identity
     from stages.quality import QualityModel
 
     target = out or (Path(config.selector.quality_model)
@@ -61,7 +61,8 @@ async def train(config: RouterConfig, data: Path, out: Path | None,
     scores = {model: np.array([e.scores.get(model, math.nan) for e in examples],
                               dtype=np.float32) for model in models}
     tasks = [classify(e.prompt)[0] for e in examples]
-    quality = QualityModel(dim=embeddings.shape[1])
+    quality = QualityModel(dim=embeddings.shape[1],
+                           embedder=embedder_identity(config.analyzer.embedder))
     quality.fit(embeddings, scores, tasks=tasks)
     target.parent.mkdir(parents=True, exist_ok=True)
     quality.save(target)

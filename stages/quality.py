@@ -61,6 +61,9 @@ class QualityParams(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 class _Header(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     version: int
     dim: int
+    embedder: str = ""
+    """`embedder_identity` of the vectors' embedder; empty in files saved before it was
+    kept (and by programs that did not say)."""
     models: list[str]
     tasks: list[str]
     rows: int
@@ -73,9 +76,12 @@ _HEADER = msgspec.json.Decoder(_Header)
 class QualityModel:
     """Nearest-neighbour outcomes per model, blended with per-(task, model) priors."""
 
-    def __init__(self, dim: int, params: QualityParams | None = None) -> None:
+    def __init__(self, dim: int, params: QualityParams | None = None, *,
+                 embedder: str = "") -> None:
         self.params = params or QualityParams()
         self.dim = dim
+        self.embedder = embedder
+        """Which embedder made the vectors (`embedder_identity`); empty: not said."""
         self.models: list[str] = []
         self._index = self._new_index()
         self._scores: Scores = np.zeros((0, 0), dtype=np.float32)
@@ -250,8 +256,8 @@ class QualityModel:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write one .npz atomically: a reader sees the old file or the new, never half."""
         tasks = sorted(self._task_sum)
-        header = _Header(version=FORMAT_VERSION, dim=self.dim, models=self.models,
-                         tasks=tasks, rows=len(self), params=self.params)
+        header = _Header(version=FORMAT_VERSION, dim=self.dim, embedder=self.embedder,
+                         models=self.models, tasks=tasks, rows=len(self), params=self.params)
         arrays: dict[str, npt.NDArray[np.generic]] = {
             "header": np.frombuffer(msgspec.json.encode(header), dtype=np.uint8),
             "vectors": self._index.vectors,
@@ -272,7 +278,7 @@ class QualityModel:
             if header.version != FORMAT_VERSION:
                 raise ValueError(f"{path}: quality model format {header.version}, "
                                  f"this build reads {FORMAT_VERSION}")
-            model = cls(header.dim, header.params)
+            model = cls(header.dim, header.params, embedder=header.embedder)
             model.models = list(header.models)
             vectors = stored["vectors"].astype(np.float32)
             if vectors.shape != (header.rows, header.dim):

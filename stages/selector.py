@@ -103,8 +103,11 @@ class Catalogue:
     """The selector's private state: models, aliases, live latency estimates."""
 
     def __init__(self, models: list[ModelConfig], config: SelectorConfig,
-                 quality_params: QualityParams | None = None) -> None:
+                 quality_params: QualityParams | None = None, *, embedder: str = "") -> None:
         self.config = config
+        self.embedder = embedder
+        """`embedder_identity` of the prompts' embeddings: a learned model made from
+        another's is not read, and one started here is marked with it."""
         self.quality_params = quality_params
         """For a learned model started from scratch (a loaded one keeps its own)."""
         self.models = {model.name: model for model in models}
@@ -222,14 +225,17 @@ class Catalogue:
 
     def comparable(self, learned: QualityModel, embedding: npt.NDArray[np.float32]) -> bool:
         """Was `learned` made with embeddings like this one? One from another embedder
-        (another dimension: a file trained or saved under another configuration) is
-        useless to this one: decisions go on from the priors, and it is said once."""
-        if len(embedding) == learned.dim:
+        (another size, or another embedder named in the file: one trained or saved
+        under another configuration) is useless to this one: decisions go on from the
+        priors, and it is said once. A file that names no embedder is taken on trust."""
+        if len(embedding) == learned.dim and (
+                not learned.embedder or not self.embedder or learned.embedder == self.embedder):
             return True
         if not self._mismatch_logged:
             self._mismatch_logged = True
             log.warning("quality_model_mismatch", path=self.config.quality_model,
-                        model_dim=learned.dim, embedding_dim=len(embedding))
+                        model_dim=learned.dim, embedding_dim=len(embedding),
+                        model_embedder=learned.embedder, embedder=self.embedder)
         return False
 
     def estimate(self, model: ModelConfig, features: Features) -> float:
@@ -745,7 +751,8 @@ class Selector(Actor[Select | Completed | Feedback]):
         quality = self.catalogue.quality
         if quality is None:
             quality = self.catalogue.quality = QualityModel(
-                dim=len(embedding), params=self.catalogue.quality_params)
+                dim=len(embedding), params=self.catalogue.quality_params,
+                embedder=self.catalogue.embedder)
         elif not self.catalogue.comparable(quality, embedding):
             return False
         if seen.rating is not None and seen.learned_in is quality:

@@ -351,6 +351,28 @@ def test_a_learned_model_from_another_embedder_is_refused_when_the_router_is_bui
     Router(same)  # built without complaint
 
 
+def test_a_learned_model_from_another_embedder_of_the_same_size_is_refused(
+        tmp_path: Path) -> None:
+    # MiniLM's vectors and the default hashing ones are both 384 wide: read as the
+    # other's, every learned neighbour would have been noise, silently.
+    from stages.quality import QualityModel
+
+    saved = tmp_path / "quality.npz"
+    QualityModel(dim=384, embedder="minilm:all-MiniLM-L6-v2:256").save(saved)
+    config = parse_config(f'[selector]\nquality_model = "{saved}"\n{MODEL}')
+    with pytest.raises(ConfigError) as info:
+        Router(config)
+    assert str(info.value) == (
+        f"selector.quality_model: '{saved}' was learned from the embeddings of "
+        "minilm:all-MiniLM-L6-v2:256, not of this configuration's hashing:384:2:3-5:1: "
+        "retrain it (`reactor train`) or point to another file")
+    # Saved by this configuration (or by a build that did not say): read.
+    QualityModel(dim=384, embedder="hashing:384:2:3-5:1").save(saved)
+    Router(config)
+    QualityModel(dim=384).save(saved)
+    Router(config)
+
+
 def test_serve_names_missing_embedder_weights_instead_of_a_traceback(tmp_path: Path) -> None:
     config = tmp_path / "router.toml"
     config.write_text(f'[analyzer.embedder]\nkind = "minilm"\npath = "{tmp_path}"\n{MODEL}')

@@ -13,6 +13,8 @@ import pytest
 
 from reactor import RequestFailed, Router, parse_config
 from reactor._server import Server
+from stages.embedders import embedder_identity
+from stages.quality import QualityModel
 from tests.conftest import FAST_MODELS, TWO_MODELS
 
 PROMPT = "How do I convert a timestamp with a timezone offset into UTC in Python?"
@@ -142,6 +144,8 @@ def test_train_builds_a_model_the_router_loads(tmp_path: Path) -> None:
                              str(config_path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "trained on 24 prompts" in result.stdout
+    embedder = parse_config(config_path.read_text()).analyzer.embedder
+    assert QualityModel.load(tmp_path / "trained.npz").embedder == embedder_identity(embedder)
     route = subprocess.run([sys.executable, "-m", "reactor", "route", PROMPT, "--config",
                             str(config_path)], capture_output=True, text=True, timeout=120)
     assert route.returncode == 0, route.stderr

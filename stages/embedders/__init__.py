@@ -25,6 +25,7 @@ checks and maps 90 MB of weights): call it at start-up, not per request.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import assert_never
 
 import aiohttp
@@ -54,6 +55,7 @@ __all__ = [
     "MiniLMEmbedder",
     "MiniLMEmbedderConfig",
     "build_embedder",
+    "embedder_identity",
 ]
 
 
@@ -73,5 +75,25 @@ def build_embedder(config: EmbedderConfig, *,
             if session is None:
                 raise ValueError("the http embedder needs the shared aiohttp session")
             return HttpEmbedder(config, session)
+        case _:
+            assert_never(config)
+
+
+def embedder_identity(config: EmbedderConfig) -> str:
+    """What makes `config`'s vectors comparable with another's: everything that changes
+    them (kind, size, hashing's n-grams and weight, the weights or remote model), and
+    nothing that does not (timeouts, batch sizes, an endpoint's address). Saved with
+    what was learned from the vectors, so that a file made under another embedder of
+    the same size is not read as if it were this one's."""
+    match config:
+        case HashingEmbedderConfig():
+            return (f"hashing:{config.dim}:{config.word_ngrams}:{config.char_ngram_min}-"
+                    f"{config.char_ngram_max}:{config.char_weight:g}")
+        case MiniLMEmbedderConfig():
+            weights = config.sha256 or (Path(config.path).name if config.path
+                                        else "all-MiniLM-L6-v2")
+            return f"minilm:{weights}:{config.max_tokens}"
+        case HttpEmbedderConfig():
+            return f"http:{config.model}:{config.dim}"
         case _:
             assert_never(config)

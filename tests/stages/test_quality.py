@@ -261,3 +261,11 @@ def test_revising_an_outcome_is_as_if_it_had_been_observed_so() -> None:
         for task in ("math", "chat", None):
             assert tuple(revised.predict(query, task=task)["big"]) == pytest.approx(
                 tuple(direct.predict(query, task=task)["big"]))
+
+
+def test_a_saved_model_keeps_the_embedder_its_vectors_came_from(tmp_path: Path) -> None:
+    path = tmp_path / "quality.npz"
+    model = QualityModel(dim=4, embedder="hashing:4:2:3-5:1")
+    model.observe(np.ones(4, dtype=np.float32) / 2, "a", 1.0)
+    model.save(path)
+    assert QualityModel.load(path).embedder == "hashing:4:2:3-5:1"

@@ -16,7 +16,7 @@ import pytest
 
 from reactor import ChatRequest, Router, RouterConfig, parse_config
 from stages.analyzer import analyze
-from stages.embedders import HashingEmbedder
+from stages.embedders import HashingEmbedder, embedder_identity
 from stages.neighbours import Vectors
 from stages.quality import QualityModel, QualityParams
 from stages.selector import (
@@ -483,15 +483,17 @@ def test_the_reason_names_the_weights_and_the_constraints_used(
     assert constrained.reason.endswith("; ruled out by the constraints: mini, pro, ultra")
 
 
+@pytest.mark.parametrize(("dim", "embedder"), [(7, ""), (384, "minilm:other:256")],
+                         ids=["another size", "another embedder"])
 async def test_a_learned_model_from_another_embedder_leaves_routing_on_priors(
-        tmp_path: Path) -> None:
+        tmp_path: Path, dim: int, embedder: str) -> None:
     # Refused when the router is built (tests/test_config_edges.py); one that appears
     # after that, or whose size the config does not say (minilm), is met at start.
     path = tmp_path / "quality.npz"
     config = parse_config(TWO_MODELS.format(path=path))
     built = Router(config)
-    other = QualityModel(dim=7)
-    for vector in np.random.default_rng(0).normal(size=(5, 7)):
+    other = QualityModel(dim=dim, embedder=embedder)
+    for vector in np.random.default_rng(0).normal(size=(5, dim)):
         other.observe(vector, "strong", 0.0, task="chat")
     other.save(path)
     with anyio.fail_after(10):
@@ -503,4 +505,17 @@ async def test_a_learned_model_from_another_embedder_leaves_routing_on_priors(
             await remembered(router, answer.router.request_id)
             assert not await router.feedback(answer.router.request_id, rating=5)
             assert router.pipeline.selector.restarts == 0
-    assert QualityModel.load(path).dim == 7  # left as it was
+    assert QualityModel.load(path).dim == dim  # left as it was
+
+
+async def test_a_model_learned_here_names_the_embedder_it_was_learned_from(
+        tmp_path: Path) -> None:
+    path = tmp_path / "quality.npz"
+    config = parse_config(TWO_MODELS.format(path=path))
+    with anyio.fail_after(10):
+        async with Router(config) as router:
+            answer = await router.complete(ask("What is the capital of France?"))
+            assert answer.router is not None
+            await remembered(router, answer.router.request_id)
+            assert await router.feedback(answer.router.request_id, rating=5)
+    assert QualityModel.load(path).embedder == embedder_identity(config.analyzer.embedder)
