@@ -65,6 +65,18 @@ class Outcomes:
             self.published_total += 1
             outcome.job.flow.settle()
 
+    def to_books_nowait(self, outcome: Completed) -> bool:
+        """Tell the book-keepers that have room now (for a caller that cannot wait);
+        False if one had none and was not told. The caller settles the request."""
+        told = True
+        for mailbox in self._books:
+            try:
+                told = mailbox.put_nowait(outcome) and told
+            except MailboxClosed:
+                told = False
+        self.published_total += 1
+        return told
+
     async def to_all(self, outcome: Completed) -> None:
         """Tell the learners and the book-keepers; call only without a pipeline slot."""
         await self._all_from(outcome, 0)

@@ -43,7 +43,7 @@ from reactor._events import (
     Usage,
 )
 from reactor._flow import TERMINAL, Flow, Reply
-from reactor._messages import Feedback, Job, Submitted
+from reactor._messages import Completed, Feedback, Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector, metrics_snapshot
 from reactor._rounding import round3
 from reactor._wire import (
@@ -298,6 +298,7 @@ class Router:
         self._ids = 0
         self._id_prefix = os.urandom(4).hex()
         self.shed_total = 0
+        self.shed_unbooked = 0  # shed at the door while a book had no room: no line
         self.config_digest = self.pipeline.config_digest
         self.loaded_at = self.clock.wall()
         self.pipeline.registry.register(RuntimeCollector(self.pipeline.actors, {
@@ -496,10 +497,16 @@ class Router:
             sent = False
         if not sent:
             self.shed_total += 1
-            flow.fail_nowait(ErrorInfo(
-                status=503, type="overloaded_error", code="overloaded",
-                message="the router is overloaded; retry later",
-                retry_after_s=self.config.admission.retry_after_s))
+            error = ErrorInfo(status=503, type="overloaded_error", code="overloaded",
+                              message="the router is overloaded; retry later",
+                              retry_after_s=self.config.admission.retry_after_s)
+            flow.fail_nowait(error)
+            # Booked like every request (a ledger line, the metrics) where the books
+            # have room now: the door cannot wait for them.
+            if not self.pipeline.outcomes.to_books_nowait(Completed(
+                    job=job, status="rejected", model=None, attempts=[], usage=Usage(),
+                    cost_usd=0.0, latency_s=0.0, error=error)):
+                self.shed_unbooked += 1
             flow.settle()
         return flow
 
@@ -657,6 +664,7 @@ class Router:
             "config": {"digest": self.config_digest, "loaded_at": self.loaded_at},
             "in_flight": self._in_flight,
             "shed": self.shed_total + pipeline.admission.gate.shed_total,
+            "shed_unbooked": self.shed_unbooked,
             "cost": pipeline.cost.snapshot(),
             "ledger": pipeline.ledger.snapshot() if pipeline.ledger is not None else None,
             "cache": {"backend": self.config.cache.backend, "hits": cache.hits,

@@ -20,6 +20,7 @@ from prometheus_client import generate_latest
 from structlog.testing import capture_logs
 
 from reactor import ConfigError, FakeClock, RequestFailed, parse_config
+from reactor._events import Failed
 from reactor._lines import LineFile
 from reactor._router import Router, gather
 from reactor._server import Server
@@ -118,6 +119,29 @@ async def test_with_texts_a_cache_hit_keeps_the_answer_it_served(tmp_path: Path)
     assert [(line["cache"], line["answer"]) for line in entries(path)] == [
         ("miss", first.choices[0].message.content), ("exact", again.choices[0].message.content)]
     assert again.choices[0].message.content
+
+
+async def test_requests_shed_at_the_door_have_their_lines_too(tmp_path: Path) -> None:
+    # Sent faster than the first stage takes them (no await between), the requests past
+    # its mailbox are refused at the door: each is still a request of the books.
+    path = tmp_path / "ledger.jsonl"
+    with anyio.fail_after(10):
+        config = parse_config(MODELS.format(path=path, extra="").replace(
+            "[runtime]\n", "[runtime]\nmailbox_size = 2\n"))
+        async with Router(config) as r:
+            flows = [r.submit(ask(f"q{i}", model="nano")) for i in range(8)]
+            results = [await gather(flow) for flow in flows]
+            shed = [result for result in results if isinstance(result, Failed)]
+            assert shed and all(result.error.code == "overloaded" for result in shed)
+            # The books' mailboxes are as small as the door's: those shed once they were
+            # full too go unbooked, and are counted so.
+            unbooked = r.stats()["shed_unbooked"]
+            assert r.stats()["shed"] == len(shed) and unbooked < len(shed)
+    lines = entries(path)
+    assert len(lines) == 8 - unbooked
+    refused = [line for line in lines if line["status"] == "rejected"]
+    assert len(refused) == len(shed) - unbooked
+    assert {line["error"]["code"] for line in refused} == {"overloaded"}
 
 
 async def test_a_line_says_when_its_request_arrived_in_wall_clock_time(
