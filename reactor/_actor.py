@@ -78,6 +78,9 @@ class Actor(Generic[M]):
         self.started_once = False
         self.ended: anyio.Event | None = None
         """Set once the actor has handled its mailbox to its close and stopped."""
+        self.book_crash: Callable[[Job, ErrorInfo], None] | None = None
+        """Books a request this stage's crash ended (set by the pipeline for the stages
+        a request passes through): its ledger line and metrics, its reservations back."""
 
     # hooks
 
@@ -102,9 +105,13 @@ class Actor(Generic[M]):
         """
         job = getattr(message, "job", None)
         if isinstance(job, Job) and not isinstance(message, Completed):
-            job.flow.fail_nowait(ErrorInfo(
+            error = ErrorInfo(
                 status=500, type="server_error", code="internal_error",
-                message=f"internal error in stage {self.name!r}; the stage was restarted"))
+                message=f"internal error in stage {self.name!r}; the stage was restarted")
+            unended = not job.flow.finished
+            job.flow.fail_nowait(error)
+            if unended and self.book_crash is not None:
+                self.book_crash(job, error)
             job.flow.settle()
 
     async def stopping(self) -> None:

@@ -26,9 +26,10 @@ from reactor._actor import Actor
 from reactor._clock import Clock
 from reactor._config import RouterConfig, check_paths
 from reactor._errors import ConfigError
+from reactor._events import ErrorInfo, Usage
 from reactor._fanout import Outcomes
 from reactor._mailbox import Mailbox
-from reactor._messages import Submitted
+from reactor._messages import Completed, Job, Submitted
 from reactor._system import RestartPolicy, System
 
 if TYPE_CHECKING:
@@ -153,14 +154,22 @@ class Pipeline:
             *self.books, self.provider, self.breaker, self.selector, self.semantic, self.analyzer,
             self.cache, self.admission,
         ]
+        def book_crash(job: Job, error: ErrorInfo) -> None:
+            self.outcomes.to_books_nowait(Completed(
+                job=job, status="failed", model=None, attempts=[], usage=Usage(),
+                cost_usd=0.0, latency_s=clock.now() - job.received_at, error=error))
+
         self.system = System(clock=clock, policy=RestartPolicy(
             max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,
             backoff_s=runtime.restart_backoff_s, backoff_max_s=runtime.restart_backoff_max_s))
         # The books finish what they hold even when the caller's scope is cancelled:
-        # the router closes their mailboxes, waits for them, then stops them.
+        # the router closes their mailboxes, waits for them, then stops them. A request
+        # a stage on its path crashed on is booked all the same.
         books = {id(book) for book in self.books}
         for actor in self.actors:
             self.system.add(actor, shielded=id(actor) in books)
+            if id(actor) not in books:
+                actor.book_crash = book_crash
 
     def replaced_previous(self) -> None:
         """`previous` no longer gets requests: the learned state shared with it (the

@@ -7,6 +7,7 @@ import gc
 import anyio
 import msgspec
 import pytest
+from prometheus_client import generate_latest
 
 from reactor import (
     AnalyzerConfig,
@@ -134,9 +135,14 @@ async def test_crashed_stage_is_restarted_and_later_requests_succeed(
             await router.complete(ask("boom", model="nano"))
         assert caught.value.status == 500 and "analyzer" in str(caught.value)
         answer = await router.complete(ask("fine now", model="nano"))
+        await router.quiesce()
     assert answer.model == "nano"
     assert analyzer.restarts == 1
     assert router.in_flight == 0
+    # The crashed request is booked like any other: counted as a failure.
+    metrics = generate_latest(router.pipeline.registry).decode()
+    assert 'reactor_requests_total{cache="miss",model="none",status="failed"} 1.0' in metrics
+    assert router.stats()["cost"]["total"]["requests"] == 2
 
 
 async def test_leaving_a_stream_early_releases_the_request(router: Router) -> None:
