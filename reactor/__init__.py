@@ -36,6 +36,7 @@ from reactor._config import RouterConfig as RouterConfig
 from reactor._config import RuntimeConfig as RuntimeConfig
 from reactor._config import SelectorConfig as SelectorConfig
 from reactor._config import SimulatedUpstream as SimulatedUpstream
+from reactor._config import TenantConfig as TenantConfig
 from reactor._config import TenantLimits as TenantLimits
 from reactor._config import load_config as load_config
 from reactor._config import parse_config as parse_config
@@ -162,6 +163,7 @@ __all__ = [
     "System",
     "SystemClock",
     "TaskType",
+    "TenantConfig",
     "TenantLimits",
     "Token",
     "ToolCallDelta",

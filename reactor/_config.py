@@ -9,6 +9,7 @@ environment (for API keys).
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
 import tomllib
@@ -98,7 +99,17 @@ class TenantLimits(Base, frozen=True):
     requests_per_minute: PositiveInt | None = None
     tokens_per_minute: PositiveInt | None = None
     usd_per_day: NonNegative | None = None
-    """`inf` exempts the tenant from a default budget."""
+    usd_per_month: NonNegative | None = None
+
+
+class TenantConfig(Base, frozen=True):
+    """`[admission.tenants.<name>]`: one tenant's own limits, over `[admission]`'s key by
+    key; `inf` exempts the tenant from a default limit."""
+
+    requests_per_minute: PositiveInt | float | None = None
+    """A whole number, or `inf` (any other float is refused)."""
+    tokens_per_minute: PositiveInt | float | None = None
+    usd_per_day: NonNegative | None = None
     usd_per_month: NonNegative | None = None
 
 
@@ -122,7 +133,7 @@ class AdmissionConfig(Base, frozen=True):
     """Per tenant, per UTC calendar day; unset: unlimited."""
     usd_per_month: NonNegative | None = None
     """Per tenant, per UTC calendar month; unset: unlimited."""
-    tenants: dict[str, TenantLimits] = {}
+    tenants: dict[str, TenantConfig] = {}
     """Limits of named tenants, overriding the defaults above key by key."""
     backend: Literal["memory", "redis"] = "memory"
     """`redis` shares rate limits and budgets between every instance on one server."""
@@ -499,11 +510,16 @@ def _check_tenants(raw: dict[str, object], source: str) -> None:
         return
     for name, entry in tenants.items():
         try:
-            msgspec.convert(entry, TenantLimits, strict=True)
+            own = msgspec.convert(entry, TenantConfig, strict=True)
         except msgspec.ValidationError as exc:
             path, message = _explain(exc)
             where = f"admission.tenants.{_key(name)}" + (f".{path}" if path else "")
             raise ConfigError(message, path=where, source=source) from None
+        for rate in ("requests_per_minute", "tokens_per_minute"):
+            value = getattr(own, rate)
+            if isinstance(value, float) and value != math.inf:
+                raise ConfigError("expected a whole number of at least 1, or inf (no limit)",
+                                  path=f"admission.tenants.{_key(name)}.{rate}", source=source)
 
 
 def parse_config(text: str, *, source: str = "router.toml") -> RouterConfig:

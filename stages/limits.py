@@ -25,7 +25,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
-from reactor import AdmissionConfig, ChatRequest, ErrorInfo, Quota, TenantLimits
+from reactor import AdmissionConfig, ChatRequest, ErrorInfo, Quota, TenantConfig, TenantLimits
 
 Reason = Literal["budget", "tokens", "requests"]
 Window = Literal["day", "month"]
@@ -42,7 +42,7 @@ class Policy:
 
     def __init__(self, config: AdmissionConfig) -> None:
         self.output_tokens_reserved = config.output_tokens_reserved
-        default = _resolved(TenantLimits(), config)
+        default = _resolved(TenantConfig(), config)
         self.default = default
         self.tenants = {name: _resolved(own, config) for name, own in config.tenants.items()}
 
@@ -66,7 +66,7 @@ class Policy:
                 + (self.output_tokens_reserved if output is None else output))
 
 
-def _resolved(own: TenantLimits, config: AdmissionConfig) -> TenantLimits | None:
+def _resolved(own: TenantConfig, config: AdmissionConfig) -> TenantLimits | None:
     def pick(mine: Any, default: Any) -> Any:
         value = mine if mine is not None else default
         return None if isinstance(value, float) and math.isinf(value) else value

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reactor import Quota, TenantLimits, parse_config
+from reactor import ConfigError, Quota, TenantLimits, parse_config
 from stages.limits import LimitStore, MemoryLimits, Policy, Refusal, refusal_error, windows_at
 from stages.limits_redis import RedisLimits
 from tests.conftest import FAST_MODELS
@@ -39,6 +39,28 @@ usd_per_day = inf
     assert limits.of("big") == TenantLimits(tokens_per_minute=500, usd_per_month=100.0)
     assert limits.of("free") == TenantLimits(tokens_per_minute=500)
     assert policy("").of("anyone") is None  # nothing configured: nothing metered
+
+
+def test_inf_exempts_a_tenant_from_a_default_rate_too() -> None:
+    limits = policy("""
+[admission]
+requests_per_minute = 60
+tokens_per_minute = 500
+
+[admission.tenants.batch]
+requests_per_minute = inf
+tokens_per_minute = inf
+""")
+    assert limits.of("anyone") == TenantLimits(requests_per_minute=60, tokens_per_minute=500)
+    assert limits.of("batch") is None
+
+
+@pytest.mark.parametrize("value", ["1.5", "60.0", "-inf", "nan"])
+def test_a_rate_that_is_neither_whole_nor_inf_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        policy(f"[admission.tenants.batch]\nrequests_per_minute = {value}\n")
+    assert str(caught.value) == ("router.toml: admission.tenants.batch.requests_per_minute: "
+                                 "expected a whole number of at least 1, or inf (no limit)")
 
 
 def test_windows_end_at_utc_midnight_and_on_the_first_of_the_month() -> None:
