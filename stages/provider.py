@@ -242,7 +242,8 @@ class Provider(Actor[Dispatch]):
                             await flow.emit(done)
                         return self._outcome(call, status, usage, finish, None, cost)
                     last = result
-                    if result.kind in _HANGS and self.config.stream_after_fault_s:
+                    if result.kind in _HANGS and self.config.stream_after_fault_s and \
+                            call.attempts[-1].error != "deadline":
                         self.streamed_until[name] = \
                             self.clock.now() + self.config.stream_after_fault_s
                     if call.streamed > streamed:

@@ -789,3 +789,25 @@ async def test_a_continued_stream_names_and_charges_each_model_for_its_own_part(
         assert f'reactor_tokens_total{{direction="completion",model="{part["model"]}"}} ' \
             f'{float(part["completion_tokens"])}' in exposition
     assert pipeline.cost.ledger.total.cost_usd == pytest.approx(info["cost_usd"])
+
+
+async def test_a_try_cut_by_the_request_s_deadline_is_not_held_against_its_model() -> None:
+    # The primary hangs and uses up most of the request's time; the backup, healthy but
+    # slower than what is left, is cut by the deadline, not by its own limits: one
+    # request's deadline says nothing of the backup's health, so its breaker (which
+    # opens at the first failure here) stays shut and its calls are not streamed for it.
+    primary = FakeUpstream(fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS, headers_delay_s=5.0)
+    async with rigged(primary, backup, provider="total_timeout_s = 0.6\nstream_sample = 0",
+                      retry="max_attempts = 1", breaker="failure_threshold = 1",
+                      primary_model="ttft_timeout_s = 0.3\nattempt_timeout_s = 0.3") as rig:
+        answer = await rig.ask(False)
+
+        assert answer.status == 504 and answer.body is not None
+        assert "the request's deadline passed" in answer.body["error"]["message"]
+        assert primary.requests == 1 and backup.requests == 1
+        breakers = rig.router.breaker_states()
+        assert breakers["primary"]["state"] == "open"
+        assert breakers["backup"] == {"state": "closed", "consecutive_failures": 0,
+                                      "opened_total": 0}
+        assert "backup" not in rig.router.pipeline.provider.streamed_until
