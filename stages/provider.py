@@ -347,8 +347,10 @@ class Provider(Actor[Dispatch]):
                 results[index] = await self._attempt(call, chain[index], index, request,
                                                      deadline, retry=0, claim=claim)
             if scope.cancelled_caught:
+                # A probe that lost told nothing: its breaker's slot is freed at once.
                 call.attempts.append(Attempt(model=chain[index], status="cancelled",
-                                             error="hedge_lost"))
+                                             error="hedge_lost",
+                                             probe=chain[index] in call.dispatch.probes))
             if len(results) == len(scopes):
                 settled.set()
 

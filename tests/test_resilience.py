@@ -21,7 +21,7 @@ import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
 from bench.fake_upstream import Fault as FakeFault
-from reactor import ChatMessage, ChatRequest, FakeClock
+from reactor import Attempt, ChatMessage, ChatRequest, FakeClock
 from reactor._router import Router
 from reactor._server import Server
 from stages.provider import CONTINUE_PROMPT
@@ -811,3 +811,28 @@ async def test_a_try_cut_by_the_request_s_deadline_is_not_held_against_its_model
         assert breakers["backup"] == {"state": "closed", "consecutive_failures": 0,
                                       "opened_total": 0}
         assert "backup" not in rig.router.pipeline.provider.streamed_until
+
+
+async def test_a_half_open_model_s_probe_that_loses_a_hedged_race_frees_the_probe_slot(
+        ) -> None:
+    # The probe hangs and the hedge answers: the probe told nothing, so the next request
+    # may probe again at once, not only after `probe_timeout_s`.
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None],
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock,
+                      provider="hedge = true\nhedge_min_samples = 1",
+                      breaker="failure_threshold = 1\ncooldown_s = 30.0",
+                      retry="max_attempts = 1") as rig:
+        await rig.ask(False)  # one first-token time: hedging may begin
+        rig.router.pipeline.breakers.record(
+            Attempt(model="primary", status="failed", error="server_error"))
+        clock.advance(30.0)
+
+        assert_complete_from_backup(await rig.ask(False))
+        assert primary.requests == 2
+        assert rig.router.pipeline.provider.hedges_total == 1
+
+        assert_complete_from_backup(await rig.ask(False))
+        assert primary.requests == 3  # probed again
