@@ -115,6 +115,12 @@ class Provider(Actor[Dispatch]):
         self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
         self._alarm: Alarm | None = None  # every try's timeouts, on one timer
 
+    def share(self, old: Provider) -> None:
+        """Carry on from `old`, a provider to be replaced (a reload): a model that hung or
+        broke off a moment ago is as likely to again, so the `stream_after_fault_s`
+        windows go on (shared while `old` drains, as the breakers are)."""
+        self.streamed_until = old.streamed_until
+
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
         out: dict[str, str] = {}
