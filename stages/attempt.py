@@ -383,18 +383,23 @@ class Watchdog:
     limits were about producing it.
     """
 
-    __slots__ = ("alarm", "attempt_end", "delivering", "finished", "first_token_end", "last",
-                 "loop", "paused_at", "queued", "request_end", "scope", "seen", "stall_s")
+    __slots__ = ("alarm", "attempt_end", "attempt_limit", "delivering", "finished",
+                 "first_token_end", "last", "loop", "paused_at", "queued", "request_end",
+                 "scope", "seen", "stall_s", "ttft_end")
 
     def __init__(self, alarm: Alarm, scope: anyio.CancelScope, now: float, ttft_s: float,
-                 stall_s: float, attempt_end: float, request_end: float) -> None:
+                 stall_s: float, attempt_end: float, request_end: float,
+                 attempt_limit: float | None = None) -> None:
         self.alarm = alarm
         self.loop = alarm.loop
         self.scope = scope
         self.stall_s = stall_s
         self.attempt_end = attempt_end
+        # The model's own limits, before the request's deadline cuts them short.
+        self.attempt_limit = attempt_end if attempt_limit is None else attempt_limit
+        self.ttft_end = now + ttft_s
         self.request_end = request_end
-        self.first_token_end = min(attempt_end, now + ttft_s)
+        self.first_token_end = min(attempt_end, self.ttft_end)
         self.seen = False
         self.delivering = False
         self.finished = False
@@ -409,6 +414,15 @@ class Watchdog:
         if not self.seen:
             return self.first_token_end
         return min(self.attempt_end, self.last + self.stall_s)
+
+    def own_due(self) -> float:
+        """When the model's own limits (first token, stall, attempt) run out, whatever the
+        request's deadline: later than it, and it was the deadline that cut the try."""
+        if self.finished:
+            return math.inf
+        if not self.seen:
+            return min(self.attempt_limit, self.ttft_end)
+        return min(self.attempt_limit, self.last + self.stall_s)
 
     def first_token(self) -> None:
         self.last = last = self.loop.time()
@@ -429,7 +443,9 @@ class Watchdog:
         """The reader took the token: the upstream's clocks run again from now."""
         now = self.loop.time()
         self.delivering = False
-        self.attempt_end = min(self.request_end, self.attempt_end + (now - self.paused_at))
+        waited = now - self.paused_at
+        self.attempt_end = min(self.request_end, self.attempt_end + waited)
+        self.attempt_limit += waited
         self.last = now
         self._bring_forward()
 
@@ -471,11 +487,12 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     now_loop = loop_time()
     started = clock.now()
     request_end = now_loop + max(0.0, deadline - started)
-    attempt_end = min(request_end, now_loop + (model.attempt_timeout_s or
-                                               config.attempt_timeout_s))
+    attempt_limit = now_loop + (model.attempt_timeout_s or config.attempt_timeout_s)
+    attempt_end = min(request_end, attempt_limit)
     probe = name in call.dispatch.probes and retry == 0
     scope = new_scope()
-    watchdog = Watchdog(alarm, scope, now_loop, ttft_s, stall_s, attempt_end, request_end)
+    watchdog = Watchdog(alarm, scope, now_loop, ttft_s, stall_s, attempt_end, request_end,
+                        attempt_limit)
     receiver = Receiver(call, name, index, reason, clock, started,
                             samples if stream else None, watchdog, loop_time, claim)
     call.held = []
@@ -484,6 +501,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
     if claim is None:
         flow.attach(scope)  # in a race, the race's own scope is attached
     result: Reply | Fault
+    deadline_cut = False  # by the request's deadline, before the model's own limits ran out
     try:
         with scope:
             result = await upstream.call(request, stream=stream, on_token=receiver)
@@ -501,6 +519,7 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
             now = loop_time()
             if now >= request_end:
                 what = "the request's deadline passed"
+                deadline_cut = watchdog.own_due() > request_end
             elif now >= watchdog.attempt_end:
                 what = "the attempt took too long"
             elif receiver.first_at is None:
@@ -531,6 +550,13 @@ async def run_attempt(call: Call, model: ModelConfig, upstream: Upstream,
         call.ttft = ttft if call.ttft is None else call.ttft
         call.attempts.append(Attempt(model=name, status="ok", ttft_s=ttft,
                                      duration_s=elapsed, tokens_out=tokens, probe=probe))
+    elif deadline_cut:
+        # Not the model's failure (its own limits had time left): the request ran out of
+        # time, maybe spent on other models. Counted against it, one request's short
+        # deadline could open a healthy model's breaker for everyone.
+        call.attempts.append(Attempt(model=name, status="cancelled", error="deadline",
+                                     ttft_s=ttft, duration_s=elapsed, tokens_out=tokens,
+                                     probe=probe))
     else:
         skipped = result.kind == "unavailable"
         call.attempts.append(Attempt(model=name, status="skipped" if skipped else "failed",

@@ -112,6 +112,14 @@ class Breakers:
             if attempt.probe:
                 breaker.probe_started = None
             return
+        if breaker.state != "closed" and not attempt.probe:
+            # A call let through before the breaker opened, reporting late: once it is
+            # open only the probe speaks for the model. A success from before the outage
+            # must not close it, nor failures the outage already counted put the probe
+            # off; an upstream asking for a longer wait is still heeded.
+            if attempt.error == "rate_limited" and attempt.retry_after_s is not None:
+                self._extend(breaker, attempt.retry_after_s)
+            return
         self._remember(breaker, status == "ok")
         if status == "ok":
             breaker.failures = 0
@@ -121,11 +129,20 @@ class Breakers:
             return
         breaker.failures += 1
         if attempt.retry_after_s is not None and attempt.error == "rate_limited":
-            self._open(breaker, min(max(attempt.retry_after_s, 0.001),
-                                    self.config.max_retry_after_s))
+            self._open(breaker, self._retry_after(attempt.retry_after_s))
         elif breaker.state == "half_open" or breaker.failures >= self.config.failure_threshold \
                 or self._rate_exceeded(breaker):
             self._open(breaker, self.config.cooldown_s)
+
+    def _retry_after(self, retry_after_s: float) -> float:
+        return min(max(retry_after_s, 0.001), self.config.max_retry_after_s)
+
+    def _extend(self, breaker: ModelBreaker, retry_after_s: float) -> None:
+        """Keep an open breaker shut until the upstream's Retry-After, if that is later."""
+        until = self.clock.now() + self._retry_after(retry_after_s)
+        if until > breaker.opened_at + breaker.cooldown_s:
+            breaker.state = "open"
+            breaker.cooldown_s = until - breaker.opened_at
 
     def _remember(self, breaker: ModelBreaker, ok: bool) -> None:
         number = int(self.clock.now() * BUCKETS_PER_WINDOW // self.config.window_s)

@@ -115,6 +115,12 @@ class Provider(Actor[Dispatch]):
         self._new_scope: Callable[[], anyio.CancelScope] = anyio.CancelScope
         self._alarm: Alarm | None = None  # every try's timeouts, on one timer
 
+    def share(self, old: Provider) -> None:
+        """Carry on from `old`, a provider to be replaced (a reload): a model that hung or
+        broke off a moment ago is as likely to again, so the `stream_after_fault_s`
+        windows go on (shared while `old` drains, as the breakers are)."""
+        self.streamed_until = old.streamed_until
+
     def unavailable(self) -> dict[str, str]:
         """Models that cannot be called, with the reason (checked without network)."""
         out: dict[str, str] = {}
@@ -242,7 +248,8 @@ class Provider(Actor[Dispatch]):
                             await flow.emit(done)
                         return self._outcome(call, status, usage, finish, None, cost)
                     last = result
-                    if result.kind in _HANGS and self.config.stream_after_fault_s:
+                    if result.kind in _HANGS and self.config.stream_after_fault_s and \
+                            call.attempts[-1].error != "deadline":
                         self.streamed_until[name] = \
                             self.clock.now() + self.config.stream_after_fault_s
                     if call.streamed > streamed:
@@ -346,8 +353,10 @@ class Provider(Actor[Dispatch]):
                 results[index] = await self._attempt(call, chain[index], index, request,
                                                      deadline, retry=0, claim=claim)
             if scope.cancelled_caught:
+                # A probe that lost told nothing: its breaker's slot is freed at once.
                 call.attempts.append(Attempt(model=chain[index], status="cancelled",
-                                             error="hedge_lost"))
+                                             error="hedge_lost",
+                                             probe=chain[index] in call.dispatch.probes))
             if len(results) == len(scopes):
                 settled.set()
 

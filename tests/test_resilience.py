@@ -21,7 +21,7 @@ import pytest
 
 from bench.fake_upstream import FakeUpstream, fake_text, fake_words, prompt_of
 from bench.fake_upstream import Fault as FakeFault
-from reactor import ChatMessage, ChatRequest, FakeClock
+from reactor import Attempt, ChatMessage, ChatRequest, FakeClock
 from reactor._router import Router
 from reactor._server import Server
 from stages.provider import CONTINUE_PROMPT
@@ -789,3 +789,50 @@ async def test_a_continued_stream_names_and_charges_each_model_for_its_own_part(
         assert f'reactor_tokens_total{{direction="completion",model="{part["model"]}"}} ' \
             f'{float(part["completion_tokens"])}' in exposition
     assert pipeline.cost.ledger.total.cost_usd == pytest.approx(info["cost_usd"])
+
+
+async def test_a_try_cut_by_the_request_s_deadline_is_not_held_against_its_model() -> None:
+    # The primary hangs and uses up most of the request's time; the backup, healthy but
+    # slower than what is left, is cut by the deadline, not by its own limits: one
+    # request's deadline says nothing of the backup's health, so its breaker (which
+    # opens at the first failure here) stays shut and its calls are not streamed for it.
+    primary = FakeUpstream(fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS, headers_delay_s=5.0)
+    async with rigged(primary, backup, provider="total_timeout_s = 0.6\nstream_sample = 0",
+                      retry="max_attempts = 1", breaker="failure_threshold = 1",
+                      primary_model="ttft_timeout_s = 0.3\nattempt_timeout_s = 0.3") as rig:
+        answer = await rig.ask(False)
+
+        assert answer.status == 504 and answer.body is not None
+        assert "the request's deadline passed" in answer.body["error"]["message"]
+        assert primary.requests == 1 and backup.requests == 1
+        breakers = rig.router.breaker_states()
+        assert breakers["primary"]["state"] == "open"
+        assert breakers["backup"] == {"state": "closed", "consecutive_failures": 0,
+                                      "opened_total": 0}
+        assert "backup" not in rig.router.pipeline.provider.streamed_until
+
+
+async def test_a_half_open_model_s_probe_that_loses_a_hedged_race_frees_the_probe_slot(
+        ) -> None:
+    # The probe hangs and the hedge answers: the probe told nothing, so the next request
+    # may probe again at once, not only after `probe_timeout_s`.
+    clock = FakeClock()
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None],
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, clock=clock,
+                      provider="hedge = true\nhedge_min_samples = 1",
+                      breaker="failure_threshold = 1\ncooldown_s = 30.0",
+                      retry="max_attempts = 1") as rig:
+        await rig.ask(False)  # one first-token time: hedging may begin
+        rig.router.pipeline.breakers.record(
+            Attempt(model="primary", status="failed", error="server_error"))
+        clock.advance(30.0)
+
+        assert_complete_from_backup(await rig.ask(False))
+        assert primary.requests == 2
+        assert rig.router.pipeline.provider.hedges_total == 1
+
+        assert_complete_from_backup(await rig.ask(False))
+        assert primary.requests == 3  # probed again

@@ -145,9 +145,8 @@ def test_failure_rate_over_the_window_opens() -> None:
 def test_failure_rate_forgets_old_attempts() -> None:
     breakers, clock = make(failure_threshold=100, failure_rate=0.5, min_requests=10,
                            window_s=30)
-    for _ in range(9):
+    for _ in range(9):  # fewer than min_requests: no rate yet
         breakers.record(fail())
-        breakers.record(ok())
     clock.advance(31)
     for _ in range(9):
         breakers.record(ok())
@@ -203,3 +202,59 @@ def test_a_busy_window_is_held_in_slices_not_one_entry_per_request() -> None:
     # What it counts is the last window's requests, to within one slice of it.
     assert 6_000 <= breaker.recent_total <= 6_000 + 6_000 // BUCKETS_PER_WINDOW
     assert breaker.recent_failures == pytest.approx(breaker.recent_total / 5, rel=0.02)
+
+
+# Outcomes of calls dispatched before the breaker opened come back late; only the
+# probe speaks for the model once it is open.
+
+
+def test_a_late_success_does_not_close_an_open_breaker() -> None:
+    breakers, clock = make(failure_threshold=2, cooldown_s=30)
+    breakers.record(fail())
+    breakers.record(fail())
+    breakers.record(ok())  # a call that began before the model broke
+    assert breakers.state("m") == "open" and breakers.admit("m") == "blocked"
+    clock.advance(30)
+    assert breakers.admit("m") == "probe"
+
+
+def test_a_late_success_does_not_close_a_half_open_breaker_while_its_probe_runs() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=30)
+    breakers.record(fail())
+    clock.advance(30)
+    assert breakers.admit("m") == "probe"
+    breakers.record(ok())
+    assert breakers.admit("m") == "blocked"  # still waiting on the probe
+    breakers.record(ok(probe=True))
+    assert breakers.state("m") == "closed"
+
+
+def test_late_failures_do_not_put_off_the_probe() -> None:
+    breakers, clock = make(failure_threshold=2, cooldown_s=30)
+    breakers.record(fail())
+    breakers.record(fail())
+    clock.advance(20)
+    for _ in range(3):  # calls in flight when it opened, failing one by one
+        breakers.record(fail())
+    clock.advance(10)
+    assert breakers.admit("m") == "probe"
+
+
+def test_a_late_rate_limit_may_keep_the_model_shut_longer_never_shorter() -> None:
+    breakers, clock = make(failure_threshold=1, cooldown_s=30)
+    breakers.record(fail())
+    clock.advance(10)
+    breakers.record(Attempt(model="m", status="failed", error="rate_limited", retry_after_s=5))
+    clock.advance(6)
+    assert breakers.admit("m") == "blocked"  # not let out early by a shorter wait
+    clock.advance(14)
+    assert breakers.admit("m") == "probe"  # 30 s after it opened, as before
+
+    breakers.record(fail(probe=True))
+    clock.advance(10)
+    breakers.record(Attempt(model="m", status="failed", error="rate_limited",
+                            retry_after_s=60))
+    clock.advance(59.9)
+    assert breakers.admit("m") == "blocked"
+    clock.advance(0.2)
+    assert breakers.admit("m") == "probe"
