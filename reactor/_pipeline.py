@@ -77,6 +77,9 @@ class Pipeline:
         self.cost = CostTracker(**sizes)
         self.metrics = Metrics(self.registry, clock, **sizes)
         self.provider = Provider(config.models, config.provider, self.outcomes, clock, **sizes)
+        if previous is not None:
+            # A model that just hung is streamed for a while yet (`stream_after_fault_s`).
+            self.provider.share(previous.provider)
         self.breakers = Breakers(config.breaker, clock)
         if previous is not None and previous.config.breaker == config.breaker:
             # A model that was failing is still failing: its breaker carries on (shared

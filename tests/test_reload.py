@@ -436,3 +436,11 @@ async def test_the_exact_cache_is_kept_across_a_reload_unless_its_version_change
     assert again.router is not None and again.router.cache == "exact"
     assert again.choices[0].message.content == first.choices[0].message.content
     assert afresh.router is not None and afresh.router.cache == "miss"
+
+
+def test_a_reload_keeps_streaming_a_model_that_just_hung() -> None:
+    # Its next hang should meet the first-token timeout, reload or not.
+    old = Router(parse_config(MODELS))
+    old.pipeline.provider.streamed_until["nano"] = old.clock.now() + 60.0
+    new = Router(parse_config(MODELS), previous=old)
+    assert "nano" in new.pipeline.provider.streamed_until
