@@ -14,8 +14,10 @@ The answer is `fake_words(prompt, n)` (the system text and every text block, joi
 newlines), cut to `max_tokens` with stop reason `max_tokens`. When the request offers
 tools (and `tool_choice` is not `none`) and the last turn is not a tool result, the
 answer is a short text block, then a `tool_use` block calling the chosen tool (the
-first, or the one `tool_choice` names) with `{"query": <last user text>}`, its input
-streamed in small `input_json_delta` pieces; stop reason `tool_use`.
+first, or the one `tool_choice` names) with `{"query": <last user text>}` (or `{}` when
+the tool's schema declares no properties), its input streamed in small
+`input_json_delta` pieces (an empty input as one empty piece, as the real API streams
+it); stop reason `tool_use`.
 
 Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
@@ -181,6 +183,14 @@ def _tool_choice(body: dict[str, Any]) -> str | None:
     return str(tools[0]["name"])
 
 
+def _takes_nothing(body: dict[str, Any], name: str) -> bool:
+    """Whether tool `name`'s schema declares no properties at all (`"properties": {}`)."""
+    for tool in body.get("tools") or []:
+        if tool.get("name") == name:
+            return (tool.get("input_schema") or {}).get("properties") == {}
+    return False
+
+
 class _Answer:
     """One answer, as the events of a stream; the JSON message is built from them."""
 
@@ -205,9 +215,12 @@ class _Answer:
             self.count = 2
             self.blocks.append({"type": "text", "text": preamble})
             self.pieces.append([{"type": "text_delta", "text": preamble}])
-            arguments = encode({"query": last_user_text(body)}).decode()
+            tool_input = {} if _takes_nothing(body, self.tool) else \
+                {"query": last_user_text(body)}
+            # An empty input streams as one empty piece, as the real API sends it.
+            arguments = encode(tool_input).decode() if tool_input else ""
             self.blocks.append({"type": "tool_use", "id": f"toolu_fake{number:04d}",
-                                "name": self.tool, "input": {"query": last_user_text(body)}})
+                                "name": self.tool, "input": tool_input})
             self.pieces.append([{"type": "input_json_delta", "partial_json": ""}] + [
                 {"type": "input_json_delta", "partial_json": arguments[i : i + JSON_PIECE]}
                 for i in range(0, len(arguments), JSON_PIECE)])

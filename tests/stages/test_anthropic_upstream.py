@@ -280,6 +280,24 @@ async def test_streamed_tool_call_arrives_in_pieces_that_assemble(
 
 
 @pytest.mark.parametrize("stream", [False, True])
+async def test_a_call_without_arguments_has_an_empty_object_for_them(
+        stream: bool, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # A tool that takes nothing is called with `{}`, which Anthropic streams as one empty
+    # `input_json_delta`: the caller must still get `{}`, as OpenAI gives it, not "".
+    clock = Tool(function=FunctionDef(name="now", description="The time"))
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream, tools=[clock]),
+                        texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "tool_calls"
+    assert fake.last.body["tools"][0]["input_schema"] == {"type": "object", "properties": {}}
+    assert (texts.calls[0].id, texts.calls[0].name) == ("toolu_fake0001", "now")
+    assert texts.arguments(0) == "{}"
+
+
+@pytest.mark.parametrize("stream", [False, True])
 async def test_tool_calls_and_results_go_back_as_tool_use_and_tool_result_blocks(
         stream: bool, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     calls = [ToolCall(id="toolu_1", function=FunctionCall(name="search",
