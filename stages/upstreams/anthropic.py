@@ -2,15 +2,15 @@
 
 The request is built by `anthropic_request`. Back: text deltas become tokens; each
 `tool_use` block becomes one tool call, indexed by its place among the calls (not among
-all blocks), its arguments streamed as they come (`{}` for a call that took none).
-Stop reasons are normalised (`end_turn`/`stop_sequence` → stop, `max_tokens` → length,
+all blocks), its arguments streamed as they come (`{}` for a call that took none). Stop
+reasons are normalised (`end_turn`/`stop_sequence` → stop, `max_tokens` → length,
 `tool_use` → tool_calls, `refusal` → content_filter; others pass through). A stream is
 whole only with a stop reason and `message_stop`; otherwise `truncated`. Prompt tokens
-include cache reads and writes, as OpenAI counts them. A stream that breaks after `message_delta` gave the output
-count reports the usage on its fault (`Fault.usage`); `message_start` alone counts the
-prompt but only a placeholder of the output, so a stream broken before is left to be
-estimated; a sink is told of that usage as it comes (`TokenSink.counted`), for a call its
-caller's timers cut short.
+include cache reads and writes, as OpenAI counts them. A stream that breaks after
+`message_delta` gave the output count reports the usage on its fault (`Fault.usage`);
+`message_start` alone counts the prompt but only a placeholder of the output, so a
+stream broken before is left to be estimated; a sink is told of that usage as it comes
+(`TokenSink.counted`), for a call its caller's timers cut short.
 """
 
 from __future__ import annotations
