@@ -1,9 +1,9 @@
 """The Anthropic Messages API request, from Reactor's OpenAI-shaped `ChatRequest`.
 
 System and developer messages become the top-level `system`; the other messages become
-user/assistant turns of content blocks, consecutive turns of one role merged, assistant
-tool calls as `tool_use` blocks and tool messages as `tool_result` blocks in a user
-turn. `max_tokens`, which Anthropic requires, is the request's output limit or the
+user/assistant turns of content blocks (an empty message left out), consecutive turns of
+one role merged, assistant tool calls as `tool_use` blocks and tool messages as
+`tool_result` blocks in a user turn. `max_tokens`, which Anthropic requires, is the request's output limit or the
 configured default. Anthropic has no seed, penalties, logit bias or JSON mode, so those
 are not sent. What the format cannot carry raises `Untranslatable`.
 """
@@ -117,13 +117,16 @@ def translate(request: ChatRequest, model: str, default_max_tokens: int,
 
 
 def turns(messages: list[ChatMessage]) -> list[_Turn]:
-    """Alternating user/assistant turns: consecutive messages of one role are merged."""
+    """Alternating user/assistant turns: consecutive messages of one role are merged, and
+    a message with nothing in it (which Anthropic refuses) is left out."""
     out: list[_Turn] = []
     for message in messages:
         if message.role in ("system", "developer"):
             continue
         role: Role = "assistant" if message.role == "assistant" else "user"
         blocks = _blocks(message)
+        if not blocks:
+            continue
         if out and out[-1].role == role:
             out[-1].content.extend(blocks)
         else:

@@ -2,7 +2,7 @@
 
 User messages become `user` contents, assistant messages `model` contents, system and
 developer messages the `systemInstruction`; consecutive contents of one role are
-merged. Tool definitions go as `functionDeclarations` with their JSON Schema in
+merged, and an empty message is left out. Tool definitions go as `functionDeclarations` with their JSON Schema in
 `parametersJsonSchema` (the `parameters` field takes only an OpenAPI subset and would
 refuse many OpenAI schemas); earlier calls go back as `functionCall` parts and tool
 messages as `functionResponse` parts, named after the call they answer. Sampling
@@ -134,7 +134,8 @@ def translate(request: ChatRequest) -> GenerateRequest:
 
 
 def contents(messages: list[ChatMessage]) -> list[Content]:
-    """User and model turns; consecutive messages of one role are merged."""
+    """User and model turns; consecutive messages of one role are merged, and a message
+    with nothing in it (which Gemini refuses) is left out."""
     names: dict[str, str] = {}
     out: list[Content] = []
     for message in messages:
@@ -144,6 +145,8 @@ def contents(messages: list[ChatMessage]) -> list[Content]:
         for call in message.tool_calls or ():
             names[call.id] = call.function.name
         parts = _parts(message, names)
+        if not parts:
+            continue
         if out and out[-1].role == role:
             out[-1].parts.extend(parts)
         else:

@@ -190,6 +190,23 @@ async def test_system_prompts_go_on_top_and_turns_of_one_role_merge(
     }
 
 
+async def test_a_message_with_nothing_in_it_is_left_out(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes an empty assistant message (a client keeps the empty answer it got);
+    # Anthropic refuses a turn without content, so it is left out and the turns around
+    # it merge.
+    req = request(messages=[ChatMessage(role="user", content="Hi."),
+                            ChatMessage(role="assistant", content=""),
+                            ChatMessage(role="user", content=PROMPT)])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Hi."},
+                                     {"type": "text", "text": PROMPT}]}]
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     await call(adapter(fake.base_url, session, model=None), request(), Texts())

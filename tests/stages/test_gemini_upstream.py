@@ -186,6 +186,22 @@ async def test_a_json_schema_goes_as_the_response_schema(
         "responseMimeType": "application/json", "responseJsonSchema": json.loads(SCHEMA)}
 
 
+async def test_a_message_with_nothing_in_it_is_left_out(
+        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes an empty assistant message (a client keeps the empty answer it got);
+    # Gemini refuses a content without parts, so it is left out and the turns around it
+    # merge.
+    req = request(messages=[ChatMessage(role="user", content="Hi."),
+                            ChatMessage(role="assistant", content=""),
+                            ChatMessage(role="user", content=PROMPT)])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["contents"] == [
+        {"role": "user", "parts": [{"text": "Hi."}, {"text": PROMPT}]}]
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeGemini, session: aiohttp.ClientSession) -> None:
     await call(adapter(fake.base_url, session, model=None), request(), Texts())
