@@ -3,9 +3,10 @@
 System and developer messages become the top-level `system`; the other messages become
 user/assistant turns of content blocks (an empty message left out), consecutive turns of
 one role merged, assistant tool calls as `tool_use` blocks and tool messages as
-`tool_result` blocks in a user turn. `max_tokens`, which Anthropic requires, is the request's output limit or the
-configured default. Anthropic has no seed, penalties, logit bias or JSON mode, so those
-are not sent. What the format cannot carry raises `Untranslatable`.
+`tool_result` blocks in a user turn. `max_tokens`, which Anthropic requires, is the
+request's output limit or the configured default. Anthropic has no seed, penalties,
+logit bias or JSON mode, so those are not sent. What the format cannot carry raises
+`Untranslatable`.
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The Gemini generateContent request, from Reactor's OpenAI-shaped `ChatRequest`.
 
 User messages become `user` contents, assistant messages `model` contents, system and
-developer messages the `systemInstruction`; consecutive contents of one role are
-merged, and an empty message is left out. Tool definitions go as `functionDeclarations` with their JSON Schema in
-`parametersJsonSchema` (the `parameters` field takes only an OpenAPI subset and would
-refuse many OpenAI schemas); earlier calls go back as `functionCall` parts and tool
-messages as `functionResponse` parts, named after the call they answer. Sampling
-options, the output limit, stop sequences and JSON mode go in `generationConfig`.
-Only inline (`data:`) images can be sent: Gemini does not fetch URLs. What the format
-cannot carry raises `Untranslatable`.
+developer messages the `systemInstruction`; consecutive contents of one role are merged,
+and an empty message is left out. Tool definitions go as `functionDeclarations` with
+their JSON Schema in `parametersJsonSchema` (the `parameters` field takes only an
+OpenAPI subset and would refuse many OpenAI schemas); earlier calls go back as
+`functionCall` parts and tool messages as `functionResponse` parts, named after the call
+they answer. Sampling options, the output limit, stop sequences and JSON mode go in
+`generationConfig`. Only inline (`data:`) images can be sent: Gemini does not fetch
+URLs. What the format cannot carry raises `Untranslatable`.
 
 `Content` and `Part` are Gemini's shapes both ways: answers are read with them too.
 """
