@@ -7,8 +7,9 @@ reason and output tokens, `message_stop`; each as `event: <type>` and `data: <js
 
 It refuses what the real API refuses (a 400 `invalid_request_error`, or 401 without
 `x-api-key`): unknown top-level fields, a missing `max_tokens` or `anthropic-version`,
-roles other than user and assistant, two turns of one role in a row, empty text
-blocks, tool results that do not answer the calls of the turn before.
+roles other than user and assistant, two turns of one role in a row, empty or
+whitespace-only text blocks, a final assistant turn (a prefill) whose text ends in
+whitespace, tool results that do not answer the calls of the turn before.
 
 The answer is `fake_words(prompt, n)` (the system text and every text block, joined by
 newlines), cut to `max_tokens` with stop reason `max_tokens`. When the request offers
@@ -148,6 +149,10 @@ def _check_turns(messages: list[Any]) -> None:
             _check_block(block, role, f"messages.{i}.content.{j}")
         calls = {b["id"] for b in blocks if b.get("type") == "tool_use"}
         previous = role
+    last = blocks_of(messages[-1].get("content"))
+    if previous == "assistant" and last and last[-1].get("type") == "text" and \
+            last[-1]["text"] != last[-1]["text"].rstrip():
+        raise Invalid("final assistant content cannot end with trailing whitespace")
 
 
 def _check_block(block: dict[str, Any], role: str, where: str) -> None:
@@ -155,6 +160,9 @@ def _check_block(block: dict[str, Any], role: str, where: str) -> None:
         case "text":
             if not isinstance(block.get("text"), str) or not block["text"]:
                 raise Invalid(f"{where}.text: text content blocks must be non-empty")
+            if not block["text"].strip():
+                raise Invalid("messages: text content blocks must contain non-whitespace "
+                              "text")
         case "image":
             source = block.get("source")
             if not isinstance(source, dict) or source.get("type") not in ("base64", "url"):

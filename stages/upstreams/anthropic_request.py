@@ -1,12 +1,13 @@
 """The Anthropic Messages API request, from Reactor's OpenAI-shaped `ChatRequest`.
 
 System and developer messages become the top-level `system`; the other messages become
-user/assistant turns of content blocks (an empty message left out), consecutive turns of
-one role merged, assistant tool calls as `tool_use` blocks and tool messages as
-`tool_result` blocks in a user turn. `max_tokens`, which Anthropic requires, is the
-request's output limit or the configured default. Anthropic has no seed, penalties,
-logit bias or JSON mode, so those are not sent. What the format cannot carry raises
-`Untranslatable`.
+user/assistant turns of content blocks (text of only whitespace, and a message left with
+nothing, left out; a last assistant turn's trailing whitespace cut, as Anthropic refuses
+all three), consecutive turns of one role merged, assistant tool calls as `tool_use`
+blocks and tool messages as `tool_result` blocks in a user turn. `max_tokens`, which
+Anthropic requires, is the request's output limit or the configured default. Anthropic
+has no seed, penalties, logit bias or JSON mode, so those are not sent. What the format
+cannot carry raises `Untranslatable`.
 """
 
 from __future__ import annotations
@@ -132,6 +133,10 @@ def turns(messages: list[ChatMessage]) -> list[_Turn]:
             out[-1].content.extend(blocks)
         else:
             out.append(_Turn(role=role, content=blocks))
+    if out and out[-1].role == "assistant" and isinstance(out[-1].content[-1], _Text):
+        # A last assistant turn is a prefill, which Anthropic refuses ending in whitespace.
+        last = out[-1].content[-1]
+        out[-1].content[-1] = _Text(text=last.text.rstrip())
     return out
 
 
@@ -140,9 +145,11 @@ def _blocks(message: ChatMessage) -> list[_Block]:
         if not message.tool_call_id:
             raise Untranslatable("a tool message needs the tool_call_id it answers")
         return [_ToolResult(tool_use_id=message.tool_call_id, content=message.text)]
+    # Anthropic refuses a text block of only whitespace; it says nothing anyway.
     blocks: list[_Block] = [
         _Text(text=part) if isinstance(part, str) else
-        _Image(source=_image_source(part.image_url.url)) for part in content_parts(message)]
+        _Image(source=_image_source(part.image_url.url)) for part in content_parts(message)
+        if not isinstance(part, str) or part.strip()]
     for call in message.tool_calls or ():
         blocks.append(_ToolUse(id=call.id, name=call.function.name,
                                input=call_arguments(call.function.name,

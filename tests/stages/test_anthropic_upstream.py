@@ -207,6 +207,25 @@ async def test_a_message_with_nothing_in_it_is_left_out(
                                      {"type": "text", "text": PROMPT}]}]
 
 
+async def test_whitespace_anthropic_refuses_is_not_sent(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes a text that is only whitespace, and an assistant message ending in
+    # some; Anthropic refuses both (the latter when it is the last turn, a prefill).
+    req = request(messages=[
+        ChatMessage(role="user", content=[TextPart(text=PROMPT), TextPart(text="\n")]),
+        ChatMessage(role="assistant", content=" "),
+        ChatMessage(role="user", content="Go on."),
+        ChatMessage(role="assistant", content="Wood, ")])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": PROMPT},
+                                     {"type": "text", "text": "Go on."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Wood,"}]}]
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     await call(adapter(fake.base_url, session, model=None), request(), Texts())
