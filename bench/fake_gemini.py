@@ -10,7 +10,9 @@ It refuses what the real API refuses: no key (`x-goog-api-key` or `?key=`) is a 
 PERMISSION_DENIED; unknown top-level or `generationConfig` fields, roles other than
 user and model, turns of one role in a row, parts that are not exactly one kind, and a
 count of function responses that differs from the calls of the turn before are a 400
-INVALID_ARGUMENT. (It is stricter than Google about field names: camelCase only.)
+INVALID_ARGUMENT, and so is any penalty (a zero one too) sent to a model whose name
+starts with `gemini-2.5` or `gemini-3`, which have none. (It is stricter than Google
+about field names: camelCase only.)
 
 The answer is `fake_words(prompt, n)` (the system instruction and every text part,
 joined by newlines), cut to `maxOutputTokens` with finish reason MAX_TOKENS. When the
@@ -69,6 +71,9 @@ GENERATION_FIELDS: Final = frozenset({
 PART_KINDS: Final = frozenset({"text", "inlineData", "fileData", "functionCall",
                                "functionResponse"})
 SEPARATOR: Final = b"\r\n\r\n"
+PENALTIES: Final = frozenset({"presencePenalty", "frequencyPenalty"})
+UNPENALISED: Final = ("gemini-2.5", "gemini-3")
+"""Models whose names start so refuse any penalty, a zero one too, as Google's do."""
 SIGNING: Final = "gemini-3"
 """Models whose names start so sign their function calls and check the signatures."""
 OVERLOADED: Final = "The model is overloaded. Please try again later."
@@ -105,6 +110,8 @@ def check(body: dict[str, Any], model: str = "") -> None:
         if key not in GENERATION_FIELDS:
             raise Invalid(f"Invalid JSON payload received. Unknown name \"{key}\" at "
                           "'generation_config': Cannot find field.")
+        if key in PENALTIES and model.startswith(UNPENALISED):
+            raise Invalid(f"Penalty is not enabled for models/{model}")
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise Invalid("* GenerateContentRequest.contents: contents is not specified")

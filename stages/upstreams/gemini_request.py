@@ -9,8 +9,9 @@ OpenAPI subset and would refuse many OpenAI schemas); earlier calls go back as
 they answer; a call goes back with the thought signature Gemini gave it, kept by the
 adapter (`Signatures`), or with the stand-in Google documents for one it did not sign.
 Sampling options, the output limit, stop sequences and JSON mode go in
-`generationConfig`. Only inline (`data:`) images can be sent: Gemini does not fetch
-URLs. What the format cannot carry raises `Untranslatable`.
+`generationConfig` (a penalty of zero, which is none, is left out). Only inline
+(`data:`) images can be sent: Gemini does not fetch URLs. What the format cannot carry
+raises `Untranslatable`.
 
 `Content` and `Part` are Gemini's shapes both ways: answers are read with them too.
 """
@@ -230,8 +231,10 @@ def generation_config(request: ChatRequest) -> _GenerationConfig | None:
         temperature=request.temperature, top_p=request.top_p,
         max_output_tokens=request.output_limit, stop_sequences=stop_list(request),
         response_mime_type=mime, response_json_schema=schema, seed=request.seed,
-        presence_penalty=request.presence_penalty,
-        frequency_penalty=request.frequency_penalty,
+        # Zero is no penalty, OpenAI's default that many clients send; Gemini 2.5 and 3
+        # have no penalties and refuse the field whatever its value.
+        presence_penalty=request.presence_penalty or None,
+        frequency_penalty=request.frequency_penalty or None,
     )
     return None if config == _GenerationConfig() else config
 

@@ -176,6 +176,22 @@ async def test_roles_map_and_options_go_in_generation_config(
     }
 
 
+async def test_a_penalty_of_zero_is_not_sent(
+        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    # Zero is OpenAI's default, and many clients send it; Gemini 2.5 and 3 have no
+    # penalties and refuse the field, whatever its value. A penalty asked for still goes.
+    upstream = adapter(fake.base_url, session, model="gemini-2.5-flash")
+
+    unpenalised = await call(upstream, request(presence_penalty=0.0, frequency_penalty=0.0),
+                             Texts())
+    penalised = await call(upstream, request(presence_penalty=0.5), Texts())
+
+    assert isinstance(unpenalised, Reply)
+    assert fake.seen[0].body.get("generationConfig") is None
+    assert isinstance(penalised, Fault) and penalised.kind == "client_error"
+    assert fake.last.body["generationConfig"] == {"presencePenalty": 0.5}
+
+
 async def test_a_json_schema_goes_as_the_response_schema(
         fake: FakeGemini, session: aiohttp.ClientSession) -> None:
     fmt = ResponseFormat(type="json_schema", json_schema=msgspec.Raw(
