@@ -7,6 +7,7 @@ reason and output tokens, `message_stop`; each as `event: <type>` and `data: <js
 
 It refuses what the real API refuses (a 400 `invalid_request_error`, or 401 without
 `x-api-key`): unknown top-level fields, a missing `max_tokens` or `anthropic-version`,
+both `temperature` and `top_p` for the newer models that take one (`ONE_SAMPLER`),
 roles other than user and assistant, two turns of one role in a row, empty or
 whitespace-only text blocks, a final assistant turn (a prefill) whose text ends in
 whitespace, tool results that do not answer the calls of the turn before.
@@ -60,6 +61,10 @@ FIELDS: Final = frozenset({
 })
 TOOL_FIELDS: Final = frozenset({"name", "description", "input_schema", "type",
                                 "cache_control"})
+ONE_SAMPLER: Final = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1",
+                      "claude-opus-4-5")
+"""Models whose names start so take `temperature` or `top_p`, not both, as Anthropic's
+newer ones do."""
 JSON_PIECE: Final = 8
 """Characters of tool input per `input_json_delta`."""
 
@@ -108,6 +113,10 @@ def check(body: dict[str, Any]) -> None:
     temperature = body.get("temperature")
     if temperature is not None and not 0 <= temperature <= 1:
         raise Invalid("temperature: Input should be less than or equal to 1")
+    if temperature is not None and body.get("top_p") is not None and \
+            str(body.get("model")).startswith(ONE_SAMPLER):
+        raise Invalid("`temperature` and `top_p` cannot both be specified for this model. "
+                      "Please use only one.")
     system = body.get("system")
     if system is not None and not isinstance(system, str | list):
         raise Invalid("system: Input should be a valid string or list")

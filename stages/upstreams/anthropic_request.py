@@ -5,9 +5,10 @@ user/assistant turns of content blocks (text of only whitespace, and a message l
 nothing, left out; a last assistant turn's trailing whitespace cut, as Anthropic refuses
 all three), consecutive turns of one role merged, assistant tool calls as `tool_use`
 blocks and tool messages as `tool_result` blocks in a user turn. `max_tokens`, which
-Anthropic requires, is the request's output limit or the configured default. Anthropic
-has no seed, penalties, logit bias or JSON mode, so those are not sent. What the format
-cannot carry raises `Untranslatable`.
+Anthropic requires, is the request's output limit or the configured default; a
+temperature or top_p of 1, which is Anthropic's default, is not sent. Anthropic has no
+seed, penalties, logit bias or JSON mode, so those are not sent. What the format cannot
+carry raises `Untranslatable`.
 """
 
 from __future__ import annotations
@@ -110,12 +111,19 @@ def translate(request: ChatRequest, model: str, default_max_tokens: int,
     return MessagesRequest(
         model=model, max_tokens=request.output_limit or default_max_tokens,
         messages=turns(request.messages), system="\n\n".join(system) or None,
-        temperature=request.temperature, top_p=request.top_p,
+        temperature=_unless(1.0, request.temperature), top_p=_unless(1.0, request.top_p),
         stop_sequences=stop_list(request), tools=tools or None,
         tool_choice=tool_choice(request),
         metadata=_Metadata(user_id=request.user) if request.user else None,
         stream=stream,
     )
+
+
+def _unless(default: float, value: float | None) -> float | None:
+    """`value`, or None when it is Anthropic's own default: OpenAI clients send their
+    defaults (temperature and top_p of 1) with every request, and Anthropic's newer models
+    refuse temperature and top_p together though either at 1 changes nothing."""
+    return None if value == default else value
 
 
 def turns(messages: list[ChatMessage]) -> list[_Turn]:

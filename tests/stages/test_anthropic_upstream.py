@@ -226,6 +226,24 @@ async def test_whitespace_anthropic_refuses_is_not_sent(
         {"role": "assistant", "content": [{"type": "text", "text": "Wood,"}]}]
 
 
+@pytest.mark.parametrize(("temperature", "top_p", "sent"), [
+    (0.3, 1.0, {"temperature": 0.3}),
+    (1.0, 0.5, {"top_p": 0.5}),
+])
+async def test_a_sampling_option_left_at_its_default_is_not_sent(
+        temperature: float, top_p: float, sent: dict[str, float], fake: FakeAnthropic,
+        session: aiohttp.ClientSession) -> None:
+    # Many clients send OpenAI's defaults (temperature 1, top_p 1) with every request;
+    # Anthropic's newer models refuse temperature and top_p together, though at 1 either
+    # is no change from what the model does without it.
+    upstream = adapter(fake.base_url, session, model="claude-sonnet-4-5")
+
+    result = await call(upstream, request(temperature=temperature, top_p=top_p), Texts())
+
+    assert isinstance(result, Reply)
+    assert {k: v for k, v in fake.last.body.items() if k in ("temperature", "top_p")} == sent
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     await call(adapter(fake.base_url, session, model=None), request(), Texts())
