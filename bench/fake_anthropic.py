@@ -7,15 +7,19 @@ reason and output tokens, `message_stop`; each as `event: <type>` and `data: <js
 
 It refuses what the real API refuses (a 400 `invalid_request_error`, or 401 without
 `x-api-key`): unknown top-level fields, a missing `max_tokens` or `anthropic-version`,
-roles other than user and assistant, two turns of one role in a row, empty text
-blocks, tool results that do not answer the calls of the turn before.
+both `temperature` and `top_p` for the newer models that take one (`ONE_SAMPLER`),
+roles other than user and assistant, two turns of one role in a row, empty or
+whitespace-only text blocks, a final assistant turn (a prefill) whose text ends in
+whitespace, tool results that do not answer the calls of the turn before.
 
 The answer is `fake_words(prompt, n)` (the system text and every text block, joined by
 newlines), cut to `max_tokens` with stop reason `max_tokens`. When the request offers
 tools (and `tool_choice` is not `none`) and the last turn is not a tool result, the
 answer is a short text block, then a `tool_use` block calling the chosen tool (the
-first, or the one `tool_choice` names) with `{"query": <last user text>}`, its input
-streamed in small `input_json_delta` pieces; stop reason `tool_use`.
+first, or the one `tool_choice` names) with `{"query": <last user text>}` (or `{}` when
+the tool's schema declares no properties), its input streamed in small
+`input_json_delta` pieces (an empty input as one empty piece, as the real API streams
+it); stop reason `tool_use`.
 
 Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
@@ -57,6 +61,10 @@ FIELDS: Final = frozenset({
 })
 TOOL_FIELDS: Final = frozenset({"name", "description", "input_schema", "type",
                                 "cache_control"})
+ONE_SAMPLER: Final = ("claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1",
+                      "claude-opus-4-5")
+"""Models whose names start so take `temperature` or `top_p`, not both, as Anthropic's
+newer ones do."""
 JSON_PIECE: Final = 8
 """Characters of tool input per `input_json_delta`."""
 
@@ -105,6 +113,10 @@ def check(body: dict[str, Any]) -> None:
     temperature = body.get("temperature")
     if temperature is not None and not 0 <= temperature <= 1:
         raise Invalid("temperature: Input should be less than or equal to 1")
+    if temperature is not None and body.get("top_p") is not None and \
+            str(body.get("model")).startswith(ONE_SAMPLER):
+        raise Invalid("`temperature` and `top_p` cannot both be specified for this model. "
+                      "Please use only one.")
     system = body.get("system")
     if system is not None and not isinstance(system, str | list):
         raise Invalid("system: Input should be a valid string or list")
@@ -146,6 +158,10 @@ def _check_turns(messages: list[Any]) -> None:
             _check_block(block, role, f"messages.{i}.content.{j}")
         calls = {b["id"] for b in blocks if b.get("type") == "tool_use"}
         previous = role
+    last = blocks_of(messages[-1].get("content"))
+    if previous == "assistant" and last and last[-1].get("type") == "text" and \
+            last[-1]["text"] != last[-1]["text"].rstrip():
+        raise Invalid("final assistant content cannot end with trailing whitespace")
 
 
 def _check_block(block: dict[str, Any], role: str, where: str) -> None:
@@ -153,6 +169,9 @@ def _check_block(block: dict[str, Any], role: str, where: str) -> None:
         case "text":
             if not isinstance(block.get("text"), str) or not block["text"]:
                 raise Invalid(f"{where}.text: text content blocks must be non-empty")
+            if not block["text"].strip():
+                raise Invalid("messages: text content blocks must contain non-whitespace "
+                              "text")
         case "image":
             source = block.get("source")
             if not isinstance(source, dict) or source.get("type") not in ("base64", "url"):
@@ -181,6 +200,14 @@ def _tool_choice(body: dict[str, Any]) -> str | None:
     return str(tools[0]["name"])
 
 
+def _takes_nothing(body: dict[str, Any], name: str) -> bool:
+    """Whether tool `name`'s schema declares no properties at all (`"properties": {}`)."""
+    for tool in body.get("tools") or []:
+        if tool.get("name") == name:
+            return (tool.get("input_schema") or {}).get("properties") == {}
+    return False
+
+
 class _Answer:
     """One answer, as the events of a stream; the JSON message is built from them."""
 
@@ -205,9 +232,12 @@ class _Answer:
             self.count = 2
             self.blocks.append({"type": "text", "text": preamble})
             self.pieces.append([{"type": "text_delta", "text": preamble}])
-            arguments = encode({"query": last_user_text(body)}).decode()
+            tool_input = {} if _takes_nothing(body, self.tool) else \
+                {"query": last_user_text(body)}
+            # An empty input streams as one empty piece, as the real API sends it.
+            arguments = encode(tool_input).decode() if tool_input else ""
             self.blocks.append({"type": "tool_use", "id": f"toolu_fake{number:04d}",
-                                "name": self.tool, "input": {"query": last_user_text(body)}})
+                                "name": self.tool, "input": tool_input})
             self.pieces.append([{"type": "input_json_delta", "partial_json": ""}] + [
                 {"type": "input_json_delta", "partial_json": arguments[i : i + JSON_PIECE]}
                 for i in range(0, len(arguments), JSON_PIECE)])

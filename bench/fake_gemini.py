@@ -10,13 +10,20 @@ It refuses what the real API refuses: no key (`x-goog-api-key` or `?key=`) is a 
 PERMISSION_DENIED; unknown top-level or `generationConfig` fields, roles other than
 user and model, turns of one role in a row, parts that are not exactly one kind, and a
 count of function responses that differs from the calls of the turn before are a 400
-INVALID_ARGUMENT. (It is stricter than Google about field names: camelCase only.)
+INVALID_ARGUMENT, and so is any penalty (a zero one too) sent to a model whose name
+starts with `gemini-2.5` or `gemini-3`, which have none. (It is stricter than Google
+about field names: camelCase only.)
 
 The answer is `fake_words(prompt, n)` (the system instruction and every text part,
 joined by newlines), cut to `maxOutputTokens` with finish reason MAX_TOKENS. When the
 request declares functions (and the calling mode is not NONE) and the last turn holds
 no function response, the answer is one whole `functionCall` of the first declared
 function (or the first allowed one) with `{"query": <last user text>}`, finish STOP.
+
+A model whose name starts with `gemini-3` signs each function call it makes
+(`thoughtSignature`) and, as Gemini 3 does, refuses with a 400 a request whose current
+turn (after the last user content that is not only function responses) has a model
+content whose first function call comes back unsigned.
 
 Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
@@ -43,6 +50,7 @@ Faults (`FAULTS`), chosen as `bench.fake_server` says:
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Final, Literal, get_args
 
 from aiohttp import web
@@ -63,6 +71,11 @@ GENERATION_FIELDS: Final = frozenset({
 PART_KINDS: Final = frozenset({"text", "inlineData", "fileData", "functionCall",
                                "functionResponse"})
 SEPARATOR: Final = b"\r\n\r\n"
+PENALTIES: Final = frozenset({"presencePenalty", "frequencyPenalty"})
+UNPENALISED: Final = ("gemini-2.5", "gemini-3")
+"""Models whose names start so refuse any penalty, a zero one too, as Google's do."""
+SIGNING: Final = "gemini-3"
+"""Models whose names start so sign their function calls and check the signatures."""
 OVERLOADED: Final = "The model is overloaded. Please try again later."
 
 
@@ -86,8 +99,9 @@ def last_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-def check(body: dict[str, Any]) -> None:
-    """Raise `Invalid` for what the real API refuses."""
+def check(body: dict[str, Any], model: str = "") -> None:
+    """Raise `Invalid` for what the real API refuses (of `model`: a Gemini 3 model checks
+    thought signatures)."""
     for key in body:
         if key not in FIELDS:
             raise Invalid(f"Invalid JSON payload received. Unknown name \"{key}\": "
@@ -96,6 +110,8 @@ def check(body: dict[str, Any]) -> None:
         if key not in GENERATION_FIELDS:
             raise Invalid(f"Invalid JSON payload received. Unknown name \"{key}\" at "
                           "'generation_config': Cannot find field.")
+        if key in PENALTIES and model.startswith(UNPENALISED):
+            raise Invalid(f"Penalty is not enabled for models/{model}")
     contents = body.get("contents")
     if not isinstance(contents, list) or not contents:
         raise Invalid("* GenerateContentRequest.contents: contents is not specified")
@@ -124,6 +140,24 @@ def check(body: dict[str, Any]) -> None:
                           "call turn.")
         calls = sum(1 for part in parts if "functionCall" in part)
         previous = role
+    if model.startswith(SIGNING):
+        _check_signatures(contents)
+
+
+def _check_signatures(contents: list[Any]) -> None:
+    """Gemini 3 refuses a step of the current turn (the contents after the last user
+    content that is not only function responses) whose first function call comes back
+    without the thought signature it was given."""
+    start = max((i for i, content in enumerate(contents) if content.get("role") == "user"
+                 and any("functionResponse" not in part for part in parts_of(content))),
+                default=0)
+    for i, content in enumerate(contents[start:], start):
+        calls = [part for part in parts_of(content) if "functionCall" in part]
+        if content.get("role") == "model" and calls and \
+                not isinstance(calls[0].get("thoughtSignature"), str):
+            raise Invalid(f"Function call {calls[0]['functionCall'].get('name')!r} in "
+                          f"content {i} has no thought_signature; function calls of the "
+                          "current turn need theirs.")
 
 
 def _function_to_call(body: dict[str, Any]) -> str | None:
@@ -167,7 +201,16 @@ class _Answer:
                 "modelVersion": self.model, "responseId": self.id}
 
     def call_part(self) -> dict[str, Any]:
-        return {"functionCall": {"name": self.function, "args": {"query": self.query}}}
+        part: dict[str, Any] = {"functionCall": {"name": self.function,
+                                                 "args": {"query": self.query}}}
+        if self.model.startswith(SIGNING):
+            part["thoughtSignature"] = self.signature
+        return part
+
+    @property
+    def signature(self) -> str:
+        """The thought signature of this answer's function call (base64, as Google's)."""
+        return base64.b64encode(f"thought of {self.id}".encode()).decode()
 
     def blocked(self) -> dict[str, Any]:
         return {"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": [
@@ -216,7 +259,7 @@ class FakeGemini(FakeServer[Fault]):
         if stream and request.query.get("alt") != "sse":
             return self._error(400, "INVALID_ARGUMENT", "this fake streams only with alt=sse")
         try:
-            check(body)
+            check(body, model)
         except Invalid as exc:
             return self._error(400, "INVALID_ARGUMENT", str(exc))
         answer = _Answer(self.next_id(), model, body, count)

@@ -2,15 +2,15 @@
 
 The request is built by `anthropic_request`. Back: text deltas become tokens; each
 `tool_use` block becomes one tool call, indexed by its place among the calls (not among
-all blocks), its arguments streamed as they come. Stop reasons are normalised
-(`end_turn`/`stop_sequence` → stop, `max_tokens` → length, `tool_use` → tool_calls,
-`refusal` → content_filter; others pass through). A stream is whole only with a stop
-reason and `message_stop`; otherwise `truncated`. Prompt tokens include cache reads and
-writes, as OpenAI counts them. A stream that breaks after `message_delta` gave the output
-count reports the usage on its fault (`Fault.usage`); `message_start` alone counts the
-prompt but only a placeholder of the output, so a stream broken before is left to be
-estimated; a sink is told of that usage as it comes (`TokenSink.counted`), for a call its
-caller's timers cut short.
+all blocks), its arguments streamed as they come (`{}` for a call that took none). Stop
+reasons are normalised (`end_turn`/`stop_sequence` → stop, `max_tokens` → length,
+`tool_use` → tool_calls, `refusal` → content_filter; others pass through). A stream is
+whole only with a stop reason and `message_stop`; otherwise `truncated`. Prompt tokens
+include cache reads and writes, as OpenAI counts them. A stream that breaks after
+`message_delta` gave the output count reports the usage on its fault (`Fault.usage`);
+`message_start` alone counts the prompt but only a placeholder of the output, so a
+stream broken before is left to be estimated; a sink is told of that usage as it comes
+(`TokenSink.counted`), for a call its caller's timers cut short.
 """
 
 from __future__ import annotations
@@ -152,6 +152,8 @@ class StreamAssembly:
     def __init__(self) -> None:
         self.calls: dict[int, int] = {}
         """Content block index → the tool call's index among calls."""
+        self.unargued: set[int] = set()
+        """Blocks of calls whose arguments have not come yet."""
         self.stop_reason: str | None = None
         self.done = False  # `message_stop` came: the answer is over
         self.prompt_tokens: int | None = None
@@ -165,6 +167,7 @@ class StreamAssembly:
                 self._count(usage)
             case _BlockStart(index=index, content_block=block) if block.type == "tool_use":
                 self.calls[index] = len(self.calls)
+                self.unargued.add(index)
                 self.content = True
                 return Token(tool_calls=[ToolCallDelta(index=self.calls[index], id=block.id,
                                                        name=block.name)])
@@ -178,8 +181,15 @@ class StreamAssembly:
                                                         partial_json=str(part))) \
                     if part and index in self.calls:
                 # Input of blocks that are not our tool calls (server tools) is not ours.
+                self.unargued.discard(index)
                 return Token(tool_calls=[ToolCallDelta(index=self.calls[index],
                                                        arguments=part)])
+            case _BlockStop(index=index) if index in self.unargued:
+                # A call without arguments streams only an empty piece; OpenAI's callers
+                # (and this adapter's whole answers) have `{}` for them, never "".
+                self.unargued.discard(index)
+                return Token(tool_calls=[ToolCallDelta(index=self.calls[index],
+                                                       arguments="{}")])
             case _MessageDelta(delta=_Stop(stop_reason=reason), usage=usage):
                 self.stop_reason = reason or self.stop_reason
                 self._count(usage)

@@ -1,11 +1,14 @@
 """The Anthropic Messages API request, from Reactor's OpenAI-shaped `ChatRequest`.
 
 System and developer messages become the top-level `system`; the other messages become
-user/assistant turns of content blocks, consecutive turns of one role merged, assistant
-tool calls as `tool_use` blocks and tool messages as `tool_result` blocks in a user
-turn. `max_tokens`, which Anthropic requires, is the request's output limit or the
-configured default. Anthropic has no seed, penalties, logit bias or JSON mode, so those
-are not sent. What the format cannot carry raises `Untranslatable`.
+user/assistant turns of content blocks (text of only whitespace, and a message left with
+nothing, left out; a last assistant turn's trailing whitespace cut, as Anthropic refuses
+all three), consecutive turns of one role merged, assistant tool calls as `tool_use`
+blocks and tool messages as `tool_result` blocks in a user turn. `max_tokens`, which
+Anthropic requires, is the request's output limit or the configured default; a
+temperature or top_p of 1, which is Anthropic's default, is not sent. Anthropic has no
+seed, penalties, logit bias or JSON mode, so those are not sent. What the format cannot
+carry raises `Untranslatable`.
 """
 
 from __future__ import annotations
@@ -108,7 +111,7 @@ def translate(request: ChatRequest, model: str, default_max_tokens: int,
     return MessagesRequest(
         model=model, max_tokens=request.output_limit or default_max_tokens,
         messages=turns(request.messages), system="\n\n".join(system) or None,
-        temperature=request.temperature, top_p=request.top_p,
+        temperature=_unless(1.0, request.temperature), top_p=_unless(1.0, request.top_p),
         stop_sequences=stop_list(request), tools=tools or None,
         tool_choice=tool_choice(request),
         metadata=_Metadata(user_id=request.user) if request.user else None,
@@ -116,18 +119,32 @@ def translate(request: ChatRequest, model: str, default_max_tokens: int,
     )
 
 
+def _unless(default: float, value: float | None) -> float | None:
+    """`value`, or None when it is Anthropic's own default: OpenAI clients send their
+    defaults (temperature and top_p of 1) with every request, and Anthropic's newer models
+    refuse temperature and top_p together though either at 1 changes nothing."""
+    return None if value == default else value
+
+
 def turns(messages: list[ChatMessage]) -> list[_Turn]:
-    """Alternating user/assistant turns: consecutive messages of one role are merged."""
+    """Alternating user/assistant turns: consecutive messages of one role are merged, and
+    a message with nothing in it (which Anthropic refuses) is left out."""
     out: list[_Turn] = []
     for message in messages:
         if message.role in ("system", "developer"):
             continue
         role: Role = "assistant" if message.role == "assistant" else "user"
         blocks = _blocks(message)
+        if not blocks:
+            continue
         if out and out[-1].role == role:
             out[-1].content.extend(blocks)
         else:
             out.append(_Turn(role=role, content=blocks))
+    if out and out[-1].role == "assistant" and isinstance(out[-1].content[-1], _Text):
+        # A last assistant turn is a prefill, which Anthropic refuses ending in whitespace.
+        last = out[-1].content[-1]
+        out[-1].content[-1] = _Text(text=last.text.rstrip())
     return out
 
 
@@ -136,9 +153,11 @@ def _blocks(message: ChatMessage) -> list[_Block]:
         if not message.tool_call_id:
             raise Untranslatable("a tool message needs the tool_call_id it answers")
         return [_ToolResult(tool_use_id=message.tool_call_id, content=message.text)]
+    # Anthropic refuses a text block of only whitespace; it says nothing anyway.
     blocks: list[_Block] = [
         _Text(text=part) if isinstance(part, str) else
-        _Image(source=_image_source(part.image_url.url)) for part in content_parts(message)]
+        _Image(source=_image_source(part.image_url.url)) for part in content_parts(message)
+        if not isinstance(part, str) or part.strip()]
     for call in message.tool_calls or ():
         blocks.append(_ToolUse(id=call.id, name=call.function.name,
                                input=call_arguments(call.function.name,

@@ -2,22 +2,23 @@
 
 The request is built by `gemini_request`. Back: Gemini sends whole function calls, never
 fragments, so each becomes one tool-call delta with all its arguments and an id
-(Gemini's own when it gives one). Finish reasons are normalised: STOP → stop
-(tool_calls when the answer called tools), MAX_TOKENS → length,
-MALFORMED_FUNCTION_CALL (and the other tool-call failures) → a `malformed` fault (the
-model failed, another may not), the filters (SAFETY, RECITATION, BLOCKLIST, ...) →
-content_filter, and any other reason (OTHER, unspecified, one newer than this adapter)
-→ a `truncated` fault naming it: an answer stopped for no reason given is not passed
-off as whole, nor as filtered. A prompt Gemini refuses to answer
-(`promptFeedback.blockReason`) is a reply with finish reason content_filter and no
-text, as OpenAI reports its own filter: the request was heard and answered "no", so it
-must neither count against the model's health nor be retried elsewhere. A stream that
-ends without a finish reason is `truncated`; the chunk with the finish reason is the
-last one read (Gemini sends no end marker). Completion tokens include thinking tokens,
-which Gemini bills as output. A stream that breaks after a chunk's `usageMetadata` counted
-the output reports that usage on its fault (`Fault.usage`), and a sink is told of it as
-it comes (`TokenSink.counted`), for a call its caller's timers cut short; one that
-counted only the prompt is left to be estimated.
+(Gemini's own when it gives one); the thought signature a call comes with is kept, by
+that id, to go back with the call in the next request (Gemini 3 requires it). Finish
+reasons are normalised: STOP → stop (tool_calls when the answer called tools),
+MAX_TOKENS → length, MALFORMED_FUNCTION_CALL (and the other tool-call failures) → a
+`malformed` fault (the model failed, another may not), the filters (SAFETY, RECITATION,
+BLOCKLIST, ...) → content_filter, and any other reason (OTHER, unspecified, one newer
+than this adapter) → a `truncated` fault naming it: an answer stopped for no reason
+given is not passed off as whole, nor as filtered. A prompt Gemini refuses to answer
+(`promptFeedback.blockReason`) is a reply with finish reason content_filter and no text,
+as OpenAI reports its own filter: the request was heard and answered "no", so it must
+neither count against the model's health nor be retried elsewhere. A stream that ends
+without a finish reason is `truncated`; the chunk with the finish reason is the last one
+read (Gemini sends no end marker). Completion tokens include thinking tokens, which
+Gemini bills as output. A stream that breaks after a chunk's `usageMetadata` counted the
+output reports that usage on its fault (`Fault.usage`), and a sink is told of it as it
+comes (`TokenSink.counted`), for a call its caller's timers cut short; one that counted
+only the prompt is left to be estimated.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import msgspec
 from reactor import ChatRequest, GeminiUpstream, Token, ToolCallDelta, Usage
 from stages.upstreams import Fault, FaultKind, OnToken, Reply, TokenSink, parse_retry_after
 from stages.upstreams._session import SessionUpstream
-from stages.upstreams.gemini_request import Content, model_path, translate
+from stages.upstreams.gemini_request import Content, Signatures, model_path, translate
 from stages.upstreams.wire import (
     present,
     raw_text,
@@ -120,8 +121,10 @@ def retry_delay(value: str | None) -> float | None:
 class Assembly:
     """Turns response chunks into tokens and, at the end, the outcome. Pure: no I/O."""
 
-    def __init__(self, new_id: Callable[[], str] | None = None) -> None:
+    def __init__(self, new_id: Callable[[], str] | None = None,
+                 signatures: Signatures | None = None) -> None:
         self._new_id = new_id or _call_id
+        self._signatures = signatures
         self.calls = 0
         self.content = False
         self.finish: str | None = None
@@ -152,10 +155,16 @@ class Assembly:
             self.done = True
         parts = candidate.content.parts if candidate.content is not None else []
         text = "".join(p.text for p in parts if p.text and not p.thought)
-        calls = [ToolCallDelta(index=self.calls + i, id=call.id or self._new_id(),
-                               name=call.name, arguments=raw_text(present(call.args)))
-                 for i, call in enumerate(p.function_call for p in parts
-                                          if p.function_call is not None)]
+        calls: list[ToolCallDelta] = []
+        for part in parts:
+            if part.function_call is None:
+                continue
+            call = part.function_call
+            call_id = call.id or self._new_id()
+            if part.thought_signature and self._signatures is not None:
+                self._signatures.remember(call_id, part.thought_signature)
+            calls.append(ToolCallDelta(index=self.calls + len(calls), id=call_id,
+                                       name=call.name, arguments=raw_text(present(call.args))))
         self.calls += len(calls)
         if not text and not calls:
             return None
@@ -212,13 +221,14 @@ class Gemini(SessionUpstream[GeminiUpstream, Assembly]):
         base = f"{config.base_url.rstrip('/')}/v1beta/{model_path(config.model or model)}"
         self.url = base + ":generateContent"
         self.stream_url = base + ":streamGenerateContent?alt=sse"
+        self.signatures = Signatures()
 
     def _headers(self) -> dict[str, str]:
         return {"content-type": "application/json", **self.config.headers,
                 "x-goog-api-key": self._key or ""}
 
     def _translate(self, request: ChatRequest, stream: bool) -> object:
-        return translate(request)
+        return translate(request, self.signatures)
 
     def _url(self, stream: bool) -> str:
         return self.stream_url if stream else self.url
@@ -227,14 +237,14 @@ class Gemini(SessionUpstream[GeminiUpstream, Assembly]):
         return gemini_status_fault(status, text, retry_after_s)
 
     def _assembly(self) -> Assembly:
-        return Assembly()
+        return Assembly(signatures=self.signatures)
 
     async def _read_json(self, response: aiohttp.ClientResponse,
                          on_token: OnToken) -> Reply | Fault:
         chunk = await read_body(response, _response)
         if isinstance(chunk, Fault):
             return chunk
-        assembly = Assembly()
+        assembly = self._assembly()
         token = assembly.feed(chunk)
         if isinstance(token, Fault):
             return token

@@ -1,14 +1,17 @@
 """The Gemini generateContent request, from Reactor's OpenAI-shaped `ChatRequest`.
 
 User messages become `user` contents, assistant messages `model` contents, system and
-developer messages the `systemInstruction`; consecutive contents of one role are
-merged. Tool definitions go as `functionDeclarations` with their JSON Schema in
-`parametersJsonSchema` (the `parameters` field takes only an OpenAPI subset and would
-refuse many OpenAI schemas); earlier calls go back as `functionCall` parts and tool
-messages as `functionResponse` parts, named after the call they answer. Sampling
-options, the output limit, stop sequences and JSON mode go in `generationConfig`.
-Only inline (`data:`) images can be sent: Gemini does not fetch URLs. What the format
-cannot carry raises `Untranslatable`.
+developer messages the `systemInstruction`; consecutive contents of one role are merged,
+and an empty message is left out. Tool definitions go as `functionDeclarations` with
+their JSON Schema in `parametersJsonSchema` (the `parameters` field takes only an
+OpenAPI subset and would refuse many OpenAI schemas); earlier calls go back as
+`functionCall` parts and tool messages as `functionResponse` parts, named after the call
+they answer; a call goes back with the thought signature Gemini gave it, kept by the
+adapter (`Signatures`), or with the stand-in Google documents for one it did not sign.
+Sampling options, the output limit, stop sequences and JSON mode go in
+`generationConfig` (a penalty of zero, which is none, is left out). Only inline
+(`data:`) images can be sent: Gemini does not fetch URLs. What the format cannot carry
+raises `Untranslatable`.
 
 `Content` and `Part` are Gemini's shapes both ways: answers are read with them too.
 """
@@ -57,6 +60,34 @@ class Part(msgspec.Struct, omit_defaults=True, rename="camel"):
     function_call: FunctionCall | None = None
     function_response: FunctionResponse | None = None
     thought: bool | None = None
+    thought_signature: str | None = None
+
+
+UNSIGNED = "skip_thought_signature_validator"
+"""What Google documents to send as the thought signature of a function call the model
+did not sign (another model's, or one whose signature is not known any more)."""
+SIGNATURES_KEPT = 4096
+
+
+class Signatures:
+    """The thought signatures of the function calls one model made, by call id: the most
+    recent `SIGNATURES_KEPT`, the oldest forgotten first.
+
+    OpenAI's tool calls have no room for them, and Gemini 3 refuses the calls of the
+    current turn back without theirs."""
+
+    def __init__(self, kept: int = SIGNATURES_KEPT) -> None:
+        self.kept = kept
+        self._by_call: dict[str, str] = {}
+
+    def remember(self, call_id: str, signature: str) -> None:
+        self._by_call.pop(call_id, None)
+        self._by_call[call_id] = signature
+        if len(self._by_call) > self.kept:
+            del self._by_call[next(iter(self._by_call))]
+
+    def get(self, call_id: str) -> str | None:
+        return self._by_call.get(call_id)
 
 
 Role = Literal["user", "model"]
@@ -116,8 +147,9 @@ _json_schema = msgspec.json.Decoder(_JsonSchema)
 _encoder = msgspec.json.Encoder()
 
 
-def translate(request: ChatRequest) -> GenerateRequest:
-    """The generateContent body for `request`, or `Untranslatable`."""
+def translate(request: ChatRequest, signatures: Signatures | None = None) -> GenerateRequest:
+    """The generateContent body for `request`, or `Untranslatable`; earlier calls carry
+    the thought signatures `signatures` knows."""
     system = [Part(text=m.text) for m in request.messages
               if m.role in ("system", "developer") and m.text]
     declarations = [_FunctionDeclaration(name=t.function.name,
@@ -125,7 +157,7 @@ def translate(request: ChatRequest) -> GenerateRequest:
                                          parameters_json_schema=present(t.function.parameters))
                     for t in request.tools or ()]
     return GenerateRequest(
-        contents=contents(request.messages),
+        contents=contents(request.messages, signatures or Signatures(kept=0)),
         system_instruction=Content(parts=system) if system else None,
         generation_config=generation_config(request),
         tools=[_Tool(function_declarations=declarations)] if declarations else None,
@@ -133,8 +165,9 @@ def translate(request: ChatRequest) -> GenerateRequest:
     )
 
 
-def contents(messages: list[ChatMessage]) -> list[Content]:
-    """User and model turns; consecutive messages of one role are merged."""
+def contents(messages: list[ChatMessage], signatures: Signatures) -> list[Content]:
+    """User and model turns; consecutive messages of one role are merged, and a message
+    with nothing in it (which Gemini refuses) is left out."""
     names: dict[str, str] = {}
     out: list[Content] = []
     for message in messages:
@@ -143,7 +176,9 @@ def contents(messages: list[ChatMessage]) -> list[Content]:
         role: Role = "model" if message.role == "assistant" else "user"
         for call in message.tool_calls or ():
             names[call.id] = call.function.name
-        parts = _parts(message, names)
+        parts = _parts(message, names, signatures)
+        if not parts:
+            continue
         if out and out[-1].role == role:
             out[-1].parts.extend(parts)
         else:
@@ -151,7 +186,7 @@ def contents(messages: list[ChatMessage]) -> list[Content]:
     return out
 
 
-def _parts(message: ChatMessage, names: dict[str, str]) -> list[Part]:
+def _parts(message: ChatMessage, names: dict[str, str], signatures: Signatures) -> list[Part]:
     if message.role == "tool":
         name = message.name or names.get(message.tool_call_id or "")
         if name is None:
@@ -162,9 +197,12 @@ def _parts(message: ChatMessage, names: dict[str, str]) -> list[Part]:
         return [Part(function_response=FunctionResponse(name=name, response=response))]
     parts = [Part(text=piece) if isinstance(piece, str) else
              Part(inline_data=_image(piece.image_url.url)) for piece in content_parts(message)]
-    for call in message.tool_calls or ():
+    for i, call in enumerate(message.tool_calls or ()):
         args = call_arguments(call.function.name, call.function.arguments)
-        parts.append(Part(function_call=FunctionCall(name=call.function.name, args=args)))
+        # Gemini signs the first of the calls it makes at once, and checks that one.
+        signature = signatures.get(call.id) or (UNSIGNED if i == 0 else None)
+        parts.append(Part(function_call=FunctionCall(name=call.function.name, args=args),
+                          thought_signature=signature))
     return parts
 
 
@@ -193,8 +231,10 @@ def generation_config(request: ChatRequest) -> _GenerationConfig | None:
         temperature=request.temperature, top_p=request.top_p,
         max_output_tokens=request.output_limit, stop_sequences=stop_list(request),
         response_mime_type=mime, response_json_schema=schema, seed=request.seed,
-        presence_penalty=request.presence_penalty,
-        frequency_penalty=request.frequency_penalty,
+        # Zero is no penalty, OpenAI's default that many clients send; Gemini 2.5 and 3
+        # have no penalties and refuse the field whatever its value.
+        presence_penalty=request.presence_penalty or None,
+        frequency_penalty=request.frequency_penalty or None,
     )
     return None if config == _GenerationConfig() else config
 

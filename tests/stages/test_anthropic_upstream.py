@@ -190,6 +190,60 @@ async def test_system_prompts_go_on_top_and_turns_of_one_role_merge(
     }
 
 
+async def test_a_message_with_nothing_in_it_is_left_out(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes an empty assistant message (a client keeps the empty answer it got);
+    # Anthropic refuses a turn without content, so it is left out and the turns around
+    # it merge.
+    req = request(messages=[ChatMessage(role="user", content="Hi."),
+                            ChatMessage(role="assistant", content=""),
+                            ChatMessage(role="user", content=PROMPT)])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "Hi."},
+                                     {"type": "text", "text": PROMPT}]}]
+
+
+async def test_whitespace_anthropic_refuses_is_not_sent(
+        fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes a text that is only whitespace, and an assistant message ending in
+    # some; Anthropic refuses both (the latter when it is the last turn, a prefill).
+    req = request(messages=[
+        ChatMessage(role="user", content=[TextPart(text=PROMPT), TextPart(text="\n")]),
+        ChatMessage(role="assistant", content=" "),
+        ChatMessage(role="user", content="Go on."),
+        ChatMessage(role="assistant", content="Wood, ")])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": PROMPT},
+                                     {"type": "text", "text": "Go on."}]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Wood,"}]}]
+
+
+@pytest.mark.parametrize(("temperature", "top_p", "sent"), [
+    (0.3, 1.0, {"temperature": 0.3}),
+    (1.0, 0.5, {"top_p": 0.5}),
+])
+async def test_a_sampling_option_left_at_its_default_is_not_sent(
+        temperature: float, top_p: float, sent: dict[str, float], fake: FakeAnthropic,
+        session: aiohttp.ClientSession) -> None:
+    # Many clients send OpenAI's defaults (temperature 1, top_p 1) with every request;
+    # Anthropic's newer models refuse temperature and top_p together, though at 1 either
+    # is no change from what the model does without it.
+    upstream = adapter(fake.base_url, session, model="claude-sonnet-4-5")
+
+    result = await call(upstream, request(temperature=temperature, top_p=top_p), Texts())
+
+    assert isinstance(result, Reply)
+    assert {k: v for k, v in fake.last.body.items() if k in ("temperature", "top_p")} == sent
+
+
 async def test_model_name_defaults_to_the_routers_name(
         fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
     await call(adapter(fake.base_url, session, model=None), request(), Texts())
@@ -277,6 +331,24 @@ async def test_streamed_tool_call_arrives_in_pieces_that_assemble(
     assert len(texts.calls) > 3
     assert {d.index for d in texts.calls} == {0}
     assert json.loads(texts.arguments(0)) == {"query": PROMPT}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_call_without_arguments_has_an_empty_object_for_them(
+        stream: bool, fake: FakeAnthropic, session: aiohttp.ClientSession) -> None:
+    # A tool that takes nothing is called with `{}`, which Anthropic streams as one empty
+    # `input_json_delta`: the caller must still get `{}`, as OpenAI gives it, not "".
+    clock = Tool(function=FunctionDef(name="now", description="The time"))
+    texts = Texts()
+
+    result = await call(adapter(fake.base_url, session), request(stream=stream, tools=[clock]),
+                        texts)
+
+    assert isinstance(result, Reply)
+    assert result.finish_reason == "tool_calls"
+    assert fake.last.body["tools"][0]["input_schema"] == {"type": "object", "properties": {}}
+    assert (texts.calls[0].id, texts.calls[0].name) == ("toolu_fake0001", "now")
+    assert texts.arguments(0) == "{}"
 
 
 @pytest.mark.parametrize("stream", [False, True])

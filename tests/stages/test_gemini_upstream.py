@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -175,6 +176,22 @@ async def test_roles_map_and_options_go_in_generation_config(
     }
 
 
+async def test_a_penalty_of_zero_is_not_sent(
+        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    # Zero is OpenAI's default, and many clients send it; Gemini 2.5 and 3 have no
+    # penalties and refuse the field, whatever its value. A penalty asked for still goes.
+    upstream = adapter(fake.base_url, session, model="gemini-2.5-flash")
+
+    unpenalised = await call(upstream, request(presence_penalty=0.0, frequency_penalty=0.0),
+                             Texts())
+    penalised = await call(upstream, request(presence_penalty=0.5), Texts())
+
+    assert isinstance(unpenalised, Reply)
+    assert fake.seen[0].body.get("generationConfig") is None
+    assert isinstance(penalised, Fault) and penalised.kind == "client_error"
+    assert fake.last.body["generationConfig"] == {"presencePenalty": 0.5}
+
+
 async def test_a_json_schema_goes_as_the_response_schema(
         fake: FakeGemini, session: aiohttp.ClientSession) -> None:
     fmt = ResponseFormat(type="json_schema", json_schema=msgspec.Raw(
@@ -184,6 +201,22 @@ async def test_a_json_schema_goes_as_the_response_schema(
 
     assert fake.last.body["generationConfig"] == {
         "responseMimeType": "application/json", "responseJsonSchema": json.loads(SCHEMA)}
+
+
+async def test_a_message_with_nothing_in_it_is_left_out(
+        fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    # OpenAI takes an empty assistant message (a client keeps the empty answer it got);
+    # Gemini refuses a content without parts, so it is left out and the turns around it
+    # merge.
+    req = request(messages=[ChatMessage(role="user", content="Hi."),
+                            ChatMessage(role="assistant", content=""),
+                            ChatMessage(role="user", content=PROMPT)])
+
+    result = await call(adapter(fake.base_url, session), req, Texts())
+
+    assert isinstance(result, Reply)
+    assert fake.last.body["contents"] == [
+        {"role": "user", "parts": [{"text": "Hi."}, {"text": PROMPT}]}]
 
 
 async def test_model_name_defaults_to_the_routers_name(
@@ -286,12 +319,57 @@ async def test_calls_and_results_go_back_as_function_call_and_response_parts(
     assert texts.text == fake_text(PROMPT, WORDS)
     assert fake.last.body["contents"][1:] == [
         {"role": "model", "parts": [
-            {"functionCall": {"name": "search", "args": {"query": "floats"}}},
+            {"functionCall": {"name": "search", "args": {"query": "floats"}},
+             "thoughtSignature": "skip_thought_signature_validator"},
             {"functionCall": {"name": "lookup", "args": {}}}]},
         {"role": "user", "parts": [
             {"functionResponse": {"name": "search", "response": {"result": "wood, cork"}}},
             {"functionResponse": {"name": "lookup", "response": {"found": 2}}}]},
     ]
+
+
+def calls_then_results(calls: list[ToolCall], *, stream: bool) -> ChatRequest:
+    """A request whose history is `calls` (made by the model) answered by tool results."""
+    return request(stream=stream, tools=[SEARCH], messages=[
+        ChatMessage(role="user", content=PROMPT),
+        ChatMessage(role="assistant", tool_calls=calls),
+        *[ChatMessage(role="tool", tool_call_id=c.id, content="cork") for c in calls]])
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_gemini_3_gets_back_the_signature_of_the_call_it_made(
+        stream: bool, fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    upstream = adapter(fake.base_url, session, model="gemini-3-pro")
+    texts = Texts()
+    await call(upstream, request(stream=stream, tools=[SEARCH]), texts)
+    [made] = texts.calls
+    assert made.id is not None
+    answered = ToolCall(id=made.id, function=FunctionCall(name="search",
+                                                         arguments=made.arguments))
+
+    result = await call(upstream, calls_then_results([answered], stream=stream), Texts())
+
+    assert isinstance(result, Reply)
+    [part] = fake.last.body["contents"][1]["parts"]
+    assert part["thoughtSignature"] == \
+        base64.b64encode(b"thought of fake-response-0001").decode()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_gemini_3_takes_calls_it_did_not_make_with_the_documented_stand_in(
+        stream: bool, fake: FakeGemini, session: aiohttp.ClientSession) -> None:
+    # Calls another model made (or this one, before a restart): Gemini 3 refuses a call
+    # of the current turn without a signature, and Google documents a stand-in for
+    # history it did not sign. Only the first call of a step carries one.
+    calls = [ToolCall(id=f"call_{i}", function=FunctionCall(name="search", arguments="{}"))
+             for i in (1, 2)]
+    upstream = adapter(fake.base_url, session, model="gemini-3-pro")
+
+    result = await call(upstream, calls_then_results(calls, stream=stream), Texts())
+
+    assert isinstance(result, Reply)
+    assert [part.get("thoughtSignature") for part in fake.last.body["contents"][1]["parts"]] \
+        == ["skip_thought_signature_validator", None]
 
 
 async def test_a_result_for_no_known_call_is_a_client_error_without_calling(
