@@ -18,7 +18,7 @@ RETRYABLE = frozenset({"rate_limited", "server_error", "connect", "timeout", "tr
                        "malformed", "empty"})
 # Not worth it on this model, but another model may answer.
 FALL_THROUGH = frozenset({"client_error", "auth", "unavailable", "invalid_json",
-                          "content_filter"})
+                          "content_filter", "not_found"})
 
 
 def backoff(attempt: int, config: RetryConfig, rng: random.Random,

@@ -836,3 +836,27 @@ async def test_a_half_open_model_s_probe_that_loses_a_hedged_race_frees_the_prob
 
         assert_complete_from_backup(await rig.ask(False))
         assert primary.requests == 3  # probed again
+
+
+async def test_an_upstream_that_answers_404_is_the_model_s_fault_not_the_caller_s() -> None:
+    # A wrong base_url or upstream model name: the backup answers, the primary's breaker
+    # hears of it, and alone the model is a 502 naming what to check, not a 400 telling
+    # the caller to fix a request it could not have got wrong.
+    async with FakeUpstream(output_tokens=PRIMARY_WORDS) as primary, \
+            FakeUpstream(output_tokens=BACKUP_WORDS) as backup:
+        text = router_toml(primary.base_url + "/nowhere", backup.base_url,
+                           breaker="failure_threshold = 2")
+        async with serving(text) as (router, server, session):
+            for _ in range(2):
+                with anyio.fail_after(10):
+                    answer = await chat(session, server, stream=False)
+                    await settled(router)
+                assert answer.status == 200 and answer.headers["x-reactor-model"] == "backup"
+            assert router.breaker_states()["primary"]["state"] == "open"
+        async with serving(router_toml(primary.base_url + "/nowhere")) as (
+                router, server, session):
+            with anyio.fail_after(10):
+                alone = await chat(session, server, stream=False)
+    assert alone.status == 502 and alone.body is not None
+    assert alone.body["error"]["code"] == "not_found"
+    assert "base_url" in alone.body["error"]["message"]

@@ -32,6 +32,7 @@ FaultKind = Literal[
     "unavailable",
     "invalid_json",
     "content_filter",
+    "not_found",
 ]
 
 OnToken = Callable[[Token], Awaitable[None]]

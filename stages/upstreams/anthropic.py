@@ -129,7 +129,7 @@ _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
 _ERROR_KIND: dict[str, FaultKind] = {
     "rate_limit_error": "rate_limited", "authentication_error": "auth",
     "permission_error": "auth", "invalid_request_error": "client_error",
-    "not_found_error": "client_error", "request_too_large": "client_error",
+    "not_found_error": "not_found", "request_too_large": "client_error",
 }
 
 

@@ -359,6 +359,13 @@ def status_fault(status: int, text: str, retry_after_s: float | None) -> Fault:
         # and the model's to answer for until someone fixes its URL.
         return Fault(kind="server_error", status=status, message=f"upstream answered "
                      f"{status}, a redirect, which is not followed: check the model's URL")
+    if status == 404:
+        # The path is Reactor's and the model name the configuration's: a wrong base URL
+        # or an upstream model name that does not exist (or is gone) is the model's to
+        # answer for, so its breaker hears of it and the caller is not told to fix a
+        # request it could not have got wrong.
+        return Fault(kind="not_found", status=status, message=f"{message} (check the "
+                     "model's base_url and upstream model name)")
     if status == 408:
         # The upstream (or a proxy before it) gave up waiting for the request: nothing
         # the caller sent is wrong, and the next try may well get through.

@@ -285,7 +285,7 @@ async def test_an_answer_that_is_not_http_is_malformed(
 
 @STREAMS
 @pytest.mark.parametrize(("status", "kind"), [
-    (400, "client_error"), (404, "client_error"), (500, "server_error"),
+    (400, "client_error"), (404, "not_found"), (500, "server_error"),
     (503, "server_error"), (529, "server_error"),
 ])
 async def test_an_error_status_says_the_providers_own_message(
@@ -339,7 +339,7 @@ async def test_the_error_bodies_of_openai_compatible_servers_are_read(
     result, _ = await answer(OPENAI, session, (response(404, body), "keep"), stream=True)
 
     got = fault(result)
-    assert (got.kind, got.status) == ("client_error", 404)
+    assert (got.kind, got.status) == ("not_found", 404)
     assert "not" in got.message and "{" not in got.message
 
 
