@@ -368,7 +368,10 @@ class Provider(Actor[Dispatch]):
                 tg.start_soon(run, 0)
                 with anyio.move_on_after(delay):
                     await settled.wait()
-                if call.winner is None and 0 not in results:
+                # A hedge is an extra call, like a retry: it spends the first model's
+                # retry budget, so a hang does not double every request's load.
+                if call.winner is None and 0 not in results and \
+                        self.budgets[chain[0]].try_retry():
                     self.hedges_total += 1
                     tg.start_soon(run, 1)
         except BaseExceptionGroup as group:

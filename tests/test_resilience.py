@@ -860,3 +860,20 @@ async def test_an_upstream_that_answers_404_is_the_model_s_fault_not_the_caller_
     assert alone.status == 502 and alone.body is not None
     assert alone.body["error"]["code"] == "not_found"
     assert "base_url" in alone.body["error"]["message"]
+
+
+async def test_a_hedge_spends_the_retry_budget_and_none_left_means_no_hedge() -> None:
+    # A hang makes every request late: unbudgeted, each would call the backup as well.
+    primary = FakeUpstream(output_tokens=PRIMARY_WORDS, faults=[None] * 20,
+                           fault="hang_before_headers")
+    backup = FakeUpstream(output_tokens=BACKUP_WORDS)
+    async with rigged(primary, backup, provider="hedge = true\nhedge_min_samples = 20",
+                      retry="max_attempts = 1\nbudget_ratio = 0\nbudget_min_per_s = 0",
+                      primary_model="ttft_timeout_s = 0.3") as rig:
+        for _ in range(20):
+            await rig.ask(False)
+        answer = await rig.ask(False)
+    # No hedge: the primary ran into its own first-token timeout, then the backup answered.
+    assert_complete_from_backup(answer)
+    provider = rig.router.pipeline.provider
+    assert provider.hedges_total == 0 and provider.budgets["primary"].refused == 1
