@@ -1,0 +1,108 @@
+"""`reactor serve` stopping: SIGTERM drains within `server.drain_timeout_s`, signals that
+come during the drain do what they say, and a stream still running when the drain ends
+is cut with an error event, never silently. Real processes, real sockets."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import anyio
+import anyio.abc
+
+from tests.test_cli import listening
+from tests.test_reload import Log
+
+SLOW = """
+[server]
+drain_timeout_s = {drain}
+
+[runtime]
+restart_backoff_s = 0.0
+
+[[models]]
+name = "slow"
+price_in = 0.1
+price_out = 0.4
+upstream = {{ kind = "simulated", output_tokens = 400, tokens_per_s = 20 }}
+"""
+
+STREAM = {"model": "slow", "stream": True,
+          "messages": [{"role": "user", "content": "a long answer please"}]}
+
+
+@asynccontextmanager
+async def serving(tmp_path: Path, drain: float) -> AsyncIterator[anyio.abc.Process]:
+    config = tmp_path / "router.toml"
+    config.write_text(SLOW.format(drain=drain))
+    process = await anyio.open_process(
+        [sys.executable, "-m", "reactor", "--log-json", "serve", "--config", str(config),
+         "--port", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
+
+
+async def events_after(stream: aiohttp.ClientResponse) -> list[str]:
+    """The rest of an SSE stream's `data:` events; a truncated body raises."""
+    rest = (await stream.content.read()).decode()
+    return [line[len("data: "):] for line in rest.splitlines() if line.startswith("data: ")]
+
+
+async def test_signals_during_a_drain_reopen_files_and_a_second_stop_cuts_it_short(
+        tmp_path: Path) -> None:
+    async with serving(tmp_path, drain=600) as process:
+        with anyio.fail_after(60):
+            url = await listening(process)
+            log = Log(process)
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url + "/v1/chat/completions", json=STREAM) as stream:
+                assert (await stream.content.readline()).startswith(b"data: ")
+                process.send_signal(signal.SIGTERM)
+                await log.until("shutting_down")
+                async with session.get(url + "/readyz") as ready:
+                    assert ready.status == 503
+                # A log rotation during the drain: the files are reopened, nothing dies.
+                process.send_signal(signal.SIGUSR1)
+                await log.until("reopening_files")
+                process.send_signal(signal.SIGHUP)
+                await log.until("reopening_files")
+                # A second stop signal ends the wait: the stream is told, not cut short.
+                process.send_signal(signal.SIGTERM)
+                await log.until("drain_cut_short")
+                events = await events_after(stream)
+            assert events[-1] != "[DONE]"
+            assert "error" in json.loads(events[-1])
+            assert await process.wait() == 0
+
+
+async def test_a_drain_that_runs_out_ends_the_stream_with_an_error_and_waits_once(
+        tmp_path: Path) -> None:
+    async with serving(tmp_path, drain=0.5) as process:
+        with anyio.fail_after(60):
+            url = await listening(process)
+            log = Log(process)
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url + "/v1/chat/completions", json=STREAM) as stream:
+                assert (await stream.content.readline()).startswith(b"data: ")
+                process.send_signal(signal.SIGTERM)
+                drained = await log.until("drained")
+                assert drained["complete"] is False
+                events = await events_after(stream)
+            assert "error" in json.loads(events[-1])
+            assert await process.wait() == 0
+            assert process.stderr is not None
+            rest = b"".join([chunk async for chunk in log.lines.receive_stream])
+    # The drain is waited for once: the router does not wait the timeout out again.
+    later = [json.loads(line)["event"] for line in (log.lines.buffer + rest).splitlines()]
+    assert "drain_timed_out" not in later
