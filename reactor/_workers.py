@@ -7,14 +7,15 @@ supervises: it starts the workers (`reactor serve --reuse-port` on the same host
 port), announces the address once every worker listens, forwards SIGTERM / SIGINT as
 one SIGTERM to each (they drain as a single server does), SIGHUP and SIGUSR1 as they
 are (each worker reloads its configuration, or reopens its files), and exits when they
-have. A
-worker that exits on its own stops the rest: a half-sized server that looks whole is
-worse than a visible failure. Workers run in their own session, so a terminal's Ctrl-C
-reaches them once, through here, not twice.
+have. A worker that exits on its own stops the rest: a half-sized server that looks
+whole is worse than a visible failure. If this process dies, even by SIGKILL, the
+workers are sent SIGTERM and drain: none serves the port unsupervised. Workers run in
+their own session, so a terminal's Ctrl-C reaches them once, through here, not twice.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -72,7 +73,8 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
             previous[sig] = signal.signal(sig, forward)
         try:
             for _ in range(workers):
-                child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
+                child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True,
+                                         preexec_fn=_stop_with(os.getpid()))
                 children[child.pid] = child
             url = ""
             for child in children.values():
@@ -90,6 +92,26 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _stop_with(parent: int) -> Callable[[], None] | None:
+    """For a worker, between fork and exec: SIGTERM it (it drains) when this process
+    dies, even by SIGKILL, which leaves no chance to stop it; a worker left behind would
+    serve the port unsupervised, beside the next server started on it. Linux only
+    (prctl PR_SET_PDEATHSIG); elsewhere None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _reap(children: dict[int, subprocess.Popen[bytes]],

@@ -280,3 +280,29 @@ async def test_workers_share_one_ledger_line_by_whole_line(tmp_path: Path) -> No
     assert sorted(int(line["prompt"].split()[1]) for line in lines) == list(range(total))
     assert len({line["id"] for line in lines}) == total
     assert len({line["id"][:8] for line in lines}) == 2  # both workers wrote
+
+
+async def test_workers_do_not_outlive_a_parent_that_was_killed(tmp_path: Path) -> None:
+    # SIGKILL (the OOM killer, a supervisor's last resort) gives the parent no chance
+    # to stop its workers: left running, they would serve the port with no supervisor,
+    # beside the next server started on it (SO_REUSEPORT lets it bind).
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    pids: set[int] = set()
+    async with serving(tmp_path, "--workers", "2") as process:
+        try:
+            with anyio.fail_after(60):
+                pids = await _worker_pids(await listening(process))
+                assert len(pids) == 2
+                process.kill()
+                await process.wait()
+                # The workers share the parent's stderr: it ends once both have exited.
+                assert process.stderr is not None
+                async for _ in process.stderr:
+                    pass
+                pids.clear()
+        finally:
+            for pid in pids:  # only when they outlived it: the test has failed
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
