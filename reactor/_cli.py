@@ -1,4 +1,4 @@
-"""The `reactor` command: serve, route, check-config, bench."""
+"""The `reactor` command: serve, route, check-config, train, ledger, bench."""
 
 from __future__ import annotations
 
@@ -173,6 +173,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from reactor._train import train
 
     config = _load(args.config)
+    target = args.out or config.selector.quality_model
 
     async def main() -> int:
         try:
@@ -188,7 +189,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"note: not in {args.config}, so never chosen: {', '.join(unknown)}")
         return 0
 
-    return _run(main())
+    try:
+        return _run(main())
+    except OSError as exc:  # the data it reads or the file it saves
+        if exc.filename == args.data:
+            print(f"reactor train: cannot read {args.data}: {exc.strerror}", file=sys.stderr)
+        else:  # said of the file asked for, not of the temporary one beside it
+            why = "Is a directory" if target is not None and Path(target).is_dir() \
+                else exc.strerror
+            print(f"reactor train: cannot save {target}: {why}", file=sys.stderr)
+        return 1
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
@@ -228,6 +238,17 @@ def _instant(text: str | None) -> float | None:
     return moment.timestamp()
 
 
+def _port(text: str) -> int:
+    # Out of range, the socket layer would take it modulo 65536 and listen elsewhere.
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0-65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reactor", description=__doc__)
     parser.add_argument("--log-level", default="info",
@@ -243,7 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "SIGUSR1 reopens the ledger and --record files after a rotation.")
     serve.add_argument("--config", default="router.toml")
     serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--port", type=_port, default=None,
+                       help="default: [server] port; 0 picks a free one")
     serve.add_argument("--reuse-port", action="store_true",
                        help="share the port with other reactor processes (SO_REUSEPORT)")
     serve.add_argument("--workers", type=int, default=1,

@@ -306,3 +306,30 @@ async def test_workers_do_not_outlive_a_parent_that_was_killed(tmp_path: Path) -
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_refused_not_wrapped(tmp_path: Path, port: str) -> None:
+    # 70000 would otherwise listen on 4464 (70000 - 65536), without a word.
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    result = run("serve", "--port", port, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == \
+        f"reactor serve: error: argument --port: {port} is not a port (0-65535)"
+
+
+@pytest.mark.parametrize(("data", "out", "said"), [
+    ("absent.jsonl", "q.json", "absent.jsonl: No such file or directory"),
+    (".", "q.json", ".: Is a directory"),
+    ("data.jsonl", ".", ": Is a directory"),
+])
+def test_train_without_its_files_says_so_in_one_line(tmp_path: Path, data: str, out: str,
+                                                     said: str) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    (tmp_path / "data.jsonl").write_text(
+        json.dumps({"prompt": "hi", "scores": {"nano": 0.5}}) + "\n")
+    result = run("train", data, "--out", out, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reactor train: cannot ")
+    assert lines[0].endswith(said)
