@@ -41,12 +41,50 @@ def _load(path: str) -> RouterConfig:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _router(config: RouterConfig, source: str) -> Router:
+    """The router `serve` would run, built (not started), or `ConfigError` when no model
+    could answer."""
+    router = Router(config)
+    unavailable = router.pipeline.provider.unavailable()
+    if len(unavailable) == len(config.models):
+        # A key is read once, at start: this server could never answer.
+        reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
+        raise ConfigError(f"no model can answer ({reasons})", path="models", source=source)
+    return router
+
+
+def _no_embedder(exc: Exception, source: str) -> ConfigError:
+    return ConfigError(str(exc), path="analyzer.embedder", source=source)
+
+
+async def _check_embedder(config: RouterConfig, source: str) -> None:
+    """The embedder the analyzer builds as it starts (minilm's weights, an http key)."""
+    import aiohttp
+
+    from stages.embedders import EmbedderUnavailable, build_embedder
+
+    if not config.analyzer.embed:
+        return
+    async with aiohttp.ClientSession() as session:
+        try:
+            build_embedder(config.analyzer.embedder, session=session)
+        except EmbedderUnavailable as exc:
+            raise _no_embedder(exc, source) from None
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from reactor._pipeline import config_digest
 
     config = _load(args.config)
+
+    async def build() -> int:  # what `serve` refuses before it listens
+        _router(config, args.config)
+        await _check_embedder(config, args.config)
+        return 0
+
     try:
         check_paths(config, args.config)
+        _run(build())
     except ConfigError as exc:
         print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -104,21 +142,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         try:
-            router = Router(config)
-            unavailable = router.pipeline.provider.unavailable()
-            if len(unavailable) == len(config.models):
-                # A key is read once, at start: this server could never answer.
-                reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
-                raise ConfigError(f"no model can answer ({reasons})", path="models",
-                                  source=args.config)
+            router = _router(config, args.config)
             await serve(router, host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
                         record_prompts=args.record_prompts, config_path=args.config)
         except ConfigError as exc:
             print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-        except EmbedderUnavailable as exc:  # its weights or key, read at start
-            print(f"reactor: invalid configuration: {args.config}: analyzer.embedder: {exc}",
+        except EmbedderUnavailable as exc:  # its weights or key, read as it starts
+            print(f"reactor: invalid configuration: {_no_embedder(exc, args.config)}",
                   file=sys.stderr)
             return EXIT_CONFIG
         except socket.gaierror as exc:

@@ -333,3 +333,35 @@ def test_train_without_its_files_says_so_in_one_line(tmp_path: Path, data: str, 
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("reactor train: cannot ")
     assert lines[0].endswith(said)
+
+
+def test_check_config_refuses_what_serve_would_refuse(tmp_path: Path) -> None:
+    # Every model needs a key from an environment variable that is not set: serve could
+    # never answer and refuses to start; check-config must say so before a deploy.
+    config = tmp_path / "router.toml"
+    config.write_text('[[models]]\nname = "a"\nupstream = { kind = "openai", base_url = '
+                      '"https://api.openai.com/v1", api_key_env = "REACTOR_TEST_UNSET_KEY" }\n')
+    env = {k: v for k, v in os.environ.items() if k != "REACTOR_TEST_UNSET_KEY"}
+    said = {}
+    for command in (["check-config", str(config)], ["serve", "--config", str(config)]):
+        result = subprocess.run([*REACTOR, *command], capture_output=True, text=True,
+                                timeout=60, env=env)
+        assert result.returncode == 2
+        said[command[0]] = result.stderr.strip()
+    assert said["check-config"] == said["serve"] == (
+        f"reactor: invalid configuration: {config}: models: no model can answer "
+        "(a: environment variable REACTOR_TEST_UNSET_KEY is not set)")
+
+
+def test_check_config_refuses_an_embedder_without_its_weights(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(f'[analyzer]\nembed = true\n[analyzer.embedder]\nkind = "minilm"\n'
+                      f'path = "{tmp_path}"\n' + FAST_MODELS)
+    said = {}
+    for command in (["check-config", str(config)], ["serve", "--config", str(config)]):
+        result = run(*command)
+        assert result.returncode == 2
+        said[command[0]] = result.stderr.strip()
+    assert said["check-config"] == said["serve"]
+    assert said["serve"].startswith(f"reactor: invalid configuration: {config}: "
+                                    f"analyzer.embedder: model files missing from {tmp_path}")
