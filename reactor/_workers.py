@@ -55,8 +55,14 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                 "--port", str(port), "--reuse-port"]
         children: dict[int, subprocess.Popen[bytes]] = {}
         stopping = False
+        listening = False
+        held: dict[int, None] = {}
 
         def forward(signum: int, frame: FrameType | None) -> None:
+            if not listening:
+                # A worker still starting has no handler yet: the signal would kill it.
+                held[signum] = None
+                return
             for child in children.values():
                 if child.returncode is None:
                     child.send_signal(signum)
@@ -87,7 +93,10 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                     return code if asked else code or 1
                 url = line.split("listening on ", 1)[1].split()[0]
             if not stopping:
+                listening = True
                 on_listening(url)
+                for signum in held:
+                    forward(signum, None)
             return _reap(children, stopping=lambda: stopping)
         finally:
             for sig, handler in previous.items():

@@ -15,7 +15,9 @@ from pathlib import Path
 import aiohttp
 import anyio
 import anyio.abc
+import pytest
 
+from tests.conftest import FAST_MODELS
 from tests.test_cli import listening
 from tests.test_reload import Log
 
@@ -106,3 +108,43 @@ async def test_a_drain_that_runs_out_ends_the_stream_with_an_error_and_waits_onc
     # The drain is waited for once: the router does not wait the timeout out again.
     later = [json.loads(line)["event"] for line in (log.lines.buffer + rest).splitlines()]
     assert "drain_timed_out" not in later
+
+
+def _feed(path: Path, text: str) -> None:
+    with open(path, "w") as fifo:  # returns once the server opens it to read
+        fifo.write(text)
+
+
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["one", "workers"])
+async def test_sighup_and_sigusr1_while_starting_wait_for_the_server_to_listen(
+        tmp_path: Path, workers: list[str]) -> None:
+    # The configuration is handed over through a pipe: once the server has read it, it
+    # is starting (building its router, its workers importing) and not yet listening.
+    # A reload or a log rotation asked for then must not kill it (their default action).
+    config = tmp_path / "router.toml"
+    os.mkfifo(config)
+    process = await anyio.open_process(
+        [sys.executable, "-m", "reactor", "--log-json", "serve", "--config", str(config),
+         "--port", "0", *workers], env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            await anyio.to_thread.run_sync(_feed, config, FAST_MODELS, abandon_on_cancel=True)
+            regular = tmp_path / "router.toml.new"
+            regular.write_text(FAST_MODELS)
+            regular.replace(config)  # what the workers and the reload read
+            process.send_signal(signal.SIGHUP)
+            process.send_signal(signal.SIGUSR1)
+            url = await listening(process)
+            log = Log(process)
+            for _ in range(len(workers) or 1):  # each worker, once it listens
+                await log.until("reload_unchanged")
+            async with aiohttp.ClientSession() as session, \
+                    session.get(url + "/readyz") as ready:
+                assert ready.status == 200
+            process.send_signal(signal.SIGTERM)
+            assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
