@@ -141,6 +141,12 @@ def _serve(args: argparse.Namespace, held: dict[int, None]) -> int:
         if args.record is not None:
             print("reactor: --record takes one process; drop --workers", file=sys.stderr)
             return EXIT_CONFIG
+        try:
+            # Said here once, rather than by every worker as it fails to start.
+            check_paths(config, args.config)
+        except ConfigError as exc:
+            print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
         worker = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else []),
                   "serve", "--config", args.config]
         return run_workers(args.workers, host, port, worker, announce)

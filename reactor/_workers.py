@@ -88,9 +88,11 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                 line = child.stdout.readline().decode()
                 if "listening on " not in line:
                     asked = stopping
+                    # Its status, not that of another worker stopped because of it.
+                    failed = _exit_code(child.wait())
                     stop()
                     code = _reap(children, stopping=True)
-                    return code if asked else code or 1
+                    return code if asked else failed or code or 1
                 url = line.split("listening on ", 1)[1].split()[0]
             if not stopping:
                 listening = True
@@ -101,6 +103,11 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _exit_code(returncode: int) -> int:
+    """A worker killed by a signal exits as a shell reports it: 128 + the signal."""
+    return 128 - returncode if returncode < 0 else returncode
 
 
 def _stop_with(parent: int) -> Callable[[], None] | None:
@@ -133,8 +140,7 @@ def _reap(children: dict[int, subprocess.Popen[bytes]],
         if child is None:
             continue
         child.returncode = os.waitstatus_to_exitcode(code)
-        # A worker killed by a signal exits as a shell reports it: 128 + the signal.
-        exit_code = 128 - child.returncode if child.returncode < 0 else child.returncode
+        exit_code = _exit_code(child.returncode)
         asked = stopping() if callable(stopping) else stopping
         if not asked:
             log.error("worker_exited", pid=pid, exit_code=exit_code)

@@ -365,3 +365,26 @@ def test_check_config_refuses_an_embedder_without_its_weights(tmp_path: Path) ->
     assert said["check-config"] == said["serve"]
     assert said["serve"].startswith(f"reactor: invalid configuration: {config}: "
                                     f"analyzer.embedder: model files missing from {tmp_path}")
+
+
+def test_workers_that_cannot_start_say_why_once_and_exit_2(tmp_path: Path) -> None:
+    # Said by the parent, before any worker starts: not once per worker, and not hidden
+    # behind the exit status of a worker stopped because another failed.
+    config = tmp_path / "router.toml"
+    config.write_text(FAST_MODELS + f'\n[ledger]\npath = "{tmp_path}/absent/ledger.jsonl"\n')
+    result = run("serve", "--config", str(config), "--port", "0", "--workers", "3")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"reactor: invalid configuration: {config}: ledger.path: cannot open "
+        f"'{tmp_path}/absent/ledger.jsonl': directory '{tmp_path}/absent' does not exist"]
+
+
+def test_workers_failing_as_they_start_exit_with_the_failure_not_143(tmp_path: Path) -> None:
+    # Each worker finds the embedder's weights missing; the one seen failing first says
+    # the exit status, not another stopped (SIGTERM, 143) because of it.
+    config = tmp_path / "router.toml"
+    config.write_text(f'[analyzer]\nembed = true\n[analyzer.embedder]\nkind = "minilm"\n'
+                      f'path = "{tmp_path}"\n' + FAST_MODELS)
+    result = run("serve", "--config", str(config), "--port", "0", "--workers", "3")
+    assert result.returncode == 2
+    assert "analyzer.embedder: model files missing" in result.stderr
