@@ -145,7 +145,16 @@ class _Connection(web.RequestHandler):
     def handle_error(self, request: web.BaseRequest, status: int = 500,
                      exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
-        super().handle_error(request, status, exc, message)  # logs it, raises if too late
+        # Not aiohttp's own log line: its parser quotes the bytes it could not parse (an
+        # API key in a malformed Authorization header), at error, with a traceback, for
+        # anything any client sends. What was sent goes back to the sender only.
+        if status >= 500:
+            log.error("request_failed", status=status, path=request.path, exc_info=exc)
+        else:
+            log.info("bad_request", status=status, remote=request.remote,
+                     error=type(exc).__name__ if exc is not None else None)
+        if request.writer.output_size > 0:
+            raise ConnectionError("the response had begun: no error answer can follow it")
         phrase = HTTPStatus(status).phrase
         # A parse error's message says what was wrong; a bug's stays in the log. What
         # follows on the connection cannot be trusted: it closes after this.
