@@ -639,8 +639,12 @@ class Server:
 
     async def __aenter__(self) -> Server:
         endpoints = self._endpoints = Endpoints(self.router, self.recorder)
+        # Closing waits this long for handlers still writing: by then the routers have
+        # drained (or abandoned) every request, and what is left is a client that stopped
+        # reading, which would otherwise hold the process for aiohttp's 60 s.
         runner = web.ServerRunner(_Server(endpoints, request_factory=endpoints.request,
-                                          handler_cancellation=True))
+                                          handler_cancellation=True),
+                                  shutdown_timeout=_CLOSE_S)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port, reuse_port=self.reuse_port or None)
         await site.start()
@@ -661,6 +665,9 @@ class Server:
 
     async def close(self) -> None:
         await self.__aexit__(None, None, None)
+
+
+_CLOSE_S = 1.0
 
 
 def _sockets(site: Any) -> list[Any]:

@@ -148,3 +148,44 @@ async def test_sighup_and_sigusr1_while_starting_wait_for_the_server_to_listen(
             process.kill()
             await process.wait()
         await process.aclose()
+
+
+BIG = """
+[server]
+drain_timeout_s = 0.5
+
+[[models]]
+name = "big"
+price_in = 0.1
+price_out = 0.4
+upstream = { kind = "simulated", output_tokens = 400000, tokens_per_s = 1000000 }
+"""
+
+
+async def test_a_client_that_stopped_reading_does_not_hold_the_shutdown(
+        tmp_path: Path) -> None:
+    # Its stream cannot be written (the socket's buffers are full) nor ended: once the
+    # drain has run out, the server closes it rather than wait for aiohttp's 60 s.
+    config = tmp_path / "router.toml"
+    config.write_text(BIG)
+    process = await anyio.open_process(
+        [sys.executable, "-m", "reactor", "serve", "--config", str(config), "--port", "0"],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        with anyio.fail_after(60):
+            port = int((await listening(process)).rsplit(":", 1)[1])
+            body = json.dumps({**STREAM, "model": "big"}).encode()
+            connection = await anyio.connect_tcp("127.0.0.1", port)
+        async with connection:
+            await connection.send(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                                  b"Content-Type: application/json\r\n"
+                                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+            assert (await connection.receive()).startswith(b"HTTP/1.1 200 ")
+            process.send_signal(signal.SIGTERM)  # and read no more
+            with anyio.fail_after(30):  # a hang guard: it takes about a second
+                assert await process.wait() == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await process.aclose()
