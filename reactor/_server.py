@@ -223,6 +223,13 @@ class Endpoints:
         self.keepalive_timeout_s = router.config.server.keepalive_timeout_s
 
     async def __call__(self, request: web.BaseRequest) -> web.StreamResponse:
+        response = await self._answer(request)
+        if not self.router.accepting:
+            # Draining: a keep-alive client reconnects, to a server that admits it.
+            response.force_close()
+        return response
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
         expecting = request.headers.get("Expect", "").lower() == "100-continue" \
             and request.version >= HttpVersion11
         handler = self.routes.get((request.method, request.path))

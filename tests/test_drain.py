@@ -74,6 +74,13 @@ async def test_signals_during_a_drain_reopen_files_and_a_second_stop_cuts_it_sho
                 await log.until("shutting_down")
                 async with session.get(url + "/readyz") as ready:
                     assert ready.status == 503
+                # New requests are refused, and their connections closed: a keep-alive
+                # client goes to another server rather than come back to this one.
+                async with session.post(url + "/v1/chat/completions",
+                                        json={**STREAM, "stream": False}) as refused:
+                    assert refused.status == 503
+                    assert refused.headers["Retry-After"] == "1"
+                    assert refused.headers["Connection"] == "close"
                 # A log rotation during the drain: the files are reopened, nothing dies.
                 process.send_signal(signal.SIGUSR1)
                 await log.until("reopening_files")
