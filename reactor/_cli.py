@@ -132,6 +132,9 @@ def _serve(args: argparse.Namespace, held: dict[int, None]) -> int:
             os.kill(os.getpid(), signum)
         held.clear()
 
+    if args.record_prompts and args.record is None:
+        print("reactor: --record-prompts takes --record FILE", file=sys.stderr)
+        return EXIT_CONFIG
     if args.workers < 1:
         print("reactor: --workers must be at least 1", file=sys.stderr)
         return EXIT_CONFIG
@@ -310,12 +313,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve", help="run the HTTP server",
-        description="Serve router.toml over HTTP. Signals: SIGTERM/SIGINT stop admitting, "
-                    "drain and exit; SIGHUP reloads the config file without dropping a "
-                    "request (a file that does not load is logged and changes nothing); "
-                    "SIGUSR1 reopens the ledger and --record files after a rotation.")
-    serve.add_argument("--config", default="router.toml")
-    serve.add_argument("--host", default=None)
+        description="Serve router.toml over HTTP. Signals: SIGTERM/SIGINT stop admitting "
+                    "(503, /readyz 503), drain up to [server] drain_timeout_s and exit 0 "
+                    "(a second one stops waiting; streams still running end with an error "
+                    "event); SIGHUP reloads the config file without dropping a request (a "
+                    "file that does not load is logged and changes nothing); SIGUSR1 "
+                    "reopens the ledger and --record files after a rotation. SIGHUP and "
+                    "SIGUSR1 sent while starting take effect once listening.")
+    serve.add_argument("--config", default="router.toml",
+                       help="read again on SIGHUP (default: router.toml)")
+    serve.add_argument("--host", default=None, help="default: [server] host")
     serve.add_argument("--port", type=_port, default=None,
                        help="default: [server] port; 0 picks a free one")
     serve.add_argument("--reuse-port", action="store_true",

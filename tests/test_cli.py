@@ -388,3 +388,10 @@ def test_workers_failing_as_they_start_exit_with_the_failure_not_143(tmp_path: P
     result = run("serve", "--config", str(config), "--port", "0", "--workers", "3")
     assert result.returncode == 2
     assert "analyzer.embedder: model files missing" in result.stderr
+
+
+def test_record_prompts_without_record_is_refused_not_ignored(tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    result = run("serve", "--port", "0", "--record-prompts", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "reactor: --record-prompts takes --record FILE"
