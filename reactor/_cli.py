@@ -1,4 +1,4 @@
-"""The `reactor` command: serve, route, check-config, bench."""
+"""The `reactor` command: serve, route, check-config, train, ledger, bench."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import errno
 import gc
 import os
+import signal
 import socket
 import sys
 from collections.abc import Coroutine
@@ -41,12 +42,50 @@ def _load(path: str) -> RouterConfig:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+def _router(config: RouterConfig, source: str) -> Router:
+    """The router `serve` would run, built (not started), or `ConfigError` when no model
+    could answer."""
+    router = Router(config)
+    unavailable = router.pipeline.provider.unavailable()
+    if len(unavailable) == len(config.models):
+        # A key is read once, at start: this server could never answer.
+        reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
+        raise ConfigError(f"no model can answer ({reasons})", path="models", source=source)
+    return router
+
+
+def _no_embedder(exc: Exception, source: str) -> ConfigError:
+    return ConfigError(str(exc), path="analyzer.embedder", source=source)
+
+
+async def _check_embedder(config: RouterConfig, source: str) -> None:
+    """The embedder the analyzer builds as it starts (minilm's weights, an http key)."""
+    import aiohttp
+
+    from stages.embedders import EmbedderUnavailable, build_embedder
+
+    if not config.analyzer.embed:
+        return
+    async with aiohttp.ClientSession() as session:
+        try:
+            build_embedder(config.analyzer.embedder, session=session)
+        except EmbedderUnavailable as exc:
+            raise _no_embedder(exc, source) from None
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     from reactor._pipeline import config_digest
 
     config = _load(args.config)
+
+    async def build() -> int:  # what `serve` refuses before it listens
+        _router(config, args.config)
+        await _check_embedder(config, args.config)
+        return 0
+
     try:
         check_paths(config, args.config)
+        _run(build())
     except ConfigError as exc:
         print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
         return EXIT_CONFIG
@@ -57,18 +96,28 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+_HELD = (signal.SIGHUP, signal.SIGUSR1)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     # Start-up allocates a long-lived heap (modules, config, classifier) on which the
     # collector would run ~150 times to free next to nothing (measured ~50-70 ms of a
     # ~0.8 s cold start); `serve` collects once and freezes it all before listening.
     gc.disable()
+    # A reload or a log rotation asked for while starting would kill the process (their
+    # default action): held until the server listens, then delivered.
+    held: dict[int, None] = {}
+    previous = {sig: signal.signal(sig, lambda signum, frame: held.setdefault(signum))
+                for sig in _HELD}
     try:
-        return _serve(args)
+        return _serve(args, held)
     finally:
         gc.enable()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, held: dict[int, None]) -> int:
     from reactor._server import serve
     from stages.embedders import EmbedderUnavailable
 
@@ -79,7 +128,13 @@ def _serve(args: argparse.Namespace) -> int:
     def announce(url: str) -> None:
         gc.enable()
         print(f"reactor listening on {url}", flush=True)
+        for signum in held:  # to the handlers now in place
+            os.kill(os.getpid(), signum)
+        held.clear()
 
+    if args.record_prompts and args.record is None:
+        print("reactor: --record-prompts takes --record FILE", file=sys.stderr)
+        return EXIT_CONFIG
     if args.workers < 1:
         print("reactor: --workers must be at least 1", file=sys.stderr)
         return EXIT_CONFIG
@@ -88,6 +143,12 @@ def _serve(args: argparse.Namespace) -> int:
 
         if args.record is not None:
             print("reactor: --record takes one process; drop --workers", file=sys.stderr)
+            return EXIT_CONFIG
+        try:
+            # Said here once, rather than by every worker as it fails to start.
+            check_paths(config, args.config)
+        except ConfigError as exc:
+            print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG
         worker = ["--log-level", args.log_level, *(["--log-json"] if args.log_json else []),
                   "serve", "--config", args.config]
@@ -104,21 +165,15 @@ def _serve(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         try:
-            router = Router(config)
-            unavailable = router.pipeline.provider.unavailable()
-            if len(unavailable) == len(config.models):
-                # A key is read once, at start: this server could never answer.
-                reasons = "; ".join(f"{name}: {why}" for name, why in unavailable.items())
-                raise ConfigError(f"no model can answer ({reasons})", path="models",
-                                  source=args.config)
+            router = _router(config, args.config)
             await serve(router, host, port, reuse_port=args.reuse_port,
                         on_listening=announce, record=args.record,
                         record_prompts=args.record_prompts, config_path=args.config)
         except ConfigError as exc:
             print(f"reactor: invalid configuration: {exc}", file=sys.stderr)
             return EXIT_CONFIG
-        except EmbedderUnavailable as exc:  # its weights or key, read at start
-            print(f"reactor: invalid configuration: {args.config}: analyzer.embedder: {exc}",
+        except EmbedderUnavailable as exc:  # its weights or key, read as it starts
+            print(f"reactor: invalid configuration: {_no_embedder(exc, args.config)}",
                   file=sys.stderr)
             return EXIT_CONFIG
         except socket.gaierror as exc:
@@ -173,6 +228,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from reactor._train import train
 
     config = _load(args.config)
+    target = args.out or config.selector.quality_model
 
     async def main() -> int:
         try:
@@ -188,7 +244,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"note: not in {args.config}, so never chosen: {', '.join(unknown)}")
         return 0
 
-    return _run(main())
+    try:
+        return _run(main())
+    except OSError as exc:  # the data it reads or the file it saves
+        if exc.filename == args.data:
+            print(f"reactor train: cannot read {args.data}: {exc.strerror}", file=sys.stderr)
+        else:  # said of the file asked for, not of the temporary one beside it
+            why = "Is a directory" if target is not None and Path(target).is_dir() \
+                else exc.strerror
+            print(f"reactor train: cannot save {target}: {why}", file=sys.stderr)
+        return 1
 
 
 def cmd_ledger(args: argparse.Namespace) -> int:
@@ -228,6 +293,17 @@ def _instant(text: str | None) -> float | None:
     return moment.timestamp()
 
 
+def _port(text: str) -> int:
+    # Out of range, the socket layer would take it modulo 65536 and listen elsewhere.
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (0-65535)")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reactor", description=__doc__)
     parser.add_argument("--log-level", default="info",
@@ -237,13 +313,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve", help="run the HTTP server",
-        description="Serve router.toml over HTTP. Signals: SIGTERM/SIGINT stop admitting, "
-                    "drain and exit; SIGHUP reloads the config file without dropping a "
-                    "request (a file that does not load is logged and changes nothing); "
-                    "SIGUSR1 reopens the ledger and --record files after a rotation.")
-    serve.add_argument("--config", default="router.toml")
-    serve.add_argument("--host", default=None)
-    serve.add_argument("--port", type=int, default=None)
+        description="Serve router.toml over HTTP. Signals: SIGTERM/SIGINT stop admitting "
+                    "(503, /readyz 503), drain up to [server] drain_timeout_s and exit 0 "
+                    "(a second one stops waiting; streams still running end with an error "
+                    "event); SIGHUP reloads the config file without dropping a request (a "
+                    "file that does not load is logged and changes nothing); SIGUSR1 "
+                    "reopens the ledger and --record files after a rotation. SIGHUP and "
+                    "SIGUSR1 sent while starting take effect once listening.")
+    serve.add_argument("--config", default="router.toml",
+                       help="read again on SIGHUP (default: router.toml)")
+    serve.add_argument("--host", default=None, help="default: [server] host")
+    serve.add_argument("--port", type=_port, default=None,
+                       help="default: [server] port; 0 picks a free one")
     serve.add_argument("--reuse-port", action="store_true",
                        help="share the port with other reactor processes (SO_REUSEPORT)")
     serve.add_argument("--workers", type=int, default=1,

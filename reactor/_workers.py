@@ -7,14 +7,15 @@ supervises: it starts the workers (`reactor serve --reuse-port` on the same host
 port), announces the address once every worker listens, forwards SIGTERM / SIGINT as
 one SIGTERM to each (they drain as a single server does), SIGHUP and SIGUSR1 as they
 are (each worker reloads its configuration, or reopens its files), and exits when they
-have. A
-worker that exits on its own stops the rest: a half-sized server that looks whole is
-worse than a visible failure. Workers run in their own session, so a terminal's Ctrl-C
-reaches them once, through here, not twice.
+have. A worker that exits on its own stops the rest: a half-sized server that looks
+whole is worse than a visible failure. If this process dies, even by SIGKILL, the
+workers are sent SIGTERM and drain: none serves the port unsupervised. Workers run in
+their own session, so a terminal's Ctrl-C reaches them once, through here, not twice.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -54,8 +55,14 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                 "--port", str(port), "--reuse-port"]
         children: dict[int, subprocess.Popen[bytes]] = {}
         stopping = False
+        listening = False
+        held: dict[int, None] = {}
 
         def forward(signum: int, frame: FrameType | None) -> None:
+            if not listening:
+                # A worker still starting has no handler yet: the signal would kill it.
+                held[signum] = None
+                return
             for child in children.values():
                 if child.returncode is None:
                     child.send_signal(signum)
@@ -72,7 +79,8 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
             previous[sig] = signal.signal(sig, forward)
         try:
             for _ in range(workers):
-                child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True)
+                child = subprocess.Popen(argv, stdout=subprocess.PIPE, start_new_session=True,
+                                         preexec_fn=_stop_with(os.getpid()))
                 children[child.pid] = child
             url = ""
             for child in children.values():
@@ -80,16 +88,46 @@ def run_workers(workers: int, host: str, port: int, serve_args: list[str],
                 line = child.stdout.readline().decode()
                 if "listening on " not in line:
                     asked = stopping
+                    # Its status, not that of another worker stopped because of it.
+                    failed = _exit_code(child.wait())
                     stop()
                     code = _reap(children, stopping=True)
-                    return code if asked else code or 1
+                    return code if asked else failed or code or 1
                 url = line.split("listening on ", 1)[1].split()[0]
             if not stopping:
+                listening = True
                 on_listening(url)
+                for signum in held:
+                    forward(signum, None)
             return _reap(children, stopping=lambda: stopping)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+
+
+def _exit_code(returncode: int) -> int:
+    """A worker killed by a signal exits as a shell reports it: 128 + the signal."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
+def _stop_with(parent: int) -> Callable[[], None] | None:
+    """For a worker, between fork and exec: SIGTERM it (it drains) when this process
+    dies, even by SIGKILL, which leaves no chance to stop it; a worker left behind would
+    serve the port unsupervised, beside the next server started on it. Linux only
+    (prctl PR_SET_PDEATHSIG); elsewhere None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _reap(children: dict[int, subprocess.Popen[bytes]],
@@ -102,8 +140,7 @@ def _reap(children: dict[int, subprocess.Popen[bytes]],
         if child is None:
             continue
         child.returncode = os.waitstatus_to_exitcode(code)
-        # A worker killed by a signal exits as a shell reports it: 128 + the signal.
-        exit_code = 128 - child.returncode if child.returncode < 0 else child.returncode
+        exit_code = _exit_code(child.returncode)
         asked = stopping() if callable(stopping) else stopping
         if not asked:
             log.error("worker_exited", pid=pid, exit_code=exit_code)

@@ -280,3 +280,118 @@ async def test_workers_share_one_ledger_line_by_whole_line(tmp_path: Path) -> No
     assert sorted(int(line["prompt"].split()[1]) for line in lines) == list(range(total))
     assert len({line["id"] for line in lines}) == total
     assert len({line["id"][:8] for line in lines}) == 2  # both workers wrote
+
+
+async def test_workers_do_not_outlive_a_parent_that_was_killed(tmp_path: Path) -> None:
+    # SIGKILL (the OOM killer, a supervisor's last resort) gives the parent no chance
+    # to stop its workers: left running, they would serve the port with no supervisor,
+    # beside the next server started on it (SO_REUSEPORT lets it bind).
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    pids: set[int] = set()
+    async with serving(tmp_path, "--workers", "2") as process:
+        try:
+            with anyio.fail_after(60):
+                pids = await _worker_pids(await listening(process))
+                assert len(pids) == 2
+                process.kill()
+                await process.wait()
+                # The workers share the parent's stderr: it ends once both have exited.
+                assert process.stderr is not None
+                async for _ in process.stderr:
+                    pass
+                pids.clear()
+        finally:
+            for pid in pids:  # only when they outlived it: the test has failed
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_a_port_out_of_range_is_refused_not_wrapped(tmp_path: Path, port: str) -> None:
+    # 70000 would otherwise listen on 4464 (70000 - 65536), without a word.
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    result = run("serve", "--port", port, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == \
+        f"reactor serve: error: argument --port: {port} is not a port (0-65535)"
+
+
+@pytest.mark.parametrize(("data", "out", "said"), [
+    ("absent.jsonl", "q.json", "absent.jsonl: No such file or directory"),
+    (".", "q.json", ".: Is a directory"),
+    ("data.jsonl", ".", ": Is a directory"),
+])
+def test_train_without_its_files_says_so_in_one_line(tmp_path: Path, data: str, out: str,
+                                                     said: str) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    (tmp_path / "data.jsonl").write_text(
+        json.dumps({"prompt": "hi", "scores": {"nano": 0.5}}) + "\n")
+    result = run("train", data, "--out", out, cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("reactor train: cannot ")
+    assert lines[0].endswith(said)
+
+
+def test_check_config_refuses_what_serve_would_refuse(tmp_path: Path) -> None:
+    # Every model needs a key from an environment variable that is not set: serve could
+    # never answer and refuses to start; check-config must say so before a deploy.
+    config = tmp_path / "router.toml"
+    config.write_text('[[models]]\nname = "a"\nupstream = { kind = "openai", base_url = '
+                      '"https://api.openai.com/v1", api_key_env = "REACTOR_TEST_UNSET_KEY" }\n')
+    env = {k: v for k, v in os.environ.items() if k != "REACTOR_TEST_UNSET_KEY"}
+    said = {}
+    for command in (["check-config", str(config)], ["serve", "--config", str(config)]):
+        result = subprocess.run([*REACTOR, *command], capture_output=True, text=True,
+                                timeout=60, env=env)
+        assert result.returncode == 2
+        said[command[0]] = result.stderr.strip()
+    assert said["check-config"] == said["serve"] == (
+        f"reactor: invalid configuration: {config}: models: no model can answer "
+        "(a: environment variable REACTOR_TEST_UNSET_KEY is not set)")
+
+
+def test_check_config_refuses_an_embedder_without_its_weights(tmp_path: Path) -> None:
+    config = tmp_path / "router.toml"
+    config.write_text(f'[analyzer]\nembed = true\n[analyzer.embedder]\nkind = "minilm"\n'
+                      f'path = "{tmp_path}"\n' + FAST_MODELS)
+    said = {}
+    for command in (["check-config", str(config)], ["serve", "--config", str(config)]):
+        result = run(*command)
+        assert result.returncode == 2
+        said[command[0]] = result.stderr.strip()
+    assert said["check-config"] == said["serve"]
+    assert said["serve"].startswith(f"reactor: invalid configuration: {config}: "
+                                    f"analyzer.embedder: model files missing from {tmp_path}")
+
+
+def test_workers_that_cannot_start_say_why_once_and_exit_2(tmp_path: Path) -> None:
+    # Said by the parent, before any worker starts: not once per worker, and not hidden
+    # behind the exit status of a worker stopped because another failed.
+    config = tmp_path / "router.toml"
+    config.write_text(FAST_MODELS + f'\n[ledger]\npath = "{tmp_path}/absent/ledger.jsonl"\n')
+    result = run("serve", "--config", str(config), "--port", "0", "--workers", "3")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"reactor: invalid configuration: {config}: ledger.path: cannot open "
+        f"'{tmp_path}/absent/ledger.jsonl': directory '{tmp_path}/absent' does not exist"]
+
+
+def test_workers_failing_as_they_start_exit_with_the_failure_not_143(tmp_path: Path) -> None:
+    # Each worker finds the embedder's weights missing; the one seen failing first says
+    # the exit status, not another stopped (SIGTERM, 143) because of it.
+    config = tmp_path / "router.toml"
+    config.write_text(f'[analyzer]\nembed = true\n[analyzer.embedder]\nkind = "minilm"\n'
+                      f'path = "{tmp_path}"\n' + FAST_MODELS)
+    result = run("serve", "--config", str(config), "--port", "0", "--workers", "3")
+    assert result.returncode == 2
+    assert "analyzer.embedder: model files missing" in result.stderr
+
+
+def test_record_prompts_without_record_is_refused_not_ignored(tmp_path: Path) -> None:
+    (tmp_path / "router.toml").write_text(FAST_MODELS)
+    result = run("serve", "--port", "0", "--record-prompts", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "reactor: --record-prompts takes --record FILE"
