@@ -28,11 +28,15 @@ T = TypeVar("T")
 # union object on every call, and `emit` runs once per token.
 TERMINAL = (Done, Failed, Decided)
 
+# Upstream failures arrive as `Failed` events of their own: a flow closed without a
+# terminal event was ended inside the router, by a shutdown or a failed stage.
 _TRUNCATED = ErrorInfo(
-    status=502,
-    type="upstream_error",
+    status=503,
+    type="service_unavailable",
     code="incomplete_response",
-    message="the response ended before it was complete",
+    message="the response ended before it was complete: the router stopped, or the stage "
+    "producing it failed; retry",
+    retry_after_s=1.0,
 )
 
 

@@ -29,7 +29,7 @@ def is_incomplete(event: FlowEvent) -> bool:
     return (
         isinstance(event, Failed)
         and event.error.code == "incomplete_response"
-        and event.error.status == 502
+        and event.error.status == 503
     )
 
 
