@@ -17,7 +17,7 @@ test on the outcome and its configuration, so it says the same wherever it runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, Literal
 
 from reactor._errors import MailboxClosed
 from reactor._events import ErrorInfo, Usage
@@ -110,15 +110,12 @@ class Outcomes:
     async def reject(self, job: Job, error: ErrorInfo, now: float) -> None:
         """End `job` before any upstream call: tell the caller, then the books."""
         job.flow.fail_nowait(error)
-        await self.to_books(
-            Completed(
-                job=job,
-                status="rejected",
-                model=None,
-                attempts=[],
-                usage=Usage(),
-                cost_usd=0.0,
-                latency_s=now - job.received_at,
-                error=error,
-            )
-        )
+        await self.to_books(unanswered(job, error, now))
+
+
+def unanswered(job: Job, error: ErrorInfo, now: float,
+               status: Literal["rejected", "failed"] = "rejected") -> Completed:
+    """The outcome of `job` ended with `error` before any model answered it: refused
+    (`rejected`) or cut short inside the router (`failed`); nothing used, nothing billed."""
+    return Completed(job=job, status=status, model=None, attempts=[], usage=Usage(),
+                     cost_usd=0.0, latency_s=now - job.received_at, error=error)

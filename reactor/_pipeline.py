@@ -26,10 +26,10 @@ from reactor._actor import Actor
 from reactor._clock import Clock
 from reactor._config import RouterConfig, check_paths
 from reactor._errors import ConfigError
-from reactor._events import ErrorInfo, Usage
-from reactor._fanout import Outcomes
+from reactor._events import ErrorInfo
+from reactor._fanout import Outcomes, unanswered
 from reactor._mailbox import Mailbox
-from reactor._messages import Completed, Job, Submitted
+from reactor._messages import Job, Submitted
 from reactor._system import RestartPolicy, System
 
 if TYPE_CHECKING:
@@ -158,9 +158,7 @@ class Pipeline:
             self.cache, self.admission,
         ]
         def book_crash(job: Job, error: ErrorInfo) -> None:
-            self.outcomes.to_books_nowait(Completed(
-                job=job, status="failed", model=None, attempts=[], usage=Usage(),
-                cost_usd=0.0, latency_s=clock.now() - job.received_at, error=error))
+            self.outcomes.to_books_nowait(unanswered(job, error, clock.now(), "failed"))
 
         self.system = System(clock=clock, policy=RestartPolicy(
             max_restarts=runtime.max_restarts, window_s=runtime.restart_window_s,

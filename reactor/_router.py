@@ -42,8 +42,9 @@ from reactor._events import (
     ToolCallDelta,
     Usage,
 )
+from reactor._fanout import unanswered
 from reactor._flow import TERMINAL, Flow, Reply
-from reactor._messages import Completed, Feedback, Job, Submitted
+from reactor._messages import Feedback, Job, Submitted
 from reactor._pipeline import Pipeline, RuntimeCollector, metrics_snapshot
 from reactor._rounding import round3
 from reactor._wire import (
@@ -503,9 +504,7 @@ class Router:
             flow.fail_nowait(error)
             # Booked like every request (a ledger line, the metrics) where the books
             # have room now: the door cannot wait for them.
-            if not self.pipeline.outcomes.to_books_nowait(Completed(
-                    job=job, status="rejected", model=None, attempts=[], usage=Usage(),
-                    cost_usd=0.0, latency_s=0.0, error=error)):
+            if not self.pipeline.outcomes.to_books_nowait(unanswered(job, error, now)):
                 self.shed_unbooked += 1
             flow.settle()
         return flow

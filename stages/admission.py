@@ -115,8 +115,8 @@ class Admission(Actor[Submitted]):
                 job.flow.on_release(self.gate.release)
                 try:
                     await self.spawn(self._check_then_pass, job, limits)
-                except BaseException:
-                    _end_unchecked(job)
+                except BaseException as exc:
+                    self.crashed(message, exc)
                     raise
                 return
             metered = await self._metered(job, limits)
@@ -136,8 +136,10 @@ class Admission(Actor[Submitted]):
                 metered = await self._metered(job, limits)
             if metered is not None:
                 await self._pass(metered)
-        except BaseException:
-            _end_unchecked(job)
+        except BaseException as exc:
+            # A check the actor's restart or stop cut short ends its job as a crash
+            # does, so that no permit is held for a job nobody ends.
+            self.crashed(Submitted(job=job), exc)
             raise
 
     async def _metered(self, job: Job, limits: TenantLimits) -> Job | None:
@@ -176,12 +178,3 @@ class Admission(Actor[Submitted]):
         admitted = Admitted(job=job)
         if not self.downstream.put_nowait(admitted):
             await self.downstream.send(admitted)
-
-
-def _end_unchecked(job: Job) -> None:
-    """End a job whose check the actor's restart or stop cut short, so that no permit
-    is held for a job nobody ends."""
-    job.flow.fail_nowait(ErrorInfo(
-        status=500, type="server_error", code="internal_error",
-        message="internal error in stage 'admission'; the stage was restarted"))
-    job.flow.settle()

@@ -7,8 +7,8 @@ waits on the analyzer's mailbox; long replays run in tasks bounded by the actor.
 
 The key is a hash of everything that changes the answer (messages, model or alias,
 sampling parameters, tools, response format), the tenant and its tier (which decides
-the models it may use), and a version tag config can bump. Only whole answers are
-stored: one cut short by its token limit (`length`) is not.
+the models it may use), and a version tag config can bump. Only answers that finished
+cleanly are stored (`STORABLE_FINISH`).
 """
 
 from __future__ import annotations
