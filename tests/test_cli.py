@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -30,11 +30,11 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 
 
 @asynccontextmanager
-async def serving(cwd: Path, *args: str) -> AsyncIterator[anyio.abc.Process]:
-    """`reactor serve --port 0 *args` in `cwd`, killed on the way out if still running."""
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--port", "0", *args], cwd=cwd,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+async def child(*args: str, cwd: Path | None = None) -> AsyncIterator[anyio.abc.Process]:
+    """`reactor *args` as a child process (unbuffered, so its lines come as written),
+    killed on the way out if still running."""
+    process = await anyio.open_process([*REACTOR, *args], cwd=cwd,
+                                       env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         yield process
     finally:
@@ -42,6 +42,11 @@ async def serving(cwd: Path, *args: str) -> AsyncIterator[anyio.abc.Process]:
             process.kill()
             await process.wait()
         await process.aclose()
+
+
+def serving(cwd: Path, *args: str) -> AbstractAsyncContextManager[anyio.abc.Process]:
+    """`reactor serve --port 0 *args` in `cwd` (`child`)."""
+    return child("serve", "--port", "0", *args, cwd=cwd)
 
 
 async def listening(process: anyio.abc.Process) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ import anyio.abc
 import pytest
 
 from tests.conftest import FAST_MODELS
-from tests.test_cli import listening
+from tests.test_cli import child, listening
 from tests.test_reload import Log
 
 SLOW = """
@@ -43,16 +42,8 @@ STREAM = {"model": "slow", "stream": True,
 async def serving(tmp_path: Path, drain: float) -> AsyncIterator[anyio.abc.Process]:
     config = tmp_path / "router.toml"
     config.write_text(SLOW.format(drain=drain))
-    process = await anyio.open_process(
-        [sys.executable, "-m", "reactor", "--log-json", "serve", "--config", str(config),
-         "--port", "0"], env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("--log-json", "serve", "--config", str(config), "--port", "0") as process:
         yield process
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
 
 
 async def events_after(stream: aiohttp.ClientResponse) -> list[str]:
@@ -130,10 +121,8 @@ async def test_sighup_and_sigusr1_while_starting_wait_for_the_server_to_listen(
     # A reload or a log rotation asked for then must not kill it (their default action).
     config = tmp_path / "router.toml"
     os.mkfifo(config)
-    process = await anyio.open_process(
-        [sys.executable, "-m", "reactor", "--log-json", "serve", "--config", str(config),
-         "--port", "0", *workers], env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child(
+            "--log-json", "serve", "--config", str(config), "--port", "0", *workers) as process:
         with anyio.fail_after(60):
             await anyio.to_thread.run_sync(_feed, config, FAST_MODELS, abandon_on_cancel=True)
             regular = tmp_path / "router.toml.new"
@@ -150,11 +139,6 @@ async def test_sighup_and_sigusr1_while_starting_wait_for_the_server_to_listen(
                 assert ready.status == 200
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
 
 
 BIG = """
@@ -175,10 +159,7 @@ async def test_a_client_that_stopped_reading_does_not_hold_the_shutdown(
     # drain has run out, the server closes it rather than wait for aiohttp's 60 s.
     config = tmp_path / "router.toml"
     config.write_text(BIG)
-    process = await anyio.open_process(
-        [sys.executable, "-m", "reactor", "serve", "--config", str(config), "--port", "0"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("serve", "--config", str(config), "--port", "0") as process:
         with anyio.fail_after(60):
             port = int((await listening(process)).rsplit(":", 1)[1])
             body = json.dumps({**STREAM, "model": "big"}).encode()
@@ -191,8 +172,3 @@ async def test_a_client_that_stopped_reading_does_not_hold_the_shutdown(
             process.send_signal(signal.SIGTERM)  # and read no more
             with anyio.fail_after(30):  # a hang guard: it takes about a second
                 assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import anyio
 
 from tests.conftest import FAST_MODELS
-from tests.test_cli import listening
+from tests.test_cli import child, listening
 from tests.test_reload import Log
 
 # What aiohttp and asyncio log goes through the standard library's logging, not structlog.
@@ -55,10 +54,7 @@ async def test_a_malformed_request_is_logged_without_what_it_carried(tmp_path: P
     # character, or one too long, would be written to the log (at error, with a
     # traceback, by any client that can connect).
     (tmp_path / "router.toml").write_text(FAST_MODELS)
-    process = await anyio.open_process(
-        [sys.executable, "-m", "reactor", "--log-json", "serve", "--port", "0"],
-        cwd=tmp_path, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("--log-json", "serve", "--port", "0", cwd=tmp_path) as process:
         with anyio.fail_after(60):
             url = await listening(process)
             log = Log(process)
@@ -78,10 +74,5 @@ async def test_a_malformed_request_is_logged_without_what_it_carried(tmp_path: P
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
             rest = b"".join([chunk async for chunk in log.lines.receive_stream])
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
     everything = b"".join(log.broken) + log.lines.buffer + rest
     assert b"sk-SECRET" not in everything

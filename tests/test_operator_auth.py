@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,8 +17,8 @@ import pytest
 from reactor import ConfigError, Router, parse_config
 from reactor._server import Server
 from tests.conftest import FAST_MODELS, hold_open
-from tests.test_cli import listening
-from tests.test_reload import MODELS, REACTOR, Log
+from tests.test_cli import child, listening
+from tests.test_reload import MODELS, Log
 
 OPERATED = ["/metrics", "/api/v1/stats", "/api/v1/breakers", "/api/v1/metrics/snapshot"]
 PROBES = ["/healthz", "/readyz", "/v1/models"]
@@ -221,10 +220,7 @@ def reloadable(operator: str) -> str:
 async def test_sighup_moves_the_operator_key_for_the_next_request(tmp_path: Path) -> None:
     config = tmp_path / "router.toml"
     config.write_text(reloadable("sk-one"))
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--config", str(config), "--port", "0"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("--log-json", "serve", "--config", str(config), "--port", "0") as process:
         with anyio.fail_after(60):
             url = await listening(process)
             log = Log(process)
@@ -243,8 +239,3 @@ async def test_sighup_moves_the_operator_key_for_the_next_request(tmp_path: Path
                 assert await status("sk-three") == 401
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()

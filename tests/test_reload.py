@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -22,9 +21,7 @@ from reactor._server import Server, _Hosted
 from tests.conftest import TWO_MODELS
 from tests.stages.test_semantic_cache import ask as semantic_ask
 from tests.stages.test_semantic_cache import config_text, stored
-from tests.test_cli import listening
-
-REACTOR = [sys.executable, "-m", "reactor", "--log-json"]
+from tests.test_cli import child, listening
 
 MODELS = """
 [runtime]
@@ -99,10 +96,7 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
         tmp_path: Path) -> None:
     config = tmp_path / "router.toml"
     config.write_text(MODELS)
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--config", str(config), "--port", "0"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("--log-json", "serve", "--config", str(config), "--port", "0") as process:
         with anyio.fail_after(60):
             url = await listening(process)
             log = Log(process)
@@ -164,11 +158,6 @@ async def test_sighup_reloads_the_config_and_the_request_in_flight_finishes(
 
             process.send_signal(signal.SIGTERM)
             assert await process.wait() == 0
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
 
 
 LIMITED = """
@@ -255,10 +244,8 @@ async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path
     config = tmp_path / "router.toml"
     config.write_text(MODELS)
     # Unbuffered, as containers often run Python: each write reaches the pipe at once.
-    process = await anyio.open_process(
-        [*REACTOR, "serve", "--config", str(config), "--port", "0", "--workers", "2"],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    async with child("--log-json", "serve", "--config", str(config), "--port", "0",
+                     "--workers", "2") as process:
         with anyio.fail_after(90):
             url = await listening(process)
             log = Log(process)
@@ -273,11 +260,6 @@ async def test_workers_each_reload_and_their_log_lines_stay_whole(tmp_path: Path
             assert await process.wait() == 0
             assert process.stderr is not None
             rest = b"".join([chunk async for chunk in log.lines.receive_stream])
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        await process.aclose()
     # Every line the two workers wrote to the one stderr is one whole JSON object.
     assert log.broken == []
     lines = (log.lines.buffer + rest).decode().splitlines()
